@@ -1,0 +1,127 @@
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { CanonicalEvent, EventType } from '@orgpulse/contracts'
+import { toClickHouseTime } from '@orgpulse/contracts'
+
+/** The fact table and row for each canonical event type: the one mapping from events to storage. */
+export const FACT_TABLE: Record<EventType, string> = {
+  'decision.raised': 'decision_events',
+  'decision.escalated': 'decision_events',
+  'decision.decided': 'decision_events',
+  'decision.rejected': 'decision_events',
+  'decision.withdrawn': 'decision_events',
+  'decision.reversed': 'decision_events',
+  'decision.superseded': 'decision_events',
+  'workitem.status_changed': 'workitem_events',
+  'dependency.linked': 'dependency_events',
+  'dependency.resolved': 'dependency_events',
+  'meeting.held': 'meetings',
+  'cycle.snapshot': 'cycles',
+}
+
+export type FactRow = Record<string, unknown>
+
+export function factRow(e: CanonicalEvent): FactRow {
+  const common = {
+    id: e.id,
+    source: e.source,
+    source_id: e.sourceId,
+    occurred_at: toClickHouseTime(e.occurredAt),
+    version: e.version,
+  }
+  switch (e.type) {
+    case 'decision.raised':
+    case 'decision.escalated':
+    case 'decision.decided':
+    case 'decision.rejected':
+    case 'decision.withdrawn':
+    case 'decision.reversed':
+    case 'decision.superseded':
+      return {
+        ...common,
+        type: e.type,
+        decision_id: e.decisionId,
+        raised_by: e.raisedBy,
+        actor: ('actor' in e && e.actor) || '',
+        targets: e.type === 'decision.escalated' ? e.escalatedTo : [],
+        title: e.title,
+        team: e.team,
+        tags: e.type === 'decision.raised' ? e.tags : [],
+      }
+    case 'workitem.status_changed':
+      return {
+        ...common,
+        item_id: e.itemId,
+        team: e.team,
+        from_status: e.fromStatus,
+        to_status: e.toStatus,
+        category: e.category,
+        actor: e.actor ?? '',
+      }
+    case 'dependency.linked':
+    case 'dependency.resolved':
+      return {
+        ...common,
+        type: e.type,
+        link_id: e.linkId,
+        blocker_item: e.blockerItem,
+        blocked_item: e.blockedItem,
+        blocker_team: e.blockerTeam,
+        blocked_team: e.blockedTeam,
+        reason: e.type === 'dependency.resolved' ? e.reason : '',
+      }
+    case 'meeting.held':
+      return {
+        ...common,
+        meeting_id: e.meetingId,
+        start: toClickHouseTime(e.start),
+        end: toClickHouseTime(e.end),
+        all_day: e.allDay ? 1 : 0,
+        cancelled: e.cancelled ? 1 : 0,
+        class: e.class,
+        ritual: e.ritual,
+        organizer: e.organizer,
+        attendees: e.attendees.map((a) => a.person),
+        responses: e.attendees.map((a) => a.response),
+        external_attendees: e.externalAttendees,
+      }
+    case 'cycle.snapshot':
+      return {
+        ...common,
+        cycle_id: e.cycleId,
+        team: e.team,
+        name: e.name,
+        starts_at: toClickHouseTime(e.startsAt),
+        ends_at: toClickHouseTime(e.endsAt),
+        committed: e.committedScope,
+        completed: e.completedScope,
+        added: e.addedScope,
+      }
+  }
+}
+
+/**
+ * Writes canonical events to their fact tables, one insert per table. `token` makes a retried
+ * batch a no-op (insert deduplication); ReplacingMergeTree on the id is the backstop for
+ * duplicates that arrive in a different batch.
+ */
+export async function writeFacts(client: ClickHouseClient, events: CanonicalEvent[], token?: string): Promise<number> {
+  const byTable = new Map<string, FactRow[]>()
+  for (const e of events) {
+    const table = FACT_TABLE[e.type]
+    let rows = byTable.get(table)
+    if (!rows) byTable.set(table, (rows = []))
+    rows.push(factRow(e))
+  }
+  for (const [table, values] of byTable) {
+    await client.insert({
+      table,
+      values,
+      format: 'JSONEachRow',
+      clickhouse_settings: {
+        async_insert: 0,
+        ...(token ? { insert_deduplication_token: `${token}:${table}` } : {}),
+      },
+    })
+  }
+  return events.length
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod'
+import { calendarConfigSchema } from './config/calendar.ts'
+import { jiraConfigSchema } from './config/jira.ts'
+import { linearConfigSchema } from './config/linear.ts'
+
+export * from './config/calendar.ts'
+export * from './config/jira.ts'
+export * from './config/linear.ts'
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM')
+
+/** orgpulse.yaml. Secrets never live here: connectors read them from the environment. */
+export const configSchema = z.object({
+  privacy: z.object({ minGroupSize: z.number().int().min(1).default(5) }).default({ minGroupSize: 5 }),
+  workingHours: z
+    .object({
+      start: hhmm.default('09:00'),
+      end: hhmm.default('17:00'),
+      /** ISO weekdays, Monday = 1 */
+      days: z.array(z.number().int().min(1).max(7)).default([1, 2, 3, 4, 5]),
+      /** used for people whose own time zone is unknown */
+      timeZone: z.string().default('UTC'),
+    })
+    .default({ start: '09:00', end: '17:00', days: [1, 2, 3, 4, 5], timeZone: 'UTC' }),
+  identities: z
+    .object({
+      /** explicit identity → person mapping, for sources that hide emails */
+      aliases: z.array(z.object({ identity: z.string().min(1), email: z.string().email() })).default([]),
+    })
+    .default({ aliases: [] }),
+  alerts: z
+    .object({
+      /** fire when the share of the org's decisions made by the director reaches this */
+      centralizationMax: z.number().min(0).max(1).default(0.3),
+      /** fire when the escalation rate exceeds its baseline (previous 12 weeks) by this factor */
+      escalationOverBaseline: z.number().positive().default(1.5),
+      latencyP90MaxHours: z.number().positive().default(24 * 14),
+      blockerMaxAgeDays: z.number().positive().default(14),
+      webhookUrlEnv: z.string().default('ORGPULSE_ALERT_WEBHOOK_URL'),
+    })
+    .default({
+      centralizationMax: 0.3,
+      escalationOverBaseline: 1.5,
+      latencyP90MaxHours: 336,
+      blockerMaxAgeDays: 14,
+      webhookUrlEnv: 'ORGPULSE_ALERT_WEBHOOK_URL',
+    }),
+  jira: jiraConfigSchema.optional(),
+  linear: linearConfigSchema.optional(),
+  calendar: calendarConfigSchema.optional(),
+})
+export type OrgpulseConfig = z.infer<typeof configSchema>
+export type OrgpulseConfigInput = z.input<typeof configSchema>

@@ -1,0 +1,164 @@
+import { z } from 'zod'
+import { SOURCES } from './topics.ts'
+
+/**
+ * Canonical events: what the transformer emits to `orgpulse.events.v1` and the sink stores.
+ *
+ * People appear as *identities*: an email (lower-cased) when the source shows one, otherwise
+ * `<source>:<id>` (e.g. `jira:5b10a2844c20165700ede21g`). Identities are resolved to people at
+ * query time through `identity_map`, so importing the org after the events still attributes them.
+ *
+ * Teams appear as org unit ids (`u:<manager email>`) when the source scope maps to one, else ''.
+ */
+export const identity = z.string().min(1)
+
+const base = {
+  /** deterministic: eventId(source, entity id, change id) */
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  source: z.enum(SOURCES),
+  /** the source entity this event came from (decision id, issue key, event id, ...) */
+  sourceId: z.string().min(1),
+  occurredAt: z.iso.datetime(),
+  /** newer versions of the same id replace older ones (ms since epoch) */
+  version: z.number().int().nonnegative(),
+}
+
+const decisionBase = {
+  ...base,
+  /** namespaced decision id: `<source>:<id>` */
+  decisionId: z.string().min(1),
+  /** the person who raised it; carried on every lifecycle event so each stands alone */
+  raisedBy: identity,
+  title: z.string().default(''),
+  team: z.string().default(''),
+}
+
+export const decisionRaised = z.object({
+  ...decisionBase,
+  type: z.literal('decision.raised'),
+  tags: z.array(z.string()).default([]),
+})
+export const decisionEscalated = z.object({
+  ...decisionBase,
+  type: z.literal('decision.escalated'),
+  /** who it was escalated to */
+  escalatedTo: z.array(identity).min(1),
+  actor: identity.optional(),
+})
+const decisionCall = { ...decisionBase, actor: identity }
+export const decisionDecided = z.object({ ...decisionCall, type: z.literal('decision.decided') })
+export const decisionRejected = z.object({ ...decisionCall, type: z.literal('decision.rejected') })
+export const decisionWithdrawn = z.object({ ...decisionBase, type: z.literal('decision.withdrawn'), actor: identity.optional() })
+export const decisionReversed = z.object({ ...decisionBase, type: z.literal('decision.reversed'), actor: identity.optional() })
+export const decisionSuperseded = z.object({
+  ...decisionBase,
+  type: z.literal('decision.superseded'),
+  actor: identity.optional(),
+  supersededBy: z.string().optional(),
+})
+
+export const workItemStatusChanged = z.object({
+  ...base,
+  type: z.literal('workitem.status_changed'),
+  itemId: z.string().min(1),
+  team: z.string().default(''),
+  fromStatus: z.string().default(''),
+  toStatus: z.string(),
+  /** todo | in_progress | done | cancelled, from the source's status category */
+  category: z.enum(['todo', 'in_progress', 'done', 'cancelled']),
+  actor: identity.optional(),
+})
+
+const dependencyBase = {
+  ...base,
+  /** `<source>:<link id>`; one blocking relation between two work items */
+  linkId: z.string().min(1),
+  blockerItem: z.string().min(1),
+  blockedItem: z.string().min(1),
+  blockerTeam: z.string().default(''),
+  blockedTeam: z.string().default(''),
+}
+export const dependencyLinked = z.object({ ...dependencyBase, type: z.literal('dependency.linked') })
+export const dependencyResolved = z.object({
+  ...dependencyBase,
+  type: z.literal('dependency.resolved'),
+  /** link removed, blocker done, or blocked item closed */
+  reason: z.enum(['unlinked', 'blocker_done', 'blocked_closed']),
+})
+
+export const MEETING_CLASSES = ['one_on_one', 'team', 'cross_team', 'escalation', 'decision_review', 'ritual', 'other'] as const
+export const RESPONSES = ['accepted', 'tentative', 'declined', 'needsAction'] as const
+
+/** One occurrence of a meeting. Titles and descriptions never appear here (privacy at the edge). */
+export const meetingHeld = z.object({
+  ...base,
+  type: z.literal('meeting.held'),
+  /** stable per occurrence: iCalUID + original start, the same on every attendee's calendar */
+  meetingId: z.string().min(1),
+  start: z.iso.datetime(),
+  end: z.iso.datetime(),
+  allDay: z.boolean().default(false),
+  cancelled: z.boolean().default(false),
+  class: z.enum(MEETING_CLASSES),
+  /** ritual name when class is ritual */
+  ritual: z.string().default(''),
+  organizer: identity,
+  attendees: z.array(z.object({ person: identity, response: z.enum(RESPONSES) })).default([]),
+  externalAttendees: z.number().int().nonnegative().default(0),
+})
+
+/** The state of a cycle/sprint, as of `occurredAt`; the latest snapshot per cycle wins. */
+export const cycleSnapshot = z.object({
+  ...base,
+  type: z.literal('cycle.snapshot'),
+  cycleId: z.string().min(1),
+  team: z.string().default(''),
+  name: z.string().default(''),
+  startsAt: z.iso.datetime(),
+  endsAt: z.iso.datetime(),
+  /** scope committed at cycle start (points, or issue count when unestimated) */
+  committedScope: z.number().nonnegative(),
+  /** scope completed by the end (or so far) */
+  completedScope: z.number().nonnegative(),
+  /** scope added after the cycle started */
+  addedScope: z.number().nonnegative(),
+})
+
+export const canonicalEventSchema = z.discriminatedUnion('type', [
+  decisionRaised,
+  decisionEscalated,
+  decisionDecided,
+  decisionRejected,
+  decisionWithdrawn,
+  decisionReversed,
+  decisionSuperseded,
+  workItemStatusChanged,
+  dependencyLinked,
+  dependencyResolved,
+  meetingHeld,
+  cycleSnapshot,
+])
+export type CanonicalEvent = z.infer<typeof canonicalEventSchema>
+export type CanonicalEventInput = z.input<typeof canonicalEventSchema>
+export type EventType = CanonicalEvent['type']
+export type EventOf<T extends EventType> = Extract<CanonicalEvent, { type: T }>
+
+export const DECISION_EVENT_TYPES = [
+  'decision.raised',
+  'decision.escalated',
+  'decision.decided',
+  'decision.rejected',
+  'decision.withdrawn',
+  'decision.reversed',
+  'decision.superseded',
+] as const satisfies readonly EventType[]
+export type DecisionEvent = EventOf<(typeof DECISION_EVENT_TYPES)[number]>
+export const isDecisionEvent = (e: CanonicalEvent): e is DecisionEvent =>
+  (DECISION_EVENT_TYPES as readonly string[]).includes(e.type)
+
+/** Identities are compared lower-cased: emails are case-insensitive in practice. */
+export const normaliseIdentity = (raw: string): string => {
+  const v = raw.trim()
+  // source-namespaced ids (jira:…, linear:…) are opaque and case-sensitive; emails are not
+  return /^[a-z]+:/.test(v) && !v.includes('@') ? v : v.toLowerCase()
+}
