@@ -5,6 +5,8 @@ import { createChdbConnection } from 'chdb/connection'
 
 export type { ClickHouseClient } from '@clickhouse/client'
 
+type EmbeddedConnection = NonNullable<Parameters<typeof createClient>[0]>['connection']
+
 export interface ClickHouseOptions {
   /** server URL (http://user:pass@host:8123/db); unset → the embedded engine */
   url?: string | undefined
@@ -28,7 +30,10 @@ export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseCli
   }
   const dir = resolve(options.dataDir ?? process.env.ORGPULSE_DATA_DIR ?? '.orgpulse', 'clickhouse')
   mkdirSync(dir, { recursive: true })
-  return createClient({ connection: createChdbConnection({ path: dir }), clickhouse_settings })
+  // chdb types its connection against @clickhouse/client-common 1.23.0 while the client bundles
+  // its own copy of the same interface; they are identical at runtime, so bridge the nominal gap.
+  const connection = createChdbConnection({ path: dir }) as unknown as EmbeddedConnection
+  return createClient({ connection, clickhouse_settings })
 }
 
 export const isEmbedded = (options: ClickHouseOptions = {}): boolean => !(options.url ?? process.env.CLICKHOUSE_URL)

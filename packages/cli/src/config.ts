@@ -1,0 +1,32 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { configSchema, type OrgpulseConfig } from '@orgpulse/contracts'
+import { parse as parseYaml } from 'yaml'
+
+export class ConfigError extends Error {}
+
+/** `--config`, else `ORGPULSE_CONFIG`, else `./orgpulse.yaml` if present, else defaults. */
+export function configPath(explicit?: string): string | null {
+  const p = explicit ?? process.env.ORGPULSE_CONFIG ?? 'orgpulse.yaml'
+  const abs = resolve(p)
+  if (existsSync(abs)) return abs
+  if (explicit || process.env.ORGPULSE_CONFIG) throw new ConfigError(`config file not found: ${abs}`)
+  return null
+}
+
+export function loadConfig(explicit?: string): { config: OrgpulseConfig; path: string | null } {
+  const path = configPath(explicit)
+  if (!path) return { config: configSchema.parse({}), path: null }
+  let raw: unknown
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8')) ?? {}
+  } catch (err) {
+    throw new ConfigError(`${path}: not valid YAML: ${(err as Error).message}`)
+  }
+  const parsed = configSchema.safeParse(raw)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`)
+    throw new ConfigError(`${path} is invalid:\n${lines.join('\n')}`)
+  }
+  return { config: parsed.data, path }
+}

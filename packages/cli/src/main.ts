@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander'
+import type { Command } from 'commander'
+import { type CommandContext, globalOptions, type Handler } from './context.ts'
+import { consoleIO, UserError } from './io.ts'
+import { readLiveLock } from './lock.ts'
+import { buildProgram } from './program.ts'
+import { openRuntime, type RuntimeOptions } from './runtime.ts'
+
+/** Commands that must run here even when an instance holds the data dir. */
+const LOCAL_ONLY = new Set(['start'])
+
+async function forward(url: string, secret: string, argv: string[], io: CommandContext['io']): Promise<number> {
+  const res = await fetch(`${url}/internal/cli`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+    body: JSON.stringify({ argv, cwd: process.cwd() }),
+  })
+  if (!res.ok) throw new UserError(`the running orgpulse at ${url} refused the command: ${res.status} ${await res.text()}`)
+  const out = (await res.json()) as { exitCode: number; stdout: string; stderr: string }
+  if (out.stdout) process.stdout.write(out.stdout)
+  if (out.stderr) io.err(out.stderr)
+  return out.exitCode
+}
+
+async function main(argv: string[]): Promise<number> {
+  const io = consoleIO()
+  const ctx: CommandContext = {
+    io,
+    exitCode: 0,
+    async withRuntime(cmd: Command, handler: Handler, options: Partial<RuntimeOptions> = {}) {
+      const g = globalOptions(cmd)
+      const lock = process.env.KAFKA_BROKERS ? null : readLiveLock(g.dataDir)
+      if (lock && !LOCAL_ONLY.has(cmd.name())) {
+        ctx.exitCode = await forward(lock.url, lock.secret, argv, io)
+        return
+      }
+      const rt = await openRuntime({ dataDir: g.dataDir, configPath: g.config, logLevel: g.logLevel, ...options })
+      try {
+        ctx.exitCode = (await handler(rt, io, cmd)) ?? 0
+      } finally {
+        await rt.close()
+      }
+    },
+  }
+  const program = buildProgram(ctx).exitOverride()
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return ctx.exitCode
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode
+    if (err instanceof UserError) {
+      io.err(`error: ${err.message}`)
+      return err.exitCode
+    }
+    io.err(`error: ${(err as Error).message}`)
+    if (process.env.LOG_LEVEL === 'debug') io.err(String((err as Error).stack))
+    return 1
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`fatal: ${String(err)}\n`)
+    process.exit(1)
+  },
+)

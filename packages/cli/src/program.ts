@@ -1,0 +1,24 @@
+import { Command } from 'commander'
+import { registerCoreCommands } from './commands/core.ts'
+import { registerIngestCommands } from './commands/ingest.ts'
+import { registerOrgCommands } from './commands/org.ts'
+import { registerMetricsCommands } from './commands/metrics.ts'
+import type { CommandContext } from './context.ts'
+
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('orgpulse')
+    .description('Decision-health metrics for directors of product and engineering.')
+    .option('--data-dir <dir>', 'where embedded mode keeps its data (ClickHouse files, lock)', process.env.ORGPULSE_DATA_DIR ?? './.orgpulse')
+    .option('--config <file>', 'orgpulse.yaml (default: $ORGPULSE_CONFIG or ./orgpulse.yaml)')
+    .option('--log-level <level>', 'pino log level for pipeline logs on stderr', process.env.LOG_LEVEL ?? 'warn')
+    .showHelpAfterError()
+    .configureOutput({
+      writeOut: (s) => ctx.io.out(s),
+      writeErr: (s) => ctx.io.err(s),
+    })
+  registerCoreCommands(program, ctx)
+  registerOrgCommands(program, ctx)
+  registerIngestCommands(program, ctx)
+  registerMetricsCommands(program, ctx)
+  return program
+}

@@ -1,0 +1,70 @@
+import { resolve } from 'node:path'
+import { type ClickHouseClient, createClickHouse, migrate } from '@orgpulse/clickhouse'
+import { type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
+import { type Bus, createBusFromEnv, MemoryBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
+import { setAliases } from '@orgpulse/org'
+import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
+import { pino } from 'pino'
+import { loadConfig } from './config.ts'
+
+export interface RuntimeOptions {
+  dataDir: string
+  configPath?: string | undefined
+  /** run transformer and sink in this process (embedded mode always does) */
+  pipeline?: boolean
+  logLevel?: string
+}
+
+/**
+ * Everything a command needs, wired for the deployment mode: embedded (in-process bus, chDB in
+ * the data dir, pipeline in this process) unless KAFKA_BROKERS / CLICKHOUSE_URL point at servers.
+ */
+export interface Runtime {
+  mode: 'embedded' | 'full'
+  dataDir: string
+  config: OrgpulseConfig
+  configPath: string | null
+  client: ClickHouseClient
+  bus: Bus
+  log: pino.Logger
+  /** waits until everything published so far is in ClickHouse (embedded: always; full: when this process runs the pipeline) */
+  flush(): Promise<void>
+  close(): Promise<void>
+}
+
+export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const dataDir = resolve(options.dataDir)
+  const { config, path } = loadConfig(options.configPath)
+  const log = pino({ level: options.logLevel ?? process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2))
+  const client = createClickHouse({ dataDir })
+  await migrate(client, { log: (m) => log.info(m) })
+  if (config.identities.aliases.length > 0) await setAliases(client, config.identities.aliases)
+  const kafka = createBusFromEnv({ clientId: 'orgpulse-cli' })
+  const bus: Bus = kafka ?? new MemoryBus()
+  await bus.ensureTopics(TOPIC_SPECS)
+  const mode = kafka ? 'full' : 'embedded'
+  const runsPipeline = mode === 'embedded' || options.pipeline === true
+  const subscriptions: Subscription[] = []
+  if (runsPipeline) {
+    subscriptions.push(await startTransformer(bus, config, log))
+    subscriptions.push(await startSink(bus, client, log))
+    subscriptions.push(await startDlqSink(bus, client))
+  }
+  return {
+    mode,
+    dataDir,
+    config,
+    configPath: path,
+    client,
+    bus,
+    log,
+    flush: async () => {
+      if (runsPipeline) await waitUntilCaughtUp(bus, Object.values(STAGE_GROUPS))
+    },
+    close: async () => {
+      for (const s of subscriptions) await s.stop()
+      await bus.close()
+      await client.close()
+    },
+  }
+}

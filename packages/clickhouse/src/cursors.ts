@@ -1,0 +1,46 @@
+import type { ClickHouseClient } from '@clickhouse/client'
+import { toClickHouseTime } from '@orgpulse/contracts'
+import { queryRows } from './client.ts'
+
+export interface Cursor {
+  cursor: string
+  /** hash of the mapping config the cursor was produced under: a change forces a full resync */
+  configHash: string
+  updatedAt: string
+}
+
+/**
+ * Connector cursors (one per connector and scope: a Jira project, a Linear team, a calendar).
+ * Connectors must call `set` only after the bus acknowledged every record the cursor covers.
+ */
+export class CursorStore {
+  constructor(private readonly client: ClickHouseClient) {}
+
+  async get(connector: string, scope: string): Promise<Cursor | null> {
+    const rows = await queryRows<{ cursor: string; config_hash: string; updated_at: string }>(
+      this.client,
+      `SELECT argMax(cursor, updated_at) AS cursor, argMax(config_hash, updated_at) AS config_hash, max(updated_at) AS updated_at
+       FROM ingest_cursors WHERE connector = {connector:String} AND scope = {scope:String}
+       HAVING count() > 0`,
+      { connector, scope },
+    )
+    const r = rows[0]
+    return r ? { cursor: r.cursor, configHash: r.config_hash, updatedAt: r.updated_at } : null
+  }
+
+  async set(connector: string, scope: string, cursor: string, configHash = ''): Promise<void> {
+    await this.client.insert({
+      table: 'ingest_cursors',
+      format: 'JSONEachRow',
+      values: [{ connector, scope, cursor, config_hash: configHash, updated_at: toClickHouseTime(new Date()) }],
+      clickhouse_settings: { async_insert: 0 },
+    })
+  }
+
+  async clear(connector: string, scope?: string): Promise<void> {
+    await this.client.command({
+      query: `DELETE FROM ingest_cursors WHERE connector = {connector:String}${scope === undefined ? '' : ' AND scope = {scope:String}'}`,
+      query_params: { connector, ...(scope === undefined ? {} : { scope }) },
+    })
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * The bus port on kafkajs 2.2.4 (the pipeline's Kafka client).
+ *
+ * Delivery contract (see port.ts): a partition batch is committed (offset lastOffset+1) only
+ * after its handler resolved; a rejected batch is not committed, its partition is paused for a
+ * backoff and the consumer seeks back to the batch's first offset, so the same records come
+ * again. kafkajs itself never commits (autoCommit off, offsets resolved by hand).
+ *
+ * kafkajs caveats that shape this file: rebalancing is eager (every member drops all its
+ * partitions), so a handler busy in a retry loop must notice (isStopping() turns true when a
+ * heartbeat reports a rebalance) and give up its batch, which another member then receives;
+ * after a rebalance, records can be delivered twice: consumers dedupe by event id downstream.
+ */
+import type { TopicSpec } from '@orgpulse/contracts'
+import kafkajs from 'kafkajs'
+import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, LogEntry, Producer } from 'kafkajs'
+import {
+  type BusLogger,
+  chunkBySize,
+  consoleBusLogger,
+  type KafkaBus,
+  type KafkaBusOptions,
+  type KafkaTuning,
+  logError,
+  partitionLag,
+  resolveTuning,
+  settlesWithin,
+  topicConfig,
+} from './kafka-common.ts'
+import type { BusMessage, ConsumeOptions, DeliveredBatch, DeliveredMessage, Subscription } from './port.ts'
+
+// kafkajs is CommonJS and spreads its error classes into module.exports, which defeats Node's
+// named-export detection: take the values from the default export.
+const { Kafka, Partitioners } = kafkajs
+
+/** kafkajs log levels (its `logLevel` enum exists only as a type declaration) */
+const LEVEL = { NOTHING: 0, ERROR: 1, WARN: 2, INFO: 4, DEBUG: 5 } as const
+
+/** errors that mean "the group is rebalancing: this member no longer owns what it holds" */
+const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID'])
+const isRebalance = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && REBALANCE_ERRORS.has(String((err as { type?: unknown }).type))
+
+export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
+  const logger = options.logger ?? consoleBusLogger
+  const cfg = resolveTuning(options)
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 8 },
+    logLevel: LEVEL.WARN,
+    logCreator: () => (entry: LogEntry) => forwardLog(logger, entry),
+  })
+
+  let producer: Promise<Producer> | undefined
+  let admin: Promise<Admin> | undefined
+  const subscriptions = new Set<Subscription>()
+  let closed = false
+
+  const getProducer = (): Promise<Producer> => {
+    producer ??= (async () => {
+      const p = kafka.producer({
+        idempotent: true,
+        // kafkajs keeps per-partition sequence numbers in order only with one request in flight
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: cfg.publishRetries },
+      })
+      await p.connect()
+      return p
+    })().catch((err: unknown) => {
+      producer = undefined
+      throw err
+    })
+    return producer
+  }
+
+  const getAdmin = (): Promise<Admin> => {
+    admin ??= (async () => {
+      const a = kafka.admin()
+      await a.connect()
+      return a
+    })().catch((err: unknown) => {
+      admin = undefined
+      throw err
+    })
+    return admin
+  }
+
+  const bus: KafkaBus = {
+    kind: 'kafka',
+    client: 'kafkajs',
+
+    async ensureTopics(specs: TopicSpec[]): Promise<void> {
+      const a = await getAdmin()
+      const existing = new Set(await a.listTopics())
+      const missing = specs.filter((s) => !existing.has(s.name))
+      if (missing.length > 0) {
+        // resolves false when a concurrent caller created them first: that is fine too
+        await a.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({
+            topic: s.name,
+            numPartitions: s.partitions,
+            configEntries: Object.entries(topicConfig(s)).map(([name, value]) => ({ name, value })),
+          })),
+        })
+      }
+      const present = specs.filter((s) => existing.has(s.name))
+      if (present.length > 0) {
+        // existing topics are left as operators configured them; a difference is only reported
+        const { topics } = await a.fetchTopicMetadata({ topics: present.map((s) => s.name) })
+        for (const t of topics) {
+          const spec = present.find((s) => s.name === t.name)
+          if (spec && t.partitions.length !== spec.partitions) {
+            logger.warn({ topic: t.name, partitions: t.partitions.length, expected: spec.partitions }, 'existing topic has a different partition count')
+          }
+        }
+      }
+    },
+
+    async publish(topic: string, messages: BusMessage[]): Promise<void> {
+      if (closed) throw new Error('bus is closed')
+      if (messages.length === 0) return
+      const p = await getProducer()
+      // in order, one chunk after the other: per-key order holds across chunks
+      for (const chunk of chunkBySize(messages, cfg.maxRequestBytes)) {
+        await p.send({
+          topic,
+          acks: -1,
+          messages: chunk.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })),
+        })
+      }
+    },
+
+    async consume(consumeOptions: ConsumeOptions): Promise<Subscription> {
+      if (closed) throw new Error('bus is closed')
+      const sub = await startConsumer(kafka, consumeOptions, cfg, logger)
+      const tracked: Subscription = {
+        stop: async () => {
+          subscriptions.delete(tracked)
+          await sub.stop()
+        },
+      }
+      subscriptions.add(tracked)
+      return tracked
+    },
+
+    async lag(groupId: string, topics: string[]): Promise<number> {
+      const a = await getAdmin()
+      const committed = await a.fetchOffsets({ groupId, topics })
+      let total = 0n
+      for (const topic of topics) {
+        const ends = await a.fetchTopicOffsets(topic)
+        const mine = committed.find((c) => c.topic === topic)?.partitions ?? []
+        for (const p of ends) {
+          const c = mine.find((x) => x.partition === p.partition)?.offset
+          total += partitionLag(BigInt(p.high), BigInt(p.low), c === undefined ? undefined : BigInt(c))
+        }
+      }
+      return Number(total)
+    },
+
+    async close(): Promise<void> {
+      if (closed) return
+      closed = true
+      await Promise.allSettled([...subscriptions].map((s) => s.stop()))
+      const [p, a] = [producer, admin]
+      producer = undefined
+      admin = undefined
+      await Promise.allSettled([p?.then((x) => x.disconnect()), a?.then((x) => x.disconnect())])
+    },
+  }
+  return bus
+}
+
+async function startConsumer(kafka: InstanceType<typeof Kafka>, options: ConsumeOptions, cfg: KafkaTuning, logger: BusLogger): Promise<Subscription> {
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: cfg.sessionTimeoutMs,
+    heartbeatInterval: cfg.heartbeatIntervalMs,
+    // short long-polls: an idle consumer notices stop() within a second
+    maxWaitTimeInMs: 1_000,
+    allowAutoTopicCreation: false,
+  })
+  let stopping = false
+  /** set when stop() gave up waiting: a handler finishing later must not commit */
+  let abandoned = false
+  const inHand = new Set<Promise<void>>()
+  const resumeTimers = new Set<NodeJS.Timeout>()
+
+  consumer.on(consumer.events.CRASH, (e) => {
+    const { error, restart } = e.payload
+    logError(logger, { groupId: options.groupId, err: error.message, restart }, restart ? 'consumer crashed, restarting' : 'consumer crashed for good')
+  })
+
+  const handleBatch = async (payload: EachBatchPayload): Promise<void> => {
+    const { batch } = payload
+    const { topic, partition } = batch
+    if (batch.isEmpty() || stopping || payload.isStale()) return
+    const messages = batch.messages.map((m) => toDelivered(topic, partition, m))
+    const firstOffset = batch.firstOffset() ?? messages[0]!.offset
+    const lastOffset = batch.lastOffset()
+    let lost: unknown
+    const delivered: DeliveredBatch = {
+      topic,
+      partition,
+      messages,
+      heartbeat: async () => {
+        if (lost !== undefined || stopping) return
+        try {
+          await payload.heartbeat()
+        } catch (err) {
+          // the partition is being taken away: remember it, the handler sees isStopping()
+          if (isRebalance(err)) lost = err
+          else throw err
+        }
+      },
+      isStopping: () => stopping || lost !== undefined || !payload.isRunning(),
+    }
+
+    let failure: unknown
+    let failed = false
+    try {
+      await options.handler(delivered)
+    } catch (err) {
+      failed = true
+      failure = err
+    }
+    // the group moved on: hand the rebalance error to kafkajs so it rejoins; no commit
+    if (lost !== undefined) throw lost
+    if (abandoned) return
+    if (failed) {
+      if (stopping) return // left uncommitted: whoever owns the partition next reads it again
+      logger.warn(
+        { topic, partition, firstOffset, lastOffset, err: String((failure as Error)?.message ?? failure) },
+        'handler rejected the batch: not committed, redelivering after backoff',
+      )
+      consumer.seek({ topic, partition, offset: firstOffset })
+      const resume = payload.pause()
+      const timer = setTimeout(() => {
+        resumeTimers.delete(timer)
+        resume()
+      }, cfg.redeliveryBackoffMs)
+      resumeTimers.add(timer)
+      return
+    }
+    const next = (BigInt(lastOffset) + 1n).toString()
+    await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] })
+    // advance the fetch position too (autoResolve is off so a failure never moves it)
+    payload.resolveOffset(lastOffset)
+  }
+
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false })
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: cfg.partitionsConsumedConcurrently,
+      eachBatch: (payload) => {
+        const work = handleBatch(payload)
+        const tracked = work.then(
+          () => {},
+          () => {},
+        )
+        inHand.add(tracked)
+        void tracked.finally(() => inHand.delete(tracked))
+        return work
+      },
+    })
+  } catch (err) {
+    await consumer.disconnect().catch(() => {})
+    throw err
+  }
+
+  let stopped: Promise<void> | undefined
+  return {
+    stop: () => {
+      stopped ??= (async () => {
+        stopping = true
+        for (const t of resumeTimers) clearTimeout(t)
+        resumeTimers.clear()
+        // let the batch in hand finish (and commit) while the runner still accepts commits
+        if (!(await settlesWithin(Promise.allSettled([...inHand]), cfg.stopTimeoutMs))) {
+          abandoned = true
+          logger.warn({ groupId: options.groupId }, 'stop: batch in hand did not finish in time, abandoned uncommitted')
+        }
+        // kafkajs waits for its fetch loop here; bounded in case a handler never returns
+        if (!(await settlesWithin(consumer.disconnect(), cfg.stopTimeoutMs))) {
+          logger.warn({ groupId: options.groupId }, 'stop: consumer did not disconnect in time')
+        }
+      })()
+      return stopped
+    },
+  }
+}
+
+function toDelivered(topic: string, partition: number, m: KafkaMessage): DeliveredMessage {
+  const headers = toHeaderRecord(m.headers)
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key === null ? null : m.key.toString('utf8'),
+    // a tombstone (null value, compacted topics) arrives as an empty buffer
+    value: m.value ?? Buffer.alloc(0),
+    ...(headers ? { headers } : {}),
+  }
+}
+
+function toHeaderRecord(headers: IHeaders | undefined): Record<string, string> | undefined {
+  if (!headers) return undefined
+  const out: Record<string, string> = {}
+  let any = false
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue
+    // a repeated header keeps its last value, as Kafka's lastHeader() does
+    const last = Array.isArray(v) ? v[v.length - 1] : v
+    if (last === undefined) continue
+    out[k] = typeof last === 'string' ? last : last.toString('utf8')
+    any = true
+  }
+  return any ? out : undefined
+}
+
+function forwardLog(logger: BusLogger, entry: LogEntry): void {
+  const { message, timestamp: _t, ...extra } = entry.log
+  // expected by design: retries are bounded so publish() can fail instead of hanging forever
+  if (message.startsWith('Limiting retries for the idempotent producer')) return
+  const obj = { namespace: entry.namespace, ...extra }
+  const msg = `kafkajs: ${message}`
+  if (entry.level <= LEVEL.ERROR) logError(logger, obj, msg)
+  else if (entry.level <= LEVEL.WARN) logger.warn(obj, msg)
+  else if (entry.level <= LEVEL.INFO) logger.debug?.(obj, msg)
+}

@@ -1,0 +1,35 @@
+import { type RawEnvelope, rawEnvelopeSchema, rawTopic } from '@orgpulse/contracts'
+import type { Bus } from './port.ts'
+
+/** Publishes source payloads to their raw topic, keyed by source entity id; resolves once acked. */
+export async function publishRaw(bus: Bus, envelopes: RawEnvelope[]): Promise<void> {
+  const bySource = new Map<RawEnvelope['source'], RawEnvelope[]>()
+  for (const e of envelopes) {
+    const checked = rawEnvelopeSchema.parse(e)
+    const list = bySource.get(checked.source) ?? []
+    list.push(checked)
+    bySource.set(checked.source, list)
+  }
+  for (const [source, list] of bySource) {
+    await bus.publish(
+      rawTopic(source),
+      list.map((e) => ({ key: e.sourceId, value: Buffer.from(JSON.stringify(e)) })),
+    )
+  }
+}
+
+/** Polls until the groups have consumed everything on their topics (embedded commands use this). */
+export async function waitUntilCaughtUp(
+  bus: Bus,
+  groups: { groupId: string; topics: string[] }[],
+  timeoutMs = 120_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    let lag = 0
+    for (const g of groups) lag += await bus.lag(g.groupId, g.topics)
+    if (lag === 0) return
+    if (Date.now() > deadline) throw new Error(`pipeline still has ${lag} unprocessed records after ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}

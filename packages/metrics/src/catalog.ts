@@ -1,0 +1,25 @@
+import { decisionMetrics, decisionsFamily } from './families/decisions.ts'
+import { dependenciesFamily, dependencyMetrics } from './families/dependencies.ts'
+import { meetingMetrics, meetingsFamily } from './families/meetings.ts'
+import { planningFamily, planningMetrics } from './families/planning.ts'
+import { type Family, type MetricDef, type MetricFamilyId, metricDefSchema } from './types.ts'
+
+/** The metric catalog: ids are the public contract (API, CLI, exports, dashboards, alerts). */
+export const METRICS: readonly MetricDef[] = [...decisionMetrics, ...dependencyMetrics, ...meetingMetrics, ...planningMetrics].map(
+  (m) => metricDefSchema.parse(m),
+)
+
+export const FAMILIES: Record<MetricFamilyId, Family> = {
+  decisions: decisionsFamily,
+  dependencies: dependenciesFamily,
+  meetings: meetingsFamily,
+  planning: planningFamily,
+}
+
+export const METRIC_IDS = METRICS.map((m) => m.id)
+
+export function metricById(id: string): MetricDef {
+  const m = METRICS.find((x) => x.id === id)
+  if (!m) throw new Error(`unknown metric id "${id}"; known: ${METRIC_IDS.join(', ')}`)
+  return m
+}

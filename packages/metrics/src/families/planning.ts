@@ -1,0 +1,49 @@
+import { SCOPE_CLOSURE_CTE, SNAPSHOTS_CTE, UNIT_NAMES_CTE, WINDOWS_CTE, snapFor, teamUnit } from '../sql.ts'
+import type { Family, MetricDef } from '../types.ts'
+
+/** One row per (cycle ending in the window, scope): the latest snapshot of each cycle/sprint. */
+export const planningFamily: Family = {
+  id: 'planning',
+  base: `
+WITH ${SNAPSHOTS_CTE}, ${WINDOWS_CTE}, ${SCOPE_CLOSURE_CTE}, ${UNIT_NAMES_CTE},
+latest AS (SELECT * FROM cycles FINAL),
+framed AS (
+  SELECT l.cycle_id, l.team, l.committed, l.completed, l.added, l.ends_at, w.w_from AS w_from, w.w_to AS w_to,
+    (SELECT list FROM snaps) AS snap_list, ${snapFor('l.ends_at')} AS snap
+  FROM latest AS l CROSS JOIN windows AS w
+  WHERE l.ends_at >= w.w_from AND l.ends_at < w.w_to
+),
+located AS (
+  SELECT f.*, if(startsWith(${teamUnit('f.team')}, 'u:'), ${teamUnit('f.team')}, n.unit_id) AS unit
+  FROM framed AS f LEFT JOIN unit_names AS n ON n.effective = f.snap AND n.name = f.team
+)
+SELECT l.*, sc.scope AS scope
+FROM located AS l
+INNER JOIN scope_closure AS sc ON sc.effective = l.snap AND sc.unit_id = l.unit
+`,
+}
+
+export const planningMetrics: MetricDef[] = [
+  {
+    id: 'cycle_completion_rate',
+    title: 'Cycle completion rate',
+    description: 'Completed scope / scope committed at cycle start, over cycles and sprints ending in the window.',
+    unit: 'ratio',
+    direction: 'higher_is_better',
+    thresholds: { warn: 0.7, critical: 0.5 },
+    family: 'planning',
+    peopleBased: false,
+    expr: 'if(sum(committed) = 0, NULL, sum(completed) / sum(committed))',
+  },
+  {
+    id: 'scope_added_rate',
+    title: 'Scope added mid-cycle',
+    description: 'Scope added after cycle start / scope committed at cycle start, over cycles and sprints ending in the window.',
+    unit: 'ratio',
+    direction: 'lower_is_better',
+    thresholds: { warn: 0.2, critical: 0.4 },
+    family: 'planning',
+    peopleBased: false,
+    expr: 'if(sum(committed) = 0, NULL, sum(added) / sum(committed))',
+  },
+]

@@ -1,0 +1,24 @@
+/**
+ * Shared SQL fragments. Attribution: an event at time t belongs to the org snapshot valid at t
+ * (the one with the greatest effective date <= t; the earliest also covers earlier times).
+ */
+export const SNAPSHOTS_CTE = `snaps AS (SELECT arraySort(groupArray(effective)) AS list FROM (SELECT effective FROM org_snapshots FINAL))`
+
+/** the snapshot effective date for DateTime expression `t`; needs `(SELECT list FROM snaps)` in scope as `snap_list` */
+export const snapFor = (t: string): string =>
+  `if(empty(snap_list), toDate('1970-01-01'), if(toDate(${t}) < snap_list[1], snap_list[1], arrayLast(x -> x <= toDate(${t}), snap_list)))`
+
+/** the windows relation: one row per [w_from, w_to) */
+export const WINDOWS_CTE = `windows AS (SELECT w.1 AS w_from, w.2 AS w_to FROM (SELECT arrayJoin(arrayZip({w_froms:Array(DateTime64(3, 'UTC'))}, {w_tos:Array(DateTime64(3, 'UTC'))})) AS w))`
+
+/** identity → person ('' when unresolved) */
+export const RESOLVED_CTE = `resolved AS (SELECT identity, argMax(person_id, updated_at) AS person_id FROM identity_map GROUP BY identity)`
+
+/** scope membership of a unit at a snapshot: closure rows whose ancestor is one of the requested scopes */
+export const SCOPE_CLOSURE_CTE = `scope_closure AS (SELECT effective, unit_id, ancestor_id AS scope FROM org_closure WHERE ancestor_id IN {scopes:Array(String)})`
+
+/** resolves a team reference (unit id `u:<email>`, a manager email, or a unit name) to a unit id at snapshot `snap` */
+export const teamUnit = (ref: string): string =>
+  `multiIf(startsWith(${ref}, 'u:'), ${ref}, position(${ref}, '@') > 0, concat('u:', lower(${ref})), ${ref})`
+
+export const UNIT_NAMES_CTE = `unit_names AS (SELECT effective, name, any(unit_id) AS unit_id FROM org_units GROUP BY effective, name)`

@@ -1,0 +1,47 @@
+import { z } from 'zod'
+
+export const metricUnitSchema = z.enum(['count', 'hours', 'days', 'ratio', 'level', 'hours_per_week', 'item_days'])
+
+/**
+ * One metric, defined once: the catalog feeds the CLI, the api, exports, dashboards and alerts.
+ * `expr` is a ClickHouse aggregate over its family's base rows (see Family); grouping by scope
+ * (and window) happens around it, so the same expression serves one window or a weekly series.
+ */
+export const metricDefSchema = z.object({
+  id: z.string().regex(/^[a-z0-9_]+$/),
+  title: z.string(),
+  description: z.string(),
+  unit: metricUnitSchema,
+  direction: z.enum(['higher_is_better', 'lower_is_better', 'neutral']),
+  /** default thresholds: values past `warn` / `critical` in the bad direction are flagged */
+  thresholds: z.object({ warn: z.number().nullable(), critical: z.number().nullable() }),
+  family: z.enum(['decisions', 'dependencies', 'meetings', 'planning']),
+  /** people-based metrics are withheld for groups under privacy.minGroupSize */
+  peopleBased: z.boolean(),
+  expr: z.string(),
+})
+export type MetricDef = z.infer<typeof metricDefSchema>
+export type MetricFamilyId = MetricDef['family']
+
+/** Inputs a family's base query receives, all bound as ClickHouse query parameters. */
+export interface BaseParams {
+  /** scope unit ids: the director's unit and/or units in its subtree */
+  scopes: string[]
+  /** windows as [from, to) pairs, ClickHouse DateTime64 text (UTC) */
+  windows: { from: string; to: string }[]
+}
+
+/**
+ * A family's base relation: SQL producing one row per (entity, scope, window) with at least the
+ * columns `scope`, `w_from`, `w_to` plus whatever its metrics' expressions read. It may use the
+ * query parameters `{scopes:Array(String)}`, `{w_froms:Array(DateTime64(3, 'UTC'))}`,
+ * `{w_tos:Array(DateTime64(3, 'UTC'))}` and, for settings, `{min_group:UInt32}`.
+ */
+export interface Family {
+  id: MetricFamilyId
+  base: string
+  /** extra query parameters the base needs (e.g. working hours) */
+  params?: (config: import('@orgpulse/contracts').OrgpulseConfig) => Record<string, unknown>
+}
+
+export type MetricValues = Record<string, number | null>

@@ -1,0 +1,120 @@
+import { basename } from 'node:path'
+import type { ClickHouseClient } from '@orgpulse/clickhouse'
+import type { OrgSnapshot } from '@orgpulse/contracts'
+import { isoDay, orgSnapshotSchema, TOPICS } from '@orgpulse/contracts'
+import type { Bus } from '@orgpulse/kafka'
+import { diffPeople, type OrgChanges } from './changes.ts'
+import { deriveOrg, type OrgStats, orgStats } from './derive.ts'
+import { type Alias, setAliases, writePersonIdentities } from './identities.ts'
+import { formatOf, type OrgInputFormat, readOrgFile } from './input.ts'
+import { previousSnapshot, readSnapshot, snapshotExists, writeSnapshot } from './store.ts'
+import { formatImportSummary } from './summary.ts'
+
+export interface ImportOptions {
+  client: ClickHouseClient
+  /** when given, the snapshot is also published to `orgpulse.org.v1` keyed by its effective date */
+  bus?: Pick<Bus, 'publish'>
+  /** an HR CSV export or an org.yaml */
+  file: string
+  /** overrides detection by file extension */
+  format?: OrgInputFormat
+  /** the day the org takes effect (a Date's UTC day, or YYYY-MM-DD); default today UTC */
+  effective?: Date | string
+  /** orgpulse.yaml: `identities.aliases` becomes the complete alias set; omitted → aliases untouched */
+  config?: { identities?: { aliases?: readonly Alias[] } }
+  /** the clock, for tests */
+  now?: () => Date
+}
+
+export interface ImportSummary extends OrgStats {
+  effective: string
+  source: string
+  inputFormat: OrgInputFormat
+  /** an earlier import of the same effective date was replaced */
+  replaced: boolean
+  /** the snapshot the changes are counted against (latest before `effective`), null for the first */
+  previous: string | null
+  changes: OrgChanges
+  identities: { emails: number; employeeIds: number; aliases: number | null; aliasesRemoved: string[] }
+  /** the topic and key the snapshot went to, when a bus was given */
+  published: { topic: string; key: string } | null
+  warnings: string[]
+  /** a concise human summary for the CLI */
+  format(): string
+}
+
+/**
+ * `orgpulse org import FILE` in full: parse and validate (OrgValidationError lists every
+ * problem), derive people/units/closure, store the snapshot (replacing the same effective date),
+ * map identities, publish, and summarise what changed since the previous snapshot.
+ */
+export async function importOrg(options: ImportOptions): Promise<ImportSummary> {
+  const { client, file } = options
+  const now = options.now?.() ?? new Date()
+  const effective = effectiveDay(options.effective ?? now)
+  const inputFormat = options.format ?? formatOf(file)
+  const rows = await readOrgFile(file, inputFormat)
+  const org = deriveOrg(rows)
+  const snapshot: OrgSnapshot = { effective, importedAt: now.toISOString(), ...org }
+
+  const previous = await previousSnapshot(client, effective)
+  const before = previous ? await readSnapshot(client, previous) : null
+  const replaced = await snapshotExists(client, effective)
+  const source = basename(file)
+  await writeSnapshot(client, snapshot, source)
+
+  const ids = await writePersonIdentities(client, org.people)
+  const warnings: string[] = []
+  let aliases: number | null = null
+  let aliasesRemoved: string[] = []
+  const configured = options.config?.identities?.aliases
+  if (configured) {
+    const result = await setAliases(client, configured)
+    aliases = result.aliases
+    aliasesRemoved = result.removed
+    warnings.push(...result.warnings)
+  }
+
+  let published: ImportSummary['published'] = null
+  if (options.bus) {
+    // Validate against the topic contract before it lands on a compacted topic forever.
+    const value = Buffer.from(JSON.stringify(orgSnapshotSchema.parse(snapshot)))
+    await options.bus.publish(TOPICS.org, [{ key: effective, value }])
+    published = { topic: TOPICS.org, key: effective }
+  }
+
+  const summary: Omit<ImportSummary, 'format'> = {
+    effective,
+    source,
+    inputFormat,
+    replaced,
+    previous,
+    ...orgStats(org),
+    changes: before
+      ? diffPeople(before.people, org.people)
+      : { added: [], removed: [], moved: [], retitled: [] },
+    identities: { ...ids, aliases, aliasesRemoved },
+    published,
+    warnings,
+  }
+  return { ...summary, format: () => formatImportSummary(summary) }
+}
+
+/** YYYY-MM-DD of a Date's UTC day, or a validated YYYY-MM-DD string. */
+export function effectiveDay(value: Date | string): string {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new RangeError('effective date is not a valid date')
+    return value.toISOString().slice(0, 10)
+  }
+  const day = isoDay.safeParse(value.trim())
+  const parsed = day.success ? new Date(`${day.data}T00:00:00Z`) : null
+  if (
+    !day.success ||
+    !parsed ||
+    Number.isNaN(parsed.getTime()) ||
+    parsed.toISOString().slice(0, 10) !== day.data
+  ) {
+    throw new RangeError(`effective date "${value}" is not a valid YYYY-MM-DD date`)
+  }
+  return day.data
+}

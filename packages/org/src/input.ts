@@ -1,0 +1,37 @@
+import { readFile } from 'node:fs/promises'
+import { extname } from 'node:path'
+import type { HrRow } from '@orgpulse/contracts'
+import { OrgValidationError } from './errors.ts'
+import { parseHrCsv } from './parse-csv.ts'
+import { parseOrgYaml } from './parse-yaml.ts'
+import { checkStructure } from './validate.ts'
+
+export type OrgInputFormat = 'csv' | 'yaml'
+
+/** `.yaml`/`.yml` is org.yaml; anything else is treated as an HR CSV export. */
+export function formatOf(file: string): OrgInputFormat {
+  const ext = extname(file).toLowerCase()
+  return ext === '.yaml' || ext === '.yml' ? 'yaml' : 'csv'
+}
+
+/**
+ * Parses and validates an org (all checks run; every problem is reported in one
+ * `OrgValidationError`, with line numbers). `source` names the input in messages.
+ */
+export function parseOrg(text: string, format: OrgInputFormat, source = `org ${format}`): HrRow[] {
+  const parsed = format === 'yaml' ? parseOrgYaml(text) : parseHrCsv(text)
+  const structure = checkStructure(parsed.rows, parsed.rejected)
+  if (parsed.issues.length === 0 && structure.issues.length === 0) return structure.rows
+  // When the file could not be read as a whole, structural findings would only be noise.
+  const unreadable = parsed.issues.some(
+    (i) => i.code === 'empty' || i.code === 'header' || i.code === 'syntax',
+  )
+  const issues = unreadable ? parsed.issues : [...parsed.issues, ...structure.issues]
+  issues.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER))
+  throw new OrgValidationError(source, issues)
+}
+
+export async function readOrgFile(file: string, format: OrgInputFormat = formatOf(file)): Promise<HrRow[]> {
+  const text = await readFile(file, 'utf8')
+  return parseOrg(text, format, file)
+}

@@ -1,0 +1,51 @@
+import type { ImportSummary } from './import.ts'
+
+/** How many detail lines each kind of change prints before "… and N more". */
+const DETAIL_LIMIT = 10
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`
+
+/** The CLI's text for an import: headline figures, then what changed, then warnings. */
+export function formatImportSummary(s: Omit<ImportSummary, 'format'>): string {
+  const out: string[] = []
+  out.push(
+    `Imported org effective ${s.effective} from ${s.source}${s.replaced ? ` (replaced the earlier import of ${s.effective})` : ''}`,
+  )
+  out.push(
+    `  ${plural(s.people, 'person', 'people')}, ${plural(s.teams, 'team')}, ${plural(s.managers, 'manager')} (${plural(s.directors, 'director')}), max depth ${s.maxDepth}`,
+  )
+  const id = s.identities
+  const aliasText =
+    id.aliases === null
+      ? ''
+      : `, ${plural(id.aliases, 'alias', 'aliases')}${id.aliasesRemoved.length ? ` (${id.aliasesRemoved.length} removed)` : ''}`
+  out.push(
+    `  identities: ${plural(id.emails, 'email')}, ${plural(id.employeeIds, 'employee id')}${aliasText}`,
+  )
+
+  const c = s.changes
+  if (s.previous === null) {
+    out.push('  first snapshot: no earlier org to compare with')
+  } else if (c.added.length + c.removed.length + c.moved.length + c.retitled.length === 0) {
+    out.push(`  no changes since ${s.previous}`)
+  } else {
+    out.push(
+      `  since ${s.previous}: ${c.added.length} added, ${c.removed.length} removed, ${c.moved.length} moved, ${plural(c.retitled.length, 'title change')}`,
+    )
+    const section = <T>(items: T[], line: (item: T) => string): void => {
+      for (const item of items.slice(0, DETAIL_LIMIT)) out.push(`    ${line(item)}`)
+      if (items.length > DETAIL_LIMIT) out.push(`    … and ${items.length - DETAIL_LIMIT} more`)
+    }
+    const who = (id: string | null): string => id ?? '(no manager)'
+    section(
+      c.added,
+      (p) => `+ ${p.personId} ${p.name}${p.title ? `, ${p.title}` : ''} → reports to ${who(p.managerId)}`,
+    )
+    section(c.removed, (p) => `- ${p.personId} ${p.name}`)
+    section(c.moved, (m) => `~ ${m.personId} moved: ${who(m.from)} → ${who(m.to)}`)
+    section(c.retitled, (t) => `~ ${t.personId} title: ${t.from || '(none)'} → ${t.to || '(none)'}`)
+  }
+  if (s.published) out.push(`  published to ${s.published.topic} (key ${s.published.key})`)
+  for (const w of s.warnings) out.push(`  warning: ${w}`)
+  return out.join('\n')
+}

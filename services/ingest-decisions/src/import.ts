@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto'
+import { relative } from 'node:path'
+import { type DlqRecord, type RawEnvelope, TOPICS } from '@orgpulse/contracts'
+import { type Bus, dlqId, publishRaw } from '@orgpulse/kafka'
+import { readDecisionSource, type SourceRecord } from './parse.ts'
+import { checkRecord } from './validate.ts'
+
+export interface ImportRejection {
+  file: string
+  line: number
+  errors: string[]
+}
+
+export interface ImportResult {
+  files: number
+  accepted: number
+  rejected: ImportRejection[]
+  /** MADR files whose dates did not come from explicit fields */
+  notes: string[]
+}
+
+export const decisionEnvelope = (record: Record<string, unknown>, meta: Record<string, unknown> = {}): RawEnvelope => ({
+  source: 'decisions',
+  entity: 'decision',
+  sourceId: String(record.id ?? 'unknown'),
+  fetchedAt: new Date().toISOString(),
+  meta,
+  payload: record,
+})
+
+/**
+ * Imports a decision-log file or directory: valid records go to the raw topic; invalid ones are
+ * reported (file, line, every error) and dead-lettered with their reason so nothing is lost.
+ */
+export async function importDecisions(bus: Bus, path: string, cwd = process.cwd()): Promise<ImportResult> {
+  const read = readDecisionSource(path)
+  const result: ImportResult = { files: new Set(read.map((r) => r.file)).size, accepted: 0, rejected: [], notes: [] }
+  const good: RawEnvelope[] = []
+  const dead: DlqRecord[] = []
+  for (const r of read) {
+    const where = relative(cwd, r.file) || r.file
+    const errors = r.record === null ? [r.error ?? 'unreadable record'] : (() => {
+      const c = checkRecord(r.record)
+      return c.ok ? [] : c.errors
+    })()
+    if (errors.length > 0) {
+      result.rejected.push({ file: where, line: r.line, errors })
+      dead.push(dlqFor(r, where, errors))
+      continue
+    }
+    const meta: Record<string, unknown> = { file: where, line: r.line }
+    if (r.provenance) {
+      meta.provenance = r.provenance
+      const inferred = Object.entries(r.provenance).filter(([, p]) => p !== 'front matter')
+      if (inferred.length > 0) result.notes.push(`${where}: ${inferred.map(([f, p]) => `${f} from ${p}`).join(', ')}`)
+    }
+    good.push(decisionEnvelope(r.record!, meta))
+  }
+  if (good.length > 0) await publishRaw(bus, good)
+  if (dead.length > 0) await bus.publish(TOPICS.dlq, dead.map((d) => ({ key: dlqId(d), value: Buffer.from(JSON.stringify(d)) })))
+  result.accepted = good.length
+  return result
+}
+
+function dlqFor(r: SourceRecord, where: string, errors: string[]): DlqRecord {
+  const original = r.record === null ? '' : JSON.stringify(r.record)
+  return {
+    reason: errors.join('; '),
+    stage: 'ingest-decisions',
+    topic: `file:${where}`,
+    partition: 0,
+    offset: String(r.line),
+    key: createHash('sha256').update(`${where}:${r.line}`).digest('hex').slice(0, 16),
+    value: Buffer.from(original).toString('base64'),
+    failedAt: new Date().toISOString(),
+  }
+}

@@ -1,0 +1,214 @@
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { basename, dirname, extname, join } from 'node:path'
+import { parse as parseCsv } from 'csv-parse/sync'
+import { parse as parseYaml } from 'yaml'
+
+/** One record as read from a file, before validation; `line` is 1-based where the format has lines. */
+export interface SourceRecord {
+  file: string
+  line: number
+  /** the record as an object with DESIGN.md's camelCase field names; null when unreadable */
+  record: Record<string, unknown> | null
+  /** why the record could not be read at all (non-JSON line, broken front matter, ...) */
+  error?: string
+  /** for MADR: which source each date came from */
+  provenance?: Record<string, string>
+}
+
+export const DECISION_FILE_EXTENSIONS = ['.json', '.jsonl', '.ndjson', '.csv', '.md', '.markdown']
+
+const camel = (key: string): string => key.trim().replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase())
+
+const camelKeys = (o: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [camel(k), v]))
+
+/** A file or a directory (recursively, known extensions only, sorted for a stable order). */
+export function readDecisionSource(path: string): SourceRecord[] {
+  if (statSync(path).isDirectory()) {
+    return readdirSync(path, { recursive: true, encoding: 'utf8' })
+      .filter((f) => DECISION_FILE_EXTENSIONS.includes(extname(f).toLowerCase()) && !/(^|\/)(node_modules|\.git)\//.test(f))
+      .sort()
+      .flatMap((f) => readDecisionFile(join(path, f)))
+  }
+  return readDecisionFile(path)
+}
+
+export function readDecisionFile(file: string): SourceRecord[] {
+  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '')
+  switch (extname(file).toLowerCase()) {
+    case '.json':
+      return readJson(file, text)
+    case '.jsonl':
+    case '.ndjson':
+      return readJsonLines(file, text)
+    case '.csv':
+      return readCsv(file, text)
+    case '.md':
+    case '.markdown':
+      return [readMadr(file, text)]
+    default:
+      return [{ file, line: 1, record: null, error: `unsupported file type ${extname(file) || '(none)'}; use .json, .jsonl, .csv or .md` }]
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function readJson(file: string, text: string): SourceRecord[] {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (err) {
+    return [{ file, line: 1, record: null, error: `not valid JSON: ${(err as Error).message}` }]
+  }
+  const items = Array.isArray(data) ? data : isObject(data) && Array.isArray(data.decisions) ? data.decisions : [data]
+  return items.map((item: unknown, i: number) =>
+    isObject(item)
+      ? { file, line: i + 1, record: camelKeys(item) }
+      : { file, line: i + 1, record: null, error: `item ${i + 1} is not an object` },
+  )
+}
+
+function readJsonLines(file: string, text: string): SourceRecord[] {
+  const out: SourceRecord[] = []
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim()
+    if (!line) return
+    try {
+      const value: unknown = JSON.parse(line)
+      out.push(isObject(value) ? { file, line: i + 1, record: camelKeys(value) } : { file, line: i + 1, record: null, error: 'line is JSON but not an object' })
+    } catch (err) {
+      out.push({ file, line: i + 1, record: null, error: `not valid JSON: ${(err as Error).message}` })
+    }
+  })
+  return out
+}
+
+function readCsv(file: string, text: string): SourceRecord[] {
+  let rows: Record<string, string>[]
+  try {
+    rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false })
+  } catch (err) {
+    return [{ file, line: 1, record: null, error: `unreadable CSV: ${(err as Error).message}` }]
+  }
+  // header is line 1; csv-parse with skip_empty_lines keeps row order, so row i is on line i+2
+  // unless empty lines intervene: recover real line numbers from the raw text
+  const dataLines = text
+    .split(/\r?\n/)
+    .map((l, i) => ({ l, n: i + 1 }))
+    .filter((x) => x.l.trim().length > 0)
+    .slice(1)
+  return rows.map((row, i) => {
+    const record: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(row)) if (v !== '') record[camel(k)] = v
+    return { file, line: dataLines[i]?.n ?? i + 2, record }
+  })
+}
+
+const MADR_STATUS: Record<string, string> = {
+  proposed: 'proposed',
+  accepted: 'decided',
+  decided: 'decided',
+  rejected: 'rejected',
+  deprecated: 'reversed',
+  reversed: 'reversed',
+  withdrawn: 'withdrawn',
+  superseded: 'superseded',
+}
+
+/**
+ * MADR (markdown architecture decision records) with YAML front matter. MADR's `date` is the
+ * last-update date, not the decision date, so dates come from explicit orgpulse fields first,
+ * then git history, and `date` only as the last resort; `provenance` says which one was used.
+ */
+export function readMadr(file: string, text: string): SourceRecord {
+  const fm = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(text)
+  let front: Record<string, unknown> = {}
+  const body = fm ? fm[2]! : text
+  if (fm) {
+    try {
+      const parsed: unknown = parseYaml(fm[1]!)
+      if (isObject(parsed)) front = camelKeys(parsed)
+    } catch (err) {
+      return { file, line: 1, record: null, error: `front matter is not valid YAML: ${(err as Error).message}` }
+    }
+  }
+  const provenance: Record<string, string> = {}
+  const title = (front.title as string | undefined) ?? /^#\s+(.+)$/m.exec(body)?.[1]?.trim()
+  const rawStatus = String(front.status ?? /^##?\s*Status\s*\n+\s*(\w+)/im.exec(body)?.[1] ?? 'proposed').toLowerCase().trim()
+  const statusWord = rawStatus.split(/\s+/)[0] ?? 'proposed'
+  const status = MADR_STATUS[statusWord] ?? statusWord
+  const supersededBy = /superseded by\s+(\S+)/i.exec(rawStatus)?.[1]
+  const deciders = front.deciders ?? front.decisionMakers
+  const firstDecider = Array.isArray(deciders) ? deciders[0] : typeof deciders === 'string' ? deciders.split(',')[0]?.trim() : undefined
+  const git = gitHistory(file)
+  const madrDate = front.date === undefined ? undefined : asDate(front.date)
+
+  const pick = (field: string, explicit: unknown, fromGit: string | undefined, fallback?: string): string | undefined => {
+    if (explicit !== undefined && explicit !== null && explicit !== '') {
+      provenance[field] = 'front matter'
+      return asDate(explicit)
+    }
+    if (fromGit) {
+      provenance[field] = 'git history'
+      return fromGit
+    }
+    if (fallback) {
+      provenance[field] = 'MADR date (last update; no explicit field or git history)'
+      return fallback
+    }
+    return undefined
+  }
+  const record: Record<string, unknown> = {
+    ...front,
+    id: front.id ?? basename(file).replace(/\.(md|markdown)$/i, ''),
+    title,
+    status,
+    raisedBy: front.raisedBy ?? git?.author,
+    raisedAt: pick('raisedAt', front.raisedAt, git?.created, madrDate),
+    updatedAt: pick('updatedAt', front.updatedAt, git?.updated, madrDate),
+  }
+  if (status !== 'proposed' && status !== 'withdrawn') {
+    record.decidedBy = front.decidedBy ?? firstDecider
+    record.decidedAt = pick('decidedAt', front.decidedAt, git?.statusChanged, madrDate)
+  }
+  if (supersededBy) record.links = [...((front.links as string[] | undefined) ?? []), `superseded-by:${supersededBy}`]
+  delete record.date
+  delete record.deciders
+  delete record.decisionMakers
+  delete record.consulted
+  delete record.informed
+  return { file, line: 1, record, provenance }
+}
+
+const asDate = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v))
+
+interface GitHistory {
+  author?: string
+  created?: string
+  updated?: string
+  statusChanged?: string
+}
+
+/** First commit (author, date), last commit date, and the last commit that touched the status line. */
+function gitHistory(file: string): GitHistory | undefined {
+  try {
+    const run = (args: string[]) =>
+      execFileSync('git', args, { cwd: dirname(file), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const log = run(['log', '--follow', '--format=%ae\t%aI', '--', basename(file)])
+    if (!log) return undefined
+    const lines = log.split('\n')
+    const [author, created] = lines[lines.length - 1]!.split('\t')
+    const updated = lines[0]!.split('\t')[1]
+    const statusLog = run(['log', '--format=%aI', '-G', '^status:', '--', basename(file)])
+    const statusChanged = statusLog ? statusLog.split('\n')[0] : undefined
+    return {
+      ...(author ? { author } : {}),
+      ...(created ? { created } : {}),
+      ...(updated ? { updated } : {}),
+      ...(statusChanged ? { statusChanged } : {}),
+    }
+  } catch {
+    return undefined
+  }
+}

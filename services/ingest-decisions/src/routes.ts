@@ -1,0 +1,55 @@
+import type { RawEnvelope } from '@orgpulse/contracts'
+import type { FastifyInstance } from 'fastify'
+import { decisionEnvelope } from './import.ts'
+import { checkRecord } from './validate.ts'
+
+export const MAX_RECORDS_PER_REQUEST = 1000
+export const MAX_BODY_BYTES = 4 * 1024 * 1024
+
+export interface DecisionRoutesOptions {
+  /** resolves once the records are acknowledged by the bus */
+  publish(envelopes: RawEnvelope[]): Promise<void>
+}
+
+/**
+ * POST /v1/decisions: one record or an array of up to 1,000. All-or-nothing: any invalid record
+ * rejects the whole request with every error listed; 202 means Kafka acknowledged every record.
+ */
+export async function decisionRoutes(app: FastifyInstance, options: DecisionRoutesOptions): Promise<void> {
+  app.post(
+    '/v1/decisions',
+    {
+      bodyLimit: MAX_BODY_BYTES,
+      schema: {
+        summary: 'Submit decision records',
+        tags: ['decisions'],
+        body: { anyOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const items: unknown[] = Array.isArray(body) ? body : [body]
+      if (items.length === 0) return reply.code(400).send({ error: 'empty array: send at least one decision record' })
+      if (items.length > MAX_RECORDS_PER_REQUEST) {
+        return reply.code(413).send({
+          error: `too many records: ${items.length} > ${MAX_RECORDS_PER_REQUEST} per request; split the batch`,
+        })
+      }
+      const errors: { index: number; id?: string; errors: string[] }[] = []
+      const envelopes: RawEnvelope[] = []
+      items.forEach((item, index) => {
+        const checked = checkRecord(item)
+        if (checked.ok) envelopes.push(decisionEnvelope(item as Record<string, unknown>, { via: 'api' }))
+        else {
+          const id = typeof (item as { id?: unknown })?.id === 'string' ? (item as { id: string }).id : undefined
+          errors.push({ index, ...(id ? { id } : {}), errors: checked.errors })
+        }
+      })
+      if (errors.length > 0) {
+        return reply.code(400).send({ error: `${errors.length} of ${items.length} records are invalid; nothing was accepted`, records: errors })
+      }
+      await options.publish(envelopes)
+      return reply.code(202).send({ accepted: envelopes.length, ids: envelopes.map((e) => e.sourceId) })
+    },
+  )
+}

@@ -1,0 +1,3 @@
+export * from './transform.ts'
+export * from './stages.ts'
+export * from './mappers/index.ts'

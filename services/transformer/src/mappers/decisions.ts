@@ -1,0 +1,75 @@
+import {
+  type CanonicalEventInput,
+  decisionRecordSchema,
+  eventId,
+  formatIssues,
+  normaliseIdentity,
+  type RawEnvelope,
+} from '@orgpulse/contracts'
+import { RejectedRecord } from '@orgpulse/kafka'
+import type { Mapper } from './types.ts'
+
+/**
+ * Decision-log records are full snapshots of one decision: each maps to the lifecycle events it
+ * implies. Event ids are per (decision, slot), so an update of the record replaces its events, and
+ * the version (updatedAt, else arrival time) decides which update wins.
+ */
+export const mapDecisionRecord: Mapper = (envelope: RawEnvelope) => {
+  const parsed = decisionRecordSchema.safeParse(envelope.payload)
+  if (!parsed.success) throw new RejectedRecord(`invalid decision record: ${formatIssues(parsed.error).join('; ')}`)
+  const r = parsed.data
+  const log = typeof envelope.meta?.log === 'string' ? envelope.meta.log : ''
+  const sourceId = log ? `${log}/${r.id}` : r.id
+  const decisionId = `decisions:${sourceId}`
+  const version = Date.parse(r.updatedAt ?? envelope.fetchedAt)
+  const common = {
+    source: 'decisions' as const,
+    sourceId,
+    decisionId,
+    raisedBy: normaliseIdentity(r.raisedBy),
+    title: r.title,
+    team: r.team ?? '',
+    version: Number.isNaN(version) ? 0 : version,
+  }
+  const id = (slot: string) => eventId('decisions', sourceId, slot)
+  const events: CanonicalEventInput[] = [
+    { ...common, id: id('raised'), type: 'decision.raised', occurredAt: r.raisedAt, tags: r.tags ?? [] },
+  ]
+  if (r.escalatedTo && r.escalatedTo.length > 0) {
+    events.push({
+      ...common,
+      id: id('escalated'),
+      type: 'decision.escalated',
+      occurredAt: r.escalatedAt ?? r.raisedAt,
+      escalatedTo: r.escalatedTo.map(normaliseIdentity),
+    })
+  }
+  const lastChange = r.updatedAt ?? r.decidedAt ?? envelope.fetchedAt
+  if (r.decidedBy && r.decidedAt && r.status !== 'proposed' && r.status !== 'withdrawn') {
+    // reversed/superseded keep the original call (DESIGN: the original call's time counts)
+    events.push({
+      ...common,
+      id: id('call'),
+      type: r.status === 'rejected' ? 'decision.rejected' : 'decision.decided',
+      occurredAt: r.decidedAt,
+      actor: normaliseIdentity(r.decidedBy),
+    })
+  }
+  if (r.status === 'withdrawn') {
+    events.push({ ...common, id: id('withdrawn'), type: 'decision.withdrawn', occurredAt: r.decidedAt ?? lastChange })
+  }
+  if (r.status === 'reversed') {
+    events.push({ ...common, id: id('closed'), type: 'decision.reversed', occurredAt: lastChange })
+  }
+  if (r.status === 'superseded') {
+    const by = r.links?.find((l) => /supersed/i.test(l))
+    events.push({
+      ...common,
+      id: id('closed'),
+      type: 'decision.superseded',
+      occurredAt: lastChange,
+      ...(by ? { supersededBy: by } : {}),
+    })
+  }
+  return events
+}
