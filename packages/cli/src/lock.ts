@@ -37,11 +37,11 @@ export function readLiveLock(dataDir: string): DataDirLock | null {
   return null
 }
 
-export function acquireLock(dataDir: string, url: string): DataDirLock {
+export function acquireLock(dataDir: string, url: string, secret: string = randomBytes(24).toString('hex')): DataDirLock {
   const existing = readLiveLock(dataDir)
   if (existing) throw new Error(`${resolve(dataDir)} is in use by orgpulse (pid ${existing.pid}, ${existing.url})`)
   mkdirSync(resolve(dataDir), { recursive: true })
-  const lock: DataDirLock = { pid: process.pid, url, secret: randomBytes(24).toString('hex'), startedAt: new Date().toISOString() }
+  const lock: DataDirLock = { pid: process.pid, url, secret, startedAt: new Date().toISOString() }
   writeFileSync(lockFile(dataDir), JSON.stringify(lock), { mode: 0o600 })
   return lock
 }

@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { registerCoreCommands } from './commands/core.ts'
+import { registerDemoCommand } from './commands/demo.ts'
 import { registerIngestCommands } from './commands/ingest.ts'
 import { registerOrgCommands } from './commands/org.ts'
 import { registerMetricsCommands } from './commands/metrics.ts'
@@ -20,5 +21,6 @@ export function buildProgram(ctx: CommandContext): Command {
   registerOrgCommands(program, ctx)
   registerIngestCommands(program, ctx)
   registerMetricsCommands(program, ctx)
+  registerDemoCommand(program, ctx)
   return program
 }

@@ -38,7 +38,8 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = pino({ level: options.logLevel ?? process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2))
   const client = createClickHouse({ dataDir })
   await migrate(client, { log: (m) => log.info(m) })
-  if (config.identities.aliases.length > 0) await setAliases(client, config.identities.aliases)
+  // the config file is the complete alias set: removing an alias there must retire it here
+  if (path) await setAliases(client, config.identities.aliases)
   const kafka = createBusFromEnv({ clientId: 'orgpulse-cli' })
   const bus: Bus = kafka ?? new MemoryBus()
   await bus.ensureTopics(TOPIC_SPECS)

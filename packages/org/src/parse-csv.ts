@@ -16,8 +16,9 @@ interface CsvRecord {
 /**
  * Parses an HR export. Headers are matched case-insensitively and unknown columns are ignored
  * (exports carry many more fields than orgpulse needs); BOM, CRLF and quoted fields (also with
- * embedded line breaks, which come out as '\n') are handled. Rows that are entirely empty (",,,," as spreadsheets
- * write them) are skipped. Problems are returned, not thrown, so validation can report them together.
+ * embedded line breaks, which come out as '\n') are handled. Rows that are entirely empty
+ * (",,,," as spreadsheets write them) are skipped. Problems are returned, not thrown, so
+ * validation can report them together.
  */
 export function parseHrCsv(text: string): ParsedInput {
   const issues: OrgIssue[] = []
@@ -31,6 +32,7 @@ export function parseHrCsv(text: string): ParsedInput {
       relax_column_count: true,
       skip_empty_lines: true,
       skip_records_with_empty_values: true,
+      // csv-parse's overloads do not model `info: true`, which wraps each record with its position.
     }) as unknown as CsvRecord[]
   } catch (err) {
     if (err instanceof CsvError) {

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { type ClickHouseClient, createClickHouse, migrate } from '@orgpulse/clickhouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -19,6 +20,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await client?.close()
+  rmSync(dir, { recursive: true, force: true })
 })
 
 describe('identity aliases', () => {

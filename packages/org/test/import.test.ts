@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { type ClickHouseClient, createClickHouse, migrate, queryRows } from '@orgpulse/clickhouse'
 import { type OrgSnapshot, orgSnapshotSchema, TOPICS } from '@orgpulse/contracts'
 import type { BusMessage } from '@orgpulse/kafka'
@@ -32,6 +33,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await client?.close()
+  rmSync(dir, { recursive: true, force: true })
 })
 
 /** snapshotFor evaluated at each instant (UTC ISO strings). */

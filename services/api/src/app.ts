@@ -49,7 +49,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   if (deps.runCli && deps.cliSecret) {
     const { runCli, cliSecret } = deps
-    app.post('/internal/cli', { schema: { hide: true } }, async (req, reply) => {
+    app.post('/internal/cli', async (req, reply) => {
       if (req.headers.authorization !== `Bearer ${cliSecret}`) return reply.code(401).send({ error: 'bad secret' })
       const body = req.body as { argv?: unknown; cwd?: unknown }
       if (!Array.isArray(body.argv) || !body.argv.every((a) => typeof a === 'string')) {

@@ -1,5 +1,99 @@
 import { z } from 'zod'
+import { MEETING_CLASSES } from '../events.ts'
 
-/** `calendar:` section of orgpulse.yaml. Owned by the calendar connector (services/ingest-calendar). */
-export const calendarConfigSchema = z.object({}).passthrough()
+/**
+ * `calendar:` section of orgpulse.yaml. Owned by the calendar connector (services/ingest-calendar).
+ *
+ * Meetings are classified in the ingest service (titles never leave it, DESIGN "Privacy"), so the
+ * classification rules live here: rituals first, then `rules` in order (first match wins), then
+ * `other`. Secrets are never in this file: only the NAME of the environment variable holding the
+ * Google service-account key.
+ */
+
+export const CADENCES = ['weekly', 'biweekly', 'monthly', 'quarterly'] as const
+export type Cadence = (typeof CADENCES)[number]
+
+/** Who attends, relative to the org chart: what a rule can require beyond keywords and counts. */
+export const RELATIONSHIPS = ['any', 'manager_report', 'same_team', 'cross_team'] as const
+
+const keywords = z.array(z.string().trim().min(1)).default([])
+
+export const meetingRuleSchema = z
+  .object({
+    class: z.enum(MEETING_CLASSES).exclude(['ritual']),
+    /** case-insensitive substrings of the title; any one matches (empty: the title is not consulted) */
+    titleKeywords: keywords,
+    /** bounds on human participants (organizer + attendees, rooms and resources excluded) */
+    minAttendees: z.number().int().min(1).optional(),
+    maxAttendees: z.number().int().min(1).optional(),
+    relationship: z.enum(RELATIONSHIPS).default('any'),
+  })
+  .refine((r) => r.minAttendees === undefined || r.maxAttendees === undefined || r.minAttendees <= r.maxAttendees, {
+    message: 'minAttendees must not exceed maxAttendees',
+  })
+export type MeetingRule = z.infer<typeof meetingRuleSchema>
+
+export const ritualSchema = z.object({
+  /** e.g. "weekly product-engineering director sync"; stored on the meeting (class ritual) */
+  name: z.string().trim().min(1),
+  cadence: z.enum(CADENCES),
+  /** title substrings that identify the ritual (case-insensitive); defaults to the name itself */
+  titleKeywords: keywords,
+  /**
+   * the person (email) or team (unit id / manager email / unit name) that runs it: the ritual is
+   * expected in every scope containing that person's home unit. Unset: expected in every scope.
+   */
+  owner: z.string().trim().min(1).optional(),
+})
+export type Ritual = z.infer<typeof ritualSchema>
+
+/** Used when the config gives no `rules`: keyword classes first, then attendee shape, then the org chart. */
+export const DEFAULT_MEETING_RULES: z.input<typeof meetingRuleSchema>[] = [
+  { class: 'escalation', titleKeywords: ['escalation', 'escalate', 'incident review'] },
+  {
+    class: 'decision_review',
+    titleKeywords: ['decision review', 'design review', 'architecture review', 'review board', 'go/no-go', 'go-no-go', 'approval'],
+  },
+  { class: 'one_on_one', titleKeywords: ['1:1', '1-1', '1on1', 'one on one'], maxAttendees: 2 },
+  { class: 'one_on_one', minAttendees: 2, maxAttendees: 2 },
+  { class: 'team', relationship: 'same_team', minAttendees: 3 },
+  { class: 'cross_team', relationship: 'cross_team', minAttendees: 3 },
+]
+
+const emailSchema = z.string().trim().toLowerCase().pipe(z.email())
+
+export const googleCalendarConfigSchema = z.object({
+  /** environment variable holding the service-account key JSON (or a path to the key file) */
+  serviceAccountKeyEnv: z.string().default('GOOGLE_SERVICE_ACCOUNT_KEY'),
+  /** API root; only changed to point at a fake or a proxy */
+  rootUrl: z.url().default('https://www.googleapis.com/'),
+  /** whose calendars to read (domain-wide delegation subject); unset: everybody in the latest org snapshot */
+  people: z.array(emailSchema).optional(),
+  /** the initial (full) sync window, relative to now */
+  initialDaysBack: z.number().int().min(0).default(90),
+  initialDaysAhead: z.number().int().min(0).default(28),
+  pageSize: z.number().int().min(1).max(2500).default(250),
+  /** retries on rate limits (403 usageLimits / 429) and 5xx before giving up on a calendar */
+  maxRetries: z.number().int().min(0).default(6),
+})
+export type GoogleCalendarConfig = z.infer<typeof googleCalendarConfigSchema>
+
+export const icsFeedSchema = z
+  .object({
+    url: z.url().optional(),
+    file: z.string().min(1).optional(),
+    /** whose calendar the feed is */
+    owner: emailSchema,
+  })
+  .refine((f) => (f.url === undefined) !== (f.file === undefined), { message: 'give exactly one of url or file' })
+
+export const calendarConfigSchema = z.object({
+  /** email domains of the organisation; other attendees are counted as external, never identified */
+  internalDomains: z.array(z.string().trim().toLowerCase().min(1)).default([]),
+  google: googleCalendarConfigSchema.optional(),
+  ics: z.array(icsFeedSchema).default([]),
+  rituals: z.array(ritualSchema).default([]),
+  rules: z.array(meetingRuleSchema).default(DEFAULT_MEETING_RULES.map((r) => meetingRuleSchema.parse(r))),
+})
 export type CalendarConfig = z.infer<typeof calendarConfigSchema>
+export type CalendarConfigInput = z.input<typeof calendarConfigSchema>

@@ -1,5 +1,94 @@
 import { z } from 'zod'
 
-/** `jira:` section of orgpulse.yaml. Owned by the Jira connector (services/ingest-jira). */
-export const jiraConfigSchema = z.object({}).passthrough()
+/**
+ * `jira:` section of orgpulse.yaml. Owned by the Jira connector (services/ingest-jira).
+ *
+ * Secrets never live here: only the NAMES of the environment variables that hold them.
+ * Names of statuses, labels and issue types are matched case-insensitively.
+ */
+
+const names = z.array(z.string().min(1))
+
+/** Which issue types / labels / statuses put a Jira issue into a decision lifecycle stage. */
+export const jiraDecisionMappingSchema = z.object({
+  /** an issue is a decision when created with (or changed to) one of these types or labels, or enters one of these statuses */
+  raised: z
+    .object({ issueTypes: names.default(['Decision']), labels: names.default(['decision']), statuses: names.default(['Needs Decision']) })
+    .default({ issueTypes: ['Decision'], labels: ['decision'], statuses: ['Needs Decision'] }),
+  /** explicit escalation: entering one of these statuses or getting one of these labels */
+  escalated: z
+    .object({ labels: names.default(['escalated']), statuses: names.default(['Escalated']) })
+    .default({ labels: ['escalated'], statuses: ['Escalated'] }),
+  /** the call: entering one of these statuses, by the changelog author at the changelog time */
+  decided: z.object({ statuses: names.default(['Decided', 'Approved', 'Accepted']) }).default({ statuses: ['Decided', 'Approved', 'Accepted'] }),
+  rejected: z.object({ statuses: names.default(['Rejected', 'Declined', "Won't Do"]) }).default({ statuses: ['Rejected', 'Declined', "Won't Do"] }),
+  withdrawn: z.object({ statuses: names.default(['Withdrawn']) }).default({ statuses: ['Withdrawn'] }),
+})
+export type JiraDecisionMapping = z.infer<typeof jiraDecisionMappingSchema>
+
+/** A Jira issue link type; `outward` is what the source issue does to the destination ("blocks"). */
+export const jiraLinkTypeSchema = z.object({
+  name: z.string().min(1),
+  outward: z.string().min(1),
+  inward: z.string().min(1),
+})
+
+const DEFAULT_LINK_TYPES = [{ name: 'Blocks', outward: 'blocks', inward: 'is blocked by' }]
+
+/** Source scope → team. A team is a manager's email, a unit id (`u:<email>`) or a unit name: passed through. */
+export const jiraTeamRuleSchema = z
+  .object({
+    team: z.string().min(1),
+    /** project keys; empty = any project */
+    projects: z.array(z.string().min(1)).default([]),
+    /** component names; empty = the whole project. Component rules win over project-wide ones. */
+    components: names.default([]),
+  })
+  .refine((r) => r.projects.length > 0 || r.components.length > 0, {
+    message: 'a team rule needs projects, components or both',
+  })
+export type JiraTeamRule = z.infer<typeof jiraTeamRuleSchema>
+
+const WORK_CATEGORIES = ['todo', 'in_progress', 'done', 'cancelled'] as const
+
+export const jiraConfigSchema = z.object({
+  /** e.g. https://acme.atlassian.net; unset → the variable named by baseUrlEnv */
+  baseUrl: z.url().optional(),
+  baseUrlEnv: z.string().min(1).default('JIRA_BASE_URL'),
+  /** cloud: REST v3, email + API token (basic auth); datacenter: REST v2, personal access token (bearer) */
+  deployment: z.enum(['cloud', 'datacenter']).default('cloud'),
+  auth: z
+    .object({
+      emailEnv: z.string().min(1).default('JIRA_EMAIL'),
+      tokenEnv: z.string().min(1).default('JIRA_API_TOKEN'),
+      patEnv: z.string().min(1).default('JIRA_PAT'),
+    })
+    .default({ emailEnv: 'JIRA_EMAIL', tokenEnv: 'JIRA_API_TOKEN', patEnv: 'JIRA_PAT' }),
+  /** project keys to sync, each with its own cursor */
+  projects: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected a Jira project key such as ENG')).min(1),
+  /** extra JQL ANDed to every query, e.g. `issuetype != Sub-task` */
+  jql: z.string().optional(),
+  sync: z
+    .object({
+      /** incremental queries ask for `updated >= cursor - lag` (clock skew, slow indexing) */
+      lagMinutes: z.number().int().min(0).default(15),
+      pageSize: z.number().int().min(1).max(100).default(100),
+      maxRetries: z.number().int().min(0).max(20).default(6),
+      /** how to complete changelogs beyond the 20 inline histories */
+      changelog: z.enum(['bulk', 'per-issue']).default('bulk'),
+    })
+    .default({ lagMinutes: 15, pageSize: 100, maxRetries: 6, changelog: 'bulk' }),
+  webhook: z
+    .object({ secretEnv: z.string().min(1).default('JIRA_WEBHOOK_SECRET') })
+    .default({ secretEnv: 'JIRA_WEBHOOK_SECRET' }),
+  decisions: jiraDecisionMappingSchema.default(jiraDecisionMappingSchema.parse({})),
+  /** link types meaning "A blocks B" */
+  blocking: z
+    .object({ linkTypes: z.array(jiraLinkTypeSchema).min(1).default(DEFAULT_LINK_TYPES) })
+    .default({ linkTypes: DEFAULT_LINK_TYPES }),
+  teams: z.array(jiraTeamRuleSchema).default([]),
+  /** status name → category, for statuses whose Jira category is misleading or unknown */
+  statusCategories: z.record(z.string(), z.enum(WORK_CATEGORIES)).default({}),
+})
 export type JiraConfig = z.infer<typeof jiraConfigSchema>
+export type JiraConfigInput = z.input<typeof jiraConfigSchema>

@@ -1,0 +1,69 @@
+import type { Command } from 'commander'
+import { migrate } from '@orgpulse/clickhouse'
+import { buildApp } from '@orgpulse/api'
+import { effectiveAt } from '@orgpulse/org'
+import type { CommandContext } from '../context.ts'
+import { randomBytes } from 'node:crypto'
+import { loadDemo } from '../demo/load.ts'
+import { acquireLock, releaseLock } from '../lock.ts'
+import { cliRunner } from '../serve-cli.ts'
+
+export function registerCoreCommands(program: Command, ctx: CommandContext): void {
+  program
+    .command('start')
+    .description('run orgpulse: pipeline, api and built-in pages (embedded mode unless KAFKA_BROKERS/CLICKHOUSE_URL are set); loads a demo org when nothing is configured')
+    .option('--port <port>', 'HTTP port', process.env.ORGPULSE_PORT ?? '3000')
+    .option('--host <host>', 'address to listen on', process.env.ORGPULSE_HOST ?? '127.0.0.1')
+    .option('--no-demo', 'do not load the demo org when the data dir is empty')
+    .action(async (opts: { port: string; host: string; demo: boolean }, cmd: Command) => {
+      await ctx.withRuntime(
+        cmd,
+        async (rt, io) => {
+          if (opts.demo && !rt.configPath && (await effectiveAt(rt.client)) === null) {
+            io.out('no org configured: loading the demo company (orgpulse demo --people 120 --weeks 26)…')
+            const demo = await loadDemo(rt, { people: 120, weeks: 26, seed: 1 }, (m) => io.progress(m))
+            io.out(`\ndemo loaded: ${demo.summary}`)
+          }
+          const secret = randomBytes(24).toString('hex')
+          const app = await buildApp({
+            client: rt.client,
+            bus: rt.bus,
+            config: rt.config,
+            flush: () => rt.flush(),
+            // other `orgpulse` processes on this data dir send their commands here
+            runCli: cliRunner(rt),
+            cliSecret: secret,
+            logger: false,
+          })
+          const address = await app.listen({ port: Number(opts.port), host: opts.host })
+          if (rt.mode === 'embedded') acquireLock(rt.dataDir, address.replace('0.0.0.0', '127.0.0.1'), secret)
+          io.out(`orgpulse is running in ${rt.mode} mode at ${address}`)
+          io.out(`  pages:   ${address}/            api docs: ${address}/docs`)
+          io.out(`  ingest:  POST ${address}/v1/decisions   or   pnpm orgpulse ingest decisions FILE`)
+          io.out('  stop:    Ctrl-C')
+          await new Promise<void>((resolve) => {
+            const stop = () => resolve()
+            process.once('SIGINT', stop)
+            process.once('SIGTERM', stop)
+          })
+          io.out('stopping…')
+          await app.close()
+          releaseLock(rt.dataDir)
+          return 0
+        },
+        { pipeline: true },
+      )
+    })
+
+  program
+    .command('migrate')
+    .description('apply pending ClickHouse migrations (each once, in order, checksummed)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await ctx.withRuntime(cmd, async (rt, io) => {
+        const result = await migrate(rt.client)
+        io.out(result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : `schema is up to date (version ${result.current})`)
+        return 0
+      })
+    })
+}
+

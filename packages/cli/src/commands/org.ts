@@ -1,0 +1,72 @@
+import type { Command } from 'commander'
+import { importOrg, listDirectors, OrgValidationError, unresolvedIdentities } from '@orgpulse/org'
+import type { CommandContext } from '../context.ts'
+import { UserError } from '../io.ts'
+import { table } from '../table.ts'
+
+export function registerOrgCommands(program: Command, ctx: CommandContext): void {
+  const org = program.command('org').description('the org chart: snapshots, directors, identities')
+
+  org
+    .command('import')
+    .description('import an HR export (CSV: email,name,manager_email,title[,employee_id,team,timezone]) or an org.yaml as a snapshot')
+    .argument('<file>', 'CSV or YAML file')
+    .option('--effective <date>', 'the day this org takes effect (YYYY-MM-DD); default today')
+    .option('--format <format>', 'output: text or json', 'text')
+    .action(async (file: string, opts: { effective?: string; format: string }, cmd: Command) => {
+      await ctx.withRuntime(cmd, async (rt, io) => {
+        try {
+          const summary = await importOrg({
+            client: rt.client,
+            bus: rt.bus,
+            file,
+            config: rt.config,
+            ...(opts.effective ? { effective: opts.effective } : {}),
+          })
+          if (opts.format === 'json') {
+            const { format: _format, ...rest } = summary
+            io.out(JSON.stringify(rest, null, 2))
+          } else io.out(summary.format())
+          return 0
+        } catch (err) {
+          if (err instanceof OrgValidationError) throw new UserError(err.message)
+          throw err
+        }
+      })
+    })
+
+  org
+    .command('directors')
+    .description('list the directors (managers of managers) in the current org')
+    .option('--format <format>', 'output: table or json', 'table')
+    .action(async (opts: { format: string }, cmd: Command) => {
+      await ctx.withRuntime(cmd, async (rt, io) => {
+        const directors = await listDirectors(rt.client)
+        if (opts.format === 'json') io.out(JSON.stringify(directors, null, 2))
+        else io.out(table(directors as unknown as Record<string, unknown>[]))
+        return 0
+      })
+    })
+
+  org
+    .command('identities')
+    .description('source identities (Jira account ids, Linear users, calendar emails, decision-log handles) and how they resolve')
+    .option('--unresolved', 'only identities that map to no person (their events count for no org)')
+    .option('--format <format>', 'output: table or json', 'table')
+    .action(async (opts: { unresolved?: boolean; format: string }, cmd: Command) => {
+      await ctx.withRuntime(cmd, async (rt, io) => {
+        if (!opts.unresolved) throw new UserError('only --unresolved is supported: resolved identities are the org itself')
+        const rows = await unresolvedIdentities(rt.client)
+        if (opts.format === 'json') {
+          io.out(JSON.stringify({ count: rows.length, identities: rows }, null, 2))
+          return 0
+        }
+        io.out(`${rows.length} unresolved identit${rows.length === 1 ? 'y' : 'ies'}`)
+        if (rows.length > 0) {
+          io.out(table(rows.map((r) => ({ identity: r.identity, source: r.source, occurrences: r.occurrences, seen_in: r.fields.join(' ') }))))
+          io.out('map them with identities.aliases in orgpulse.yaml (identity → email)')
+        }
+        return 0
+      })
+    })
+}

@@ -1,0 +1,353 @@
+/**
+ * The bus port on @platformatic/kafka 1.x (pure JS, maintained), so the benchmark can compare
+ * it with kafkajs through the same interface. 1.x because 2.x requires Node >= 22.22 and the
+ * project runs on Node 20.
+ *
+ * The client consumes through a prefetching per-message stream with no seek, so this adapter
+ * builds the port's semantics on top:
+ * - batches: whatever the stream has buffered, grouped per partition (at most MAX_BATCH records);
+ * - commit: the batch's last message commit() (offset+1, with the leader epoch) after the handler;
+ * - redelivery: after a rejection the stream is replaced by a new one that starts from the
+ *   committed offsets (opened before the old one closes, so the group does not rebalance);
+ * - heartbeats run on the client's own timer, so heartbeat() has nothing to do.
+ */
+import type { TopicSpec } from '@orgpulse/contracts'
+import {
+  Admin,
+  Consumer,
+  compatibilityPartitioner,
+  ListOffsetTimestamps,
+  type Message,
+  type MessagesStream,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  ProduceAcks,
+  Producer,
+} from '@platformatic/kafka'
+import {
+  type BusLogger,
+  chunkBySize,
+  consoleBusLogger,
+  type KafkaBus,
+  type KafkaBusOptions,
+  type KafkaTuning,
+  logError,
+  partitionLag,
+  resolveTuning,
+  settlesWithin,
+  sleep,
+  topicConfig,
+} from './kafka-common.ts'
+import type { BusMessage, ConsumeOptions, DeliveredMessage, Subscription } from './port.ts'
+
+/** records handed to one handler call at most */
+const MAX_BATCH = 1000
+
+type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
+type Msg = Message<Buffer, Buffer, Buffer, Buffer>
+
+export function createPlatformaticBus(options: KafkaBusOptions): KafkaBus {
+  const logger = options.logger ?? consoleBusLogger
+  const cfg = resolveTuning(options)
+  const base = { clientId: options.clientId, bootstrapBrokers: options.brokers }
+  let producer: Producer | undefined
+  let admin: Admin | undefined
+  const subscriptions = new Set<Subscription>()
+  let closed = false
+
+  const getProducer = (): Producer => {
+    producer ??= new Producer({
+      ...base,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      autocreateTopics: false,
+      // the Java (and kafkajs) key → partition mapping; the client's default differs for half the keys
+      partitioner: compatibilityPartitioner,
+      retries: cfg.publishRetries,
+      retryDelay: 1_000,
+    })
+    return producer
+  }
+  const getAdmin = (): Admin => {
+    admin ??= new Admin({ ...base, retries: 5, retryDelay: 500 })
+    return admin
+  }
+
+  const bus: KafkaBus = {
+    kind: 'kafka',
+    client: 'platformatic',
+
+    async ensureTopics(specs: TopicSpec[]): Promise<void> {
+      const a = getAdmin()
+      const existing = new Set(await a.listTopics())
+      for (const s of specs.filter((x) => !existing.has(x.name))) {
+        try {
+          await a.createTopics({
+            topics: [s.name],
+            partitions: s.partitions,
+            configs: Object.entries(topicConfig(s)).map(([name, value]) => ({ name, value })),
+          })
+        } catch (err) {
+          // a concurrent caller created it first: fine
+          if (!JSON.stringify(errorDetails(err)).includes('TOPIC_ALREADY_EXISTS')) throw err
+        }
+      }
+      // wait until every topic has a leader, so a publish right after does not race creation
+      await a.metadata({ topics: specs.map((s) => s.name), forceUpdate: true })
+    },
+
+    async publish(topic: string, messages: BusMessage[]): Promise<void> {
+      if (closed) throw new Error('bus is closed')
+      if (messages.length === 0) return
+      const p = getProducer()
+      for (const chunk of chunkBySize(messages, cfg.maxRequestBytes)) {
+        await p.send({
+          messages: chunk.map((m) => ({
+            topic,
+            ...(m.key === null ? {} : { key: Buffer.from(m.key) }),
+            value: m.value,
+            ...(m.headers ? { headers: new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])) } : {}),
+          })),
+        })
+      }
+    },
+
+    async consume(consumeOptions: ConsumeOptions): Promise<Subscription> {
+      if (closed) throw new Error('bus is closed')
+      const sub = await startConsumer(base, consumeOptions, cfg, logger)
+      const tracked: Subscription = {
+        stop: async () => {
+          subscriptions.delete(tracked)
+          await sub.stop()
+        },
+      }
+      subscriptions.add(tracked)
+      return tracked
+    },
+
+    async lag(groupId: string, topics: string[]): Promise<number> {
+      const a = getAdmin()
+      const meta = await a.metadata({ topics, forceUpdate: true })
+      const partitions = (topic: string): number[] =>
+        Array.from({ length: meta.topics.get(topic)?.partitionsCount ?? 0 }, (_, i) => i)
+      const request = (timestamp: bigint) => ({
+        topics: topics.map((name) => ({ name, partitions: partitions(name).map((partitionIndex) => ({ partitionIndex, timestamp })) })),
+      })
+      const [ends, starts, groups] = await Promise.all([
+        a.listOffsets(request(ListOffsetTimestamps.LATEST)),
+        a.listOffsets(request(ListOffsetTimestamps.EARLIEST)),
+        a.listConsumerGroupOffsets({ groups: [{ groupId, topics: topics.map((name) => ({ name, partitionIndexes: partitions(name) })) }] }),
+      ])
+      const committed = groups.find((g) => g.groupId === groupId)?.topics ?? []
+      let total = 0n
+      for (const t of ends) {
+        for (const p of t.partitions) {
+          const start = starts.find((s) => s.name === t.name)?.partitions.find((x) => x.partitionIndex === p.partitionIndex)?.offset ?? 0n
+          const c = committed.find((x) => x.name === t.name)?.partitions.find((x) => x.partitionIndex === p.partitionIndex)?.committedOffset
+          total += partitionLag(p.offset, start, c)
+        }
+      }
+      return Number(total)
+    },
+
+    async close(): Promise<void> {
+      if (closed) return
+      closed = true
+      await Promise.allSettled([...subscriptions].map((s) => s.stop()))
+      await Promise.allSettled([producer?.close(), admin?.close()])
+      producer = undefined
+      admin = undefined
+    },
+  }
+  return bus
+}
+
+async function startConsumer(
+  base: { clientId: string; bootstrapBrokers: string[] },
+  options: ConsumeOptions,
+  cfg: KafkaTuning,
+  logger: BusLogger,
+): Promise<Subscription> {
+  const consumer = new Consumer({
+    ...base,
+    groupId: options.groupId,
+    sessionTimeout: cfg.sessionTimeoutMs,
+    heartbeatInterval: cfg.heartbeatIntervalMs,
+    rebalanceTimeout: Math.max(cfg.sessionTimeoutMs, 30_000),
+    autocommit: false,
+    // short long-polls: an idle consumer notices stop() within a second
+    maxWaitTime: 1_000,
+    retries: 5,
+    retryDelay: 500,
+  })
+  let stopping = false
+  let abandoned = false
+  let wake: () => void = () => {}
+
+  const owned = (topic: string, partition: number): boolean =>
+    consumer.assignments?.some((a) => a.topic === topic && a.partitions.includes(partition)) ?? false
+
+  const open = async (): Promise<Stream> => {
+    const stream = await consumer.consume({
+      topics: options.topics,
+      autocommit: false,
+      mode: MessagesStreamModes.COMMITTED,
+      fallbackMode: options.fromBeginning ? MessagesStreamFallbackModes.EARLIEST : MessagesStreamFallbackModes.LATEST,
+      maxWaitTime: 1_000,
+    })
+    // a 'readable' listener switches the stream to pull mode: it fetches only while we read
+    stream.on('readable', () => wake())
+    stream.on('end', () => wake())
+    stream.on('close', () => wake())
+    stream.on('error', (err: Error) => {
+      logger.warn({ groupId: options.groupId, err: err.message }, 'platformatic: consumer stream failed, reopening')
+      wake()
+    })
+    return stream
+  }
+
+  /** records buffered now (waits for at least one, for the stream to end, or for stop) */
+  const nextRecords = async (stream: Stream): Promise<Msg[]> => {
+    const out: Msg[] = []
+    for (;;) {
+      let m: Msg | null
+      while (out.length < MAX_BATCH && (m = stream.read() as Msg | null) !== null) out.push(m)
+      if (out.length > 0 || stopping || stream.destroyed || stream.readableEnded) return out
+      await new Promise<void>((resolve) => {
+        wake = resolve
+      })
+    }
+  }
+
+  /** handler, then commit; false when the batch must be redelivered */
+  const handle = async (records: Msg[]): Promise<boolean> => {
+    const first = records[0]!
+    const last = records[records.length - 1]!
+    const { topic, partition } = first
+    try {
+      await options.handler({
+        topic,
+        partition,
+        messages: records.map(toDelivered),
+        heartbeat: async () => {},
+        isStopping: () => stopping || !owned(topic, partition),
+      })
+    } catch (err) {
+      if (!stopping) {
+        logger.warn(
+          { topic, partition, firstOffset: String(first.offset), lastOffset: String(last.offset), err: String((err as Error)?.message ?? err) },
+          'handler rejected the batch: not committed, redelivering after backoff',
+        )
+      }
+      return false
+    }
+    // a partition that moved to another member during the handler is not ours to commit
+    if (abandoned || !owned(topic, partition)) return true
+    try {
+      await last.commit()
+      return true
+    } catch (err) {
+      logger.warn({ topic, partition, err: String((err as Error)?.message ?? err) }, 'commit failed: batch will be redelivered')
+      return false
+    }
+  }
+
+  const run = async (initial: Stream): Promise<void> => {
+    let stream = initial
+    /** next offset per partition: records below it are prefetched copies already handled */
+    const next = new Map<string, bigint>()
+    while (!stopping) {
+      const records = await nextRecords(stream)
+      if (stopping) break
+      if (stream.destroyed || (stream.readableEnded && records.length === 0)) {
+        await sleep(cfg.redeliveryBackoffMs)
+        stream = await reopen(stream)
+        next.clear()
+        continue
+      }
+      const batches = new Map<string, Msg[]>()
+      for (const r of records) {
+        const key = `${r.topic}\u0000${r.partition}`
+        if (r.offset < (next.get(key) ?? -1n)) continue
+        const list = batches.get(key)
+        if (list) list.push(r)
+        else batches.set(key, [r])
+      }
+      let rejected = false
+      for (const [key, batch] of batches) {
+        if (stopping) break
+        if (!owned(batch[0]!.topic, batch[0]!.partition)) continue
+        if (!(await handle(batch))) {
+          rejected = true
+          break
+        }
+        next.set(key, batch[batch.length - 1]!.offset + 1n)
+      }
+      if (rejected && !stopping) {
+        await sleep(cfg.redeliveryBackoffMs)
+        if (stopping) break
+        stream = await reopen(stream)
+        next.clear()
+      }
+    }
+    await stream.close().catch(() => {})
+  }
+
+  /** a fresh stream from the committed offsets; opened first so the topics stay tracked (no rejoin) */
+  const reopen = async (old: Stream): Promise<Stream> => {
+    for (;;) {
+      try {
+        const fresh = await open()
+        await old.close().catch(() => {})
+        return fresh
+      } catch (err) {
+        if (stopping) return old
+        logger.warn({ groupId: options.groupId, err: String((err as Error)?.message ?? err) }, 'platformatic: cannot reopen the consumer stream, retrying')
+        await sleep(cfg.redeliveryBackoffMs)
+      }
+    }
+  }
+
+  // join the group and open the first stream before returning, like kafkajs' run()
+  const initial = await open()
+  const running = run(initial).catch((err: unknown) => {
+    logError(logger, { groupId: options.groupId, err: String((err as Error)?.message ?? err) }, 'platformatic: consumer loop failed')
+  })
+
+  let stopped: Promise<void> | undefined
+  return {
+    stop: () => {
+      stopped ??= (async () => {
+        stopping = true
+        wake()
+        if (!(await settlesWithin(running, cfg.stopTimeoutMs))) {
+          abandoned = true
+          logger.warn({ groupId: options.groupId }, 'stop: batch in hand did not finish in time, abandoned uncommitted')
+        }
+        // force: close any stream still open (an abandoned handler's) instead of refusing to leave
+        await new Promise<void>((resolve) => consumer.close(true, () => resolve()))
+      })()
+      return stopped
+    },
+  }
+}
+
+function toDelivered(m: Msg): DeliveredMessage {
+  const headers: Record<string, string> = {}
+  for (const [k, v] of m.headers) headers[k.toString('utf8')] = v?.toString('utf8') ?? ''
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: m.offset.toString(),
+    key: m.key === undefined || m.key === null ? null : m.key.toString('utf8'),
+    value: m.value ?? Buffer.alloc(0),
+    ...(m.headers.size > 0 ? { headers } : {}),
+  }
+}
+
+/** platformatic errors nest the broker's per-topic errors; enough to recognise an error kind */
+function errorDetails(err: unknown): unknown {
+  if (typeof err !== 'object' || err === null) return String(err)
+  const e = err as { message?: unknown; errors?: unknown; response?: unknown; code?: unknown }
+  return { message: e.message, code: e.code, errors: Array.isArray(e.errors) ? e.errors.map(errorDetails) : undefined, response: e.response }
+}
