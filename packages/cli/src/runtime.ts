@@ -5,7 +5,7 @@ import { type Bus, createBusFromEnv, MemoryBus, type Subscription, waitUntilCaug
 import { setAliases } from '@orgpulse/org'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import { pino } from 'pino'
-import { loadConfig } from './config.ts'
+import { loadConfig } from '@orgpulse/contracts'
 
 export interface RuntimeOptions {
   dataDir: string

@@ -6,3 +6,4 @@ export { type BusLogger, consoleBusLogger, DEFAULT_TUNING, type KafkaBus, type K
 export * from './kafkajs-bus.ts'
 export * from './platformatic-bus.ts'
 export * from './from-env.ts'
+export * from './namespace.ts'

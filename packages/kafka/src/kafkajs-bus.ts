@@ -333,7 +333,11 @@ function forwardLog(logger: BusLogger, entry: LogEntry): void {
   if (message.startsWith('Limiting retries for the idempotent producer')) return
   const obj = { namespace: entry.namespace, ...extra }
   const msg = `kafkajs: ${message}`
-  if (entry.level <= LEVEL.ERROR) logError(logger, obj, msg)
-  else if (entry.level <= LEVEL.WARN) logger.warn(obj, msg)
-  else if (entry.level <= LEVEL.INFO) logger.debug?.(obj, msg)
+  // kafkajs logs every error response at ERROR in its Connection namespace, also the ones it
+  // then retries (coordinator not available yet, leader moving): a real failure surfaces as a
+  // rejected call or a consumer crash, logged on its own
+  const level = entry.namespace === 'Connection' && entry.level === LEVEL.ERROR ? LEVEL.WARN : entry.level
+  if (level <= LEVEL.ERROR) logError(logger, obj, msg)
+  else if (level <= LEVEL.WARN) logger.warn(obj, msg)
+  else if (level <= LEVEL.INFO) logger.debug?.(obj, msg)
 }

@@ -63,7 +63,8 @@ export function createPlatformaticBus(options: KafkaBusOptions): KafkaBus {
       autocreateTopics: false,
       // the Java (and kafkajs) key → partition mapping; the client's default differs for half the keys
       partitioner: compatibilityPartitioner,
-      retries: cfg.publishRetries,
+      // the client turns retries <= 1 into "retry forever" for idempotent producers
+      retries: Math.max(2, cfg.publishRetries),
       retryDelay: 1_000,
     })
     return producer

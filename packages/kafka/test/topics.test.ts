@@ -55,7 +55,7 @@ describe.each<KafkaClientName>(['kafkajs', 'platformatic'])('ensureTopics on %s'
 
   // only on the brokers this repo configures (auto.create.topics.enable=false); not on KAFKA_BROKERS
   it.runIf(inject('kafkaSource') !== 'env')('publish to a topic nobody created fails instead of auto-creating it', async () => {
-    const strict = createTestBus({ client, publishRetries: 1 })
+    const strict = createTestBus({ client, publishRetries: 2 })
     try {
       await expect(strict.publish(`${uniqueTopicPrefix(client)}missing`, [{ key: 'k', value: Buffer.from('v') }])).rejects.toThrow()
     } finally {

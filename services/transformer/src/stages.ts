@@ -4,11 +4,12 @@ import { type Bus, dlqId, runStage, type Subscription } from '@orgpulse/kafka'
 import { decodeEvent, transformBytes } from './transform.ts'
 
 export interface StageLogger {
+  debug(obj: object, msg?: string): void
   info(obj: object, msg?: string): void
   warn(obj: object, msg?: string): void
 }
 
-const silent: StageLogger = { info() {}, warn() {} }
+const silent: StageLogger = { debug() {}, info() {}, warn() {} }
 
 export const STAGE_GROUPS = {
   transformer: { groupId: 'orgpulse.transformer', topics: SOURCES.map(rawTopic) },
@@ -42,6 +43,7 @@ export function startSink(bus: Bus, client: ClickHouseClient, log: StageLogger =
     decode: (m) => [decodeEvent(m.value)],
     write: async (events, info) => {
       await writeFacts(client, events, info.token)
+      log.debug({ batch: info.token, events: events.length }, 'batch written')
     },
     onRetry: (err, attempt, info) => log.warn({ err: err.message, attempt, batch: info.token }, 'ClickHouse insert failed; holding the batch and retrying'),
     onDead: (d) => log.warn({ reason: d.reason, topic: d.topic, offset: d.offset }, 'event sent to DLQ'),

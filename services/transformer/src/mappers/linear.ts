@@ -29,8 +29,9 @@ import type { Mapper } from './types.ts'
  *
  * - workitem.status_changed: (issue, state entered); a re-entry of the same state replaces the
  *   earlier one (newest version wins), so the row means "last entered this state at".
- * - decision events: (issue, raised | escalated | call | withdrawn), as the decision log does.
- * - dependencies: (relation, linked | resolved).
+ * - decision events: (issue, raised | escalated | call | withdrawn), as the decision log does;
+ *   raised and escalated keep the earliest observation, the call the latest (see firstWins).
+ * - dependencies: (relation, linked | resolved); resolved keeps the earliest.
  * - cycles: (cycle, snapshot); the newest snapshot wins.
  */
 
@@ -203,7 +204,15 @@ interface DecisionContext {
   raisedBy: string
 }
 
-function decisionCommon(d: DecisionContext, atIso: string) {
+/**
+ * Version for slots where the EARLIEST observation is the truth (a decision is raised once, a
+ * link resolves once): inverting the time makes the earliest win in ReplacingMergeTree whatever
+ * the arrival order, so a late webhook (a label re-added, a link unlinked after its blocker was
+ * done) never moves the time forward.
+ */
+const firstWins = (atMs: number): number => Number.MAX_SAFE_INTEGER - atMs
+
+function decisionCommon(d: DecisionContext, atIso: string, earliestWins = false) {
   return {
     source: 'linear' as const,
     sourceId: d.issueId,
@@ -212,12 +221,12 @@ function decisionCommon(d: DecisionContext, atIso: string) {
     title: d.title,
     team: d.team,
     occurredAt: iso(atIso),
-    version: ms(atIso),
+    version: earliestWins ? firstWins(ms(atIso)) : ms(atIso),
   }
 }
 
 function raised(d: DecisionContext, at: string, tags: string[]): CanonicalEventInput {
-  return { ...decisionCommon(d, at), id: eventId('linear', d.issueId, 'raised'), type: 'decision.raised', tags }
+  return { ...decisionCommon(d, at, true), id: eventId('linear', d.issueId, 'raised'), type: 'decision.raised', tags }
 }
 
 function escalated(d: DecisionContext, at: string, to: string | undefined, actor: string | undefined): CanonicalEventInput | null {
@@ -226,7 +235,7 @@ function escalated(d: DecisionContext, at: string, to: string | undefined, actor
   // manager) still counts the escalation once the call is made.
   if (!to) return null
   return {
-    ...decisionCommon(d, at),
+    ...decisionCommon(d, at, true),
     id: eventId('linear', d.issueId, 'escalated'),
     type: 'decision.escalated',
     escalatedTo: [to],
@@ -306,7 +315,13 @@ function closedByState(rel: LinearRelation): { reason: 'blocker_done' | 'blocked
 }
 
 function resolved(r: Rules, rel: LinearRelation, reason: 'unlinked' | 'blocker_done' | 'blocked_closed', at: string): CanonicalEventInput {
-  return { ...dependencyCommon(r, rel, at), id: eventId('linear', rel.id, 'resolved'), type: 'dependency.resolved', reason }
+  return {
+    ...dependencyCommon(r, rel, at),
+    version: firstWins(ms(at)),
+    id: eventId('linear', rel.id, 'resolved'),
+    type: 'dependency.resolved',
+    reason,
+  }
 }
 
 // ---- poll path ----
@@ -378,10 +393,10 @@ function issueDecisions(r: Rules, i: LinearIssue, history: HistoryEntry[], team:
     const kind = r.callFor(h.toState)
     if (kind) calls.push({ kind, at: h.createdAt, actor: person(h.actor) ?? person(assigneeAt(ms(h.createdAt))) })
   }
-  if (!firstStateChange && r.callFor(i.state) && !r.isDecisionState(i.state) === false) {
-    // created directly in a call state (e.g. a decision recorded after the fact)
-    const kind = r.callFor(i.state)!
-    calls.push({ kind, at: i.createdAt, actor: person(i.creator) })
+  if (!firstStateChange) {
+    // never moved: a decision created directly in a call state (recorded after the fact)
+    const kind = r.callFor(i.state)
+    if (kind) calls.push({ kind, at: i.createdAt, actor: person(i.creator) })
   }
 
   const raiser = person(i.creator) ?? 'linear:unknown'
@@ -450,7 +465,6 @@ function mapWebhook(r: Rules, body: z.infer<typeof webhookBody>): CanonicalEvent
   const labelNames = new Map(data.labels.map((l) => [l.id, l.name]))
   const prevLabelIds = Array.isArray(from.labelIds) ? (from.labelIds as string[]) : body.action === 'create' ? [] : data.labelIds
   const added = data.labelIds.filter((id) => !prevLabelIds.includes(id)).map((id) => labelNames.get(id) ?? '')
-  const hadDecisionLabel = prevLabelIds.some((id) => r.isDecisionLabel(labelNames.get(id) ?? ''))
   const stateChanged = body.action === 'update' && typeof from.stateId === 'string' && from.stateId !== data.stateId
   const enteredState = body.action === 'create' || stateChanged ? data.state : undefined
 
@@ -459,17 +473,19 @@ function mapWebhook(r: Rules, body: z.infer<typeof webhookBody>): CanonicalEvent
     events.push(statusChanged(data.id, team, '', data.state, at, actor))
   }
 
-  const raisesNow =
-    added.some((n) => r.isDecisionLabel(n)) || (enteredState !== undefined && r.isDecisionState(enteredState))
-  const wasDecision = hadDecisionLabel || (body.action === 'update' && !stateChanged && r.isDecisionState(data.state))
-  if (raisesNow && !wasDecision && !(stateChanged && r.callFor(data.state!) && hadDecisionLabel)) {
+  // any decision signal raises; the earliest raise wins (see firstWins), so a late signal is harmless
+  const raisesNow = added.some((n) => r.isDecisionLabel(n)) || (enteredState !== undefined && r.isDecisionState(enteredState))
+  if (raisesNow) {
     events.push(raised(d, at, data.labels.filter((l) => r.isDecisionLabel(l.name) || r.isEscalationLabel(l.name)).map((l) => l.name)))
   }
-  if (added.some((n) => r.isEscalationLabel(n)) || (enteredState && r.isEscalatedState(enteredState))) {
+  if (added.some((n) => r.isEscalationLabel(n)) || (enteredState !== undefined && r.isEscalatedState(enteredState))) {
     const e = escalated(d, at, person(data.assignee), actor)
     if (e) events.push(e)
   }
-  const isDecision = hadDecisionLabel || raisesNow || data.labels.some((l) => r.isDecisionLabel(l.name))
+  // a decision known only by its earlier state (no label) cannot be recognised here once it moves
+  // to a plain completed state: the webhook names the previous state by id only. The poll's
+  // history has the names and emits the call under the same id.
+  const isDecision = raisesNow || data.labels.some((l) => r.isDecisionLabel(l.name))
   if (stateChanged && data.state && isDecision) {
     const kind = r.callFor(data.state)
     if (kind) events.push(call(d, kind, at, actor ?? person(data.assignee)))

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { configSchema, type OrgpulseConfig } from '@orgpulse/contracts'
+import { configSchema, type OrgpulseConfig } from './config.ts'
 import { parse as parseYaml } from 'yaml'
 
 export class ConfigError extends Error {}

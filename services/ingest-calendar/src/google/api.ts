@@ -1,0 +1,171 @@
+import { z } from 'zod'
+import { type CalendarEvent, calendarEventSchema } from '../payload.ts'
+
+/**
+ * Only what the connector needs (`fields=` partial response): the title (`summary`) is read for
+ * classification and dropped in this service; descriptions, locations, attachments and
+ * conference data are never even requested.
+ */
+const EVENT_FIELDS =
+  'id,status,iCalUID,recurringEventId,originalStartTime,start,end,eventType,summary,organizer(email,self),attendees(email,responseStatus,organizer,self,resource,optional),updated,sequence,transparency'
+export const LIST_FIELDS = `nextPageToken,nextSyncToken,items(${EVENT_FIELDS})`
+export const GET_FIELDS = EVENT_FIELDS
+
+/** The reasons Google uses for "slow down" on a 403 (the `usageLimits` domain). */
+const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded', 'dailyLimitExceeded'])
+
+const errorBodySchema = z.object({
+  error: z
+    .object({
+      code: z.number().optional(),
+      message: z.string().optional(),
+      errors: z.array(z.object({ domain: z.string().optional(), reason: z.string().optional(), message: z.string().optional() })).optional(),
+    })
+    .optional(),
+})
+
+const listResponseSchema = z.object({
+  items: z.array(calendarEventSchema).default([]),
+  nextPageToken: z.string().optional(),
+  nextSyncToken: z.string().optional(),
+})
+export type EventsPage = z.infer<typeof listResponseSchema>
+
+export class GoogleApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly reason: string,
+  ) {
+    super(message)
+  }
+}
+
+/** 410 Gone on a sync token: the calendar needs a full sync (Google: `fullSyncRequired`). */
+export class SyncTokenExpiredError extends GoogleApiError {}
+
+export interface TokenSource {
+  tokenFor(subject: string): Promise<string>
+  invalidate(subject: string): void
+}
+
+export interface RetryNotice {
+  subject: string
+  attempt: number
+  delayMs: number
+  status: number
+  reason: string
+}
+
+export interface GoogleCalendarApiOptions {
+  rootUrl: string
+  tokens: TokenSource
+  maxRetries: number
+  /** first back-off delay; doubles per attempt (with jitter) up to maxDelayMs */
+  baseDelayMs?: number
+  maxDelayMs?: number
+  fetchImpl?: typeof fetch
+  sleep?: (ms: number) => Promise<void>
+  onRetry?: (n: RetryNotice) => void
+}
+
+export type ListParams =
+  | { kind: 'full'; timeMin: string; timeMax: string; pageSize: number; pageToken?: string }
+  | { kind: 'incremental'; syncToken: string; pageSize: number; pageToken?: string }
+
+/** Calendar API v3 `events.list` / `events.get` for a user, acting as that user (domain-wide delegation). */
+export class GoogleCalendarApi {
+  private readonly root: string
+  private readonly fetchImpl: typeof fetch
+  private readonly sleep: (ms: number) => Promise<void>
+
+  constructor(private readonly opts: GoogleCalendarApiOptions) {
+    this.root = opts.rootUrl.endsWith('/') ? opts.rootUrl : `${opts.rootUrl}/`
+    this.fetchImpl = opts.fetchImpl ?? fetch
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)))
+  }
+
+  async listEvents(subject: string, p: ListParams): Promise<EventsPage> {
+    const q = new URLSearchParams({
+      singleEvents: 'true',
+      // cancelled occurrences must come through so they replace earlier confirmed rows
+      showDeleted: 'true',
+      maxResults: String(p.pageSize),
+      fields: LIST_FIELDS,
+    })
+    // a sync request must not carry timeMin/timeMax/q (Google answers 400)
+    if (p.kind === 'full') {
+      q.set('timeMin', p.timeMin)
+      q.set('timeMax', p.timeMax)
+    } else q.set('syncToken', p.syncToken)
+    if (p.pageToken) q.set('pageToken', p.pageToken)
+    const body = await this.request(subject, `calendar/v3/calendars/primary/events?${q}`)
+    const parsed = listResponseSchema.safeParse(body)
+    if (!parsed.success) {
+      throw new GoogleApiError(`unexpected events.list response for ${subject}: ${parsed.error.issues[0]?.message}`, 200, 'badResponse')
+    }
+    return parsed.data
+  }
+
+  /** null when the event no longer exists at all */
+  async getEvent(subject: string, eventId: string): Promise<CalendarEvent | null> {
+    try {
+      const body = await this.request(
+        subject,
+        `calendar/v3/calendars/primary/events/${encodeURIComponent(eventId)}?${new URLSearchParams({ fields: GET_FIELDS })}`,
+      )
+      const parsed = calendarEventSchema.safeParse(body)
+      return parsed.success ? parsed.data : null
+    } catch (err) {
+      if (err instanceof GoogleApiError && (err.status === 404 || err.status === 410)) return null
+      throw err
+    }
+  }
+
+  private async request(subject: string, path: string): Promise<unknown> {
+    let authRetried = false
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.opts.tokens.tokenFor(subject)
+      const res = await this.fetchImpl(`${this.root}${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })
+      if (res.ok) return res.json()
+      const body = errorBodySchema.safeParse(await res.json().catch(() => ({})))
+      const first = body.success ? body.data.error?.errors?.[0] : undefined
+      const reason = first?.reason ?? ''
+      const message = (body.success ? body.data.error?.message : undefined) ?? first?.message ?? res.statusText
+      const retryable =
+        res.status === 429 || res.status >= 500 || (res.status === 403 && (RATE_LIMIT_REASONS.has(reason) || first?.domain === 'usageLimits'))
+      if (res.status === 410) throw new SyncTokenExpiredError(`sync token of ${subject} expired: ${message}`, 410, reason || 'fullSyncRequired')
+      if (res.status === 401 && !authRetried) {
+        authRetried = true
+        this.opts.tokens.invalidate(subject)
+        continue
+      }
+      if (retryable && attempt < this.opts.maxRetries) {
+        const delayMs = this.backoff(attempt, res.headers.get('retry-after'))
+        this.opts.onRetry?.({ subject, attempt: attempt + 1, delayMs, status: res.status, reason: reason || String(res.status) })
+        await this.sleep(delayMs)
+        continue
+      }
+      throw new GoogleApiError(describe(res.status, reason, message, subject, retryable, this.opts.maxRetries), res.status, reason)
+    }
+  }
+
+  private backoff(attempt: number, retryAfter: string | null): number {
+    const base = this.opts.baseDelayMs ?? 1000
+    const max = this.opts.maxDelayMs ?? 32_000
+    const seconds = retryAfter ? Number(retryAfter) : Number.NaN
+    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, max)
+    const exp = Math.min(base * 2 ** attempt, max)
+    // up to 25% jitter on top, so parallel syncs do not retry in lockstep
+    return Math.round(exp + Math.random() * exp * 0.25)
+  }
+}
+
+function describe(status: number, reason: string, message: string, subject: string, retryable: boolean, maxRetries: number): string {
+  const what = `Google Calendar answered ${status}${reason ? ` ${reason}` : ''} for the calendar of ${subject}: ${message}`
+  if (retryable) return `${what} (still failing after ${maxRetries} retries)`
+  if (status === 401) return `${what} – the service account's access token was rejected; check the key in the environment`
+  if (status === 403) return `${what} – check that the service account has domain-wide delegation for calendar.readonly and that ${subject} has Calendar enabled`
+  if (status === 404) return `${what} – no such calendar (is ${subject} a user of the domain?)`
+  return what
+}

@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto'
+import type { CalendarConfig } from '@orgpulse/contracts'
+import { type Bus, publishRaw } from '@orgpulse/kafka'
+import { classifyMeeting, type OrgLookup } from '../classify.ts'
+import { type CalendarEvent, calendarEnvelope, meetingShape } from '../payload.ts'
+import { type GoogleCalendarApi, type ListParams, SyncTokenExpiredError } from './api.ts'
+
+export const GOOGLE_CONNECTOR = 'calendar-google'
+
+/** The part of CursorStore (@orgpulse/clickhouse) the sync uses. */
+export interface CursorPort {
+  get(connector: string, scope: string): Promise<{ cursor: string; configHash: string } | null>
+  set(connector: string, scope: string, cursor: string, configHash?: string): Promise<void>
+  clear(connector: string, scope?: string): Promise<void>
+}
+
+export interface SyncProgress {
+  done: number
+  total: number
+  person: string
+  events: number
+  elapsedMs: number
+  /** calendars per second so far */
+  rate: number
+  etaMs: number | null
+}
+
+export interface PersonSyncResult {
+  person: string
+  mode: 'full' | 'incremental'
+  /** an expired sync token (410) forced a full sync */
+  restartedFull: boolean
+  events: number
+  pages: number
+  error?: string
+}
+
+export interface GoogleSyncOptions {
+  bus: Bus
+  cursors: CursorPort
+  api: GoogleCalendarApi
+  calendar: CalendarConfig
+  google: { initialDaysBack: number; initialDaysAhead: number; pageSize: number }
+  org: OrgLookup
+  people: string[]
+  concurrency?: number
+  now?: () => Date
+  onProgress?: (p: SyncProgress) => void
+}
+
+/**
+ * The classification rules are applied here, before publishing: when they change, what was
+ * published is stale, so the cursor's config hash changes and every calendar is fetched afresh.
+ */
+export function classificationHash(calendar: Pick<CalendarConfig, 'rules' | 'rituals'>): string {
+  return createHash('sha256').update(JSON.stringify({ rules: calendar.rules, rituals: calendar.rituals })).digest('hex').slice(0, 16)
+}
+
+/**
+ * Org-wide Google Calendar sync: per person (acting as them through domain-wide delegation), a
+ * full `events.list` over the initial window, then incremental syncs with the `nextSyncToken`
+ * of the last page. A 410 on the token restarts that calendar's full sync. Cursors are written
+ * only after every page the token covers has been acknowledged by the bus.
+ */
+export async function syncGoogleCalendars(opts: GoogleSyncOptions): Promise<PersonSyncResult[]> {
+  const started = Date.now()
+  const results: PersonSyncResult[] = []
+  let next = 0
+  let done = 0
+  const total = opts.people.length
+  const worker = async () => {
+    for (;;) {
+      const i = next++
+      const person = opts.people[i]
+      if (person === undefined) return
+      let result: PersonSyncResult
+      try {
+        result = await syncPerson(opts, person)
+      } catch (err) {
+        result = { person, mode: 'full', restartedFull: false, events: 0, pages: 0, error: (err as Error).message }
+      }
+      results.push(result)
+      done++
+      const elapsedMs = Date.now() - started
+      const rate = elapsedMs > 0 ? (done / elapsedMs) * 1000 : 0
+      opts.onProgress?.({ done, total, person, events: result.events, elapsedMs, rate, etaMs: rate > 0 ? ((total - done) / rate) * 1000 : null })
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, total)) }, worker))
+  return results.sort((a, b) => a.person.localeCompare(b.person))
+}
+
+async function syncPerson(opts: GoogleSyncOptions, person: string): Promise<PersonSyncResult> {
+  const hash = classificationHash(opts.calendar)
+  const cursor = await opts.cursors.get(GOOGLE_CONNECTOR, person)
+  const usable = cursor && cursor.cursor && cursor.configHash === hash ? cursor.cursor : null
+  if (usable) {
+    try {
+      return await runListing(opts, person, { kind: 'incremental', syncToken: usable, pageSize: opts.google.pageSize }, hash, false)
+    } catch (err) {
+      if (!(err instanceof SyncTokenExpiredError)) throw err
+      await opts.cursors.clear(GOOGLE_CONNECTOR, person)
+      return runListing(opts, person, fullParams(opts), hash, true)
+    }
+  }
+  return runListing(opts, person, fullParams(opts), hash, false)
+}
+
+function fullParams(opts: GoogleSyncOptions): ListParams {
+  const now = (opts.now ?? (() => new Date()))().getTime()
+  const day = 86_400_000
+  return {
+    kind: 'full',
+    timeMin: new Date(now - opts.google.initialDaysBack * day).toISOString(),
+    timeMax: new Date(now + opts.google.initialDaysAhead * day).toISOString(),
+    pageSize: opts.google.pageSize,
+  }
+}
+
+async function runListing(
+  opts: GoogleSyncOptions,
+  person: string,
+  params: ListParams,
+  hash: string,
+  restartedFull: boolean,
+): Promise<PersonSyncResult> {
+  let pageToken: string | undefined
+  let pages = 0
+  let events = 0
+  for (;;) {
+    const page = await opts.api.listEvents(person, pageToken ? { ...params, pageToken } : params)
+    pages++
+    const fetchedAt = new Date().toISOString()
+    const items = await Promise.all(page.items.map((e) => completeCancelled(opts.api, person, e)))
+    const envelopes = items.map((e) =>
+      calendarEnvelope(e, classifyMeeting(meetingShape(e, person), opts.calendar, opts.org), { calendar: person, via: 'google' }, fetchedAt),
+    )
+    if (envelopes.length > 0) await publishRaw(opts.bus, envelopes)
+    events += envelopes.length
+    if (page.nextPageToken) {
+      pageToken = page.nextPageToken
+      continue
+    }
+    // nextSyncToken arrives only on the last page; it covers everything published above
+    if (page.nextSyncToken) await opts.cursors.set(GOOGLE_CONNECTOR, person, page.nextSyncToken, hash)
+    return { person, mode: params.kind, restartedFull, events, pages }
+  }
+}
+
+/**
+ * Deleted events in an incremental sync may carry little more than their id. The occurrence's
+ * identity (iCalUID + original start) is needed downstream to cancel the right row, so fetch the
+ * event itself when it is missing; when even that fails the record goes on as it is and the
+ * transformer sends it to the dead-letter topic with the reason.
+ */
+async function completeCancelled(api: GoogleCalendarApi, person: string, e: CalendarEvent): Promise<CalendarEvent> {
+  if (e.status !== 'cancelled') return e
+  if (e.iCalUID && (e.originalStartTime ?? e.start)) return e
+  const full = await api.getEvent(person, e.id)
+  return full ? { ...full, ...stripUndefined(e), status: 'cancelled' } : e
+}
+
+const stripUndefined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>

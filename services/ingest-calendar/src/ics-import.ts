@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises'
+import type { CalendarConfig } from '@orgpulse/contracts'
+import { type Bus, publishRaw } from '@orgpulse/kafka'
+import { classifyMeeting, type OrgLookup } from './classify.ts'
+import { expandIcs, type IcsWindow } from './ics.ts'
+import { calendarEnvelope, meetingShape } from './payload.ts'
+
+export interface IcsImportOptions {
+  bus: Bus
+  calendar: CalendarConfig
+  /** a file path or an http(s) URL */
+  source: string
+  /** whose calendar it is */
+  owner: string
+  window: IcsWindow
+  /** zone for floating times (the owner's, else workingHours.timeZone) */
+  defaultZone: string
+  org?: OrgLookup
+  fetchImpl?: typeof fetch
+}
+
+export interface IcsImportResult {
+  source: string
+  owner: string
+  occurrences: number
+  cancelled: number
+}
+
+export class IcsSourceError extends Error {}
+
+const BATCH = 500
+
+/** Reads an ICS file or feed, expands it over the window, classifies and publishes each occurrence. */
+export async function importIcs(opts: IcsImportOptions): Promise<IcsImportResult> {
+  const owner = opts.owner.trim().toLowerCase()
+  const text = await readIcsSource(opts.source, opts.fetchImpl ?? fetch)
+  const occurrences = expandIcs(text, { window: opts.window, defaultZone: opts.defaultZone })
+  const fetchedAt = new Date().toISOString()
+  const envelopes = occurrences.map((e) =>
+    calendarEnvelope(e, classifyMeeting(meetingShape(e, owner), opts.calendar, opts.org), { calendar: owner, via: 'ics' }, fetchedAt),
+  )
+  for (let i = 0; i < envelopes.length; i += BATCH) await publishRaw(opts.bus, envelopes.slice(i, i + BATCH))
+  return {
+    source: opts.source,
+    owner,
+    occurrences: occurrences.length,
+    cancelled: occurrences.filter((o) => o.status === 'cancelled').length,
+  }
+}
+
+async function readIcsSource(source: string, fetchImpl: typeof fetch): Promise<string> {
+  if (/^https?:\/\//i.test(source) || /^webcal:\/\//i.test(source)) {
+    const url = source.replace(/^webcal:/i, 'https:')
+    let res: Response
+    try {
+      res = await fetchImpl(url, { headers: { accept: 'text/calendar' } })
+    } catch (err) {
+      throw new IcsSourceError(`cannot reach ICS feed ${url}: ${(err as Error).message}`)
+    }
+    if (res.status === 401 || res.status === 403) {
+      throw new IcsSourceError(`ICS feed ${url} answered ${res.status}: the feed is private; use its secret address (Google: "Secret address in iCal format")`)
+    }
+    if (res.status === 404) throw new IcsSourceError(`ICS feed ${url} answered 404: no such feed`)
+    if (!res.ok) throw new IcsSourceError(`ICS feed ${url} answered ${res.status} ${res.statusText}`)
+    return res.text()
+  }
+  try {
+    return await readFile(source, 'utf8')
+  } catch (err) {
+    throw new IcsSourceError(`cannot read ICS file ${source}: ${(err as Error).message}`)
+  }
+}

@@ -1,0 +1,44 @@
+import { createClickHouse, migrate } from '@orgpulse/clickhouse'
+import { loadConfig, TOPIC_SPECS } from '@orgpulse/contracts'
+import { createBusFromEnv, namespacedFromEnv, type Subscription } from '@orgpulse/kafka'
+import { pino } from 'pino'
+import { startDlqSink, startSink, startTransformer } from './stages.ts'
+
+/**
+ * The transformer service for full mode: raw topics → canonical events (transformer) and
+ * canonical events → ClickHouse (sink). ORGPULSE_STAGES picks which run here (default both, plus
+ * the DLQ sink), so they can be scaled per partition independently. SIGTERM/SIGINT: finish the
+ * batch in hand (its offsets committed only if it was written), leave the group, exit 0.
+ */
+const log = pino({ level: process.env.LOG_LEVEL ?? 'info' })
+
+async function main(): Promise<void> {
+  const kafka = createBusFromEnv({ clientId: 'orgpulse-transformer' })
+  if (!kafka) throw new Error('KAFKA_BROKERS is not set: the transformer service needs a Kafka broker')
+  const bus = namespacedFromEnv(kafka)
+  const client = createClickHouse({ dataDir: process.env.ORGPULSE_DATA_DIR ?? '.orgpulse' })
+  await migrate(client, { log: (m) => log.info(m) })
+  await bus.ensureTopics(TOPIC_SPECS)
+  const stages = (process.env.ORGPULSE_STAGES ?? 'transformer,sink,dlq').split(',').map((s) => s.trim())
+  const { config } = loadConfig()
+  const subs: Subscription[] = []
+  if (stages.includes('transformer')) subs.push(await startTransformer(bus, config, log))
+  if (stages.includes('sink')) subs.push(await startSink(bus, client, log))
+  if (stages.includes('dlq')) subs.push(await startDlqSink(bus, client))
+  log.info({ stages }, 'transformer service running')
+  const stop = async (signal: string) => {
+    log.info({ signal }, 'stopping: finishing the batch in hand')
+    for (const s of subs) await s.stop()
+    await bus.close()
+    await client.close()
+    log.info('stopped cleanly')
+    process.exit(0)
+  }
+  process.once('SIGTERM', () => void stop('SIGTERM'))
+  process.once('SIGINT', () => void stop('SIGINT'))
+}
+
+main().catch((err) => {
+  log.fatal({ err: (err as Error).message }, 'transformer service failed')
+  process.exit(1)
+})
