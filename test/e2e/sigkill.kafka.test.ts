@@ -1,0 +1,87 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { createClickHouse, queryRows } from '@orgpulse/clickhouse'
+import { TOPIC_SPECS } from '@orgpulse/contracts'
+import { decisionEnvelope } from '@orgpulse/ingest-decisions'
+import { namespacedBus, publishRaw, waitUntilCaughtUp } from '@orgpulse/kafka'
+import { STAGE_GROUPS } from '@orgpulse/transformer'
+import { describe, expect, it } from 'vitest'
+import { createTestBus, kafkaBrokers, uniqueTopicPrefix } from '../setup/kafka.ts'
+
+const DECISIONS = 20_000
+const ROOT = join(import.meta.dirname, '..', '..')
+
+/** The real transformer service (transformer + sink) as a child process. */
+function startWorker(env: Record<string, string>, onBatch: (events: number) => void): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services/transformer/src/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'debug' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      const entry = JSON.parse(line) as { msg?: string; events?: number }
+      if (entry.msg === 'batch written' && entry.events) onBatch(entry.events)
+    } catch {
+      // not a log line
+    }
+  })
+  return child
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+
+describe('crash safety', () => {
+  it('loses and duplicates nothing when the consumer is SIGKILLed mid-batch and restarted', async () => {
+    const prefix = uniqueTopicPrefix('sigkill')
+    const bus = namespacedBus(createTestBus(), prefix)
+    await bus.ensureTopics(TOPIC_SPECS)
+    const dataDir = mkdtempSync(join(tmpdir(), 'orgpulse-sigkill-'))
+    const env = { KAFKA_BROKERS: kafkaBrokers().join(','), ORGPULSE_TOPIC_PREFIX: prefix, ORGPULSE_DATA_DIR: dataDir }
+    const envelopes = Array.from({ length: DECISIONS }, (_, i) =>
+      decisionEnvelope({
+        id: `S-${i}`,
+        title: `decision ${i}`,
+        raisedBy: `p${i % 50}@x.io`,
+        raisedAt: '2026-07-01T09:00:00Z',
+        status: 'decided',
+        decidedBy: 'm@x.io',
+        decidedAt: '2026-07-02T09:00:00Z',
+      }),
+    )
+    for (let i = 0; i < envelopes.length; i += 5000) await publishRaw(bus, envelopes.slice(i, i + 5000))
+
+    // first run: killed without warning once a few batches are in
+    let written = 0
+    const first = startWorker(env, (n) => {
+      written += n
+      if (written >= 4000 && !first.killed) first.kill('SIGKILL')
+    })
+    const firstExit = await exited(first)
+    expect(firstExit.signal).toBe('SIGKILL')
+    expect(written).toBeGreaterThanOrEqual(4000)
+    expect(written).toBeLessThan(DECISIONS * 2)
+
+    // second run: catches up from the committed offsets, then stops cleanly on SIGTERM
+    const second = startWorker(env, () => {})
+    await waitUntilCaughtUp(bus, Object.values(STAGE_GROUPS), 180_000)
+    const done = exited(second)
+    second.kill('SIGTERM')
+    expect((await done).code).toBe(0)
+    await bus.close()
+
+    const client = createClickHouse({ dataDir })
+    const [row] = await queryRows<{ events: number; decisions: number; raised: number; decided: number }>(
+      client,
+      `SELECT count() AS events, uniqExact(decision_id) AS decisions,
+         countIf(type = 'decision.raised') AS raised, countIf(type = 'decision.decided') AS decided
+       FROM decision_events FINAL`,
+    )
+    await client.close()
+    expect(row).toEqual({ events: DECISIONS * 2, decisions: DECISIONS, raised: DECISIONS, decided: DECISIONS })
+  }, 300_000)
+})

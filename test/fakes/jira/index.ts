@@ -1,0 +1,2 @@
+export * from './server.ts'
+export { parseJql, parseJqlDate, JqlError } from './jql.ts'

@@ -1,0 +1,584 @@
+import { createHmac, randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { JqlError, parseJql } from './jql.ts'
+
+/**
+ * A fake Jira (Cloud REST v3, or Data Center REST v2) built from Atlassian's documented shapes:
+ * enhanced JQL search with nextPageToken/isLast and no totals (the old /search answers 410 on
+ * Cloud), approximate count, changelogs per issue (startAt/maxResults/total/isLast/values) and in
+ * bulk (issueChangeLogs/changeHistories/nextPageToken), `expand=changelog` truncated to 20
+ * histories, issuelinks with type {name, inward, outward} and inwardIssue/outwardIssue,
+ * basic/bearer auth answering 401 with errorMessages, and injectable 429/503 with Retry-After.
+ *
+ * Mutations (transition, label, assign, link, unlink, delete) write changelog histories exactly as
+ * Jira records them, and return the webhook payload Jira would deliver for that change, so tests
+ * can send "the same change" by webhook and by poll.
+ */
+
+export type StatusCategoryKey = 'new' | 'indeterminate' | 'done'
+
+export interface FakeUser {
+  accountId: string
+  displayName: string
+  /** omit to model a user whose email Jira hides */
+  emailAddress?: string
+}
+
+export interface FakeStatus {
+  id: string
+  name: string
+  category: StatusCategoryKey
+}
+
+export interface FakeIssueSeed {
+  key: string
+  type?: string
+  summary?: string
+  status?: string
+  labels?: string[]
+  components?: string[]
+  reporter: string
+  assignee?: string | null
+  /** ISO time; default: the fake's clock */
+  created?: string
+}
+
+export interface FakeJiraSeed {
+  flavor?: 'cloud' | 'datacenter'
+  /** cloud: basic auth email + API token; datacenter: bearer PAT */
+  credentials?: { email: string; token: string } | { pat: string }
+  /** the searching user's time zone: JQL dates are read in it */
+  timeZone?: string
+  users: FakeUser[]
+  statuses?: FakeStatus[]
+  projects: { key: string; name?: string }[]
+  linkTypes?: { name: string; inward: string; outward: string }[]
+  issues?: FakeIssueSeed[]
+  /** the fake's clock (ms); default Date.now */
+  now?: () => number
+}
+
+export const DEFAULT_STATUSES: FakeStatus[] = [
+  { id: '10000', name: 'To Do', category: 'new' },
+  { id: '3', name: 'In Progress', category: 'indeterminate' },
+  { id: '10001', name: 'Needs Decision', category: 'new' },
+  { id: '10002', name: 'Escalated', category: 'indeterminate' },
+  { id: '10003', name: 'Decided', category: 'done' },
+  { id: '10004', name: 'Rejected', category: 'done' },
+  { id: '10005', name: 'Done', category: 'done' },
+]
+
+interface Item {
+  field: string
+  fieldtype: string
+  fieldId?: string
+  from: string | null
+  fromString: string | null
+  to: string | null
+  toString: string | null
+}
+
+interface History {
+  id: string
+  authorId: string
+  createdMs: number
+  items: Item[]
+}
+
+interface Link {
+  id: string
+  type: { id: string; name: string; inward: string; outward: string }
+  /** source "outward" destination: the source blocks the destination */
+  sourceKey: string
+  destinationKey: string
+}
+
+interface Issue {
+  id: string
+  key: string
+  project: string
+  type: string
+  summary: string
+  statusId: string
+  labels: string[]
+  components: string[]
+  reporter: string
+  creator: string
+  assignee: string | null
+  createdMs: number
+  updatedMs: number
+  histories: History[]
+}
+
+export interface RequestRecord {
+  method: string
+  path: string
+  status: number
+  at: number
+}
+
+export interface Fault {
+  status: 429 | 503 | 500 | 401 | 403
+  /** seconds; sent as Retry-After */
+  retryAfter?: number
+  /** only requests whose path matches */
+  match?: RegExp
+}
+
+export interface ChangeOptions {
+  by: string
+  /** ms; default the fake's clock */
+  at?: number
+}
+
+export interface WebhookPayload {
+  timestamp: number
+  webhookEvent: string
+  [k: string]: unknown
+}
+
+export interface FakeJira {
+  url: string
+  flavor: 'cloud' | 'datacenter'
+  requests: RequestRecord[]
+  /** requests whose path starts with the prefix (and method, when given) */
+  count(pathPrefix: string, method?: string): number
+  /** the next `times` matching requests answer with the fault */
+  failNext(times: number, fault: Fault): void
+  createIssue(seed: FakeIssueSeed, opts?: Partial<ChangeOptions>): WebhookPayload
+  transition(key: string, status: string, opts: ChangeOptions): WebhookPayload
+  setLabels(key: string, labels: string[], opts: ChangeOptions): WebhookPayload
+  assign(key: string, accountId: string | null, opts: ChangeOptions): WebhookPayload
+  /** blocker blocks blocked; returns the issuelink_created payload and both issues' issue_updated payloads */
+  link(blocker: string, blocked: string, opts: ChangeOptions & { type?: string }): { issueLink: WebhookPayload; blocker: WebhookPayload; blocked: WebhookPayload }
+  unlink(blocker: string, blocked: string, opts: ChangeOptions): { issueLink: WebhookPayload; blocker: WebhookPayload; blocked: WebhookPayload }
+  deleteIssue(key: string, opts: ChangeOptions): WebhookPayload
+  /** POSTs a payload as Jira would: signed with the secret, with a delivery id */
+  deliver(url: string, payload: WebhookPayload, opts: { secret: string; deliveryId?: string; signature?: string }): Promise<Response>
+  issueKeys(): string[]
+  close(): Promise<void>
+}
+
+const jiraTime = (ms: number): string => new Date(ms).toISOString().replace('Z', '+0000')
+
+export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
+  const flavor = seed.flavor ?? 'cloud'
+  const api = flavor === 'cloud' ? '3' : '2'
+  const credentials = seed.credentials ?? (flavor === 'cloud' ? { email: 'bot@example.com', token: 'api-token' } : { pat: 'pat-token' })
+  const timeZone = seed.timeZone ?? 'UTC'
+  const now = seed.now ?? Date.now
+  const users = new Map(seed.users.map((u) => [u.accountId, u]))
+  const statuses = seed.statuses ?? DEFAULT_STATUSES
+  const projects = new Map(seed.projects.map((p, i) => [p.key, { id: String(10000 + i), key: p.key, name: p.name ?? p.key }]))
+  const linkTypes = (seed.linkTypes ?? [
+    { name: 'Blocks', inward: 'is blocked by', outward: 'blocks' },
+    { name: 'Relates', inward: 'relates to', outward: 'relates to' },
+  ]).map((t, i) => ({ id: String(10000 + i), ...t }))
+  const issues = new Map<string, Issue>()
+  const links = new Map<string, Link>()
+  const requests: RequestRecord[] = []
+  const faults: { fault: Fault; left: number }[] = []
+  let nextIssueId = 10000
+  let nextHistoryId = 20000
+  let nextLinkId = 30000
+  let baseUrl = ''
+
+  const statusByName = (name: string): FakeStatus => {
+    const s = statuses.find((x) => x.name.toLowerCase() === name.toLowerCase())
+    if (!s) throw new Error(`fake Jira: unknown status "${name}"`)
+    return s
+  }
+  const statusById = (id: string): FakeStatus => statuses.find((s) => s.id === id)!
+  const issueOf = (key: string): Issue => {
+    const i = issues.get(key)
+    if (!i) throw new Error(`fake Jira: no issue ${key}`)
+    return i
+  }
+
+  // --- rendering, in Atlassian's shapes ----------------------------------------------------
+
+  const renderUser = (accountId: string | null) => {
+    if (!accountId) return null
+    const u = users.get(accountId) ?? { accountId, displayName: accountId }
+    const common = { self: `${baseUrl}/rest/api/${api}/user?accountId=${accountId}`, displayName: u.displayName, active: true }
+    const email = u.emailAddress ? { emailAddress: u.emailAddress } : {}
+    return flavor === 'cloud'
+      ? { ...common, accountId: u.accountId, accountType: 'atlassian', ...email, timeZone }
+      : { ...common, key: u.accountId, name: u.accountId, ...email, timeZone }
+  }
+  const renderStatus = (id: string) => {
+    const s = statusById(id)
+    const cat = { new: { id: 2, name: 'To Do', colorName: 'blue-gray' }, indeterminate: { id: 4, name: 'In Progress', colorName: 'yellow' }, done: { id: 3, name: 'Done', colorName: 'green' } }[s.category]
+    return {
+      self: `${baseUrl}/rest/api/${api}/status/${s.id}`,
+      id: s.id,
+      name: s.name,
+      statusCategory: { self: `${baseUrl}/rest/api/${api}/statuscategory/${cat.id}`, id: cat.id, key: s.category, colorName: cat.colorName, name: cat.name },
+    }
+  }
+  const renderLinked = (key: string) => {
+    const i = issues.get(key)
+    return i
+      ? { id: i.id, key: i.key, self: `${baseUrl}/rest/api/${api}/issue/${i.id}`, fields: { summary: i.summary, status: renderStatus(i.statusId), issuetype: { name: i.type } } }
+      : { key }
+  }
+  const renderLinks = (i: Issue) =>
+    [...links.values()]
+      .filter((l) => l.sourceKey === i.key || l.destinationKey === i.key)
+      .map((l) => ({
+        id: l.id,
+        self: `${baseUrl}/rest/api/${api}/issueLink/${l.id}`,
+        type: { id: l.type.id, name: l.type.name, inward: l.type.inward, outward: l.type.outward, self: `${baseUrl}/rest/api/${api}/issueLinkType/${l.type.id}` },
+        ...(l.sourceKey === i.key ? { outwardIssue: renderLinked(l.destinationKey) } : { inwardIssue: renderLinked(l.sourceKey) }),
+      }))
+  const renderHistory = (h: History) => ({ id: h.id, author: renderUser(h.authorId), created: jiraTime(h.createdMs), items: h.items })
+  const allFields = (i: Issue): Record<string, unknown> => ({
+    summary: i.summary,
+    issuetype: { id: String(10000 + i.type.length), name: i.type, subtask: false },
+    project: { ...projects.get(i.project), self: `${baseUrl}/rest/api/${api}/project/${i.project}` },
+    status: renderStatus(i.statusId),
+    labels: i.labels,
+    components: i.components.map((name, n) => ({ id: String(10100 + n), name })),
+    reporter: renderUser(i.reporter),
+    creator: renderUser(i.creator),
+    assignee: renderUser(i.assignee),
+    created: jiraTime(i.createdMs),
+    updated: jiraTime(i.updatedMs),
+    issuelinks: renderLinks(i),
+    resolution: statusById(i.statusId).category === 'done' ? { name: 'Done' } : null,
+  })
+  const renderIssue = (i: Issue, fields: string[] | undefined, expand: string[], inlineHistories: number | null) => {
+    const all = allFields(i)
+    // enhanced search returns only the id unless fields are named; *all / *navigable give all
+    const wanted = !fields || fields.length === 0 ? [] : fields.some((f) => f === '*all' || f === '*navigable') ? Object.keys(all) : fields
+    const picked = Object.fromEntries(wanted.filter((f) => f in all).map((f) => [f, all[f]]))
+    const out: Record<string, unknown> = { expand: 'renderedFields,names,schema,operations,editmeta,changelog', id: i.id, self: `${baseUrl}/rest/api/${api}/issue/${i.id}`, key: i.key, fields: picked }
+    if (expand.includes('changelog')) {
+      const hs = inlineHistories === null ? i.histories : i.histories.slice(-inlineHistories)
+      out.changelog = { startAt: 0, maxResults: hs.length, total: i.histories.length, histories: hs.map(renderHistory) }
+    }
+    return out
+  }
+  const issueView = (i: Issue) => ({
+    key: i.key,
+    project: i.project,
+    type: i.type,
+    status: statusById(i.statusId).name,
+    updatedMs: i.updatedMs,
+    createdMs: i.createdMs,
+  })
+
+  // --- mutations -----------------------------------------------------------------------------
+
+  const record = (i: Issue, by: string, at: number, items: Item[]): History => {
+    const h: History = { id: String(nextHistoryId++), authorId: by, createdMs: at, items }
+    i.histories.push(h)
+    i.updatedMs = Math.max(i.updatedMs, at)
+    return h
+  }
+  const updatedWebhook = (i: Issue, h: History): WebhookPayload => ({
+    timestamp: h.createdMs,
+    webhookEvent: 'jira:issue_updated',
+    issue_event_type_name: 'issue_generic',
+    user: renderUser(h.authorId),
+    issue: { id: i.id, self: `${baseUrl}/rest/api/${api}/issue/${i.id}`, key: i.key, fields: allFields(i) },
+    changelog: { id: h.id, items: h.items },
+  })
+  const create = (s: FakeIssueSeed, at: number): Issue => {
+    const project = s.key.replace(/-\d+$/, '')
+    if (!projects.has(project)) throw new Error(`fake Jira: unknown project ${project}`)
+    const created = s.created ? Date.parse(s.created) : at
+    const i: Issue = {
+      id: String(nextIssueId++),
+      key: s.key,
+      project,
+      type: s.type ?? 'Task',
+      summary: s.summary ?? `Issue ${s.key}`,
+      statusId: statusByName(s.status ?? 'To Do').id,
+      labels: s.labels ?? [],
+      components: s.components ?? [],
+      reporter: s.reporter,
+      creator: s.reporter,
+      assignee: s.assignee ?? null,
+      createdMs: created,
+      updatedMs: created,
+      histories: [],
+    }
+    issues.set(i.key, i)
+    return i
+  }
+  for (const s of seed.issues ?? []) create(s, now())
+
+  const linkItem = (otherKey: string, phrase: string, added: boolean): Item => ({
+    field: 'Link',
+    fieldtype: 'jira',
+    from: added ? null : otherKey,
+    fromString: added ? null : `This issue ${phrase} ${otherKey}`,
+    to: added ? otherKey : null,
+    toString: added ? `This issue ${phrase} ${otherKey}` : null,
+  })
+  const linkWebhook = (event: 'issuelink_created' | 'issuelink_deleted', l: Link, at: number): WebhookPayload => ({
+    timestamp: at,
+    webhookEvent: event,
+    issueLink: {
+      id: Number(l.id),
+      sourceIssueId: Number(issues.get(l.sourceKey)?.id),
+      destinationIssueId: Number(issues.get(l.destinationKey)?.id),
+      issueLinkType: { id: Number(l.type.id), name: l.type.name, outwardName: l.type.outward, inwardName: l.type.inward, isSubTaskLinkType: false, isSystemLinkType: false },
+      systemLink: false,
+      sequence: 0,
+    },
+  })
+
+  // --- HTTP ----------------------------------------------------------------------------------
+
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers })
+    res.end(JSON.stringify(body))
+  }
+  const errors = (res: ServerResponse, status: number, ...messages: string[]) => send(res, status, { errorMessages: messages, errors: {} })
+
+  const authorised = (req: IncomingMessage): boolean => {
+    const h = req.headers.authorization ?? ''
+    if ('pat' in credentials) return h === `Bearer ${credentials.pat}`
+    return h === `Basic ${Buffer.from(`${credentials.email}:${credentials.token}`).toString('base64')}`
+  }
+
+  const readBody = async (req: IncomingMessage): Promise<Record<string, unknown>> => {
+    const chunks: Buffer[] = []
+    for await (const c of req) chunks.push(c as Buffer)
+    const text = Buffer.concat(chunks).toString('utf8')
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {}
+  }
+
+  const search = (jql: string) => {
+    const parsed = parseJql(jql, { timeZone, knownProjects: new Set(projects.keys()) })
+    return { parsed, matched: [...issues.values()].filter((i) => parsed.filter(issueView(i))).sort((a, b) => parsed.compare(issueView(a), issueView(b))) }
+  }
+  const listParam = (v: unknown): string[] | undefined =>
+    v === undefined || v === null ? undefined : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()).filter(Boolean)
+  const token = (offset: number) => Buffer.from(JSON.stringify({ o: offset })).toString('base64url')
+  const offsetOf = (t: unknown): number => (typeof t === 'string' && t ? (JSON.parse(Buffer.from(t, 'base64url').toString()) as { o: number }).o : 0)
+
+  async function route(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+    const method = req.method ?? 'GET'
+    const m = (re: RegExp) => re.exec(path)
+    const v = `/rest/api/${api}`
+
+    if (m(/^\/rest\/api\/[23]\/search\/?$/)) {
+      if (flavor === 'cloud') {
+        return errors(res, 410, 'The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046')
+      }
+      const body = method === 'POST' ? await readBody(req) : Object.fromEntries(query)
+      const { matched } = search(String(body.jql ?? ''))
+      const startAt = Number(body.startAt ?? 0)
+      const maxResults = Math.min(Number(body.maxResults ?? 50), 100)
+      const page = matched.slice(startAt, startAt + maxResults)
+      const expand = listParam(body.expand) ?? []
+      return send(res, 200, {
+        expand: 'schema,names',
+        startAt,
+        maxResults,
+        total: matched.length,
+        // Data Center returns the whole changelog inline
+        issues: page.map((i) => renderIssue(i, listParam(body.fields) ?? ['*navigable'], expand, null)),
+      })
+    }
+    if (flavor === 'cloud' && m(/^\/rest\/api\/3\/search\/jql\/?$/)) {
+      const body = method === 'POST' ? await readBody(req) : Object.fromEntries(query)
+      const { parsed, matched } = search(String(body.jql ?? ''))
+      if (!parsed.bounded) return errors(res, 400, 'Unbounded JQL queries are not allowed here. Please add a search restriction to your query.')
+      const offset = offsetOf(body.nextPageToken)
+      const maxResults = Math.min(Number(body.maxResults ?? 50), 100)
+      const page = matched.slice(offset, offset + maxResults)
+      const isLast = offset + maxResults >= matched.length
+      const expand = listParam(body.expand) ?? []
+      return send(res, 200, {
+        issues: page.map((i) => renderIssue(i, listParam(body.fields), expand, 20)),
+        // like Cloud, the key is absent (not null) on the last page
+        ...(isLast ? {} : { nextPageToken: token(offset + maxResults) }),
+        isLast,
+      })
+    }
+    if (flavor === 'cloud' && method === 'POST' && m(/^\/rest\/api\/3\/search\/approximate-count\/?$/)) {
+      const body = await readBody(req)
+      const { parsed, matched } = search(String(body.jql ?? ''))
+      if (!parsed.bounded) return errors(res, 400, 'Unbounded JQL queries are not allowed here. Please add a search restriction to your query.')
+      return send(res, 200, { count: matched.length })
+    }
+    if (flavor === 'cloud' && method === 'POST' && m(/^\/rest\/api\/3\/changelog\/bulkfetch\/?$/)) {
+      const body = await readBody(req)
+      const wanted = listParam(body.issueIdsOrKeys) ?? []
+      if (wanted.length === 0 || wanted.length > 1000) return errors(res, 400, 'issueIdsOrKeys must name between 1 and 1000 issues.')
+      const selected = [...issues.values()].filter((i) => wanted.includes(i.id) || wanted.includes(i.key))
+      // sorted by changelog date, then issue id, oldest first
+      const all = selected
+        .flatMap((i) => i.histories.map((h) => ({ i, h })))
+        .sort((a, b) => a.h.createdMs - b.h.createdMs || Number(a.i.id) - Number(b.i.id))
+      const offset = offsetOf(body.nextPageToken)
+      const maxResults = Math.min(Number(body.maxResults ?? 1000), 1000)
+      const page = all.slice(offset, offset + maxResults)
+      const byIssue = new Map<string, ReturnType<typeof renderHistory>[]>()
+      for (const { i, h } of page) byIssue.set(i.id, [...(byIssue.get(i.id) ?? []), renderHistory(h)])
+      return send(res, 200, {
+        issueChangeLogs: [...byIssue].map(([issueId, changeHistories]) => ({ issueId, changeHistories })),
+        ...(offset + maxResults < all.length ? { nextPageToken: token(offset + maxResults) } : {}),
+      })
+    }
+    const changelog = m(/^\/rest\/api\/[23]\/issue\/([^/]+)\/changelog\/?$/)
+    if (changelog && method === 'GET' && flavor === 'cloud') {
+      const i = [...issues.values()].find((x) => x.key === changelog[1] || x.id === changelog[1])
+      if (!i) return errors(res, 404, 'Issue does not exist or you do not have permission to see it.')
+      const startAt = Number(query.get('startAt') ?? 0)
+      const maxResults = Math.min(Number(query.get('maxResults') ?? 100), 100)
+      const values = i.histories.slice(startAt, startAt + maxResults).map(renderHistory)
+      const isLast = startAt + maxResults >= i.histories.length
+      return send(res, 200, {
+        self: `${baseUrl}${v}/issue/${i.key}/changelog?maxResults=${maxResults}&startAt=${startAt}`,
+        ...(isLast ? {} : { nextPage: `${baseUrl}${v}/issue/${i.key}/changelog?maxResults=${maxResults}&startAt=${startAt + maxResults}` }),
+        maxResults,
+        startAt,
+        total: i.histories.length,
+        isLast,
+        values,
+      })
+    }
+    const issue = m(/^\/rest\/api\/[23]\/issue\/([^/]+)\/?$/)
+    if (issue && method === 'GET') {
+      const i = [...issues.values()].find((x) => x.key === issue[1] || x.id === issue[1])
+      if (!i) return errors(res, 404, 'Issue does not exist or you do not have permission to see it.')
+      const expand = listParam(query.get('expand')) ?? []
+      return send(res, 200, renderIssue(i, listParam(query.get('fields')) ?? ['*all'], expand, flavor === 'cloud' ? 20 : null))
+    }
+    const project = m(/^\/rest\/api\/[23]\/project\/([^/]+)\/?$/)
+    if (project && method === 'GET') {
+      const p = projects.get(decodeURIComponent(project[1]!))
+      if (!p) return errors(res, 404, `No project could be found with key '${decodeURIComponent(project[1]!)}'.`)
+      return send(res, 200, { ...p, self: `${baseUrl}${v}/project/${p.id}`, projectTypeKey: 'software' })
+    }
+    if (m(/^\/rest\/api\/[23]\/status\/?$/) && method === 'GET') return send(res, 200, statuses.map((s) => renderStatus(s.id)))
+    if (m(/^\/rest\/api\/[23]\/myself\/?$/) && method === 'GET') {
+      const me = 'pat' in credentials ? { name: 'bot', key: 'bot', displayName: 'Bot' } : { accountId: 'bot', emailAddress: credentials.email, displayName: 'Bot' }
+      return send(res, 200, { ...me, self: `${baseUrl}${v}/myself`, active: true, timeZone })
+    }
+    return errors(res, 404, `fake Jira (${flavor}) has no ${method} ${path}`)
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fake')
+    const entry: RequestRecord = { method: req.method ?? 'GET', path: url.pathname, status: 0, at: Date.now() }
+    requests.push(entry)
+    res.on('finish', () => {
+      entry.status = res.statusCode
+    })
+    const f = faults.find((x) => x.left > 0 && (!x.fault.match || x.fault.match.test(url.pathname)))
+    if (f) {
+      f.left--
+      const headers: Record<string, string> = f.fault.retryAfter !== undefined ? { 'retry-after': String(f.fault.retryAfter) } : {}
+      if (f.fault.status === 429) headers['x-ratelimit-reason'] = 'jira-burst-based'
+      const message = f.fault.status === 429 ? 'Rate limit exceeded.' : f.fault.status === 503 ? 'Service unavailable.' : `Injected ${f.fault.status}.`
+      return send(res, f.fault.status, { errorMessages: [message], errors: {} }, headers)
+    }
+    if (!authorised(req)) return errors(res, 401, 'You are not authenticated. Authentication required to perform this operation.')
+    route(req, res, url.pathname, url.searchParams).catch((err: unknown) => {
+      if (err instanceof JqlError) errors(res, 400, err.message)
+      else errors(res, 500, String((err as Error).message))
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  const change = (key: string, opts: ChangeOptions, items: Item[], mutate: (i: Issue) => void): WebhookPayload => {
+    const i = issueOf(key)
+    mutate(i)
+    return updatedWebhook(i, record(i, opts.by, opts.at ?? now(), items))
+  }
+
+  const fake: FakeJira = {
+    url: baseUrl,
+    flavor,
+    requests,
+    count: (prefix, method) => requests.filter((r) => r.path.startsWith(prefix) && (!method || r.method === method)).length,
+    failNext: (times, fault) => {
+      faults.push({ fault, left: times })
+    },
+    createIssue: (s, opts) => {
+      const i = create(s, opts?.at ?? now())
+      return { timestamp: i.createdMs, webhookEvent: 'jira:issue_created', issue_event_type_name: 'issue_created', user: renderUser(opts?.by ?? s.reporter), issue: { id: i.id, key: i.key, self: `${baseUrl}${`/rest/api/${api}`}/issue/${i.id}`, fields: allFields(i) } }
+    },
+    transition: (key, status, opts) => {
+      const i = issueOf(key)
+      const from = statusById(i.statusId)
+      const to = statusByName(status)
+      return change(key, opts, [{ field: 'status', fieldtype: 'jira', fieldId: 'status', from: from.id, fromString: from.name, to: to.id, toString: to.name }], (x) => {
+        x.statusId = to.id
+      })
+    },
+    setLabels: (key, labels, opts) => {
+      const i = issueOf(key)
+      return change(key, opts, [{ field: 'labels', fieldtype: 'jira', fieldId: 'labels', from: null, fromString: i.labels.join(' '), to: null, toString: labels.join(' ') }], (x) => {
+        x.labels = labels
+      })
+    },
+    assign: (key, accountId, opts) => {
+      const i = issueOf(key)
+      const name = (id: string | null) => (id ? (users.get(id)?.displayName ?? id) : null)
+      return change(key, opts, [{ field: 'assignee', fieldtype: 'jira', fieldId: 'assignee', from: i.assignee, fromString: name(i.assignee), to: accountId, toString: name(accountId) }], (x) => {
+        x.assignee = accountId
+      })
+    },
+    link: (blocker, blocked, opts) => {
+      const type = linkTypes.find((t) => t.name === (opts.type ?? 'Blocks'))
+      if (!type) throw new Error(`fake Jira: unknown link type ${opts.type}`)
+      const at = opts.at ?? now()
+      const l: Link = { id: String(nextLinkId++), type, sourceKey: blocker, destinationKey: blocked }
+      links.set(l.id, l)
+      const a = issueOf(blocker)
+      const b = issueOf(blocked)
+      const ha = record(a, opts.by, at, [linkItem(blocked, type.outward, true)])
+      const hb = record(b, opts.by, at, [linkItem(blocker, type.inward, true)])
+      return { issueLink: linkWebhook('issuelink_created', l, at), blocker: updatedWebhook(a, ha), blocked: updatedWebhook(b, hb) }
+    },
+    unlink: (blocker, blocked, opts) => {
+      const l = [...links.values()].find((x) => x.sourceKey === blocker && x.destinationKey === blocked)
+      if (!l) throw new Error(`fake Jira: no link ${blocker} → ${blocked}`)
+      const at = opts.at ?? now()
+      links.delete(l.id)
+      const a = issueOf(blocker)
+      const b = issueOf(blocked)
+      const ha = record(a, opts.by, at, [linkItem(blocked, l.type.outward, false)])
+      const hb = record(b, opts.by, at, [linkItem(blocker, l.type.inward, false)])
+      return { issueLink: linkWebhook('issuelink_deleted', l, at), blocker: updatedWebhook(a, ha), blocked: updatedWebhook(b, hb) }
+    },
+    deleteIssue: (key, opts) => {
+      const i = issueOf(key)
+      const payload: WebhookPayload = {
+        timestamp: opts.at ?? now(),
+        webhookEvent: 'jira:issue_deleted',
+        issue_event_type_name: 'issue_deleted',
+        user: renderUser(opts.by),
+        issue: { id: i.id, key: i.key, self: `${baseUrl}/rest/api/${api}/issue/${i.id}`, fields: allFields(i) },
+      }
+      issues.delete(key)
+      for (const [id, l] of links) if (l.sourceKey === key || l.destinationKey === key) links.delete(id)
+      return payload
+    },
+    deliver: async (url, payload, opts) => {
+      const body = JSON.stringify(payload)
+      const signature = opts.signature ?? `sha256=${createHmac('sha256', opts.secret).update(body).digest('hex')}`
+      return fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature': signature,
+          'x-atlassian-webhook-identifier': opts.deliveryId ?? randomUUID(),
+        },
+        body,
+      })
+    },
+    issueKeys: () => [...issues.keys()],
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  }
+  return fake
+}
