@@ -18,8 +18,9 @@ async function forward(url: string, secret: string, argv: string[], io: CommandC
   })
   if (!res.ok) throw new UserError(`the running orgpulse at ${url} refused the command: ${res.status} ${await res.text()}`)
   const out = (await res.json()) as { exitCode: number; stdout: string; stderr: string }
-  if (out.stdout) process.stdout.write(out.stdout)
+  // progress and warnings first, as they would have appeared while the command ran
   if (out.stderr) io.err(out.stderr)
+  if (out.stdout) process.stdout.write(out.stdout)
   return out.exitCode
 }
 

@@ -38,7 +38,8 @@ export async function importDecisions(bus: Bus, path: string, cwd = process.cwd(
   const good: RawEnvelope[] = []
   const dead: DlqRecord[] = []
   for (const r of read) {
-    const where = relative(cwd, r.file) || r.file
+    const rel = relative(cwd, r.file)
+    const where = rel && !rel.startsWith('..') ? rel : r.file
     const errors = r.record === null ? [r.error ?? 'unreadable record'] : (() => {
       const c = checkRecord(r.record)
       return c.ok ? [] : c.errors

@@ -1,5 +1,235 @@
+import type { OrgpulseConfig } from '@orgpulse/contracts'
+import { RESOLVED_CTE, SCOPE_CLOSURE_CTE, SNAPSHOTS_CTE, snapFor, UNIT_NAMES_CTE, WINDOWS_CTE, teamUnit } from '../sql.ts'
 import type { Family, MetricDef } from '../types.ts'
 
-// Replaced by the calendar connector's meeting family (issue 6).
-export const meetingsFamily: Family = { id: 'meetings', base: 'SELECT 1 AS scope, now64(3) AS w_from, now64(3) AS w_to WHERE 0' }
-export const meetingMetrics: MetricDef[] = []
+/**
+ * Meeting load, focus time and ritual adherence. Base rows come in two kinds:
+ *
+ * - one row per (scope, window, person, UTC day) for every person whose home unit, in the org
+ *   valid that day, is inside the scope: `person_days` (the share of the day inside the window),
+ *   `meeting_s` (seconds of that day in meetings the person organised or did not decline),
+ *   `esc_s` (the same for escalation / decision-review meetings), `focus_s` (seconds in free
+ *   blocks of at least 2 h inside the person's working hours on that local date) and `is_mgr`
+ *   (the person leads the scope unit);
+ * - one row per (scope, window, ritual, cadence period inside the window) for the configured
+ *   rituals expected in that scope: `rit_expected` = 1, `rit_held` = 1 when an occurrence of the
+ *   ritual that was not cancelled started in that period.
+ *
+ * A person's meetings are merged before they are measured: double-booked time counts once, both
+ * as meeting time and as busy time. All-day and cancelled occurrences never count.
+ * Per-person time zones come from org_people.timezone (else workingHours.timeZone). ClickHouse
+ * only takes constant zones in its conversion functions, except `toString(t, tz)`, so the UTC
+ * offset at an instant is read from that, and local working hours become instants in two passes
+ * (the offset valid at the answer, which is what makes DST weeks right).
+ */
+
+/** UTC offset (seconds) of zone `tz` at unix second `x` (both SQL expressions). */
+const offsetAt = (x: string, tz: string): string =>
+  `(toInt64(toUnixTimestamp(toDateTime(toString(toDateTime(toUInt32(${x}), 'UTC'), ${tz}), 'UTC'))) - toInt64(${x}))`
+
+/** The unix second at which the wall clock in `tz` shows `wall` (seconds of the wall time read as UTC). */
+const wallToUnix = (wall: string, tz: string): string => `(${wall} - ${offsetAt(`${wall} - ${offsetAt(wall, tz)}`, tz)})`
+
+/** intervals (Array(Tuple(Float64, Float64)) of unix seconds) clipped to [lo, hi), empty ones dropped, sorted by start */
+const clipped = (iv: string, lo: string, hi: string): string =>
+  `arraySort(x -> x.1, arrayFilter(x -> x.2 > x.1, arrayMap(x -> (greatest(x.1, ${lo}), least(x.2, ${hi})), ${iv})))`
+
+/** for sorted intervals: the furthest end reached before each one (at least `lo`) */
+const reachedBefore = (iv: string, lo: string): string =>
+  `arrayMap(i -> arrayMax(arrayConcat([toFloat64(${lo})], arrayMap(x -> x.2, arraySlice(${iv}, 1, i - 1)))), arrayEnumerate(${iv}))`
+
+/** length of the union of sorted, clipped intervals */
+const unionLength = (iv: string, lo: string): string =>
+  `arraySum(arrayMap((x, r) -> greatest(0, x.2 - greatest(x.1, r)), ${iv}, ${reachedBefore(iv, lo)}))`
+
+/** total length of the gaps of at least `min` seconds that sorted, clipped intervals leave in [lo, hi) */
+const freeBlocks = (iv: string, lo: string, hi: string, min: number): string =>
+  `arraySum(arrayFilter(g -> g >= ${min}, arrayConcat(
+     arrayMap((x, r) -> x.1 - r, ${iv}, ${reachedBefore(iv, lo)}),
+     [toFloat64(${hi}) - arrayMax(arrayConcat([toFloat64(${lo})], arrayMap(x -> x.2, ${iv})))])))`
+
+const FOCUS_BLOCK_SECONDS = 2 * 3600
+const unix = (t: string): string => `(toUnixTimestamp64Milli(${t}) / 1000.0)`
+
+export const meetingsFamily: Family = {
+  id: 'meetings',
+  base: `
+WITH ${SNAPSHOTS_CTE}, ${WINDOWS_CTE}, ${RESOLVED_CTE}, ${SCOPE_CLOSURE_CTE}, ${UNIT_NAMES_CTE},
+days AS (
+  SELECT w_from, w_to, day, (SELECT list FROM snaps) AS snap_list, ${snapFor('day')} AS snap,
+    greatest(${unix('w_from')}, toFloat64(toUnixTimestamp(toDateTime(day, 'UTC')))) AS day_lo,
+    least(${unix('w_to')}, toFloat64(toUnixTimestamp(toDateTime(day, 'UTC'))) + 86400) AS day_hi
+  FROM (
+    SELECT w_from, w_to, toDate(w_from) + n AS day
+    FROM windows
+    ARRAY JOIN range(toUInt32(dateDiff('day', toDate(w_from), toDate(w_to - toIntervalMillisecond(1))) + 1)) AS n
+  )
+  WHERE day_hi > day_lo
+),
+members AS (
+  SELECT d.w_from AS w_from, d.w_to AS w_to, d.day AS day, d.day_lo AS day_lo, d.day_hi AS day_hi,
+    sc.scope AS scope, p.person_id AS person, if(p.timezone != '', p.timezone, {wh_tz:String}) AS tz
+  FROM days AS d
+  INNER JOIN org_people AS p ON p.effective = d.snap
+  INNER JOIN scope_closure AS sc ON sc.effective = p.effective AND sc.unit_id = p.home_unit
+),
+held AS (
+  SELECT meeting_id, start, end, class, ritual, organizer, attendees, responses
+  FROM meetings FINAL
+  WHERE cancelled = 0 AND all_day = 0 AND end > start
+    AND end > arrayMin({w_froms:Array(DateTime64(3, 'UTC'))}) - toIntervalDay(2)
+    AND start < arrayMax({w_tos:Array(DateTime64(3, 'UTC'))}) + toIntervalDay(2)
+),
+-- who carries each occurrence: its organiser, and every attendee who did not decline
+carried AS (
+  SELECT DISTINCT if(r.person_id != '', r.person_id, c.ident) AS person, c.meeting_id AS meeting_id,
+    ${unix('c.start')} AS s, ${unix('c.end')} AS e, c.class IN ('escalation', 'decision_review') AS esc
+  FROM (
+    SELECT meeting_id, start, end, class, ident, resp
+    FROM held
+    ARRAY JOIN arrayConcat([organizer], attendees) AS ident, arrayConcat(['organizer'], responses) AS resp
+    WHERE resp != 'declined' AND ident != 'external'
+  ) AS c
+  LEFT JOIN resolved AS r ON r.identity = c.ident
+),
+busy AS (
+  SELECT person, groupArray((s, e)) AS all_iv, groupArrayIf((s, e), esc) AS esc_iv
+  FROM carried GROUP BY person
+),
+person_days AS (
+  SELECT m.*, b.all_iv AS all_iv, b.esc_iv AS esc_iv,
+    toDayOfWeek(m.day) IN {wh_days:Array(UInt8)} AS working_day,
+    toFloat64(toUnixTimestamp(toDateTime(concat(toString(m.day), ' ', {wh_start:String}, ':00'), 'UTC'))) AS ws_wall,
+    toFloat64(toUnixTimestamp(toDateTime(concat(toString(m.day), ' ', {wh_end:String}, ':00'), 'UTC'))) AS we_wall
+  FROM members AS m
+  LEFT JOIN busy AS b ON b.person = m.person
+),
+local_hours AS (
+  SELECT pd.*,
+    greatest(${wallToUnix('pd.ws_wall', 'pd.tz')}, ${unix('pd.w_from')}) AS wk_lo,
+    least(${wallToUnix('pd.we_wall', 'pd.tz')}, ${unix('pd.w_to')}) AS wk_hi
+  FROM person_days AS pd
+),
+measured AS (
+  SELECT lh.*,
+    ${clipped('lh.all_iv', 'lh.day_lo', 'lh.day_hi')} AS day_iv,
+    ${clipped('lh.esc_iv', 'lh.day_lo', 'lh.day_hi')} AS day_esc_iv,
+    ${clipped('lh.all_iv', 'lh.wk_lo', 'lh.wk_hi')} AS work_iv
+  FROM local_hours AS lh
+),
+rituals_cfg AS (
+  SELECT r.1 AS name, r.2 AS cadence, r.3 AS owner
+  FROM (SELECT arrayJoin(arrayZip({rit_names:Array(String)}, {rit_cadences:Array(String)}, {rit_owners:Array(String)})) AS r)
+),
+periods AS (
+  SELECT DISTINCT d.w_from AS w_from, d.w_to AS w_to, d.snap AS snap, rc.name AS name, rc.owner AS owner,
+    multiIf(rc.cadence = 'weekly', toMonday(d.day),
+            rc.cadence = 'biweekly', toDate('1970-01-05') + intDiv(dateDiff('day', toDate('1970-01-05'), d.day), 14) * 14,
+            rc.cadence = 'monthly', toStartOfMonth(d.day),
+            toStartOfQuarter(d.day)) AS p_start,
+    multiIf(rc.cadence = 'weekly', p_start + 7, rc.cadence = 'biweekly', p_start + 14,
+            rc.cadence = 'monthly', addMonths(p_start, 1), addMonths(p_start, 3)) AS p_end
+  FROM days AS d CROSS JOIN rituals_cfg AS rc
+  WHERE toDateTime64(p_start, 3, 'UTC') >= d.w_from AND toDateTime64(p_end, 3, 'UTC') <= d.w_to
+),
+-- the period's org decides where the ritual is expected: the owner's home unit (a person), or
+-- the owner as a team reference; no owner means every scope
+expected AS (
+  SELECT p.*, sc.scope AS scope
+  FROM (
+    SELECT pr.*, if(pr.owner = '', '', if(op.person_id != '', op.home_unit,
+      if(startsWith(${teamUnit('pr.owner')}, 'u:'), ${teamUnit('pr.owner')}, un.unit_id))) AS owner_unit
+    FROM (SELECT * FROM periods) AS pr
+    LEFT JOIN org_people AS op ON op.effective = pr.snap AND op.person_id = lower(pr.owner)
+    LEFT JOIN unit_names AS un ON un.effective = pr.snap AND un.name = pr.owner
+  ) AS p
+  INNER JOIN (SELECT DISTINCT effective, unit_id, scope FROM scope_closure) AS sc
+    ON sc.effective = p.snap AND (p.owner_unit = '' OR sc.unit_id = p.owner_unit)
+),
+ritual_held AS (
+  SELECT DISTINCT ritual AS name, start FROM held WHERE class = 'ritual' AND ritual != ''
+)
+SELECT scope, w_from, w_to, person,
+  (day_hi - day_lo) / 86400 AS person_days,
+  ${unionLength('day_iv', 'day_lo')} AS meeting_s,
+  ${unionLength('day_esc_iv', 'day_lo')} AS esc_s,
+  if(working_day AND wk_hi > wk_lo, ${freeBlocks('work_iv', 'wk_lo', 'wk_hi', FOCUS_BLOCK_SECONDS)}, 0) AS focus_s,
+  person = substring(scope, 3) AS is_mgr,
+  dateDiff('second', w_from, w_to) / 86400 AS window_days,
+  0 AS rit_expected, 0 AS rit_held
+FROM measured
+UNION ALL
+SELECT DISTINCT e.scope AS scope, e.w_from AS w_from, e.w_to AS w_to, concat('ritual:', e.name, '@', toString(e.p_start)) AS person,
+  0 AS person_days, 0 AS meeting_s, 0 AS esc_s, 0 AS focus_s, false AS is_mgr,
+  dateDiff('second', e.w_from, e.w_to) / 86400 AS window_days,
+  1 AS rit_expected,
+  (SELECT count() FROM ritual_held AS h
+   WHERE h.name = e.name AND h.start >= toDateTime64(e.p_start, 3, 'UTC') AND h.start < toDateTime64(e.p_end, 3, 'UTC')) > 0 AS rit_held
+FROM expected AS e
+`,
+  params: (config: OrgpulseConfig) => {
+    const rituals = config.calendar?.rituals ?? []
+    return {
+      wh_start: config.workingHours.start,
+      wh_end: config.workingHours.end,
+      wh_days: config.workingHours.days,
+      wh_tz: config.workingHours.timeZone,
+      rit_names: rituals.map((r) => r.name),
+      rit_cadences: rituals.map((r) => r.cadence),
+      rit_owners: rituals.map((r) => r.owner ?? ''),
+    }
+  },
+}
+
+const perPersonWeek = (col: string): string => `if(sum(person_days) = 0, NULL, sum(${col}) / 3600 / (sum(person_days) / 7))`
+
+export const meetingMetrics: MetricDef[] = [
+  {
+    id: 'meeting_hours_per_person_week',
+    title: 'Meeting hours per person per week',
+    description:
+      'Mean over people in the org of their weekly hours in meetings they organised or did not decline (all-day and cancelled occurrences excluded; double-booked time counts once): total hours / person-weeks.',
+    unit: 'hours_per_week',
+    direction: 'lower_is_better',
+    thresholds: { warn: 15, critical: 20 },
+    family: 'meetings',
+    peopleBased: true,
+    expr: perPersonWeek('meeting_s'),
+  },
+  {
+    id: 'director_escalation_meeting_hours_week',
+    title: 'Leader hours in escalation and decision meetings per week',
+    description:
+      "The org leader's weekly hours in meetings classified escalation or decision review that they organised or did not decline.",
+    unit: 'hours_per_week',
+    direction: 'lower_is_better',
+    thresholds: { warn: 4, critical: 8 },
+    family: 'meetings',
+    peopleBased: true,
+    expr: `if(countIf(is_mgr) = 0, NULL, sumIf(esc_s, is_mgr) / 3600 / (max(window_days) / 7))`,
+  },
+  {
+    id: 'focus_hours_per_person_week',
+    title: 'Focus hours per person per week',
+    description:
+      'Mean weekly hours per person in free blocks of at least 2 hours inside working hours (workingHours in config, in each person’s time zone).',
+    unit: 'hours_per_week',
+    direction: 'higher_is_better',
+    thresholds: { warn: 12, critical: 6 },
+    family: 'meetings',
+    peopleBased: true,
+    expr: perPersonWeek('focus_s'),
+  },
+  {
+    id: 'ritual_adherence',
+    title: 'Ritual adherence',
+    description:
+      'Held / expected occurrences of the configured rituals: per ritual, the cadence periods (weeks, fortnights, months, quarters; UTC) lying wholly inside the window, and whether an occurrence that was not cancelled started in each.',
+    unit: 'ratio',
+    direction: 'higher_is_better',
+    thresholds: { warn: 0.8, critical: 0.6 },
+    family: 'meetings',
+    peopleBased: true,
+    expr: 'if(sum(rit_expected) = 0, NULL, sum(rit_held) / sum(rit_expected))',
+  },
+]

@@ -1,0 +1,220 @@
+import { z } from 'zod'
+import { JiraError } from './errors.ts'
+import type { JiraHttp } from './http.ts'
+
+/**
+ * The Jira REST calls the connector makes. Cloud (v3): enhanced JQL search with nextPageToken
+ * (the old /search answers 410), approximate count, bulk changelogs. Data Center (v2): the
+ * classic /search with startAt/total, full changelogs through `expand=changelog`.
+ */
+
+const historySchema = z.looseObject({ id: z.union([z.string(), z.number()]).transform(String), created: z.string() })
+export type JiraHistory = z.infer<typeof historySchema>
+
+const issueSchema = z.looseObject({
+  id: z.union([z.string(), z.number()]).transform(String),
+  key: z.string(),
+  fields: z.looseObject({ updated: z.string().optional() }),
+  changelog: z
+    .looseObject({ total: z.number().optional(), histories: z.array(historySchema).default([]) })
+    .optional(),
+})
+export type JiraIssue = z.infer<typeof issueSchema>
+
+const enhancedPageSchema = z.looseObject({
+  issues: z.array(issueSchema).default([]),
+  nextPageToken: z.string().nullish(),
+  isLast: z.boolean().optional(),
+})
+const classicPageSchema = z.looseObject({
+  issues: z.array(issueSchema).default([]),
+  startAt: z.number(),
+  total: z.number(),
+})
+const bulkChangelogSchema = z.looseObject({
+  issueChangeLogs: z.array(z.looseObject({ issueId: z.string(), changeHistories: z.array(historySchema).default([]) })).default([]),
+  nextPageToken: z.string().nullish(),
+})
+const changelogPageSchema = z.looseObject({
+  startAt: z.number(),
+  total: z.number(),
+  isLast: z.boolean().optional(),
+  values: z.array(historySchema),
+})
+const statusSchema = z.looseObject({
+  id: z.union([z.string(), z.number()]).transform(String),
+  name: z.string(),
+  statusCategory: z.looseObject({ key: z.string() }).optional(),
+})
+const myselfSchema = z.looseObject({ timeZone: z.string().optional(), displayName: z.string().optional() })
+const projectSchema = z.looseObject({ id: z.string(), key: z.string(), name: z.string().optional() })
+
+/** The fields the mapper reads; descriptions and other free text are never requested. */
+export const ISSUE_FIELDS = [
+  'summary',
+  'issuetype',
+  'project',
+  'status',
+  'labels',
+  'components',
+  'reporter',
+  'creator',
+  'assignee',
+  'created',
+  'updated',
+  'issuelinks',
+  'resolution',
+  'resolutiondate',
+]
+
+/** histories per bulk request and issues per bulk request, per Atlassian's limits */
+const BULK_MAX_ISSUES = 1000
+const BULK_PAGE = 1000
+const CHANGELOG_PAGE = 100
+
+export interface SearchPage {
+  issues: JiraIssue[]
+  /** Data Center reports totals; Cloud's enhanced search does not */
+  total?: number
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value)
+  if (!r.success) {
+    throw new JiraError(`${what}: unexpected response shape: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+  }
+  return r.data
+}
+
+export class JiraClient {
+  constructor(
+    readonly http: JiraHttp,
+    readonly deployment: 'cloud' | 'datacenter' = 'cloud',
+  ) {}
+
+  private get api(): string {
+    return this.deployment === 'cloud' ? '/rest/api/3' : '/rest/api/2'
+  }
+
+  async myself(): Promise<z.infer<typeof myselfSchema>> {
+    const what = 'checking the Jira credentials'
+    return parse(myselfSchema, await this.http.request('GET', `${this.api}/myself`, { what }), what)
+  }
+
+  async project(key: string): Promise<z.infer<typeof projectSchema>> {
+    const what = `reading Jira project ${key}`
+    return parse(projectSchema, await this.http.request('GET', `${this.api}/project/${encodeURIComponent(key)}`, { what }), what)
+  }
+
+  /** status id → Jira category key (new | indeterminate | done) */
+  async statusCategories(): Promise<Map<string, string>> {
+    const what = 'reading Jira statuses'
+    const list = parse(z.array(statusSchema), await this.http.request('GET', `${this.api}/status`, { what }), what)
+    return new Map(list.filter((s) => s.statusCategory).map((s) => [s.id, s.statusCategory!.key]))
+  }
+
+  /** Cloud only (the enhanced search has no totals); null on Data Center, whose search reports totals. */
+  async approximateCount(jql: string, what: string): Promise<number | null> {
+    if (this.deployment !== 'cloud') return null
+    const r = await this.http.request<{ count?: unknown }>('POST', '/rest/api/3/search/approximate-count', { body: { jql }, what: `${what} (count)` })
+    return typeof r.count === 'number' ? r.count : null
+  }
+
+  /** Pages of issues, each with `expand=changelog` (complete it with completeChangelogs). */
+  async *searchPages(jql: string, opts: { pageSize: number; what: string }): AsyncGenerator<SearchPage> {
+    if (this.deployment === 'cloud') {
+      let nextPageToken: string | undefined
+      for (;;) {
+        const body = { jql, maxResults: opts.pageSize, fields: ISSUE_FIELDS, expand: 'changelog', ...(nextPageToken ? { nextPageToken } : {}) }
+        const page = parse(enhancedPageSchema, await this.http.request('POST', '/rest/api/3/search/jql', { body, what: opts.what }), opts.what)
+        yield { issues: page.issues }
+        // the last page omits nextPageToken (or sends isLast); either ends the walk
+        if (page.isLast === true || !page.nextPageToken) return
+        nextPageToken = page.nextPageToken
+      }
+    }
+    let startAt = 0
+    for (;;) {
+      const body = { jql, startAt, maxResults: opts.pageSize, fields: ISSUE_FIELDS, expand: ['changelog'] }
+      const page = parse(classicPageSchema, await this.http.request('POST', '/rest/api/2/search', { body, what: opts.what }), opts.what)
+      yield { issues: page.issues, total: page.total }
+      startAt += page.issues.length
+      if (page.issues.length === 0 || startAt >= page.total) return
+    }
+  }
+
+  /**
+   * Makes every issue's `changelog.histories` complete and oldest-first. `expand=changelog` stops
+   * at 20 histories on Cloud: the rest come from the bulk endpoint (or per issue, when configured).
+   * Returns how many issues needed fetching.
+   */
+  async completeChangelogs(issues: JiraIssue[], mode: 'bulk' | 'per-issue'): Promise<number> {
+    const incomplete = issues.filter((i) => !i.changelog || (i.changelog.total ?? 0) > i.changelog.histories.length)
+    if (incomplete.length > 0) {
+      if (this.deployment === 'datacenter') {
+        for (const i of incomplete) i.changelog = { total: 0, histories: await this.issueChangelogDataCenter(i.key) }
+      } else if (mode === 'bulk') {
+        const byId = await this.bulkChangelogs(incomplete.map((i) => i.id))
+        for (const i of incomplete) i.changelog = { total: 0, histories: byId.get(i.id) ?? [] }
+      } else {
+        for (const i of incomplete) i.changelog = { total: 0, histories: await this.issueChangelog(i.key) }
+      }
+      for (const i of incomplete) i.changelog!.total = i.changelog!.histories.length
+    }
+    for (const i of issues) {
+      i.changelog ??= { total: 0, histories: [] }
+      i.changelog.histories.sort((a, b) => Date.parse(a.created.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) - Date.parse(b.created.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) || Number(a.id) - Number(b.id))
+      // the shape Jira uses for expand=changelog, now complete
+      Object.assign(i.changelog, { startAt: 0, maxResults: i.changelog.histories.length, total: i.changelog.histories.length })
+    }
+    return incomplete.length
+  }
+
+  private async bulkChangelogs(issueIds: string[]): Promise<Map<string, JiraHistory[]>> {
+    const out = new Map<string, JiraHistory[]>()
+    for (let i = 0; i < issueIds.length; i += BULK_MAX_ISSUES) {
+      const chunk = issueIds.slice(i, i + BULK_MAX_ISSUES)
+      let nextPageToken: string | undefined
+      do {
+        const what = `fetching changelogs of ${chunk.length} issue(s)`
+        const body = { issueIdsOrKeys: chunk, maxResults: BULK_PAGE, ...(nextPageToken ? { nextPageToken } : {}) }
+        const page = parse(bulkChangelogSchema, await this.http.request('POST', '/rest/api/3/changelog/bulkfetch', { body, what }), what)
+        for (const log of page.issueChangeLogs) out.set(log.issueId, [...(out.get(log.issueId) ?? []), ...log.changeHistories])
+        nextPageToken = page.nextPageToken ?? undefined
+      } while (nextPageToken)
+    }
+    return out
+  }
+
+  async issueChangelog(key: string): Promise<JiraHistory[]> {
+    const out: JiraHistory[] = []
+    const what = `fetching the changelog of ${key}`
+    for (let startAt = 0; ; ) {
+      const page = parse(
+        changelogPageSchema,
+        await this.http.request('GET', `/rest/api/3/issue/${encodeURIComponent(key)}/changelog`, { query: { startAt, maxResults: CHANGELOG_PAGE }, what }),
+        what,
+      )
+      out.push(...page.values)
+      startAt = page.startAt + page.values.length
+      if (page.isLast === true || page.values.length === 0 || startAt >= page.total) return out
+    }
+  }
+
+  private async issueChangelogDataCenter(key: string): Promise<JiraHistory[]> {
+    const issue = await this.issue(key, [])
+    return issue.changelog?.histories ?? []
+  }
+
+  /** One issue with its changelog (complete on Data Center; completed here on Cloud). */
+  async issue(idOrKey: string, fields: string[] = ISSUE_FIELDS): Promise<JiraIssue> {
+    const what = `reading Jira issue ${idOrKey}`
+    const raw = await this.http.request('GET', `${this.api}/issue/${encodeURIComponent(idOrKey)}`, {
+      query: { fields: fields.length > 0 ? fields.join(',') : '-all', expand: 'changelog' },
+      what,
+    })
+    const issue = parse(issueSchema, raw, what)
+    if (fields.length > 0) await this.completeChangelogs([issue], 'bulk')
+    return issue
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * The fake's in-memory Linear workspace: seeded, then changed by test helpers that behave like
+ * the Linear app does (a state change bumps `updatedAt`, writes an IssueHistory row and yields
+ * the webhook body Linear would deliver). Relation changes yield no webhook, as in Linear.
+ */
+
+export interface SeedUser {
+  id: string
+  name: string
+  email: string
+  active?: boolean
+}
+export interface SeedTeam {
+  id: string
+  key: string
+  name: string
+}
+export interface SeedState {
+  id: string
+  teamId: string
+  name: string
+  /** triage | backlog | unstarted | started | completed | canceled */
+  type: string
+}
+export interface SeedLabel {
+  id: string
+  name: string
+}
+export interface SeedIssue {
+  id: string
+  teamId: string
+  number: number
+  title: string
+  createdAt: string
+  updatedAt?: string
+  stateId: string
+  creatorId?: string | null
+  assigneeId?: string | null
+  labelIds?: string[]
+  estimate?: number | null
+  completedAt?: string | null
+  canceledAt?: string | null
+  cycleId?: string | null
+}
+export interface SeedHistory {
+  id: string
+  issueId: string
+  createdAt: string
+  actorId?: string | null
+  fromStateId?: string | null
+  toStateId?: string | null
+  fromAssigneeId?: string | null
+  toAssigneeId?: string | null
+  addedLabelIds?: string[] | null
+  removedLabelIds?: string[] | null
+}
+export interface SeedRelation {
+  id: string
+  /** blocks | related | duplicate | similar */
+  type: string
+  issueId: string
+  relatedIssueId: string
+  createdAt: string
+}
+export interface SeedCycle {
+  id: string
+  teamId: string
+  number: number
+  name?: string | null
+  startsAt: string
+  endsAt: string
+  completedAt?: string | null
+  scopeHistory: number[]
+  completedScopeHistory: number[]
+  issueCountHistory: number[]
+  completedIssueCountHistory: number[]
+  updatedAt?: string
+}
+
+export interface LinearSeed {
+  /** personal API key accepted as `Authorization: <key>` (default lin_api_fake) */
+  apiKey?: string
+  /** OAuth access token accepted as `Authorization: Bearer <token>` */
+  oauthToken?: string
+  organizationId?: string
+  users: SeedUser[]
+  teams: SeedTeam[]
+  states: SeedState[]
+  labels?: SeedLabel[]
+  issues: SeedIssue[]
+  history?: SeedHistory[]
+  relations?: SeedRelation[]
+  cycles?: SeedCycle[]
+}
+
+export interface Issue extends Required<Omit<SeedIssue, 'updatedAt'>> {
+  updatedAt: string
+}
+export type History = Required<SeedHistory>
+export type Relation = SeedRelation & { updatedAt: string }
+export type Cycle = Required<SeedCycle>
+
+export interface ChangeOptions {
+  actorId?: string | null
+  /** when the change happened (default: now) */
+  at?: string
+}
+
+/** The body Linear POSTs for a data change (EntityWebhookPayload), before signing. */
+export interface WebhookBody {
+  action: 'create' | 'update' | 'remove'
+  type: string
+  createdAt: string
+  data: Record<string, unknown>
+  updatedFrom?: Record<string, unknown>
+  actor?: { id: string; name: string; email: string; type: 'user'; url: string }
+  url: string
+  organizationId: string
+  webhookId: string
+  webhookTimestamp: number
+}
+
+let counter = 0
+const newId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`
+
+export class LinearModel {
+  readonly users = new Map<string, SeedUser>()
+  readonly teams = new Map<string, SeedTeam>()
+  readonly states = new Map<string, SeedState>()
+  readonly labels = new Map<string, SeedLabel>()
+  readonly issues = new Map<string, Issue>()
+  readonly history: History[] = []
+  readonly relations = new Map<string, Relation>()
+  readonly cycles = new Map<string, Cycle>()
+  readonly organizationId: string
+  readonly webhookId = 'webhook-fake-1'
+
+  constructor(seed: LinearSeed) {
+    this.organizationId = seed.organizationId ?? 'org-fake'
+    for (const u of seed.users) this.users.set(u.id, u)
+    for (const t of seed.teams) this.teams.set(t.id, t)
+    for (const s of seed.states) this.states.set(s.id, s)
+    for (const l of seed.labels ?? []) this.labels.set(l.id, l)
+    for (const i of seed.issues) {
+      this.issues.set(i.id, {
+        creatorId: null,
+        assigneeId: null,
+        labelIds: [],
+        estimate: null,
+        completedAt: null,
+        canceledAt: null,
+        cycleId: null,
+        ...i,
+        updatedAt: i.updatedAt ?? i.createdAt,
+      })
+    }
+    for (const h of seed.history ?? []) this.history.push(fullHistory(h))
+    for (const r of seed.relations ?? []) this.relations.set(r.id, { ...r, updatedAt: r.createdAt })
+    for (const c of seed.cycles ?? []) this.cycles.set(c.id, { name: null, completedAt: null, updatedAt: c.startsAt, ...c } as Cycle)
+  }
+
+  team(id: string): SeedTeam {
+    const t = this.teams.get(id)
+    if (!t) throw new Error(`fake Linear: no team ${id}`)
+    return t
+  }
+  issue(id: string): Issue {
+    const i = this.issues.get(id)
+    if (!i) throw new Error(`fake Linear: no issue ${id}`)
+    return i
+  }
+  identifier(i: Issue): string {
+    return `${this.team(i.teamId).key}-${i.number}`
+  }
+
+  // ---- changes, as the Linear app makes them ----
+
+  createIssue(input: Omit<SeedIssue, 'createdAt' | 'updatedAt'> & { createdAt?: string }, opts: ChangeOptions = {}): WebhookBody {
+    const at = opts.at ?? input.createdAt ?? new Date().toISOString()
+    const issue: Issue = {
+      creatorId: opts.actorId ?? null,
+      assigneeId: null,
+      labelIds: [],
+      estimate: null,
+      completedAt: null,
+      canceledAt: null,
+      cycleId: null,
+      ...input,
+      createdAt: at,
+      updatedAt: at,
+    }
+    this.issues.set(issue.id, issue)
+    return this.webhook('create', issue, undefined, opts.actorId, at)
+  }
+
+  moveIssue(issueId: string, stateId: string, opts: ChangeOptions = {}): WebhookBody {
+    const issue = this.issue(issueId)
+    const to = this.states.get(stateId)
+    if (!to) throw new Error(`fake Linear: no state ${stateId}`)
+    const at = opts.at ?? new Date().toISOString()
+    const from = { stateId: issue.stateId, updatedAt: issue.updatedAt, completedAt: issue.completedAt, canceledAt: issue.canceledAt }
+    this.history.push(fullHistory({ id: newId('hist'), issueId, createdAt: at, actorId: opts.actorId ?? null, fromStateId: issue.stateId, toStateId: stateId }))
+    issue.stateId = stateId
+    issue.updatedAt = at
+    issue.completedAt = to.type === 'completed' ? at : null
+    issue.canceledAt = to.type === 'canceled' ? at : null
+    return this.webhook('update', issue, from, opts.actorId, at)
+  }
+
+  addLabel(issueId: string, labelId: string, opts: ChangeOptions = {}): WebhookBody {
+    const issue = this.issue(issueId)
+    const at = opts.at ?? new Date().toISOString()
+    const from = { labelIds: [...issue.labelIds], updatedAt: issue.updatedAt }
+    this.history.push(fullHistory({ id: newId('hist'), issueId, createdAt: at, actorId: opts.actorId ?? null, addedLabelIds: [labelId] }))
+    issue.labelIds = [...issue.labelIds, labelId]
+    issue.updatedAt = at
+    return this.webhook('update', issue, from, opts.actorId, at)
+  }
+
+  assign(issueId: string, assigneeId: string | null, opts: ChangeOptions = {}): WebhookBody {
+    const issue = this.issue(issueId)
+    const at = opts.at ?? new Date().toISOString()
+    const from = { assigneeId: issue.assigneeId, updatedAt: issue.updatedAt }
+    this.history.push(fullHistory({ id: newId('hist'), issueId, createdAt: at, actorId: opts.actorId ?? null, fromAssigneeId: issue.assigneeId, toAssigneeId: assigneeId }))
+    issue.assigneeId = assigneeId
+    issue.updatedAt = at
+    return this.webhook('update', issue, from, opts.actorId, at)
+  }
+
+  /** Linear sends no webhook for relations: only a later pull sees this */
+  addRelation(input: Omit<SeedRelation, 'createdAt' | 'id'> & { id?: string; createdAt?: string }): Relation {
+    const at = input.createdAt ?? new Date().toISOString()
+    const r: Relation = { id: input.id ?? newId('rel'), type: input.type, issueId: input.issueId, relatedIssueId: input.relatedIssueId, createdAt: at, updatedAt: at }
+    this.relations.set(r.id, r)
+    return r
+  }
+
+  removeRelation(id: string): void {
+    if (!this.relations.delete(id)) throw new Error(`fake Linear: no relation ${id}`)
+  }
+
+  updateCycle(id: string, patch: Partial<Omit<SeedCycle, 'id'>>): void {
+    const c = this.cycles.get(id)
+    if (!c) throw new Error(`fake Linear: no cycle ${id}`)
+    Object.assign(c, patch, { updatedAt: patch.updatedAt ?? new Date().toISOString() })
+  }
+
+  // ---- webhook bodies (IssueWebhookPayload, per the published webhook schema) ----
+
+  issueWebhookData(i: Issue): Record<string, unknown> {
+    const team = this.team(i.teamId)
+    const state = this.states.get(i.stateId)!
+    const user = (id: string | null) => {
+      const u = id ? this.users.get(id) : undefined
+      return u ? { id: u.id, name: u.name, email: u.email, url: `https://linear.app/fake/profiles/${u.id}` } : undefined
+    }
+    const labels = i.labelIds.map((id) => this.labels.get(id)).filter((l): l is SeedLabel => !!l)
+    return {
+      id: i.id,
+      identifier: this.identifier(i),
+      number: i.number,
+      title: i.title,
+      priority: 0,
+      priorityLabel: 'No priority',
+      createdAt: i.createdAt,
+      updatedAt: i.updatedAt,
+      completedAt: i.completedAt,
+      canceledAt: i.canceledAt,
+      estimate: i.estimate,
+      stateId: i.stateId,
+      state: { id: state.id, name: state.name, type: state.type, color: '#888888' },
+      teamId: team.id,
+      team: { id: team.id, key: team.key, name: team.name },
+      creatorId: i.creatorId,
+      ...(user(i.creatorId) ? { creator: user(i.creatorId) } : {}),
+      assigneeId: i.assigneeId,
+      ...(user(i.assigneeId) ? { assignee: user(i.assigneeId) } : {}),
+      cycleId: i.cycleId,
+      labelIds: [...i.labelIds],
+      labels: labels.map((l) => ({ id: l.id, name: l.name, color: '#888888' })),
+      subscriberIds: [],
+      previousIdentifiers: [],
+      reactionData: {},
+      sortOrder: 0,
+      prioritySortOrder: 0,
+      url: `https://linear.app/fake/issue/${this.identifier(i)}`,
+    }
+  }
+
+  private webhook(action: WebhookBody['action'], issue: Issue, updatedFrom: Record<string, unknown> | undefined, actorId: string | null | undefined, at: string): WebhookBody {
+    const actor = actorId ? this.users.get(actorId) : undefined
+    return {
+      action,
+      type: 'Issue',
+      createdAt: at,
+      data: this.issueWebhookData(issue),
+      ...(updatedFrom ? { updatedFrom } : {}),
+      ...(actor ? { actor: { id: actor.id, name: actor.name, email: actor.email, type: 'user' as const, url: `https://linear.app/fake/profiles/${actor.id}` } } : {}),
+      url: `https://linear.app/fake/issue/${this.identifier(issue)}`,
+      organizationId: this.organizationId,
+      webhookId: this.webhookId,
+      // stamped when delivered: signWebhook() sets the delivery time
+      webhookTimestamp: Date.parse(at),
+    }
+  }
+}
+
+function fullHistory(h: SeedHistory): History {
+  return {
+    actorId: null,
+    fromStateId: null,
+    toStateId: null,
+    fromAssigneeId: null,
+    toAssigneeId: null,
+    addedLabelIds: null,
+    removedLabelIds: null,
+    ...h,
+  }
+}
