@@ -140,3 +140,18 @@ export async function settlesWithin(promise: Promise<unknown>, ms: number): Prom
     clearTimeout(timer)
   }
 }
+
+/**
+ * Retries a read-only query a few times: right after a broker restart the group coordinator
+ * answers NOT_COORDINATOR / loading for a moment, and kafkajs' admin does not retry those.
+ */
+export async function retryQuery<T>(query: () => Promise<T>, attempts = 10, delayMs = 300): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await query()
+    } catch (err) {
+      if (attempt >= attempts) throw err
+      await sleep(delayMs * Math.min(attempt, 5))
+    }
+  }
+}

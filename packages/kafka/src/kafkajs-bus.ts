@@ -24,6 +24,7 @@ import {
   logError,
   partitionLag,
   resolveTuning,
+  retryQuery,
   settlesWithin,
   topicConfig,
 } from './kafka-common.ts'
@@ -149,20 +150,21 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
       return tracked
     },
 
-    async lag(groupId: string, topics: string[]): Promise<number> {
-      const a = await getAdmin()
-      const committed = await a.fetchOffsets({ groupId, topics })
-      let total = 0n
-      for (const topic of topics) {
-        const ends = await a.fetchTopicOffsets(topic)
-        const mine = committed.find((c) => c.topic === topic)?.partitions ?? []
-        for (const p of ends) {
-          const c = mine.find((x) => x.partition === p.partition)?.offset
-          total += partitionLag(BigInt(p.high), BigInt(p.low), c === undefined ? undefined : BigInt(c))
+    lag: (groupId: string, topics: string[]): Promise<number> =>
+      retryQuery(async () => {
+        const a = await getAdmin()
+        const committed = await a.fetchOffsets({ groupId, topics })
+        let total = 0n
+        for (const topic of topics) {
+          const ends = await a.fetchTopicOffsets(topic)
+          const mine = committed.find((c) => c.topic === topic)?.partitions ?? []
+          for (const p of ends) {
+            const c = mine.find((x) => x.partition === p.partition)?.offset
+            total += partitionLag(BigInt(p.high), BigInt(p.low), c === undefined ? undefined : BigInt(c))
+          }
         }
-      }
-      return Number(total)
-    },
+        return Number(total)
+      }),
 
     async close(): Promise<void> {
       if (closed) return

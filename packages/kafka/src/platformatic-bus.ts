@@ -34,6 +34,7 @@ import {
   logError,
   partitionLag,
   resolveTuning,
+  retryQuery,
   settlesWithin,
   sleep,
   topicConfig,
@@ -126,30 +127,7 @@ export function createPlatformaticBus(options: KafkaBusOptions): KafkaBus {
       return tracked
     },
 
-    async lag(groupId: string, topics: string[]): Promise<number> {
-      const a = getAdmin()
-      const meta = await a.metadata({ topics, forceUpdate: true })
-      const partitions = (topic: string): number[] =>
-        Array.from({ length: meta.topics.get(topic)?.partitionsCount ?? 0 }, (_, i) => i)
-      const request = (timestamp: bigint) => ({
-        topics: topics.map((name) => ({ name, partitions: partitions(name).map((partitionIndex) => ({ partitionIndex, timestamp })) })),
-      })
-      const [ends, starts, groups] = await Promise.all([
-        a.listOffsets(request(ListOffsetTimestamps.LATEST)),
-        a.listOffsets(request(ListOffsetTimestamps.EARLIEST)),
-        a.listConsumerGroupOffsets({ groups: [{ groupId, topics: topics.map((name) => ({ name, partitionIndexes: partitions(name) })) }] }),
-      ])
-      const committed = groups.find((g) => g.groupId === groupId)?.topics ?? []
-      let total = 0n
-      for (const t of ends) {
-        for (const p of t.partitions) {
-          const start = starts.find((s) => s.name === t.name)?.partitions.find((x) => x.partitionIndex === p.partitionIndex)?.offset ?? 0n
-          const c = committed.find((x) => x.name === t.name)?.partitions.find((x) => x.partitionIndex === p.partitionIndex)?.committedOffset
-          total += partitionLag(p.offset, start, c)
-        }
-      }
-      return Number(total)
-    },
+    lag: (groupId: string, topics: string[]): Promise<number> => retryQuery(() => platformaticLag(getAdmin(), groupId, topics)),
 
     async close(): Promise<void> {
       if (closed) return
@@ -161,6 +139,30 @@ export function createPlatformaticBus(options: KafkaBusOptions): KafkaBus {
     },
   }
   return bus
+}
+
+async function platformaticLag(a: Admin, groupId: string, topics: string[]): Promise<number> {
+  const meta = await a.metadata({ topics, forceUpdate: true })
+  const partitions = (topic: string): number[] =>
+    Array.from({ length: meta.topics.get(topic)?.partitionsCount ?? 0 }, (_, i) => i)
+  const request = (timestamp: bigint) => ({
+    topics: topics.map((name) => ({ name, partitions: partitions(name).map((partitionIndex) => ({ partitionIndex, timestamp })) })),
+  })
+  const [ends, starts, groups] = await Promise.all([
+    a.listOffsets(request(ListOffsetTimestamps.LATEST)),
+    a.listOffsets(request(ListOffsetTimestamps.EARLIEST)),
+    a.listConsumerGroupOffsets({ groups: [{ groupId, topics: topics.map((name) => ({ name, partitionIndexes: partitions(name) })) }] }),
+  ])
+  const committed = groups.find((g) => g.groupId === groupId)?.topics ?? []
+  let total = 0n
+  for (const t of ends) {
+    for (const p of t.partitions) {
+      const start = starts.find((s) => s.name === t.name)?.partitions.find((x) => x.partitionIndex === p.partitionIndex)?.offset ?? 0n
+      const c = committed.find((x) => x.name === t.name)?.partitions.find((x) => x.partitionIndex === p.partitionIndex)?.committedOffset
+      total += partitionLag(p.offset, start, c)
+    }
+  }
+  return Number(total)
 }
 
 async function startConsumer(

@@ -1,12 +1,13 @@
-/**
- * Shared SQL fragments. Attribution: an event at time t belongs to the org snapshot valid at t
- * (the one with the greatest effective date <= t; the earliest also covers earlier times).
- */
-export const SNAPSHOTS_CTE = `snaps AS (SELECT arraySort(groupArray(effective)) AS list FROM (SELECT effective FROM org_snapshots FINAL))`
+import { snapshotFor } from '@orgpulse/org'
 
-/** the snapshot effective date for DateTime expression `t`; needs `(SELECT list FROM snaps)` in scope as `snap_list` */
-export const snapFor = (t: string): string =>
-  `if(empty(snap_list), toDate('1970-01-01'), if(toDate(${t}) < snap_list[1], snap_list[1], arrayLast(x -> x <= toDate(${t}), snap_list)))`
+/**
+ * Shared SQL fragments. Attribution: an event at time t belongs to the org snapshot valid at t;
+ * the rule itself lives in @orgpulse/org (`snapshotFor`), these only name it for CTE-style queries.
+ */
+export const SNAPSHOTS_CTE = `snaps AS (SELECT arraySort(groupUniqArray(effective)) AS list FROM org_snapshots FINAL)`
+
+/** the snapshot effective date for DateTime expression `t`; needs `(SELECT list FROM snaps) AS snap_list` in scope */
+export const snapFor = (t: string): string => snapshotFor(t, 'snap_list')
 
 /** the windows relation: one row per [w_from, w_to) */
 export const WINDOWS_CTE = `windows AS (SELECT w.1 AS w_from, w.2 AS w_to FROM (SELECT arrayJoin(arrayZip({w_froms:Array(DateTime64(3, 'UTC'))}, {w_tos:Array(DateTime64(3, 'UTC'))})) AS w))`

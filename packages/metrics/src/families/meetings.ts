@@ -135,11 +135,12 @@ periods AS (
 -- the period's org decides where the ritual is expected: the owner's home unit (a person), or
 -- the owner as a team reference; no owner means every scope
 expected AS (
-  SELECT p.*, sc.scope AS scope
+  SELECT p.w_from AS w_from, p.w_to AS w_to, p.name AS name, p.p_start AS p_start, p.p_end AS p_end, sc.scope AS scope
   FROM (
-    SELECT pr.*, if(pr.owner = '', '', if(op.person_id != '', op.home_unit,
-      if(startsWith(${teamUnit('pr.owner')}, 'u:'), ${teamUnit('pr.owner')}, un.unit_id))) AS owner_unit
-    FROM (SELECT * FROM periods) AS pr
+    SELECT pr.w_from AS w_from, pr.w_to AS w_to, pr.snap AS snap, pr.name AS name, pr.p_start AS p_start, pr.p_end AS p_end,
+      if(pr.owner = '', '', if(op.person_id != '', op.home_unit,
+        if(startsWith(${teamUnit('pr.owner')}, 'u:'), ${teamUnit('pr.owner')}, un.unit_id))) AS owner_unit
+    FROM periods AS pr
     LEFT JOIN org_people AS op ON op.effective = pr.snap AND op.person_id = lower(pr.owner)
     LEFT JOIN unit_names AS un ON un.effective = pr.snap AND un.name = pr.owner
   ) AS p
@@ -148,6 +149,13 @@ expected AS (
 ),
 ritual_held AS (
   SELECT DISTINCT ritual AS name, start FROM held WHERE class = 'ritual' AND ritual != ''
+),
+expected_held AS (
+  SELECT e.scope AS scope, e.w_from AS w_from, e.w_to AS w_to, e.name AS name, e.p_start AS p_start,
+    max(h.name != '' AND h.start >= toDateTime64(e.p_start, 3, 'UTC') AND h.start < toDateTime64(e.p_end, 3, 'UTC')) AS held
+  FROM (SELECT DISTINCT scope, w_from, w_to, name, p_start, p_end FROM expected) AS e
+  LEFT JOIN ritual_held AS h ON h.name = e.name
+  GROUP BY e.scope, e.w_from, e.w_to, e.name, e.p_start
 )
 SELECT scope, w_from, w_to, person,
   (day_hi - day_lo) / 86400 AS person_days,
@@ -159,13 +167,11 @@ SELECT scope, w_from, w_to, person,
   0 AS rit_expected, 0 AS rit_held
 FROM measured
 UNION ALL
-SELECT DISTINCT e.scope AS scope, e.w_from AS w_from, e.w_to AS w_to, concat('ritual:', e.name, '@', toString(e.p_start)) AS person,
+SELECT e.scope AS scope, e.w_from AS w_from, e.w_to AS w_to, concat('ritual:', e.name, '@', toString(e.p_start)) AS person,
   0 AS person_days, 0 AS meeting_s, 0 AS esc_s, 0 AS focus_s, false AS is_mgr,
   dateDiff('second', e.w_from, e.w_to) / 86400 AS window_days,
-  1 AS rit_expected,
-  (SELECT count() FROM ritual_held AS h
-   WHERE h.name = e.name AND h.start >= toDateTime64(e.p_start, 3, 'UTC') AND h.start < toDateTime64(e.p_end, 3, 'UTC')) > 0 AS rit_held
-FROM expected AS e
+  1 AS rit_expected, e.held AS rit_held
+FROM expected_held AS e
 `,
   params: (config: OrgpulseConfig) => {
     const rituals = config.calendar?.rituals ?? []

@@ -1,0 +1,120 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import type { RawEnvelope } from '@orgpulse/contracts'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { JiraClient } from './client.ts'
+import { issueEnvelope, webhookEnvelope } from './envelopes.ts'
+
+export const JIRA_WEBHOOK_EVENTS = [
+  'jira:issue_created',
+  'jira:issue_updated',
+  'jira:issue_deleted',
+  'issuelink_created',
+  'issuelink_deleted',
+] as const
+
+export interface JiraWebhookOptions {
+  /** resolves once the bus acknowledged the envelopes */
+  publish(envelopes: RawEnvelope[]): Promise<void>
+  /** the shared secret Jira signs deliveries with (HMAC-SHA256 of the raw body) */
+  secret: string
+  /** the Jira base URL, recorded in envelope meta */
+  instance?: string
+  /**
+   * Optional: issuelink_* deliveries name issues by numeric id only, so with a client the blocker
+   * (the link's source issue) is re-fetched with its changelog and published like a poll would.
+   */
+  client?: JiraClient
+  /** delivery ids remembered for retry dedupe */
+  dedupeCapacity?: number
+  /** route path; default /webhooks/jira */
+  path?: string
+}
+
+/** `sha256=<hex>` of HMAC-SHA256(secret, raw body), compared in constant time. */
+export function verifyJiraSignature(rawBody: Buffer, header: string | undefined, secret: string): boolean {
+  if (!header) return false
+  const m = /^sha256=([0-9a-f]{64})$/i.exec(header.trim())
+  if (!m) return false
+  const expected = createHmac('sha256', secret).update(rawBody).digest()
+  const given = Buffer.from(m[1]!, 'hex')
+  return given.length === expected.length && timingSafeEqual(given, expected)
+}
+
+/** Remembers the last N delivery ids (insertion order = age). */
+class RecentIds {
+  private readonly ids = new Set<string>()
+  constructor(private readonly capacity: number) {}
+  has(id: string): boolean {
+    return this.ids.has(id)
+  }
+  add(id: string): void {
+    this.ids.add(id)
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string)
+  }
+}
+
+const header = (req: FastifyRequest, name: string): string | undefined => {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+/**
+ * POST /webhooks/jira. Rejects unsigned or mis-signed deliveries with 401 (nothing published);
+ * a retried delivery (same X-Atlassian-Webhook-Identifier) is acknowledged without publishing
+ * again; everything else is published unchanged and answered 202 once the bus acknowledged it.
+ * A webhook and a later poll of the same change map to the same event ids downstream.
+ */
+export async function jiraWebhookRoutes(app: FastifyInstance, options: JiraWebhookOptions): Promise<void> {
+  if (!options.secret) throw new Error('jiraWebhookRoutes: a webhook secret is required (set the variable named by jira.webhook.secretEnv)')
+  const seen = new RecentIds(options.dedupeCapacity ?? 10_000)
+  const inFlight = new Set<string>()
+  const instance = options.instance ?? ''
+  let statusCategories: Promise<Map<string, string>> | null = null
+
+  // the signature covers the exact bytes: keep them (this parser is scoped to this plugin)
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
+
+  app.post(options.path ?? '/webhooks/jira', { bodyLimit: 10 * 1024 * 1024 }, async (req: FastifyRequest, reply: FastifyReply) => {
+    const raw = req.body
+    if (!Buffer.isBuffer(raw)) return reply.code(415).send({ error: 'expected a JSON body (content-type: application/json)' })
+    if (!verifyJiraSignature(raw, header(req, 'x-hub-signature'), options.secret)) {
+      return reply.code(401).send({ error: 'invalid or missing X-Hub-Signature (expected sha256=<hex HMAC-SHA256 of the body>)' })
+    }
+    let body: Record<string, unknown>
+    try {
+      const parsed: unknown = JSON.parse(raw.toString('utf8'))
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object')
+      body = parsed as Record<string, unknown>
+    } catch (err) {
+      return reply.code(400).send({ error: `body is not a JSON object: ${(err as Error).message}` })
+    }
+    const event = typeof body.webhookEvent === 'string' ? body.webhookEvent : ''
+    if (!(JIRA_WEBHOOK_EVENTS as readonly string[]).includes(event)) {
+      // acknowledged so Jira stops retrying, but not ours to publish
+      return reply.code(202).send({ ignored: true, reason: `webhookEvent "${event}" is not handled` })
+    }
+    const deliveryId = header(req, 'x-atlassian-webhook-identifier')
+    if (!deliveryId) return reply.code(400).send({ error: 'missing X-Atlassian-Webhook-Identifier header' })
+    if (seen.has(deliveryId) || inFlight.has(deliveryId)) return reply.code(200).send({ duplicate: true, deliveryId })
+
+    inFlight.add(deliveryId)
+    try {
+      const envelopes: RawEnvelope[] = [webhookEnvelope(body, { instance, deliveryId })]
+      if (options.client && event.startsWith('issuelink_')) {
+        const link = body.issueLink as { sourceIssueId?: unknown } | undefined
+        if (link?.sourceIssueId !== undefined) {
+          statusCategories ??= options.client.statusCategories()
+          const issue = await options.client.issue(String(link.sourceIssueId))
+          const project = issue.key.replace(/-\d+$/, '')
+          envelopes.push(issueEnvelope(issue, { instance, project, statusCategories: await statusCategories }))
+        }
+      }
+      await options.publish(envelopes)
+      // remembered only once published: a delivery that failed here is processed when Jira retries it
+      seen.add(deliveryId)
+      return reply.code(202).send({ accepted: envelopes.length, deliveryId })
+    } finally {
+      inFlight.delete(deliveryId)
+    }
+  })
+}

@@ -1,0 +1,109 @@
+import { configSchema, eventId, type RawEnvelope } from '@orgpulse/contracts'
+import { RejectedRecord } from '@orgpulse/kafka'
+import { describe, expect, it } from 'vitest'
+import { mapCalendar } from '../src/mappers/calendar.ts'
+
+const config = configSchema.parse({ calendar: { internalDomains: ['acme.com'] } })
+
+const envelope = (payload: Record<string, unknown>, calendar = 'ana@acme.com'): RawEnvelope => ({
+  source: 'calendar',
+  entity: 'event',
+  sourceId: `${calendar}/${String(payload.id)}`,
+  fetchedAt: '2026-03-31T12:00:00.000Z',
+  meta: { calendar, via: 'google' },
+  payload,
+})
+
+const occurrence = {
+  id: 'abc_20260330T080000Z',
+  status: 'confirmed',
+  iCalUID: 'abc@google.com',
+  recurringEventId: 'abc',
+  originalStartTime: { dateTime: '2026-03-30T10:00:00+02:00', timeZone: 'Europe/Berlin' },
+  start: { dateTime: '2026-03-30T10:00:00+02:00', timeZone: 'Europe/Berlin' },
+  end: { dateTime: '2026-03-30T11:00:00+02:00', timeZone: 'Europe/Berlin' },
+  eventType: 'default',
+  organizer: { email: 'Mgr@Acme.com' },
+  attendees: [
+    { email: 'mgr@acme.com', responseStatus: 'accepted', organizer: true },
+    { email: 'ana@acme.com', responseStatus: 'declined' },
+    { email: 'guest@partner.io', responseStatus: 'accepted' },
+    { email: 'room-1@resource.calendar.google.com', responseStatus: 'accepted', resource: true },
+  ],
+  updated: '2026-03-20T09:00:00.000Z',
+  classification: { class: 'team', ritual: '' },
+}
+
+describe('calendar mapper', () => {
+  it('maps one occurrence to meeting.held keyed by iCalUID + original start (UTC)', () => {
+    const [e] = mapCalendar(envelope(occurrence), { config })
+    const meetingId = 'abc@google.com|2026-03-30T08:00:00.000Z'
+    expect(e).toEqual({
+      type: 'meeting.held',
+      id: eventId('calendar', meetingId, String(Date.parse('2026-03-20T09:00:00.000Z'))),
+      source: 'calendar',
+      sourceId: 'abc_20260330T080000Z',
+      occurredAt: '2026-03-30T08:00:00.000Z',
+      version: Date.parse('2026-03-20T09:00:00.000Z'),
+      meetingId,
+      start: '2026-03-30T08:00:00.000Z',
+      end: '2026-03-30T09:00:00.000Z',
+      allDay: false,
+      cancelled: false,
+      class: 'team',
+      ritual: '',
+      organizer: 'mgr@acme.com',
+      attendees: [
+        { person: 'mgr@acme.com', response: 'accepted' },
+        { person: 'ana@acme.com', response: 'declined' },
+      ],
+      externalAttendees: 1,
+    })
+  })
+
+  it('gives the same meeting id and event id on every attendee calendar', () => {
+    const [a] = mapCalendar(envelope(occurrence, 'ana@acme.com'), { config })
+    const [b] = mapCalendar(envelope(occurrence, 'mgr@acme.com'), { config })
+    expect(a?.id).toBe(b?.id)
+    expect((a as { meetingId: string }).meetingId).toBe((b as { meetingId: string }).meetingId)
+  })
+
+  it('a moved occurrence keeps the key of its original slot; a cancelled one says cancelled', () => {
+    const moved = { ...occurrence, start: { dateTime: '2026-03-31T14:00:00Z' }, end: { dateTime: '2026-03-31T15:00:00Z' } }
+    const [m] = mapCalendar(envelope(moved), { config }) as [{ meetingId: string; start: string }]
+    expect(m.meetingId).toBe('abc@google.com|2026-03-30T08:00:00.000Z')
+    expect(m.start).toBe('2026-03-31T14:00:00.000Z')
+    const [c] = mapCalendar(envelope({ ...occurrence, status: 'cancelled', updated: '2026-03-25T00:00:00Z' }), { config }) as [
+      { meetingId: string; cancelled: boolean; version: number },
+    ]
+    expect(c.meetingId).toBe(m.meetingId)
+    expect(c.cancelled).toBe(true)
+    expect(c.version).toBeGreaterThan(Date.parse(occurrence.updated))
+  })
+
+  it('all-day events are flagged; focus time, out of office and solo blocks are not meetings', () => {
+    const [d] = mapCalendar(envelope({ ...occurrence, originalStartTime: undefined, start: { date: '2026-03-26' }, end: { date: '2026-03-27' } }), {
+      config,
+    }) as [{ allDay: boolean; meetingId: string; start: string }]
+    expect(d.allDay).toBe(true)
+    expect(d.meetingId).toBe('abc@google.com|2026-03-26')
+    expect(d.start).toBe('2026-03-26T00:00:00.000Z')
+    for (const eventType of ['focusTime', 'outOfOffice', 'workingLocation']) {
+      expect(mapCalendar(envelope({ ...occurrence, eventType }), { config })).toEqual([])
+    }
+    expect(mapCalendar(envelope({ ...occurrence, attendees: [] }), { config })).toEqual([])
+  })
+
+  it('an external organiser is counted, not identified', () => {
+    const [e] = mapCalendar(envelope({ ...occurrence, organizer: { email: 'boss@partner.io' } }), { config }) as [{ organizer: string }]
+    expect(e.organizer).toBe('external')
+  })
+
+  it('rejects what can never map, with the reason', () => {
+    expect(() => mapCalendar(envelope({ id: 'x', status: 'cancelled', classification: { class: 'other' } }), { config })).toThrow(
+      /x \(cancelled\) has no iCalUID/,
+    )
+    expect(() => mapCalendar(envelope({ ...occurrence, classification: undefined }), { config })).toThrow(RejectedRecord)
+    expect(() => mapCalendar({ ...envelope(occurrence), entity: 'calendarList' }, { config })).toThrow(/unknown calendar entity/)
+  })
+})
