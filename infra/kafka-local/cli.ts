@@ -31,7 +31,11 @@ function isAlive(pid: number): boolean {
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   })
   const command = positionals[0]
   if (values.help || !command) {
@@ -59,7 +63,9 @@ async function main(): Promise<number> {
         ownDataDir: options.dataDir === undefined,
       }
       writeFileSync(STATE_FILE, `${JSON.stringify(state, null, 2)}\n`)
-      console.log(`Kafka broker running (pid ${state.pid}), log: ${state.logFile}\nKAFKA_BROKERS=${state.brokers}`)
+      console.log(
+        `Kafka broker running (pid ${state.pid}), log: ${state.logFile}\nKAFKA_BROKERS=${state.brokers}`,
+      )
       return 0
     }
     case 'stop': {
@@ -84,7 +90,9 @@ async function main(): Promise<number> {
     }
     case 'run': {
       const kafka = await startLocalKafka(options)
-      console.log(`Kafka broker running (pid ${kafka.pid()}), log: ${kafka.logFile}\nKAFKA_BROKERS=${kafka.brokers}\nCtrl-C stops it.`)
+      console.log(
+        `Kafka broker running (pid ${kafka.pid()}), log: ${kafka.logFile}\nKAFKA_BROKERS=${kafka.brokers}\nCtrl-C stops it.`,
+      )
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve)
         process.once('SIGTERM', resolve)

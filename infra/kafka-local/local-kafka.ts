@@ -13,7 +13,18 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -90,10 +101,21 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const heapMb = options.heapMb ?? 512
   const logLevel = options.logLevel ?? 'info'
 
-  writeFileSync(propsFile, serverProperties({ port, controllerPort, logDir, extra: options.serverProperties ?? {} }))
+  writeFileSync(
+    propsFile,
+    serverProperties({ port, controllerPort, logDir, extra: options.serverProperties ?? {} }),
+  )
   // Format once: a data dir that already holds meta.properties keeps its cluster id and data.
   if (!existsSync(join(logDir, 'meta.properties'))) {
-    await run('java', [...jvmArgs(classpath, 256, 'warn'), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', propsFile])
+    await run('java', [
+      ...jvmArgs(classpath, 256, 'warn'),
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId(),
+      '-c',
+      propsFile,
+    ])
   }
 
   let child: ChildProcess | undefined
@@ -183,7 +205,12 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   return kafka
 }
 
-function serverProperties(p: { port: number; controllerPort: number; logDir: string; extra: Record<string, string | number | boolean> }): string {
+function serverProperties(p: {
+  port: number
+  controllerPort: number
+  logDir: string
+  extra: Record<string, string | number | boolean>
+}): string {
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
@@ -238,14 +265,21 @@ const clusterId = (): string => randomBytes(16).toString('base64url')
  * (re-resolved when pom.xml is newer or a jar vanished from the local repository).
  */
 export async function ensureClasspath(): Promise<string> {
-  if (existsSync(CLASSPATH_FILE) && statSync(CLASSPATH_FILE).mtimeMs >= statSync(join(HERE, 'pom.xml')).mtimeMs) {
+  if (
+    existsSync(CLASSPATH_FILE) &&
+    statSync(CLASSPATH_FILE).mtimeMs >= statSync(join(HERE, 'pom.xml')).mtimeMs
+  ) {
     const cp = readFileSync(CLASSPATH_FILE, 'utf8').trim()
-    if (cp && cp.split(':').every((jar) => existsSync(jar))) return cp
+    if (cp.length > 0 && cp.split(':').every((jar) => existsSync(jar))) return cp
   }
   mkdirSync(join(HERE, 'target'), { recursive: true })
   // write to a private file and rename, so two test runs resolving at once never read half a file
   const tmp = join(HERE, 'target', `classpath.${process.pid}.txt`)
-  await run('mvn', ['-q', '-B', '-f', join(HERE, 'pom.xml'), 'dependency:build-classpath', `-Dmdep.outputFile=${tmp}`], 600_000)
+  await run(
+    'mvn',
+    ['-q', '-B', '-f', join(HERE, 'pom.xml'), 'dependency:build-classpath', `-Dmdep.outputFile=${tmp}`],
+    600_000,
+  )
   renameSync(tmp, CLASSPATH_FILE)
   return readFileSync(CLASSPATH_FILE, 'utf8').trim()
 }
@@ -253,7 +287,12 @@ export async function ensureClasspath(): Promise<string> {
 function run(cmd: string, args: string[], timeout = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { timeout, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.slice(-4).join(' ')} failed: ${err.message}\n${tail(`${stdout}\n${stderr}`, 30)}`))
+      if (err)
+        reject(
+          new Error(
+            `${cmd} ${args.slice(-4).join(' ')} failed: ${err.message}\n${tail(`${stdout}\n${stderr}`, 30)}`,
+          ),
+        )
       else resolve(stdout)
     })
   })
@@ -272,11 +311,17 @@ export function freePort(): Promise<number> {
   })
 }
 
-async function waitUntilReady(brokers: string, timeoutMs: number, logFile: string, alive: () => boolean): Promise<void> {
+async function waitUntilReady(
+  brokers: string,
+  timeoutMs: number,
+  logFile: string,
+  alive: () => boolean,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let lastError = 'no answer yet'
   while (Date.now() < deadline) {
-    if (!alive()) throw new Error(`Kafka broker exited during startup. Tail of ${logFile}:\n${tailFile(logFile)}`)
+    if (!alive())
+      throw new Error(`Kafka broker exited during startup. Tail of ${logFile}:\n${tailFile(logFile)}`)
     try {
       await probeBroker(brokers)
       return

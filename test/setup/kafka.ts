@@ -95,15 +95,25 @@ export async function collect(bus: Bus, groupId: string, topics: string[]): Prom
   return {
     messages,
     subscription,
-    until: (predicate, timeoutMs = 30_000) => waitFor(() => predicate(messages), timeoutMs, () => `${messages.length} messages so far`).then(() => messages),
+    until: (predicate, timeoutMs = 30_000) =>
+      waitFor(
+        () => predicate(messages),
+        timeoutMs,
+        () => `${messages.length} messages so far`,
+      ).then(() => messages),
   }
 }
 
 /** Polls `check` every 50 ms until it holds; the error names `describe()`'s state on timeout. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, describe?: () => string): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  describe?: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${describe ? `: ${describe()}` : ''}`)
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${describe ? `: ${describe()}` : ''}`)
     await new Promise((r) => setTimeout(r, 50))
   }
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { registerCoreCommands } from './commands/core.ts'
 import { registerDemoCommand } from './commands/demo.ts'
+import { registerDlqCommands } from './commands/dlq.ts'
 import { registerIngestCommands } from './commands/ingest.ts'
 import { registerOrgCommands } from './commands/org.ts'
 import { registerMetricsCommands } from './commands/metrics.ts'
@@ -22,5 +23,6 @@ export function buildProgram(ctx: CommandContext): Command {
   registerIngestCommands(program, ctx)
   registerMetricsCommands(program, ctx)
   registerDemoCommand(program, ctx)
+  registerDlqCommands(program, ctx)
   return program
 }

@@ -7,10 +7,11 @@ export class ConfigError extends Error {}
 
 /** `--config`, else `ORGPULSE_CONFIG`, else `./orgpulse.yaml` if present, else defaults. */
 export function configPath(explicit?: string): string | null {
-  const p = explicit ?? process.env.ORGPULSE_CONFIG ?? 'orgpulse.yaml'
-  const abs = resolve(p)
+  // an empty variable counts as unset, as shells and compose files often leave them
+  const chosen = explicit || process.env.ORGPULSE_CONFIG || ''
+  const abs = resolve(chosen || 'orgpulse.yaml')
   if (existsSync(abs)) return abs
-  if (explicit || process.env.ORGPULSE_CONFIG) throw new ConfigError(`config file not found: ${abs}`)
+  if (chosen) throw new ConfigError(`config file not found: ${abs}`)
   return null
 }
 

@@ -17,7 +17,9 @@ export function kafkaClientFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaC
   const name = (env.ORGPULSE_KAFKA_CLIENT ?? 'kafkajs').trim().toLowerCase()
   if (name === 'kafkajs' || name === '') return 'kafkajs'
   if (name === 'platformatic' || name === '@platformatic/kafka') return 'platformatic'
-  throw new Error(`ORGPULSE_KAFKA_CLIENT must be kafkajs or platformatic, not ${JSON.stringify(env.ORGPULSE_KAFKA_CLIENT)}`)
+  throw new Error(
+    `ORGPULSE_KAFKA_CLIENT must be kafkajs or platformatic, not ${JSON.stringify(env.ORGPULSE_KAFKA_CLIENT)}`,
+  )
 }
 
 export function createKafkaBusWith(client: KafkaClientName, options: KafkaBusOptions): KafkaBus {
@@ -28,7 +30,10 @@ export function createKafkaBusWith(client: KafkaClientName, options: KafkaBusOpt
  * The Kafka bus the environment asks for (KAFKA_BROKERS, ORGPULSE_KAFKA_CLIENT), or null when
  * KAFKA_BROKERS is unset: the caller then runs embedded, on the in-process bus.
  */
-export function createBusFromEnv(options: BusFromEnvOptions, env: NodeJS.ProcessEnv = process.env): KafkaBus | null {
+export function createBusFromEnv(
+  options: BusFromEnvOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): KafkaBus | null {
   const brokers = brokersFromEnv(env)
   if (brokers.length === 0) return null
   return createKafkaBusWith(kafkaClientFromEnv(env), { ...options, brokers })

@@ -2,7 +2,14 @@ export * from './port.ts'
 export * from './memory-bus.ts'
 export * from './stage.ts'
 export * from './publish.ts'
-export { type BusLogger, consoleBusLogger, DEFAULT_TUNING, type KafkaBus, type KafkaBusOptions, type KafkaClientName } from './kafka-common.ts'
+export {
+  type BusLogger,
+  consoleBusLogger,
+  DEFAULT_TUNING,
+  type KafkaBus,
+  type KafkaBusOptions,
+  type KafkaClientName,
+} from './kafka-common.ts'
 export * from './kafkajs-bus.ts'
 export * from './platformatic-bus.ts'
 export * from './from-env.ts'

@@ -83,7 +83,8 @@ export function resolveTuning(options: KafkaBusOptions): KafkaTuning {
 /** Rough wire size of one record: enough to keep each request under the broker's limit. */
 const approxSize = (m: BusMessage): number => {
   let size = 70 + m.value.length + (m.key === null ? 0 : Buffer.byteLength(m.key))
-  for (const [k, v] of Object.entries(m.headers ?? {})) size += 10 + Buffer.byteLength(k) + Buffer.byteLength(v)
+  for (const [k, v] of Object.entries(m.headers ?? {}))
+    size += 10 + Buffer.byteLength(k) + Buffer.byteLength(v)
   return size
 }
 
@@ -132,10 +133,13 @@ export async function settlesWithin(promise: Promise<unknown>, ms: number): Prom
     timer = setTimeout(() => r(false), ms)
   })
   try {
-    return await Promise.race([promise.then(
-      () => true,
-      () => true,
-    ), timeout])
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ])
   } finally {
     clearTimeout(timer)
   }

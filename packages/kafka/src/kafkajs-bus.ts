@@ -12,8 +12,8 @@
  * after a rebalance, records can be delivered twice: consumers dedupe by event id downstream.
  */
 import type { TopicSpec } from '@orgpulse/contracts'
-import kafkajs from 'kafkajs'
 import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, LogEntry, Producer } from 'kafkajs'
+import kafkajs from 'kafkajs'
 import {
   type BusLogger,
   chunkBySize,
@@ -38,7 +38,12 @@ const { Kafka, Partitioners } = kafkajs
 const LEVEL = { NOTHING: 0, ERROR: 1, WARN: 2, INFO: 4, DEBUG: 5 } as const
 
 /** errors that mean "the group is rebalancing: this member no longer owns what it holds" */
-const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID'])
+const REBALANCE_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+])
 const isRebalance = (err: unknown): boolean =>
   typeof err === 'object' && err !== null && REBALANCE_ERRORS.has(String((err as { type?: unknown }).type))
 
@@ -117,7 +122,10 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
         for (const t of topics) {
           const spec = present.find((s) => s.name === t.name)
           if (spec && t.partitions.length !== spec.partitions) {
-            logger.warn({ topic: t.name, partitions: t.partitions.length, expected: spec.partitions }, 'existing topic has a different partition count')
+            logger.warn(
+              { topic: t.name, partitions: t.partitions.length, expected: spec.partitions },
+              'existing topic has a different partition count',
+            )
           }
         }
       }
@@ -132,7 +140,11 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
         await p.send({
           topic,
           acks: -1,
-          messages: chunk.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })),
+          messages: chunk.map((m) => ({
+            key: m.key,
+            value: m.value,
+            ...(m.headers ? { headers: m.headers } : {}),
+          })),
         })
       }
     },
@@ -179,7 +191,12 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
   return bus
 }
 
-async function startConsumer(kafka: InstanceType<typeof Kafka>, options: ConsumeOptions, cfg: KafkaTuning, logger: BusLogger): Promise<Subscription> {
+async function startConsumer(
+  kafka: InstanceType<typeof Kafka>,
+  options: ConsumeOptions,
+  cfg: KafkaTuning,
+  logger: BusLogger,
+): Promise<Subscription> {
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: cfg.sessionTimeoutMs,
@@ -196,7 +213,11 @@ async function startConsumer(kafka: InstanceType<typeof Kafka>, options: Consume
 
   consumer.on(consumer.events.CRASH, (e) => {
     const { error, restart } = e.payload
-    logError(logger, { groupId: options.groupId, err: error.message, restart }, restart ? 'consumer crashed, restarting' : 'consumer crashed for good')
+    logError(
+      logger,
+      { groupId: options.groupId, err: error.message, restart },
+      restart ? 'consumer crashed, restarting' : 'consumer crashed for good',
+    )
   })
 
   const handleBatch = async (payload: EachBatchPayload): Promise<void> => {
@@ -289,7 +310,10 @@ async function startConsumer(kafka: InstanceType<typeof Kafka>, options: Consume
         // let the batch in hand finish (and commit) while the runner still accepts commits
         if (!(await settlesWithin(Promise.allSettled([...inHand]), cfg.stopTimeoutMs))) {
           abandoned = true
-          logger.warn({ groupId: options.groupId }, 'stop: batch in hand did not finish in time, abandoned uncommitted')
+          logger.warn(
+            { groupId: options.groupId },
+            'stop: batch in hand did not finish in time, abandoned uncommitted',
+          )
         }
         // kafkajs waits for its fetch loop here; bounded in case a handler never returns
         if (!(await settlesWithin(consumer.disconnect(), cfg.stopTimeoutMs))) {

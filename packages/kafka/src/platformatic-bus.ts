@@ -108,7 +108,13 @@ export function createPlatformaticBus(options: KafkaBusOptions): KafkaBus {
             topic,
             ...(m.key === null ? {} : { key: Buffer.from(m.key) }),
             value: m.value,
-            ...(m.headers ? { headers: new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])) } : {}),
+            ...(m.headers
+              ? {
+                  headers: new Map(
+                    Object.entries(m.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]),
+                  ),
+                }
+              : {}),
           })),
         })
       }
@@ -127,7 +133,8 @@ export function createPlatformaticBus(options: KafkaBusOptions): KafkaBus {
       return tracked
     },
 
-    lag: (groupId: string, topics: string[]): Promise<number> => retryQuery(() => platformaticLag(getAdmin(), groupId, topics)),
+    lag: (groupId: string, topics: string[]): Promise<number> =>
+      retryQuery(() => platformaticLag(getAdmin(), groupId, topics)),
 
     async close(): Promise<void> {
       if (closed) return
@@ -146,19 +153,28 @@ async function platformaticLag(a: Admin, groupId: string, topics: string[]): Pro
   const partitions = (topic: string): number[] =>
     Array.from({ length: meta.topics.get(topic)?.partitionsCount ?? 0 }, (_, i) => i)
   const request = (timestamp: bigint) => ({
-    topics: topics.map((name) => ({ name, partitions: partitions(name).map((partitionIndex) => ({ partitionIndex, timestamp })) })),
+    topics: topics.map((name) => ({
+      name,
+      partitions: partitions(name).map((partitionIndex) => ({ partitionIndex, timestamp })),
+    })),
   })
   const [ends, starts, groups] = await Promise.all([
     a.listOffsets(request(ListOffsetTimestamps.LATEST)),
     a.listOffsets(request(ListOffsetTimestamps.EARLIEST)),
-    a.listConsumerGroupOffsets({ groups: [{ groupId, topics: topics.map((name) => ({ name, partitionIndexes: partitions(name) })) }] }),
+    a.listConsumerGroupOffsets({
+      groups: [{ groupId, topics: topics.map((name) => ({ name, partitionIndexes: partitions(name) })) }],
+    }),
   ])
   const committed = groups.find((g) => g.groupId === groupId)?.topics ?? []
   let total = 0n
   for (const t of ends) {
     for (const p of t.partitions) {
-      const start = starts.find((s) => s.name === t.name)?.partitions.find((x) => x.partitionIndex === p.partitionIndex)?.offset ?? 0n
-      const c = committed.find((x) => x.name === t.name)?.partitions.find((x) => x.partitionIndex === p.partitionIndex)?.committedOffset
+      const start =
+        starts.find((s) => s.name === t.name)?.partitions.find((x) => x.partitionIndex === p.partitionIndex)
+          ?.offset ?? 0n
+      const c = committed
+        .find((x) => x.name === t.name)
+        ?.partitions.find((x) => x.partitionIndex === p.partitionIndex)?.committedOffset
       total += partitionLag(p.offset, start, c)
     }
   }
@@ -195,7 +211,9 @@ async function startConsumer(
       topics: options.topics,
       autocommit: false,
       mode: MessagesStreamModes.COMMITTED,
-      fallbackMode: options.fromBeginning ? MessagesStreamFallbackModes.EARLIEST : MessagesStreamFallbackModes.LATEST,
+      fallbackMode: options.fromBeginning
+        ? MessagesStreamFallbackModes.EARLIEST
+        : MessagesStreamFallbackModes.LATEST,
       maxWaitTime: 1_000,
     })
     // a 'readable' listener switches the stream to pull mode: it fetches only while we read
@@ -203,7 +221,10 @@ async function startConsumer(
     stream.on('end', () => wake())
     stream.on('close', () => wake())
     stream.on('error', (err: Error) => {
-      logger.warn({ groupId: options.groupId, err: err.message }, 'platformatic: consumer stream failed, reopening')
+      logger.warn(
+        { groupId: options.groupId, err: err.message },
+        'platformatic: consumer stream failed, reopening',
+      )
       wake()
     })
     return stream
@@ -213,8 +234,11 @@ async function startConsumer(
   const nextRecords = async (stream: Stream): Promise<Msg[]> => {
     const out: Msg[] = []
     for (;;) {
-      let m: Msg | null
-      while (out.length < MAX_BATCH && (m = stream.read() as Msg | null) !== null) out.push(m)
+      while (out.length < MAX_BATCH) {
+        const m = stream.read() as Msg | null
+        if (m === null) break
+        out.push(m)
+      }
       if (out.length > 0 || stopping || stream.destroyed || stream.readableEnded) return out
       await new Promise<void>((resolve) => {
         wake = resolve
@@ -238,7 +262,13 @@ async function startConsumer(
     } catch (err) {
       if (!stopping) {
         logger.warn(
-          { topic, partition, firstOffset: String(first.offset), lastOffset: String(last.offset), err: String((err as Error)?.message ?? err) },
+          {
+            topic,
+            partition,
+            firstOffset: String(first.offset),
+            lastOffset: String(last.offset),
+            err: String((err as Error)?.message ?? err),
+          },
           'handler rejected the batch: not committed, redelivering after backoff',
         )
       }
@@ -250,7 +280,10 @@ async function startConsumer(
       await last.commit()
       return true
     } catch (err) {
-      logger.warn({ topic, partition, err: String((err as Error)?.message ?? err) }, 'commit failed: batch will be redelivered')
+      logger.warn(
+        { topic, partition, err: String((err as Error)?.message ?? err) },
+        'commit failed: batch will be redelivered',
+      )
       return false
     }
   }
@@ -305,16 +338,29 @@ async function startConsumer(
         return fresh
       } catch (err) {
         if (stopping) return old
-        logger.warn({ groupId: options.groupId, err: String((err as Error)?.message ?? err) }, 'platformatic: cannot reopen the consumer stream, retrying')
+        logger.warn(
+          { groupId: options.groupId, err: String((err as Error)?.message ?? err) },
+          'platformatic: cannot reopen the consumer stream, retrying',
+        )
         await sleep(cfg.redeliveryBackoffMs)
       }
     }
   }
 
   // join the group and open the first stream before returning, like kafkajs' run()
-  const initial = await open()
+  let initial: Stream
+  try {
+    initial = await open()
+  } catch (err) {
+    await new Promise<void>((resolve) => consumer.close(true, () => resolve()))
+    throw err
+  }
   const running = run(initial).catch((err: unknown) => {
-    logError(logger, { groupId: options.groupId, err: String((err as Error)?.message ?? err) }, 'platformatic: consumer loop failed')
+    logError(
+      logger,
+      { groupId: options.groupId, err: String((err as Error)?.message ?? err) },
+      'platformatic: consumer loop failed',
+    )
   })
 
   let stopped: Promise<void> | undefined
@@ -325,7 +371,10 @@ async function startConsumer(
         wake()
         if (!(await settlesWithin(running, cfg.stopTimeoutMs))) {
           abandoned = true
-          logger.warn({ groupId: options.groupId }, 'stop: batch in hand did not finish in time, abandoned uncommitted')
+          logger.warn(
+            { groupId: options.groupId },
+            'stop: batch in hand did not finish in time, abandoned uncommitted',
+          )
         }
         // force: close any stream still open (an abandoned handler's) instead of refusing to leave
         await new Promise<void>((resolve) => consumer.close(true, () => resolve()))
@@ -352,5 +401,10 @@ function toDelivered(m: Msg): DeliveredMessage {
 function errorDetails(err: unknown): unknown {
   if (typeof err !== 'object' || err === null) return String(err)
   const e = err as { message?: unknown; errors?: unknown; response?: unknown; code?: unknown }
-  return { message: e.message, code: e.code, errors: Array.isArray(e.errors) ? e.errors.map(errorDetails) : undefined, response: e.response }
+  return {
+    message: e.message,
+    code: e.code,
+    errors: Array.isArray(e.errors) ? e.errors.map(errorDetails) : undefined,
+    response: e.response,
+  }
 }

@@ -3,14 +3,26 @@
  * commit only after the handler succeeded, redelivery of a rejected batch, bounded stop, lag.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { collect, createTestBus, testTopics, uniqueName, uniqueTopicPrefix, waitFor } from '../../../test/setup/kafka.ts'
+import {
+  collect,
+  createTestBus,
+  testTopics,
+  uniqueName,
+  uniqueTopicPrefix,
+  waitFor,
+} from '../../../test/setup/kafka.ts'
 import type { KafkaBus, KafkaClientName } from '../src/index.ts'
 import type { BusMessage, DeliveredBatch, DeliveredMessage } from '../src/port.ts'
 
 const CLIENTS: KafkaClientName[] = ['kafkajs', 'platformatic']
 
-const byOffset = (a: DeliveredMessage, b: DeliveredMessage) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset))
-const strip = (m: DeliveredMessage): BusMessage => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })
+const byOffset = (a: DeliveredMessage, b: DeliveredMessage) =>
+  a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset))
+const strip = (m: DeliveredMessage): BusMessage => ({
+  key: m.key,
+  value: m.value,
+  ...(m.headers ? { headers: m.headers } : {}),
+})
 
 describe.each(CLIENTS)('Kafka bus on %s', (client) => {
   let bus: KafkaBus
@@ -64,7 +76,10 @@ describe.each(CLIENTS)('Kafka bus on %s', (client) => {
     const topic = `${uniqueTopicPrefix(client)}commit`
     const groupId = uniqueName('g')
     await bus.ensureTopics(testTopics([topic], 1))
-    await bus.publish(topic, Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(`v${i}`) })))
+    await bus.publish(
+      topic,
+      Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(`v${i}`) })),
+    )
 
     const seen: DeliveredBatch[] = []
     let failures = 0
@@ -105,7 +120,10 @@ describe.each(CLIENTS)('Kafka bus on %s', (client) => {
     const topic = `${uniqueTopicPrefix(client)}poison`
     const groupId = uniqueName('g')
     await bus.ensureTopics(testTopics([topic], 1))
-    await bus.publish(topic, [{ key: 'a', value: Buffer.from('1') }, { key: 'b', value: Buffer.from('2') }])
+    await bus.publish(topic, [
+      { key: 'a', value: Buffer.from('1') },
+      { key: 'b', value: Buffer.from('2') },
+    ])
     let attempts = 0
     const failing = await bus.consume({
       groupId,
@@ -161,7 +179,10 @@ describe.each(CLIENTS)('Kafka bus on %s', (client) => {
     const topic = `${uniqueTopicPrefix(client)}lag`
     const groupId = uniqueName('g')
     await bus.ensureTopics(testTopics([topic], 3))
-    await bus.publish(topic, Array.from({ length: 25 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(String(i)) })))
+    await bus.publish(
+      topic,
+      Array.from({ length: 25 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(String(i)) })),
+    )
     // a group that never committed lags by everything retained
     expect(await bus.lag(groupId, [topic])).toBe(25)
     const c = await collect(bus, groupId, [topic])
@@ -192,8 +213,14 @@ describe('both clients', () => {
       const topic = `${uniqueTopicPrefix('mix')}partitioning`
       await a.ensureTopics(testTopics([topic], 6))
       const keys = Array.from({ length: 40 }, (_, i) => `issue-${i * 7919}`)
-      await a.publish(topic, keys.map((k) => ({ key: k, value: Buffer.from('a') })))
-      await b.publish(topic, keys.map((k) => ({ key: k, value: Buffer.from('b') })))
+      await a.publish(
+        topic,
+        keys.map((k) => ({ key: k, value: Buffer.from('a') })),
+      )
+      await b.publish(
+        topic,
+        keys.map((k) => ({ key: k, value: Buffer.from('b') })),
+      )
       const c = await collect(a, uniqueName('g'), [topic])
       const got = await c.until((m) => m.length >= 80)
       await c.subscription.stop()

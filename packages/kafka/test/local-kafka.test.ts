@@ -18,7 +18,7 @@ const isAlive = (pid: number | undefined): boolean => {
 }
 
 describe.skipIf(!hasJava)('local Kafka runner', () => {
-  it('restarts on the same port with topics and committed offsets intact, and stop() cleans up', async () => {
+  it('restarts on the same port with topics and records intact (after SIGTERM and SIGKILL), and stop() cleans up', async () => {
     const kafka = await startLocalKafka()
     const bus = createTestBus({ brokers: [kafka.brokers] })
     try {
@@ -55,7 +55,9 @@ describe.skipIf(!hasJava)('local Kafka runner', () => {
     const port = typeof address === 'object' && address ? address.port : 0
     try {
       const started = Date.now()
-      await expect(startLocalKafka({ port, startTimeoutMs: 60_000 })).rejects.toThrow(/Tail of .*broker\.log/s)
+      await expect(startLocalKafka({ port, startTimeoutMs: 60_000 })).rejects.toThrow(
+        /Tail of .*broker\.log/s,
+      )
       expect(Date.now() - started).toBeLessThan(45_000)
     } finally {
       blocker.close()

@@ -4,7 +4,14 @@
  * that its partition is being taken away.
  */
 import { describe, expect, it } from 'vitest'
-import { collect, createTestBus, testTopics, uniqueName, uniqueTopicPrefix, waitFor } from '../../../test/setup/kafka.ts'
+import {
+  collect,
+  createTestBus,
+  testTopics,
+  uniqueName,
+  uniqueTopicPrefix,
+  waitFor,
+} from '../../../test/setup/kafka.ts'
 import type { KafkaClientName } from '../src/index.ts'
 
 describe.each<KafkaClientName>(['kafkajs', 'platformatic'])('consumer group on %s', (client) => {
@@ -16,9 +23,16 @@ describe.each<KafkaClientName>(['kafkajs', 'platformatic'])('consumer group on %
       await bus.ensureTopics(testTopics([topic], 4))
       const a = await collect(bus, groupId, [topic])
       const b = await collect(bus, groupId, [topic])
-      await bus.publish(topic, Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(String(i)) })))
+      await bus.publish(
+        topic,
+        Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(String(i)) })),
+      )
       const distinct = () => new Set([...a.messages, ...b.messages].map((m) => m.value.toString()))
-      await waitFor(() => distinct().size === 200, 45_000, () => `${distinct().size}/200`)
+      await waitFor(
+        () => distinct().size === 200,
+        45_000,
+        () => `${distinct().size}/200`,
+      )
       await waitFor(async () => (await bus.lag(groupId, [topic])) === 0, 30_000)
       await Promise.all([a.subscription.stop(), b.subscription.stop()])
       // a member that left hands its partitions over: nothing committed comes back
@@ -36,7 +50,10 @@ describe('kafkajs eager rebalance', () => {
       const topic = `${uniqueTopicPrefix('rebalance')}busy`
       const groupId = uniqueName('g')
       await bus.ensureTopics(testTopics([topic], 2))
-      await bus.publish(topic, Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(String(i)) })))
+      await bus.publish(
+        topic,
+        Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(String(i)) })),
+      )
 
       let inHandler = false
       let sawStopping = false

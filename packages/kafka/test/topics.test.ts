@@ -8,14 +8,24 @@ import type { KafkaClientName } from '../src/index.ts'
 const { Kafka, ConfigResourceTypes, logLevel } = kafkajs
 
 /** reads topic configs straight from the broker, independently of the bus under test */
-async function describeTopics(names: string[]): Promise<Map<string, { partitions: number; configs: Record<string, string> }>> {
-  const admin = new Kafka({ clientId: uniqueName('inspect'), brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin()
+async function describeTopics(
+  names: string[],
+): Promise<Map<string, { partitions: number; configs: Record<string, string> }>> {
+  const admin = new Kafka({
+    clientId: uniqueName('inspect'),
+    brokers: kafkaBrokers(),
+    logLevel: logLevel.NOTHING,
+  }).admin()
   await admin.connect()
   try {
     const { topics } = await admin.fetchTopicMetadata({ topics: names })
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['cleanup.policy', 'retention.ms'] })),
+      resources: names.map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configNames: ['cleanup.policy', 'retention.ms'],
+      })),
     })
     const out = new Map<string, { partitions: number; configs: Record<string, string> }>()
     for (const t of topics) {
@@ -54,12 +64,17 @@ describe.each<KafkaClientName>(['kafkajs', 'platformatic'])('ensureTopics on %s'
   })
 
   // only on the brokers this repo configures (auto.create.topics.enable=false); not on KAFKA_BROKERS
-  it.runIf(inject('kafkaSource') !== 'env')('publish to a topic nobody created fails instead of auto-creating it', async () => {
-    const strict = createTestBus({ client, publishRetries: 2 })
-    try {
-      await expect(strict.publish(`${uniqueTopicPrefix(client)}missing`, [{ key: 'k', value: Buffer.from('v') }])).rejects.toThrow()
-    } finally {
-      await strict.close()
-    }
-  })
+  it.runIf(inject('kafkaSource') !== 'env')(
+    'publish to a topic nobody created fails instead of auto-creating it',
+    async () => {
+      const strict = createTestBus({ client, publishRetries: 2 })
+      try {
+        await expect(
+          strict.publish(`${uniqueTopicPrefix(client)}missing`, [{ key: 'k', value: Buffer.from('v') }]),
+        ).rejects.toThrow()
+      } finally {
+        await strict.close()
+      }
+    },
+  )
 })

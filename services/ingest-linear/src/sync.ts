@@ -69,7 +69,8 @@ export interface SyncResult {
 export interface SyncOptions {
   client: LinearClient
   bus: Bus
-  cursors: CursorStore
+  /** the CursorStore (or anything with its get/set) */
+  cursors: Pick<CursorStore, 'get' | 'set'>
   config: LinearConfig
   /** ignore cursors and fetch everything */
   full?: boolean

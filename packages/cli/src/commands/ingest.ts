@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { importDecisions } from '@orgpulse/ingest-decisions'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
+import { registerLinearIngest } from './ingest-linear.ts'
 
 export function registerIngestCommands(program: Command, ctx: CommandContext): void {
   const ingest = program.command('ingest').description('bring data in from a source')
@@ -34,4 +35,5 @@ export function registerIngestCommands(program: Command, ctx: CommandContext): v
         return result.rejected.length > 0 ? 2 : 0
       })
     })
+  registerLinearIngest(ingest, ctx)
 }

@@ -67,6 +67,7 @@ const fieldsSchema = z.looseObject({
   creator: userSchema,
   assignee: userSchema,
   created: z.string(),
+  updated: z.string().nullish(),
   issuelinks: z.array(issueLinkSchema).nullish(),
 })
 const issueSchema = z.looseObject({
@@ -591,7 +592,7 @@ function mapWebhook(envelope: RawEnvelope, rules: Rules): CanonicalEventInput[] 
       // updates without a changelog (comments, worklogs) change nothing we measure
       if (!w.changelog) return []
       const view = viewOf(w.issue, rules, envelope.meta, [w.user])
-      const h: History = { id: w.changelog.id, author: w.user, createdMs: w.timestamp, items: w.changelog.items.map(toItem) }
+      const h: History = { id: w.changelog.id, author: w.user, createdMs: changeTime(w.issue, w.timestamp), items: w.changelog.items.map(toItem) }
       const before = stateBefore(view.current, h, rules)
       const em = new Emitter(view, rules)
       historyEvents(em, h, before, view.current, isDecisionState(before, rules))
@@ -606,6 +607,18 @@ function mapWebhook(envelope: RawEnvelope, rules: Rules): CanonicalEventInput[] 
       // blocker and publishes it as an `issue` envelope, whose changelog carries the link change
       return []
   }
+}
+
+/**
+ * When the change happened. Jira stamps `fields.updated` with the change's time, the same instant
+ * as the history's `created` a poll sees; the delivery `timestamp` is a few ms later. Prefer the
+ * former (so both paths carry one version) unless it is clearly about another change.
+ */
+function changeTime(issue: JiraIssue, timestamp: number): number {
+  const raw = issue.fields.updated
+  if (!raw) return timestamp
+  const updated = parseJiraTime(raw, 'issue updated')
+  return Math.abs(updated - timestamp) <= 60_000 ? updated : timestamp
 }
 
 /** A deleted issue stops being work, stops being an open decision, and stops blocking or being blocked. */

@@ -1,0 +1,220 @@
+import { calendarConfigSchema, rawTopic } from '@orgpulse/contracts'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type FakeEvent, type FakeGoogleCalendar, startFakeGoogleCalendar } from '../../../test/fakes/google-calendar/index.ts'
+import { GoogleCalendarApi, LIST_FIELDS, type RetryNotice } from '../src/google/api.ts'
+import { ServiceAccountTokens, serviceAccountKeySchema } from '../src/google/auth.ts'
+import { GOOGLE_CONNECTOR, type PersonSyncResult, syncGoogleCalendars } from '../src/google/sync.ts'
+import { MemoryCursors, RecordingBus } from './helpers.ts'
+
+const ANA = 'ana@acme.com'
+const MGR = 'mgr@acme.com'
+const SECRET = 'Project Falcon acquisition'
+
+const ev = (id: string, day: string, summary: string, extra: Partial<FakeEvent> = {}): FakeEvent => ({
+  id,
+  status: 'confirmed',
+  iCalUID: `${id}@google.com`,
+  start: { dateTime: `${day}T10:00:00Z` },
+  end: { dateTime: `${day}T11:00:00Z` },
+  eventType: 'default',
+  summary,
+  description: `${SECRET}: notes nobody outside may read`,
+  location: 'Board room',
+  organizer: { email: MGR, displayName: 'Mgr' },
+  attendees: [
+    { email: MGR, responseStatus: 'accepted', organizer: true },
+    { email: ANA, responseStatus: 'accepted', comment: SECRET },
+  ],
+  ...extra,
+})
+
+const calendar = calendarConfigSchema.parse({
+  internalDomains: ['acme.com'],
+  rituals: [{ name: 'weekly product-engineering director sync', cadence: 'weekly', titleKeywords: ['director sync'] }],
+})
+const google = { initialDaysBack: 30, initialDaysAhead: 30, pageSize: 2 }
+const NOW = new Date('2026-03-25T00:00:00Z')
+
+let fake: FakeGoogleCalendar
+let bus: RecordingBus
+let cursors: MemoryCursors
+let retries: RetryNotice[]
+
+const api = (baseDelayMs = 1) =>
+  new GoogleCalendarApi({
+    rootUrl: fake.rootUrl,
+    tokens: new ServiceAccountTokens(serviceAccountKeySchema.parse(JSON.parse(fake.serviceAccountKey))),
+    maxRetries: 4,
+    baseDelayMs,
+    onRetry: (n) => retries.push(n),
+  })
+
+const sync = (people = [ANA], baseDelayMs = 1): Promise<PersonSyncResult[]> =>
+  syncGoogleCalendars({ bus, cursors, api: api(baseDelayMs), calendar, google, org: new Map(), people, now: () => NOW })
+
+const listRequests = () => fake.requests.filter((r) => r.path.endsWith('/events'))
+
+beforeEach(async () => {
+  fake = await startFakeGoogleCalendar({
+    calendars: {
+      [ANA]: [
+        ev('e1', '2026-03-16', `Escalation: ${SECRET}`),
+        ev('e2', '2026-03-17', 'PE Director Sync'),
+        ev('e3', '2026-03-18', 'Design review'),
+        ev('e4', '2026-03-19', 'Lunch', { attendees: [] }),
+        ev('e5', '2026-03-20', 'Focus', { eventType: 'focusTime', attendees: [] }),
+      ],
+      [MGR]: [ev('e1', '2026-03-16', `Escalation: ${SECRET}`)],
+    },
+    delegationRefused: ['blocked@acme.com'],
+  })
+  bus = new RecordingBus()
+  cursors = new MemoryCursors()
+  retries = []
+})
+
+afterEach(async () => {
+  await fake.close()
+})
+
+describe('Google Calendar sync against the fake API', () => {
+  it('full sync pages through the window, then keeps the nextSyncToken of the last page', async () => {
+    const [r] = await sync()
+    expect(r).toEqual({ person: ANA, mode: 'full', restartedFull: false, events: 5, pages: 3 })
+    const reqs = listRequests()
+    expect(reqs).toHaveLength(3)
+    for (const q of reqs.map((x) => x.query)) {
+      expect(q).toMatchObject({ singleEvents: 'true', showDeleted: 'true', maxResults: '2', fields: LIST_FIELDS })
+      expect(q.timeMin).toBe('2026-02-23T00:00:00.000Z')
+      expect(q.timeMax).toBe('2026-04-24T00:00:00.000Z')
+      expect(q.syncToken).toBeUndefined()
+    }
+    expect(reqs.map((x) => x.query.pageToken === undefined)).toEqual([true, false, false])
+    expect(reqs.every((x) => x.subject === ANA)).toBe(true)
+    expect((await cursors.get(GOOGLE_CONNECTOR, ANA))?.cursor).toBeTruthy()
+    expect(cursors.log).toEqual([`set ${ANA}`])
+  })
+
+  it('publishes classified events without titles, descriptions, locations or comments', async () => {
+    await sync([ANA, MGR])
+    const raw = bus.text(rawTopic('calendar'))
+    expect(bus.published).toHaveLength(6)
+    expect(raw).not.toContain('Falcon')
+    expect(raw).not.toContain('Board room')
+    expect(raw).not.toMatch(/"summary"|"description"|"location"|"comment"|"displayName"/)
+    const payloads = bus.published.map((p) => JSON.parse(p.message.value.toString()) as { sourceId: string; payload: { classification: unknown } })
+    const by = Object.fromEntries(payloads.map((p) => [p.sourceId, p.payload.classification]))
+    expect(by[`${ANA}/e1`]).toEqual({ class: 'escalation', ritual: '' })
+    expect(by[`${MGR}/e1`]).toEqual({ class: 'escalation', ritual: '' })
+    expect(by[`${ANA}/e2`]).toEqual({ class: 'ritual', ritual: 'weekly product-engineering director sync' })
+    expect(by[`${ANA}/e3`]).toEqual({ class: 'decision_review', ritual: '' })
+  })
+
+  it('incremental sync sends only the syncToken and picks up changes and deletions', async () => {
+    await sync()
+    const token = (await cursors.get(GOOGLE_CONNECTOR, ANA))?.cursor
+    fake.upsertEvent(ANA, ev('e6', '2026-03-26', 'New 1:1', { attendees: [{ email: ANA, responseStatus: 'needsAction' }] }))
+    fake.cancelEvent(ANA, 'e3', { minimal: true })
+    const before = fake.requests.length
+    const [r] = await sync()
+    expect(r).toMatchObject({ mode: 'incremental', restartedFull: false, events: 2, pages: 1 })
+    const reqs = fake.requests.slice(before)
+    const list = reqs.find((x) => x.path.endsWith('/events'))
+    expect(list?.query.syncToken).toBe(token)
+    expect(list?.query.timeMin).toBeUndefined()
+    expect(list?.query.timeMax).toBeUndefined()
+    // the deleted event came back as {id, status}: the connector fetched it to identify the occurrence
+    expect(reqs.some((x) => x.path.endsWith('/events/e3'))).toBe(true)
+    const cancelled = bus.published
+      .map((p) => JSON.parse(p.message.value.toString()) as { payload: { id: string; status?: string; iCalUID?: string } })
+      .filter((p) => p.payload.status === 'cancelled')
+    expect(cancelled.map((p) => [p.payload.id, p.payload.iCalUID])).toEqual([['e3', 'e3@google.com']])
+    expect((await cursors.get(GOOGLE_CONNECTOR, ANA))?.cursor).not.toBe(token)
+  })
+
+  it('a 410 on an expired sync token restarts that calendar with a full sync', async () => {
+    await sync([ANA, MGR])
+    fake.expireSyncTokens(ANA)
+    const before = fake.requests.length
+    const results = await sync([ANA, MGR])
+    expect(results.find((r) => r.person === ANA)).toEqual({ person: ANA, mode: 'full', restartedFull: true, events: 5, pages: 3 })
+    expect(results.find((r) => r.person === MGR)).toMatchObject({ mode: 'incremental', restartedFull: false })
+    const anaReqs = fake.requests.slice(before).filter((x) => x.subject === ANA && x.path.endsWith('/events'))
+    expect(anaReqs.map((x) => [x.status, x.query.syncToken !== undefined, x.query.timeMin !== undefined])).toEqual([
+      [410, true, false],
+      [200, false, true],
+      [200, false, true],
+      [200, false, true],
+    ])
+    expect(cursors.log.filter((l) => l.endsWith(ANA))).toEqual([`set ${ANA}`, `clear ${ANA}`, `set ${ANA}`])
+    // and the new token works incrementally again
+    const [again] = await sync()
+    expect(again).toMatchObject({ mode: 'incremental', events: 0 })
+  })
+
+  it('backs off exponentially on 403 rateLimitExceeded / userRateLimitExceeded and 429', async () => {
+    fake.failNext(1, 'rateLimitExceeded')
+    fake.failNext(1, 'userRateLimitExceeded')
+    fake.failNext(1, '429')
+    const [r] = await sync([ANA], 40)
+    expect(r).toMatchObject({ mode: 'full', events: 5 })
+    expect(retries.map((n) => [n.status, n.reason, n.attempt])).toEqual([
+      [403, 'rateLimitExceeded', 1],
+      [403, 'userRateLimitExceeded', 2],
+      [429, 'rateLimitExceeded', 3],
+    ])
+    // measured waits between the attempts: at least 40, 80 and 160 ms
+    const at = listRequests().map((x) => x.at)
+    expect((at[1] as number) - (at[0] as number)).toBeGreaterThanOrEqual(40)
+    expect((at[2] as number) - (at[1] as number)).toBeGreaterThanOrEqual(80)
+    expect((at[3] as number) - (at[2] as number)).toBeGreaterThanOrEqual(160)
+  })
+
+  it('honours Retry-After and gives up with a clear error after maxRetries', async () => {
+    fake.failNext(10, '429', 0)
+    const [r] = await sync([ANA], 1)
+    expect(r?.error).toMatch(/answered 429 rateLimitExceeded for the calendar of ana@acme.com.*still failing after 4 retries/)
+    expect(retries.map((n) => n.delayMs)).toEqual([0, 0, 0, 0])
+    expect(await cursors.get(GOOGLE_CONNECTOR, ANA)).toBeNull()
+  })
+
+  it('names the person and the missing delegation when impersonation is refused; other calendars go on', async () => {
+    await fake.close()
+    fake = await startFakeGoogleCalendar({ calendars: { [ANA]: [], 'blocked@acme.com': [] }, delegationRefused: ['blocked@acme.com'] })
+    const results = await sync(['blocked@acme.com', ANA])
+    expect(results.find((r) => r.person === 'blocked@acme.com')?.error).toMatch(
+      /Google refused a token for blocked@acme.com .*unauthorized_client.*domain-wide delegation/,
+    )
+    expect(results.find((r) => r.person === ANA)).toMatchObject({ mode: 'full', events: 0, pages: 1 })
+  })
+})
+
+describe('the fake follows the documented events.list contract', () => {
+  it('nextSyncToken only on the last page; syncToken with timeMin is a 400', async () => {
+    const key = serviceAccountKeySchema.parse(JSON.parse(fake.serviceAccountKey))
+    const token = await new ServiceAccountTokens(key).tokenFor(ANA)
+    const get = async (q: Record<string, string>) => {
+      const res = await fetch(`${fake.rootUrl}calendar/v3/calendars/primary/events?${new URLSearchParams(q)}`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+    }
+    const pages: Record<string, unknown>[] = []
+    let pageToken: string | undefined
+    do {
+      const { body } = await get({ singleEvents: 'true', maxResults: '2', ...(pageToken ? { pageToken } : {}) })
+      pages.push(body)
+      pageToken = body.nextPageToken as string | undefined
+    } while (pageToken)
+    expect(pages.map((p) => [p.nextPageToken !== undefined, p.nextSyncToken !== undefined])).toEqual([
+      [true, false],
+      [true, false],
+      [false, true],
+    ])
+    const bad = await get({ syncToken: pages[2]?.nextSyncToken as string, timeMin: '2026-01-01T00:00:00Z' })
+    expect(bad.status).toBe(400)
+    const partial = await get({ fields: 'items(id,start)' })
+    expect(Object.keys(partial.body)).toEqual(['items'])
+    expect(Object.keys((partial.body.items as Record<string, unknown>[])[0] ?? {})).toEqual(['id', 'start'])
+  })
+})

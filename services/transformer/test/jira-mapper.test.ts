@@ -1,0 +1,364 @@
+import { type CanonicalEvent, canonicalEventSchema, configSchema, eventId, type RawEnvelope } from '@orgpulse/contracts'
+import { RejectedRecord } from '@orgpulse/kafka'
+import { describe, expect, it } from 'vitest'
+import { mapJira } from '../src/mappers/jira.ts'
+
+/**
+ * Payloads follow Atlassian's documented shapes: issues with fields + changelog.histories
+ * (id, author, created, items[{field, fieldtype, fieldId, from, fromString, to, toString}]),
+ * issuelinks with type {name, inward, outward} and outwardIssue/inwardIssue, and webhook bodies
+ * {timestamp, webhookEvent, user, issue, changelog: {id, items}}.
+ */
+
+const config = configSchema.parse({
+  jira: {
+    baseUrl: 'https://acme.atlassian.net',
+    projects: ['ENG', 'OPS'],
+    teams: [
+      { team: 'u:eng-lead@acme.test', projects: ['ENG'] },
+      { team: 'u:ops-lead@acme.test', projects: ['OPS'] },
+      { team: 'Platform', projects: ['ENG'], components: ['Platform'] },
+    ],
+  },
+})
+const ctx = { config }
+
+const users = {
+  alice: { accountId: 'acc-alice', displayName: 'Alice', emailAddress: 'Alice@Acme.test' },
+  bob: { accountId: 'acc-bob', displayName: 'Bob', emailAddress: 'bob@acme.test' },
+  carol: { accountId: 'acc-carol', displayName: 'Carol', emailAddress: 'carol@acme.test' },
+  ghost: { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'Hidden' },
+}
+
+const STATUS = {
+  todo: { id: '10000', name: 'To Do', statusCategory: { key: 'new' } },
+  inProgress: { id: '3', name: 'In Progress', statusCategory: { key: 'indeterminate' } },
+  needs: { id: '10001', name: 'Needs Decision', statusCategory: { key: 'new' } },
+  escalated: { id: '10002', name: 'Escalated', statusCategory: { key: 'indeterminate' } },
+  decided: { id: '10003', name: 'Decided', statusCategory: { key: 'done' } },
+  rejected: { id: '10004', name: 'Rejected', statusCategory: { key: 'done' } },
+  done: { id: '10005', name: 'Done', statusCategory: { key: 'done' } },
+}
+const categories = Object.fromEntries(Object.values(STATUS).map((s) => [s.id, s.statusCategory.key]))
+
+const t = (iso: string) => iso.replace('Z', '+0000')
+const statusItem = (from: { id: string; name: string }, to: { id: string; name: string }) => ({
+  field: 'status',
+  fieldtype: 'jira',
+  fieldId: 'status',
+  from: from.id,
+  fromString: from.name,
+  to: to.id,
+  toString: to.name,
+})
+const linkItem = (phrase: string, key: string, added: boolean) => ({
+  field: 'Link',
+  fieldtype: 'jira',
+  from: added ? null : key,
+  fromString: added ? null : `This issue ${phrase} ${key}`,
+  to: added ? key : null,
+  toString: added ? `This issue ${phrase} ${key}` : null,
+})
+const blocksLink = (id: string, dir: 'outward' | 'inward', key: string) => ({
+  id,
+  type: { id: '10000', name: 'Blocks', inward: 'is blocked by', outward: 'blocks' },
+  [dir === 'outward' ? 'outwardIssue' : 'inwardIssue']: { id: '1', key, fields: { status: STATUS.todo } },
+})
+
+interface History {
+  id: string
+  author: (typeof users)[keyof typeof users]
+  created: string
+  items: Record<string, unknown>[]
+}
+
+function issue(opts: {
+  id?: string
+  key: string
+  type?: string
+  status: (typeof STATUS)[keyof typeof STATUS]
+  labels?: string[]
+  components?: string[]
+  reporter?: (typeof users)[keyof typeof users]
+  assignee?: (typeof users)[keyof typeof users] | null
+  created: string
+  links?: unknown[]
+  histories?: History[]
+}) {
+  const histories = (opts.histories ?? []).map((h) => ({ ...h, created: t(h.created) }))
+  return {
+    id: opts.id ?? '10042',
+    key: opts.key,
+    fields: {
+      summary: `Summary of ${opts.key}`,
+      issuetype: { id: '1', name: opts.type ?? 'Task' },
+      project: { key: opts.key.split('-')[0] },
+      status: opts.status,
+      labels: opts.labels ?? [],
+      components: (opts.components ?? []).map((name) => ({ name })),
+      reporter: opts.reporter ?? users.alice,
+      creator: opts.reporter ?? users.alice,
+      assignee: opts.assignee ?? null,
+      created: t(opts.created),
+      updated: t(histories.at(-1)?.created ?? opts.created),
+      issuelinks: opts.links ?? [],
+    },
+    changelog: { startAt: 0, maxResults: histories.length, total: histories.length, histories },
+  }
+}
+
+const issueEnvelope = (payload: unknown): RawEnvelope => ({
+  source: 'jira',
+  entity: 'issue',
+  sourceId: (payload as { key: string }).key,
+  fetchedAt: '2026-03-10T00:00:00.000Z',
+  meta: { statusCategories: categories },
+  payload,
+})
+const webhookEnvelope = (payload: unknown): RawEnvelope => ({
+  source: 'jira',
+  entity: 'webhook',
+  sourceId: 'x',
+  fetchedAt: '2026-03-10T00:00:00.000Z',
+  meta: { deliveryId: 'd-1' },
+  payload,
+})
+
+const run = (e: RawEnvelope): CanonicalEvent[] => mapJira(e, ctx).map((x) => canonicalEventSchema.parse(x))
+const summary = (events: CanonicalEvent[]) =>
+  events
+    .map((e) => {
+      switch (e.type) {
+        case 'workitem.status_changed':
+          return `${e.occurredAt} status ${e.fromStatus || '∅'}→${e.toStatus} [${e.category}] by ${e.actor ?? '-'} team ${e.team}`
+        case 'decision.raised':
+          return `${e.occurredAt} raised by ${e.raisedBy} team ${e.team}`
+        case 'decision.escalated':
+          return `${e.occurredAt} escalated to ${e.escalatedTo.join(',')} by ${e.actor ?? '-'}`
+        case 'decision.decided':
+        case 'decision.rejected':
+          return `${e.occurredAt} ${e.type.slice(9)} by ${e.actor}`
+        case 'decision.withdrawn':
+          return `${e.occurredAt} withdrawn by ${e.actor ?? '-'}`
+        case 'dependency.linked':
+          return `${e.occurredAt} linked ${e.blockerItem}(${e.blockerTeam}) blocks ${e.blockedItem}(${e.blockedTeam})`
+        case 'dependency.resolved':
+          return `${e.occurredAt} resolved ${e.blockerItem} blocks ${e.blockedItem}: ${e.reason}`
+        default:
+          return e.type
+      }
+    })
+    .sort()
+
+// To Do → Needs Decision (bob) → Escalated + assigned to carol (bob) → Decided (carol)
+const decisionIssue = issue({
+  key: 'ENG-1',
+  status: STATUS.decided,
+  assignee: users.carol,
+  created: '2026-03-02T09:00:00.000Z',
+  histories: [
+    { id: '20001', author: users.bob, created: '2026-03-02T10:00:00.000Z', items: [statusItem(STATUS.todo, STATUS.needs)] },
+    {
+      id: '20002',
+      author: users.bob,
+      created: '2026-03-03T10:00:00.000Z',
+      items: [
+        statusItem(STATUS.needs, STATUS.escalated),
+        { field: 'assignee', fieldtype: 'jira', fieldId: 'assignee', from: null, fromString: null, to: 'acc-carol', toString: 'Carol' },
+      ],
+    },
+    { id: '20003', author: users.carol, created: '2026-03-04T12:30:00.000Z', items: [statusItem(STATUS.escalated, STATUS.decided)] },
+  ],
+})
+
+describe('mapJira: issues with full changelogs', () => {
+  it('turns a status-driven decision into raised → escalated → decided, with status changes', () => {
+    expect(summary(run(issueEnvelope(decisionIssue))).join('\n')).toBe(
+      [
+        '2026-03-02T09:00:00.000Z status ∅→To Do [todo] by alice@acme.test team u:eng-lead@acme.test',
+        '2026-03-02T10:00:00.000Z raised by alice@acme.test team u:eng-lead@acme.test',
+        '2026-03-02T10:00:00.000Z status To Do→Needs Decision [todo] by bob@acme.test team u:eng-lead@acme.test',
+        '2026-03-03T10:00:00.000Z escalated to carol@acme.test by bob@acme.test',
+        '2026-03-03T10:00:00.000Z status Needs Decision→Escalated [in_progress] by bob@acme.test team u:eng-lead@acme.test',
+        '2026-03-04T12:30:00.000Z decided by carol@acme.test',
+        '2026-03-04T12:30:00.000Z status Escalated→Decided [done] by carol@acme.test team u:eng-lead@acme.test',
+      ].join('\n'),
+    )
+  })
+
+  it('keys events by issue id and changelog history id, with the change time as version', () => {
+    const events = run(issueEnvelope(decisionIssue))
+    const decided = events.find((e) => e.type === 'decision.decided')!
+    expect(decided.id).toBe(eventId('jira', 'issue:10042', 'decision.call:20003'))
+    expect(decided.version).toBe(Date.parse('2026-03-04T12:30:00.000Z'))
+    expect(decided).toMatchObject({ decisionId: 'jira:ENG-1', sourceId: 'ENG-1', title: 'Summary of ENG-1' })
+    const status = events.find((e) => e.type === 'workitem.status_changed' && e.toStatus === 'Decided')!
+    expect(status.id).toBe(eventId('jira', 'issue:10042', 'status:20003'))
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length)
+  })
+
+  it('raises a decision at creation for the decision issue type, and records a rejection by its author', () => {
+    const payload = issue({
+      key: 'ENG-2',
+      type: 'Decision',
+      status: STATUS.rejected,
+      created: '2026-03-05T08:00:00.000Z',
+      histories: [{ id: '20010', author: users.bob, created: '2026-03-06T08:00:00.000Z', items: [statusItem(STATUS.todo, STATUS.rejected)] }],
+    })
+    expect(summary(run(issueEnvelope(payload))).filter((s) => !s.includes('status'))).toEqual([
+      '2026-03-05T08:00:00.000Z raised by alice@acme.test team u:eng-lead@acme.test',
+      '2026-03-06T08:00:00.000Z rejected by bob@acme.test',
+    ])
+  })
+
+  it('treats a Done on an ordinary task as work, not as a decision', () => {
+    const payload = issue({
+      key: 'ENG-3',
+      status: STATUS.done,
+      created: '2026-03-05T08:00:00.000Z',
+      histories: [{ id: '20020', author: users.bob, created: '2026-03-06T08:00:00.000Z', items: [statusItem(STATUS.todo, STATUS.done)] }],
+    })
+    expect(run(issueEnvelope(payload)).map((e) => e.type)).toEqual(['workitem.status_changed', 'workitem.status_changed'])
+  })
+
+  it('raises when the decision label is added later, tagging the labels', () => {
+    const payload = issue({
+      key: 'ENG-4',
+      status: STATUS.todo,
+      labels: ['decision', 'api'],
+      created: '2026-03-05T08:00:00.000Z',
+      histories: [
+        { id: '20030', author: users.bob, created: '2026-03-05T09:00:00.000Z', items: [{ field: 'labels', fieldtype: 'jira', fieldId: 'labels', from: null, fromString: 'api', to: null, toString: 'api decision' }] },
+      ],
+    })
+    const raised = run(issueEnvelope(payload)).filter((e) => e.type === 'decision.raised')
+    expect(raised).toHaveLength(1)
+    expect(raised[0]).toMatchObject({ occurredAt: '2026-03-05T09:00:00.000Z', tags: ['api', 'decision'] })
+  })
+
+  it('emits dependencies from the blocker: linked, then resolved when the blocker is done', () => {
+    const payload = issue({
+      key: 'ENG-5',
+      status: STATUS.done,
+      created: '2026-03-01T08:00:00.000Z',
+      links: [blocksLink('30001', 'outward', 'OPS-7')],
+      histories: [
+        { id: '20040', author: users.bob, created: '2026-03-02T08:00:00.000Z', items: [linkItem('blocks', 'OPS-7', true)] },
+        { id: '20041', author: users.bob, created: '2026-03-09T08:00:00.000Z', items: [statusItem(STATUS.todo, STATUS.done)] },
+      ],
+    })
+    const deps = run(issueEnvelope(payload)).filter((e) => e.type.startsWith('dependency.'))
+    expect(summary(deps)).toEqual([
+      '2026-03-02T08:00:00.000Z linked jira:ENG-5(u:eng-lead@acme.test) blocks jira:OPS-7(u:ops-lead@acme.test)',
+      '2026-03-09T08:00:00.000Z resolved jira:ENG-5 blocks jira:OPS-7: blocker_done',
+    ])
+    expect(deps.every((d) => 'linkId' in d && d.linkId === 'jira:ENG-5/blocks/OPS-7')).toBe(true)
+  })
+
+  it('resolves a removed link as unlinked, and ignores the blocked side (the blocker emits)', () => {
+    const blocker = issue({
+      key: 'ENG-6',
+      status: STATUS.inProgress,
+      created: '2026-03-01T08:00:00.000Z',
+      histories: [
+        { id: '20050', author: users.bob, created: '2026-03-02T08:00:00.000Z', items: [linkItem('blocks', 'OPS-8', true)] },
+        { id: '20052', author: users.bob, created: '2026-03-04T08:00:00.000Z', items: [linkItem('blocks', 'OPS-8', false)] },
+      ],
+    })
+    expect(summary(run(issueEnvelope(blocker)).filter((e) => e.type.startsWith('dependency.')))).toEqual([
+      '2026-03-02T08:00:00.000Z linked jira:ENG-6(u:eng-lead@acme.test) blocks jira:OPS-8(u:ops-lead@acme.test)',
+      '2026-03-04T08:00:00.000Z resolved jira:ENG-6 blocks jira:OPS-8: unlinked',
+    ])
+    const blocked = issue({
+      key: 'OPS-8',
+      id: '10099',
+      status: STATUS.todo,
+      created: '2026-03-01T08:00:00.000Z',
+      histories: [
+        { id: '20051', author: users.bob, created: '2026-03-02T08:00:00.000Z', items: [linkItem('is blocked by', 'ENG-6', true)] },
+        { id: '20053', author: users.bob, created: '2026-03-04T08:00:00.000Z', items: [linkItem('is blocked by', 'ENG-6', false)] },
+      ],
+    })
+    expect(run(issueEnvelope(blocked)).filter((e) => e.type.startsWith('dependency.'))).toEqual([])
+  })
+
+  it('attributes teams by component before project', () => {
+    const payload = issue({ key: 'ENG-9', status: STATUS.todo, components: ['Platform'], created: '2026-03-01T08:00:00.000Z' })
+    expect(run(issueEnvelope(payload))[0]).toMatchObject({ team: 'Platform' })
+  })
+
+  it('keeps an unknown user as jira:<accountId> (no email shown)', () => {
+    const payload = issue({
+      key: 'ENG-10',
+      type: 'Decision',
+      reporter: users.ghost,
+      status: STATUS.decided,
+      created: '2026-03-01T08:00:00.000Z',
+      histories: [{ id: '20060', author: users.ghost, created: '2026-03-02T08:00:00.000Z', items: [statusItem(STATUS.todo, STATUS.decided)] }],
+    })
+    const decided = run(issueEnvelope(payload)).find((e) => e.type === 'decision.decided')
+    expect(decided).toMatchObject({ raisedBy: 'jira:5b10ac8d82e05b22cc7d4ef5', actor: 'jira:5b10ac8d82e05b22cc7d4ef5' })
+  })
+
+  it('applies statusCategories overrides from config', () => {
+    const overridden = configSchema.parse({ jira: { projects: ['ENG'], statusCategories: { 'Needs Decision': 'in_progress' } } })
+    const events = mapJira(issueEnvelope(decisionIssue), { config: overridden })
+    expect(events.find((e) => e.type === 'workitem.status_changed' && e.toStatus === 'Needs Decision')).toMatchObject({ category: 'in_progress' })
+  })
+})
+
+describe('mapJira: webhooks', () => {
+  const current = decisionIssue
+  const webhookFor = (historyId: string) => {
+    const h = current.changelog.histories.find((x) => x.id === historyId)!
+    return { timestamp: Date.parse(h.created.replace('+0000', 'Z')) + 7, webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_generic', user: h.author, issue: { id: current.id, key: current.key, fields: current.fields }, changelog: { id: h.id, items: h.items } }
+  }
+
+  it('produces exactly the poll events for the same change (same ids, same content)', () => {
+    const fromPoll = run(issueEnvelope(decisionIssue)).filter((e) => e.occurredAt === '2026-03-04T12:30:00.000Z')
+    const fromHook = run(webhookEnvelope(webhookFor('20003')))
+    expect(fromHook.map((e) => e.id).sort()).toEqual(fromPoll.map((e) => e.id).sort())
+    // the change time comes from fields.updated, which Jira sets to the history's time
+    expect(fromHook).toEqual(expect.arrayContaining(fromPoll))
+  })
+
+  it('maps a creation webhook like the creation part of a poll', () => {
+    const created = issue({ key: 'ENG-2', type: 'Decision', status: STATUS.todo, created: '2026-03-05T08:00:00.000Z' })
+    const hook = { timestamp: Date.parse('2026-03-05T08:00:00.000Z'), webhookEvent: 'jira:issue_created', user: users.alice, issue: { id: created.id, key: created.key, fields: created.fields } }
+    expect(run(webhookEnvelope(hook))).toEqual(run(issueEnvelope(created)))
+  })
+
+  it('maps a deletion: cancelled work, withdrawn open decision, resolved links both ways', () => {
+    const deleted = issue({
+      key: 'ENG-11',
+      type: 'Decision',
+      status: STATUS.needs,
+      created: '2026-03-05T08:00:00.000Z',
+      links: [blocksLink('30010', 'outward', 'OPS-1'), blocksLink('30011', 'inward', 'OPS-2')],
+    })
+    const hook = { timestamp: Date.parse('2026-03-08T08:00:00.000Z'), webhookEvent: 'jira:issue_deleted', user: users.bob, issue: { id: deleted.id, key: deleted.key, fields: deleted.fields } }
+    expect(summary(run(webhookEnvelope(hook)))).toEqual([
+      '2026-03-08T08:00:00.000Z resolved jira:ENG-11 blocks jira:OPS-1: unlinked',
+      '2026-03-08T08:00:00.000Z resolved jira:OPS-2 blocks jira:ENG-11: blocked_closed',
+      '2026-03-08T08:00:00.000Z status Needs Decision→Deleted [cancelled] by bob@acme.test team u:eng-lead@acme.test',
+      '2026-03-08T08:00:00.000Z withdrawn by bob@acme.test',
+    ])
+  })
+
+  it('ignores updates without a changelog and issuelink deliveries (the blocker is re-fetched instead)', () => {
+    expect(run(webhookEnvelope({ timestamp: 1, webhookEvent: 'jira:issue_updated', user: users.bob, issue: { id: current.id, key: current.key, fields: current.fields } }))).toEqual([])
+    expect(run(webhookEnvelope({ timestamp: 1, webhookEvent: 'issuelink_created', issueLink: { id: 1, sourceIssueId: 2, destinationIssueId: 3 } }))).toEqual([])
+  })
+})
+
+describe('mapJira: bad input', () => {
+  it('rejects what can never map, saying why', () => {
+    expect(() => mapJira({ ...issueEnvelope({ key: 'ENG-1' }) }, ctx)).toThrow(RejectedRecord)
+    expect(() => mapJira({ ...issueEnvelope({ key: 'ENG-1' }) }, ctx)).toThrow(/invalid Jira issue: .*fields/)
+    expect(() => mapJira({ ...issueEnvelope(decisionIssue), entity: 'sprint' }, ctx)).toThrow(/unknown Jira entity "sprint"/)
+    const { changelog: _omit, ...noChangelog } = decisionIssue
+    expect(() => mapJira(issueEnvelope(noChangelog), ctx)).toThrow(/no changelog/)
+    const badTime = issue({ key: 'ENG-1', status: STATUS.todo, created: 'yesterday' })
+    expect(() => mapJira(issueEnvelope(badTime), ctx)).toThrow(/unparseable issue created timestamp "yesterday"/)
+  })
+})
