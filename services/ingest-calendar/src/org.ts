@@ -23,3 +23,14 @@ export async function orgEmails(client: ClickHouseClient): Promise<string[]> {
   )
   return rows.map((r) => r.email.toLowerCase())
 }
+
+/** A person's IANA time zone from the latest snapshot ('' when unknown or not in the org). */
+export async function personTimeZone(client: ClickHouseClient, email: string): Promise<string> {
+  const rows = await queryRows<{ timezone: string }>(
+    client,
+    `SELECT timezone FROM org_people
+     WHERE effective = (SELECT max(effective) FROM org_snapshots FINAL) AND email = {email:String}`,
+    { email: email.toLowerCase() },
+  )
+  return rows[0]?.timezone ?? ''
+}

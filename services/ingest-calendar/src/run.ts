@@ -3,7 +3,7 @@ import { calendarConfigSchema, type OrgpulseConfig } from '@orgpulse/contracts'
 import type { Bus } from '@orgpulse/kafka'
 import { GoogleCalendarApi, type RetryNotice } from './google/api.ts'
 import { loadServiceAccountKey, ServiceAccountTokens } from './google/auth.ts'
-import { type PersonSyncResult, type SyncProgress, syncGoogleCalendars } from './google/sync.ts'
+import { type CursorPort, type PersonSyncResult, type SyncProgress, syncGoogleCalendars } from './google/sync.ts'
 import { loadOrgLookup, orgEmails } from './org.ts'
 
 export interface GoogleIngestOptions {
@@ -15,6 +15,10 @@ export interface GoogleIngestOptions {
   people?: string[]
   fetchImpl?: typeof fetch
   baseDelayMs?: number
+  /** where sync tokens live (default: the ingest_cursors table) */
+  cursors?: CursorPort
+  /** the clock the initial window is relative to */
+  now?: () => Date
   onProgress?: (p: SyncProgress) => void
   onRetry?: (n: RetryNotice) => void
 }
@@ -44,12 +48,13 @@ export async function ingestGoogleCalendar(opts: GoogleIngestOptions): Promise<P
   }
   return syncGoogleCalendars({
     bus: opts.bus,
-    cursors: new CursorStore(opts.client),
+    cursors: opts.cursors ?? new CursorStore(opts.client),
     api,
     calendar,
     google,
     org: await loadOrgLookup(opts.client),
     people,
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
   })
 }

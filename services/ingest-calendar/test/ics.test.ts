@@ -121,7 +121,7 @@ describe.each([
     const moved = weekly['2026-04-06T08:00:00.000Z']
     expect(moved?.start).toEqual({ dateTime: '2026-04-07T12:00:00.000Z' })
     expect(moved?.end).toEqual({ dateTime: '2026-04-07T13:00:00.000Z' })
-    expect(moved?.attendees?.map((a) => [a.email, a.responseStatus])).toEqual([
+    expect(moved?.attendees?.map((a: { email?: string; responseStatus?: string }) => [a.email, a.responseStatus])).toEqual([
       ['mgr@acme.com', 'accepted'],
       ['ana@acme.com', 'accepted'],
     ])

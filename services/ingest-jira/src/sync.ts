@@ -4,6 +4,7 @@ import type { JiraConfig } from '@orgpulse/contracts'
 import { type Bus, publishRaw } from '@orgpulse/kafka'
 import type { JiraClient } from './client.ts'
 import { issueEnvelope } from './envelopes.ts'
+import { JiraConfigError } from './errors.ts'
 import { buildSyncJql } from './jql.ts'
 import { ProgressMeter, type SyncProgress } from './progress.ts'
 
@@ -76,7 +77,7 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
   const now = options.now ?? Date.now
   const projects = options.projects ?? config.projects
   const unknown = projects.filter((p) => !config.projects.includes(p))
-  if (unknown.length > 0) throw new Error(`project(s) ${unknown.join(', ')} are not in jira.projects (${config.projects.join(', ')})`)
+  if (unknown.length > 0) throw new JiraConfigError(`project(s) ${unknown.join(', ')} are not in jira.projects (${config.projects.join(', ')})`)
   const hash = mappingHash(config)
   const before = client.http.requestCount
   // fails fast with a clear 401 before any project is touched; also gives the JQL time zone

@@ -1,15 +1,15 @@
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type ClickHouseClient, CursorStore, createClickHouse, migrate, queryRows } from '@orgpulse/clickhouse'
+import { type ClickHouseClient, type CursorStore, createClickHouse, migrate, queryRows } from '@orgpulse/clickhouse'
 import { configSchema, eventId, type JiraConfig, type OrgpulseConfig, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
-import { type Bus, MemoryBus, publishRaw, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
+import { type Bus, type BusMessage, MemoryBus, publishRaw, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
 import { importOrg, unresolvedIdentities } from '@orgpulse/org'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeJira, startFakeJira } from '../../../test/fakes/jira/index.ts'
 import { cursorScope, JIRA_CONNECTOR, jiraWebhookRoutes, type SyncOptions, syncJira } from '../src/index.ts'
-import { clientFor, jiraConfig, seed, tempDir, USERS } from './fixtures.ts'
+import { clientFor, jiraConfig, seed, TestCursorStore, tempDir, USERS } from './fixtures.ts'
 
 /**
  * The connector end to end in embedded mode: fake Jira → syncJira / webhooks → MemoryBus →
@@ -32,13 +32,24 @@ let cursors: CursorStore
 
 const flush = () => waitUntilCaughtUp(bus, Object.values(STAGE_GROUPS))
 const rawCount = () => bus.messages(rawTopic('jira')).length
-const rawKeysSince = (n: number) => bus.messages(rawTopic('jira')).slice(0).map((m) => m.key).slice(n)
+
+/** the bus, recording the keys published through it in order */
+function recording(inner: Bus): { bus: Bus; keys: string[] } {
+  const keys: string[] = []
+  const wrapped: Bus = Object.assign(Object.create(inner) as Bus, {
+    publish: async (topic: string, messages: BusMessage[]) => {
+      await inner.publish(topic, messages)
+      keys.push(...messages.map((m) => m.key ?? ''))
+    },
+  })
+  return { bus: wrapped, keys }
+}
 
 async function sync(overrides: Partial<SyncOptions> = {}) {
-  const before = rawCount()
-  const result = await syncJira({ client: clientFor(fake.url), bus, cursors, config: jira, instance: fake.url, ...overrides })
+  const rec = recording(bus)
+  const result = await syncJira({ client: clientFor(fake.url), bus: rec.bus, cursors, config: jira, instance: fake.url, ...overrides })
   await flush()
-  return { result, published: rawKeysSince(before) }
+  return { result, published: rec.keys }
 }
 
 const rows = <T>(sql: string, params: Record<string, unknown> = {}) => queryRows<T>(client, sql, params)
@@ -61,7 +72,7 @@ beforeAll(async () => {
   bus = new MemoryBus()
   await bus.ensureTopics(TOPIC_SPECS)
   subs = [await startTransformer(bus, config), await startSink(bus, client), await startDlqSink(bus, client)]
-  cursors = new CursorStore(client)
+  cursors = new TestCursorStore(client)
   fake = await startFakeJira(seed())
   app = Fastify()
   await app.register(jiraWebhookRoutes, {
@@ -123,7 +134,7 @@ describe('Jira connector, embedded pipeline', () => {
     expect(result.projects[0]!.jql).toBe('project = "ENG" AND updated >= "2026/03/05 08:45" ORDER BY updated ASC, key ASC')
     // ENG-4 and OPS-2 sit inside the 15-minute lag window of their cursors; ENG-2 changed
     expect(published).toEqual(['ENG-4', 'ENG-2', 'OPS-2'])
-    expect(await rows('SELECT count() AS n FROM workitem_events FINAL')).toEqual([{ n: '7' }])
+    expect(await rows('SELECT toInt32(count()) AS n FROM workitem_events FINAL')).toEqual([{ n: 7 }])
     expect(await rows("SELECT from_status, to_status, category, actor FROM workitem_events FINAL WHERE item_id = 'jira:ENG-2' AND from_status != ''")).toEqual([
       { from_status: 'To Do', to_status: 'In Progress', category: 'in_progress', actor: 'ivan@acme.test' },
     ])
@@ -143,11 +154,11 @@ describe('Jira connector, embedded pipeline', () => {
     await flush()
     const statusId = eventId('jira', `issue:${10000}`, `status:${historyId}`)
     const raisedId = eventId('jira', 'issue:10000', `decision.raised:${historyId}`)
-    expect(await rows('SELECT count() AS n FROM workitem_events FINAL WHERE id = {id:String}', { id: statusId })).toEqual([{ n: '1' }])
+    expect(await rows('SELECT toInt32(count()) AS n FROM workitem_events FINAL WHERE id = {id:String}', { id: statusId })).toEqual([{ n: 1 }])
 
     await sync()
-    expect(await rows('SELECT count() AS n FROM workitem_events FINAL WHERE id = {id:String}', { id: statusId })).toEqual([{ n: '1' }])
-    expect(await rows('SELECT count() AS n FROM decision_events FINAL WHERE id = {id:String}', { id: raisedId })).toEqual([{ n: '1' }])
+    expect(await rows('SELECT toInt32(count()) AS n FROM workitem_events FINAL WHERE id = {id:String}', { id: statusId })).toEqual([{ n: 1 }])
+    expect(await rows('SELECT toInt32(count()) AS n FROM decision_events FINAL WHERE id = {id:String}', { id: raisedId })).toEqual([{ n: 1 }])
     expect(await rows("SELECT type, raised_by, occurred_at FROM decision_events FINAL WHERE decision_id = 'jira:ENG-1'")).toEqual([
       { type: 'decision.raised', raised_by: 'ivan@acme.test', occurred_at: '2026-03-10 09:00:00.000' },
     ])

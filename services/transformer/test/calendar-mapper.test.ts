@@ -1,9 +1,19 @@
-import { configSchema, eventId, type RawEnvelope } from '@orgpulse/contracts'
+import { type CanonicalEventInput, configSchema, eventId, type RawEnvelope } from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { describe, expect, it } from 'vitest'
 import { mapCalendar } from '../src/mappers/calendar.ts'
 
 const config = configSchema.parse({ calendar: { internalDomains: ['acme.com'] } })
+
+type MeetingInput = Extract<CanonicalEventInput, { type: 'meeting.held' }>
+/** the one meeting.held an envelope maps to */
+function one(env: RawEnvelope): MeetingInput {
+  const out = mapCalendar(env, { config })
+  expect(out).toHaveLength(1)
+  const e = out[0]
+  if (e?.type !== 'meeting.held') throw new Error(`expected meeting.held, got ${e?.type}`)
+  return e
+}
 
 const envelope = (payload: Record<string, unknown>, calendar = 'ana@acme.com'): RawEnvelope => ({
   source: 'calendar',
@@ -62,29 +72,25 @@ describe('calendar mapper', () => {
   })
 
   it('gives the same meeting id and event id on every attendee calendar', () => {
-    const [a] = mapCalendar(envelope(occurrence, 'ana@acme.com'), { config })
-    const [b] = mapCalendar(envelope(occurrence, 'mgr@acme.com'), { config })
-    expect(a?.id).toBe(b?.id)
-    expect((a as { meetingId: string }).meetingId).toBe((b as { meetingId: string }).meetingId)
+    const a = one(envelope(occurrence, 'ana@acme.com'))
+    const b = one(envelope(occurrence, 'mgr@acme.com'))
+    expect(a.id).toBe(b.id)
+    expect(a.meetingId).toBe(b.meetingId)
   })
 
   it('a moved occurrence keeps the key of its original slot; a cancelled one says cancelled', () => {
     const moved = { ...occurrence, start: { dateTime: '2026-03-31T14:00:00Z' }, end: { dateTime: '2026-03-31T15:00:00Z' } }
-    const [m] = mapCalendar(envelope(moved), { config }) as [{ meetingId: string; start: string }]
+    const m = one(envelope(moved))
     expect(m.meetingId).toBe('abc@google.com|2026-03-30T08:00:00.000Z')
     expect(m.start).toBe('2026-03-31T14:00:00.000Z')
-    const [c] = mapCalendar(envelope({ ...occurrence, status: 'cancelled', updated: '2026-03-25T00:00:00Z' }), { config }) as [
-      { meetingId: string; cancelled: boolean; version: number },
-    ]
+    const c = one(envelope({ ...occurrence, status: 'cancelled', updated: '2026-03-25T00:00:00Z' }))
     expect(c.meetingId).toBe(m.meetingId)
     expect(c.cancelled).toBe(true)
     expect(c.version).toBeGreaterThan(Date.parse(occurrence.updated))
   })
 
   it('all-day events are flagged; focus time, out of office and solo blocks are not meetings', () => {
-    const [d] = mapCalendar(envelope({ ...occurrence, originalStartTime: undefined, start: { date: '2026-03-26' }, end: { date: '2026-03-27' } }), {
-      config,
-    }) as [{ allDay: boolean; meetingId: string; start: string }]
+    const d = one(envelope({ ...occurrence, originalStartTime: undefined, start: { date: '2026-03-26' }, end: { date: '2026-03-27' } }))
     expect(d.allDay).toBe(true)
     expect(d.meetingId).toBe('abc@google.com|2026-03-26')
     expect(d.start).toBe('2026-03-26T00:00:00.000Z')
@@ -95,7 +101,7 @@ describe('calendar mapper', () => {
   })
 
   it('an external organiser is counted, not identified', () => {
-    const [e] = mapCalendar(envelope({ ...occurrence, organizer: { email: 'boss@partner.io' } }), { config }) as [{ organizer: string }]
+    const e = one(envelope({ ...occurrence, organizer: { email: 'boss@partner.io' } }))
     expect(e.organizer).toBe('external')
   })
 

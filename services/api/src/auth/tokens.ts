@@ -1,0 +1,138 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { type ClickHouseClient, queryRows } from '@orgpulse/clickhouse'
+import { toClickHouseTime } from '@orgpulse/contracts'
+import { z } from 'zod'
+
+/**
+ * Bearer tokens for the api (table `api_tokens`, migration 004). A token is 32 random bytes;
+ * only its sha256 is stored, so a leaked table does not leak usable tokens, and the plain token
+ * is shown exactly once, by `create`.
+ */
+export const tokenScopeSchema = z.enum(['admin', 'org'])
+export type TokenScope = z.infer<typeof tokenScopeSchema>
+
+export const tokenInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  scope: tokenScopeSchema,
+  /** the director whose org subtree the token may read ('' for admin tokens) */
+  org: z.string(),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+})
+export type TokenInfo = z.infer<typeof tokenInfoSchema>
+
+export class TokenError extends Error {}
+
+const TOKEN_PREFIX = 'opt_'
+
+export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex')
+
+interface TokenRow {
+  id: string
+  name: string
+  scope: string
+  org: string
+  created_at: string
+  revoked_at: string | null
+  version: string
+}
+
+const toInfo = (r: TokenRow): TokenInfo => ({
+  id: r.id,
+  name: r.name,
+  scope: tokenScopeSchema.parse(r.scope),
+  org: r.org,
+  createdAt: `${r.created_at.replace(' ', 'T')}Z`,
+  revokedAt: r.revoked_at ? `${r.revoked_at.replace(' ', 'T')}Z` : null,
+})
+
+const SELECT_TOKENS = `SELECT id, name, scope, org, toString(created_at) AS created_at,
+  if(isNull(revoked_at), NULL, toString(revoked_at)) AS revoked_at, toString(version) AS version
+  FROM api_tokens FINAL`
+
+export interface CreateTokenInput {
+  scope: TokenScope
+  /** required for scope 'org': the director's email */
+  org?: string
+  name?: string
+}
+
+/** Creates a token; the returned `token` is the only copy of the secret. */
+export async function createToken(client: ClickHouseClient, input: CreateTokenInput): Promise<{ token: string; info: TokenInfo }> {
+  const org = input.scope === 'org' ? (input.org ?? '').trim().toLowerCase() : ''
+  if (input.scope === 'org' && !org.includes('@')) throw new TokenError('an org token needs the director\'s email (--org EMAIL)')
+  const id = `tok_${randomBytes(6).toString('hex')}`
+  const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`
+  const now = new Date()
+  const name = input.name?.trim() || (input.scope === 'admin' ? 'admin' : org)
+  await client.insert({
+    table: 'api_tokens',
+    values: [
+      {
+        id,
+        name,
+        scope: input.scope,
+        org,
+        token_hash: hashToken(token),
+        created_at: toClickHouseTime(now),
+        revoked_at: null,
+        version: now.getTime(),
+      },
+    ],
+    format: 'JSONEachRow',
+    clickhouse_settings: { async_insert: 0 },
+  })
+  return { token, info: { id, name, scope: input.scope, org, createdAt: now.toISOString(), revokedAt: null } }
+}
+
+export async function listTokens(client: ClickHouseClient): Promise<TokenInfo[]> {
+  const rows = await queryRows<TokenRow>(client, `${SELECT_TOKENS} ORDER BY created_at, id`)
+  return rows.map(toInfo)
+}
+
+/** Revokes a token by id; revoking twice is a no-op that reports the first revocation. */
+export async function revokeToken(client: ClickHouseClient, id: string): Promise<TokenInfo> {
+  const rows = await queryRows<TokenRow & { token_hash: string }>(
+    client,
+    `SELECT id, name, scope, org, token_hash, toString(created_at) AS created_at,
+       if(isNull(revoked_at), NULL, toString(revoked_at)) AS revoked_at, toString(version) AS version
+     FROM api_tokens FINAL WHERE id = {id:String}`,
+    { id },
+  )
+  const row = rows[0]
+  if (!row) throw new TokenError(`no token with id ${id} (see \`orgpulse tokens list\`)`)
+  if (row.revoked_at) return toInfo(row)
+  const now = new Date()
+  await client.insert({
+    table: 'api_tokens',
+    values: [
+      {
+        id: row.id,
+        name: row.name,
+        scope: row.scope,
+        org: row.org,
+        token_hash: row.token_hash,
+        created_at: row.created_at,
+        revoked_at: toClickHouseTime(now),
+        // strictly newer than the row it replaces, even within the same millisecond
+        version: Math.max(now.getTime(), Number(row.version) + 1),
+      },
+    ],
+    format: 'JSONEachRow',
+    clickhouse_settings: { async_insert: 0 },
+  })
+  return { ...toInfo(row), revokedAt: now.toISOString() }
+}
+
+/** The token presented, if it exists (revoked or not). */
+export async function findToken(client: ClickHouseClient, token: string): Promise<TokenInfo | null> {
+  if (!token.startsWith(TOKEN_PREFIX)) return null
+  const rows = await queryRows<TokenRow>(client, `${SELECT_TOKENS} WHERE token_hash = {h:String}`, { h: hashToken(token) })
+  return rows[0] ? toInfo(rows[0]) : null
+}
+
+export async function activeTokenCount(client: ClickHouseClient): Promise<number> {
+  const rows = await queryRows<{ n: string }>(client, 'SELECT count() AS n FROM api_tokens FINAL WHERE isNull(revoked_at)')
+  return Number(rows[0]?.n ?? 0)
+}

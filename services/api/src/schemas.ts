@@ -1,0 +1,152 @@
+import { METRIC_IDS } from '@orgpulse/metrics'
+import { z } from 'zod'
+import { decisionStatusSchema } from './queries/decisions.ts'
+
+/**
+ * Request and response shapes of the v1 api. They validate requests, serialise responses and
+ * generate the OpenAPI document (fastify-type-provider-zod), so the document cannot drift from
+ * what the handlers do.
+ */
+
+export const errorSchema = z
+  .looseObject({ error: z.string(), message: z.string().optional(), statusCode: z.number().optional() })
+  .meta({ id: 'Error' })
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/, 'expected YYYY-MM-DD (UTC) or an ISO instant ending in Z')
+const flag = z
+  .enum(['true', 'false'])
+  .transform((v) => v === 'true')
+  .describe('true or false')
+
+export const directorParams = z.object({ director: z.email().describe("the director's email") })
+export const teamParams = directorParams.extend({
+  team: z.string().min(3).describe("the team: its manager's email or its unit id (u:<email>)"),
+})
+
+export const directorSchema = z
+  .object({
+    personId: z.string(),
+    email: z.string(),
+    name: z.string(),
+    title: z.string(),
+    level: z.number(),
+    unitId: z.string(),
+    unitName: z.string(),
+    people: z.number().describe('people in their subtree, themselves included'),
+  })
+  .meta({ id: 'Director' })
+export const orgsResponse = z.object({ orgs: z.array(directorSchema) })
+
+export const orgTreeResponse = z
+  .object({
+    effective: z.string().describe('the org snapshot used (its effective date)'),
+    rootUnit: z.string(),
+    units: z.array(
+      z.object({
+        unitId: z.string(),
+        name: z.string(),
+        kind: z.string(),
+        managerId: z.string(),
+        managerName: z.string(),
+        parentId: z.string().nullable(),
+        depth: z.number(),
+        people: z.number(),
+        totalPeople: z.number(),
+      }),
+    ),
+  })
+  .meta({ id: 'OrgTree' })
+
+export const metricsQuery = z.object({
+  from: isoDate.describe('window start, inclusive'),
+  to: isoDate.describe('window end, exclusive'),
+  grain: z.enum(['week']).optional().describe('add a weekly series'),
+})
+
+const metricValues = z
+  .record(z.string(), z.number().nullable())
+  .describe(`metric id → value (null when withheld or no data); ids: ${METRIC_IDS.join(', ')}`)
+const withheld = z.record(z.string(), z.string()).describe('metric id → why its value is null')
+
+export const metricsResponse = z
+  .object({
+    org: z.string(),
+    from: z.string(),
+    to: z.string(),
+    metrics: metricValues,
+    withheld,
+    people: z.number(),
+    teams: z.array(
+      z.object({ id: z.string(), name: z.string(), manager: z.string(), people: z.number(), metrics: metricValues, withheld }),
+    ),
+    series: z.array(z.object({ from: z.string(), to: z.string(), metrics: metricValues, withheld })).optional(),
+  })
+  .meta({ id: 'OrgMetrics' })
+
+export const decisionsQuery = z.object({
+  status: decisionStatusSchema.optional(),
+  team: z.string().optional().describe("only decisions raised in this team's subtree (manager email or unit id)"),
+  escalated: flag.optional(),
+  decider: z.email().optional(),
+  from: isoDate.optional().describe('decisions active in [from, to): raised before `to`, not decided/rejected/withdrawn before `from`'),
+  to: isoDate.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(500).optional().describe('opaque: `nextCursor` of the previous page'),
+})
+
+export const decisionSchema = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    status: z.string(),
+    raisedBy: z.string(),
+    raisedAt: z.string(),
+    decidedBy: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+    escalated: z.boolean(),
+    deciderLevel: z.number().nullable(),
+    latencyHours: z.number().nullable(),
+    team: z.string().describe("the raiser's home unit when the decision was raised"),
+  })
+  .meta({ id: 'Decision' })
+export const decisionsResponse = z.object({
+  decisions: z.array(decisionSchema),
+  nextCursor: z.string().nullable().describe('null on the last page'),
+})
+
+export const dependenciesQuery = z.object({
+  from: isoDate.optional().describe('links open at some time in [from, to); default: since ever'),
+  to: isoDate.optional().describe('default: now'),
+  open: flag.optional().describe('only links still open at `to`'),
+})
+export const dependencySchema = z
+  .object({
+    linkId: z.string(),
+    blockerItem: z.string(),
+    blockedItem: z.string(),
+    blockerTeam: z.string(),
+    blockedTeam: z.string(),
+    createdAt: z.string(),
+    resolvedAt: z.string().nullable(),
+    open: z.boolean(),
+    ageDays: z.number(),
+  })
+  .meta({ id: 'Dependency' })
+export const dependenciesResponse = z.object({
+  links: z.array(dependencySchema),
+  pairs: z
+    .array(z.object({ blockerTeam: z.string(), blockedTeam: z.string(), links: z.number(), open: z.number(), blockedDaysOpen: z.number() }))
+    .describe('team pairs, worst first (most open links, then oldest)'),
+})
+
+export const unresolvedResponse = z.object({
+  identities: z.array(z.object({ identity: z.string(), source: z.string(), occurrences: z.number(), fields: z.array(z.string()) })),
+})
+
+export const quarterSchema = z.string().regex(/^\d{4}-Q[1-4]$/, 'expected YYYY-Qn, e.g. 2026-Q3')
+export const exportQuery = z.object({
+  quarter: quarterSchema,
+  format: z.enum(['csv', 'json', 'parquet']).default('csv'),
+})
