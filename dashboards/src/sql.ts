@@ -61,7 +61,7 @@ export function familyRowsSql(family: MetricFamilyId): string {
     .replaceAll('{scopes:Array(String)}', `[${DIRECTOR}]`)
     .replaceAll("{w_froms:Array(DateTime64(3, 'UTC'))}", "[toDateTime64($__fromTime, 3, 'UTC')]")
     .replaceAll("{w_tos:Array(DateTime64(3, 'UTC'))}", "[toDateTime64($__toTime, 3, 'UTC')]")
-  const left = base.match(/\{\w+:[^}]+\}/)
+  const left = base.match(/(?<!\$)\{\w+:[A-Z][^}]*\}/)
   if (left) throw new Error(`family ${family} needs query parameter ${left[0]}, which dashboards cannot bind`)
   return base
 }

@@ -8,7 +8,10 @@ import type { JiraHttp } from './http.ts'
  * classic /search with startAt/total, full changelogs through `expand=changelog`.
  */
 
-const historySchema = z.looseObject({ id: z.union([z.string(), z.number()]).transform(String), created: z.string() })
+const historySchema = z.looseObject({
+  id: z.union([z.string(), z.number()]).transform(String),
+  created: z.string(),
+})
 export type JiraHistory = z.infer<typeof historySchema>
 
 const issueSchema = z.looseObject({
@@ -32,7 +35,9 @@ const classicPageSchema = z.looseObject({
   total: z.number(),
 })
 const bulkChangelogSchema = z.looseObject({
-  issueChangeLogs: z.array(z.looseObject({ issueId: z.string(), changeHistories: z.array(historySchema).default([]) })).default([]),
+  issueChangeLogs: z
+    .array(z.looseObject({ issueId: z.string(), changeHistories: z.array(historySchema).default([]) }))
+    .default([]),
   nextPageToken: z.string().nullish(),
 })
 const changelogPageSchema = z.looseObject({
@@ -81,7 +86,9 @@ export interface SearchPage {
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value)
   if (!r.success) {
-    throw new JiraError(`${what}: unexpected response shape: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+    throw new JiraError(
+      `${what}: unexpected response shape: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    )
   }
   return r.data
 }
@@ -103,20 +110,31 @@ export class JiraClient {
 
   async project(key: string): Promise<z.infer<typeof projectSchema>> {
     const what = `reading Jira project ${key}`
-    return parse(projectSchema, await this.http.request('GET', `${this.api}/project/${encodeURIComponent(key)}`, { what }), what)
+    return parse(
+      projectSchema,
+      await this.http.request('GET', `${this.api}/project/${encodeURIComponent(key)}`, { what }),
+      what,
+    )
   }
 
   /** status id → Jira category key (new | indeterminate | done) */
   async statusCategories(): Promise<Map<string, string>> {
     const what = 'reading Jira statuses'
-    const list = parse(z.array(statusSchema), await this.http.request('GET', `${this.api}/status`, { what }), what)
+    const list = parse(
+      z.array(statusSchema),
+      await this.http.request('GET', `${this.api}/status`, { what }),
+      what,
+    )
     return new Map(list.filter((s) => s.statusCategory).map((s) => [s.id, s.statusCategory!.key]))
   }
 
   /** Cloud only (the enhanced search has no totals); null on Data Center, whose search reports totals. */
   async approximateCount(jql: string, what: string): Promise<number | null> {
     if (this.deployment !== 'cloud') return null
-    const r = await this.http.request<{ count?: unknown }>('POST', '/rest/api/3/search/approximate-count', { body: { jql }, what: `${what} (count)` })
+    const r = await this.http.request<{ count?: unknown }>('POST', '/rest/api/3/search/approximate-count', {
+      body: { jql },
+      what: `${what} (count)`,
+    })
     return typeof r.count === 'number' ? r.count : null
   }
 
@@ -125,8 +143,18 @@ export class JiraClient {
     if (this.deployment === 'cloud') {
       let nextPageToken: string | undefined
       for (;;) {
-        const body = { jql, maxResults: opts.pageSize, fields: ISSUE_FIELDS, expand: 'changelog', ...(nextPageToken ? { nextPageToken } : {}) }
-        const page = parse(enhancedPageSchema, await this.http.request('POST', '/rest/api/3/search/jql', { body, what: opts.what }), opts.what)
+        const body = {
+          jql,
+          maxResults: opts.pageSize,
+          fields: ISSUE_FIELDS,
+          expand: 'changelog',
+          ...(nextPageToken ? { nextPageToken } : {}),
+        }
+        const page = parse(
+          enhancedPageSchema,
+          await this.http.request('POST', '/rest/api/3/search/jql', { body, what: opts.what }),
+          opts.what,
+        )
         yield { issues: page.issues }
         // the last page omits nextPageToken (or sends isLast); either ends the walk
         if (page.isLast === true || !page.nextPageToken) return
@@ -136,7 +164,11 @@ export class JiraClient {
     let startAt = 0
     for (;;) {
       const body = { jql, startAt, maxResults: opts.pageSize, fields: ISSUE_FIELDS, expand: ['changelog'] }
-      const page = parse(classicPageSchema, await this.http.request('POST', '/rest/api/2/search', { body, what: opts.what }), opts.what)
+      const page = parse(
+        classicPageSchema,
+        await this.http.request('POST', '/rest/api/2/search', { body, what: opts.what }),
+        opts.what,
+      )
       yield { issues: page.issues, total: page.total }
       startAt += page.issues.length
       if (page.issues.length === 0 || startAt >= page.total) return
@@ -149,10 +181,13 @@ export class JiraClient {
    * Returns how many issues needed fetching.
    */
   async completeChangelogs(issues: JiraIssue[], mode: 'bulk' | 'per-issue'): Promise<number> {
-    const incomplete = issues.filter((i) => !i.changelog || (i.changelog.total ?? 0) > i.changelog.histories.length)
+    const incomplete = issues.filter(
+      (i) => !i.changelog || (i.changelog.total ?? 0) > i.changelog.histories.length,
+    )
     if (incomplete.length > 0) {
       if (this.deployment === 'datacenter') {
-        for (const i of incomplete) i.changelog = { total: 0, histories: await this.issueChangelogDataCenter(i.key) }
+        for (const i of incomplete)
+          i.changelog = { total: 0, histories: await this.issueChangelogDataCenter(i.key) }
       } else if (mode === 'bulk') {
         const byId = await this.bulkChangelogs(incomplete.map((i) => i.id))
         for (const i of incomplete) i.changelog = { total: 0, histories: byId.get(i.id) ?? [] }
@@ -163,9 +198,17 @@ export class JiraClient {
     }
     for (const i of issues) {
       i.changelog ??= { total: 0, histories: [] }
-      i.changelog.histories.sort((a, b) => Date.parse(a.created.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) - Date.parse(b.created.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) || Number(a.id) - Number(b.id))
+      i.changelog.histories.sort(
+        (a, b) =>
+          Date.parse(a.created.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) -
+            Date.parse(b.created.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) || Number(a.id) - Number(b.id),
+      )
       // the shape Jira uses for expand=changelog, now complete
-      Object.assign(i.changelog, { startAt: 0, maxResults: i.changelog.histories.length, total: i.changelog.histories.length })
+      Object.assign(i.changelog, {
+        startAt: 0,
+        maxResults: i.changelog.histories.length,
+        total: i.changelog.histories.length,
+      })
     }
     return incomplete.length
   }
@@ -177,9 +220,18 @@ export class JiraClient {
       let nextPageToken: string | undefined
       do {
         const what = `fetching changelogs of ${chunk.length} issue(s)`
-        const body = { issueIdsOrKeys: chunk, maxResults: BULK_PAGE, ...(nextPageToken ? { nextPageToken } : {}) }
-        const page = parse(bulkChangelogSchema, await this.http.request('POST', '/rest/api/3/changelog/bulkfetch', { body, what }), what)
-        for (const log of page.issueChangeLogs) out.set(log.issueId, [...(out.get(log.issueId) ?? []), ...log.changeHistories])
+        const body = {
+          issueIdsOrKeys: chunk,
+          maxResults: BULK_PAGE,
+          ...(nextPageToken ? { nextPageToken } : {}),
+        }
+        const page = parse(
+          bulkChangelogSchema,
+          await this.http.request('POST', '/rest/api/3/changelog/bulkfetch', { body, what }),
+          what,
+        )
+        for (const log of page.issueChangeLogs)
+          out.set(log.issueId, [...(out.get(log.issueId) ?? []), ...log.changeHistories])
         nextPageToken = page.nextPageToken ?? undefined
       } while (nextPageToken)
     }
@@ -192,7 +244,10 @@ export class JiraClient {
     for (let startAt = 0; ; ) {
       const page = parse(
         changelogPageSchema,
-        await this.http.request('GET', `/rest/api/3/issue/${encodeURIComponent(key)}/changelog`, { query: { startAt, maxResults: CHANGELOG_PAGE }, what }),
+        await this.http.request('GET', `/rest/api/3/issue/${encodeURIComponent(key)}/changelog`, {
+          query: { startAt, maxResults: CHANGELOG_PAGE },
+          what,
+        }),
         what,
       )
       out.push(...page.values)

@@ -8,15 +8,22 @@ export interface JiraConnection {
 }
 
 /** Base URL from config or env; credentials from the environment only (never from the file). */
-export function jiraConnectionFromEnv(config: JiraConfig, env: NodeJS.ProcessEnv = process.env): JiraConnection {
+export function jiraConnectionFromEnv(
+  config: JiraConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): JiraConnection {
   const baseUrl = config.baseUrl ?? env[config.baseUrlEnv]
   if (!baseUrl) {
-    throw new JiraConfigError(`no Jira URL: set jira.baseUrl in orgpulse.yaml or the ${config.baseUrlEnv} environment variable`)
+    throw new JiraConfigError(
+      `no Jira URL: set jira.baseUrl in orgpulse.yaml or the ${config.baseUrlEnv} environment variable`,
+    )
   }
   try {
     new URL(baseUrl)
   } catch {
-    throw new JiraConfigError(`Jira URL "${baseUrl}" (from ${config.baseUrl ? 'jira.baseUrl' : config.baseUrlEnv}) is not a URL`)
+    throw new JiraConfigError(
+      `Jira URL "${baseUrl}" (from ${config.baseUrl ? 'jira.baseUrl' : config.baseUrlEnv}) is not a URL`,
+    )
   }
   const a = config.auth
   if (config.deployment === 'cloud') {
@@ -28,14 +35,23 @@ export function jiraConnectionFromEnv(config: JiraConfig, env: NodeJS.ProcessEnv
         `Jira Cloud needs an account email and API token: set ${missing.join(' and ')} (basic auth; create a token at https://id.atlassian.com/manage-profile/security/api-tokens)`,
       )
     }
-    return { baseUrl, auth: { kind: 'basic', email: email!, token: token!, describe: `${a.emailEnv} + ${a.tokenEnv}` } }
+    return {
+      baseUrl,
+      auth: { kind: 'basic', email: email!, token: token!, describe: `${a.emailEnv} + ${a.tokenEnv}` },
+    }
   }
   const pat = env[a.patEnv]
-  if (!pat) throw new JiraConfigError(`Jira Data Center needs a personal access token: set ${a.patEnv} (sent as a bearer token)`)
+  if (!pat)
+    throw new JiraConfigError(
+      `Jira Data Center needs a personal access token: set ${a.patEnv} (sent as a bearer token)`,
+    )
   return { baseUrl, auth: { kind: 'bearer', token: pat, describe: a.patEnv } }
 }
 
 /** The webhook secret, from the variable the config names. */
-export function jiraWebhookSecretFromEnv(config: JiraConfig, env: NodeJS.ProcessEnv = process.env): string | null {
+export function jiraWebhookSecretFromEnv(
+  config: JiraConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
   return env[config.webhook.secretEnv] || null
 }

@@ -37,11 +37,18 @@ export function issueEnvelope(
 }
 
 /** Webhook bodies travel unchanged; keyed by issue key so they share a partition with the polls. */
-export function webhookEnvelope(body: Record<string, unknown>, context: { instance: string; deliveryId: string; fetchedAt?: string }): RawEnvelope {
+export function webhookEnvelope(
+  body: Record<string, unknown>,
+  context: { instance: string; deliveryId: string; fetchedAt?: string },
+): RawEnvelope {
   const issue = body.issue as { key?: unknown } | undefined
   const link = body.issueLink as { id?: unknown } | undefined
   const sourceId =
-    typeof issue?.key === 'string' ? issue.key : link?.id !== undefined ? `issuelink:${String(link.id)}` : `delivery:${context.deliveryId}`
+    typeof issue?.key === 'string'
+      ? issue.key
+      : link?.id !== undefined
+        ? `issuelink:${String(link.id)}`
+        : `delivery:${context.deliveryId}`
   return {
     source: 'jira',
     entity: 'webhook',

@@ -1,7 +1,19 @@
-import { JiraAuthError, JiraError, JiraNotFoundError, JiraPermissionError, JiraRateLimitError, JiraRequestError } from './errors.ts'
+import {
+  JiraAuthError,
+  JiraError,
+  JiraNotFoundError,
+  JiraPermissionError,
+  JiraRateLimitError,
+  JiraRequestError,
+} from './errors.ts'
 
 export type JiraAuth =
-  | { kind: 'basic'; email: string; token: string; /** e.g. "JIRA_EMAIL + JIRA_API_TOKEN" */ describe: string }
+  | {
+      kind: 'basic'
+      email: string
+      token: string /** e.g. "JIRA_EMAIL + JIRA_API_TOKEN" */
+      describe: string
+    }
   | { kind: 'bearer'; token: string; describe: string }
 
 export interface RetryInfo {
@@ -81,13 +93,16 @@ export class JiraHttp {
   private headers(): Record<string, string> {
     const a = this.options.auth
     const authorization =
-      a.kind === 'basic' ? `Basic ${Buffer.from(`${a.email}:${a.token}`).toString('base64')}` : `Bearer ${a.token}`
+      a.kind === 'basic'
+        ? `Basic ${Buffer.from(`${a.email}:${a.token}`).toString('base64')}`
+        : `Bearer ${a.token}`
     return { authorization, accept: 'application/json', 'content-type': 'application/json' }
   }
 
   async request<T>(method: 'GET' | 'POST', path: string, opts: RequestOptions): Promise<T> {
     const url = new URL(this.baseUrl + path)
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v))
     for (let attempt = 0; ; attempt++) {
       let res: Response
       try {
@@ -100,10 +115,19 @@ export class JiraHttp {
         })
       } catch (err) {
         if (attempt >= this.maxRetries) {
-          throw new JiraError(`${opts.what}: cannot reach Jira at ${this.baseUrl} after ${attempt + 1} attempts: ${(err as Error).message}`)
+          throw new JiraError(
+            `${opts.what}: cannot reach Jira at ${this.baseUrl} after ${attempt + 1} attempts: ${(err as Error).message}`,
+          )
         }
         const waitMs = backoffMs(attempt, this.backoff.baseMs, this.backoff.maxMs)
-        this.options.onRetry?.({ method, path, status: 'network', attempt: attempt + 1, waitMs, retryAfterMs: null })
+        this.options.onRetry?.({
+          method,
+          path,
+          status: 'network',
+          attempt: attempt + 1,
+          waitMs,
+          retryAfterMs: null,
+        })
         await this.sleep(waitMs)
         continue
       }
@@ -124,7 +148,14 @@ export class JiraHttp {
           )
         }
         const waitMs = retryAfterMs ?? backoffMs(attempt, this.backoff.baseMs, this.backoff.maxMs)
-        this.options.onRetry?.({ method, path, status: res.status, attempt: attempt + 1, waitMs, retryAfterMs })
+        this.options.onRetry?.({
+          method,
+          path,
+          status: res.status,
+          attempt: attempt + 1,
+          waitMs,
+          retryAfterMs,
+        })
         await this.sleep(waitMs)
         continue
       }
@@ -164,7 +195,9 @@ function messagesOf(text: string): string {
     const body = JSON.parse(text) as { errorMessages?: unknown; errors?: unknown }
     const msgs = [
       ...(Array.isArray(body.errorMessages) ? body.errorMessages.map(String) : []),
-      ...(body.errors && typeof body.errors === 'object' ? Object.entries(body.errors).map(([k, v]) => `${k}: ${String(v)}`) : []),
+      ...(body.errors && typeof body.errors === 'object'
+        ? Object.entries(body.errors).map(([k, v]) => `${k}: ${String(v)}`)
+        : []),
     ]
     return msgs.length > 0 ? `: ${msgs.join('; ')}` : ''
   } catch {

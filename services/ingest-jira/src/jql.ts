@@ -20,9 +20,13 @@ export function formatJqlDate(ms: number, timeZone: string): string {
 const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
 
 /** `ORDER BY updated ASC, key ASC`: pages do not shift when issues tie on `updated`. */
-export function buildSyncJql(project: string, options: { sinceMs: number | null; timeZone: string; extra?: string | undefined }): string {
+export function buildSyncJql(
+  project: string,
+  options: { sinceMs: number | null; timeZone: string; extra?: string | undefined },
+): string {
   const clauses = [`project = ${quote(project)}`]
-  if (options.sinceMs !== null) clauses.push(`updated >= ${quote(formatJqlDate(options.sinceMs, options.timeZone))}`)
+  if (options.sinceMs !== null)
+    clauses.push(`updated >= ${quote(formatJqlDate(options.sinceMs, options.timeZone))}`)
   if (options.extra?.trim()) clauses.push(`(${options.extra.trim()})`)
   return `${clauses.join(' AND ')} ORDER BY updated ASC, key ASC`
 }

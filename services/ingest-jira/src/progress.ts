@@ -39,6 +39,9 @@ export class ProgressMeter {
 
 export function formatProgress(p: SyncProgress): string {
   const of = p.total === null ? `${p.done}` : `${p.done}/${p.total}`
-  const eta = p.etaSeconds === null ? '' : `, ETA ${p.etaSeconds < 60 ? `${p.etaSeconds}s` : `${Math.floor(p.etaSeconds / 60)}m${String(p.etaSeconds % 60).padStart(2, '0')}s`}`
+  const eta =
+    p.etaSeconds === null
+      ? ''
+      : `, ETA ${p.etaSeconds < 60 ? `${p.etaSeconds}s` : `${Math.floor(p.etaSeconds / 60)}m${String(p.etaSeconds % 60).padStart(2, '0')}s`}`
   return `jira ${p.project}: ${of} issues, ${p.rate}/s${eta}`
 }

@@ -62,7 +62,8 @@ export function mappingHash(config: JiraConfig): string {
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16)
 }
 
-export const cursorScope = (instance: string, project: string): string => `${new URL(instance).host}/${project}`
+export const cursorScope = (instance: string, project: string): string =>
+  `${new URL(instance).host}/${project}`
 
 const jiraTimeMs = (raw: string): number => Date.parse(raw.trim().replace(/([+-]\d\d)(\d\d)$/, '$1:$2'))
 
@@ -77,7 +78,10 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
   const now = options.now ?? Date.now
   const projects = options.projects ?? config.projects
   const unknown = projects.filter((p) => !config.projects.includes(p))
-  if (unknown.length > 0) throw new JiraConfigError(`project(s) ${unknown.join(', ')} are not in jira.projects (${config.projects.join(', ')})`)
+  if (unknown.length > 0)
+    throw new JiraConfigError(
+      `project(s) ${unknown.join(', ')} are not in jira.projects (${config.projects.join(', ')})`,
+    )
   const hash = mappingHash(config)
   const before = client.http.requestCount
   // fails fast with a clear 401 before any project is touched; also gives the JQL time zone
@@ -103,7 +107,17 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
     const what = `searching Jira project ${project}`
     const total = await client.approximateCount(jql, what).catch(() => null)
     const meter = new ProgressMeter(project, total, now)
-    const result: ProjectSyncResult = { project, mode, reason, jql, issues: 0, histories: 0, changelogsFetched: 0, pages: 0, cursor: null }
+    const result: ProjectSyncResult = {
+      project,
+      mode,
+      reason,
+      jql,
+      issues: 0,
+      histories: 0,
+      changelogsFetched: 0,
+      pages: 0,
+      cursor: null,
+    }
     let maxUpdated = mode === 'incremental' && cursor ? jiraTimeMs(cursor.cursor) : Number.NEGATIVE_INFINITY
 
     for await (const page of client.searchPages(jql, { pageSize: config.sync.pageSize, what })) {
@@ -112,7 +126,9 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
       if (page.issues.length === 0) continue
       result.changelogsFetched += await client.completeChangelogs(page.issues, config.sync.changelog)
       const fetchedAt = new Date(now()).toISOString()
-      const envelopes = page.issues.map((issue) => issueEnvelope(issue, { instance, project, statusCategories, fetchedAt }))
+      const envelopes = page.issues.map((issue) =>
+        issueEnvelope(issue, { instance, project, statusCategories, fetchedAt }),
+      )
       await publishRaw(bus, envelopes)
       for (const issue of page.issues) {
         const updated = issue.fields.updated ? jiraTimeMs(issue.fields.updated) : Number.NaN

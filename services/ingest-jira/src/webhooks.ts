@@ -65,7 +65,10 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
  * A webhook and a later poll of the same change map to the same event ids downstream.
  */
 export async function jiraWebhookRoutes(app: FastifyInstance, options: JiraWebhookOptions): Promise<void> {
-  if (!options.secret) throw new Error('jiraWebhookRoutes: a webhook secret is required (set the variable named by jira.webhook.secretEnv)')
+  if (!options.secret)
+    throw new Error(
+      'jiraWebhookRoutes: a webhook secret is required (set the variable named by jira.webhook.secretEnv)',
+    )
   const seen = new RecentIds(options.dedupeCapacity ?? 10_000)
   const inFlight = new Set<string>()
   const instance = options.instance ?? ''
@@ -74,47 +77,58 @@ export async function jiraWebhookRoutes(app: FastifyInstance, options: JiraWebho
   // the signature covers the exact bytes: keep them (this parser is scoped to this plugin)
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
 
-  app.post(options.path ?? '/webhooks/jira', { bodyLimit: 10 * 1024 * 1024 }, async (req: FastifyRequest, reply: FastifyReply) => {
-    const raw = req.body
-    if (!Buffer.isBuffer(raw)) return reply.code(415).send({ error: 'expected a JSON body (content-type: application/json)' })
-    if (!verifyJiraSignature(raw, header(req, 'x-hub-signature'), options.secret)) {
-      return reply.code(401).send({ error: 'invalid or missing X-Hub-Signature (expected sha256=<hex HMAC-SHA256 of the body>)' })
-    }
-    let body: Record<string, unknown>
-    try {
-      const parsed: unknown = JSON.parse(raw.toString('utf8'))
-      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object')
-      body = parsed as Record<string, unknown>
-    } catch (err) {
-      return reply.code(400).send({ error: `body is not a JSON object: ${(err as Error).message}` })
-    }
-    const event = typeof body.webhookEvent === 'string' ? body.webhookEvent : ''
-    if (!(JIRA_WEBHOOK_EVENTS as readonly string[]).includes(event)) {
-      // acknowledged so Jira stops retrying, but not ours to publish
-      return reply.code(202).send({ ignored: true, reason: `webhookEvent "${event}" is not handled` })
-    }
-    const deliveryId = header(req, 'x-atlassian-webhook-identifier')
-    if (!deliveryId) return reply.code(400).send({ error: 'missing X-Atlassian-Webhook-Identifier header' })
-    if (seen.has(deliveryId) || inFlight.has(deliveryId)) return reply.code(200).send({ duplicate: true, deliveryId })
-
-    inFlight.add(deliveryId)
-    try {
-      const envelopes: RawEnvelope[] = [webhookEnvelope(body, { instance, deliveryId })]
-      if (options.client && event.startsWith('issuelink_')) {
-        const link = body.issueLink as { sourceIssueId?: unknown } | undefined
-        if (link?.sourceIssueId !== undefined) {
-          statusCategories ??= options.client.statusCategories()
-          const issue = await options.client.issue(String(link.sourceIssueId))
-          const project = issue.key.replace(/-\d+$/, '')
-          envelopes.push(issueEnvelope(issue, { instance, project, statusCategories: await statusCategories }))
-        }
+  app.post(
+    options.path ?? '/webhooks/jira',
+    { bodyLimit: 10 * 1024 * 1024 },
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const raw = req.body
+      if (!Buffer.isBuffer(raw))
+        return reply.code(415).send({ error: 'expected a JSON body (content-type: application/json)' })
+      if (!verifyJiraSignature(raw, header(req, 'x-hub-signature'), options.secret)) {
+        return reply.code(401).send({
+          error: 'invalid or missing X-Hub-Signature (expected sha256=<hex HMAC-SHA256 of the body>)',
+        })
       }
-      await options.publish(envelopes)
-      // remembered only once published: a delivery that failed here is processed when Jira retries it
-      seen.add(deliveryId)
-      return reply.code(202).send({ accepted: envelopes.length, deliveryId })
-    } finally {
-      inFlight.delete(deliveryId)
-    }
-  })
+      let body: Record<string, unknown>
+      try {
+        const parsed: unknown = JSON.parse(raw.toString('utf8'))
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+          throw new Error('not a JSON object')
+        body = parsed as Record<string, unknown>
+      } catch (err) {
+        return reply.code(400).send({ error: `body is not a JSON object: ${(err as Error).message}` })
+      }
+      const event = typeof body.webhookEvent === 'string' ? body.webhookEvent : ''
+      if (!(JIRA_WEBHOOK_EVENTS as readonly string[]).includes(event)) {
+        // acknowledged so Jira stops retrying, but not ours to publish
+        return reply.code(202).send({ ignored: true, reason: `webhookEvent "${event}" is not handled` })
+      }
+      const deliveryId = header(req, 'x-atlassian-webhook-identifier')
+      if (!deliveryId) return reply.code(400).send({ error: 'missing X-Atlassian-Webhook-Identifier header' })
+      if (seen.has(deliveryId) || inFlight.has(deliveryId))
+        return reply.code(200).send({ duplicate: true, deliveryId })
+
+      inFlight.add(deliveryId)
+      try {
+        const envelopes: RawEnvelope[] = [webhookEnvelope(body, { instance, deliveryId })]
+        if (options.client && event.startsWith('issuelink_')) {
+          const link = body.issueLink as { sourceIssueId?: unknown } | undefined
+          if (link?.sourceIssueId !== undefined) {
+            statusCategories ??= options.client.statusCategories()
+            const issue = await options.client.issue(String(link.sourceIssueId))
+            const project = issue.key.replace(/-\d+$/, '')
+            envelopes.push(
+              issueEnvelope(issue, { instance, project, statusCategories: await statusCategories }),
+            )
+          }
+        }
+        await options.publish(envelopes)
+        // remembered only once published: a delivery that failed here is processed when Jira retries it
+        seen.add(deliveryId)
+        return reply.code(202).send({ accepted: envelopes.length, deliveryId })
+      } finally {
+        inFlight.delete(deliveryId)
+      }
+    },
+  )
 }

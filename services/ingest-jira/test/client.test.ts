@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { type FakeJira, startFakeJira } from '../../../test/fakes/jira/index.ts'
 import {
+  buildSyncJql,
+  formatJqlDate,
   JiraAuthError,
   JiraConfigError,
   JiraNotFoundError,
   JiraRateLimitError,
   JiraRequestError,
-  buildSyncJql,
-  formatJqlDate,
   jiraConnectionFromEnv,
   parseRetryAfter,
   type RetryInfo,
@@ -34,7 +34,12 @@ describe('JiraClient search', () => {
   it('walks the enhanced JQL search by nextPageToken in updated, key order', async () => {
     fake = await startFakeJira(seed())
     const client = clientFor(fake.url)
-    const { pages, total } = await collect(client.searchPages(buildSyncJql('ENG', { sinceMs: null, timeZone: 'UTC' }), { pageSize: 3, what: 'test' }))
+    const { pages, total } = await collect(
+      client.searchPages(buildSyncJql('ENG', { sinceMs: null, timeZone: 'UTC' }), {
+        pageSize: 3,
+        what: 'test',
+      }),
+    )
     expect(pages).toEqual([['ENG-1', 'ENG-2', 'ENG-3'], ['ENG-4']])
     expect(total).toBeUndefined()
     expect(fake.count('/rest/api/3/search/jql', 'POST')).toBe(2)
@@ -43,10 +48,18 @@ describe('JiraClient search', () => {
 
   it('completes changelogs beyond the 20 inline histories with one bulk request', async () => {
     fake = await startFakeJira(seed())
-    for (let n = 0; n < 25; n++) fake.transition('ENG-1', n % 2 === 0 ? 'In Progress' : 'To Do', { by: 'acc-ivan', at: Date.UTC(2026, 2, 7, 0, n) })
+    for (let n = 0; n < 25; n++)
+      fake.transition('ENG-1', n % 2 === 0 ? 'In Progress' : 'To Do', {
+        by: 'acc-ivan',
+        at: Date.UTC(2026, 2, 7, 0, n),
+      })
     const client = clientFor(fake.url)
     const issues = []
-    for await (const p of client.searchPages('project = ENG ORDER BY key ASC', { pageSize: 100, what: 'test' })) issues.push(...p.issues)
+    for await (const p of client.searchPages('project = ENG ORDER BY key ASC', {
+      pageSize: 100,
+      what: 'test',
+    }))
+      issues.push(...p.issues)
     expect(issues.find((i) => i.key === 'ENG-1')!.changelog!.histories).toHaveLength(20)
     expect(await client.completeChangelogs(issues, 'bulk')).toBe(1)
     const histories = issues.find((i) => i.key === 'ENG-1')!.changelog!.histories
@@ -58,7 +71,11 @@ describe('JiraClient search', () => {
 
   it('can page a changelog per issue instead', async () => {
     fake = await startFakeJira(seed())
-    for (let n = 0; n < 130; n++) fake.transition('ENG-2', n % 2 === 0 ? 'In Progress' : 'To Do', { by: 'acc-ivan', at: Date.UTC(2026, 2, 7, 0, n) })
+    for (let n = 0; n < 130; n++)
+      fake.transition('ENG-2', n % 2 === 0 ? 'In Progress' : 'To Do', {
+        by: 'acc-ivan',
+        at: Date.UTC(2026, 2, 7, 0, n),
+      })
     const client = clientFor(fake.url)
     expect(await client.issueChangelog('ENG-2')).toHaveLength(130)
     expect(fake.count('/rest/api/3/issue/ENG-2/changelog')).toBe(2)
@@ -67,7 +84,9 @@ describe('JiraClient search', () => {
   it('speaks Data Center v2: bearer PAT, /rest/api/2/search with startAt and totals', async () => {
     fake = await startFakeJira(seed({ flavor: 'datacenter' }))
     const client = clientFor(fake.url, {}, 'datacenter')
-    const { pages, total } = await collect(client.searchPages('project = OPS ORDER BY updated ASC, key ASC', { pageSize: 1, what: 'test' }))
+    const { pages, total } = await collect(
+      client.searchPages('project = OPS ORDER BY updated ASC, key ASC', { pageSize: 1, what: 'test' }),
+    )
     expect(pages).toEqual([['OPS-1'], ['OPS-2']])
     expect(total).toBe(2)
     expect(fake.count('/rest/api/2/search')).toBe(2)
@@ -86,7 +105,16 @@ describe('rate limits and faults', () => {
     const waited = Date.now() - started
     expect(me.displayName).toBe('Bot')
     expect(waited).toBeGreaterThanOrEqual(1000)
-    expect(retries).toEqual([{ method: 'GET', path: '/rest/api/3/myself', status: 429, attempt: 1, waitMs: 1000, retryAfterMs: 1000 }])
+    expect(retries).toEqual([
+      {
+        method: 'GET',
+        path: '/rest/api/3/myself',
+        status: 429,
+        attempt: 1,
+        waitMs: 1000,
+        retryAfterMs: 1000,
+      },
+    ])
     const myself = fake.requests.filter((r) => r.path === '/rest/api/3/myself')
     expect(myself.map((r) => r.status)).toEqual([429, 200])
     expect(myself[1]!.at - myself[0]!.at).toBeGreaterThanOrEqual(1000)
@@ -95,10 +123,16 @@ describe('rate limits and faults', () => {
   it('backs off exponentially with jitter on 503 without Retry-After, a bounded number of times', async () => {
     fake = await startFakeJira(seed())
     const waits: number[] = []
-    const client = clientFor(fake.url, { maxRetries: 3, backoff: { baseMs: 100, maxMs: 1000 }, sleep: async (ms) => void waits.push(ms) })
+    const client = clientFor(fake.url, {
+      maxRetries: 3,
+      backoff: { baseMs: 100, maxMs: 1000 },
+      sleep: async (ms) => void waits.push(ms),
+    })
     fake.failNext(10, { status: 503 })
     await expect(client.myself()).rejects.toThrow(JiraRateLimitError)
-    await expect(client.myself()).rejects.toThrow(/checking the Jira credentials: Jira at http:\/\/127\.0\.0\.1:\d+ still answered 503 after 4 attempts: Service unavailable\./)
+    await expect(client.myself()).rejects.toThrow(
+      /checking the Jira credentials: Jira at http:\/\/127\.0\.0\.1:\d+ still answered 503 after 4 attempts: Service unavailable\./,
+    )
     expect(fake.count('/rest/api/3/myself')).toBe(8)
     // attempt n waits within [base·2^n / 2, base·2^n]
     for (const [i, w] of waits.slice(0, 3).entries()) {
@@ -116,7 +150,9 @@ describe('rate limits and faults', () => {
 
   it('says which credential was rejected on 401', async () => {
     fake = await startFakeJira(seed({ credentials: { email: 'bot@example.com', token: 'another-token' } }))
-    const err = await clientFor(fake.url).myself().catch((e: unknown) => e)
+    const err = await clientFor(fake.url)
+      .myself()
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(JiraAuthError)
     expect((err as Error).message).toBe(
       `checking the Jira credentials: Jira at ${fake.url} rejected the credentials from JIRA_EMAIL + JIRA_API_TOKEN (401: You are not authenticated. Authentication required to perform this operation.); check that the token is valid, not expired, and belongs to that account`,
@@ -125,7 +161,9 @@ describe('rate limits and faults', () => {
 
   it('says which project is missing on 404', async () => {
     fake = await startFakeJira(seed())
-    const err = await clientFor(fake.url).project('NOPE').catch((e: unknown) => e)
+    const err = await clientFor(fake.url)
+      .project('NOPE')
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(JiraNotFoundError)
     expect((err as Error).message).toBe(
       `reading Jira project NOPE: not found on ${fake.url} (404: No project could be found with key 'NOPE'.); check the key, and that the account from JIRA_EMAIL + JIRA_API_TOKEN can see it`,
@@ -147,7 +185,9 @@ describe('JQL and configuration', () => {
     const ms = Date.UTC(2026, 2, 10, 14, 5, 59)
     expect(formatJqlDate(ms, 'UTC')).toBe('2026/03/10 14:05')
     expect(formatJqlDate(ms, 'America/New_York')).toBe('2026/03/10 10:05')
-    expect(buildSyncJql('ENG', { sinceMs: ms, timeZone: 'Europe/Berlin', extra: 'issuetype != Sub-task' })).toBe(
+    expect(
+      buildSyncJql('ENG', { sinceMs: ms, timeZone: 'Europe/Berlin', extra: 'issuetype != Sub-task' }),
+    ).toBe(
       'project = "ENG" AND updated >= "2026/03/10 15:05" AND (issuetype != Sub-task) ORDER BY updated ASC, key ASC',
     )
   })
@@ -163,11 +203,29 @@ describe('JQL and configuration', () => {
 
   it('names the missing environment variables', () => {
     expect(() => jiraConnectionFromEnv(jiraConfig(), {})).toThrow(
-      new JiraConfigError('no Jira URL: set jira.baseUrl in orgpulse.yaml or the JIRA_BASE_URL environment variable'),
+      new JiraConfigError(
+        'no Jira URL: set jira.baseUrl in orgpulse.yaml or the JIRA_BASE_URL environment variable',
+      ),
     )
-    expect(() => jiraConnectionFromEnv(jiraConfig(), { JIRA_BASE_URL: 'https://acme.atlassian.net', JIRA_EMAIL: 'a@b.c' })).toThrow(/set JIRA_API_TOKEN \(basic auth/)
-    expect(() => jiraConnectionFromEnv(jiraConfig({ deployment: 'datacenter', baseUrl: 'https://jira.acme.test' }), {})).toThrow(/set JIRA_PAT \(sent as a bearer token\)/)
-    expect(jiraConnectionFromEnv(jiraConfig({ auth: { patEnv: 'MY_PAT' }, deployment: 'datacenter', baseUrl: 'https://jira.acme.test' }), { MY_PAT: 'x' }).auth).toEqual({
+    expect(() =>
+      jiraConnectionFromEnv(jiraConfig(), {
+        JIRA_BASE_URL: 'https://acme.atlassian.net',
+        JIRA_EMAIL: 'a@b.c',
+      }),
+    ).toThrow(/set JIRA_API_TOKEN \(basic auth/)
+    expect(() =>
+      jiraConnectionFromEnv(jiraConfig({ deployment: 'datacenter', baseUrl: 'https://jira.acme.test' }), {}),
+    ).toThrow(/set JIRA_PAT \(sent as a bearer token\)/)
+    expect(
+      jiraConnectionFromEnv(
+        jiraConfig({
+          auth: { patEnv: 'MY_PAT' },
+          deployment: 'datacenter',
+          baseUrl: 'https://jira.acme.test',
+        }),
+        { MY_PAT: 'x' },
+      ).auth,
+    ).toEqual({
       kind: 'bearer',
       token: 'x',
       describe: 'MY_PAT',

@@ -24,7 +24,10 @@ const day = (d: number, h = 9) => new Date(Date.UTC(2026, 2, d, h)).toISOString(
 export function seed(overrides: Partial<FakeJiraSeed> = {}): FakeJiraSeed {
   return {
     users: Object.values(USERS),
-    projects: [{ key: 'ENG', name: 'Engineering' }, { key: 'OPS', name: 'Operations' }],
+    projects: [
+      { key: 'ENG', name: 'Engineering' },
+      { key: 'OPS', name: 'Operations' },
+    ],
     issues: [
       { key: 'ENG-1', summary: 'Pick a queue', reporter: 'acc-ivan', created: day(2) },
       { key: 'ENG-2', summary: 'Build the API', reporter: 'acc-ivan', created: day(3) },
@@ -48,12 +51,24 @@ export function jiraConfig(overrides: Record<string, unknown> = {}): JiraConfig 
   })
 }
 
-export function clientFor(url: string, overrides: Partial<JiraHttpOptions> = {}, deployment: 'cloud' | 'datacenter' = 'cloud'): JiraClient {
+export function clientFor(
+  url: string,
+  overrides: Partial<JiraHttpOptions> = {},
+  deployment: 'cloud' | 'datacenter' = 'cloud',
+): JiraClient {
   const auth: JiraHttpOptions['auth'] =
     deployment === 'cloud'
-      ? { kind: 'basic', email: 'bot@example.com', token: 'api-token', describe: 'JIRA_EMAIL + JIRA_API_TOKEN' }
+      ? {
+          kind: 'basic',
+          email: 'bot@example.com',
+          token: 'api-token',
+          describe: 'JIRA_EMAIL + JIRA_API_TOKEN',
+        }
       : { kind: 'bearer', token: 'pat-token', describe: 'JIRA_PAT' }
-  return new JiraClient(new JiraHttp({ baseUrl: url, auth, backoff: { baseMs: 10, maxMs: 50 }, ...overrides }), deployment)
+  return new JiraClient(
+    new JiraHttp({ baseUrl: url, auth, backoff: { baseMs: 10, maxMs: 50 }, ...overrides }),
+    deployment,
+  )
 }
 
 export { day }

@@ -1,8 +1,28 @@
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type ClickHouseClient, type CursorStore, createClickHouse, migrate, queryRows } from '@orgpulse/clickhouse'
-import { configSchema, eventId, type JiraConfig, type OrgpulseConfig, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
-import { type Bus, type BusMessage, MemoryBus, publishRaw, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
+import {
+  type ClickHouseClient,
+  type CursorStore,
+  createClickHouse,
+  migrate,
+  queryRows,
+} from '@orgpulse/clickhouse'
+import {
+  configSchema,
+  eventId,
+  type JiraConfig,
+  type OrgpulseConfig,
+  rawTopic,
+  TOPIC_SPECS,
+} from '@orgpulse/contracts'
+import {
+  type Bus,
+  type BusMessage,
+  MemoryBus,
+  publishRaw,
+  type Subscription,
+  waitUntilCaughtUp,
+} from '@orgpulse/kafka'
 import { importOrg, unresolvedIdentities } from '@orgpulse/org'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -47,7 +67,14 @@ function recording(inner: Bus): { bus: Bus; keys: string[] } {
 
 async function sync(overrides: Partial<SyncOptions> = {}) {
   const rec = recording(bus)
-  const result = await syncJira({ client: clientFor(fake.url), bus: rec.bus, cursors, config: jira, instance: fake.url, ...overrides })
+  const result = await syncJira({
+    client: clientFor(fake.url),
+    bus: rec.bus,
+    cursors,
+    config: jira,
+    instance: fake.url,
+    ...overrides,
+  })
   await flush()
   return { result, published: rec.keys }
 }
@@ -117,11 +144,22 @@ describe('Jira connector, embedded pipeline', () => {
       { item_id: 'jira:OPS-2', to_status: 'To Do', category: 'todo', team: 'u:olga@acme.test' },
     ])
     // ENG-3 has the Decision issue type: raised at creation by its reporter
-    expect(await rows('SELECT type, decision_id, raised_by, occurred_at FROM decision_events FINAL')).toEqual([
-      { type: 'decision.raised', decision_id: 'jira:ENG-3', raised_by: 'ivan@acme.test', occurred_at: '2026-03-04 09:00:00.000' },
-    ])
-    expect((await cursors.get(JIRA_CONNECTOR, cursorScope(fake.url, 'ENG')))?.cursor).toBe('2026-03-05T09:00:00.000Z')
-    expect((await cursors.get(JIRA_CONNECTOR, cursorScope(fake.url, 'OPS')))?.cursor).toBe('2026-03-06T09:00:00.000Z')
+    expect(await rows('SELECT type, decision_id, raised_by, occurred_at FROM decision_events FINAL')).toEqual(
+      [
+        {
+          type: 'decision.raised',
+          decision_id: 'jira:ENG-3',
+          raised_by: 'ivan@acme.test',
+          occurred_at: '2026-03-04 09:00:00.000',
+        },
+      ],
+    )
+    expect((await cursors.get(JIRA_CONNECTOR, cursorScope(fake.url, 'ENG')))?.cursor).toBe(
+      '2026-03-05T09:00:00.000Z',
+    )
+    expect((await cursors.get(JIRA_CONNECTOR, cursorScope(fake.url, 'OPS')))?.cursor).toBe(
+      '2026-03-06T09:00:00.000Z',
+    )
   })
 
   it('incremental sync picks up only the changes (plus the lag-window overlap, deduplicated)', async () => {
@@ -131,18 +169,29 @@ describe('Jira connector, embedded pipeline', () => {
       ['ENG', 'incremental', 2],
       ['OPS', 'incremental', 1],
     ])
-    expect(result.projects[0]!.jql).toBe('project = "ENG" AND updated >= "2026/03/05 08:45" ORDER BY updated ASC, key ASC')
+    expect(result.projects[0]!.jql).toBe(
+      'project = "ENG" AND updated >= "2026/03/05 08:45" ORDER BY updated ASC, key ASC',
+    )
     // ENG-4 and OPS-2 sit inside the 15-minute lag window of their cursors; ENG-2 changed
     expect(published).toEqual(['ENG-4', 'ENG-2', 'OPS-2'])
     expect(await rows('SELECT toInt32(count()) AS n FROM workitem_events FINAL')).toEqual([{ n: 7 }])
-    expect(await rows("SELECT from_status, to_status, category, actor FROM workitem_events FINAL WHERE item_id = 'jira:ENG-2' AND from_status != ''")).toEqual([
+    expect(
+      await rows(
+        "SELECT from_status, to_status, category, actor FROM workitem_events FINAL WHERE item_id = 'jira:ENG-2' AND from_status != ''",
+      ),
+    ).toEqual([
       { from_status: 'To Do', to_status: 'In Progress', category: 'in_progress', actor: 'ivan@acme.test' },
     ])
-    expect((await cursors.get(JIRA_CONNECTOR, cursorScope(fake.url, 'ENG')))?.cursor).toBe('2026-03-09T10:00:00.000Z')
+    expect((await cursors.get(JIRA_CONNECTOR, cursorScope(fake.url, 'ENG')))?.cursor).toBe(
+      '2026-03-09T10:00:00.000Z',
+    )
   })
 
   it('a webhook and a later poll of the same change make one row; a retried delivery publishes nothing', async () => {
-    const hook = fake.transition('ENG-1', 'Needs Decision', { by: USERS.ivan.accountId, at: Date.UTC(2026, 2, 10, 9) })
+    const hook = fake.transition('ENG-1', 'Needs Decision', {
+      by: USERS.ivan.accountId,
+      at: Date.UTC(2026, 2, 10, 9),
+    })
     const historyId = String((hook.changelog as { id: string }).id)
     const first = await fake.deliver(hookUrl, hook, { secret: SECRET, deliveryId: 'delivery-1' })
     expect(first.status).toBe(202)
@@ -154,12 +203,28 @@ describe('Jira connector, embedded pipeline', () => {
     await flush()
     const statusId = eventId('jira', `issue:${10000}`, `status:${historyId}`)
     const raisedId = eventId('jira', 'issue:10000', `decision.raised:${historyId}`)
-    expect(await rows('SELECT toInt32(count()) AS n FROM workitem_events FINAL WHERE id = {id:String}', { id: statusId })).toEqual([{ n: 1 }])
+    expect(
+      await rows('SELECT toInt32(count()) AS n FROM workitem_events FINAL WHERE id = {id:String}', {
+        id: statusId,
+      }),
+    ).toEqual([{ n: 1 }])
 
     await sync()
-    expect(await rows('SELECT toInt32(count()) AS n FROM workitem_events FINAL WHERE id = {id:String}', { id: statusId })).toEqual([{ n: 1 }])
-    expect(await rows('SELECT toInt32(count()) AS n FROM decision_events FINAL WHERE id = {id:String}', { id: raisedId })).toEqual([{ n: 1 }])
-    expect(await rows("SELECT type, raised_by, occurred_at FROM decision_events FINAL WHERE decision_id = 'jira:ENG-1'")).toEqual([
+    expect(
+      await rows('SELECT toInt32(count()) AS n FROM workitem_events FINAL WHERE id = {id:String}', {
+        id: statusId,
+      }),
+    ).toEqual([{ n: 1 }])
+    expect(
+      await rows('SELECT toInt32(count()) AS n FROM decision_events FINAL WHERE id = {id:String}', {
+        id: raisedId,
+      }),
+    ).toEqual([{ n: 1 }])
+    expect(
+      await rows(
+        "SELECT type, raised_by, occurred_at FROM decision_events FINAL WHERE decision_id = 'jira:ENG-1'",
+      ),
+    ).toEqual([
       { type: 'decision.raised', raised_by: 'ivan@acme.test', occurred_at: '2026-03-10 09:00:00.000' },
     ])
   })
@@ -170,18 +235,45 @@ describe('Jira connector, embedded pipeline', () => {
     fake.transition('ENG-1', 'Decided', { by: USERS.dana.accountId, at: Date.UTC(2026, 2, 12, 15) })
     await sync()
     expect(
-      await rows("SELECT type, raised_by, actor, targets, team, occurred_at FROM decision_events FINAL WHERE decision_id = 'jira:ENG-1' ORDER BY occurred_at"),
+      await rows(
+        "SELECT type, raised_by, actor, targets, team, occurred_at FROM decision_events FINAL WHERE decision_id = 'jira:ENG-1' ORDER BY occurred_at",
+      ),
     ).toEqual([
-      { type: 'decision.raised', raised_by: 'ivan@acme.test', actor: '', targets: [], team: 'u:erin@acme.test', occurred_at: '2026-03-10 09:00:00.000' },
-      { type: 'decision.escalated', raised_by: 'ivan@acme.test', actor: 'erin@acme.test', targets: ['dana@acme.test'], team: 'u:erin@acme.test', occurred_at: '2026-03-11 09:05:00.000' },
-      { type: 'decision.decided', raised_by: 'ivan@acme.test', actor: 'dana@acme.test', targets: [], team: 'u:erin@acme.test', occurred_at: '2026-03-12 15:00:00.000' },
+      {
+        type: 'decision.raised',
+        raised_by: 'ivan@acme.test',
+        actor: '',
+        targets: [],
+        team: 'u:erin@acme.test',
+        occurred_at: '2026-03-10 09:00:00.000',
+      },
+      {
+        type: 'decision.escalated',
+        raised_by: 'ivan@acme.test',
+        actor: 'erin@acme.test',
+        targets: ['dana@acme.test'],
+        team: 'u:erin@acme.test',
+        occurred_at: '2026-03-11 09:05:00.000',
+      },
+      {
+        type: 'decision.decided',
+        raised_by: 'ivan@acme.test',
+        actor: 'dana@acme.test',
+        targets: [],
+        team: 'u:erin@acme.test',
+        occurred_at: '2026-03-12 15:00:00.000',
+      },
     ])
     // what decision latency reads: raised → first call, in hours
     expect(
       await rows(`SELECT dateDiff('minute', minIf(occurred_at, type = 'decision.raised'), minIf(occurred_at, type IN ('decision.decided', 'decision.rejected'))) / 60 AS hours
         FROM decision_events FINAL WHERE decision_id = 'jira:ENG-1'`),
     ).toEqual([{ hours: 54 }])
-    expect(await rows("SELECT to_status, category FROM workitem_events FINAL WHERE item_id = 'jira:ENG-1' ORDER BY occurred_at")).toEqual([
+    expect(
+      await rows(
+        "SELECT to_status, category FROM workitem_events FINAL WHERE item_id = 'jira:ENG-1' ORDER BY occurred_at",
+      ),
+    ).toEqual([
       { to_status: 'To Do', category: 'todo' },
       { to_status: 'Needs Decision', category: 'todo' },
       { to_status: 'Escalated', category: 'in_progress' },
@@ -194,25 +286,62 @@ describe('Jira connector, embedded pipeline', () => {
     fake.link('ENG-4', 'OPS-2', { by: USERS.erin.accountId, at: Date.UTC(2026, 2, 13, 10) })
     await sync()
     const deps = () =>
-      rows('SELECT type, link_id, blocker_item, blocked_item, blocker_team, blocked_team, reason, occurred_at FROM dependency_events FINAL ORDER BY occurred_at, link_id, type')
+      rows(
+        'SELECT type, link_id, blocker_item, blocked_item, blocker_team, blocked_team, reason, occurred_at FROM dependency_events FINAL ORDER BY occurred_at, link_id, type',
+      )
     expect(await deps()).toEqual([
-      { type: 'dependency.linked', link_id: 'jira:ENG-2/blocks/OPS-1', blocker_item: 'jira:ENG-2', blocked_item: 'jira:OPS-1', blocker_team: 'u:erin@acme.test', blocked_team: 'u:olga@acme.test', reason: '', occurred_at: '2026-03-13 09:00:00.000' },
-      { type: 'dependency.linked', link_id: 'jira:ENG-4/blocks/OPS-2', blocker_item: 'jira:ENG-4', blocked_item: 'jira:OPS-2', blocker_team: 'u:erin@acme.test', blocked_team: 'u:olga@acme.test', reason: '', occurred_at: '2026-03-13 10:00:00.000' },
+      {
+        type: 'dependency.linked',
+        link_id: 'jira:ENG-2/blocks/OPS-1',
+        blocker_item: 'jira:ENG-2',
+        blocked_item: 'jira:OPS-1',
+        blocker_team: 'u:erin@acme.test',
+        blocked_team: 'u:olga@acme.test',
+        reason: '',
+        occurred_at: '2026-03-13 09:00:00.000',
+      },
+      {
+        type: 'dependency.linked',
+        link_id: 'jira:ENG-4/blocks/OPS-2',
+        blocker_item: 'jira:ENG-4',
+        blocked_item: 'jira:OPS-2',
+        blocker_team: 'u:erin@acme.test',
+        blocked_team: 'u:olga@acme.test',
+        reason: '',
+        occurred_at: '2026-03-13 10:00:00.000',
+      },
     ])
     fake.unlink('ENG-2', 'OPS-1', { by: USERS.olga.accountId, at: Date.UTC(2026, 2, 16, 9) })
     fake.transition('ENG-4', 'Done', { by: USERS.erin.accountId, at: Date.UTC(2026, 2, 17, 9) })
     await sync()
-    expect((await deps()).slice(2).map((r) => [(r as { link_id: string }).link_id, (r as { reason: string }).reason, (r as { occurred_at: string }).occurred_at])).toEqual([
+    expect(
+      (await deps())
+        .slice(2)
+        .map((r) => [
+          (r as { link_id: string }).link_id,
+          (r as { reason: string }).reason,
+          (r as { occurred_at: string }).occurred_at,
+        ]),
+    ).toEqual([
       ['jira:ENG-2/blocks/OPS-1', 'unlinked', '2026-03-16 09:00:00.000'],
       ['jira:ENG-4/blocks/OPS-2', 'blocker_done', '2026-03-17 09:00:00.000'],
     ])
   })
 
   it('an issuelink webhook re-fetches the blocker, so the link shows up before the next poll', async () => {
-    const { issueLink } = fake.link('OPS-1', 'ENG-3', { by: USERS.olga.accountId, at: Date.UTC(2026, 2, 18, 9) })
-    expect((await fake.deliver(hookUrl, issueLink, { secret: SECRET, deliveryId: 'delivery-link' })).status).toBe(202)
+    const { issueLink } = fake.link('OPS-1', 'ENG-3', {
+      by: USERS.olga.accountId,
+      at: Date.UTC(2026, 2, 18, 9),
+    })
+    expect(
+      (await fake.deliver(hookUrl, issueLink, { secret: SECRET, deliveryId: 'delivery-link' })).status,
+    ).toBe(202)
     await flush()
-    expect(await rows("SELECT type, blocker_team, blocked_team FROM dependency_events FINAL WHERE link_id = 'jira:OPS-1/blocks/ENG-3'")).toEqual([
+    expect(
+      await rows(
+        "SELECT type, blocker_team, blocked_team FROM dependency_events FINAL WHERE link_id = 'jira:OPS-1/blocks/ENG-3'",
+      ),
+    ).toEqual([
       { type: 'dependency.linked', blocker_team: 'u:olga@acme.test', blocked_team: 'u:erin@acme.test' },
     ])
   })
@@ -221,14 +350,24 @@ describe('Jira connector, embedded pipeline', () => {
     const hook = fake.deleteIssue('ENG-3', { by: USERS.erin.accountId, at: Date.UTC(2026, 2, 19, 9) })
     expect((await fake.deliver(hookUrl, hook, { secret: SECRET })).status).toBe(202)
     await flush()
-    expect(await rows("SELECT type, actor FROM decision_events FINAL WHERE decision_id = 'jira:ENG-3' ORDER BY occurred_at")).toEqual([
+    expect(
+      await rows(
+        "SELECT type, actor FROM decision_events FINAL WHERE decision_id = 'jira:ENG-3' ORDER BY occurred_at",
+      ),
+    ).toEqual([
       { type: 'decision.raised', actor: '' },
       { type: 'decision.withdrawn', actor: 'erin@acme.test' },
     ])
-    expect(await rows("SELECT to_status, category FROM workitem_events FINAL WHERE item_id = 'jira:ENG-3' ORDER BY occurred_at DESC LIMIT 1")).toEqual([
-      { to_status: 'Deleted', category: 'cancelled' },
-    ])
-    expect(await rows("SELECT type, reason FROM dependency_events FINAL WHERE link_id = 'jira:OPS-1/blocks/ENG-3' ORDER BY occurred_at")).toEqual([
+    expect(
+      await rows(
+        "SELECT to_status, category FROM workitem_events FINAL WHERE item_id = 'jira:ENG-3' ORDER BY occurred_at DESC LIMIT 1",
+      ),
+    ).toEqual([{ to_status: 'Deleted', category: 'cancelled' }])
+    expect(
+      await rows(
+        "SELECT type, reason FROM dependency_events FINAL WHERE link_id = 'jira:OPS-1/blocks/ENG-3' ORDER BY occurred_at",
+      ),
+    ).toEqual([
       { type: 'dependency.linked', reason: '' },
       { type: 'dependency.resolved', reason: 'blocked_closed' },
     ])
@@ -240,11 +379,18 @@ describe('Jira connector, embedded pipeline', () => {
   it('reports a user whose email Jira hides as unresolved, keeping the jira:<accountId> identity on the event', async () => {
     fake.transition('OPS-2', 'In Progress', { by: USERS.hidden.accountId, at: Date.UTC(2026, 2, 20, 9) })
     await sync()
-    expect(await rows("SELECT actor FROM workitem_events FINAL WHERE item_id = 'jira:OPS-2' AND to_status = 'In Progress'")).toEqual([
-      { actor: 'jira:5b10ac8d82e05b22cc7d4ef5' },
-    ])
+    expect(
+      await rows(
+        "SELECT actor FROM workitem_events FINAL WHERE item_id = 'jira:OPS-2' AND to_status = 'In Progress'",
+      ),
+    ).toEqual([{ actor: 'jira:5b10ac8d82e05b22cc7d4ef5' }])
     expect(await unresolvedIdentities(client)).toEqual([
-      { identity: 'jira:5b10ac8d82e05b22cc7d4ef5', source: 'jira', occurrences: 1, fields: ['workitem_events.actor'] },
+      {
+        identity: 'jira:5b10ac8d82e05b22cc7d4ef5',
+        source: 'jira',
+        occurrences: 1,
+        fields: ['workitem_events.actor'],
+      },
     ])
   })
 
@@ -256,7 +402,16 @@ describe('Jira connector, embedded pipeline', () => {
         throw new Error('broker unavailable')
       },
     })
-    await expect(syncJira({ client: clientFor(fake.url), bus: failing, cursors, config: jira, instance: fake.url, projects: ['OPS'] })).rejects.toThrow('broker unavailable')
+    await expect(
+      syncJira({
+        client: clientFor(fake.url),
+        bus: failing,
+        cursors,
+        config: jira,
+        instance: fake.url,
+        projects: ['OPS'],
+      }),
+    ).rejects.toThrow('broker unavailable')
     expect(await cursors.get(JIRA_CONNECTOR, cursorScope(fake.url, 'OPS'))).toEqual(before)
     const { result } = await sync({ projects: ['OPS'] })
     expect(result.projects[0]!.cursor).toBe('2026-03-21T09:00:00.000Z')
@@ -265,7 +420,9 @@ describe('Jira connector, embedded pipeline', () => {
   it('a changed mapping config forces a full resync; --full does too', async () => {
     const changed = jiraConfig({ teams: [{ team: 'u:dana@acme.test', projects: ['ENG', 'OPS'] }] })
     const { result } = await sync({ config: changed, projects: ['ENG'] })
-    expect(result.projects.map((p) => [p.mode, p.reason, p.issues])).toEqual([['full', 'mapping config changed since the last sync', 3]])
+    expect(result.projects.map((p) => [p.mode, p.reason, p.issues])).toEqual([
+      ['full', 'mapping config changed since the last sync', 3],
+    ])
     const full = await sync({ config: changed, projects: ['ENG'], full: true })
     expect(full.result.projects.map((p) => [p.mode, p.reason])).toEqual([['full', 'full resync requested']])
     const again = await sync({ config: changed, projects: ['ENG'] })

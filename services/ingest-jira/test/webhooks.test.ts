@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { jiraWebhookRoutes, verifyJiraSignature } from '../src/index.ts'
 
 const SECRET = 's3cret'
-const sign = (body: string, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
+const sign = (body: string, secret = SECRET) =>
+  `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
 const updated = JSON.stringify({
   timestamp: 1773133200000,
   webhookEvent: 'jira:issue_updated',
@@ -33,11 +34,19 @@ afterEach(async () => {
 })
 
 const post = (body: string, headers: Record<string, string>) =>
-  app.inject({ method: 'POST', url: '/webhooks/jira', payload: body, headers: { 'content-type': 'application/json', ...headers } })
+  app.inject({
+    method: 'POST',
+    url: '/webhooks/jira',
+    payload: body,
+    headers: { 'content-type': 'application/json', ...headers },
+  })
 
 describe('POST /webhooks/jira', () => {
   it('publishes a signed delivery unchanged, keyed by issue key', async () => {
-    const res = await post(updated, { 'x-hub-signature': sign(updated), 'x-atlassian-webhook-identifier': 'd-1' })
+    const res = await post(updated, {
+      'x-hub-signature': sign(updated),
+      'x-atlassian-webhook-identifier': 'd-1',
+    })
     expect(res.statusCode).toBe(202)
     expect(res.json()).toEqual({ accepted: 1, deliveryId: 'd-1' })
     expect(published).toHaveLength(1)
@@ -51,13 +60,23 @@ describe('POST /webhooks/jira', () => {
   })
 
   it('rejects a wrong or missing signature with 401 and publishes nothing', async () => {
-    const wrong = await post(updated, { 'x-hub-signature': sign(updated, 'other'), 'x-atlassian-webhook-identifier': 'd-2' })
+    const wrong = await post(updated, {
+      'x-hub-signature': sign(updated, 'other'),
+      'x-atlassian-webhook-identifier': 'd-2',
+    })
     expect(wrong.statusCode).toBe(401)
     expect(wrong.json().error).toMatch(/invalid or missing X-Hub-Signature/)
     expect((await post(updated, { 'x-atlassian-webhook-identifier': 'd-3' })).statusCode).toBe(401)
     // a signature over different bytes (re-serialised JSON) does not verify
     const reserialised = JSON.stringify(JSON.parse(updated), null, 2)
-    expect((await post(reserialised, { 'x-hub-signature': sign(updated), 'x-atlassian-webhook-identifier': 'd-4' })).statusCode).toBe(401)
+    expect(
+      (
+        await post(reserialised, {
+          'x-hub-signature': sign(updated),
+          'x-atlassian-webhook-identifier': 'd-4',
+        })
+      ).statusCode,
+    ).toBe(401)
     expect(published).toEqual([])
   })
 
@@ -80,33 +99,51 @@ describe('POST /webhooks/jira', () => {
         if (calls === 1) throw new Error('bus down')
       },
     })
-    const headers = { 'content-type': 'application/json', 'x-hub-signature': sign(updated), 'x-atlassian-webhook-identifier': 'd-6' }
-    expect((await failing.inject({ method: 'POST', url: '/webhooks/jira', payload: updated, headers })).statusCode).toBe(500)
-    expect((await failing.inject({ method: 'POST', url: '/webhooks/jira', payload: updated, headers })).statusCode).toBe(202)
+    const headers = {
+      'content-type': 'application/json',
+      'x-hub-signature': sign(updated),
+      'x-atlassian-webhook-identifier': 'd-6',
+    }
+    expect(
+      (await failing.inject({ method: 'POST', url: '/webhooks/jira', payload: updated, headers })).statusCode,
+    ).toBe(500)
+    expect(
+      (await failing.inject({ method: 'POST', url: '/webhooks/jira', payload: updated, headers })).statusCode,
+    ).toBe(202)
     expect(calls).toBe(2)
     await failing.close()
   })
 
   it('acknowledges events it does not handle, and rejects deliveries without an id', async () => {
     const comment = JSON.stringify({ timestamp: 1, webhookEvent: 'comment_created' })
-    const res = await post(comment, { 'x-hub-signature': sign(comment), 'x-atlassian-webhook-identifier': 'd-7' })
+    const res = await post(comment, {
+      'x-hub-signature': sign(comment),
+      'x-atlassian-webhook-identifier': 'd-7',
+    })
     expect(res.statusCode).toBe(202)
     expect(res.json()).toEqual({ ignored: true, reason: 'webhookEvent "comment_created" is not handled' })
     expect((await post(updated, { 'x-hub-signature': sign(updated) })).statusCode).toBe(400)
     const notJson = '[1,2]'
-    expect((await post(notJson, { 'x-hub-signature': sign(notJson), 'x-atlassian-webhook-identifier': 'd-8' })).statusCode).toBe(400)
+    expect(
+      (await post(notJson, { 'x-hub-signature': sign(notJson), 'x-atlassian-webhook-identifier': 'd-8' }))
+        .statusCode,
+    ).toBe(400)
     expect(published).toEqual([])
   })
 
   it('refuses to start without a secret', async () => {
     const bare = Fastify()
-    await expect(bare.register(jiraWebhookRoutes, { secret: '', publish: async () => {} }).ready()).rejects.toThrow(/a webhook secret is required/)
+    await expect(
+      bare.register(jiraWebhookRoutes, { secret: '', publish: async () => {} }).ready(),
+    ).rejects.toThrow(/a webhook secret is required/)
   })
 
   it('verifies signatures in constant time over the raw bytes', () => {
     const raw = Buffer.from(updated)
     expect(verifyJiraSignature(raw, sign(updated), SECRET)).toBe(true)
-    expect(verifyJiraSignature(raw, sign(updated).toUpperCase().replace('SHA256', 'sha256'), SECRET)).toBe(true)
+    expect(verifyJiraSignature(raw, sign(updated).toUpperCase().replace('SHA256', 'sha256'), SECRET)).toBe(
+      true,
+    )
     expect(verifyJiraSignature(raw, 'sha1=abc', SECRET)).toBe(false)
     expect(verifyJiraSignature(raw, undefined, SECRET)).toBe(false)
   })

@@ -67,6 +67,15 @@ export class LinearClient {
   requests = 0
 
   constructor(private readonly options: LinearClientOptions) {
+    let url: URL
+    try {
+      url = new URL(options.url)
+    } catch {
+      throw new LinearConfigError(`the Linear API URL "${options.url}" is not a URL (linear.apiUrl or LINEAR_API_URL)`)
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new LinearConfigError(`the Linear API URL "${options.url}" must be http(s) (linear.apiUrl or LINEAR_API_URL)`)
+    }
     this.fetchFn = options.fetch ?? fetch
     this.now = options.now ?? Date.now
     this.sleep = options.sleep ?? realSleep

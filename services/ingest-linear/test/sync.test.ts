@@ -261,27 +261,44 @@ describe('Linear webhooks', () => {
 
 describe('Linear rate limits and credentials', () => {
   it('waits for the request budget to reset before spending the last request (measured)', async () => {
-    const windowMs = 1500
+    const windowMs = 1200
     const firstRequest = fake.log.length
     const waits: number[] = []
     const c = apiClient({ onWait: ({ ms }) => waits.push(ms) })
+    const q = 'query T($first: Int!) { teams(first: $first) { nodes { key } } }'
     const started = Date.now()
-    fake.setLimits({ requestsLimit: 4, windowMs })
+    fake.setLimits({ requestsLimit: 2, windowMs })
     try {
-      await syncLinear({ client: c, bus, cursors, config: linear, relations: false })
+      for (let i = 0; i < 3; i++) await c.request(q, { first: 10 })
     } finally {
       fake.setLimits({ requestsLimit: 1500, windowMs: 3_600_000 })
     }
     const elapsed = Date.now() - started
-    const calls = fake.log.slice(firstRequest)
-    // teams, issues, ENG-4's second history page, cycles: more than the 4 the window allows
-    expect(calls.length).toBeGreaterThan(4)
-    expect(calls.length).toBeLessThanOrEqual(8)
-    // the 4th answer says 0 requests remain: the client waits for the window's reset once
+    // the 2nd answer says 0 requests remain: the client waits for the window's reset once
     expect(waits).toHaveLength(1)
     expect(elapsed).toBeGreaterThanOrEqual(windowMs)
+    expect(c.limits.requests?.limit).toBe(2)
     // backed off before the limit: Linear never had to refuse a request
-    expect(calls.filter((l) => l.refused)).toEqual([])
+    expect(fake.log.slice(firstRequest).map((l) => l.refused ?? 'ok')).toEqual(['ok', 'ok', 'ok'])
+  })
+
+  it('waits for the complexity budget too', async () => {
+    const c = apiClient()
+    const q = 'query T($first: Int!) { teams(first: $first) { nodes { key name } } }'
+    const started = Date.now()
+    // 10 teams x 0.2 + 1 = 3 points per query; 5 points per window: the second query must wait
+    fake.setLimits({ complexityLimit: 5, windowMs: 800 })
+    try {
+      await c.request(q, { first: 10 })
+      await c.request(q, { first: 10 })
+    } finally {
+      fake.setLimits({ complexityLimit: 250_000, windowMs: 3_600_000 })
+    }
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800)
+    expect(fake.log.slice(-2).map((l) => [l.complexity, l.refused ?? 'ok'])).toEqual([
+      [3, 'ok'],
+      [3, 'ok'],
+    ])
   })
 
   it('retries RATELIMITED errors and HTTP 429 with backoff (measured)', async () => {

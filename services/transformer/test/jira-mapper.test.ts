@@ -1,4 +1,10 @@
-import { type CanonicalEvent, canonicalEventSchema, configSchema, eventId, type RawEnvelope } from '@orgpulse/contracts'
+import {
+  type CanonicalEvent,
+  canonicalEventSchema,
+  configSchema,
+  eventId,
+  type RawEnvelope,
+} from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { describe, expect, it } from 'vitest'
 import { mapJira } from '../src/mappers/jira.ts'
@@ -157,17 +163,35 @@ const decisionIssue = issue({
   assignee: users.carol,
   created: '2026-03-02T09:00:00.000Z',
   histories: [
-    { id: '20001', author: users.bob, created: '2026-03-02T10:00:00.000Z', items: [statusItem(STATUS.todo, STATUS.needs)] },
+    {
+      id: '20001',
+      author: users.bob,
+      created: '2026-03-02T10:00:00.000Z',
+      items: [statusItem(STATUS.todo, STATUS.needs)],
+    },
     {
       id: '20002',
       author: users.bob,
       created: '2026-03-03T10:00:00.000Z',
       items: [
         statusItem(STATUS.needs, STATUS.escalated),
-        { field: 'assignee', fieldtype: 'jira', fieldId: 'assignee', from: null, fromString: null, to: 'acc-carol', toString: 'Carol' },
+        {
+          field: 'assignee',
+          fieldtype: 'jira',
+          fieldId: 'assignee',
+          from: null,
+          fromString: null,
+          to: 'acc-carol',
+          toString: 'Carol',
+        },
       ],
     },
-    { id: '20003', author: users.carol, created: '2026-03-04T12:30:00.000Z', items: [statusItem(STATUS.escalated, STATUS.decided)] },
+    {
+      id: '20003',
+      author: users.carol,
+      created: '2026-03-04T12:30:00.000Z',
+      items: [statusItem(STATUS.escalated, STATUS.decided)],
+    },
   ],
 })
 
@@ -203,7 +227,14 @@ describe('mapJira: issues with full changelogs', () => {
       type: 'Decision',
       status: STATUS.rejected,
       created: '2026-03-05T08:00:00.000Z',
-      histories: [{ id: '20010', author: users.bob, created: '2026-03-06T08:00:00.000Z', items: [statusItem(STATUS.todo, STATUS.rejected)] }],
+      histories: [
+        {
+          id: '20010',
+          author: users.bob,
+          created: '2026-03-06T08:00:00.000Z',
+          items: [statusItem(STATUS.todo, STATUS.rejected)],
+        },
+      ],
     })
     expect(summary(run(issueEnvelope(payload))).filter((s) => !s.includes('status'))).toEqual([
       '2026-03-05T08:00:00.000Z raised by alice@acme.test team u:eng-lead@acme.test',
@@ -216,9 +247,19 @@ describe('mapJira: issues with full changelogs', () => {
       key: 'ENG-3',
       status: STATUS.done,
       created: '2026-03-05T08:00:00.000Z',
-      histories: [{ id: '20020', author: users.bob, created: '2026-03-06T08:00:00.000Z', items: [statusItem(STATUS.todo, STATUS.done)] }],
+      histories: [
+        {
+          id: '20020',
+          author: users.bob,
+          created: '2026-03-06T08:00:00.000Z',
+          items: [statusItem(STATUS.todo, STATUS.done)],
+        },
+      ],
     })
-    expect(run(issueEnvelope(payload)).map((e) => e.type)).toEqual(['workitem.status_changed', 'workitem.status_changed'])
+    expect(run(issueEnvelope(payload)).map((e) => e.type)).toEqual([
+      'workitem.status_changed',
+      'workitem.status_changed',
+    ])
   })
 
   it('raises when the decision label is added later, tagging the labels', () => {
@@ -228,7 +269,22 @@ describe('mapJira: issues with full changelogs', () => {
       labels: ['decision', 'api'],
       created: '2026-03-05T08:00:00.000Z',
       histories: [
-        { id: '20030', author: users.bob, created: '2026-03-05T09:00:00.000Z', items: [{ field: 'labels', fieldtype: 'jira', fieldId: 'labels', from: null, fromString: 'api', to: null, toString: 'api decision' }] },
+        {
+          id: '20030',
+          author: users.bob,
+          created: '2026-03-05T09:00:00.000Z',
+          items: [
+            {
+              field: 'labels',
+              fieldtype: 'jira',
+              fieldId: 'labels',
+              from: null,
+              fromString: 'api',
+              to: null,
+              toString: 'api decision',
+            },
+          ],
+        },
       ],
     })
     const raised = run(issueEnvelope(payload)).filter((e) => e.type === 'decision.raised')
@@ -243,8 +299,18 @@ describe('mapJira: issues with full changelogs', () => {
       created: '2026-03-01T08:00:00.000Z',
       links: [blocksLink('30001', 'outward', 'OPS-7')],
       histories: [
-        { id: '20040', author: users.bob, created: '2026-03-02T08:00:00.000Z', items: [linkItem('blocks', 'OPS-7', true)] },
-        { id: '20041', author: users.bob, created: '2026-03-09T08:00:00.000Z', items: [statusItem(STATUS.todo, STATUS.done)] },
+        {
+          id: '20040',
+          author: users.bob,
+          created: '2026-03-02T08:00:00.000Z',
+          items: [linkItem('blocks', 'OPS-7', true)],
+        },
+        {
+          id: '20041',
+          author: users.bob,
+          created: '2026-03-09T08:00:00.000Z',
+          items: [statusItem(STATUS.todo, STATUS.done)],
+        },
       ],
     })
     const deps = run(issueEnvelope(payload)).filter((e) => e.type.startsWith('dependency.'))
@@ -261,8 +327,18 @@ describe('mapJira: issues with full changelogs', () => {
       status: STATUS.inProgress,
       created: '2026-03-01T08:00:00.000Z',
       histories: [
-        { id: '20050', author: users.bob, created: '2026-03-02T08:00:00.000Z', items: [linkItem('blocks', 'OPS-8', true)] },
-        { id: '20052', author: users.bob, created: '2026-03-04T08:00:00.000Z', items: [linkItem('blocks', 'OPS-8', false)] },
+        {
+          id: '20050',
+          author: users.bob,
+          created: '2026-03-02T08:00:00.000Z',
+          items: [linkItem('blocks', 'OPS-8', true)],
+        },
+        {
+          id: '20052',
+          author: users.bob,
+          created: '2026-03-04T08:00:00.000Z',
+          items: [linkItem('blocks', 'OPS-8', false)],
+        },
       ],
     })
     expect(summary(run(issueEnvelope(blocker)).filter((e) => e.type.startsWith('dependency.')))).toEqual([
@@ -275,15 +351,30 @@ describe('mapJira: issues with full changelogs', () => {
       status: STATUS.todo,
       created: '2026-03-01T08:00:00.000Z',
       histories: [
-        { id: '20051', author: users.bob, created: '2026-03-02T08:00:00.000Z', items: [linkItem('is blocked by', 'ENG-6', true)] },
-        { id: '20053', author: users.bob, created: '2026-03-04T08:00:00.000Z', items: [linkItem('is blocked by', 'ENG-6', false)] },
+        {
+          id: '20051',
+          author: users.bob,
+          created: '2026-03-02T08:00:00.000Z',
+          items: [linkItem('is blocked by', 'ENG-6', true)],
+        },
+        {
+          id: '20053',
+          author: users.bob,
+          created: '2026-03-04T08:00:00.000Z',
+          items: [linkItem('is blocked by', 'ENG-6', false)],
+        },
       ],
     })
     expect(run(issueEnvelope(blocked)).filter((e) => e.type.startsWith('dependency.'))).toEqual([])
   })
 
   it('attributes teams by component before project', () => {
-    const payload = issue({ key: 'ENG-9', status: STATUS.todo, components: ['Platform'], created: '2026-03-01T08:00:00.000Z' })
+    const payload = issue({
+      key: 'ENG-9',
+      status: STATUS.todo,
+      components: ['Platform'],
+      created: '2026-03-01T08:00:00.000Z',
+    })
     expect(run(issueEnvelope(payload))[0]).toMatchObject({ team: 'Platform' })
   })
 
@@ -294,16 +385,30 @@ describe('mapJira: issues with full changelogs', () => {
       reporter: users.ghost,
       status: STATUS.decided,
       created: '2026-03-01T08:00:00.000Z',
-      histories: [{ id: '20060', author: users.ghost, created: '2026-03-02T08:00:00.000Z', items: [statusItem(STATUS.todo, STATUS.decided)] }],
+      histories: [
+        {
+          id: '20060',
+          author: users.ghost,
+          created: '2026-03-02T08:00:00.000Z',
+          items: [statusItem(STATUS.todo, STATUS.decided)],
+        },
+      ],
     })
     const decided = run(issueEnvelope(payload)).find((e) => e.type === 'decision.decided')
-    expect(decided).toMatchObject({ raisedBy: 'jira:5b10ac8d82e05b22cc7d4ef5', actor: 'jira:5b10ac8d82e05b22cc7d4ef5' })
+    expect(decided).toMatchObject({
+      raisedBy: 'jira:5b10ac8d82e05b22cc7d4ef5',
+      actor: 'jira:5b10ac8d82e05b22cc7d4ef5',
+    })
   })
 
   it('applies statusCategories overrides from config', () => {
-    const overridden = configSchema.parse({ jira: { projects: ['ENG'], statusCategories: { 'Needs Decision': 'in_progress' } } })
+    const overridden = configSchema.parse({
+      jira: { projects: ['ENG'], statusCategories: { 'Needs Decision': 'in_progress' } },
+    })
     const events = mapJira(issueEnvelope(decisionIssue), { config: overridden })
-    expect(events.find((e) => e.type === 'workitem.status_changed' && e.toStatus === 'Needs Decision')).toMatchObject({ category: 'in_progress' })
+    expect(
+      events.find((e) => e.type === 'workitem.status_changed' && e.toStatus === 'Needs Decision'),
+    ).toMatchObject({ category: 'in_progress' })
   })
 })
 
@@ -311,11 +416,20 @@ describe('mapJira: webhooks', () => {
   const current = decisionIssue
   const webhookFor = (historyId: string) => {
     const h = current.changelog.histories.find((x) => x.id === historyId)!
-    return { timestamp: Date.parse(h.created.replace('+0000', 'Z')) + 7, webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_generic', user: h.author, issue: { id: current.id, key: current.key, fields: current.fields }, changelog: { id: h.id, items: h.items } }
+    return {
+      timestamp: Date.parse(h.created.replace('+0000', 'Z')) + 7,
+      webhookEvent: 'jira:issue_updated',
+      issue_event_type_name: 'issue_generic',
+      user: h.author,
+      issue: { id: current.id, key: current.key, fields: current.fields },
+      changelog: { id: h.id, items: h.items },
+    }
   }
 
   it('produces exactly the poll events for the same change (same ids, same content)', () => {
-    const fromPoll = run(issueEnvelope(decisionIssue)).filter((e) => e.occurredAt === '2026-03-04T12:30:00.000Z')
+    const fromPoll = run(issueEnvelope(decisionIssue)).filter(
+      (e) => e.occurredAt === '2026-03-04T12:30:00.000Z',
+    )
     const fromHook = run(webhookEnvelope(webhookFor('20003')))
     expect(fromHook.map((e) => e.id).sort()).toEqual(fromPoll.map((e) => e.id).sort())
     // the change time comes from fields.updated, which Jira sets to the history's time
@@ -323,8 +437,18 @@ describe('mapJira: webhooks', () => {
   })
 
   it('maps a creation webhook like the creation part of a poll', () => {
-    const created = issue({ key: 'ENG-2', type: 'Decision', status: STATUS.todo, created: '2026-03-05T08:00:00.000Z' })
-    const hook = { timestamp: Date.parse('2026-03-05T08:00:00.000Z'), webhookEvent: 'jira:issue_created', user: users.alice, issue: { id: created.id, key: created.key, fields: created.fields } }
+    const created = issue({
+      key: 'ENG-2',
+      type: 'Decision',
+      status: STATUS.todo,
+      created: '2026-03-05T08:00:00.000Z',
+    })
+    const hook = {
+      timestamp: Date.parse('2026-03-05T08:00:00.000Z'),
+      webhookEvent: 'jira:issue_created',
+      user: users.alice,
+      issue: { id: created.id, key: created.key, fields: created.fields },
+    }
     expect(run(webhookEnvelope(hook))).toEqual(run(issueEnvelope(created)))
   })
 
@@ -336,7 +460,12 @@ describe('mapJira: webhooks', () => {
       created: '2026-03-05T08:00:00.000Z',
       links: [blocksLink('30010', 'outward', 'OPS-1'), blocksLink('30011', 'inward', 'OPS-2')],
     })
-    const hook = { timestamp: Date.parse('2026-03-08T08:00:00.000Z'), webhookEvent: 'jira:issue_deleted', user: users.bob, issue: { id: deleted.id, key: deleted.key, fields: deleted.fields } }
+    const hook = {
+      timestamp: Date.parse('2026-03-08T08:00:00.000Z'),
+      webhookEvent: 'jira:issue_deleted',
+      user: users.bob,
+      issue: { id: deleted.id, key: deleted.key, fields: deleted.fields },
+    }
     expect(summary(run(webhookEnvelope(hook)))).toEqual([
       '2026-03-08T08:00:00.000Z resolved jira:ENG-11 blocks jira:OPS-1: unlinked',
       '2026-03-08T08:00:00.000Z resolved jira:OPS-2 blocks jira:ENG-11: blocked_closed',
@@ -346,8 +475,25 @@ describe('mapJira: webhooks', () => {
   })
 
   it('ignores updates without a changelog and issuelink deliveries (the blocker is re-fetched instead)', () => {
-    expect(run(webhookEnvelope({ timestamp: 1, webhookEvent: 'jira:issue_updated', user: users.bob, issue: { id: current.id, key: current.key, fields: current.fields } }))).toEqual([])
-    expect(run(webhookEnvelope({ timestamp: 1, webhookEvent: 'issuelink_created', issueLink: { id: 1, sourceIssueId: 2, destinationIssueId: 3 } }))).toEqual([])
+    expect(
+      run(
+        webhookEnvelope({
+          timestamp: 1,
+          webhookEvent: 'jira:issue_updated',
+          user: users.bob,
+          issue: { id: current.id, key: current.key, fields: current.fields },
+        }),
+      ),
+    ).toEqual([])
+    expect(
+      run(
+        webhookEnvelope({
+          timestamp: 1,
+          webhookEvent: 'issuelink_created',
+          issueLink: { id: 1, sourceIssueId: 2, destinationIssueId: 3 },
+        }),
+      ),
+    ).toEqual([])
   })
 })
 
@@ -355,10 +501,14 @@ describe('mapJira: bad input', () => {
   it('rejects what can never map, saying why', () => {
     expect(() => mapJira({ ...issueEnvelope({ key: 'ENG-1' }) }, ctx)).toThrow(RejectedRecord)
     expect(() => mapJira({ ...issueEnvelope({ key: 'ENG-1' }) }, ctx)).toThrow(/invalid Jira issue: .*fields/)
-    expect(() => mapJira({ ...issueEnvelope(decisionIssue), entity: 'sprint' }, ctx)).toThrow(/unknown Jira entity "sprint"/)
+    expect(() => mapJira({ ...issueEnvelope(decisionIssue), entity: 'sprint' }, ctx)).toThrow(
+      /unknown Jira entity "sprint"/,
+    )
     const { changelog: _omit, ...noChangelog } = decisionIssue
     expect(() => mapJira(issueEnvelope(noChangelog), ctx)).toThrow(/no changelog/)
     const badTime = issue({ key: 'ENG-1', status: STATUS.todo, created: 'yesterday' })
-    expect(() => mapJira(issueEnvelope(badTime), ctx)).toThrow(/unparseable issue created timestamp "yesterday"/)
+    expect(() => mapJira(issueEnvelope(badTime), ctx)).toThrow(
+      /unparseable issue created timestamp "yesterday"/,
+    )
   })
 })

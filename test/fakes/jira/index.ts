@@ -1,2 +1,2 @@
+export { JqlError, parseJql, parseJqlDate } from './jql.ts'
 export * from './server.ts'
-export { parseJql, parseJqlDate, JqlError } from './jql.ts'

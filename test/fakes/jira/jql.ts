@@ -62,7 +62,10 @@ function splitTopLevel(text: string, separator: RegExp): string[] {
 /** "2024/01/31 14:05", "2024-01-31 14:05" or "2024-01-31" in `timeZone` → epoch ms */
 export function parseJqlDate(literal: string, timeZone: string): number {
   const m = /^(\d{4})[/-](\d{2})[/-](\d{2})(?:\s+(\d{2}):(\d{2}))?$/.exec(literal.trim())
-  if (!m) throw new JqlError(`Date value '${literal}' for field is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd'.`)
+  if (!m)
+    throw new JqlError(
+      `Date value '${literal}' for field is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd'.`,
+    )
   const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0))
   // wall-clock time in a zone → UTC: subtract the zone's offset, re-evaluated at the result (DST)
   let utc = wall - zoneOffsetMs(wall, timeZone)
@@ -94,10 +97,12 @@ export function parseJql(jql: string, context: { timeZone: string; knownProjects
   const clauses = where.trim() === '' ? [] : splitTopLevel(where.trim(), /^AND\s/i)
   for (let clause of clauses) {
     while (clause.startsWith('(') && clause.endsWith(')')) clause = clause.slice(1, -1).trim()
-    if (/\sOR\s/i.test(clause)) throw new JqlError(`Error in the JQL Query: the fake Jira does not support OR ('${clause}').`)
-    const inMatch = new RegExp(String.raw`^(\w+)\s+(not\s+in|in)\s+\((.*)\)$`, 'i').exec(clause)
+    if (/\sOR\s/i.test(clause))
+      throw new JqlError(`Error in the JQL Query: the fake Jira does not support OR ('${clause}').`)
+    const inMatch = /^(\w+)\s+(not\s+in|in)\s+\((.*)\)$/i.exec(clause)
     const opMatch = new RegExp(String.raw`^(\w+)\s*(>=|<=|!=|=|>|<)\s*(${STRING})$`, 'i').exec(clause)
-    if (!inMatch && !opMatch) throw new JqlError(`Error in the JQL Query: Expecting operator but got '${clause}'.`)
+    if (!inMatch && !opMatch)
+      throw new JqlError(`Error in the JQL Query: Expecting operator but got '${clause}'.`)
     const field = (inMatch?.[1] ?? opMatch![1]!).toLowerCase()
     const op = inMatch ? inMatch[2]!.toLowerCase().replace(/\s+/, ' ') : opMatch![2]!
     const values = inMatch ? inMatch[3]!.split(',').map(unquote) : [unquote(opMatch![3]!)]
@@ -109,7 +114,8 @@ export function parseJql(jql: string, context: { timeZone: string; knownProjects
     switch (field) {
       case 'project': {
         for (const v of values) {
-          if (!context.knownProjects.has(v.toUpperCase())) throw new JqlError(`The value '${v}' does not exist for the field 'project'.`)
+          if (!context.knownProjects.has(v.toUpperCase()))
+            throw new JqlError(`The value '${v}' does not exist for the field 'project'.`)
         }
         if (op === '=' || op === 'in') {
           projects.push(...values.map((v) => v.toUpperCase()))
@@ -151,10 +157,14 @@ export function parseJql(jql: string, context: { timeZone: string; knownProjects
     }
   }
   const order: { field: 'updated' | 'created' | 'key'; dir: 1 | -1 }[] = []
-  for (const part of (orderBy ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (orderBy ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [f = '', d = 'ASC'] = part.split(/\s+/)
     const field = f.toLowerCase()
-    if (field !== 'updated' && field !== 'created' && field !== 'key') throw new JqlError(`Not able to sort using field '${f}'.`)
+    if (field !== 'updated' && field !== 'created' && field !== 'key')
+      throw new JqlError(`Not able to sort using field '${f}'.`)
     order.push({ field, dir: d.toUpperCase() === 'DESC' ? -1 : 1 })
   }
   if (order.length === 0) order.push({ field: 'key', dir: -1 })

@@ -151,11 +151,23 @@ export interface FakeJira {
   setLabels(key: string, labels: string[], opts: ChangeOptions): WebhookPayload
   assign(key: string, accountId: string | null, opts: ChangeOptions): WebhookPayload
   /** blocker blocks blocked; returns the issuelink_created payload and both issues' issue_updated payloads */
-  link(blocker: string, blocked: string, opts: ChangeOptions & { type?: string }): { issueLink: WebhookPayload; blocker: WebhookPayload; blocked: WebhookPayload }
-  unlink(blocker: string, blocked: string, opts: ChangeOptions): { issueLink: WebhookPayload; blocker: WebhookPayload; blocked: WebhookPayload }
+  link(
+    blocker: string,
+    blocked: string,
+    opts: ChangeOptions & { type?: string },
+  ): { issueLink: WebhookPayload; blocker: WebhookPayload; blocked: WebhookPayload }
+  unlink(
+    blocker: string,
+    blocked: string,
+    opts: ChangeOptions,
+  ): { issueLink: WebhookPayload; blocker: WebhookPayload; blocked: WebhookPayload }
   deleteIssue(key: string, opts: ChangeOptions): WebhookPayload
   /** POSTs a payload as Jira would: signed with the secret, with a delivery id */
-  deliver(url: string, payload: WebhookPayload, opts: { secret: string; deliveryId?: string; signature?: string }): Promise<Response>
+  deliver(
+    url: string,
+    payload: WebhookPayload,
+    opts: { secret: string; deliveryId?: string; signature?: string },
+  ): Promise<Response>
   issueKeys(): string[]
   close(): Promise<void>
 }
@@ -165,16 +177,22 @@ const jiraTime = (ms: number): string => new Date(ms).toISOString().replace('Z',
 export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
   const flavor = seed.flavor ?? 'cloud'
   const api = flavor === 'cloud' ? '3' : '2'
-  const credentials = seed.credentials ?? (flavor === 'cloud' ? { email: 'bot@example.com', token: 'api-token' } : { pat: 'pat-token' })
+  const credentials =
+    seed.credentials ??
+    (flavor === 'cloud' ? { email: 'bot@example.com', token: 'api-token' } : { pat: 'pat-token' })
   const timeZone = seed.timeZone ?? 'UTC'
   const now = seed.now ?? Date.now
   const users = new Map(seed.users.map((u) => [u.accountId, u]))
   const statuses = seed.statuses ?? DEFAULT_STATUSES
-  const projects = new Map(seed.projects.map((p, i) => [p.key, { id: String(10000 + i), key: p.key, name: p.name ?? p.key }]))
-  const linkTypes = (seed.linkTypes ?? [
-    { name: 'Blocks', inward: 'is blocked by', outward: 'blocks' },
-    { name: 'Relates', inward: 'relates to', outward: 'relates to' },
-  ]).map((t, i) => ({ id: String(10000 + i), ...t }))
+  const projects = new Map(
+    seed.projects.map((p, i) => [p.key, { id: String(10000 + i), key: p.key, name: p.name ?? p.key }]),
+  )
+  const linkTypes = (
+    seed.linkTypes ?? [
+      { name: 'Blocks', inward: 'is blocked by', outward: 'blocks' },
+      { name: 'Relates', inward: 'relates to', outward: 'relates to' },
+    ]
+  ).map((t, i) => ({ id: String(10000 + i), ...t }))
   const issues = new Map<string, Issue>()
   const links = new Map<string, Link>()
   const requests: RequestRecord[] = []
@@ -201,7 +219,11 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
   const renderUser = (accountId: string | null) => {
     if (!accountId) return null
     const u = users.get(accountId) ?? { accountId, displayName: accountId }
-    const common = { self: `${baseUrl}/rest/api/${api}/user?accountId=${accountId}`, displayName: u.displayName, active: true }
+    const common = {
+      self: `${baseUrl}/rest/api/${api}/user?accountId=${accountId}`,
+      displayName: u.displayName,
+      active: true,
+    }
     const email = u.emailAddress ? { emailAddress: u.emailAddress } : {}
     return flavor === 'cloud'
       ? { ...common, accountId: u.accountId, accountType: 'atlassian', ...email, timeZone }
@@ -209,18 +231,33 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
   }
   const renderStatus = (id: string) => {
     const s = statusById(id)
-    const cat = { new: { id: 2, name: 'To Do', colorName: 'blue-gray' }, indeterminate: { id: 4, name: 'In Progress', colorName: 'yellow' }, done: { id: 3, name: 'Done', colorName: 'green' } }[s.category]
+    const cat = {
+      new: { id: 2, name: 'To Do', colorName: 'blue-gray' },
+      indeterminate: { id: 4, name: 'In Progress', colorName: 'yellow' },
+      done: { id: 3, name: 'Done', colorName: 'green' },
+    }[s.category]
     return {
       self: `${baseUrl}/rest/api/${api}/status/${s.id}`,
       id: s.id,
       name: s.name,
-      statusCategory: { self: `${baseUrl}/rest/api/${api}/statuscategory/${cat.id}`, id: cat.id, key: s.category, colorName: cat.colorName, name: cat.name },
+      statusCategory: {
+        self: `${baseUrl}/rest/api/${api}/statuscategory/${cat.id}`,
+        id: cat.id,
+        key: s.category,
+        colorName: cat.colorName,
+        name: cat.name,
+      },
     }
   }
   const renderLinked = (key: string) => {
     const i = issues.get(key)
     return i
-      ? { id: i.id, key: i.key, self: `${baseUrl}/rest/api/${api}/issue/${i.id}`, fields: { summary: i.summary, status: renderStatus(i.statusId), issuetype: { name: i.type } } }
+      ? {
+          id: i.id,
+          key: i.key,
+          self: `${baseUrl}/rest/api/${api}/issue/${i.id}`,
+          fields: { summary: i.summary, status: renderStatus(i.statusId), issuetype: { name: i.type } },
+        }
       : { key }
   }
   const renderLinks = (i: Issue) =>
@@ -229,10 +266,23 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       .map((l) => ({
         id: l.id,
         self: `${baseUrl}/rest/api/${api}/issueLink/${l.id}`,
-        type: { id: l.type.id, name: l.type.name, inward: l.type.inward, outward: l.type.outward, self: `${baseUrl}/rest/api/${api}/issueLinkType/${l.type.id}` },
-        ...(l.sourceKey === i.key ? { outwardIssue: renderLinked(l.destinationKey) } : { inwardIssue: renderLinked(l.sourceKey) }),
+        type: {
+          id: l.type.id,
+          name: l.type.name,
+          inward: l.type.inward,
+          outward: l.type.outward,
+          self: `${baseUrl}/rest/api/${api}/issueLinkType/${l.type.id}`,
+        },
+        ...(l.sourceKey === i.key
+          ? { outwardIssue: renderLinked(l.destinationKey) }
+          : { inwardIssue: renderLinked(l.sourceKey) }),
       }))
-  const renderHistory = (h: History) => ({ id: h.id, author: renderUser(h.authorId), created: jiraTime(h.createdMs), items: h.items })
+  const renderHistory = (h: History) => ({
+    id: h.id,
+    author: renderUser(h.authorId),
+    created: jiraTime(h.createdMs),
+    items: h.items,
+  })
   const allFields = (i: Issue): Record<string, unknown> => ({
     summary: i.summary,
     issuetype: { id: String(10000 + i.type.length), name: i.type, subtask: false },
@@ -248,15 +298,36 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     issuelinks: renderLinks(i),
     resolution: statusById(i.statusId).category === 'done' ? { name: 'Done' } : null,
   })
-  const renderIssue = (i: Issue, fields: string[] | undefined, expand: string[], inlineHistories: number | null) => {
+  const renderIssue = (
+    i: Issue,
+    fields: string[] | undefined,
+    expand: string[],
+    inlineHistories: number | null,
+  ) => {
     const all = allFields(i)
     // enhanced search returns only the id unless fields are named; *all / *navigable give all
-    const wanted = !fields || fields.length === 0 ? [] : fields.some((f) => f === '*all' || f === '*navigable') ? Object.keys(all) : fields
+    const wanted =
+      !fields || fields.length === 0
+        ? []
+        : fields.some((f) => f === '*all' || f === '*navigable')
+          ? Object.keys(all)
+          : fields
     const picked = Object.fromEntries(wanted.filter((f) => f in all).map((f) => [f, all[f]]))
-    const out: Record<string, unknown> = { expand: 'renderedFields,names,schema,operations,editmeta,changelog', id: i.id, self: `${baseUrl}/rest/api/${api}/issue/${i.id}`, key: i.key, fields: picked }
+    const out: Record<string, unknown> = {
+      expand: 'renderedFields,names,schema,operations,editmeta,changelog',
+      id: i.id,
+      self: `${baseUrl}/rest/api/${api}/issue/${i.id}`,
+      key: i.key,
+      fields: picked,
+    }
     if (expand.includes('changelog')) {
       const hs = inlineHistories === null ? i.histories : i.histories.slice(-inlineHistories)
-      out.changelog = { startAt: 0, maxResults: hs.length, total: i.histories.length, histories: hs.map(renderHistory) }
+      out.changelog = {
+        startAt: 0,
+        maxResults: hs.length,
+        total: i.histories.length,
+        histories: hs.map(renderHistory),
+      }
     }
     return out
   }
@@ -318,14 +389,25 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     to: added ? otherKey : null,
     toString: added ? `This issue ${phrase} ${otherKey}` : null,
   })
-  const linkWebhook = (event: 'issuelink_created' | 'issuelink_deleted', l: Link, at: number): WebhookPayload => ({
+  const linkWebhook = (
+    event: 'issuelink_created' | 'issuelink_deleted',
+    l: Link,
+    at: number,
+  ): WebhookPayload => ({
     timestamp: at,
     webhookEvent: event,
     issueLink: {
       id: Number(l.id),
       sourceIssueId: Number(issues.get(l.sourceKey)?.id),
       destinationIssueId: Number(issues.get(l.destinationKey)?.id),
-      issueLinkType: { id: Number(l.type.id), name: l.type.name, outwardName: l.type.outward, inwardName: l.type.inward, isSubTaskLinkType: false, isSystemLinkType: false },
+      issueLinkType: {
+        id: Number(l.type.id),
+        name: l.type.name,
+        outwardName: l.type.outward,
+        inwardName: l.type.inward,
+        isSubTaskLinkType: false,
+        isSystemLinkType: false,
+      },
       systemLink: false,
       sequence: 0,
     },
@@ -337,7 +419,8 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers })
     res.end(JSON.stringify(body))
   }
-  const errors = (res: ServerResponse, status: number, ...messages: string[]) => send(res, status, { errorMessages: messages, errors: {} })
+  const errors = (res: ServerResponse, status: number, ...messages: string[]) =>
+    send(res, status, { errorMessages: messages, errors: {} })
 
   const authorised = (req: IncomingMessage): boolean => {
     const h = req.headers.authorization ?? ''
@@ -354,21 +437,43 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
 
   const search = (jql: string) => {
     const parsed = parseJql(jql, { timeZone, knownProjects: new Set(projects.keys()) })
-    return { parsed, matched: [...issues.values()].filter((i) => parsed.filter(issueView(i))).sort((a, b) => parsed.compare(issueView(a), issueView(b))) }
+    return {
+      parsed,
+      matched: [...issues.values()]
+        .filter((i) => parsed.filter(issueView(i)))
+        .sort((a, b) => parsed.compare(issueView(a), issueView(b))),
+    }
   }
   const listParam = (v: unknown): string[] | undefined =>
-    v === undefined || v === null ? undefined : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()).filter(Boolean)
+    v === undefined || v === null
+      ? undefined
+      : Array.isArray(v)
+        ? v.map(String)
+        : String(v)
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
   const token = (offset: number) => Buffer.from(JSON.stringify({ o: offset })).toString('base64url')
-  const offsetOf = (t: unknown): number => (typeof t === 'string' && t ? (JSON.parse(Buffer.from(t, 'base64url').toString()) as { o: number }).o : 0)
+  const offsetOf = (t: unknown): number =>
+    typeof t === 'string' && t ? (JSON.parse(Buffer.from(t, 'base64url').toString()) as { o: number }).o : 0
 
-  async function route(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: URLSearchParams,
+  ): Promise<void> {
     const method = req.method ?? 'GET'
     const m = (re: RegExp) => re.exec(path)
     const v = `/rest/api/${api}`
 
     if (m(/^\/rest\/api\/[23]\/search\/?$/)) {
       if (flavor === 'cloud') {
-        return errors(res, 410, 'The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046')
+        return errors(
+          res,
+          410,
+          'The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046',
+        )
       }
       const body = method === 'POST' ? await readBody(req) : Object.fromEntries(query)
       const { matched } = search(String(body.jql ?? ''))
@@ -388,7 +493,12 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     if (flavor === 'cloud' && m(/^\/rest\/api\/3\/search\/jql\/?$/)) {
       const body = method === 'POST' ? await readBody(req) : Object.fromEntries(query)
       const { parsed, matched } = search(String(body.jql ?? ''))
-      if (!parsed.bounded) return errors(res, 400, 'Unbounded JQL queries are not allowed here. Please add a search restriction to your query.')
+      if (!parsed.bounded)
+        return errors(
+          res,
+          400,
+          'Unbounded JQL queries are not allowed here. Please add a search restriction to your query.',
+        )
       const offset = offsetOf(body.nextPageToken)
       const maxResults = Math.min(Number(body.maxResults ?? 50), 100)
       const page = matched.slice(offset, offset + maxResults)
@@ -404,13 +514,19 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     if (flavor === 'cloud' && method === 'POST' && m(/^\/rest\/api\/3\/search\/approximate-count\/?$/)) {
       const body = await readBody(req)
       const { parsed, matched } = search(String(body.jql ?? ''))
-      if (!parsed.bounded) return errors(res, 400, 'Unbounded JQL queries are not allowed here. Please add a search restriction to your query.')
+      if (!parsed.bounded)
+        return errors(
+          res,
+          400,
+          'Unbounded JQL queries are not allowed here. Please add a search restriction to your query.',
+        )
       return send(res, 200, { count: matched.length })
     }
     if (flavor === 'cloud' && method === 'POST' && m(/^\/rest\/api\/3\/changelog\/bulkfetch\/?$/)) {
       const body = await readBody(req)
       const wanted = listParam(body.issueIdsOrKeys) ?? []
-      if (wanted.length === 0 || wanted.length > 1000) return errors(res, 400, 'issueIdsOrKeys must name between 1 and 1000 issues.')
+      if (wanted.length === 0 || wanted.length > 1000)
+        return errors(res, 400, 'issueIdsOrKeys must name between 1 and 1000 issues.')
       const selected = [...issues.values()].filter((i) => wanted.includes(i.id) || wanted.includes(i.key))
       // sorted by changelog date, then issue id, oldest first
       const all = selected
@@ -436,7 +552,11 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       const isLast = startAt + maxResults >= i.histories.length
       return send(res, 200, {
         self: `${baseUrl}${v}/issue/${i.key}/changelog?maxResults=${maxResults}&startAt=${startAt}`,
-        ...(isLast ? {} : { nextPage: `${baseUrl}${v}/issue/${i.key}/changelog?maxResults=${maxResults}&startAt=${startAt + maxResults}` }),
+        ...(isLast
+          ? {}
+          : {
+              nextPage: `${baseUrl}${v}/issue/${i.key}/changelog?maxResults=${maxResults}&startAt=${startAt + maxResults}`,
+            }),
         maxResults,
         startAt,
         total: i.histories.length,
@@ -449,17 +569,30 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       const i = [...issues.values()].find((x) => x.key === issue[1] || x.id === issue[1])
       if (!i) return errors(res, 404, 'Issue does not exist or you do not have permission to see it.')
       const expand = listParam(query.get('expand')) ?? []
-      return send(res, 200, renderIssue(i, listParam(query.get('fields')) ?? ['*all'], expand, flavor === 'cloud' ? 20 : null))
+      return send(
+        res,
+        200,
+        renderIssue(i, listParam(query.get('fields')) ?? ['*all'], expand, flavor === 'cloud' ? 20 : null),
+      )
     }
     const project = m(/^\/rest\/api\/[23]\/project\/([^/]+)\/?$/)
     if (project && method === 'GET') {
       const p = projects.get(decodeURIComponent(project[1]!))
-      if (!p) return errors(res, 404, `No project could be found with key '${decodeURIComponent(project[1]!)}'.`)
+      if (!p)
+        return errors(res, 404, `No project could be found with key '${decodeURIComponent(project[1]!)}'.`)
       return send(res, 200, { ...p, self: `${baseUrl}${v}/project/${p.id}`, projectTypeKey: 'software' })
     }
-    if (m(/^\/rest\/api\/[23]\/status\/?$/) && method === 'GET') return send(res, 200, statuses.map((s) => renderStatus(s.id)))
+    if (m(/^\/rest\/api\/[23]\/status\/?$/) && method === 'GET')
+      return send(
+        res,
+        200,
+        statuses.map((s) => renderStatus(s.id)),
+      )
     if (m(/^\/rest\/api\/[23]\/myself\/?$/) && method === 'GET') {
-      const me = 'pat' in credentials ? { name: 'bot', key: 'bot', displayName: 'Bot' } : { accountId: 'bot', emailAddress: credentials.email, displayName: 'Bot' }
+      const me =
+        'pat' in credentials
+          ? { name: 'bot', key: 'bot', displayName: 'Bot' }
+          : { accountId: 'bot', emailAddress: credentials.email, displayName: 'Bot' }
       return send(res, 200, { ...me, self: `${baseUrl}${v}/myself`, active: true, timeZone })
     }
     return errors(res, 404, `fake Jira (${flavor}) has no ${method} ${path}`)
@@ -467,7 +600,12 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake')
-    const entry: RequestRecord = { method: req.method ?? 'GET', path: url.pathname, status: 0, at: Date.now() }
+    const entry: RequestRecord = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      status: 0,
+      at: Date.now(),
+    }
     requests.push(entry)
     res.on('finish', () => {
       entry.status = res.statusCode
@@ -475,12 +613,19 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     const f = faults.find((x) => x.left > 0 && (!x.fault.match || x.fault.match.test(url.pathname)))
     if (f) {
       f.left--
-      const headers: Record<string, string> = f.fault.retryAfter !== undefined ? { 'retry-after': String(f.fault.retryAfter) } : {}
+      const headers: Record<string, string> =
+        f.fault.retryAfter !== undefined ? { 'retry-after': String(f.fault.retryAfter) } : {}
       if (f.fault.status === 429) headers['x-ratelimit-reason'] = 'jira-burst-based'
-      const message = f.fault.status === 429 ? 'Rate limit exceeded.' : f.fault.status === 503 ? 'Service unavailable.' : `Injected ${f.fault.status}.`
+      const message =
+        f.fault.status === 429
+          ? 'Rate limit exceeded.'
+          : f.fault.status === 503
+            ? 'Service unavailable.'
+            : `Injected ${f.fault.status}.`
       return send(res, f.fault.status, { errorMessages: [message], errors: {} }, headers)
     }
-    if (!authorised(req)) return errors(res, 401, 'You are not authenticated. Authentication required to perform this operation.')
+    if (!authorised(req))
+      return errors(res, 401, 'You are not authenticated. Authentication required to perform this operation.')
     route(req, res, url.pathname, url.searchParams).catch((err: unknown) => {
       if (err instanceof JqlError) errors(res, 400, err.message)
       else errors(res, 500, String((err as Error).message))
@@ -489,7 +634,12 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
-  const change = (key: string, opts: ChangeOptions, items: Item[], mutate: (i: Issue) => void): WebhookPayload => {
+  const change = (
+    key: string,
+    opts: ChangeOptions,
+    items: Item[],
+    mutate: (i: Issue) => void,
+  ): WebhookPayload => {
     const i = issueOf(key)
     mutate(i)
     return updatedWebhook(i, record(i, opts.by, opts.at ?? now(), items))
@@ -499,34 +649,91 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     url: baseUrl,
     flavor,
     requests,
-    count: (prefix, method) => requests.filter((r) => r.path.startsWith(prefix) && (!method || r.method === method)).length,
+    count: (prefix, method) =>
+      requests.filter((r) => r.path.startsWith(prefix) && (!method || r.method === method)).length,
     failNext: (times, fault) => {
       faults.push({ fault, left: times })
     },
     createIssue: (s, opts) => {
       const i = create(s, opts?.at ?? now())
-      return { timestamp: i.createdMs, webhookEvent: 'jira:issue_created', issue_event_type_name: 'issue_created', user: renderUser(opts?.by ?? s.reporter), issue: { id: i.id, key: i.key, self: `${baseUrl}${`/rest/api/${api}`}/issue/${i.id}`, fields: allFields(i) } }
+      return {
+        timestamp: i.createdMs,
+        webhookEvent: 'jira:issue_created',
+        issue_event_type_name: 'issue_created',
+        user: renderUser(opts?.by ?? s.reporter),
+        issue: {
+          id: i.id,
+          key: i.key,
+          self: `${baseUrl}${`/rest/api/${api}`}/issue/${i.id}`,
+          fields: allFields(i),
+        },
+      }
     },
     transition: (key, status, opts) => {
       const i = issueOf(key)
       const from = statusById(i.statusId)
       const to = statusByName(status)
-      return change(key, opts, [{ field: 'status', fieldtype: 'jira', fieldId: 'status', from: from.id, fromString: from.name, to: to.id, toString: to.name }], (x) => {
-        x.statusId = to.id
-      })
+      return change(
+        key,
+        opts,
+        [
+          {
+            field: 'status',
+            fieldtype: 'jira',
+            fieldId: 'status',
+            from: from.id,
+            fromString: from.name,
+            to: to.id,
+            toString: to.name,
+          },
+        ],
+        (x) => {
+          x.statusId = to.id
+        },
+      )
     },
     setLabels: (key, labels, opts) => {
       const i = issueOf(key)
-      return change(key, opts, [{ field: 'labels', fieldtype: 'jira', fieldId: 'labels', from: null, fromString: i.labels.join(' '), to: null, toString: labels.join(' ') }], (x) => {
-        x.labels = labels
-      })
+      return change(
+        key,
+        opts,
+        [
+          {
+            field: 'labels',
+            fieldtype: 'jira',
+            fieldId: 'labels',
+            from: null,
+            fromString: i.labels.join(' '),
+            to: null,
+            toString: labels.join(' '),
+          },
+        ],
+        (x) => {
+          x.labels = labels
+        },
+      )
     },
     assign: (key, accountId, opts) => {
       const i = issueOf(key)
       const name = (id: string | null) => (id ? (users.get(id)?.displayName ?? id) : null)
-      return change(key, opts, [{ field: 'assignee', fieldtype: 'jira', fieldId: 'assignee', from: i.assignee, fromString: name(i.assignee), to: accountId, toString: name(accountId) }], (x) => {
-        x.assignee = accountId
-      })
+      return change(
+        key,
+        opts,
+        [
+          {
+            field: 'assignee',
+            fieldtype: 'jira',
+            fieldId: 'assignee',
+            from: i.assignee,
+            fromString: name(i.assignee),
+            to: accountId,
+            toString: name(accountId),
+          },
+        ],
+        (x) => {
+          x.assignee = accountId
+        },
+      )
     },
     link: (blocker, blocked, opts) => {
       const type = linkTypes.find((t) => t.name === (opts.type ?? 'Blocks'))
@@ -538,7 +745,11 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       const b = issueOf(blocked)
       const ha = record(a, opts.by, at, [linkItem(blocked, type.outward, true)])
       const hb = record(b, opts.by, at, [linkItem(blocker, type.inward, true)])
-      return { issueLink: linkWebhook('issuelink_created', l, at), blocker: updatedWebhook(a, ha), blocked: updatedWebhook(b, hb) }
+      return {
+        issueLink: linkWebhook('issuelink_created', l, at),
+        blocker: updatedWebhook(a, ha),
+        blocked: updatedWebhook(b, hb),
+      }
     },
     unlink: (blocker, blocked, opts) => {
       const l = [...links.values()].find((x) => x.sourceKey === blocker && x.destinationKey === blocked)
@@ -549,7 +760,11 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       const b = issueOf(blocked)
       const ha = record(a, opts.by, at, [linkItem(blocked, l.type.outward, false)])
       const hb = record(b, opts.by, at, [linkItem(blocker, l.type.inward, false)])
-      return { issueLink: linkWebhook('issuelink_deleted', l, at), blocker: updatedWebhook(a, ha), blocked: updatedWebhook(b, hb) }
+      return {
+        issueLink: linkWebhook('issuelink_deleted', l, at),
+        blocker: updatedWebhook(a, ha),
+        blocked: updatedWebhook(b, hb),
+      }
     },
     deleteIssue: (key, opts) => {
       const i = issueOf(key)
@@ -558,7 +773,12 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
         webhookEvent: 'jira:issue_deleted',
         issue_event_type_name: 'issue_deleted',
         user: renderUser(opts.by),
-        issue: { id: i.id, key: i.key, self: `${baseUrl}/rest/api/${api}/issue/${i.id}`, fields: allFields(i) },
+        issue: {
+          id: i.id,
+          key: i.key,
+          self: `${baseUrl}/rest/api/${api}/issue/${i.id}`,
+          fields: allFields(i),
+        },
       }
       issues.delete(key)
       for (const [id, l] of links) if (l.sourceKey === key || l.destinationKey === key) links.delete(id)
@@ -566,7 +786,8 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     },
     deliver: async (url, payload, opts) => {
       const body = JSON.stringify(payload)
-      const signature = opts.signature ?? `sha256=${createHmac('sha256', opts.secret).update(body).digest('hex')}`
+      const signature =
+        opts.signature ?? `sha256=${createHmac('sha256', opts.secret).update(body).digest('hex')}`
       return fetch(url, {
         method: 'POST',
         headers: {

@@ -34,7 +34,9 @@ function progressReporter(io: CommandIO): (p: SyncProgress) => void {
   return (p) =>
     io.isTTY
       ? io.progress(formatProgress(p))
-      : io.err(JSON.stringify({ level: 'info', time: new Date().toISOString(), msg: 'jira sync progress', ...p }))
+      : io.err(
+          JSON.stringify({ level: 'info', time: new Date().toISOString(), msg: 'jira sync progress', ...p }),
+        )
 }
 
 function printResult(io: CommandIO, result: SyncResult, format: string): void {
@@ -55,20 +57,28 @@ function printResult(io: CommandIO, result: SyncResult, format: string): void {
 export function registerJiraIngest(ingest: Command, ctx: CommandContext): void {
   ingest
     .command('jira')
-    .description('sync Jira issues, changelogs and links from orgpulse.yaml (incremental per project; credentials from the environment)')
+    .description(
+      'sync Jira issues, changelogs and links from orgpulse.yaml (incremental per project; credentials from the environment)',
+    )
     .option('--full', 'ignore the cursors and re-read every issue')
     .option('--project <key...>', 'only these project keys (must be in jira.projects)')
     .option('--format <format>', 'output: text or json', 'text')
     .action(async (opts: JiraIngestOptions, cmd: Command) => {
-      if (opts.format !== 'text' && opts.format !== 'json') throw new UserError(`--format must be text or json (got "${opts.format}")`)
+      if (opts.format !== 'text' && opts.format !== 'json')
+        throw new UserError(`--format must be text or json (got "${opts.format}")`)
       await ctx.withRuntime(cmd, async (rt, io) => {
         const config = rt.config.jira
         if (!config) {
-          throw new UserError(`no jira: section in ${rt.configPath ?? 'orgpulse.yaml (none found)'}; add one with at least jira.projects`)
+          throw new UserError(
+            `no jira: section in ${rt.configPath ?? 'orgpulse.yaml (none found)'}; add one with at least jira.projects`,
+          )
         }
         const result = await asUserError(async () => {
           const { client, instance } = createJiraClient(config, {
-            onRetry: (r) => io.progress(`jira: ${r.status} on ${r.method} ${r.path}; retry ${r.attempt} in ${(r.waitMs / 1000).toFixed(1)} s`),
+            onRetry: (r) =>
+              io.progress(
+                `jira: ${r.status} on ${r.method} ${r.path}; retry ${r.attempt} in ${(r.waitMs / 1000).toFixed(1)} s`,
+              ),
           })
           return syncJira({
             client,

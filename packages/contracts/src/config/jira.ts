@@ -13,15 +13,23 @@ const names = z.array(z.string().min(1))
 export const jiraDecisionMappingSchema = z.object({
   /** an issue is a decision when created with (or changed to) one of these types or labels, or enters one of these statuses */
   raised: z
-    .object({ issueTypes: names.default(['Decision']), labels: names.default(['decision']), statuses: names.default(['Needs Decision']) })
+    .object({
+      issueTypes: names.default(['Decision']),
+      labels: names.default(['decision']),
+      statuses: names.default(['Needs Decision']),
+    })
     .default({ issueTypes: ['Decision'], labels: ['decision'], statuses: ['Needs Decision'] }),
   /** explicit escalation: entering one of these statuses or getting one of these labels */
   escalated: z
     .object({ labels: names.default(['escalated']), statuses: names.default(['Escalated']) })
     .default({ labels: ['escalated'], statuses: ['Escalated'] }),
   /** the call: entering one of these statuses, by the changelog author at the changelog time */
-  decided: z.object({ statuses: names.default(['Decided', 'Approved', 'Accepted']) }).default({ statuses: ['Decided', 'Approved', 'Accepted'] }),
-  rejected: z.object({ statuses: names.default(['Rejected', 'Declined', "Won't Do"]) }).default({ statuses: ['Rejected', 'Declined', "Won't Do"] }),
+  decided: z
+    .object({ statuses: names.default(['Decided', 'Approved', 'Accepted']) })
+    .default({ statuses: ['Decided', 'Approved', 'Accepted'] }),
+  rejected: z
+    .object({ statuses: names.default(['Rejected', 'Declined', "Won't Do"]) })
+    .default({ statuses: ['Rejected', 'Declined', "Won't Do"] }),
   withdrawn: z.object({ statuses: names.default(['Withdrawn']) }).default({ statuses: ['Withdrawn'] }),
 })
 export type JiraDecisionMapping = z.infer<typeof jiraDecisionMappingSchema>

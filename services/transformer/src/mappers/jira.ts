@@ -55,7 +55,12 @@ const issueLinkSchema = z.looseObject({
   outwardIssue: linkedIssueSchema.optional(),
 })
 const itemSchema = z.record(z.string(), z.unknown())
-const historySchema = z.looseObject({ id: idLike, author: userSchema, created: z.string(), items: z.array(itemSchema) })
+const historySchema = z.looseObject({
+  id: idLike,
+  author: userSchema,
+  created: z.string(),
+  items: z.array(itemSchema),
+})
 const fieldsSchema = z.looseObject({
   summary: z.string().nullish(),
   issuetype: z.looseObject({ name: z.string() }).nullish(),
@@ -132,7 +137,9 @@ function rulesFor(config: JiraConfig | undefined): Rules {
       inwardPhrases: lower(c.blocking.linkTypes.map((t) => t.inward)),
       linkTypeNames: lower(c.blocking.linkTypes.map((t) => t.name)),
       teams: c.teams,
-      categoryOverrides: new Map(Object.entries(c.statusCategories).map(([k, v]) => [k.trim().toLowerCase(), v])),
+      categoryOverrides: new Map(
+        Object.entries(c.statusCategories).map(([k, v]) => [k.trim().toLowerCase(), v]),
+      ),
     }
     compiled.set(c, r)
   }
@@ -286,9 +293,11 @@ const projectOfKey = (key: string): string => key.replace(/-\d+$/, '')
 
 function teamFor(rules: Rules, project: string, components: string[]): string {
   const comps = lower(components)
-  const projectMatches = (r: JiraConfig['teams'][number]) => r.projects.length === 0 || r.projects.includes(project)
+  const projectMatches = (r: JiraConfig['teams'][number]) =>
+    r.projects.length === 0 || r.projects.includes(project)
   const byComponent = rules.teams.find(
-    (r) => r.components.length > 0 && projectMatches(r) && r.components.some((c) => comps.has(c.toLowerCase())),
+    (r) =>
+      r.components.length > 0 && projectMatches(r) && r.components.some((c) => comps.has(c.toLowerCase())),
   )
   if (byComponent) return byComponent.team
   return rules.teams.find((r) => r.components.length === 0 && r.projects.includes(project))?.team ?? ''
@@ -301,7 +310,12 @@ function collectEmails(value: unknown, into: Map<string, string>, depth = 0): vo
     return
   }
   const o = value as Record<string, unknown>
-  const id = typeof o.accountId === 'string' ? o.accountId : typeof o.key === 'string' && typeof o.name === 'string' ? o.key : undefined
+  const id =
+    typeof o.accountId === 'string'
+      ? o.accountId
+      : typeof o.key === 'string' && typeof o.name === 'string'
+        ? o.key
+        : undefined
   if (id && typeof o.emailAddress === 'string' && o.emailAddress) into.set(id, o.emailAddress)
   for (const v of Object.values(o)) collectEmails(v, into, depth + 1)
 }
@@ -309,12 +323,16 @@ function collectEmails(value: unknown, into: Map<string, string>, depth = 0): vo
 function viewOf(issue: JiraIssue, rules: Rules, meta: RawEnvelope['meta'], extraUsers: unknown[]): IssueView {
   const f = issue.fields
   const emails = new Map<string, string>()
-  collectEmails([f.reporter, f.creator, f.assignee, issue.changelog?.histories.map((h) => h.author), ...extraUsers], emails)
+  collectEmails(
+    [f.reporter, f.creator, f.assignee, issue.changelog?.histories.map((h) => h.author), ...extraUsers],
+    emails,
+  )
   const project = f.project?.key ?? projectOfKey(issue.key)
   const blocks = new Set<string>()
   for (const l of f.issuelinks ?? []) {
     const typeMatches =
-      rules.linkTypeNames.has(l.type.name.toLowerCase()) || (l.type.outward !== undefined && rules.outwardPhrases.has(l.type.outward.toLowerCase()))
+      rules.linkTypeNames.has(l.type.name.toLowerCase()) ||
+      (l.type.outward !== undefined && rules.outwardPhrases.has(l.type.outward.toLowerCase()))
     // outwardIssue present: this issue is the link's source, i.e. it "blocks" the outward issue
     if (typeMatches && l.outwardIssue) blocks.add(l.outwardIssue.key)
   }
@@ -328,7 +346,11 @@ function viewOf(issue: JiraIssue, rules: Rules, meta: RawEnvelope['meta'], extra
     key: issue.key,
     project,
     summary: f.summary ?? '',
-    team: teamFor(rules, project, (f.components ?? []).map((c) => c.name)),
+    team: teamFor(
+      rules,
+      project,
+      (f.components ?? []).map((c) => c.name),
+    ),
     raisedBy: identityOf(f.reporter, emails) ?? identityOf(f.creator, emails) ?? 'jira:anonymous',
     creatorIdentity: identityOf(f.creator, emails) ?? identityOf(f.reporter, emails),
     current: {
@@ -371,7 +393,8 @@ function isDecisionState(s: State, r: Rules): boolean {
 }
 
 const hasEscalation = (s: State, r: Rules): boolean =>
-  r.escalatedStatuses.has(s.statusName.toLowerCase()) || s.labels.some((l) => r.escalatedLabels.has(l.toLowerCase()))
+  r.escalatedStatuses.has(s.statusName.toLowerCase()) ||
+  s.labels.some((l) => r.escalatedLabels.has(l.toLowerCase()))
 
 class Emitter {
   readonly events = new Map<string, CanonicalEventInput>()
@@ -393,7 +416,14 @@ class Emitter {
     return `jira:${blocker}/blocks/${blocked}`
   }
 
-  status(slot: string, ms: number, from: string, to: string, category: Category, actor: string | undefined): void {
+  status(
+    slot: string,
+    ms: number,
+    from: string,
+    to: string,
+    category: Category,
+    actor: string | undefined,
+  ): void {
     const v = this.view
     this.add({
       id: this.issueId(`status:${slot}`),
@@ -426,7 +456,12 @@ class Emitter {
   }
 
   raised(slot: string, ms: number, labels: string[]): void {
-    this.add({ ...this.decisionBase(ms), id: this.issueId(`decision.raised:${slot}`), type: 'decision.raised', tags: labels })
+    this.add({
+      ...this.decisionBase(ms),
+      id: this.issueId(`decision.raised:${slot}`),
+      type: 'decision.raised',
+      tags: labels,
+    })
   }
 
   escalated(slot: string, ms: number, to: string[], actor: string | undefined): void {
@@ -484,7 +519,12 @@ class Emitter {
     const blockerTeam = blocker === v.key ? v.team : teamFor(this.rules, projectOfKey(blocker), [])
     const blockedTeam = blocked === v.key ? v.team : teamFor(this.rules, projectOfKey(blocked), [])
     const base = this.linkBase(blocker, blocked, ms, blockerTeam, blockedTeam)
-    this.add({ ...base, id: eventId('jira', base.linkId, `resolved:${slot}`), type: 'dependency.resolved', reason })
+    this.add({
+      ...base,
+      id: eventId('jira', base.linkId, `resolved:${slot}`),
+      type: 'dependency.resolved',
+      reason,
+    })
   }
 }
 
@@ -492,7 +532,14 @@ class Emitter {
 function creationEvents(em: Emitter, initial: State): void {
   const { view, rules } = em
   const ms = view.createdMs
-  em.status('created', ms, '', initial.statusName, categoryOf(view, rules, initial.statusId, initial.statusName), view.creatorIdentity)
+  em.status(
+    'created',
+    ms,
+    '',
+    initial.statusName,
+    categoryOf(view, rules, initial.statusId, initial.statusName),
+    view.creatorIdentity,
+  )
   if (isDecisionState(initial, rules)) em.raised('created', ms, initial.labels)
   for (const blocked of initial.blocks) em.linked(blocked, 'created', ms)
 }
@@ -548,7 +595,12 @@ function historyEvents(em: Emitter, h: History, before: State, after: State, was
 
 function histories(raw: z.infer<typeof historySchema>[]): History[] {
   return raw
-    .map((h) => ({ id: h.id, author: h.author, createdMs: parseJiraTime(h.created, `history ${h.id}`), items: h.items.map(toItem) }))
+    .map((h) => ({
+      id: h.id,
+      author: h.author,
+      createdMs: parseJiraTime(h.created, `history ${h.id}`),
+      items: h.items.map(toItem),
+    }))
     .sort((a, b) => a.createdMs - b.createdMs || Number(a.id) - Number(b.id) || a.id.localeCompare(b.id))
 }
 
@@ -557,7 +609,9 @@ function mapIssue(envelope: RawEnvelope, rules: Rules): CanonicalEventInput[] {
   if (!parsed.success) throw new RejectedRecord(`invalid Jira issue: ${issuesText(parsed.error)}`)
   const issue = parsed.data
   if (!issue.changelog) {
-    throw new RejectedRecord(`Jira issue ${issue.key} has no changelog: the connector publishes issues with their full changelog`)
+    throw new RejectedRecord(
+      `Jira issue ${issue.key} has no changelog: the connector publishes issues with their full changelog`,
+    )
   }
   const view = viewOf(issue, rules, envelope.meta, [])
   const hs = histories(issue.changelog.histories)
@@ -592,7 +646,12 @@ function mapWebhook(envelope: RawEnvelope, rules: Rules): CanonicalEventInput[] 
       // updates without a changelog (comments, worklogs) change nothing we measure
       if (!w.changelog) return []
       const view = viewOf(w.issue, rules, envelope.meta, [w.user])
-      const h: History = { id: w.changelog.id, author: w.user, createdMs: changeTime(w.issue, w.timestamp), items: w.changelog.items.map(toItem) }
+      const h: History = {
+        id: w.changelog.id,
+        author: w.user,
+        createdMs: changeTime(w.issue, w.timestamp),
+        items: w.changelog.items.map(toItem),
+      }
       const before = stateBefore(view.current, h, rules)
       const em = new Emitter(view, rules)
       historyEvents(em, h, before, view.current, isDecisionState(before, rules))
@@ -622,19 +681,29 @@ function changeTime(issue: JiraIssue, timestamp: number): number {
 }
 
 /** A deleted issue stops being work, stops being an open decision, and stops blocking or being blocked. */
-function deletionEvents(issue: JiraIssue, user: JiraUser, ms: number, rules: Rules, meta: RawEnvelope['meta']): CanonicalEventInput[] {
+function deletionEvents(
+  issue: JiraIssue,
+  user: JiraUser,
+  ms: number,
+  rules: Rules,
+  meta: RawEnvelope['meta'],
+): CanonicalEventInput[] {
   const view = viewOf(issue, rules, meta, [user])
   const em = new Emitter(view, rules)
   const actor = identityOf(user, view.emails)
   const s = view.current
   em.status('deleted', ms, s.statusName, 'Deleted', 'cancelled', actor)
   const st = s.statusName.toLowerCase()
-  const called = rules.decidedStatuses.has(st) || rules.rejectedStatuses.has(st) || rules.withdrawnStatuses.has(st)
+  const called =
+    rules.decidedStatuses.has(st) || rules.rejectedStatuses.has(st) || rules.withdrawnStatuses.has(st)
   if (isDecisionState(s, rules) && !called) em.withdrawn('deleted', ms, actor)
   for (const blocked of s.blocks) em.resolved(view.key, blocked, 'deleted', ms, 'unlinked')
   for (const l of issue.fields.issuelinks ?? []) {
-    const typeMatches = rules.linkTypeNames.has(l.type.name.toLowerCase()) || (l.type.inward !== undefined && rules.inwardPhrases.has(l.type.inward.toLowerCase()))
-    if (typeMatches && l.inwardIssue) em.resolved(l.inwardIssue.key, view.key, 'deleted', ms, 'blocked_closed')
+    const typeMatches =
+      rules.linkTypeNames.has(l.type.name.toLowerCase()) ||
+      (l.type.inward !== undefined && rules.inwardPhrases.has(l.type.inward.toLowerCase()))
+    if (typeMatches && l.inwardIssue)
+      em.resolved(l.inwardIssue.key, view.key, 'deleted', ms, 'blocked_closed')
   }
   return [...em.events.values()]
 }

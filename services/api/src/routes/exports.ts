@@ -1,0 +1,44 @@
+import { z } from 'zod'
+import { quarterlyExport } from '../exports/quarterly.ts'
+import { assertOrgVisible } from '../queries/scope.ts'
+import { directorParams, errorSchema, exportQuery } from '../schemas.ts'
+import { SECURED, type V1Options, type ZodApp } from './context.ts'
+
+const file = z.string().describe('see services/api/EXPORTS.md for the columns')
+
+export function exportRoutes(app: ZodApp, { client, config }: V1Options): void {
+  app.get(
+    '/v1/orgs/:director/exports/quarterly',
+    {
+      schema: {
+        summary: 'Quarterly-review export: metrics (quarter, previous, change) per org and team, the decision log, the dependency table',
+        description:
+          'One file, one row per record, a `section` column (`metrics`, `decisions`, `dependencies`) and the same columns in every format. Streamed as ClickHouse renders it.',
+        tags: ['exports'],
+        security: SECURED,
+        params: directorParams,
+        querystring: exportQuery,
+        produces: ['text/csv', 'application/x-ndjson', 'application/vnd.apache.parquet'],
+        response: {
+          200: {
+            description: 'the export file',
+            content: { 'text/csv': { schema: file }, 'application/x-ndjson': { schema: file }, 'application/vnd.apache.parquet': { schema: file } },
+          },
+          400: errorSchema,
+          401: errorSchema,
+          404: errorSchema,
+          429: errorSchema,
+        },
+      },
+    },
+    async (req, reply) => {
+      const director = await assertOrgVisible(client, req.principal, req.params.director)
+      const out = await quarterlyExport(client, config, { director, quarter: req.query.quarter, format: req.query.format })
+      reply
+        .type(out.contentType)
+        .header('content-disposition', `attachment; filename="${out.filename}"`)
+        .header('x-orgpulse-rows', `metrics=${out.rows.metrics}, decisions=${out.rows.decisions}, dependencies=${out.rows.dependencies}`)
+      return reply.send(out.stream)
+    },
+  )
+}

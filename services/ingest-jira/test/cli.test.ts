@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process'
+import { rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { createClickHouse, queryRows } from '@orgpulse/clickhouse'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FakeJira, startFakeJira } from '../../../test/fakes/jira/index.ts'
+import { seed, tempDir, USERS } from './fixtures.ts'
+
+/** `orgpulse ingest jira` as a user runs it: a separate process, embedded mode, env pointing at the fake. */
+
+const ROOT = resolve(import.meta.dirname, '../../..')
+const dir = tempDir('jira-cli')
+const dataDir = join(dir, 'data')
+const configFile = join(dir, 'orgpulse.yaml')
+let fake: FakeJira
+
+function orgpulse(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn('npx', ['tsx', 'packages/cli/src/main.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', fail)
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }))
+  })
+}
+
+beforeAll(async () => {
+  fake = await startFakeJira(seed())
+  // JSON is YAML: the config names env variables, never secrets
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      jira: {
+        projects: ['ENG', 'OPS'],
+        teams: [
+          { team: 'u:erin@acme.test', projects: ['ENG'] },
+          { team: 'u:olga@acme.test', projects: ['OPS'] },
+        ],
+      },
+    }),
+  )
+})
+afterAll(async () => {
+  await fake?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const env = () => ({ JIRA_BASE_URL: fake.url, JIRA_EMAIL: 'bot@example.com', JIRA_API_TOKEN: 'api-token' })
+
+describe('orgpulse ingest jira (embedded mode)', () => {
+  it('syncs the fake Jira, then picks up only changes on the next run', async () => {
+    const first = await orgpulse(
+      ['ingest', 'jira', '--data-dir', dataDir, '--config', configFile, '--format', 'json'],
+      env(),
+    )
+    expect(first.stderr).not.toMatch(/error/)
+    expect(first.code).toBe(0)
+    const result = JSON.parse(first.stdout) as {
+      projects: { project: string; mode: string; issues: number }[]
+    }
+    expect(result.projects.map((p) => [p.project, p.mode, p.issues])).toEqual([
+      ['ENG', 'full', 4],
+      ['OPS', 'full', 2],
+    ])
+    // not a TTY: progress arrives as structured log records
+    const progress = first.stderr
+      .split('\n')
+      .filter((l) => l.includes('jira sync progress'))
+      .map((l) => JSON.parse(l) as { project: string; done: number; total: number })
+    expect(progress.map((p) => [p.project, p.done, p.total])).toEqual([
+      ['ENG', 4, 4],
+      ['OPS', 2, 2],
+    ])
+
+    fake.transition('OPS-1', 'In Progress', { by: USERS.olga.accountId, at: Date.UTC(2026, 2, 9, 10) })
+    const second = await orgpulse(['ingest', 'jira', '--data-dir', dataDir, '--config', configFile], env())
+    expect(second.code).toBe(0)
+    expect(second.stdout).toContain('jira OPS: incremental sync')
+    expect(second.stdout).toMatch(
+      /jira OPS: incremental sync \(changes since 2026-03-06T09:00:00.000Z minus 15 min lag\): 2 issue\(s\)/,
+    )
+  }, 120_000)
+
+  it('fails with a message naming the credential when Jira rejects it', async () => {
+    const bad = await orgpulse(['ingest', 'jira', '--data-dir', dataDir, '--config', configFile], {
+      ...env(),
+      JIRA_API_TOKEN: 'wrong',
+    })
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain('rejected the credentials from JIRA_EMAIL + JIRA_API_TOKEN (401')
+    const missing = await orgpulse(['ingest', 'jira', '--data-dir', dataDir, '--config', configFile], {
+      JIRA_BASE_URL: fake.url,
+      JIRA_EMAIL: '',
+      JIRA_API_TOKEN: '',
+    })
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('set JIRA_EMAIL and JIRA_API_TOKEN')
+  }, 120_000)
+
+  it('left the facts queryable in the data directory', async () => {
+    const client = createClickHouse({ dataDir })
+    try {
+      expect(await queryRows(client, 'SELECT toInt32(count()) AS n FROM workitem_events FINAL')).toEqual([
+        { n: 7 },
+      ])
+      expect(
+        await queryRows(
+          client,
+          "SELECT to_status, actor FROM workitem_events FINAL WHERE item_id = 'jira:OPS-1' AND from_status != ''",
+        ),
+      ).toEqual([{ to_status: 'In Progress', actor: 'olga@acme.test' }])
+    } finally {
+      await client.close()
+    }
+  })
+})
