@@ -91,6 +91,8 @@ export class GrafanaClient {
   deleteOrg = (id: number) => this.must('DELETE', `/api/orgs/${id}`, z.unknown())
   orgUsers = (orgId: number) => this.must('GET', `/api/orgs/${orgId}/users`, z.array(orgUserSchema))
   /** null when Grafana has no such user yet (SSO users appear at first login) */
+  lookupUser = (loginOrEmail: string) =>
+    this.call('GET', `/api/users/lookup?loginOrEmail=${encodeURIComponent(loginOrEmail)}`, z.object({ id: z.number().int() }).passthrough(), { allow404: true })
   addOrgUser = (orgId: number, loginOrEmail: string, role: 'Viewer' | 'Editor' | 'Admin') =>
     this.call('POST', `/api/orgs/${orgId}/users`, z.unknown(), { body: { loginOrEmail, role }, allow404: true })
 

@@ -80,12 +80,15 @@ LIMIT 15`
 
 /** the team pairs with the most cross-team blockers open at the end of the range */
 export function worstPairsSql(): string {
-  return `SELECT b.blocker_team AS blocking_team, b.blocked_team AS blocked_team, count() AS open_blockers,
-  round(quantileExactInclusive(0.5)(dateDiff('millisecond', b.created_at, b.w_to) / 86400000.0), 1) AS age_p50_days,
-  round(max(dateDiff('millisecond', b.created_at, b.w_to) / 86400000.0), 1) AS oldest_days
+  const age = "dateDiff('millisecond', b.created_at, b.w_to) / 86400000.0"
+  return `SELECT any(nb.name) AS blocking_team, any(nd.name) AS blocked_team, count() AS open_blockers,
+  round(quantileExactInclusive(0.5)(${age}), 1) AS age_p50_days,
+  round(max(${age}), 1) AS oldest_days
 FROM (${familyRowsSql('dependencies')}) AS b
+LEFT JOIN org_units AS nb ON nb.effective = b.snap AND nb.unit_id = b.blocker_unit
+LEFT JOIN org_units AS nd ON nd.effective = b.snap AND nd.unit_id = b.blocked_unit
 WHERE b.open_at_end
-GROUP BY blocking_team, blocked_team
+GROUP BY b.blocker_unit, b.blocked_unit
 ORDER BY open_blockers DESC, oldest_days DESC, blocking_team, blocked_team
 LIMIT 10`
 }

@@ -1,8 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { createClickHouse, queryRows } from '@orgpulse/clickhouse'
 import { TOPIC_SPECS } from '@orgpulse/contracts'
 import { decisionEnvelope } from '@orgpulse/ingest-decisions'
@@ -10,30 +8,9 @@ import { namespacedBus, publishRaw, waitUntilCaughtUp } from '@orgpulse/kafka'
 import { STAGE_GROUPS } from '@orgpulse/transformer'
 import { describe, expect, it } from 'vitest'
 import { createTestBus, kafkaBrokers, uniqueTopicPrefix } from '../setup/kafka.ts'
+import { exited, startWorker } from './worker.ts'
 
 const DECISIONS = 20_000
-const ROOT = join(import.meta.dirname, '..', '..')
-
-/** The real transformer service (transformer + sink) as a child process. */
-function startWorker(env: Record<string, string>, onBatch: (events: number) => void): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services/transformer/src/main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, LOG_LEVEL: 'debug' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    try {
-      const entry = JSON.parse(line) as { msg?: string; events?: number }
-      if (entry.msg === 'batch written' && entry.events) onBatch(entry.events)
-    } catch {
-      // not a log line
-    }
-  })
-  return child
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
 
 describe('crash safety', () => {
   it('loses and duplicates nothing when the consumer is SIGKILLed mid-batch and restarted', async () => {

@@ -5,6 +5,9 @@ import { registerDlqCommands } from './commands/dlq.ts'
 import { registerIngestCommands } from './commands/ingest.ts'
 import { registerOrgCommands } from './commands/org.ts'
 import { registerMetricsCommands } from './commands/metrics.ts'
+import { registerDashboardsCommands } from './commands/dashboards.ts'
+import { registerAlertsCommands } from './commands/alerts.ts'
+import { registerGrafanaCommands } from './commands/grafana.ts'
 import type { CommandContext } from './context.ts'
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -23,6 +26,9 @@ export function buildProgram(ctx: CommandContext): Command {
   registerIngestCommands(program, ctx)
   registerMetricsCommands(program, ctx)
   registerDemoCommand(program, ctx)
+  registerDashboardsCommands(program, ctx)
+  registerAlertsCommands(program, ctx)
+  registerGrafanaCommands(program, ctx)
   registerDlqCommands(program, ctx)
   return program
 }

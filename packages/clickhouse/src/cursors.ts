@@ -17,15 +17,17 @@ export class CursorStore {
   constructor(private readonly client: ClickHouseClient) {}
 
   async get(connector: string, scope: string): Promise<Cursor | null> {
-    const rows = await queryRows<{ cursor: string; config_hash: string; updated_at: string }>(
+    // aliases differ from the column names: an alias equal to `updated_at` would shadow the
+    // column inside argMax and make the query an aggregate of an aggregate
+    const rows = await queryRows<{ c: string; h: string; u: string }>(
       this.client,
-      `SELECT argMax(cursor, updated_at) AS cursor, argMax(config_hash, updated_at) AS config_hash, max(updated_at) AS updated_at
+      `SELECT argMax(cursor, updated_at) AS c, argMax(config_hash, updated_at) AS h, toString(max(updated_at)) AS u
        FROM ingest_cursors WHERE connector = {connector:String} AND scope = {scope:String}
        HAVING count() > 0`,
       { connector, scope },
     )
     const r = rows[0]
-    return r ? { cursor: r.cursor, configHash: r.config_hash, updatedAt: r.updated_at } : null
+    return r ? { cursor: r.c, configHash: r.h, updatedAt: r.u } : null
   }
 
   async set(connector: string, scope: string, cursor: string, configHash = ''): Promise<void> {

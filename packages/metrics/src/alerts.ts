@@ -103,23 +103,26 @@ export function alertQuery(rule: AlertRule, options: { director?: string } = {})
       WHERE kind IN ('group', 'org')
         AND effective = (SELECT max(effective) FROM org_snapshots FINAL WHERE effective <= toDate($__toTime)))`
   const windowStart = `$__toTime - toIntervalSecond(${rule.windowWeeks * WEEK_SECONDS})`
-  const common = `FROM metric_rollups FINAL
-WHERE grain = 'week' AND metric = ${sqlString(rule.metric)}
-  AND ${scopes}
-  AND dateDiff('second', period_start, period_end) = ${WEEK_SECONDS}
-  AND period_end <= $__toTime
-  AND period_end > $__toTime - toIntervalSecond(${(rule.windowWeeks + rule.baselineWeeks) * WEEK_SECONDS})
-  AND value IS NOT NULL
+  // the weeks in the range, in a subquery so the output alias `value` never shadows the column
+  const common = `FROM (
+  SELECT scope, period_end, value AS v FROM metric_rollups FINAL
+  WHERE grain = 'week' AND metric = ${sqlString(rule.metric)}
+    AND ${scopes}
+    AND dateDiff('second', period_start, period_end) = ${WEEK_SECONDS}
+    AND period_end <= $__toTime
+    AND period_end > $__toTime - toIntervalSecond(${(rule.windowWeeks + rule.baselineWeeks) * WEEK_SECONDS})
+    AND value IS NOT NULL
+)
 GROUP BY scope`
   if (rule.condition === 'above') {
-    return `SELECT substring(scope, 3) AS director, avg(value) AS value
+    return `SELECT substring(scope, 3) AS director, avg(v) AS value
 ${common}
 HAVING count() > 0
 ORDER BY director`
   }
   return `SELECT substring(scope, 3) AS director,
-  avgIf(value, period_end > ${windowStart}) AS current,
-  avgIf(value, period_end <= ${windowStart}) AS baseline,
+  avgIf(v, period_end > ${windowStart}) AS current,
+  avgIf(v, period_end <= ${windowStart}) AS baseline,
   if(baseline > 0, current / baseline, NULL) AS value
 ${common}
 HAVING countIf(period_end > ${windowStart}) > 0 AND countIf(period_end <= ${windowStart}) > 0 AND value IS NOT NULL

@@ -94,7 +94,9 @@ beforeAll(async () => {
   const effective = '2026-01-01'
   const insert = (table: string, values: Record<string, unknown>[]) =>
     client.insert({ table, values, format: 'JSONEachRow', clickhouse_settings: { async_insert: 0 } })
-  await insert('org_snapshots', [{ effective, imported_at: '2026-01-01 00:00:00.000', people: 3, units: 2, source: 'test' }])
+  await insert('org_snapshots', [
+    { effective, imported_at: '2026-01-01 00:00:00.000', people: 3, units: 2, source: 'test' },
+  ])
   const person = (email: string, manager: string, level: number, home: string, timezone: string) => ({
     effective,
     person_id: email,
@@ -122,20 +124,147 @@ beforeAll(async () => {
     { effective, unit_id: U_MGR, ancestor_id: U_DIR, depth: 1 },
   ])
   const meetings: MeetingRow[] = [
-    { key: 'm1|24', start: '2026-03-24T10:00:00Z', end: '2026-03-24T11:00:00Z', cls: 'team', organizer: MGR, attendees: [[MGR, 'accepted'], [ANA, 'accepted'], [DIR, 'declined']] },
-    { key: 'm1|31', start: '2026-03-31T10:00:00Z', end: '2026-03-31T11:00:00Z', cls: 'team', organizer: MGR, attendees: [[MGR, 'accepted'], [ANA, 'accepted'], [DIR, 'declined']] },
-    { key: 'm2', start: '2026-03-25T13:00:00Z', end: '2026-03-25T14:30:00Z', cls: 'escalation', organizer: MGR, attendees: [[MGR, 'accepted'], [DIR, 'accepted']] },
-    { key: 'm3', start: '2026-04-02T08:00:00Z', end: '2026-04-02T09:00:00Z', cls: 'decision_review', organizer: DIR, attendees: [[ANA, 'tentative']] },
-    { key: 'm4', start: '2026-03-26T00:00:00Z', end: '2026-03-27T00:00:00Z', cls: 'other', organizer: DIR, attendees: [[DIR, 'accepted'], [ANA, 'accepted']], allDay: true },
-    { key: 'm5', start: '2026-03-27T10:00:00Z', end: '2026-03-27T12:00:00Z', cls: 'one_on_one', organizer: MGR, attendees: [[ANA, 'accepted']], version: 1 },
-    { key: 'm5', start: '2026-03-27T10:00:00Z', end: '2026-03-27T12:00:00Z', cls: 'one_on_one', organizer: MGR, attendees: [[ANA, 'accepted']], version: 2, cancelled: true },
-    { key: 'm6|23', start: '2026-03-23T14:00:00Z', end: '2026-03-23T15:00:00Z', cls: 'ritual', ritual: 'weekly director sync', organizer: DIR, attendees: [[DIR, 'accepted'], [MGR, 'accepted']] },
-    { key: 'm6|30', start: '2026-03-30T14:00:00Z', end: '2026-03-30T15:00:00Z', cls: 'ritual', ritual: 'weekly director sync', organizer: DIR, attendees: [[DIR, 'accepted'], [MGR, 'accepted']], cancelled: true },
-    { key: 'm7', start: '2026-03-24T10:30:00Z', end: '2026-03-24T11:30:00Z', cls: 'other', organizer: ANA, attendees: [[ANA, 'accepted']], external: 1 },
-    { key: 'm8|26', start: '2026-03-26T15:00:00Z', end: '2026-03-26T15:30:00Z', cls: 'ritual', ritual: 'team retro', organizer: MGR, attendees: [[MGR, 'accepted'], [ANA, 'accepted']] },
-    { key: 'm8|02', start: '2026-04-02T15:00:00Z', end: '2026-04-02T15:30:00Z', cls: 'ritual', ritual: 'team retro', organizer: MGR, attendees: [[MGR, 'accepted'], [ANA, 'accepted']] },
+    {
+      key: 'm1|24',
+      start: '2026-03-24T10:00:00Z',
+      end: '2026-03-24T11:00:00Z',
+      cls: 'team',
+      organizer: MGR,
+      attendees: [
+        [MGR, 'accepted'],
+        [ANA, 'accepted'],
+        [DIR, 'declined'],
+      ],
+    },
+    {
+      key: 'm1|31',
+      start: '2026-03-31T10:00:00Z',
+      end: '2026-03-31T11:00:00Z',
+      cls: 'team',
+      organizer: MGR,
+      attendees: [
+        [MGR, 'accepted'],
+        [ANA, 'accepted'],
+        [DIR, 'declined'],
+      ],
+    },
+    {
+      key: 'm2',
+      start: '2026-03-25T13:00:00Z',
+      end: '2026-03-25T14:30:00Z',
+      cls: 'escalation',
+      organizer: MGR,
+      attendees: [
+        [MGR, 'accepted'],
+        [DIR, 'accepted'],
+      ],
+    },
+    {
+      key: 'm3',
+      start: '2026-04-02T08:00:00Z',
+      end: '2026-04-02T09:00:00Z',
+      cls: 'decision_review',
+      organizer: DIR,
+      attendees: [[ANA, 'tentative']],
+    },
+    {
+      key: 'm4',
+      start: '2026-03-26T00:00:00Z',
+      end: '2026-03-27T00:00:00Z',
+      cls: 'other',
+      organizer: DIR,
+      attendees: [
+        [DIR, 'accepted'],
+        [ANA, 'accepted'],
+      ],
+      allDay: true,
+    },
+    {
+      key: 'm5',
+      start: '2026-03-27T10:00:00Z',
+      end: '2026-03-27T12:00:00Z',
+      cls: 'one_on_one',
+      organizer: MGR,
+      attendees: [[ANA, 'accepted']],
+      version: 1,
+    },
+    {
+      key: 'm5',
+      start: '2026-03-27T10:00:00Z',
+      end: '2026-03-27T12:00:00Z',
+      cls: 'one_on_one',
+      organizer: MGR,
+      attendees: [[ANA, 'accepted']],
+      version: 2,
+      cancelled: true,
+    },
+    {
+      key: 'm6|23',
+      start: '2026-03-23T14:00:00Z',
+      end: '2026-03-23T15:00:00Z',
+      cls: 'ritual',
+      ritual: 'weekly director sync',
+      organizer: DIR,
+      attendees: [
+        [DIR, 'accepted'],
+        [MGR, 'accepted'],
+      ],
+    },
+    {
+      key: 'm6|30',
+      start: '2026-03-30T14:00:00Z',
+      end: '2026-03-30T15:00:00Z',
+      cls: 'ritual',
+      ritual: 'weekly director sync',
+      organizer: DIR,
+      attendees: [
+        [DIR, 'accepted'],
+        [MGR, 'accepted'],
+      ],
+      cancelled: true,
+    },
+    {
+      key: 'm7',
+      start: '2026-03-24T10:30:00Z',
+      end: '2026-03-24T11:30:00Z',
+      cls: 'other',
+      organizer: ANA,
+      attendees: [[ANA, 'accepted']],
+      external: 1,
+    },
+    {
+      key: 'm8|26',
+      start: '2026-03-26T15:00:00Z',
+      end: '2026-03-26T15:30:00Z',
+      cls: 'ritual',
+      ritual: 'team retro',
+      organizer: MGR,
+      attendees: [
+        [MGR, 'accepted'],
+        [ANA, 'accepted'],
+      ],
+    },
+    {
+      key: 'm8|02',
+      start: '2026-04-02T15:00:00Z',
+      end: '2026-04-02T15:30:00Z',
+      cls: 'ritual',
+      ritual: 'team retro',
+      organizer: MGR,
+      attendees: [
+        [MGR, 'accepted'],
+        [ANA, 'accepted'],
+      ],
+    },
     // outside the window (the week before): must not count
-    { key: 'm9', start: '2026-03-20T10:00:00Z', end: '2026-03-20T12:00:00Z', cls: 'escalation', organizer: DIR, attendees: [[ANA, 'accepted']] },
+    {
+      key: 'm9',
+      start: '2026-03-20T10:00:00Z',
+      end: '2026-03-20T12:00:00Z',
+      cls: 'escalation',
+      organizer: DIR,
+      attendees: [[ANA, 'accepted']],
+    },
   ]
   // separate inserts: the second m5 row must replace the first through ReplacingMergeTree
   for (const m of meetings) await insert('meetings', [row(m)])
@@ -146,8 +275,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-async function values(from: string, to: string) {
-  const res = await evaluate(client, config, [U_DIR, U_MGR], [{ from: new Date(from), to: new Date(to) }], meetingMetrics)
+async function values(from: string, to: string, cfg = config) {
+  const res = await evaluate(
+    client,
+    cfg,
+    [U_DIR, U_MGR],
+    [{ from: new Date(from), to: new Date(to) }],
+    meetingMetrics,
+  )
   const key = toClickHouseTime(from)
   return { org: res.get(U_DIR)?.get(key) ?? {}, team: res.get(U_MGR)?.get(key) ?? {} }
 }
@@ -196,5 +331,22 @@ describe('meeting metrics against hand computations', () => {
     // focus week 1: ana 8 + 5.5 + 8 + 6 + 8 = 35.5; mgr 7 + 6 + 6.5 + 6 + 8 = 33.5; dir 6 + 8 + 5 + 8 + 8 = 35
     expect(org.focus_hours_per_person_week).toBeCloseTo((35.5 + 33.5 + 35) / 3, 6)
     expect(org.ritual_adherence).toBeCloseTo(1, 6)
+  })
+
+  it('without a calendar section: no rituals expected (null), the rest unchanged', async () => {
+    const { org } = await values('2026-03-23T00:00:00Z', '2026-04-06T00:00:00Z', configSchema.parse({}))
+    expect(org.ritual_adherence).toBeNull()
+    expect(org.meeting_hours_per_person_week).toBeCloseTo(2.25, 6)
+  })
+
+  it('a window with no people in the scope gives no figures', async () => {
+    const res = await evaluate(
+      client,
+      config,
+      ['u:nobody@acme.com'],
+      [{ from: new Date('2026-03-23T00:00:00Z'), to: new Date('2026-03-30T00:00:00Z') }],
+      meetingMetrics,
+    )
+    expect(res.size).toBe(0)
   })
 })

@@ -1,9 +1,14 @@
+import rateLimit from '@fastify/rate-limit'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { OrgpulseConfig } from '@orgpulse/contracts'
 import { decisionRoutes } from '@orgpulse/ingest-decisions'
 import { type Bus, publishRaw } from '@orgpulse/kafka'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { metricsRoutes } from './routes/metrics.ts'
+import { type AuthMode, registerAuth } from './auth/plugin.ts'
+import { registerOpenApi } from './openapi.ts'
+import { metricsPlugin } from './prometheus.ts'
+import { v1Routes } from './routes/v1.ts'
+import { pagesRoutes } from './pages/index.ts'
 
 export interface AppDeps {
   client: ClickHouseClient
@@ -15,41 +20,79 @@ export interface AppDeps {
   runCli?: (argv: string[], cwd: string) => Promise<{ exitCode: number; stdout: string; stderr: string }>
   cliSecret?: string
   logger?: boolean | object
+  /** default: $ORGPULSE_API_AUTH, else 'auto' (see AuthMode) */
+  auth?: AuthMode
+  /** requests per token (per client address without a token) and window; default 600 per minute */
+  rateLimit?: { max: number; timeWindow: number | string }
+}
+
+/** never behind a token: probes, scraping, the api docs, and the CLI bridge (which has its own secret) */
+export const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics', '/docs/', '/internal/cli']
+
+function authModeFrom(value: string | undefined): AuthMode {
+  if (value === undefined || value === '') return 'auto'
+  if (value === 'tokens' || value === 'none' || value === 'auto') return value
+  throw new Error(`ORGPULSE_API_AUTH must be tokens, none or auto (got "${value}")`)
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 4 * 1024 * 1024 })
-
-  app.get('/healthz', async () => ({ status: 'ok' }))
-  app.get('/readyz', async (_req, reply) => {
-    const checks: Record<string, string> = {}
-    try {
-      await deps.client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json())
-      checks.clickhouse = 'ok'
-    } catch (err) {
-      checks.clickhouse = `error: ${(err as Error).message}`
-    }
-    try {
-      await deps.bus.lag('orgpulse.sink', [])
-      checks.bus = `ok (${deps.bus.kind})`
-    } catch (err) {
-      checks.bus = `error: ${(err as Error).message}`
-    }
-    const ready = Object.values(checks).every((v) => v.startsWith('ok'))
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks })
+  // order matters: the docs and rate limiter see routes through onRoute, so they come first;
+  // auth is a root onRequest hook, so it runs before the limiter's per-route hook keys on the token
+  await registerOpenApi(app)
+  await app.register(metricsPlugin, { service: 'api' })
+  registerAuth(app, { client: deps.client, mode: deps.auth ?? authModeFrom(process.env.ORGPULSE_API_AUTH), publicPaths: PUBLIC_PATHS })
+  await app.register(rateLimit, {
+    global: true,
+    max: deps.rateLimit?.max ?? Number(process.env.ORGPULSE_API_RATE_LIMIT ?? 600),
+    timeWindow: deps.rateLimit?.timeWindow ?? '1 minute',
+    keyGenerator: (req) => {
+      const p = req.principal
+      return p && p.kind !== 'local' ? `token:${p.tokenId}` : `ip:${req.ip}`
+    },
   })
 
+  app.get('/healthz', { schema: { summary: 'Liveness', tags: ['operations'] }, config: { rateLimit: false } }, async () => ({ status: 'ok' }))
+  app.get(
+    '/readyz',
+    { schema: { summary: 'Readiness: ClickHouse answers and the bus (Kafka or in-process) answers', tags: ['operations'] }, config: { rateLimit: false } },
+    async (_req, reply) => {
+      const checks: Record<string, string> = {}
+      try {
+        await deps.client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json())
+        checks.clickhouse = 'ok'
+      } catch (err) {
+        checks.clickhouse = `error: ${(err as Error).message}`
+      }
+      try {
+        await deps.bus.lag('orgpulse.sink', [])
+        checks.bus = `ok (${deps.bus.kind})`
+      } catch (err) {
+        checks.bus = `error: ${(err as Error).message}`
+      }
+      const ready = Object.values(checks).every((v) => v.startsWith('ok'))
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks })
+    },
+  )
+
+  // writing decisions is not scoped to an org (records name any people): admin tokens only
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method === 'POST' && req.url.split('?')[0] === '/v1/decisions' && req.principal?.kind === 'org') {
+      return reply.code(403).send({ error: 'admin token required to submit decisions' })
+    }
+  })
   await app.register(decisionRoutes, {
     publish: async (envelopes) => {
       await publishRaw(deps.bus, envelopes)
       await deps.flush?.()
     },
   })
-  await app.register(metricsRoutes, { client: deps.client, config: deps.config })
+  await app.register(v1Routes, { client: deps.client, config: deps.config })
+  await app.register(pagesRoutes, { client: deps.client, config: deps.config })
 
   if (deps.runCli && deps.cliSecret) {
     const { runCli, cliSecret } = deps
-    app.post('/internal/cli', async (req, reply) => {
+    app.post('/internal/cli', { schema: { hide: true }, config: { rateLimit: false } }, async (req, reply) => {
       if (req.headers.authorization !== `Bearer ${cliSecret}`) return reply.code(401).send({ error: 'bad secret' })
       const body = req.body as { argv?: unknown; cwd?: unknown }
       if (!Array.isArray(body.argv) || !body.argv.every((a) => typeof a === 'string')) {

@@ -1,1 +1,7 @@
 export * from './app.ts'
+export * from './auth/plugin.ts'
+export * from './auth/tokens.ts'
+export * from './exports/columns.ts'
+export * from './exports/quarter.ts'
+export * from './exports/quarterly.ts'
+export { metricsPlugin, type MetricsPluginOptions } from './prometheus.ts'

@@ -1,5 +1,4 @@
-import type { CalendarConfig, MeetingRule, Ritual } from '@orgpulse/contracts'
-import { MEETING_CLASSES } from '@orgpulse/contracts'
+import type { CalendarConfig, MEETING_CLASSES, MeetingRule, Ritual } from '@orgpulse/contracts'
 
 export type MeetingClass = (typeof MEETING_CLASSES)[number]
 

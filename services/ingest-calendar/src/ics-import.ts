@@ -37,7 +37,12 @@ export async function importIcs(opts: IcsImportOptions): Promise<IcsImportResult
   const occurrences = expandIcs(text, { window: opts.window, defaultZone: opts.defaultZone })
   const fetchedAt = new Date().toISOString()
   const envelopes = occurrences.map((e) =>
-    calendarEnvelope(e, classifyMeeting(meetingShape(e, owner), opts.calendar, opts.org), { calendar: owner, via: 'ics' }, fetchedAt),
+    calendarEnvelope(
+      e,
+      classifyMeeting(meetingShape(e, owner), opts.calendar, opts.org),
+      { calendar: owner, via: 'ics' },
+      fetchedAt,
+    ),
   )
   for (let i = 0; i < envelopes.length; i += BATCH) await publishRaw(opts.bus, envelopes.slice(i, i + BATCH))
   return {
@@ -58,7 +63,9 @@ async function readIcsSource(source: string, fetchImpl: typeof fetch): Promise<s
       throw new IcsSourceError(`cannot reach ICS feed ${url}: ${(err as Error).message}`)
     }
     if (res.status === 401 || res.status === 403) {
-      throw new IcsSourceError(`ICS feed ${url} answered ${res.status}: the feed is private; use its secret address (Google: "Secret address in iCal format")`)
+      throw new IcsSourceError(
+        `ICS feed ${url} answered ${res.status}: the feed is private; use its secret address (Google: "Secret address in iCal format")`,
+      )
     }
     if (res.status === 404) throw new IcsSourceError(`ICS feed ${url} answered 404: no such feed`)
     if (!res.ok) throw new IcsSourceError(`ICS feed ${url} answered ${res.status} ${res.statusText}`)

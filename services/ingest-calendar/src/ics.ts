@@ -91,13 +91,25 @@ function expandEvents(cal: IcalComponent, options: ExpandOptions): CalendarEvent
   for (const o of orphanOverrides) {
     const uid = String(o.getFirstPropertyValue('uid'))
     const ev = new ICAL.Event(o)
-    const occ = toOccurrence(uid, o, ev.startDate, o.getFirstPropertyValue('recurrence-id') as IcalTime, o, options)
+    const occ = toOccurrence(
+      uid,
+      o,
+      ev.startDate,
+      o.getFirstPropertyValue('recurrence-id') as IcalTime,
+      o,
+      options,
+    )
     if (occ && overlaps(occ, options.window)) out.push(occ)
   }
   return out
 }
 
-function expandSeries(uid: string, ev: IcalEvent, master: IcalComponent, options: ExpandOptions): CalendarEvent[] {
+function expandSeries(
+  uid: string,
+  ev: IcalEvent,
+  master: IcalComponent,
+  options: ExpandOptions,
+): CalendarEvent[] {
   const out: CalendarEvent[] = []
   const it = ev.iterator()
   // overrides may move an occurrence into the window from slightly outside: look a week around it
@@ -109,7 +121,15 @@ function expandSeries(uid: string, ev: IcalEvent, master: IcalComponent, options
     const original = instantOf(details.recurrenceId, tzidOf(master, 'dtstart'), options.defaultZone)
     if (original.getTime() > stopAt) break
     const item = details.item.component
-    const occ = toOccurrence(uid, item, details.startDate, details.recurrenceId, master, options, details.endDate)
+    const occ = toOccurrence(
+      uid,
+      item,
+      details.startDate,
+      details.recurrenceId,
+      master,
+      options,
+      details.endDate,
+    )
     if (occ && overlaps(occ, options.window)) out.push(occ)
   }
   // EXDATEs: the slot no longer exists; say so explicitly so an earlier import of it is replaced
@@ -141,7 +161,14 @@ function instantOf(t: IcalTime, tzidHint: string | undefined, defaultZone: strin
   const zone = t.zone
   if (zone && zone.tzid !== 'floating') return t.toJSDate()
   const tz = tzidHint && isIanaZone(tzidHint) ? tzidHint : defaultZone
-  return wallTimeToUtc(tz, { year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second })
+  return wallTimeToUtc(tz, {
+    year: t.year,
+    month: t.month,
+    day: t.day,
+    hour: t.hour,
+    minute: t.minute,
+    second: t.second,
+  })
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0')
@@ -161,7 +188,11 @@ const PARTSTAT: Record<string, string> = {
   DELEGATED: 'declined',
 }
 
-const mailto = (v: unknown): string => String(v ?? '').replace(/^mailto:/i, '').trim().toLowerCase()
+const mailto = (v: unknown): string =>
+  String(v ?? '')
+    .replace(/^mailto:/i, '')
+    .trim()
+    .toLowerCase()
 
 function toOccurrence(
   uid: string,
@@ -180,8 +211,12 @@ function toOccurrence(
   const originalSource = recurrenceId ?? start
   const originalHint = recurrenceId ? tzidOf(master, 'dtstart') : startHint
   const originalStartTime = eventTime(originalSource, originalHint, options.defaultZone)
-  const status = String(item.getFirstPropertyValue('status') ?? master.getFirstPropertyValue('status') ?? 'CONFIRMED').toUpperCase()
-  const organizer = mailto(item.getFirstPropertyValue('organizer') ?? master.getFirstPropertyValue('organizer'))
+  const status = String(
+    item.getFirstPropertyValue('status') ?? master.getFirstPropertyValue('status') ?? 'CONFIRMED',
+  ).toUpperCase()
+  const organizer = mailto(
+    item.getFirstPropertyValue('organizer') ?? master.getFirstPropertyValue('organizer'),
+  )
   const attendees = item.getAllProperties('attendee').map((a) => {
     const cutype = String(a.getParameter('cutype') ?? 'INDIVIDUAL').toUpperCase()
     const email = mailto(a.getFirstValue())
@@ -193,7 +228,8 @@ function toOccurrence(
       ...(email === organizer ? { organizer: true } : {}),
     }
   })
-  const modified = (item.getFirstPropertyValue('last-modified') ?? item.getFirstPropertyValue('dtstamp')) as IcalTime | null
+  const modified = (item.getFirstPropertyValue('last-modified') ??
+    item.getFirstPropertyValue('dtstamp')) as IcalTime | null
   const originalKey = originalStartTime.dateTime ?? originalStartTime.date ?? ''
   const event: CalendarEvent = {
     id: recurrenceId ? `${uid}_${originalKey.replace(/[-:.]/g, '')}` : uid,

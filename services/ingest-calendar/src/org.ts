@@ -12,7 +12,9 @@ export async function loadOrgLookup(client: ClickHouseClient): Promise<OrgLookup
     `SELECT email, home_unit, manager_id FROM org_people
      WHERE effective = (SELECT max(effective) FROM org_snapshots FINAL)`,
   )
-  return new Map(rows.map((r) => [r.email.toLowerCase(), { team: r.home_unit, manager: r.manager_id.toLowerCase() }]))
+  return new Map(
+    rows.map((r) => [r.email.toLowerCase(), { team: r.home_unit, manager: r.manager_id.toLowerCase() }]),
+  )
 }
 
 /** Everybody in the latest snapshot: whose calendars an org-wide sync reads. */

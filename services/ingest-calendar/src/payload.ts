@@ -77,7 +77,8 @@ export function sanitizeEvent(e: CalendarEvent): Omit<CalendarEvent, 'summary'> 
   return out
 }
 
-const pickTime = (t: EventTime): EventTime => pickDefined({ date: t.date, dateTime: t.dateTime, timeZone: t.timeZone })
+const pickTime = (t: EventTime): EventTime =>
+  pickDefined({ date: t.date, dateTime: t.dateTime, timeZone: t.timeZone })
 
 function pickDefined<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
@@ -85,7 +86,9 @@ function pickDefined<T extends Record<string, unknown>>(o: T): T {
 
 /** Human attendees' emails (rooms and resources are not people). */
 export function humanAttendees(e: CalendarEvent): string[] {
-  return (e.attendees ?? []).filter((a) => !a.resource && a.email).map((a) => (a.email as string).toLowerCase())
+  return (e.attendees ?? [])
+    .filter((a) => !a.resource && a.email)
+    .map((a) => (a.email as string).toLowerCase())
 }
 
 export const meetingShape = (e: CalendarEvent, owner: string): MeetingShape => ({

@@ -3,7 +3,12 @@ import { calendarConfigSchema, type OrgpulseConfig } from '@orgpulse/contracts'
 import type { Bus } from '@orgpulse/kafka'
 import { GoogleCalendarApi, type RetryNotice } from './google/api.ts'
 import { loadServiceAccountKey, ServiceAccountTokens } from './google/auth.ts'
-import { type CursorPort, type PersonSyncResult, type SyncProgress, syncGoogleCalendars } from './google/sync.ts'
+import {
+  type CursorPort,
+  type PersonSyncResult,
+  type SyncProgress,
+  syncGoogleCalendars,
+} from './google/sync.ts'
 import { loadOrgLookup, orgEmails } from './org.ts'
 
 export interface GoogleIngestOptions {
@@ -30,7 +35,9 @@ export async function ingestGoogleCalendar(opts: GoogleIngestOptions): Promise<P
   const calendar = opts.config.calendar ?? calendarConfigSchema.parse({})
   const google = calendar.google
   if (!google) {
-    throw new CalendarConfigError('orgpulse.yaml has no calendar.google section: add one, or import ICS with --ics FILE|URL --owner EMAIL')
+    throw new CalendarConfigError(
+      'orgpulse.yaml has no calendar.google section: add one, or import ICS with --ics FILE|URL --owner EMAIL',
+    )
   }
   const key = loadServiceAccountKey(google.serviceAccountKeyEnv, opts.env)
   const tokens = new ServiceAccountTokens(key, undefined, opts.fetchImpl)
@@ -44,7 +51,9 @@ export async function ingestGoogleCalendar(opts: GoogleIngestOptions): Promise<P
   })
   const people = opts.people ?? google.people ?? (await orgEmails(opts.client))
   if (people.length === 0) {
-    throw new CalendarConfigError('no calendars to read: import the org first (orgpulse org import) or list calendar.google.people')
+    throw new CalendarConfigError(
+      'no calendars to read: import the org first (orgpulse org import) or list calendar.google.people',
+    )
   }
   return syncGoogleCalendars({
     bus: opts.bus,

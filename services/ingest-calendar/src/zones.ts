@@ -31,8 +31,19 @@ export function isIanaZone(zone: string): boolean {
 
 /** local wall time minus UTC, in ms, for the instant `ms` in `zone` */
 export function zoneOffsetMs(zone: string, ms: number): number {
-  const parts = Object.fromEntries(formatter(zone).formatToParts(ms).map((p) => [p.type, p.value]))
-  const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second))
+  const parts = Object.fromEntries(
+    formatter(zone)
+      .formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  )
+  const wall = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  )
   return wall - Math.floor(ms / 1000) * 1000
 }
 

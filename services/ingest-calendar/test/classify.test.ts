@@ -12,7 +12,11 @@ const org: OrgLookup = new Map([
 
 const defaults = calendarConfigSchema.parse({
   rituals: [
-    { name: 'weekly product-engineering director sync', cadence: 'weekly', titleKeywords: ['director sync', 'pe sync'] },
+    {
+      name: 'weekly product-engineering director sync',
+      cadence: 'weekly',
+      titleKeywords: ['director sync', 'pe sync'],
+    },
     { name: 'monthly portfolio review', cadence: 'monthly' },
     { name: 'talent calibration', cadence: 'quarterly' },
   ],
@@ -26,32 +30,61 @@ describe('meeting classification (defaults + configured rituals)', () => {
       class: 'ritual',
       ritual: 'weekly product-engineering director sync',
     })
-    expect(classifyMeeting(m('Monthly  Portfolio Review (Q3)', 'dir@acme.com', ['mgr@acme.com', 'cy@acme.com']), defaults, org)).toEqual({
+    expect(
+      classifyMeeting(
+        m('Monthly  Portfolio Review (Q3)', 'dir@acme.com', ['mgr@acme.com', 'cy@acme.com']),
+        defaults,
+        org,
+      ),
+    ).toEqual({
       class: 'ritual',
       ritual: 'monthly portfolio review',
     })
-    expect(classifyMeeting(m('Talent calibration: escalation of ratings', 'dir@acme.com', []), defaults, org).class).toBe('ritual')
+    expect(
+      classifyMeeting(m('Talent calibration: escalation of ratings', 'dir@acme.com', []), defaults, org)
+        .class,
+    ).toBe('ritual')
   })
 
   it('escalation and decision review by title keywords', () => {
-    expect(classifyMeeting(m('Escalation: payments outage ownership', 'mgr@acme.com', ['dir@acme.com', 'ana@acme.com']), defaults, org)).toEqual({
+    expect(
+      classifyMeeting(
+        m('Escalation: payments outage ownership', 'mgr@acme.com', ['dir@acme.com', 'ana@acme.com']),
+        defaults,
+        org,
+      ),
+    ).toEqual({
       class: 'escalation',
       ritual: '',
     })
-    expect(classifyMeeting(m('Design review – search v2', 'ana@acme.com', ['bo@acme.com', 'cy@acme.com']), defaults, org).class).toBe(
-      'decision_review',
-    )
+    expect(
+      classifyMeeting(
+        m('Design review – search v2', 'ana@acme.com', ['bo@acme.com', 'cy@acme.com']),
+        defaults,
+        org,
+      ).class,
+    ).toBe('decision_review')
   })
 
   it('one_on_one by attendee count (organiser included) or by title with at most two people', () => {
-    expect(classifyMeeting(m('catch-up', 'mgr@acme.com', ['mgr@acme.com', 'ana@acme.com']), defaults, org).class).toBe('one_on_one')
-    expect(classifyMeeting(m('Ana / Mgr 1:1', 'mgr@acme.com', ['ana@acme.com']), defaults, org).class).toBe('one_on_one')
+    expect(
+      classifyMeeting(m('catch-up', 'mgr@acme.com', ['mgr@acme.com', 'ana@acme.com']), defaults, org).class,
+    ).toBe('one_on_one')
+    expect(classifyMeeting(m('Ana / Mgr 1:1', 'mgr@acme.com', ['ana@acme.com']), defaults, org).class).toBe(
+      'one_on_one',
+    )
   })
 
   it('team vs cross_team from the org chart; unknown people make it other', () => {
-    expect(classifyMeeting(m('standup', 'mgr@acme.com', ['ana@acme.com', 'bo@acme.com']), defaults, org).class).toBe('team')
-    expect(classifyMeeting(m('api contract', 'ana@acme.com', ['bo@acme.com', 'cy@acme.com']), defaults, org).class).toBe('cross_team')
-    expect(classifyMeeting(m('vendor call', 'ana@acme.com', ['x@vendor.io', 'y@vendor.io']), defaults, org).class).toBe('other')
+    expect(
+      classifyMeeting(m('standup', 'mgr@acme.com', ['ana@acme.com', 'bo@acme.com']), defaults, org).class,
+    ).toBe('team')
+    expect(
+      classifyMeeting(m('api contract', 'ana@acme.com', ['bo@acme.com', 'cy@acme.com']), defaults, org).class,
+    ).toBe('cross_team')
+    expect(
+      classifyMeeting(m('vendor call', 'ana@acme.com', ['x@vendor.io', 'y@vendor.io']), defaults, org).class,
+    ).toBe('other')
   })
 
   it('configured rules replace the defaults and apply in order (first match wins)', () => {
@@ -62,17 +95,33 @@ describe('meeting classification (defaults + configured rituals)', () => {
         { class: 'cross_team', minAttendees: 6 },
       ],
     })
-    expect(classifyMeeting(m('weekly', 'mgr@acme.com', ['ana@acme.com']), custom, org).class).toBe('one_on_one')
+    expect(classifyMeeting(m('weekly', 'mgr@acme.com', ['ana@acme.com']), custom, org).class).toBe(
+      'one_on_one',
+    )
     // two peers are not a manager/report pair, and no other rule matches
     expect(classifyMeeting(m('weekly', 'bo@acme.com', ['ana@acme.com']), custom, org).class).toBe('other')
-    expect(classifyMeeting(m('War Room', 'mgr@acme.com', ['ana@acme.com', 'bo@acme.com']), custom, org).class).toBe('escalation')
-    expect(classifyMeeting(m('War Room', 'mgr@acme.com', ['ana@acme.com']), custom, org).class).toBe('one_on_one')
-    expect(classifyMeeting(m('all hands', 'a@x.io', ['b@x.io', 'c@x.io', 'd@x.io', 'e@x.io', 'f@x.io']), custom, org).class).toBe('cross_team')
+    expect(
+      classifyMeeting(m('War Room', 'mgr@acme.com', ['ana@acme.com', 'bo@acme.com']), custom, org).class,
+    ).toBe('escalation')
+    expect(classifyMeeting(m('War Room', 'mgr@acme.com', ['ana@acme.com']), custom, org).class).toBe(
+      'one_on_one',
+    )
+    expect(
+      classifyMeeting(
+        m('all hands', 'a@x.io', ['b@x.io', 'c@x.io', 'd@x.io', 'e@x.io', 'f@x.io']),
+        custom,
+        org,
+      ).class,
+    ).toBe('cross_team')
   })
 
   it('rejects contradictory rules in the config', () => {
-    expect(() => calendarConfigSchema.parse({ rules: [{ class: 'team', minAttendees: 5, maxAttendees: 2 }] })).toThrow(/minAttendees/)
+    expect(() =>
+      calendarConfigSchema.parse({ rules: [{ class: 'team', minAttendees: 5, maxAttendees: 2 }] }),
+    ).toThrow(/minAttendees/)
     expect(() => calendarConfigSchema.parse({ rules: [{ class: 'ritual' }] })).toThrow()
-    expect(() => calendarConfigSchema.parse({ ics: [{ owner: 'a@acme.com' }] })).toThrow(/exactly one of url or file/)
+    expect(() => calendarConfigSchema.parse({ ics: [{ owner: 'a@acme.com' }] })).toThrow(
+      /exactly one of url or file/,
+    )
   })
 })

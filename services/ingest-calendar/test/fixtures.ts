@@ -7,7 +7,6 @@ import { expect } from 'vitest'
 import type { FakeGoogleCalendar, FakeGoogleCalendarSeed } from '../../../test/fakes/google-calendar/index.ts'
 import { importIcs } from '../src/ics-import.ts'
 import { ingestGoogleCalendar } from '../src/run.ts'
-import { MemoryCursors } from './helpers.ts'
 
 /** Shared by the embedded and the Kafka privacy tests: a secret title in every source shape. */
 export const TITLE = 'Zeppelin reorg – confidential'
@@ -97,12 +96,22 @@ export const GOOGLE_SEED: FakeGoogleCalendarSeed = {
 export const config = configSchema.parse({
   calendar: {
     internalDomains: ['acme.com'],
-    google: { rootUrl: 'http://placeholder.invalid/', people: [MGR, ANA], serviceAccountKeyEnv: 'TEST_GOOGLE_KEY', pageSize: 2 },
+    google: {
+      rootUrl: 'http://placeholder.invalid/',
+      people: [MGR, ANA],
+      serviceAccountKeyEnv: 'TEST_GOOGLE_KEY',
+      pageSize: 2,
+    },
   },
 })
 
 /** Publishes the ICS fixture (dir's calendar) and syncs the fake Google calendars of mgr and ana. */
-export async function ingestFixtures(o: { bus: Bus; client: ClickHouseClient; fake: FakeGoogleCalendar; workDir: string }): Promise<void> {
+export async function ingestFixtures(o: {
+  bus: Bus
+  client: ClickHouseClient
+  fake: FakeGoogleCalendar
+  workDir: string
+}): Promise<void> {
   const icsPath = join(o.workDir, 'dir.ics')
   writeFileSync(icsPath, ICS)
   const calendar = config.calendar
@@ -120,16 +129,23 @@ export async function ingestFixtures(o: { bus: Bus; client: ClickHouseClient; fa
     client: o.client,
     config: { ...config, calendar: { ...calendar, google: { ...calendar.google, rootUrl: o.fake.rootUrl } } },
     env: { TEST_GOOGLE_KEY: o.fake.serviceAccountKey },
-    // CursorStore.get in @orgpulse/clickhouse currently fails on chDB (alias clash, reported)
-    cursors: new MemoryCursors(),
     now: () => new Date('2026-04-01T00:00:00Z'),
   })
   expect(results.map((r) => r.error ?? 'ok')).toEqual(['ok', 'ok'])
+  // the sync tokens went to ingest_cursors, after the bus acknowledged the pages
+  const cursors = await o.client.query({
+    query: "SELECT scope FROM ingest_cursors FINAL WHERE connector = 'calendar-google' ORDER BY scope",
+    format: 'JSONEachRow',
+  })
+  expect((await cursors.json<{ scope: string }>()).map((c) => c.scope)).toEqual([ANA, MGR])
 }
 
 /** Every row of every table of the current database, as JSON text (for a full-text search). */
 export async function allTablesText(client: ClickHouseClient): Promise<Map<string, string>> {
-  const rs = await client.query({ query: 'SELECT name FROM system.tables WHERE database = currentDatabase()', format: 'JSONEachRow' })
+  const rs = await client.query({
+    query: 'SELECT name FROM system.tables WHERE database = currentDatabase()',
+    format: 'JSONEachRow',
+  })
   const out = new Map<string, string>()
   for (const { name } of await rs.json<{ name: string }>()) {
     const rows = await client.query({ query: `SELECT * FROM \`${name}\``, format: 'JSONEachRow' })

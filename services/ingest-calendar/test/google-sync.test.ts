@@ -1,6 +1,10 @@
 import { calendarConfigSchema, rawTopic } from '@orgpulse/contracts'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type FakeEvent, type FakeGoogleCalendar, startFakeGoogleCalendar } from '../../../test/fakes/google-calendar/index.ts'
+import {
+  type FakeEvent,
+  type FakeGoogleCalendar,
+  startFakeGoogleCalendar,
+} from '../../../test/fakes/google-calendar/index.ts'
 import { GoogleCalendarApi, LIST_FIELDS, type RetryNotice } from '../src/google/api.ts'
 import { ServiceAccountTokens, serviceAccountKeySchema } from '../src/google/auth.ts'
 import { GOOGLE_CONNECTOR, type PersonSyncResult, syncGoogleCalendars } from '../src/google/sync.ts'
@@ -30,7 +34,9 @@ const ev = (id: string, day: string, summary: string, extra: Partial<FakeEvent> 
 
 const calendar = calendarConfigSchema.parse({
   internalDomains: ['acme.com'],
-  rituals: [{ name: 'weekly product-engineering director sync', cadence: 'weekly', titleKeywords: ['director sync'] }],
+  rituals: [
+    { name: 'weekly product-engineering director sync', cadence: 'weekly', titleKeywords: ['director sync'] },
+  ],
 })
 const google = { initialDaysBack: 30, initialDaysAhead: 30, pageSize: 2 }
 const NOW = new Date('2026-03-25T00:00:00Z')
@@ -50,7 +56,16 @@ const api = (baseDelayMs = 1) =>
   })
 
 const sync = (people = [ANA], baseDelayMs = 1): Promise<PersonSyncResult[]> =>
-  syncGoogleCalendars({ bus, cursors, api: api(baseDelayMs), calendar, google, org: new Map(), people, now: () => NOW })
+  syncGoogleCalendars({
+    bus,
+    cursors,
+    api: api(baseDelayMs),
+    calendar,
+    google,
+    org: new Map(),
+    people,
+    now: () => NOW,
+  })
 
 const listRequests = () => fake.requests.filter((r) => r.path.endsWith('/events'))
 
@@ -84,7 +99,12 @@ describe('Google Calendar sync against the fake API', () => {
     const reqs = listRequests()
     expect(reqs).toHaveLength(3)
     for (const q of reqs.map((x) => x.query)) {
-      expect(q).toMatchObject({ singleEvents: 'true', showDeleted: 'true', maxResults: '2', fields: LIST_FIELDS })
+      expect(q).toMatchObject({
+        singleEvents: 'true',
+        showDeleted: 'true',
+        maxResults: '2',
+        fields: LIST_FIELDS,
+      })
       expect(q.timeMin).toBe('2026-02-23T00:00:00.000Z')
       expect(q.timeMax).toBe('2026-04-24T00:00:00.000Z')
       expect(q.syncToken).toBeUndefined()
@@ -102,7 +122,10 @@ describe('Google Calendar sync against the fake API', () => {
     expect(raw).not.toContain('Falcon')
     expect(raw).not.toContain('Board room')
     expect(raw).not.toMatch(/"summary"|"description"|"location"|"comment"|"displayName"/)
-    const payloads = bus.published.map((p) => JSON.parse(p.message.value.toString()) as { sourceId: string; payload: { classification: unknown } })
+    const payloads = bus.published.map(
+      (p) =>
+        JSON.parse(p.message.value.toString()) as { sourceId: string; payload: { classification: unknown } },
+    )
     const by = Object.fromEntries(payloads.map((p) => [p.sourceId, p.payload.classification]))
     expect(by[`${ANA}/e1`]).toEqual({ class: 'escalation', ritual: '' })
     expect(by[`${MGR}/e1`]).toEqual({ class: 'escalation', ritual: '' })
@@ -113,7 +136,10 @@ describe('Google Calendar sync against the fake API', () => {
   it('incremental sync sends only the syncToken and picks up changes and deletions', async () => {
     await sync()
     const token = (await cursors.get(GOOGLE_CONNECTOR, ANA))?.cursor
-    fake.upsertEvent(ANA, ev('e6', '2026-03-26', 'New 1:1', { attendees: [{ email: ANA, responseStatus: 'needsAction' }] }))
+    fake.upsertEvent(
+      ANA,
+      ev('e6', '2026-03-26', 'New 1:1', { attendees: [{ email: ANA, responseStatus: 'needsAction' }] }),
+    )
     fake.cancelEvent(ANA, 'e3', { minimal: true })
     const before = fake.requests.length
     const [r] = await sync()
@@ -126,7 +152,12 @@ describe('Google Calendar sync against the fake API', () => {
     // the deleted event came back as {id, status}: the connector fetched it to identify the occurrence
     expect(reqs.some((x) => x.path.endsWith('/events/e3'))).toBe(true)
     const cancelled = bus.published
-      .map((p) => JSON.parse(p.message.value.toString()) as { payload: { id: string; status?: string; iCalUID?: string } })
+      .map(
+        (p) =>
+          JSON.parse(p.message.value.toString()) as {
+            payload: { id: string; status?: string; iCalUID?: string }
+          },
+      )
       .filter((p) => p.payload.status === 'cancelled')
     expect(cancelled.map((p) => [p.payload.id, p.payload.iCalUID])).toEqual([['e3', 'e3@google.com']])
     expect((await cursors.get(GOOGLE_CONNECTOR, ANA))?.cursor).not.toBe(token)
@@ -137,10 +168,18 @@ describe('Google Calendar sync against the fake API', () => {
     fake.expireSyncTokens(ANA)
     const before = fake.requests.length
     const results = await sync([ANA, MGR])
-    expect(results.find((r) => r.person === ANA)).toEqual({ person: ANA, mode: 'full', restartedFull: true, events: 5, pages: 3 })
+    expect(results.find((r) => r.person === ANA)).toEqual({
+      person: ANA,
+      mode: 'full',
+      restartedFull: true,
+      events: 5,
+      pages: 3,
+    })
     expect(results.find((r) => r.person === MGR)).toMatchObject({ mode: 'incremental', restartedFull: false })
     const anaReqs = fake.requests.slice(before).filter((x) => x.subject === ANA && x.path.endsWith('/events'))
-    expect(anaReqs.map((x) => [x.status, x.query.syncToken !== undefined, x.query.timeMin !== undefined])).toEqual([
+    expect(
+      anaReqs.map((x) => [x.status, x.query.syncToken !== undefined, x.query.timeMin !== undefined]),
+    ).toEqual([
       [410, true, false],
       [200, false, true],
       [200, false, true],
@@ -173,14 +212,19 @@ describe('Google Calendar sync against the fake API', () => {
   it('honours Retry-After and gives up with a clear error after maxRetries', async () => {
     fake.failNext(10, '429', 0)
     const [r] = await sync([ANA], 1)
-    expect(r?.error).toMatch(/answered 429 rateLimitExceeded for the calendar of ana@acme.com.*still failing after 4 retries/)
+    expect(r?.error).toMatch(
+      /answered 429 rateLimitExceeded for the calendar of ana@acme.com.*still failing after 4 retries/,
+    )
     expect(retries.map((n) => n.delayMs)).toEqual([0, 0, 0, 0])
     expect(await cursors.get(GOOGLE_CONNECTOR, ANA)).toBeNull()
   })
 
   it('names the person and the missing delegation when impersonation is refused; other calendars go on', async () => {
     await fake.close()
-    fake = await startFakeGoogleCalendar({ calendars: { [ANA]: [], 'blocked@acme.com': [] }, delegationRefused: ['blocked@acme.com'] })
+    fake = await startFakeGoogleCalendar({
+      calendars: { [ANA]: [], 'blocked@acme.com': [] },
+      delegationRefused: ['blocked@acme.com'],
+    })
     const results = await sync(['blocked@acme.com', ANA])
     expect(results.find((r) => r.person === 'blocked@acme.com')?.error).toMatch(
       /Google refused a token for blocked@acme.com .*unauthorized_client.*domain-wide delegation/,
@@ -194,15 +238,22 @@ describe('the fake follows the documented events.list contract', () => {
     const key = serviceAccountKeySchema.parse(JSON.parse(fake.serviceAccountKey))
     const token = await new ServiceAccountTokens(key).tokenFor(ANA)
     const get = async (q: Record<string, string>) => {
-      const res = await fetch(`${fake.rootUrl}calendar/v3/calendars/primary/events?${new URLSearchParams(q)}`, {
-        headers: { authorization: `Bearer ${token}` },
-      })
+      const res = await fetch(
+        `${fake.rootUrl}calendar/v3/calendars/primary/events?${new URLSearchParams(q)}`,
+        {
+          headers: { authorization: `Bearer ${token}` },
+        },
+      )
       return { status: res.status, body: (await res.json()) as Record<string, unknown> }
     }
     const pages: Record<string, unknown>[] = []
     let pageToken: string | undefined
     do {
-      const { body } = await get({ singleEvents: 'true', maxResults: '2', ...(pageToken ? { pageToken } : {}) })
+      const { body } = await get({
+        singleEvents: 'true',
+        maxResults: '2',
+        ...(pageToken ? { pageToken } : {}),
+      })
       pages.push(body)
       pageToken = body.nextPageToken as string | undefined
     } while (pageToken)

@@ -44,6 +44,7 @@ export class MemoryCursors implements CursorPort {
   }
   async clear(connector: string, scope?: string) {
     this.log.push(`clear ${scope ?? '*'}`)
-    for (const k of [...this.values.keys()]) if (k.startsWith(`${connector}/${scope ?? ''}`)) this.values.delete(k)
+    for (const k of [...this.values.keys()])
+      if (k.startsWith(`${connector}/${scope ?? ''}`)) this.values.delete(k)
   }
 }

@@ -85,11 +85,16 @@ ORGANIZER:mailto:dir@acme.com
 ATTENDEE;PARTSTAT=ACCEPTED:mailto:mgr@acme.com
 END:VEVENT`
 
-const doc = (...parts: string[]) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', ...parts, 'END:VCALENDAR'].join('\r\n')
+const doc = (...parts: string[]) =>
+  ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', ...parts, 'END:VCALENDAR'].join('\r\n')
 const window = { from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-12-31T00:00:00Z') }
 
 const byOriginal = (events: CalendarEvent[], uid: string) =>
-  Object.fromEntries(events.filter((e) => e.iCalUID === uid).map((e) => [e.originalStartTime?.dateTime ?? e.originalStartTime?.date, e]))
+  Object.fromEntries(
+    events
+      .filter((e) => e.iCalUID === uid)
+      .map((e) => [e.originalStartTime?.dateTime ?? e.originalStartTime?.date, e]),
+  )
 
 describe.each([
   ['a VTIMEZONE definition', doc(VTIMEZONE, series('W. Europe Standard Time'), ALL_DAY, OCTOBER)],
@@ -121,7 +126,9 @@ describe.each([
     const moved = weekly['2026-04-06T08:00:00.000Z']
     expect(moved?.start).toEqual({ dateTime: '2026-04-07T12:00:00.000Z' })
     expect(moved?.end).toEqual({ dateTime: '2026-04-07T13:00:00.000Z' })
-    expect(moved?.attendees?.map((a: { email?: string; responseStatus?: string }) => [a.email, a.responseStatus])).toEqual([
+    expect(
+      moved?.attendees?.map((a: { email?: string; responseStatus?: string }) => [a.email, a.responseStatus]),
+    ).toEqual([
       ['mgr@acme.com', 'accepted'],
       ['ana@acme.com', 'accepted'],
     ])

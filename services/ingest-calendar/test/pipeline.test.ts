@@ -6,7 +6,10 @@ import { rawTopic, TOPIC_SPECS, TOPICS } from '@orgpulse/contracts'
 import { type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeGoogleCalendar, startFakeGoogleCalendar } from '../../../test/fakes/google-calendar/index.ts'
+import {
+  type FakeGoogleCalendar,
+  startFakeGoogleCalendar,
+} from '../../../test/fakes/google-calendar/index.ts'
 import { ANA, allTablesText, config, DIR, GOOGLE_SEED, ingestFixtures } from './fixtures.ts'
 import { RecordingBus } from './helpers.ts'
 
@@ -26,7 +29,11 @@ beforeAll(async () => {
   await migrate(client)
   bus = new RecordingBus()
   await bus.ensureTopics(TOPIC_SPECS)
-  subs.push(await startTransformer(bus, config), await startSink(bus, client), await startDlqSink(bus, client))
+  subs.push(
+    await startTransformer(bus, config),
+    await startSink(bus, client),
+    await startDlqSink(bus, client),
+  )
   fake = await startFakeGoogleCalendar(GOOGLE_SEED)
   await ingestFixtures({ bus, client, fake, workDir: dir })
   await waitUntilCaughtUp(bus, Object.values(STAGE_GROUPS))
@@ -42,7 +49,18 @@ afterAll(async () => {
 
 describe('calendar → Kafka topics → ClickHouse', () => {
   it('stores one row per occurrence, across time zones, with cancellations, all-day flag and declines', async () => {
-    const rows = await queryRows<{ meeting_id: string; start: string; end: string; cancelled: number; all_day: number; class: string; attendees: string[]; responses: string[]; external_attendees: number; organizer: string }>(
+    const rows = await queryRows<{
+      meeting_id: string
+      start: string
+      end: string
+      cancelled: number
+      all_day: number
+      class: string
+      attendees: string[]
+      responses: string[]
+      external_attendees: number
+      organizer: string
+    }>(
       client,
       `SELECT meeting_id, toString(start) AS start, toString(end) AS end, cancelled, all_day, class, attendees, responses, external_attendees, organizer
        FROM meetings FINAL ORDER BY meeting_id`,
@@ -56,7 +74,12 @@ describe('calendar → Kafka topics → ClickHouse', () => {
       ['weekly@acme.com|2026-04-06T08:00:00.000Z', '2026-04-06 08:00:00.000', 0, 0],
     ])
     const weekly = rows.find((r) => r.meeting_id === 'weekly@acme.com|2026-03-23T09:00:00.000Z')
-    expect(weekly).toMatchObject({ organizer: DIR, attendees: [DIR, ANA], responses: ['accepted', 'declined'], external_attendees: 1 })
+    expect(weekly).toMatchObject({
+      organizer: DIR,
+      attendees: [DIR, ANA],
+      responses: ['accepted', 'declined'],
+      external_attendees: 1,
+    })
     expect(rows.find((r) => r.meeting_id.startsWith('g1'))?.class).toBe('escalation')
   })
 

@@ -6,7 +6,10 @@ import { rawTopic, TOPIC_SPECS, TOPICS } from '@orgpulse/contracts'
 import { type Bus, namespacedBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeGoogleCalendar, startFakeGoogleCalendar } from '../../../test/fakes/google-calendar/index.ts'
+import {
+  type FakeGoogleCalendar,
+  startFakeGoogleCalendar,
+} from '../../../test/fakes/google-calendar/index.ts'
 import { collect, createTestBus, uniqueName, uniqueTopicPrefix } from '../../../test/setup/kafka.ts'
 import { allTablesText, config, GOOGLE_SEED, ingestFixtures } from './fixtures.ts'
 
@@ -27,7 +30,11 @@ beforeAll(async () => {
   await migrate(client)
   bus = namespacedBus(createTestBus(), uniqueTopicPrefix('calendar'))
   await bus.ensureTopics(TOPIC_SPECS)
-  subs.push(await startTransformer(bus, config), await startSink(bus, client), await startDlqSink(bus, client))
+  subs.push(
+    await startTransformer(bus, config),
+    await startSink(bus, client),
+    await startDlqSink(bus, client),
+  )
   fake = await startFakeGoogleCalendar(GOOGLE_SEED)
   await ingestFixtures({ bus, client, fake, workDir: dir })
   await waitUntilCaughtUp(bus, Object.values(STAGE_GROUPS), 120_000)
@@ -46,7 +53,9 @@ describe('calendar privacy through Kafka', () => {
     const seen = await collect(bus, uniqueName('calendar-check'), [rawTopic('calendar'), TOPICS.events])
     // ICS: 3 weekly occurrences + 1 all-day; Google: the same meeting on 2 calendars
     const raw = (m: { topic: string }) => m.topic.endsWith(rawTopic('calendar'))
-    const messages = await seen.until((ms) => ms.filter(raw).length >= 6 && ms.filter((m) => !raw(m)).length >= 6)
+    const messages = await seen.until(
+      (ms) => ms.filter(raw).length >= 6 && ms.filter((m) => !raw(m)).length >= 6,
+    )
     await seen.subscription.stop()
     expect(messages.filter(raw)).toHaveLength(6)
     for (const m of messages) expect(m.value.toString('utf8')).not.toMatch(/zeppelin/i)
@@ -55,6 +64,7 @@ describe('calendar privacy through Kafka', () => {
   it('no ClickHouse table carries the title, and the meetings arrived', async () => {
     const [count] = await queryRows<{ n: string }>(client, 'SELECT count() AS n FROM meetings FINAL')
     expect(Number(count?.n)).toBe(5)
-    for (const [name, text] of await allTablesText(client)) expect(text, `table ${name}`).not.toMatch(/zeppelin/i)
+    for (const [name, text] of await allTablesText(client))
+      expect(text, `table ${name}`).not.toMatch(/zeppelin/i)
   })
 })

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type ClickHouseClient, type Cursor, CursorStore, queryRows } from '@orgpulse/clickhouse'
+import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { type JiraConfig, jiraConfigSchema } from '@orgpulse/contracts'
 import type { FakeJiraSeed } from '../../../test/fakes/jira/index.ts'
 import { JiraClient } from '../src/client.ts'
@@ -72,24 +72,3 @@ export function clientFor(
 }
 
 export { day }
-
-/**
- * CursorStore with `get` rewritten so the aggregate aliases do not shadow the columns they read:
- * packages/clickhouse's `max(updated_at) AS updated_at` fails on ClickHouse 26 with
- * ILLEGAL_AGGREGATION. TODO: drop once CursorStore.get is fixed upstream (reported).
- */
-export class TestCursorStore extends CursorStore {
-  constructor(private readonly ch: ClickHouseClient) {
-    super(ch)
-  }
-  override async get(connector: string, scope: string): Promise<Cursor | null> {
-    const rows = await queryRows<{ c: string; h: string; u: string }>(
-      this.ch,
-      `SELECT argMax(cursor, updated_at) AS c, argMax(config_hash, updated_at) AS h, toString(max(updated_at)) AS u
-       FROM ingest_cursors WHERE connector = {connector:String} AND scope = {scope:String} HAVING count() > 0`,
-      { connector, scope },
-    )
-    const r = rows[0]
-    return r ? { cursor: r.c, configHash: r.h, updatedAt: r.u } : null
-  }
-}

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   type ClickHouseClient,
-  type CursorStore,
+  CursorStore,
   createClickHouse,
   migrate,
   queryRows,
@@ -29,7 +29,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeJira, startFakeJira } from '../../../test/fakes/jira/index.ts'
 import { cursorScope, JIRA_CONNECTOR, jiraWebhookRoutes, type SyncOptions, syncJira } from '../src/index.ts'
-import { clientFor, jiraConfig, seed, TestCursorStore, tempDir, USERS } from './fixtures.ts'
+import { clientFor, jiraConfig, seed, tempDir, USERS } from './fixtures.ts'
 
 /**
  * The connector end to end in embedded mode: fake Jira → syncJira / webhooks → MemoryBus →
@@ -99,7 +99,7 @@ beforeAll(async () => {
   bus = new MemoryBus()
   await bus.ensureTopics(TOPIC_SPECS)
   subs = [await startTransformer(bus, config), await startSink(bus, client), await startDlqSink(bus, client)]
-  cursors = new TestCursorStore(client)
+  cursors = new CursorStore(client)
   fake = await startFakeJira(seed())
   app = Fastify()
   await app.register(jiraWebhookRoutes, {

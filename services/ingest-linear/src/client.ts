@@ -20,7 +20,10 @@ export type LinearCredential =
   | { kind: 'oauth'; value: string; envName: string }
 
 /** API key (`Authorization: <key>`) when set, else an OAuth access token (`Bearer`). */
-export function credentialFromEnv(env: NodeJS.ProcessEnv, names: { apiKeyEnv: string; oauthTokenEnv: string }): LinearCredential {
+export function credentialFromEnv(
+  env: NodeJS.ProcessEnv,
+  names: { apiKeyEnv: string; oauthTokenEnv: string },
+): LinearCredential {
   const key = env[names.apiKeyEnv]?.trim()
   if (key) return { kind: 'apiKey', value: key, envName: names.apiKeyEnv }
   const token = env[names.oauthTokenEnv]?.trim()
@@ -71,10 +74,14 @@ export class LinearClient {
     try {
       url = new URL(options.url)
     } catch {
-      throw new LinearConfigError(`the Linear API URL "${options.url}" is not a URL (linear.apiUrl or LINEAR_API_URL)`)
+      throw new LinearConfigError(
+        `the Linear API URL "${options.url}" is not a URL (linear.apiUrl or LINEAR_API_URL)`,
+      )
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new LinearConfigError(`the Linear API URL "${options.url}" must be http(s) (linear.apiUrl or LINEAR_API_URL)`)
+      throw new LinearConfigError(
+        `the Linear API URL "${options.url}" must be http(s) (linear.apiUrl or LINEAR_API_URL)`,
+      )
     }
     this.fetchFn = options.fetch ?? fetch
     this.now = options.now ?? Date.now
@@ -94,9 +101,21 @@ export class LinearClient {
     const base = this.options.baseBackoffMs ?? 1000
     const cap = this.options.maxBackoffMs ?? 60_000
     for (let attempt = 0; ; attempt++) {
+      const bucket = this.limits.complexity
+      if (bucket && cost > bucket.limit) {
+        // waiting cannot help: the bucket never holds enough points for this query
+        throw new LinearApiError(
+          `a ${cost}-point query exceeds Linear's whole complexity budget of ${bucket.limit}: lower linear.maxQueryComplexity`,
+          0,
+          'RATELIMITED',
+        )
+      }
       const wait = waitBefore(this.limits, cost, this.now())
       if (wait > 0) {
-        await this.pause(wait, `Linear budget nearly spent (requests ${this.limits.requests?.remaining ?? '?'}, complexity ${this.limits.complexity?.remaining ?? '?'} for a ${cost}-point query)`)
+        await this.pause(
+          wait,
+          `Linear budget nearly spent (requests ${this.limits.requests?.remaining ?? '?'}, complexity ${this.limits.complexity?.remaining ?? '?'} for a ${cost}-point query)`,
+        )
         // the bucket is full again at its reset time
         if (this.limits.requests) this.limits.requests.remaining = this.limits.requests.limit
         if (this.limits.complexity) this.limits.complexity.remaining = this.limits.complexity.limit
@@ -108,12 +127,16 @@ export class LinearClient {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
-            authorization: this.options.credential.kind === 'apiKey' ? this.options.credential.value : `Bearer ${this.options.credential.value}`,
+            authorization:
+              this.options.credential.kind === 'apiKey'
+                ? this.options.credential.value
+                : `Bearer ${this.options.credential.value}`,
           },
           body: JSON.stringify({ query, variables }),
         })
       } catch (err) {
-        if (attempt >= maxRetries) throw new LinearApiError(`cannot reach Linear at ${this.options.url}: ${(err as Error).message}`, 0)
+        if (attempt >= maxRetries)
+          throw new LinearApiError(`cannot reach Linear at ${this.options.url}: ${(err as Error).message}`, 0)
         await this.pause(Math.min(cap, base * 2 ** attempt), 'network error')
         continue
       }
@@ -128,14 +151,28 @@ export class LinearClient {
       const codes = (body?.errors ?? []).map((e) => e.extensions?.code ?? '')
       const rateLimited = res.status === 429 || codes.includes('RATELIMITED')
       if (rateLimited) {
-        if (attempt >= maxRetries) throw new LinearApiError(`Linear kept rate-limiting after ${maxRetries} retries`, res.status, 'RATELIMITED')
-        const resets = [this.limits.requests, this.limits.complexity].filter((b) => b && b.remaining <= 0).map((b) => b!.resetAt - this.now())
+        if (attempt >= maxRetries)
+          throw new LinearApiError(
+            `Linear kept rate-limiting after ${maxRetries} retries`,
+            res.status,
+            'RATELIMITED',
+          )
+        const resets = [this.limits.requests, this.limits.complexity]
+          .filter((b) => b && b.remaining <= 0)
+          .map((b) => b!.resetAt - this.now())
         const retryAfter = Number(res.headers.get('retry-after'))
         const fromHeaders = Math.max(0, ...resets, Number.isFinite(retryAfter) ? retryAfter * 1000 : 0)
-        await this.pause(fromHeaders > 0 ? fromHeaders : Math.min(cap, base * 2 ** attempt), 'rate limited by Linear')
+        await this.pause(
+          fromHeaders > 0 ? fromHeaders : Math.min(cap, base * 2 ** attempt),
+          'rate limited by Linear',
+        )
         continue
       }
-      const auth = res.status === 401 || res.status === 403 || codes.includes('AUTHENTICATION_ERROR') || codes.includes('FORBIDDEN')
+      const auth =
+        res.status === 401 ||
+        res.status === 403 ||
+        codes.includes('AUTHENTICATION_ERROR') ||
+        codes.includes('FORBIDDEN')
       if (auth) {
         const c = this.options.credential
         const what = c.kind === 'apiKey' ? `the API key in ${c.envName}` : `the OAuth token in ${c.envName}`
@@ -147,15 +184,24 @@ export class LinearClient {
         )
       }
       if (res.status >= 500) {
-        if (attempt >= maxRetries) throw new LinearApiError(`Linear answered HTTP ${res.status} ${maxRetries + 1} times`, res.status)
+        if (attempt >= maxRetries)
+          throw new LinearApiError(`Linear answered HTTP ${res.status} ${maxRetries + 1} times`, res.status)
         await this.pause(Math.min(cap, base * 2 ** attempt), `Linear HTTP ${res.status}`)
         continue
       }
       if (body?.errors && body.errors.length > 0) {
         const e = body.errors[0]!
-        throw new LinearApiError(`Linear GraphQL error: ${e.extensions?.userPresentableMessage ?? e.message}`, res.status, e.extensions?.code)
+        throw new LinearApiError(
+          `Linear GraphQL error: ${e.extensions?.userPresentableMessage ?? e.message}`,
+          res.status,
+          e.extensions?.code,
+        )
       }
-      if (!res.ok || !body?.data) throw new LinearApiError(`Linear answered HTTP ${res.status} without data: ${text.slice(0, 200)}`, res.status)
+      if (!res.ok || !body?.data)
+        throw new LinearApiError(
+          `Linear answered HTTP ${res.status} without data: ${text.slice(0, 200)}`,
+          res.status,
+        )
       return body.data
     }
   }

@@ -29,24 +29,34 @@ function fieldCost(field: FieldNode, variables: Record<string, unknown>): number
   if (!field.selectionSet) return 0.1
   const children = selectionCost(field.selectionSet, variables)
   const firstArg = field.arguments?.find((a) => a.name.value === 'first')
-  const isConnection = firstArg !== undefined || field.selectionSet.selections.some((s) => s.kind === Kind.FIELD && s.name.value === 'nodes')
+  const isConnection =
+    firstArg !== undefined ||
+    field.selectionSet.selections.some((s) => s.kind === Kind.FIELD && s.name.value === 'nodes')
   if (!isConnection) return 1 + children
-  const first = firstArg ? valueOf(firstArg.value, variables) : 50
+  const first = firstArg ? argValue(firstArg.value, variables) : 50
   return 1 + (typeof first === 'number' ? first : 50) * children
 }
 
-function valueOf(node: ValueNode, variables: Record<string, unknown>): unknown {
+function argValue(node: ValueNode, variables: Record<string, unknown>): unknown {
   if (node.kind === Kind.INT) return Number(node.value)
   if (node.kind === Kind.VARIABLE) return variables[node.name.value]
   return undefined
 }
 
 /** the largest page size in [1, max] whose query stays within `budget` points */
-export function pageSizeFor(query: string, budget: number, max: number, variables: Record<string, unknown> = {}, pageVar = 'first'): number {
+export function pageSizeFor(
+  query: string,
+  budget: number,
+  max: number,
+  variables: Record<string, unknown> = {},
+  pageVar = 'first',
+): number {
   let lo = 1
   let hi = max
   if (estimateComplexity(query, { ...variables, [pageVar]: 1 }) > budget) {
-    throw new Error(`even one item per page exceeds the complexity budget of ${budget} points: narrow the query`)
+    throw new Error(
+      `even one item per page exceeds the complexity budget of ${budget} points: narrow the query`,
+    )
   }
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2)

@@ -39,7 +39,11 @@ export function readRateLimitHeaders(h: Headers): RateLimitSnapshot {
   const requests = budget(h, 'Requests')
   const complexity = budget(h, 'Complexity')
   const last = num(h, 'x-complexity')
-  return { ...(requests ? { requests } : {}), ...(complexity ? { complexity } : {}), ...(last !== undefined ? { lastComplexity: last } : {}) }
+  return {
+    ...(requests ? { requests } : {}),
+    ...(complexity ? { complexity } : {}),
+    ...(last !== undefined ? { lastComplexity: last } : {}),
+  }
 }
 
 /**
@@ -47,7 +51,12 @@ export function readRateLimitHeaders(h: Headers): RateLimitSnapshot {
  * last known budgets. A leaky bucket refills at limit/window continuously, but the headers only
  * tell when it is full again; waiting until then is conservative and exact enough.
  */
-export function waitBefore(snapshot: RateLimitSnapshot, cost: number, now: number, reserve = { requests: 0, complexity: 0 }): number {
+export function waitBefore(
+  snapshot: RateLimitSnapshot,
+  cost: number,
+  now: number,
+  reserve = { requests: 0, complexity: 0 },
+): number {
   let wait = 0
   const r = snapshot.requests
   // remaining counts what is left after the last response: 0 means this request would be refused

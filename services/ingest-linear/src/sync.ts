@@ -4,7 +4,15 @@ import type { LinearConfig, RawEnvelope } from '@orgpulse/contracts'
 import { type Bus, publishRaw } from '@orgpulse/kafka'
 import { type LinearClient, LinearConfigError } from './client.ts'
 import { pageSizeFor } from './complexity.ts'
-import { cyclesQuery, ISSUE_HISTORY_QUERY, issuesQuery, MAX_PAGE, RELATIONS_QUERY, TEAMS_QUERY, USERS_QUERY } from './queries.ts'
+import {
+  cyclesQuery,
+  ISSUE_HISTORY_QUERY,
+  issuesQuery,
+  MAX_PAGE,
+  RELATIONS_QUERY,
+  TEAMS_QUERY,
+  USERS_QUERY,
+} from './queries.ts'
 
 export const CONNECTOR = 'linear'
 
@@ -88,7 +96,12 @@ export function mappingHash(config: LinearConfig): string {
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16)
 }
 
-async function* pages<T>(client: LinearClient, query: string, variables: Record<string, unknown>, select: (data: unknown) => Connection<T>): AsyncGenerator<T[]> {
+async function* pages<T>(
+  client: LinearClient,
+  query: string,
+  variables: Record<string, unknown>,
+  select: (data: unknown) => Connection<T>,
+): AsyncGenerator<T[]> {
   let after: string | null = null
   for (;;) {
     const data = await client.request<unknown>(query, { ...variables, after })
@@ -99,7 +112,12 @@ async function* pages<T>(client: LinearClient, query: string, variables: Record<
   }
 }
 
-const envelope = (entity: string, sourceId: string, payload: unknown, meta: Record<string, unknown> = {}): RawEnvelope => ({
+const envelope = (
+  entity: string,
+  sourceId: string,
+  payload: unknown,
+  meta: Record<string, unknown> = {},
+): RawEnvelope => ({
   source: 'linear',
   entity,
   sourceId,
@@ -111,7 +129,13 @@ const envelope = (entity: string, sourceId: string, payload: unknown, meta: Reco
 export async function listTeams(client: LinearClient, budget: number): Promise<LinearTeam[]> {
   const first = pageSizeFor(TEAMS_QUERY, budget, MAX_PAGE)
   const teams: LinearTeam[] = []
-  for await (const nodes of pages<LinearTeam>(client, TEAMS_QUERY, { first }, (d) => (d as { teams: Connection<LinearTeam> }).teams)) teams.push(...nodes)
+  for await (const nodes of pages<LinearTeam>(
+    client,
+    TEAMS_QUERY,
+    { first },
+    (d) => (d as { teams: Connection<LinearTeam> }).teams,
+  ))
+    teams.push(...nodes)
   return teams
 }
 
@@ -121,7 +145,7 @@ export async function listTeams(client: LinearClient, budget: number): Promise<L
  * after the bus acknowledged all the records it covers.
  */
 export async function syncLinear(options: SyncOptions): Promise<SyncResult> {
-  const { client, bus, cursors, config } = options
+  const { client, bus, config } = options
   const now = options.now ?? Date.now
   const hash = mappingHash(config)
   const budget = config.maxQueryComplexity
@@ -134,7 +158,9 @@ export async function syncLinear(options: SyncOptions): Promise<SyncResult> {
 
   const visible = await listTeams(client, budget)
   const byKey = new Map(visible.map((t) => [t.key, t]))
-  const wanted = options.teams ?? (Object.keys(config.teams).length > 0 ? Object.keys(config.teams) : visible.map((t) => t.key))
+  const wanted =
+    options.teams ??
+    (Object.keys(config.teams).length > 0 ? Object.keys(config.teams) : visible.map((t) => t.key))
   const missing = wanted.filter((k) => !byKey.has(k))
   if (missing.length > 0) {
     throw new LinearConfigError(
@@ -147,14 +173,20 @@ export async function syncLinear(options: SyncOptions): Promise<SyncResult> {
 
   if (options.full) {
     const first = pageSizeFor(USERS_QUERY, budget, MAX_PAGE)
-    for await (const nodes of pages<{ id: string }>(client, USERS_QUERY, { first }, (d) => (d as { users: Connection<{ id: string }> }).users)) {
+    for await (const nodes of pages<{ id: string }>(
+      client,
+      USERS_QUERY,
+      { first },
+      (d) => (d as { users: Connection<{ id: string }> }).users,
+    )) {
       await publish(nodes.map((u) => envelope('user', u.id, u)))
       result.users += nodes.length
       options.progress?.({ phase: 'users', done: result.users, ratePerSecond: 0 })
     }
   }
 
-  if (options.relations !== false) result.relations = await reconcileRelations(options, new Set(wanted), hash, publish, now)
+  if (options.relations !== false)
+    result.relations = await reconcileRelations(options, new Set(wanted), hash, publish, now)
   result.requests = client.requests
   result.waitedMs = client.waitedMs
   return result
@@ -187,7 +219,12 @@ async function syncTeam(
   let issues = 0
   let maxUpdated = saved && !reason ? saved.cursor : ''
 
-  for await (const nodes of pages<IssueNode>(client, query, { ...vars, first }, (d) => (d as { issues: Connection<IssueNode> }).issues)) {
+  for await (const nodes of pages<IssueNode>(
+    client,
+    query,
+    { ...vars, first },
+    (d) => (d as { issues: Connection<IssueNode> }).issues,
+  )) {
     for (const issue of nodes) {
       // an issue with more history than fits in the nested page: fetch the rest, so the
       // published issue carries its whole history (the mapper needs it in one piece)
@@ -195,7 +232,10 @@ async function syncTeam(
       if (h?.pageInfo.hasNextPage && h.pageInfo.endCursor) {
         let after: string | null = h.pageInfo.endCursor
         while (after) {
-          const data: { issue: { history: Connection<unknown> } } = await client.request(ISSUE_HISTORY_QUERY, { id: issue.id, first: historyFirst, after })
+          const data: { issue: { history: Connection<unknown> } } = await client.request(
+            ISSUE_HISTORY_QUERY,
+            { id: issue.id, first: historyFirst, after },
+          )
           h.nodes.push(...data.issue.history.nodes)
           h.pageInfo = data.issue.history.pageInfo
           after = data.issue.history.pageInfo.hasNextPage ? data.issue.history.pageInfo.endCursor : null
@@ -211,17 +251,27 @@ async function syncTeam(
       phase: 'issues',
       team: team.key,
       done: issues,
-      ...(total !== undefined ? { total, etaSeconds: rate > 0 ? Math.max(0, (total - issues) / rate) : undefined } : {}),
+      ...(total !== undefined
+        ? { total, etaSeconds: rate > 0 ? Math.max(0, (total - issues) / rate) : undefined }
+        : {}),
       ratePerSecond: rate,
     } as SyncProgress)
   }
 
   // cycles: every cycle on a full sync; otherwise those still running or ended since the cursor
   const cq = cyclesQuery(incremental)
-  const cvars: Record<string, unknown> = { teamKey: team.key, ...(incremental ? { endsAfter: new Date(Date.parse(since!) - 24 * 3600_000).toISOString() } : {}) }
+  const cvars: Record<string, unknown> = {
+    teamKey: team.key,
+    ...(incremental ? { endsAfter: new Date(Date.parse(since!) - 24 * 3600_000).toISOString() } : {}),
+  }
   const cfirst = pageSizeFor(cq, config.maxQueryComplexity, MAX_PAGE, cvars)
   let cycles = 0
-  for await (const nodes of pages<{ id: string }>(client, cq, { ...cvars, first: cfirst }, (d) => (d as { cycles: Connection<{ id: string }> }).cycles)) {
+  for await (const nodes of pages<{ id: string }>(
+    client,
+    cq,
+    { ...cvars, first: cfirst },
+    (d) => (d as { cycles: Connection<{ id: string }> }).cycles,
+  )) {
     await publish(nodes.map((c) => envelope('cycle', c.id, c, { team: team.key })))
     cycles += nodes.length
     options.progress?.({ phase: 'cycles', team: team.key, done: cycles, ratePerSecond: 0 })
@@ -229,7 +279,14 @@ async function syncTeam(
 
   // everything above is acknowledged by the bus: only now may the cursor move
   if (maxUpdated) await cursors.set(CONNECTOR, scope, maxUpdated, hash)
-  return { team: team.key, mode: incremental ? 'incremental' : 'full', ...(reason && reason !== 'first sync' ? { reason } : {}), issues, cycles, cursor: maxUpdated || null }
+  return {
+    team: team.key,
+    mode: incremental ? 'incremental' : 'full',
+    ...(reason && reason !== 'first sync' ? { reason } : {}),
+    issues,
+    cycles,
+    cursor: maxUpdated || null,
+  }
 }
 
 /**
@@ -255,17 +312,27 @@ async function reconcileRelations(
       previous = {}
     }
   }
-  const inScope = (r: RelationNode) => r.type === 'blocks' && (teams.has(r.issue.team?.key ?? '') || teams.has(r.relatedIssue.team?.key ?? ''))
+  const inScope = (r: RelationNode) =>
+    r.type === 'blocks' && (teams.has(r.issue.team?.key ?? '') || teams.has(r.relatedIssue.team?.key ?? ''))
   const first = pageSizeFor(RELATIONS_QUERY, config.maxQueryComplexity, MAX_PAGE)
   const current: Record<string, RelationNode> = {}
   const started = now()
   let seen = 0
-  for await (const nodes of pages<RelationNode>(client, RELATIONS_QUERY, { first }, (d) => (d as { issueRelations: Connection<RelationNode> }).issueRelations)) {
+  for await (const nodes of pages<RelationNode>(
+    client,
+    RELATIONS_QUERY,
+    { first },
+    (d) => (d as { issueRelations: Connection<RelationNode> }).issueRelations,
+  )) {
     const blocking = nodes.filter(inScope)
     for (const r of blocking) current[r.id] = r
     await publish(blocking.map((r) => envelope('relation', r.id, r)))
     seen += nodes.length
-    options.progress?.({ phase: 'relations', done: seen, ratePerSecond: seen / Math.max(0.001, (now() - started) / 1000) })
+    options.progress?.({
+      phase: 'relations',
+      done: seen,
+      ratePerSecond: seen / Math.max(0.001, (now() - started) / 1000),
+    })
   }
   const removed = Object.values(previous).filter((r) => !current[r.id])
   await publish(removed.map((r) => envelope('relation.removed', r.id, r)))

@@ -25,7 +25,13 @@ export function verifyLinearSignature(raw: Buffer, signature: string | undefined
 }
 
 /** signature first (nothing is parsed before), then the replay window */
-export function checkLinearWebhook(raw: Buffer, signature: string | undefined, secret: string, now: number, toleranceMs = WEBHOOK_TOLERANCE_MS): WebhookCheck {
+export function checkLinearWebhook(
+  raw: Buffer,
+  signature: string | undefined,
+  secret: string,
+  now: number,
+  toleranceMs = WEBHOOK_TOLERANCE_MS,
+): WebhookCheck {
   if (!verifyLinearSignature(raw, signature, secret)) return { ok: false, reason: 'invalid Linear-Signature' }
   let body: unknown
   try {
@@ -33,10 +39,15 @@ export function checkLinearWebhook(raw: Buffer, signature: string | undefined, s
   } catch {
     return { ok: false, reason: 'body is not JSON' }
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, reason: 'body is not a JSON object' }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { ok: false, reason: 'body is not a JSON object' }
   const ts = (body as { webhookTimestamp?: unknown }).webhookTimestamp
   if (typeof ts !== 'number' || !Number.isFinite(ts)) return { ok: false, reason: 'webhookTimestamp missing' }
-  if (Math.abs(now - ts) > toleranceMs) return { ok: false, reason: `webhookTimestamp outside the ${toleranceMs / 1000} s window (possible replay)` }
+  if (Math.abs(now - ts) > toleranceMs)
+    return {
+      ok: false,
+      reason: `webhookTimestamp outside the ${toleranceMs / 1000} s window (possible replay)`,
+    }
   return { ok: true, body: body as Record<string, unknown> }
 }
 
@@ -59,15 +70,25 @@ export function webhookEnvelope(body: Record<string, unknown>, deliveryId?: stri
  * itself (the content-type parser is scoped to the plugin). 401 and nothing published on a bad
  * signature or a stale timestamp; 200 once the bus acknowledged the delivery.
  */
-export async function linearWebhookRoutes(app: FastifyInstance, options: LinearWebhookOptions): Promise<void> {
-  if (!options.secret) throw new Error('linearWebhookRoutes: a webhook secret is required (set LINEAR_WEBHOOK_SECRET)')
+export async function linearWebhookRoutes(
+  app: FastifyInstance,
+  options: LinearWebhookOptions,
+): Promise<void> {
+  if (!options.secret)
+    throw new Error('linearWebhookRoutes: a webhook secret is required (set LINEAR_WEBHOOK_SECRET)')
   const now = options.now ?? Date.now
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
   app.post('/webhooks/linear', async (request, reply) => {
     const raw = request.body
     if (!Buffer.isBuffer(raw)) return reply.code(400).send({ error: 'expected a JSON body' })
     const header = request.headers['linear-signature']
-    const check = checkLinearWebhook(raw, Array.isArray(header) ? header[0] : header, options.secret, now(), options.toleranceMs)
+    const check = checkLinearWebhook(
+      raw,
+      Array.isArray(header) ? header[0] : header,
+      options.secret,
+      now(),
+      options.toleranceMs,
+    )
     if (!check.ok) {
       request.log.warn({ reason: check.reason }, 'Linear webhook rejected')
       return reply.code(401).send({ error: check.reason })

@@ -12,20 +12,27 @@ const dataDir = join(work, 'data')
 const configFile = join(work, 'orgpulse.yaml')
 let fake: FakeLinear
 
-function orgpulse(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+function orgpulse(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     execFile(
       'npx',
       ['tsx', 'packages/cli/src/main.ts', ...args],
       { cwd: root, env: { ...process.env, ...env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '' }, timeout: 120_000 },
-      (err, stdout, stderr) => done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      (err, stdout, stderr) =>
+        done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     )
   })
 }
 
 beforeAll(async () => {
   fake = await startFakeLinear(linearTestSeed())
-  writeFileSync(configFile, 'linear:\n  teams:\n    ENG: u:eng-lead@example.com\n    PLAT: u:plat-lead@example.com\n')
+  writeFileSync(
+    configFile,
+    'linear:\n  teams:\n    ENG: u:eng-lead@example.com\n    PLAT: u:plat-lead@example.com\n',
+  )
 })
 afterAll(async () => {
   await fake.close()
@@ -34,22 +41,31 @@ afterAll(async () => {
 
 describe('orgpulse ingest linear (embedded mode)', () => {
   it('says which credential is missing', async () => {
-    const r = await orgpulse(['ingest', 'linear', '--data-dir', dataDir, '--config', configFile], { LINEAR_API_URL: fake.url, LINEAR_API_KEY: '', LINEAR_OAUTH_TOKEN: '' })
+    const r = await orgpulse(['ingest', 'linear', '--data-dir', dataDir, '--config', configFile], {
+      LINEAR_API_URL: fake.url,
+      LINEAR_API_KEY: '',
+      LINEAR_OAUTH_TOKEN: '',
+    })
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain('error: no Linear credential: set LINEAR_API_KEY (a personal API key) or LINEAR_OAUTH_TOKEN (an OAuth access token)')
+    expect(r.stderr).toContain(
+      'error: no Linear credential: set LINEAR_API_KEY (a personal API key) or LINEAR_OAUTH_TOKEN (an OAuth access token)',
+    )
   })
 
   it('syncs the fake workspace and the cycles are queryable when it returns', async () => {
-    // --no-relations: CursorStore.get (not ours) fails on chDB 26 (ILLEGAL_AGGREGATION), and the
-    // relation reconciliation always reads its last-seen set; --full skips the team cursors.
-    // Relations and incremental runs are covered in sync.test.ts.
-    const r = await orgpulse(['ingest', 'linear', '--full', '--no-relations', '--format', 'json', '--data-dir', dataDir, '--config', configFile], {
-      LINEAR_API_URL: fake.url,
-      LINEAR_API_KEY: fake.apiKey,
-    })
+    const r = await orgpulse(
+      ['ingest', 'linear', '--format', 'json', '--data-dir', dataDir, '--config', configFile],
+      {
+        LINEAR_API_URL: fake.url,
+        LINEAR_API_KEY: fake.apiKey,
+      },
+    )
     expect(r.stderr).not.toContain('error:')
     expect(r.code).toBe(0)
-    const result = JSON.parse(r.stdout) as { teams: { team: string; issues: number; cycles: number }[]; envelopes: number }
+    const result = JSON.parse(r.stdout) as {
+      teams: { team: string; issues: number; cycles: number }[]
+      envelopes: number
+    }
     expect(result.teams.map((t) => [t.team, t.issues, t.cycles])).toEqual([
       ['ENG', 44, 3],
       ['PLAT', 2, 0],
@@ -59,15 +75,20 @@ describe('orgpulse ingest linear (embedded mode)', () => {
 
     const client = createClickHouse({ dataDir })
     try {
-      const cycles = await queryRows<{ cycle_id: string; committed: number; completed: number; added: number }>(
-        client,
-        'SELECT cycle_id, committed, completed, added FROM cycles FINAL ORDER BY cycle_id',
-      )
+      const cycles = await queryRows<{
+        cycle_id: string
+        committed: number
+        completed: number
+        added: number
+      }>(client, 'SELECT cycle_id, committed, completed, added FROM cycles FINAL ORDER BY cycle_id')
       expect(cycles).toEqual([
         { cycle_id: 'linear:c-eng-1', committed: 20, completed: 16, added: 4 },
         { cycle_id: 'linear:c-eng-2', committed: 8, completed: 7, added: 2 },
       ])
-      const [decided] = await queryRows<{ n: number }>(client, "SELECT count() AS n FROM decision_events FINAL WHERE type = 'decision.decided'")
+      const [decided] = await queryRows<{ n: number }>(
+        client,
+        "SELECT count() AS n FROM decision_events FINAL WHERE type = 'decision.decided'",
+      )
       expect(decided).toEqual({ n: 1 })
     } finally {
       await client.close()

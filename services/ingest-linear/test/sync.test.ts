@@ -1,14 +1,33 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type ClickHouseClient, CursorStore, createClickHouse, migrate, queryRows } from '@orgpulse/clickhouse'
+import {
+  type ClickHouseClient,
+  CursorStore,
+  createClickHouse,
+  migrate,
+  queryRows,
+} from '@orgpulse/clickhouse'
 import { configSchema, eventId, type OrgpulseConfig, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
 import { MemoryBus, publishRaw, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
 import { STAGE_GROUPS, startSink, startTransformer } from '@orgpulse/transformer'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeLinear, LINEAR_IDS, linearTestSeed, startFakeLinear, stateId } from '../../../test/fakes/linear/index.ts'
-import { credentialFromEnv, LinearClient, LinearConfigError, linearWebhookRoutes, MAX_PAGE, syncLinear } from '../src/index.ts'
+import {
+  type FakeLinear,
+  LINEAR_IDS,
+  linearTestSeed,
+  startFakeLinear,
+  stateId,
+} from '../../../test/fakes/linear/index.ts'
+import {
+  credentialFromEnv,
+  LinearClient,
+  LinearConfigError,
+  linearWebhookRoutes,
+  MAX_PAGE,
+  syncLinear,
+} from '../src/index.ts'
 
 // one chDB data directory per test file (one per process)
 const dataDir = mkdtempSync(join(tmpdir(), 'orgpulse-linear-'))
@@ -24,31 +43,17 @@ let subs: Subscription[] = []
 let fake: FakeLinear
 let cursors: Pick<CursorStore, 'get' | 'set'>
 
-/**
- * CursorStore.get (packages/clickhouse/src/cursors.ts) currently fails on chDB 26 with
- * ILLEGAL_AGGREGATION: its `max(updated_at) AS updated_at` alias shadows the column inside the
- * argMax calls. Reported; until it is fixed this reads the same table with the alias renamed and
- * writes through the real store.
- */
 function cursorStore(c: ClickHouseClient): Pick<CursorStore, 'get' | 'set'> {
-  const real = new CursorStore(c)
-  return {
-    set: (connector, scope, cursor, hash) => real.set(connector, scope, cursor, hash),
-    get: async (connector, scope) => {
-      const [r] = await queryRows<{ cursor: string; config_hash: string; last: string }>(
-        c,
-        `SELECT argMax(cursor, updated_at) AS cursor, argMax(config_hash, updated_at) AS config_hash, toString(max(updated_at)) AS last
-         FROM ingest_cursors WHERE connector = {connector:String} AND scope = {scope:String} HAVING count() > 0`,
-        { connector, scope },
-      )
-      return r ? { cursor: r.cursor, configHash: r.config_hash, updatedAt: r.last } : null
-    },
-  }
+  return new CursorStore(c)
 }
 
 const flush = () => waitUntilCaughtUp(bus, [STAGE_GROUPS.transformer, STAGE_GROUPS.sink], 60_000)
 const apiClient = (extra: Partial<ConstructorParameters<typeof LinearClient>[0]> = {}) =>
-  new LinearClient({ url: fake.url, credential: { kind: 'apiKey', value: fake.apiKey, envName: 'LINEAR_API_KEY' }, ...extra })
+  new LinearClient({
+    url: fake.url,
+    credential: { kind: 'apiKey', value: fake.apiKey, envName: 'LINEAR_API_KEY' },
+    ...extra,
+  })
 const sync = (opts: { full?: boolean; client?: LinearClient } = {}) =>
   syncLinear({ client: opts.client ?? apiClient(), bus, cursors, config: linear, full: opts.full ?? false })
 const rows = <T>(sql: string, params: Record<string, unknown> = {}) => queryRows<T>(client, sql, params)
@@ -74,7 +79,14 @@ afterAll(async () => {
 describe('Linear sync against the fake GraphQL API', () => {
   it('full sync: every issue with its whole history, cycles, relations; cursors after the acks', async () => {
     const progress: number[] = []
-    const result = await syncLinear({ client: apiClient(), bus, cursors, config: linear, full: true, progress: (p) => p.phase === 'issues' && progress.push(p.done) })
+    const result = await syncLinear({
+      client: apiClient(),
+      bus,
+      cursors,
+      config: linear,
+      full: true,
+      progress: (p) => p.phase === 'issues' && progress.push(p.done),
+    })
     await flush()
     expect(result.teams.map((t) => [t.team, t.mode, t.issues, t.cycles])).toEqual([
       ['ENG', 'full', 44, 3],
@@ -87,14 +99,42 @@ describe('Linear sync against the fake GraphQL API', () => {
     expect((await cursors.get('linear', 'team:ENG'))?.cursor).toBe('2026-04-02T13:00:00.000Z')
 
     // the decision: raised at creation (label), escalated to carol, decided by carol
-    const decision = await rows<{ type: string; occurred_at: string; actor: string; targets: string[]; raised_by: string; team: string }>(
+    const decision = await rows<{
+      type: string
+      occurred_at: string
+      actor: string
+      targets: string[]
+      raised_by: string
+      team: string
+    }>(
       `SELECT type, toString(occurred_at) AS occurred_at, actor, targets, raised_by, team FROM decision_events FINAL
        WHERE decision_id = 'linear:i-eng-1' ORDER BY occurred_at`,
     )
     expect(decision).toEqual([
-      { type: 'decision.raised', occurred_at: '2026-03-02 09:00:00.000', actor: '', targets: [], raised_by: 'bob@example.com', team: 'u:eng-lead@example.com' },
-      { type: 'decision.escalated', occurred_at: '2026-03-03 09:30:00.000', actor: 'bob@example.com', targets: ['carol@example.com'], raised_by: 'bob@example.com', team: 'u:eng-lead@example.com' },
-      { type: 'decision.decided', occurred_at: '2026-03-04 15:00:00.000', actor: 'carol@example.com', targets: [], raised_by: 'bob@example.com', team: 'u:eng-lead@example.com' },
+      {
+        type: 'decision.raised',
+        occurred_at: '2026-03-02 09:00:00.000',
+        actor: '',
+        targets: [],
+        raised_by: 'bob@example.com',
+        team: 'u:eng-lead@example.com',
+      },
+      {
+        type: 'decision.escalated',
+        occurred_at: '2026-03-03 09:30:00.000',
+        actor: 'bob@example.com',
+        targets: ['carol@example.com'],
+        raised_by: 'bob@example.com',
+        team: 'u:eng-lead@example.com',
+      },
+      {
+        type: 'decision.decided',
+        occurred_at: '2026-03-04 15:00:00.000',
+        actor: 'carol@example.com',
+        targets: [],
+        raised_by: 'bob@example.com',
+        team: 'u:eng-lead@example.com',
+      },
     ])
     // the issue with 30 history entries (two history pages): its last entry into each state
     const churn = await rows<{ to_status: string; occurred_at: string; category: string }>(
@@ -105,22 +145,50 @@ describe('Linear sync against the fake GraphQL API', () => {
       { to_status: 'Todo', occurred_at: '2026-04-02 13:00:00.000', category: 'todo' },
     ])
     // only `blocks` relations become dependencies; rel-2's blocker is done
-    const deps = await rows<{ link_id: string; type: string; reason: string; blocker_team: string; blocked_team: string }>(
+    const deps = await rows<{
+      link_id: string
+      type: string
+      reason: string
+      blocker_team: string
+      blocked_team: string
+    }>(
       `SELECT link_id, type, reason, blocker_team, blocked_team FROM dependency_events FINAL ORDER BY link_id, type`,
     )
     expect(deps).toEqual([
-      { link_id: 'linear:rel-1', type: 'dependency.linked', reason: '', blocker_team: 'u:plat-lead@example.com', blocked_team: 'u:eng-lead@example.com' },
-      { link_id: 'linear:rel-2', type: 'dependency.linked', reason: '', blocker_team: 'u:eng-lead@example.com', blocked_team: 'u:eng-lead@example.com' },
-      { link_id: 'linear:rel-2', type: 'dependency.resolved', reason: 'blocker_done', blocker_team: 'u:eng-lead@example.com', blocked_team: 'u:eng-lead@example.com' },
+      {
+        link_id: 'linear:rel-1',
+        type: 'dependency.linked',
+        reason: '',
+        blocker_team: 'u:plat-lead@example.com',
+        blocked_team: 'u:eng-lead@example.com',
+      },
+      {
+        link_id: 'linear:rel-2',
+        type: 'dependency.linked',
+        reason: '',
+        blocker_team: 'u:eng-lead@example.com',
+        blocked_team: 'u:eng-lead@example.com',
+      },
+      {
+        link_id: 'linear:rel-2',
+        type: 'dependency.resolved',
+        reason: 'blocker_done',
+        blocker_team: 'u:eng-lead@example.com',
+        blocked_team: 'u:eng-lead@example.com',
+      },
     ])
     // every query stayed inside Linear's single-query limit and our budget
     expect(Math.max(...fake.log.map((l) => l.complexity))).toBeLessThanOrEqual(linear.maxQueryComplexity)
   })
 
   it("a cycle's planning figures match the hand computation (cycles row)", async () => {
-    const cycles = await rows<{ cycle_id: string; team: string; committed: number; completed: number; added: number }>(
-      `SELECT cycle_id, team, committed, completed, added FROM cycles FINAL ORDER BY cycle_id`,
-    )
+    const cycles = await rows<{
+      cycle_id: string
+      team: string
+      committed: number
+      completed: number
+      added: number
+    }>(`SELECT cycle_id, team, committed, completed, added FROM cycles FINAL ORDER BY cycle_id`)
     // c-eng-1: scope [20,20,23,25,25,24], completed [..,16] → 20 / 16 / 24-20
     // c-eng-2: unestimated → issue counts [8,9,10] / [..,7] → 8 / 7 / 2; c-eng-3 has not started
     expect(cycles).toEqual([
@@ -135,7 +203,10 @@ describe('Linear sync against the fake GraphQL API', () => {
 
   it('incremental sync fetches only what changed since the cursor (minus the overlap)', async () => {
     const at = new Date().toISOString()
-    fake.model.moveIssue(LINEAR_IDS.issues.blocked, stateId('eng', 'Done'), { actorId: LINEAR_IDS.users.dave, at })
+    fake.model.moveIssue(LINEAR_IDS.issues.blocked, stateId('eng', 'Done'), {
+      actorId: LINEAR_IDS.users.dave,
+      at,
+    })
     const result = await sync()
     await flush()
     // ENG-3 moved now; ENG-4 (updated 13:00) lies inside the 10-minute overlap of the old cursor
@@ -149,12 +220,20 @@ describe('Linear sync against the fake GraphQL API', () => {
     )
     expect(done).toEqual({ category: 'done', actor: 'dave@example.com' })
     // the blocked item is closed: its dependency resolves (reason blocked_closed)
-    const [res] = await rows<{ reason: string }>(`SELECT reason FROM dependency_events FINAL WHERE link_id = 'linear:rel-1' AND type = 'dependency.resolved'`)
+    const [res] = await rows<{ reason: string }>(
+      `SELECT reason FROM dependency_events FINAL WHERE link_id = 'linear:rel-1' AND type = 'dependency.resolved'`,
+    )
     expect(res).toEqual({ reason: 'blocked_closed' })
   })
 
   it('a relation added and later removed between pulls: linked, then resolved as unlinked', async () => {
-    fake.model.addRelation({ id: 'rel-new', type: 'blocks', issueId: LINEAR_IDS.issues.platDecision, relatedIssueId: LINEAR_IDS.issues.churny, createdAt: '2026-04-03T10:00:00.000Z' })
+    fake.model.addRelation({
+      id: 'rel-new',
+      type: 'blocks',
+      issueId: LINEAR_IDS.issues.platDecision,
+      relatedIssueId: LINEAR_IDS.issues.churny,
+      createdAt: '2026-04-03T10:00:00.000Z',
+    })
     let result = await sync()
     await flush()
     expect(result.relations).toEqual({ blocking: 3, removed: 0 })
@@ -163,7 +242,13 @@ describe('Linear sync against the fake GraphQL API', () => {
     result = await sync()
     await flush()
     expect(result.relations).toEqual({ blocking: 2, removed: 1 })
-    const got = await rows<{ type: string; reason: string; occurred_at: string; blocker_team: string; blocked_team: string }>(
+    const got = await rows<{
+      type: string
+      reason: string
+      occurred_at: string
+      blocker_team: string
+      blocked_team: string
+    }>(
       `SELECT type, reason, toString(occurred_at) AS occurred_at, blocker_team, blocked_team FROM dependency_events FINAL WHERE link_id = 'linear:rel-new' ORDER BY type`,
     )
     expect(got.map((g) => [g.type, g.reason, g.blocker_team, g.blocked_team])).toEqual([
@@ -175,12 +260,16 @@ describe('Linear sync against the fake GraphQL API', () => {
 
   it('does not move the cursor when the bus does not acknowledge', async () => {
     const saved = await cursors.get('linear', 'team:ENG')
-    fake.model.moveIssue(LINEAR_IDS.issues.churny, stateId('eng', 'In Progress'), { at: new Date().toISOString() })
+    fake.model.moveIssue(LINEAR_IDS.issues.churny, stateId('eng', 'In Progress'), {
+      at: new Date().toISOString(),
+    })
     const failing = new MemoryBus()
     failing.publish = async () => {
       throw new Error('broker down')
     }
-    await expect(syncLinear({ client: apiClient(), bus: failing, cursors, config: linear })).rejects.toThrow('broker down')
+    await expect(syncLinear({ client: apiClient(), bus: failing, cursors, config: linear })).rejects.toThrow(
+      'broker down',
+    )
     expect((await cursors.get('linear', 'team:ENG'))?.cursor).toBe(saved?.cursor)
   })
 })
@@ -201,9 +290,17 @@ describe('Linear webhooks', () => {
   it('accepts a signed delivery; the later poll of the same change gives the same event', async () => {
     const app = await webhookApp()
     const at = new Date().toISOString()
-    const body = fake.model.moveIssue(LINEAR_IDS.issues.platDecision, stateId('plat', 'Decided'), { actorId: LINEAR_IDS.users.carol, at })
+    const body = fake.model.moveIssue(LINEAR_IDS.issues.platDecision, stateId('plat', 'Decided'), {
+      actorId: LINEAR_IDS.users.carol,
+      at,
+    })
     const signed = fake.signWebhook(body, SECRET)
-    const res = await app.inject({ method: 'POST', url: '/webhooks/linear', headers: signed.headers, payload: signed.payload })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/webhooks/linear',
+      headers: signed.headers,
+      payload: signed.payload,
+    })
     expect(res.statusCode).toBe(200)
     await flush()
     const statusId = eventId('linear', LINEAR_IDS.issues.platDecision, `state:${stateId('plat', 'Decided')}`)
@@ -228,19 +325,37 @@ describe('Linear webhooks', () => {
     )
     expect(calls).toEqual([{ n: 1, occurred_at: at.replace('T', ' ').replace('Z', '') }])
     // raised stays at the issue's creation (the state it was created in), not the webhook time
-    const [raised] = await rows<{ occurred_at: string }>(`SELECT toString(occurred_at) AS occurred_at FROM decision_events FINAL WHERE decision_id = 'linear:i-plat-2' AND type = 'decision.raised'`)
+    const [raised] = await rows<{ occurred_at: string }>(
+      `SELECT toString(occurred_at) AS occurred_at FROM decision_events FINAL WHERE decision_id = 'linear:i-plat-2' AND type = 'decision.raised'`,
+    )
     expect(raised).toEqual({ occurred_at: '2026-03-10 08:00:00.000' })
   })
 
   it('rejects a bad signature with 401 and publishes nothing', async () => {
     const app = await webhookApp()
-    const signed = fake.signWebhook(fake.model.addLabel(LINEAR_IDS.issues.regular, LINEAR_IDS.labels.bug), 'not-the-secret')
+    const signed = fake.signWebhook(
+      fake.model.addLabel(LINEAR_IDS.issues.regular, LINEAR_IDS.labels.bug),
+      'not-the-secret',
+    )
     const before = rawCount()
-    const res = await app.inject({ method: 'POST', url: '/webhooks/linear', headers: signed.headers, payload: signed.payload })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/webhooks/linear',
+      headers: signed.headers,
+      payload: signed.payload,
+    })
     expect(res.statusCode).toBe(401)
     expect(res.json()).toEqual({ error: 'invalid Linear-Signature' })
-    const tampered = fake.signWebhook(fake.model.addLabel(LINEAR_IDS.issues.regular, LINEAR_IDS.labels.decision), SECRET)
-    const res2 = await app.inject({ method: 'POST', url: '/webhooks/linear', headers: tampered.headers, payload: tampered.payload.replace('Ordinary', 'Extraordinary') })
+    const tampered = fake.signWebhook(
+      fake.model.addLabel(LINEAR_IDS.issues.regular, LINEAR_IDS.labels.decision),
+      SECRET,
+    )
+    const res2 = await app.inject({
+      method: 'POST',
+      url: '/webhooks/linear',
+      headers: tampered.headers,
+      payload: tampered.payload.replace('Ordinary', 'Extraordinary'),
+    })
     expect(res2.statusCode).toBe(401)
     expect(rawCount()).toBe(before)
   })
@@ -251,7 +366,12 @@ describe('Linear webhooks', () => {
     const before = rawCount()
     for (const ts of [Date.now() - 61_000, Date.now() + 61_000]) {
       const signed = fake.signWebhook(body, SECRET, ts)
-      const res = await app.inject({ method: 'POST', url: '/webhooks/linear', headers: signed.headers, payload: signed.payload })
+      const res = await app.inject({
+        method: 'POST',
+        url: '/webhooks/linear',
+        headers: signed.headers,
+        payload: signed.payload,
+      })
       expect(res.statusCode).toBe(401)
       expect(res.json().error).toMatch(/outside the 60 s window/)
     }
@@ -286,18 +406,18 @@ describe('Linear rate limits and credentials', () => {
     const c = apiClient()
     const q = 'query T($first: Int!) { teams(first: $first) { nodes { key name } } }'
     const started = Date.now()
-    // 10 teams x 0.2 + 1 = 3 points per query; 5 points per window: the second query must wait
-    fake.setLimits({ complexityLimit: 5, windowMs: 800 })
+    // 1 + 2 x (1 + 2 x 0.1) = 3.4 → 4 points per query; 6 per window: the second must wait
+    fake.setLimits({ complexityLimit: 6, windowMs: 800 })
     try {
-      await c.request(q, { first: 10 })
-      await c.request(q, { first: 10 })
+      await c.request(q, { first: 2 })
+      await c.request(q, { first: 2 })
     } finally {
       fake.setLimits({ complexityLimit: 250_000, windowMs: 3_600_000 })
     }
     expect(Date.now() - started).toBeGreaterThanOrEqual(800)
     expect(fake.log.slice(-2).map((l) => [l.complexity, l.refused ?? 'ok'])).toEqual([
-      [3, 'ok'],
-      [3, 'ok'],
+      [4, 'ok'],
+      [4, 'ok'],
     ])
   })
 
@@ -307,10 +427,18 @@ describe('Linear rate limits and credentials', () => {
     const from = fake.log.length
     const c = apiClient({ baseBackoffMs: 100 })
     const started = Date.now()
-    const data = await c.request<{ teams: { nodes: { key: string }[] } }>('query T($first: Int!) { teams(first: $first) { nodes { key } } }', { first: 10 })
+    const data = await c.request<{ teams: { nodes: { key: string }[] } }>(
+      'query T($first: Int!) { teams(first: $first) { nodes { key } } }',
+      { first: 10 },
+    )
     const elapsed = Date.now() - started
     expect(data.teams.nodes.map((t) => t.key)).toEqual(['ENG', 'PLAT'])
-    expect(fake.log.slice(from).map((l) => l.refused ?? 'ok')).toEqual(['RATELIMITED', 'RATELIMITED', 'http429', 'ok'])
+    expect(fake.log.slice(from).map((l) => l.refused ?? 'ok')).toEqual([
+      'RATELIMITED',
+      'RATELIMITED',
+      'http429',
+      'ok',
+    ])
     // 100 + 200 + 400 ms of backoff
     expect(elapsed).toBeGreaterThanOrEqual(700 - 20)
     expect(c.waitedMs).toBe(700)
@@ -323,16 +451,28 @@ describe('Linear rate limits and credentials', () => {
   })
 
   it('says which credential Linear rejected', async () => {
-    const bad = new LinearClient({ url: fake.url, credential: { kind: 'apiKey', value: 'lin_api_wrong', envName: 'LINEAR_API_KEY' } })
-    await expect(bad.request('{ viewer { id } }')).rejects.toThrow(/Linear rejected the API key in LINEAR_API_KEY/)
+    const bad = new LinearClient({
+      url: fake.url,
+      credential: { kind: 'apiKey', value: 'lin_api_wrong', envName: 'LINEAR_API_KEY' },
+    })
+    await expect(bad.request('{ viewer { id } }')).rejects.toThrow(
+      /Linear rejected the API key in LINEAR_API_KEY/,
+    )
     await expect(bad.request('{ viewer { id } }')).rejects.toBeInstanceOf(LinearConfigError)
-    const oauth = new LinearClient({ url: fake.url, credential: credentialFromEnv({ LINEAR_OAUTH_TOKEN: fake.oauthToken }, linear) })
-    expect(await oauth.request<{ viewer: { id: string } }>('{ viewer { id } }')).toEqual({ viewer: { id: LINEAR_IDS.users.bob } })
+    const oauth = new LinearClient({
+      url: fake.url,
+      credential: credentialFromEnv({ LINEAR_OAUTH_TOKEN: fake.oauthToken }, linear),
+    })
+    expect(await oauth.request<{ viewer: { id: string } }>('{ viewer { id } }')).toEqual({
+      viewer: { id: LINEAR_IDS.users.bob },
+    })
     expect(() => credentialFromEnv({}, linear)).toThrow(/set LINEAR_API_KEY .* or LINEAR_OAUTH_TOKEN/)
   })
 
   it('names the team keys it cannot see', async () => {
-    await expect(syncLinear({ client: apiClient(), bus, cursors, config: linear, teams: ['NOPE'] })).rejects.toThrow(
+    await expect(
+      syncLinear({ client: apiClient(), bus, cursors, config: linear, teams: ['NOPE'] }),
+    ).rejects.toThrow(
       'Linear team NOPE not found or not visible to this credential; visible teams: ENG, PLAT',
     )
   })

@@ -16,21 +16,23 @@ async function main(): Promise<void> {
   const kafka = createBusFromEnv({ clientId: 'orgpulse-transformer' })
   if (!kafka) throw new Error('KAFKA_BROKERS is not set: the transformer service needs a Kafka broker')
   const bus = namespacedFromEnv(kafka)
-  const client = createClickHouse({ dataDir: process.env.ORGPULSE_DATA_DIR ?? '.orgpulse' })
-  await migrate(client, { log: (m) => log.info(m) })
   await bus.ensureTopics(TOPIC_SPECS)
   const stages = (process.env.ORGPULSE_STAGES ?? 'transformer,sink,dlq').split(',').map((s) => s.trim())
+  // only the sinks write to ClickHouse; a transformer-only process must not hold the embedded engine's data dir
+  const needsClickHouse = stages.includes('sink') || stages.includes('dlq')
+  const client = needsClickHouse ? createClickHouse({ dataDir: process.env.ORGPULSE_DATA_DIR ?? '.orgpulse' }) : null
+  if (client) await migrate(client, { log: (m) => log.info(m) })
   const { config } = loadConfig()
   const subs: Subscription[] = []
   if (stages.includes('transformer')) subs.push(await startTransformer(bus, config, log))
-  if (stages.includes('sink')) subs.push(await startSink(bus, client, log))
-  if (stages.includes('dlq')) subs.push(await startDlqSink(bus, client))
+  if (client && stages.includes('sink')) subs.push(await startSink(bus, client, log))
+  if (client && stages.includes('dlq')) subs.push(await startDlqSink(bus, client))
   log.info({ stages }, 'transformer service running')
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping: finishing the batch in hand')
     for (const s of subs) await s.stop()
     await bus.close()
-    await client.close()
+    await client?.close()
     log.info('stopped cleanly')
     process.exit(0)
   }

@@ -79,18 +79,41 @@ describe('calendar mapper', () => {
   })
 
   it('a moved occurrence keeps the key of its original slot; a cancelled one says cancelled', () => {
-    const moved = { ...occurrence, start: { dateTime: '2026-03-31T14:00:00Z' }, end: { dateTime: '2026-03-31T15:00:00Z' } }
+    const moved = {
+      ...occurrence,
+      start: { dateTime: '2026-03-31T14:00:00Z' },
+      end: { dateTime: '2026-03-31T15:00:00Z' },
+    }
     const m = one(envelope(moved))
     expect(m.meetingId).toBe('abc@google.com|2026-03-30T08:00:00.000Z')
     expect(m.start).toBe('2026-03-31T14:00:00.000Z')
-    const c = one(envelope({ ...occurrence, status: 'cancelled', updated: '2026-03-25T00:00:00Z' }))
+    const c = one(
+      envelope({ ...occurrence, status: 'cancelled', updated: '2026-03-25T00:00:00Z' }, 'mgr@acme.com'),
+    )
     expect(c.meetingId).toBe(m.meetingId)
     expect(c.cancelled).toBe(true)
     expect(c.version).toBeGreaterThan(Date.parse(occurrence.updated))
   })
 
+  it("an attendee's cancelled copy of an internally organised Google meeting does not cancel it", () => {
+    const cancelledCopy = { ...occurrence, status: 'cancelled' }
+    expect(mapCalendar(envelope(cancelledCopy, 'ana@acme.com'), { config })).toEqual([])
+    expect(one(envelope(cancelledCopy, 'mgr@acme.com')).cancelled).toBe(true)
+    expect(
+      one({ ...envelope(cancelledCopy, 'ana@acme.com'), meta: { calendar: 'ana@acme.com', via: 'ics' } })
+        .cancelled,
+    ).toBe(true)
+  })
+
   it('all-day events are flagged; focus time, out of office and solo blocks are not meetings', () => {
-    const d = one(envelope({ ...occurrence, originalStartTime: undefined, start: { date: '2026-03-26' }, end: { date: '2026-03-27' } }))
+    const d = one(
+      envelope({
+        ...occurrence,
+        originalStartTime: undefined,
+        start: { date: '2026-03-26' },
+        end: { date: '2026-03-27' },
+      }),
+    )
     expect(d.allDay).toBe(true)
     expect(d.meetingId).toBe('abc@google.com|2026-03-26')
     expect(d.start).toBe('2026-03-26T00:00:00.000Z')
@@ -106,10 +129,14 @@ describe('calendar mapper', () => {
   })
 
   it('rejects what can never map, with the reason', () => {
-    expect(() => mapCalendar(envelope({ id: 'x', status: 'cancelled', classification: { class: 'other' } }), { config })).toThrow(
-      /x \(cancelled\) has no iCalUID/,
+    expect(() =>
+      mapCalendar(envelope({ id: 'x', status: 'cancelled', classification: { class: 'other' } }), { config }),
+    ).toThrow(/x \(cancelled\) has no iCalUID/)
+    expect(() => mapCalendar(envelope({ ...occurrence, classification: undefined }), { config })).toThrow(
+      RejectedRecord,
     )
-    expect(() => mapCalendar(envelope({ ...occurrence, classification: undefined }), { config })).toThrow(RejectedRecord)
-    expect(() => mapCalendar({ ...envelope(occurrence), entity: 'calendarList' }, { config })).toThrow(/unknown calendar entity/)
+    expect(() => mapCalendar({ ...envelope(occurrence), entity: 'calendarList' }, { config })).toThrow(
+      /unknown calendar entity/,
+    )
   })
 })

@@ -5,10 +5,20 @@ import { mapLinear } from '../src/mappers/linear.ts'
 
 const config = configSchema.parse({ linear: { teams: { ENG: 'u:eng@x.io', PLAT: 'u:plat@x.io' } } })
 const ctx = { config }
-const env = (entity: string, payload: unknown, fetchedAt = '2026-05-01T00:00:00.000Z'): RawEnvelope => ({ source: 'linear', entity, sourceId: 'x', fetchedAt, payload })
+const env = (entity: string, payload: unknown, fetchedAt = '2026-05-01T00:00:00.000Z'): RawEnvelope => ({
+  source: 'linear',
+  entity,
+  sourceId: 'x',
+  fetchedAt,
+  payload,
+})
 
 const state = (name: string, type: string) => ({ id: `s-${name}`, name, type })
-const webhook = (data: Record<string, unknown>, updatedFrom: Record<string, unknown>, actor = { id: 'u-1', email: 'Ann@X.io', type: 'user' }) => ({
+const webhook = (
+  data: Record<string, unknown>,
+  updatedFrom: Record<string, unknown>,
+  actor = { id: 'u-1', email: 'Ann@X.io', type: 'user' },
+) => ({
   action: 'update',
   type: 'Issue',
   createdAt: data.updatedAt,
@@ -35,40 +45,124 @@ const issueData = (over: Record<string, unknown> = {}) => ({
 
 describe('mapLinear', () => {
   it('maps every Linear state type to a work-item category', () => {
-    const types = { triage: 'todo', backlog: 'todo', unstarted: 'todo', started: 'in_progress', completed: 'done', canceled: 'cancelled' }
+    const types = {
+      triage: 'todo',
+      backlog: 'todo',
+      unstarted: 'todo',
+      started: 'in_progress',
+      completed: 'done',
+      canceled: 'cancelled',
+    }
     for (const [type, category] of Object.entries(types)) {
-      const out = mapLinear(env('webhook', webhook(issueData({ stateId: 's-X', state: state('X', type) }), { stateId: 's-Y' })), ctx)
+      const out = mapLinear(
+        env('webhook', webhook(issueData({ stateId: 's-X', state: state('X', type) }), { stateId: 's-Y' })),
+        ctx,
+      )
       expect(out).toEqual([
-        expect.objectContaining({ type: 'workitem.status_changed', id: eventId('linear', 'i-1', 'state:s-X'), category, team: 'u:eng@x.io', actor: 'ann@x.io', itemId: 'linear:i-1' }),
+        expect.objectContaining({
+          type: 'workitem.status_changed',
+          id: eventId('linear', 'i-1', 'state:s-X'),
+          category,
+          team: 'u:eng@x.io',
+          actor: 'ann@x.io',
+          itemId: 'linear:i-1',
+        }),
       ])
     }
   })
 
   it('a decision label added by webhook raises; an escalation label escalates to the assignee', () => {
     const labels = [{ id: 'l-d', name: 'decision' }]
-    const raised = mapLinear(env('webhook', webhook(issueData({ labels, labelIds: ['l-d'] }), { labelIds: [] })), ctx)
+    const raised = mapLinear(
+      env('webhook', webhook(issueData({ labels, labelIds: ['l-d'] }), { labelIds: [] })),
+      ctx,
+    )
     expect(raised).toEqual([
-      expect.objectContaining({ type: 'decision.raised', decisionId: 'linear:i-1', raisedBy: 'bo@x.io', occurredAt: '2026-04-02T10:00:00.000Z', tags: ['decision'] }),
+      expect.objectContaining({
+        type: 'decision.raised',
+        decisionId: 'linear:i-1',
+        raisedBy: 'bo@x.io',
+        occurredAt: '2026-04-02T10:00:00.000Z',
+        tags: ['decision'],
+      }),
     ])
     const withEsc = [...labels, { id: 'l-e', name: 'Escalated' }]
     const esc = mapLinear(
-      env('webhook', webhook(issueData({ labels: withEsc, labelIds: ['l-d', 'l-e'], assignee: { id: 'u-3', email: 'dir@x.io' } }), { labelIds: ['l-d'] })),
+      env(
+        'webhook',
+        webhook(
+          issueData({
+            labels: withEsc,
+            labelIds: ['l-d', 'l-e'],
+            assignee: { id: 'u-3', email: 'dir@x.io' },
+          }),
+          { labelIds: ['l-d'] },
+        ),
+      ),
       ctx,
     )
-    expect(esc).toEqual([expect.objectContaining({ type: 'decision.escalated', escalatedTo: ['dir@x.io'], actor: 'ann@x.io' })])
+    expect(esc).toEqual([
+      expect.objectContaining({ type: 'decision.escalated', escalatedTo: ['dir@x.io'], actor: 'ann@x.io' }),
+    ])
     // nobody assigned: no explicit target, so no explicit escalation event
-    expect(mapLinear(env('webhook', webhook(issueData({ labels: withEsc, labelIds: ['l-d', 'l-e'] }), { labelIds: ['l-d'] })), ctx)).toEqual([])
+    expect(
+      mapLinear(
+        env(
+          'webhook',
+          webhook(issueData({ labels: withEsc, labelIds: ['l-d', 'l-e'] }), { labelIds: ['l-d'] }),
+        ),
+        ctx,
+      ),
+    ).toEqual([])
   })
 
   it('the earliest raise wins, the latest call wins (versions)', () => {
     const labels = [{ id: 'l-d', name: 'decision' }]
-    const early = mapLinear(env('webhook', webhook(issueData({ labels, labelIds: ['l-d'], updatedAt: '2026-04-02T10:00:00.000Z' }), { labelIds: [] })), ctx)[0]!
-    const late = mapLinear(env('webhook', webhook(issueData({ labels, labelIds: ['l-d'], updatedAt: '2026-04-09T10:00:00.000Z' }), { labelIds: [] })), ctx)[0]!
+    const early = mapLinear(
+      env(
+        'webhook',
+        webhook(issueData({ labels, labelIds: ['l-d'], updatedAt: '2026-04-02T10:00:00.000Z' }), {
+          labelIds: [],
+        }),
+      ),
+      ctx,
+    )[0]!
+    const late = mapLinear(
+      env(
+        'webhook',
+        webhook(issueData({ labels, labelIds: ['l-d'], updatedAt: '2026-04-09T10:00:00.000Z' }), {
+          labelIds: [],
+        }),
+      ),
+      ctx,
+    )[0]!
     expect(early.id).toBe(late.id)
     expect(early.version).toBeGreaterThan(late.version)
-    const decided = mapLinear(env('webhook', webhook(issueData({ labels, labelIds: ['l-d'], stateId: 's-Decided', state: state('Decided', 'completed') }), { stateId: 's-In Progress' })), ctx)
-    expect(decided.map((e) => e.type)).toEqual(['workitem.status_changed', 'decision.raised', 'decision.decided'])
-    expect(decided[2]).toMatchObject({ id: eventId('linear', 'i-1', 'call'), actor: 'ann@x.io', version: Date.parse('2026-04-02T10:00:00.000Z') })
+    const decided = mapLinear(
+      env(
+        'webhook',
+        webhook(
+          issueData({
+            labels,
+            labelIds: ['l-d'],
+            stateId: 's-Decided',
+            state: state('Decided', 'completed'),
+          }),
+          { stateId: 's-In Progress' },
+        ),
+      ),
+      ctx,
+    )
+    expect(decided.map((e) => e.type)).toEqual([
+      'workitem.status_changed',
+      'decision.raised',
+      'decision.decided',
+    ])
+    expect(decided[2]).toMatchObject({
+      id: eventId('linear', 'i-1', 'call'),
+      actor: 'ann@x.io',
+      version: Date.parse('2026-04-02T10:00:00.000Z'),
+    })
   })
 
   it('a relation removed between pulls resolves as unlinked at the observation time, unless it had closed before', () => {
@@ -80,9 +174,19 @@ describe('mapLinear', () => {
       relatedIssue: { id: 'b', team: { key: 'ENG' }, state: { type: 'started' } },
     }
     expect(mapLinear(env('relation.removed', rel, '2026-04-05T12:00:00.000Z'), ctx)).toEqual([
-      expect.objectContaining({ type: 'dependency.resolved', reason: 'unlinked', occurredAt: '2026-04-05T12:00:00.000Z', blockerTeam: 'u:plat@x.io', blockedTeam: 'u:eng@x.io', id: eventId('linear', 'r-1', 'resolved') }),
+      expect.objectContaining({
+        type: 'dependency.resolved',
+        reason: 'unlinked',
+        occurredAt: '2026-04-05T12:00:00.000Z',
+        blockerTeam: 'u:plat@x.io',
+        blockedTeam: 'u:eng@x.io',
+        id: eventId('linear', 'r-1', 'resolved'),
+      }),
     ])
-    const done = { ...rel, issue: { ...rel.issue, state: { type: 'completed' }, completedAt: '2026-04-03T00:00:00.000Z' } }
+    const done = {
+      ...rel,
+      issue: { ...rel.issue, state: { type: 'completed' }, completedAt: '2026-04-03T00:00:00.000Z' },
+    }
     expect(mapLinear(env('relation.removed', done, '2026-04-05T12:00:00.000Z'), ctx)).toEqual([
       expect.objectContaining({ reason: 'blocker_done', occurredAt: '2026-04-03T00:00:00.000Z' }),
     ])
@@ -104,12 +208,25 @@ describe('mapLinear', () => {
       team: { key: 'ENG' },
     }
     expect(mapLinear(env('cycle', c), ctx)).toEqual([
-      expect.objectContaining({ type: 'cycle.snapshot', cycleId: 'linear:c-1', name: 'Cycle 7', committedScope: 10, completedScope: 6, addedScope: 1, team: 'u:eng@x.io', occurredAt: '2026-05-01T00:00:00.000Z' }),
+      expect.objectContaining({
+        type: 'cycle.snapshot',
+        cycleId: 'linear:c-1',
+        name: 'Cycle 7',
+        committedScope: 10,
+        completedScope: 6,
+        addedScope: 1,
+        team: 'u:eng@x.io',
+        occurredAt: '2026-05-01T00:00:00.000Z',
+      }),
     ])
     const byIssues = { config: configSchema.parse({ linear: { cycles: { unit: 'issues' } } }) }
-    expect(mapLinear(env('cycle', c), byIssues)).toEqual([expect.objectContaining({ committedScope: 5, completedScope: 3, addedScope: 1, team: '' })])
+    expect(mapLinear(env('cycle', c), byIssues)).toEqual([
+      expect.objectContaining({ committedScope: 5, completedScope: 3, addedScope: 1, team: '' }),
+    ])
     // not started at the time of the fetch: nothing committed yet
-    expect(mapLinear(env('cycle', { ...c, startsAt: '2026-06-01T00:00:00.000Z', scopeHistory: [] }), ctx)).toEqual([])
+    expect(
+      mapLinear(env('cycle', { ...c, startsAt: '2026-06-01T00:00:00.000Z', scopeHistory: [] }), ctx),
+    ).toEqual([])
   })
 
   it('rejects what can never map, with the reason', () => {

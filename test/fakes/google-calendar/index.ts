@@ -38,7 +38,16 @@ export interface FakeEvent {
   description?: string
   location?: string
   organizer?: { email?: string; displayName?: string; self?: boolean }
-  attendees?: { email?: string; displayName?: string; responseStatus?: string; organizer?: boolean; self?: boolean; resource?: boolean; optional?: boolean; comment?: string }[]
+  attendees?: {
+    email?: string
+    displayName?: string
+    responseStatus?: string
+    organizer?: boolean
+    self?: boolean
+    resource?: boolean
+    optional?: boolean
+    comment?: string
+  }[]
   updated?: string
   sequence?: number
   [key: string]: unknown
@@ -101,7 +110,14 @@ const unb64 = <T>(s: string): T | null => {
   }
 }
 
-function googleError(res: ServerResponse, code: number, reason: string, message: string, domain = 'global', extra: Record<string, string> = {}): void {
+function googleError(
+  res: ServerResponse,
+  code: number,
+  reason: string,
+  message: string,
+  domain = 'global',
+  extra: Record<string, string> = {},
+): void {
   res.writeHead(code, { 'content-type': 'application/json; charset=UTF-8', ...extra })
   res.end(JSON.stringify({ error: { errors: [{ domain, reason, message }], code, message } }))
 }
@@ -123,11 +139,28 @@ const readBody = (req: IncomingMessage): Promise<string> =>
   })
 
 const timeMs = (t: FakeEventTime | undefined): number =>
-  !t ? Number.NaN : t.dateTime ? Date.parse(t.dateTime) : t.date ? Date.parse(`${t.date}T00:00:00Z`) : Number.NaN
+  !t
+    ? Number.NaN
+    : t.dateTime
+      ? Date.parse(t.dateTime)
+      : t.date
+        ? Date.parse(`${t.date}T00:00:00Z`)
+        : Number.NaN
 
-const SYNC_INCOMPATIBLE = ['timeMin', 'timeMax', 'q', 'orderBy', 'updatedMin', 'iCalUID', 'privateExtendedProperty', 'sharedExtendedProperty']
+const SYNC_INCOMPATIBLE = [
+  'timeMin',
+  'timeMax',
+  'q',
+  'orderBy',
+  'updatedMin',
+  'iCalUID',
+  'privateExtendedProperty',
+  'sharedExtendedProperty',
+]
 
-export async function startFakeGoogleCalendar(seed: FakeGoogleCalendarSeed = {}): Promise<FakeGoogleCalendar> {
+export async function startFakeGoogleCalendar(
+  seed: FakeGoogleCalendarSeed = {},
+): Promise<FakeGoogleCalendar> {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const pub = createPublicKey(publicKey.export({ type: 'spki', format: 'pem' }))
   const clientEmail = 'orgpulse-reader@orgpulse-test.iam.gserviceaccount.com'
@@ -140,9 +173,11 @@ export async function startFakeGoogleCalendar(seed: FakeGoogleCalendarSeed = {})
 
   const calendarOf = (email: string): Calendar => {
     const key = email.toLowerCase()
-    let c = calendars.get(key)
-    if (!c) calendars.set(key, (c = { events: new Map(), epoch: 1 }))
-    return c
+    const existing = calendars.get(key)
+    if (existing) return existing
+    const created: Calendar = { events: new Map(), epoch: 1 }
+    calendars.set(key, created)
+    return created
   }
   const upsert = (calendar: string, event: FakeEvent, minimal = false) => {
     seq++
@@ -163,17 +198,28 @@ export async function startFakeGoogleCalendar(seed: FakeGoogleCalendarSeed = {})
       return json(res, 400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' })
     }
     const [h, c, s] = (form.get('assertion') ?? '').split('.')
-    const claims = c ? unb64<{ iss?: string; sub?: string; scope?: string; aud?: string; exp?: number }>(c) : null
-    const signed = h && c && s ? verify('RSA-SHA256', Buffer.from(`${h}.${c}`), pub, Buffer.from(s, 'base64url')) : false
-    if (!claims || !signed) return json(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' })
-    if (claims.aud !== `${rootUrl}token`) return json(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT: Token must be a short-lived token and in a reasonable timeframe' })
-    if ((claims.exp ?? 0) * 1000 < Date.now()) return json(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT: expired' })
+    const claims = c
+      ? unb64<{ iss?: string; sub?: string; scope?: string; aud?: string; exp?: number }>(c)
+      : null
+    const signed =
+      h && c && s ? verify('RSA-SHA256', Buffer.from(`${h}.${c}`), pub, Buffer.from(s, 'base64url')) : false
+    if (!claims || !signed)
+      return json(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' })
+    if (claims.aud !== `${rootUrl}token`)
+      return json(res, 400, {
+        error: 'invalid_grant',
+        error_description: 'Invalid JWT: Token must be a short-lived token and in a reasonable timeframe',
+      })
+    if ((claims.exp ?? 0) * 1000 < Date.now())
+      return json(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT: expired' })
     const sub = (claims.sub ?? '').toLowerCase()
-    if (!sub || !calendars.has(sub)) return json(res, 400, { error: 'invalid_grant', error_description: 'Invalid email or User ID' })
+    if (!sub || !calendars.has(sub))
+      return json(res, 400, { error: 'invalid_grant', error_description: 'Invalid email or User ID' })
     if (refused.has(sub) || !/\/auth\/calendar(\.readonly)?(\s|$)/.test(claims.scope ?? '')) {
       return json(res, 401, {
         error: 'unauthorized_client',
-        error_description: 'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
+        error_description:
+          'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
       })
     }
     const t = `ya29.fake-${randomBytes(12).toString('hex')}`
@@ -185,18 +231,36 @@ export async function startFakeGoogleCalendar(seed: FakeGoogleCalendarSeed = {})
     const syncToken = q.get('syncToken')
     if (syncToken) {
       const bad = SYNC_INCOMPATIBLE.filter((p) => q.has(p))
-      if (bad.length > 0) return googleError(res, 400, 'invalid', `Sync token cannot be used with ${bad.join(', ')}.`)
+      if (bad.length > 0) {
+        googleError(res, 400, 'invalid', `Sync token cannot be used with ${bad.join(', ')}.`)
+        return
+      }
     }
     const maxResults = Math.min(Number(q.get('maxResults') ?? 250) || 250, 2500)
     const pageToken = q.get('pageToken')
-    const page = pageToken ? unb64<{ offset: number; upTo: number; since: number; epoch: number }>(pageToken) : null
-    if (pageToken && !page) return googleError(res, 400, 'invalid', 'Invalid page token value.')
+    const page = pageToken
+      ? unb64<{ offset: number; upTo: number; since: number; epoch: number }>(pageToken)
+      : null
+    if (pageToken && !page) {
+      googleError(res, 400, 'invalid', 'Invalid page token value.')
+      return
+    }
     let since = 0
     if (syncToken) {
       const st = unb64<{ epoch: number; seq: number }>(syncToken)
-      if (!st) return googleError(res, 400, 'invalid', 'Invalid sync token value.')
+      if (!st) {
+        googleError(res, 400, 'invalid', 'Invalid sync token value.')
+        return
+      }
       if (st.epoch !== cal.epoch) {
-        return googleError(res, 410, 'fullSyncRequired', 'Sync token is no longer valid, a full sync is required.', 'calendar')
+        googleError(
+          res,
+          410,
+          'fullSyncRequired',
+          'Sync token is no longer valid, a full sync is required.',
+          'calendar',
+        )
+        return
       }
       since = st.seq
     }
@@ -214,14 +278,21 @@ export async function startFakeGoogleCalendar(seed: FakeGoogleCalendarSeed = {})
         const en = timeMs(s.event.end) || st
         return !(en <= timeMin || st >= timeMax)
       })
-      .sort((a, b) => timeMs(a.event.start ?? a.event.originalStartTime) - timeMs(b.event.start ?? b.event.originalStartTime) || a.event.id.localeCompare(b.event.id))
+      .sort(
+        (a, b) =>
+          timeMs(a.event.start ?? a.event.originalStartTime) -
+            timeMs(b.event.start ?? b.event.originalStartTime) || a.event.id.localeCompare(b.event.id),
+      )
     const offset = page?.offset ?? 0
     const slice = matching.slice(offset, offset + maxResults)
     const items = slice.map((s) =>
-      s.minimal && s.event.status === 'cancelled' && syncToken ? { id: s.event.id, status: 'cancelled' } : { kind: 'calendar#event', ...s.event },
+      s.minimal && s.event.status === 'cancelled' && syncToken
+        ? { id: s.event.id, status: 'cancelled' }
+        : { kind: 'calendar#event', ...s.event },
     )
     const body: Record<string, unknown> = { kind: 'calendar#events', timeZone: 'UTC', items }
-    if (offset + maxResults < matching.length) body.nextPageToken = b64({ offset: offset + maxResults, upTo, since, epoch: cal.epoch })
+    if (offset + maxResults < matching.length)
+      body.nextPageToken = b64({ offset: offset + maxResults, upTo, since, epoch: cal.epoch })
     else body.nextSyncToken = b64({ epoch: cal.epoch, seq: upTo })
     json(res, 200, projectFields(body, q.get('fields')))
   }
@@ -245,9 +316,19 @@ export async function startFakeGoogleCalendar(seed: FakeGoogleCalendarSeed = {})
     }
     const failure = failures.shift()
     if (failure) {
-      const extra: Record<string, string> = failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {}
-      if (failure.kind === '429') googleError(res, 429, 'rateLimitExceeded', 'Rate Limit Exceeded', 'usageLimits', extra)
-      else googleError(res, 403, failure.kind, failure.kind === 'rateLimitExceeded' ? 'Rate Limit Exceeded' : 'User Rate Limit Exceeded', 'usageLimits', extra)
+      const extra: Record<string, string> =
+        failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {}
+      if (failure.kind === '429')
+        googleError(res, 429, 'rateLimitExceeded', 'Rate Limit Exceeded', 'usageLimits', extra)
+      else
+        googleError(
+          res,
+          403,
+          failure.kind,
+          failure.kind === 'rateLimitExceeded' ? 'Rate Limit Exceeded' : 'User Rate Limit Exceeded',
+          'usageLimits',
+          extra,
+        )
       return res.statusCode
     }
     const calId = decodeURIComponent(m[1] as string).toLowerCase()
@@ -260,7 +341,12 @@ export async function startFakeGoogleCalendar(seed: FakeGoogleCalendarSeed = {})
     if (m[2]) {
       const stored = cal.events.get(decodeURIComponent(m[2]))
       if (!stored) googleError(res, 404, 'notFound', 'Not Found')
-      else json(res, 200, projectFields({ kind: 'calendar#event', ...stored.event }, url.searchParams.get('fields')))
+      else
+        json(
+          res,
+          200,
+          projectFields({ kind: 'calendar#event', ...stored.event }, url.searchParams.get('fields')),
+        )
       return res.statusCode
     }
     list(res, cal, url.searchParams)
@@ -308,13 +394,18 @@ export async function startFakeGoogleCalendar(seed: FakeGoogleCalendarSeed = {})
     cancelEvent: (calendar, id, options) => {
       const stored = calendarOf(calendar).events.get(id)
       if (!stored) throw new Error(`fake: no event ${id} on ${calendar}`)
-      upsert(calendar, { ...stored.event, status: 'cancelled', updated: undefined }, options?.minimal ?? false)
+      upsert(
+        calendar,
+        { ...stored.event, status: 'cancelled', updated: undefined },
+        options?.minimal ?? false,
+      )
     },
     expireSyncTokens: (calendar) => {
       for (const [email, c] of calendars) if (!calendar || email === calendar.toLowerCase()) c.epoch++
     },
     failNext: (count, kind = 'rateLimitExceeded', retryAfterSeconds) => {
-      for (let i = 0; i < count; i++) failures.push({ kind, ...(retryAfterSeconds !== undefined ? { retryAfter: retryAfterSeconds } : {}) })
+      for (let i = 0; i < count; i++)
+        failures.push({ kind, ...(retryAfterSeconds !== undefined ? { retryAfter: retryAfterSeconds } : {}) })
     },
     close: () => {
       failures = []

@@ -19,7 +19,9 @@ export function queryComplexity(doc: DocumentNode, variables: Record<string, unk
       }
       const children = walk(sel.selectionSet)
       const firstArg = sel.arguments?.find((a) => a.name.value === 'first')
-      const connection = firstArg !== undefined || sel.selectionSet.selections.some((s) => s.kind === Kind.FIELD && s.name.value === 'nodes')
+      const connection =
+        firstArg !== undefined ||
+        sel.selectionSet.selections.some((s) => s.kind === Kind.FIELD && s.name.value === 'nodes')
       if (!connection) {
         cost += 1 + children
         continue

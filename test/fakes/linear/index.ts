@@ -1,3 +1,13 @@
 export * from './model.ts'
 export * from './seed.ts'
-export { type FakeLimits, type FakeLinear, type FakeLinearOptions, type FakeRequestLog, type Failure, MAX_QUERY_COMPLEXITY, type SignedWebhook, signWebhook, startFakeLinear } from './server.ts'
+export {
+  type Failure,
+  type FakeLimits,
+  type FakeLinear,
+  type FakeLinearOptions,
+  type FakeRequestLog,
+  MAX_QUERY_COMPLEXITY,
+  type SignedWebhook,
+  signWebhook,
+  startFakeLinear,
+} from './server.ts'

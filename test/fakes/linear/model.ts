@@ -156,7 +156,8 @@ export class LinearModel {
     }
     for (const h of seed.history ?? []) this.history.push(fullHistory(h))
     for (const r of seed.relations ?? []) this.relations.set(r.id, { ...r, updatedAt: r.createdAt })
-    for (const c of seed.cycles ?? []) this.cycles.set(c.id, { name: null, completedAt: null, updatedAt: c.startsAt, ...c } as Cycle)
+    for (const c of seed.cycles ?? [])
+      this.cycles.set(c.id, { name: null, completedAt: null, updatedAt: c.startsAt, ...c } as Cycle)
   }
 
   team(id: string): SeedTeam {
@@ -175,7 +176,10 @@ export class LinearModel {
 
   // ---- changes, as the Linear app makes them ----
 
-  createIssue(input: Omit<SeedIssue, 'createdAt' | 'updatedAt'> & { createdAt?: string }, opts: ChangeOptions = {}): WebhookBody {
+  createIssue(
+    input: Omit<SeedIssue, 'createdAt' | 'updatedAt'> & { createdAt?: string },
+    opts: ChangeOptions = {},
+  ): WebhookBody {
     const at = opts.at ?? input.createdAt ?? new Date().toISOString()
     const issue: Issue = {
       creatorId: opts.actorId ?? null,
@@ -198,8 +202,22 @@ export class LinearModel {
     const to = this.states.get(stateId)
     if (!to) throw new Error(`fake Linear: no state ${stateId}`)
     const at = opts.at ?? new Date().toISOString()
-    const from = { stateId: issue.stateId, updatedAt: issue.updatedAt, completedAt: issue.completedAt, canceledAt: issue.canceledAt }
-    this.history.push(fullHistory({ id: newId('hist'), issueId, createdAt: at, actorId: opts.actorId ?? null, fromStateId: issue.stateId, toStateId: stateId }))
+    const from = {
+      stateId: issue.stateId,
+      updatedAt: issue.updatedAt,
+      completedAt: issue.completedAt,
+      canceledAt: issue.canceledAt,
+    }
+    this.history.push(
+      fullHistory({
+        id: newId('hist'),
+        issueId,
+        createdAt: at,
+        actorId: opts.actorId ?? null,
+        fromStateId: issue.stateId,
+        toStateId: stateId,
+      }),
+    )
     issue.stateId = stateId
     issue.updatedAt = at
     issue.completedAt = to.type === 'completed' ? at : null
@@ -211,7 +229,15 @@ export class LinearModel {
     const issue = this.issue(issueId)
     const at = opts.at ?? new Date().toISOString()
     const from = { labelIds: [...issue.labelIds], updatedAt: issue.updatedAt }
-    this.history.push(fullHistory({ id: newId('hist'), issueId, createdAt: at, actorId: opts.actorId ?? null, addedLabelIds: [labelId] }))
+    this.history.push(
+      fullHistory({
+        id: newId('hist'),
+        issueId,
+        createdAt: at,
+        actorId: opts.actorId ?? null,
+        addedLabelIds: [labelId],
+      }),
+    )
     issue.labelIds = [...issue.labelIds, labelId]
     issue.updatedAt = at
     return this.webhook('update', issue, from, opts.actorId, at)
@@ -221,7 +247,16 @@ export class LinearModel {
     const issue = this.issue(issueId)
     const at = opts.at ?? new Date().toISOString()
     const from = { assigneeId: issue.assigneeId, updatedAt: issue.updatedAt }
-    this.history.push(fullHistory({ id: newId('hist'), issueId, createdAt: at, actorId: opts.actorId ?? null, fromAssigneeId: issue.assigneeId, toAssigneeId: assigneeId }))
+    this.history.push(
+      fullHistory({
+        id: newId('hist'),
+        issueId,
+        createdAt: at,
+        actorId: opts.actorId ?? null,
+        fromAssigneeId: issue.assigneeId,
+        toAssigneeId: assigneeId,
+      }),
+    )
     issue.assigneeId = assigneeId
     issue.updatedAt = at
     return this.webhook('update', issue, from, opts.actorId, at)
@@ -230,7 +265,14 @@ export class LinearModel {
   /** Linear sends no webhook for relations: only a later pull sees this */
   addRelation(input: Omit<SeedRelation, 'createdAt' | 'id'> & { id?: string; createdAt?: string }): Relation {
     const at = input.createdAt ?? new Date().toISOString()
-    const r: Relation = { id: input.id ?? newId('rel'), type: input.type, issueId: input.issueId, relatedIssueId: input.relatedIssueId, createdAt: at, updatedAt: at }
+    const r: Relation = {
+      id: input.id ?? newId('rel'),
+      type: input.type,
+      issueId: input.issueId,
+      relatedIssueId: input.relatedIssueId,
+      createdAt: at,
+      updatedAt: at,
+    }
     this.relations.set(r.id, r)
     return r
   }
@@ -252,7 +294,9 @@ export class LinearModel {
     const state = this.states.get(i.stateId)!
     const user = (id: string | null) => {
       const u = id ? this.users.get(id) : undefined
-      return u ? { id: u.id, name: u.name, email: u.email, url: `https://linear.app/fake/profiles/${u.id}` } : undefined
+      return u
+        ? { id: u.id, name: u.name, email: u.email, url: `https://linear.app/fake/profiles/${u.id}` }
+        : undefined
     }
     const labels = i.labelIds.map((id) => this.labels.get(id)).filter((l): l is SeedLabel => !!l)
     return {
@@ -287,7 +331,13 @@ export class LinearModel {
     }
   }
 
-  private webhook(action: WebhookBody['action'], issue: Issue, updatedFrom: Record<string, unknown> | undefined, actorId: string | null | undefined, at: string): WebhookBody {
+  private webhook(
+    action: WebhookBody['action'],
+    issue: Issue,
+    updatedFrom: Record<string, unknown> | undefined,
+    actorId: string | null | undefined,
+    at: string,
+  ): WebhookBody {
     const actor = actorId ? this.users.get(actorId) : undefined
     return {
       action,
@@ -295,7 +345,17 @@ export class LinearModel {
       createdAt: at,
       data: this.issueWebhookData(issue),
       ...(updatedFrom ? { updatedFrom } : {}),
-      ...(actor ? { actor: { id: actor.id, name: actor.name, email: actor.email, type: 'user' as const, url: `https://linear.app/fake/profiles/${actor.id}` } } : {}),
+      ...(actor
+        ? {
+            actor: {
+              id: actor.id,
+              name: actor.name,
+              email: actor.email,
+              type: 'user' as const,
+              url: `https://linear.app/fake/profiles/${actor.id}`,
+            },
+          }
+        : {}),
       url: `https://linear.app/fake/issue/${this.identifier(issue)}`,
       organizationId: this.organizationId,
       webhookId: this.webhookId,

@@ -5,14 +5,26 @@ export const LINEAR_IDS = {
   users: { bob: 'u-bob', carol: 'u-carol', dave: 'u-dave', erin: 'u-erin' },
   teams: { eng: 't-eng', plat: 't-plat' },
   labels: { decision: 'l-decision', escalated: 'l-escalated', bug: 'l-bug' },
-  issues: { decision: 'i-eng-1', regular: 'i-eng-2', blocked: 'i-eng-3', churny: 'i-eng-4', blocker: 'i-plat-1', platDecision: 'i-plat-2' },
+  issues: {
+    decision: 'i-eng-1',
+    regular: 'i-eng-2',
+    blocked: 'i-eng-3',
+    churny: 'i-eng-4',
+    blocker: 'i-plat-1',
+    platDecision: 'i-plat-2',
+  },
   relations: { platBlocksEng: 'rel-1', sameTeam: 'rel-2', related: 'rel-3' },
   cycles: { engPoints: 'c-eng-1', engIssues: 'c-eng-2', engFuture: 'c-eng-3' },
 } as const
 
 /** the team's states: Linear gives every team its own workflow */
 function statesFor(teamId: string, key: string): SeedState[] {
-  const s = (name: string, type: string): SeedState => ({ id: `s-${key}-${name.toLowerCase().replace(/ /g, '-')}`, teamId, name, type })
+  const s = (name: string, type: string): SeedState => ({
+    id: `s-${key}-${name.toLowerCase().replace(/ /g, '-')}`,
+    teamId,
+    name,
+    type,
+  })
   return [
     s('Backlog', 'backlog'),
     s('Todo', 'unstarted'),
@@ -25,7 +37,8 @@ function statesFor(teamId: string, key: string): SeedState[] {
     s('Canceled', 'canceled'),
   ]
 }
-export const stateId = (key: 'eng' | 'plat', name: string) => `s-${key}-${name.toLowerCase().replace(/ /g, '-')}`
+export const stateId = (key: 'eng' | 'plat', name: string) =>
+  `s-${key}-${name.toLowerCase().replace(/ /g, '-')}`
 
 /**
  * A small workspace with every case the connector handles: a decision with an escalation and a
@@ -38,16 +51,60 @@ export const stateId = (key: 'eng' | 'plat', name: string) => `s-${key}-${name.t
  */
 export function linearTestSeed(options: { fillerIssues?: number } = {}): LinearSeed {
   const { users, teams, labels, issues, relations, cycles } = LINEAR_IDS
-  const eng = (n: number, rest: Partial<SeedIssue> & { id: string; title: string; createdAt: string; stateId: string }): SeedIssue => ({ teamId: teams.eng, number: n, ...rest })
+  const eng = (
+    n: number,
+    rest: Partial<SeedIssue> & { id: string; title: string; createdAt: string; stateId: string },
+  ): SeedIssue => ({ teamId: teams.eng, number: n, ...rest })
   const history: SeedHistory[] = [
     // ENG-1: a decision from creation (label), assigned to carol, escalated, decided by carol
-    { id: 'h-1', issueId: issues.decision, createdAt: '2026-03-02T10:00:00.000Z', actorId: users.bob, fromStateId: stateId('eng', 'Todo'), toStateId: stateId('eng', 'In Progress') },
-    { id: 'h-2', issueId: issues.decision, createdAt: '2026-03-03T09:00:00.000Z', actorId: users.bob, fromAssigneeId: null, toAssigneeId: users.carol },
-    { id: 'h-3', issueId: issues.decision, createdAt: '2026-03-03T09:30:00.000Z', actorId: users.bob, addedLabelIds: [labels.escalated] },
-    { id: 'h-4', issueId: issues.decision, createdAt: '2026-03-04T15:00:00.000Z', actorId: users.carol, fromStateId: stateId('eng', 'In Progress'), toStateId: stateId('eng', 'Decided') },
+    {
+      id: 'h-1',
+      issueId: issues.decision,
+      createdAt: '2026-03-02T10:00:00.000Z',
+      actorId: users.bob,
+      fromStateId: stateId('eng', 'Todo'),
+      toStateId: stateId('eng', 'In Progress'),
+    },
+    {
+      id: 'h-2',
+      issueId: issues.decision,
+      createdAt: '2026-03-03T09:00:00.000Z',
+      actorId: users.bob,
+      fromAssigneeId: null,
+      toAssigneeId: users.carol,
+    },
+    {
+      id: 'h-3',
+      issueId: issues.decision,
+      createdAt: '2026-03-03T09:30:00.000Z',
+      actorId: users.bob,
+      addedLabelIds: [labels.escalated],
+    },
+    {
+      id: 'h-4',
+      issueId: issues.decision,
+      createdAt: '2026-03-04T15:00:00.000Z',
+      actorId: users.carol,
+      fromStateId: stateId('eng', 'In Progress'),
+      toStateId: stateId('eng', 'Decided'),
+    },
     // ENG-2: ordinary work
-    { id: 'h-5', issueId: issues.regular, createdAt: '2026-03-05T09:00:00.000Z', actorId: users.dave, fromStateId: stateId('eng', 'Todo'), toStateId: stateId('eng', 'In Progress') },
-    { id: 'h-6', issueId: issues.regular, createdAt: '2026-03-06T17:00:00.000Z', actorId: users.dave, fromStateId: stateId('eng', 'In Progress'), toStateId: stateId('eng', 'Done') },
+    {
+      id: 'h-5',
+      issueId: issues.regular,
+      createdAt: '2026-03-05T09:00:00.000Z',
+      actorId: users.dave,
+      fromStateId: stateId('eng', 'Todo'),
+      toStateId: stateId('eng', 'In Progress'),
+    },
+    {
+      id: 'h-6',
+      issueId: issues.regular,
+      createdAt: '2026-03-06T17:00:00.000Z',
+      actorId: users.dave,
+      fromStateId: stateId('eng', 'In Progress'),
+      toStateId: stateId('eng', 'Done'),
+    },
   ]
   // ENG-4: 30 state changes, more than one nested history page (25)
   for (let k = 0; k < 30; k++) {
@@ -112,7 +169,13 @@ export function linearTestSeed(options: { fillerIssues?: number } = {}): LinearS
         completedAt: '2026-03-06T17:00:00.000Z',
         estimate: 3,
       }),
-      eng(3, { id: issues.blocked, title: 'Needs the platform API', createdAt: '2026-03-05T09:00:00.000Z', stateId: stateId('eng', 'In Progress'), creatorId: users.dave }),
+      eng(3, {
+        id: issues.blocked,
+        title: 'Needs the platform API',
+        createdAt: '2026-03-05T09:00:00.000Z',
+        stateId: stateId('eng', 'In Progress'),
+        creatorId: users.dave,
+      }),
       eng(4, {
         id: issues.churny,
         title: 'Back and forth',
@@ -121,15 +184,49 @@ export function linearTestSeed(options: { fillerIssues?: number } = {}): LinearS
         stateId: stateId('eng', 'Todo'),
         creatorId: users.dave,
       }),
-      { id: issues.blocker, teamId: teams.plat, number: 1, title: 'Platform API', createdAt: '2026-03-05T08:00:00.000Z', stateId: stateId('plat', 'In Progress'), creatorId: users.erin },
-      { id: issues.platDecision, teamId: teams.plat, number: 2, title: 'Choose a region', createdAt: '2026-03-10T08:00:00.000Z', stateId: stateId('plat', 'Needs Decision'), creatorId: users.erin },
+      {
+        id: issues.blocker,
+        teamId: teams.plat,
+        number: 1,
+        title: 'Platform API',
+        createdAt: '2026-03-05T08:00:00.000Z',
+        stateId: stateId('plat', 'In Progress'),
+        creatorId: users.erin,
+      },
+      {
+        id: issues.platDecision,
+        teamId: teams.plat,
+        number: 2,
+        title: 'Choose a region',
+        createdAt: '2026-03-10T08:00:00.000Z',
+        stateId: stateId('plat', 'Needs Decision'),
+        creatorId: users.erin,
+      },
       ...filler,
     ],
     history,
     relations: [
-      { id: relations.platBlocksEng, type: 'blocks', issueId: issues.blocker, relatedIssueId: issues.blocked, createdAt: '2026-03-05T10:00:00.000Z' },
-      { id: relations.sameTeam, type: 'blocks', issueId: issues.regular, relatedIssueId: issues.blocked, createdAt: '2026-03-05T11:00:00.000Z' },
-      { id: relations.related, type: 'related', issueId: issues.decision, relatedIssueId: issues.regular, createdAt: '2026-03-05T12:00:00.000Z' },
+      {
+        id: relations.platBlocksEng,
+        type: 'blocks',
+        issueId: issues.blocker,
+        relatedIssueId: issues.blocked,
+        createdAt: '2026-03-05T10:00:00.000Z',
+      },
+      {
+        id: relations.sameTeam,
+        type: 'blocks',
+        issueId: issues.regular,
+        relatedIssueId: issues.blocked,
+        createdAt: '2026-03-05T11:00:00.000Z',
+      },
+      {
+        id: relations.related,
+        type: 'related',
+        issueId: issues.decision,
+        relatedIssueId: issues.regular,
+        createdAt: '2026-03-05T12:00:00.000Z',
+      },
     ],
     cycles: [
       {

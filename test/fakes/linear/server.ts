@@ -3,7 +3,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { buildSchema, execute, type GraphQLSchema, parse, validate } from 'graphql'
 import { queryComplexity } from './complexity.ts'
-import { type Cycle, type History, type Issue, type LinearSeed, LinearModel, type Relation, type SeedUser, type WebhookBody } from './model.ts'
+import {
+  type Cycle,
+  type History,
+  type Issue,
+  LinearModel,
+  type LinearSeed,
+  type Relation,
+  type SeedUser,
+  type WebhookBody,
+} from './model.ts'
 import { LINEAR_SDL } from './schema.ts'
 
 /** Linear rejects single queries above this many complexity points */
@@ -137,12 +146,15 @@ function matchString(value: string, cmp: StrCmp | null | undefined): boolean {
   if (cmp.eq != null && value !== cmp.eq) return false
   if (cmp.neq != null && value === cmp.neq) return false
   if (cmp.in != null && !cmp.in.includes(value)) return false
-  if (cmp.nin != null && cmp.nin.includes(value)) return false
+  if (cmp.nin?.includes(value)) return false
   return true
 }
 
 /** newest first, like Linear's default ordering; ties broken by id for stable cursors */
-function ordered<T extends { id: string; createdAt: string; updatedAt: string }>(items: T[], orderBy: string | null | undefined): T[] {
+function ordered<T extends { id: string; createdAt: string; updatedAt: string }>(
+  items: T[],
+  orderBy: string | null | undefined,
+): T[] {
   const key = orderBy === 'updatedAt' ? 'updatedAt' : 'createdAt'
   return [...items].sort((a, b) => Date.parse(b[key]) - Date.parse(a[key]) || (a.id < b.id ? -1 : 1))
 }
@@ -150,7 +162,9 @@ function ordered<T extends { id: string; createdAt: string; updatedAt: string }>
 function rootResolvers(m: LinearModel) {
   const user = (id: string | null | undefined) => {
     const u: SeedUser | undefined = id ? m.users.get(id) : undefined
-    return u ? { ...u, displayName: u.name, active: u.active ?? true, createdAt: EPOCH, updatedAt: EPOCH } : null
+    return u
+      ? { ...u, displayName: u.name, active: u.active ?? true, createdAt: EPOCH, updatedAt: EPOCH }
+      : null
   }
   const team = (id: string) => {
     const t = m.team(id)
@@ -191,7 +205,15 @@ function rootResolvers(m: LinearModel) {
     createdAt: c.startsAt,
     inProgressScopeHistory: [],
     team: () => team(c.teamId),
-    issues: (args: ConnArgs) => connection(ordered([...m.issues.values()].filter((i) => i.cycleId === c.id), 'createdAt').map(issue), args, (i) => i.id),
+    issues: (args: ConnArgs) =>
+      connection(
+        ordered(
+          [...m.issues.values()].filter((i) => i.cycleId === c.id),
+          'createdAt',
+        ).map(issue),
+        args,
+        (i) => i.id,
+      ),
   })
   const issue = (i: Issue) => ({
     ...i,
@@ -206,7 +228,12 @@ function rootResolvers(m: LinearModel) {
       const c = i.cycleId ? m.cycles.get(i.cycleId) : undefined
       return c ? cycle(c) : null
     },
-    labels: (args: ConnArgs) => connection(i.labelIds.map(label).filter((l) => l !== null), args, (l) => l.id),
+    labels: (args: ConnArgs) =>
+      connection(
+        i.labelIds.map(label).filter((l) => l !== null),
+        args,
+        (l) => l.id,
+      ),
     history: (args: ConnArgs) =>
       connection(
         m.history
@@ -216,9 +243,24 @@ function rootResolvers(m: LinearModel) {
         args,
         (h) => h.id,
       ),
-    relations: (args: ConnArgs) => connection(ordered([...m.relations.values()].filter((r) => r.issueId === i.id), 'createdAt').map(relation), args, (r) => r.id),
+    relations: (args: ConnArgs) =>
+      connection(
+        ordered(
+          [...m.relations.values()].filter((r) => r.issueId === i.id),
+          'createdAt',
+        ).map(relation),
+        args,
+        (r) => r.id,
+      ),
     inverseRelations: (args: ConnArgs) =>
-      connection(ordered([...m.relations.values()].filter((r) => r.relatedIssueId === i.id), 'createdAt').map(relation), args, (r) => r.id),
+      connection(
+        ordered(
+          [...m.relations.values()].filter((r) => r.relatedIssueId === i.id),
+          'createdAt',
+        ).map(relation),
+        args,
+        (r) => r.id,
+      ),
   })
   const teamMatches = (teamId: string, f: TeamFilter | null | undefined) => {
     if (!f) return true
@@ -229,27 +271,58 @@ function rootResolvers(m: LinearModel) {
   return {
     viewer: () => user([...m.users.keys()][0]),
     teams: (args: ConnArgs) => connection([...m.teams.keys()].map(team), args, (t) => t.id),
-    users: (args: ConnArgs) => connection([...m.users.keys()].map((id) => user(id)!), args, (u) => u.id),
+    users: (args: ConnArgs) =>
+      connection(
+        [...m.users.keys()].map((id) => user(id)!),
+        args,
+        (u) => u.id,
+      ),
     issue: ({ id }: { id: string }) => {
       const found = m.issues.get(id) ?? [...m.issues.values()].find((i) => m.identifier(i) === id)
       if (!found) throw new Error(`Entity not found: Issue ${id}`)
       return issue(found)
     },
-    issues: (args: ConnArgs & { filter?: { id?: StrCmp; team?: TeamFilter; createdAt?: DateCmp; updatedAt?: DateCmp }; orderBy?: string }) => {
+    issues: (
+      args: ConnArgs & {
+        filter?: { id?: StrCmp; team?: TeamFilter; createdAt?: DateCmp; updatedAt?: DateCmp }
+        orderBy?: string
+      },
+    ) => {
       const f = args.filter ?? {}
       const hits = [...m.issues.values()].filter(
-        (i) => matchString(i.id, f.id) && teamMatches(i.teamId, f.team) && matchDate(i.createdAt, f.createdAt) && matchDate(i.updatedAt, f.updatedAt),
+        (i) =>
+          matchString(i.id, f.id) &&
+          teamMatches(i.teamId, f.team) &&
+          matchDate(i.createdAt, f.createdAt) &&
+          matchDate(i.updatedAt, f.updatedAt),
       )
       return connection(ordered(hits, args.orderBy).map(issue), args, (i) => i.id)
     },
-    cycles: (args: ConnArgs & { filter?: { id?: StrCmp; team?: TeamFilter; startsAt?: DateCmp; endsAt?: DateCmp }; orderBy?: string }) => {
+    cycles: (
+      args: ConnArgs & {
+        filter?: { id?: StrCmp; team?: TeamFilter; startsAt?: DateCmp; endsAt?: DateCmp }
+        orderBy?: string
+      },
+    ) => {
       const f = args.filter ?? {}
       const hits = [...m.cycles.values()].filter(
-        (c) => matchString(c.id, f.id) && teamMatches(c.teamId, f.team) && matchDate(c.startsAt, f.startsAt) && matchDate(c.endsAt, f.endsAt),
+        (c) =>
+          matchString(c.id, f.id) &&
+          teamMatches(c.teamId, f.team) &&
+          matchDate(c.startsAt, f.startsAt) &&
+          matchDate(c.endsAt, f.endsAt),
       )
-      return connection(ordered(hits.map((c) => ({ ...c, createdAt: c.startsAt })), args.orderBy).map(cycle), args, (c) => c.id)
+      return connection(
+        ordered(
+          hits.map((c) => ({ ...c, createdAt: c.startsAt })),
+          args.orderBy,
+        ).map(cycle),
+        args,
+        (c) => c.id,
+      )
     },
-    issueRelations: (args: ConnArgs & { orderBy?: string }) => connection(ordered([...m.relations.values()], args.orderBy).map(relation), args, (r) => r.id),
+    issueRelations: (args: ConnArgs & { orderBy?: string }) =>
+      connection(ordered([...m.relations.values()], args.orderBy).map(relation), args, (r) => r.id),
   }
 }
 
@@ -261,14 +334,22 @@ export interface FakeLinearOptions {
 }
 
 /** Starts the fake on 127.0.0.1 (random port), seeded with `seed`. */
-export async function startFakeLinear(seed: LinearSeed, options: FakeLinearOptions = {}): Promise<FakeLinear> {
+export async function startFakeLinear(
+  seed: LinearSeed,
+  options: FakeLinearOptions = {},
+): Promise<FakeLinear> {
   const model = new LinearModel(seed)
   const schema: GraphQLSchema = buildSchema(LINEAR_SDL)
   const root = rootResolvers(model)
   const now = options.now ?? Date.now
   const apiKey = seed.apiKey ?? 'lin_api_fake'
   const oauthToken = seed.oauthToken
-  let limits: FakeLimits = { requestsLimit: 1500, complexityLimit: 250_000, windowMs: 3_600_000, ...options.limits }
+  let limits: FakeLimits = {
+    requestsLimit: 1500,
+    complexityLimit: 250_000,
+    windowMs: 3_600_000,
+    ...options.limits,
+  }
   let windowStart = now()
   let usedRequests = 0
   let usedComplexity = 0
@@ -311,10 +392,16 @@ export async function startFakeLinear(seed: LinearSeed, options: FakeLinearOptio
       if (refused) entry.refused = refused
       send(res, status, body, headers)
     }
-    if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== '/graphql') return reply(404, { error: 'not found' })
+    if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== '/graphql')
+      return reply(404, { error: 'not found' })
     const auth = req.headers.authorization ?? ''
     if (!(auth === apiKey || (oauthToken !== undefined && auth === `Bearer ${oauthToken}`))) {
-      return reply(401, gqlError('Authentication required, not authenticated', 'AUTHENTICATION_ERROR'), {}, 'auth')
+      return reply(
+        401,
+        gqlError('Authentication required, not authenticated', 'AUTHENTICATION_ERROR'),
+        {},
+        'auth',
+      )
     }
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
@@ -324,7 +411,8 @@ export async function startFakeLinear(seed: LinearSeed, options: FakeLinearOptio
     } catch {
       return reply(400, gqlError('Body is not valid JSON', 'INVALID_INPUT'))
     }
-    if (typeof body.query !== 'string') return reply(400, gqlError('Must provide query string.', 'INVALID_INPUT'))
+    if (typeof body.query !== 'string')
+      return reply(400, gqlError('Must provide query string.', 'INVALID_INPUT'))
     const variables = (body.variables ?? {}) as Record<string, unknown>
     let doc: ReturnType<typeof parse>
     try {
@@ -336,22 +424,58 @@ export async function startFakeLinear(seed: LinearSeed, options: FakeLinearOptio
     entry.operationName = op && 'name' in op && op.name ? op.name.value : null
     const invalid = validate(schema, doc)
     if (invalid.length > 0) {
-      return reply(400, { errors: invalid.map((e) => ({ message: e.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) })
+      return reply(400, {
+        errors: invalid.map((e) => ({
+          message: e.message,
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        })),
+      })
     }
     const complexity = queryComplexity(doc, variables)
     entry.complexity = complexity
     rollWindow()
 
     const failure = failures.shift()
-    if (failure === 'http429') return reply(429, gqlError('Too many requests', 'RATELIMITED'), { ...rateHeaders(complexity), 'retry-after': '0' }, 'http429')
-    if (failure === 'http500') return reply(500, { errors: [{ message: 'Internal server error' }] }, rateHeaders(complexity), 'http500')
-    if (failure === 'RATELIMITED') return reply(400, gqlError('Rate limit exceeded', 'RATELIMITED'), rateHeaders(complexity), 'RATELIMITED')
+    if (failure === 'http429')
+      return reply(
+        429,
+        gqlError('Too many requests', 'RATELIMITED'),
+        { ...rateHeaders(complexity), 'retry-after': '0' },
+        'http429',
+      )
+    if (failure === 'http500')
+      return reply(
+        500,
+        { errors: [{ message: 'Internal server error' }] },
+        rateHeaders(complexity),
+        'http500',
+      )
+    if (failure === 'RATELIMITED')
+      return reply(
+        400,
+        gqlError('Rate limit exceeded', 'RATELIMITED'),
+        rateHeaders(complexity),
+        'RATELIMITED',
+      )
 
     if (complexity > MAX_QUERY_COMPLEXITY) {
-      return reply(400, gqlError(`Query too complex: ${complexity} points, the maximum is ${MAX_QUERY_COMPLEXITY}`, 'QUERY_TOO_COMPLEX'), rateHeaders(complexity), 'complexity')
+      return reply(
+        400,
+        gqlError(
+          `Query too complex: ${complexity} points, the maximum is ${MAX_QUERY_COMPLEXITY}`,
+          'QUERY_TOO_COMPLEX',
+        ),
+        rateHeaders(complexity),
+        'complexity',
+      )
     }
     if (usedRequests + 1 > limits.requestsLimit || usedComplexity + complexity > limits.complexityLimit) {
-      return reply(400, gqlError('Rate limit exceeded', 'RATELIMITED'), rateHeaders(complexity), 'RATELIMITED')
+      return reply(
+        400,
+        gqlError('Rate limit exceeded', 'RATELIMITED'),
+        rateHeaders(complexity),
+        'RATELIMITED',
+      )
     }
     usedRequests += 1
     usedComplexity += complexity
@@ -381,6 +505,7 @@ export async function startFakeLinear(seed: LinearSeed, options: FakeLinearOptio
       for (let i = 0; i < count; i++) failures.push(failure)
     },
     signWebhook,
-    close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   }
 }

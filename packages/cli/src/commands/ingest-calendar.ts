@@ -2,9 +2,9 @@ import { calendarConfigSchema } from '@orgpulse/contracts'
 import {
   CalendarConfigError,
   GoogleAuthError,
+  type IcsImportResult,
   IcsParseError,
   IcsSourceError,
-  type IcsImportResult,
   importIcs,
   ingestGoogleCalendar,
   isIanaZone,
@@ -51,7 +51,10 @@ export function registerCalendarIngest(ingest: Command, ctx: CommandContext): vo
     )
     .option('--ics <fileOrUrl>', 'import one ICS file or feed URL instead of the configured sources')
     .option('--owner <email>', 'whose calendar the ICS is (required with --ics)')
-    .option('--from <date>', 'ICS: first day of occurrences to import (default: initialDaysBack before today)')
+    .option(
+      '--from <date>',
+      'ICS: first day of occurrences to import (default: initialDaysBack before today)',
+    )
     .option('--to <date>', 'ICS: day after the last one (default: initialDaysAhead after today)')
     .option('--person <email...>', 'Google: only these people’s calendars')
     .option('--format <format>', 'output: text or json', 'text')
@@ -68,10 +71,12 @@ export function registerCalendarIngest(ingest: Command, ctx: CommandContext): vo
         if (opts.ics && !opts.owner) throw new UserError('--ics needs --owner EMAIL (whose calendar it is)')
         if (opts.owner && !opts.ics) throw new UserError('--owner only goes with --ics')
         const feeds = opts.ics
-          ? [{ source: opts.ics, owner: opts.owner as string }]
+          ? [{ source: opts.ics, owner: (opts.owner as string).trim().toLowerCase() }]
           : calendar.ics.map((f) => ({ source: (f.url ?? f.file) as string, owner: f.owner }))
         if (!opts.ics && !calendar.google && feeds.length === 0) {
-          throw new UserError('nothing to sync: configure calendar.google or calendar.ics in orgpulse.yaml, or pass --ics FILE|URL --owner EMAIL')
+          throw new UserError(
+            'nothing to sync: configure calendar.google or calendar.ics in orgpulse.yaml, or pass --ics FILE|URL --owner EMAIL',
+          )
         }
         const ics: IcsImportResult[] = []
         let google: PersonSyncResult[] = []
@@ -81,7 +86,17 @@ export function registerCalendarIngest(ingest: Command, ctx: CommandContext): vo
             const own = await personTimeZone(rt.client, f.owner)
             const defaultZone = own && isIanaZone(own) ? own : rt.config.workingHours.timeZone
             io.progress(`calendar ics: reading ${f.source} for ${f.owner}`)
-            ics.push(await importIcs({ bus: rt.bus, calendar, source: f.source, owner: f.owner, window, defaultZone, org }))
+            ics.push(
+              await importIcs({
+                bus: rt.bus,
+                calendar,
+                source: f.source,
+                owner: f.owner,
+                window,
+                defaultZone,
+                org,
+              }),
+            )
           }
           if (!opts.ics && calendar.google) {
             google = await ingestGoogleCalendar({
@@ -90,11 +105,19 @@ export function registerCalendarIngest(ingest: Command, ctx: CommandContext): vo
               config: rt.config,
               ...(opts.person ? { people: opts.person.map((p) => p.toLowerCase()) } : {}),
               onProgress: (p) => io.progress(progressLine(p)),
-              onRetry: (n) => io.progress(`calendar google: ${n.subject} answered ${n.status} ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`),
+              onRetry: (n) =>
+                io.progress(
+                  `calendar google: ${n.subject} answered ${n.status} ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`,
+                ),
             })
           }
         } catch (err) {
-          if (err instanceof CalendarConfigError || err instanceof GoogleAuthError || err instanceof IcsSourceError || err instanceof IcsParseError) {
+          if (
+            err instanceof CalendarConfigError ||
+            err instanceof GoogleAuthError ||
+            err instanceof IcsSourceError ||
+            err instanceof IcsParseError
+          ) {
             throw new UserError(err.message)
           }
           throw err
@@ -106,7 +129,10 @@ export function registerCalendarIngest(ingest: Command, ctx: CommandContext): vo
         if (opts.format === 'json') io.out(JSON.stringify({ ics, google }, null, 2))
         else {
           const lines = ['calendar sync done']
-          for (const r of ics) lines.push(`  ics ${r.source} (${r.owner}): ${r.occurrences} occurrence(s), ${r.cancelled} cancelled`)
+          for (const r of ics)
+            lines.push(
+              `  ics ${r.source} (${r.owner}): ${r.occurrences} occurrence(s), ${r.cancelled} cancelled`,
+            )
           for (const g of google) {
             lines.push(
               g.error

@@ -28,9 +28,12 @@ export const meetingRuleSchema = z
     maxAttendees: z.number().int().min(1).optional(),
     relationship: z.enum(RELATIONSHIPS).default('any'),
   })
-  .refine((r) => r.minAttendees === undefined || r.maxAttendees === undefined || r.minAttendees <= r.maxAttendees, {
-    message: 'minAttendees must not exceed maxAttendees',
-  })
+  .refine(
+    (r) => r.minAttendees === undefined || r.maxAttendees === undefined || r.minAttendees <= r.maxAttendees,
+    {
+      message: 'minAttendees must not exceed maxAttendees',
+    },
+  )
 export type MeetingRule = z.infer<typeof meetingRuleSchema>
 
 export const ritualSchema = z.object({
@@ -52,7 +55,15 @@ export const DEFAULT_MEETING_RULES: z.input<typeof meetingRuleSchema>[] = [
   { class: 'escalation', titleKeywords: ['escalation', 'escalate', 'incident review'] },
   {
     class: 'decision_review',
-    titleKeywords: ['decision review', 'design review', 'architecture review', 'review board', 'go/no-go', 'go-no-go', 'approval'],
+    titleKeywords: [
+      'decision review',
+      'design review',
+      'architecture review',
+      'review board',
+      'go/no-go',
+      'go-no-go',
+      'approval',
+    ],
   },
   { class: 'one_on_one', titleKeywords: ['1:1', '1-1', '1on1', 'one on one'], maxAttendees: 2 },
   { class: 'one_on_one', minAttendees: 2, maxAttendees: 2 },
@@ -85,7 +96,9 @@ export const icsFeedSchema = z
     /** whose calendar the feed is */
     owner: emailSchema,
   })
-  .refine((f) => (f.url === undefined) !== (f.file === undefined), { message: 'give exactly one of url or file' })
+  .refine((f) => (f.url === undefined) !== (f.file === undefined), {
+    message: 'give exactly one of url or file',
+  })
 
 export const calendarConfigSchema = z.object({
   /** email domains of the organisation; other attendees are counted as external, never identified */

@@ -43,7 +43,9 @@ export const linearConfigSchema = z
      * Linear team key → org team reference (manager email, unit id or unit name). Only these
      * teams are synced; when empty, every team the credential can see is synced, unattributed.
      */
-    teams: z.record(z.string().regex(/^[A-Za-z0-9_]+$/, 'expected a Linear team key like ENG'), z.string().min(1)).default({}),
+    teams: z
+      .record(z.string().regex(/^[A-Za-z0-9_]+$/, 'expected a Linear team key like ENG'), z.string().min(1))
+      .default({}),
     /** incremental sync asks for `updatedAt >= cursor - overlapMinutes` and tolerates the overlap */
     overlapMinutes: z.number().int().min(0).default(10),
     /** upper bound on any single query's estimated complexity (Linear rejects > 10,000) */

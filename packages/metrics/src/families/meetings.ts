@@ -1,5 +1,13 @@
 import type { OrgpulseConfig } from '@orgpulse/contracts'
-import { RESOLVED_CTE, SCOPE_CLOSURE_CTE, SNAPSHOTS_CTE, snapFor, UNIT_NAMES_CTE, WINDOWS_CTE, teamUnit } from '../sql.ts'
+import {
+  RESOLVED_CTE,
+  SCOPE_CLOSURE_CTE,
+  SNAPSHOTS_CTE,
+  snapFor,
+  teamUnit,
+  UNIT_NAMES_CTE,
+  WINDOWS_CTE,
+} from '../sql.ts'
 import type { Family, MetricDef } from '../types.ts'
 
 /**
@@ -28,7 +36,8 @@ const offsetAt = (x: string, tz: string): string =>
   `(toInt64(toUnixTimestamp(toDateTime(toString(toDateTime(toUInt32(${x}), 'UTC'), ${tz}), 'UTC'))) - toInt64(${x}))`
 
 /** The unix second at which the wall clock in `tz` shows `wall` (seconds of the wall time read as UTC). */
-const wallToUnix = (wall: string, tz: string): string => `(${wall} - ${offsetAt(`${wall} - ${offsetAt(wall, tz)}`, tz)})`
+const wallToUnix = (wall: string, tz: string): string =>
+  `(${wall} - ${offsetAt(`${wall} - ${offsetAt(wall, tz)}`, tz)})`
 
 /** intervals (Array(Tuple(Float64, Float64)) of unix seconds) clipped to [lo, hi), empty ones dropped, sorted by start */
 const clipped = (iv: string, lo: string, hi: string): string =>
@@ -187,7 +196,8 @@ FROM expected_held AS e
   },
 }
 
-const perPersonWeek = (col: string): string => `if(sum(person_days) = 0, NULL, sum(${col}) / 3600 / (sum(person_days) / 7))`
+const perPersonWeek = (col: string): string =>
+  `if(sum(person_days) = 0, NULL, sum(${col}) / 3600 / (sum(person_days) / 7))`
 
 export const meetingMetrics: MetricDef[] = [
   {

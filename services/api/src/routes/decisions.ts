@@ -34,9 +34,9 @@ interface DecisionRow {
   title: string | null
   status: string | null
   raised_by: string
-  raised_at: string
+  raised_at_text: string
   decided_by: string | null
-  decided_at: string | null
+  decided_at_text: string | null
   escalated: boolean | number
   decider_level: number | null
   latency_hours: number | null
@@ -49,8 +49,8 @@ interface LinkRow {
   blocked_item: string
   blocker_team: string
   blocked_team: string
-  created_at: string
-  resolved_at: string | null
+  created_text: string
+  resolved_text: string | null
   open_at_end: boolean | number
   age_days: number
 }
@@ -83,11 +83,14 @@ export function decisionRoutes(app: ZodApp, { client }: V1Options): void {
       const after = q.cursor ? decodeCursor(q.cursor) : null
       const rows = await queryRows<DecisionRow>(
         client,
-        `SELECT decision_id, title, status, raised_by, toString(raised_at) AS raised_at, decided_by,
-           if(isNull(decided_at), NULL, toString(decided_at)) AS decided_at, escalated, decider_level, latency_hours, team
-         FROM (${sql})
-         ${after ? "WHERE (raised_at, decision_id) > ({c_at:DateTime64(3, 'UTC')}, {c_id:String})" : ''}
-         ORDER BY raised_at, decision_id
+        // output aliases differ from the inner columns: ClickHouse would resolve WHERE/ORDER BY to the alias
+        `SELECT d.decision_id AS decision_id, d.title AS title, d.status AS status, d.raised_by AS raised_by,
+           toString(d.raised_at) AS raised_at_text, d.decided_by AS decided_by,
+           if(isNull(d.decided_at), NULL, toString(d.decided_at)) AS decided_at_text, d.escalated AS escalated,
+           d.decider_level AS decider_level, d.latency_hours AS latency_hours, d.team AS team
+         FROM (${sql}) AS d
+         ${after ? "WHERE (d.raised_at, d.decision_id) > ({c_at:DateTime64(3, 'UTC')}, {c_id:String})" : ''}
+         ORDER BY d.raised_at, d.decision_id
          LIMIT {page:UInt32}`,
         { ...params, page: q.limit + 1, ...(after ? { c_at: after[0], c_id: after[1] } : {}) },
       )
@@ -99,15 +102,15 @@ export function decisionRoutes(app: ZodApp, { client }: V1Options): void {
           title: r.title ?? '',
           status: r.status ?? 'proposed',
           raisedBy: r.raised_by,
-          raisedAt: iso(r.raised_at),
+          raisedAt: iso(r.raised_at_text),
           decidedBy: r.decided_by,
-          decidedAt: r.decided_at ? iso(r.decided_at) : null,
+          decidedAt: r.decided_at_text ? iso(r.decided_at_text) : null,
           escalated: Boolean(r.escalated),
           deciderLevel: r.decider_level === null ? null : Number(r.decider_level),
           latencyHours: r.latency_hours === null ? null : Number(r.latency_hours),
           team: r.team,
         })),
-        nextCursor: rows.length > q.limit && last ? encodeCursor(last.raised_at, last.decision_id) : null,
+        nextCursor: rows.length > q.limit && last ? encodeCursor(last.raised_at_text, last.decision_id) : null,
       }
     },
   )
@@ -131,9 +134,10 @@ export function decisionRoutes(app: ZodApp, { client }: V1Options): void {
       const { sql, params } = dependencyRowsSql({ scope: unitIdFor(director), from: q.from ? parseBound(q.from, 'from') : EPOCH, to, openOnly: q.open })
       const rows = await queryRows<LinkRow>(
         client,
-        `SELECT link_id, blocker_item, blocked_item, blocker_team, blocked_team, toString(created_at) AS created_at,
-           if(isNull(resolved_at), NULL, toString(resolved_at)) AS resolved_at, open_at_end, age_days
-         FROM (${sql}) ORDER BY created_at, link_id`,
+        `SELECT l.link_id AS link_id, l.blocker_item AS blocker_item, l.blocked_item AS blocked_item, l.blocker_team AS blocker_team,
+           l.blocked_team AS blocked_team, toString(l.created_at) AS created_text,
+           if(isNull(l.resolved_at), NULL, toString(l.resolved_at)) AS resolved_text, l.open_at_end AS open_at_end, l.age_days AS age_days
+         FROM (${sql}) AS l ORDER BY l.created_at, l.link_id`,
         params,
       )
       const links = rows.map((r) => ({
@@ -142,8 +146,8 @@ export function decisionRoutes(app: ZodApp, { client }: V1Options): void {
         blockedItem: r.blocked_item,
         blockerTeam: r.blocker_team,
         blockedTeam: r.blocked_team,
-        createdAt: iso(r.created_at),
-        resolvedAt: r.resolved_at ? iso(r.resolved_at) : null,
+        createdAt: iso(r.created_text),
+        resolvedAt: r.resolved_text ? iso(r.resolved_text) : null,
         open: Boolean(r.open_at_end),
         ageDays: Number(r.age_days),
       }))

@@ -38,7 +38,8 @@ export function exportRoutes(app: ZodApp, { client, config }: V1Options): void {
         .type(out.contentType)
         .header('content-disposition', `attachment; filename="${out.filename}"`)
         .header('x-orgpulse-rows', `metrics=${out.rows.metrics}, decisions=${out.rows.decisions}, dependencies=${out.rows.dependencies}`)
-      return reply.send(out.stream)
+      // a stream is sent as-is (no serializer); the typed reply only knows the documented body type
+      return reply.send(out.stream as unknown as string)
     },
   )
 }

@@ -12,14 +12,27 @@ export const LIST_FIELDS = `nextPageToken,nextSyncToken,items(${EVENT_FIELDS})`
 export const GET_FIELDS = EVENT_FIELDS
 
 /** The reasons Google uses for "slow down" on a 403 (the `usageLimits` domain). */
-const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded', 'dailyLimitExceeded'])
+const RATE_LIMIT_REASONS = new Set([
+  'rateLimitExceeded',
+  'userRateLimitExceeded',
+  'quotaExceeded',
+  'dailyLimitExceeded',
+])
 
 const errorBodySchema = z.object({
   error: z
     .object({
       code: z.number().optional(),
       message: z.string().optional(),
-      errors: z.array(z.object({ domain: z.string().optional(), reason: z.string().optional(), message: z.string().optional() })).optional(),
+      errors: z
+        .array(
+          z.object({
+            domain: z.string().optional(),
+            reason: z.string().optional(),
+            message: z.string().optional(),
+          }),
+        )
+        .optional(),
     })
     .optional(),
 })
@@ -102,7 +115,11 @@ export class GoogleCalendarApi {
     const body = await this.request(subject, `calendar/v3/calendars/primary/events?${q}`)
     const parsed = listResponseSchema.safeParse(body)
     if (!parsed.success) {
-      throw new GoogleApiError(`unexpected events.list response for ${subject}: ${parsed.error.issues[0]?.message}`, 200, 'badResponse')
+      throw new GoogleApiError(
+        `unexpected events.list response for ${subject}: ${parsed.error.issues[0]?.message}`,
+        200,
+        'badResponse',
+      )
     }
     return parsed.data
   }
@@ -126,15 +143,25 @@ export class GoogleCalendarApi {
     let authRetried = false
     for (let attempt = 0; ; attempt++) {
       const token = await this.opts.tokens.tokenFor(subject)
-      const res = await this.fetchImpl(`${this.root}${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })
+      const res = await this.fetchImpl(`${this.root}${path}`, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      })
       if (res.ok) return res.json()
       const body = errorBodySchema.safeParse(await res.json().catch(() => ({})))
       const first = body.success ? body.data.error?.errors?.[0] : undefined
       const reason = first?.reason ?? ''
-      const message = (body.success ? body.data.error?.message : undefined) ?? first?.message ?? res.statusText
+      const message =
+        (body.success ? body.data.error?.message : undefined) ?? first?.message ?? res.statusText
       const retryable =
-        res.status === 429 || res.status >= 500 || (res.status === 403 && (RATE_LIMIT_REASONS.has(reason) || first?.domain === 'usageLimits'))
-      if (res.status === 410) throw new SyncTokenExpiredError(`sync token of ${subject} expired: ${message}`, 410, reason || 'fullSyncRequired')
+        res.status === 429 ||
+        res.status >= 500 ||
+        (res.status === 403 && (RATE_LIMIT_REASONS.has(reason) || first?.domain === 'usageLimits'))
+      if (res.status === 410)
+        throw new SyncTokenExpiredError(
+          `sync token of ${subject} expired: ${message}`,
+          410,
+          reason || 'fullSyncRequired',
+        )
       if (res.status === 401 && !authRetried) {
         authRetried = true
         this.opts.tokens.invalidate(subject)
@@ -142,11 +169,21 @@ export class GoogleCalendarApi {
       }
       if (retryable && attempt < this.opts.maxRetries) {
         const delayMs = this.backoff(attempt, res.headers.get('retry-after'))
-        this.opts.onRetry?.({ subject, attempt: attempt + 1, delayMs, status: res.status, reason: reason || String(res.status) })
+        this.opts.onRetry?.({
+          subject,
+          attempt: attempt + 1,
+          delayMs,
+          status: res.status,
+          reason: reason || String(res.status),
+        })
         await this.sleep(delayMs)
         continue
       }
-      throw new GoogleApiError(describe(res.status, reason, message, subject, retryable, this.opts.maxRetries), res.status, reason)
+      throw new GoogleApiError(
+        describe(res.status, reason, message, subject, retryable, this.opts.maxRetries),
+        res.status,
+        reason,
+      )
     }
   }
 
@@ -161,11 +198,20 @@ export class GoogleCalendarApi {
   }
 }
 
-function describe(status: number, reason: string, message: string, subject: string, retryable: boolean, maxRetries: number): string {
+function describe(
+  status: number,
+  reason: string,
+  message: string,
+  subject: string,
+  retryable: boolean,
+  maxRetries: number,
+): string {
   const what = `Google Calendar answered ${status}${reason ? ` ${reason}` : ''} for the calendar of ${subject}: ${message}`
   if (retryable) return `${what} (still failing after ${maxRetries} retries)`
-  if (status === 401) return `${what} – the service account's access token was rejected; check the key in the environment`
-  if (status === 403) return `${what} – check that the service account has domain-wide delegation for calendar.readonly and that ${subject} has Calendar enabled`
+  if (status === 401)
+    return `${what} – the service account's access token was rejected; check the key in the environment`
+  if (status === 403)
+    return `${what} – check that the service account has domain-wide delegation for calendar.readonly and that ${subject} has Calendar enabled`
   if (status === 404) return `${what} – no such calendar (is ${subject} a user of the domain?)`
   return what
 }

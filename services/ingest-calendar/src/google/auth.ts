@@ -16,7 +16,10 @@ export const CALENDAR_READONLY_SCOPE = 'https://www.googleapis.com/auth/calendar
 export class GoogleAuthError extends Error {}
 
 /** Reads the key from the named environment variable: the JSON itself, or a path to the key file. */
-export function loadServiceAccountKey(envName: string, env: NodeJS.ProcessEnv = process.env): ServiceAccountKey {
+export function loadServiceAccountKey(
+  envName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ServiceAccountKey {
   const raw = env[envName]
   if (!raw || raw.trim() === '') {
     throw new GoogleAuthError(
@@ -28,7 +31,9 @@ export function loadServiceAccountKey(envName: string, env: NodeJS.ProcessEnv = 
     try {
       text = readFileSync(text, 'utf8')
     } catch (err) {
-      throw new GoogleAuthError(`${envName} is neither key JSON nor a readable key file: ${(err as Error).message}`)
+      throw new GoogleAuthError(
+        `${envName} is neither key JSON nor a readable key file: ${(err as Error).message}`,
+      )
     }
   }
   let json: unknown
@@ -68,7 +73,14 @@ export class ServiceAccountTokens {
     const iat = Math.floor(Date.now() / 1000)
     const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }))
     const claims = b64url(
-      JSON.stringify({ iss: this.key.client_email, sub: subject, scope: this.scope, aud: this.key.token_uri, iat, exp: iat + 3600 }),
+      JSON.stringify({
+        iss: this.key.client_email,
+        sub: subject,
+        scope: this.scope,
+        aud: this.key.token_uri,
+        iat,
+        exp: iat + 3600,
+      }),
     )
     const signer = createSign('RSA-SHA256')
     signer.update(`${header}.${claims}`)
@@ -76,20 +88,35 @@ export class ServiceAccountTokens {
     const res = await this.fetchImpl(this.key.token_uri, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        assertion,
+      }).toString(),
     })
-    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string; error_description?: string }
+    const body = (await res.json().catch(() => ({}))) as {
+      access_token?: string
+      expires_in?: number
+      error?: string
+      error_description?: string
+    }
     if (!res.ok || !body.access_token) {
-      const why = body.error ? `${body.error}${body.error_description ? `: ${body.error_description}` : ''}` : `HTTP ${res.status}`
+      const why = body.error
+        ? `${body.error}${body.error_description ? `: ${body.error_description}` : ''}`
+        : `HTTP ${res.status}`
       const hint =
         body.error === 'unauthorized_client'
           ? ` – grant the service account ${this.key.client_email} domain-wide delegation for ${this.scope} in the Workspace admin console`
           : body.error === 'invalid_grant'
             ? ` – is ${subject} a user of the Workspace domain?`
             : ''
-      throw new GoogleAuthError(`Google refused a token for ${subject} (service account ${this.key.client_email}): ${why}${hint}`)
+      throw new GoogleAuthError(
+        `Google refused a token for ${subject} (service account ${this.key.client_email}): ${why}${hint}`,
+      )
     }
-    this.cache.set(subject, { token: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000 })
+    this.cache.set(subject, {
+      token: body.access_token,
+      expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000,
+    })
     return body.access_token
   }
 

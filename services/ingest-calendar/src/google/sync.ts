@@ -53,7 +53,10 @@ export interface GoogleSyncOptions {
  * published is stale, so the cursor's config hash changes and every calendar is fetched afresh.
  */
 export function classificationHash(calendar: Pick<CalendarConfig, 'rules' | 'rituals'>): string {
-  return createHash('sha256').update(JSON.stringify({ rules: calendar.rules, rituals: calendar.rituals })).digest('hex').slice(0, 16)
+  return createHash('sha256')
+    .update(JSON.stringify({ rules: calendar.rules, rituals: calendar.rituals }))
+    .digest('hex')
+    .slice(0, 16)
 }
 
 /**
@@ -77,13 +80,28 @@ export async function syncGoogleCalendars(opts: GoogleSyncOptions): Promise<Pers
       try {
         result = await syncPerson(opts, person)
       } catch (err) {
-        result = { person, mode: 'full', restartedFull: false, events: 0, pages: 0, error: (err as Error).message }
+        result = {
+          person,
+          mode: 'full',
+          restartedFull: false,
+          events: 0,
+          pages: 0,
+          error: (err as Error).message,
+        }
       }
       results.push(result)
       done++
       const elapsedMs = Date.now() - started
       const rate = elapsedMs > 0 ? (done / elapsedMs) * 1000 : 0
-      opts.onProgress?.({ done, total, person, events: result.events, elapsedMs, rate, etaMs: rate > 0 ? ((total - done) / rate) * 1000 : null })
+      opts.onProgress?.({
+        done,
+        total,
+        person,
+        events: result.events,
+        elapsedMs,
+        rate,
+        etaMs: rate > 0 ? ((total - done) / rate) * 1000 : null,
+      })
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, total)) }, worker))
@@ -93,10 +111,16 @@ export async function syncGoogleCalendars(opts: GoogleSyncOptions): Promise<Pers
 async function syncPerson(opts: GoogleSyncOptions, person: string): Promise<PersonSyncResult> {
   const hash = classificationHash(opts.calendar)
   const cursor = await opts.cursors.get(GOOGLE_CONNECTOR, person)
-  const usable = cursor && cursor.cursor && cursor.configHash === hash ? cursor.cursor : null
+  const usable = cursor?.cursor && cursor.configHash === hash ? cursor.cursor : null
   if (usable) {
     try {
-      return await runListing(opts, person, { kind: 'incremental', syncToken: usable, pageSize: opts.google.pageSize }, hash, false)
+      return await runListing(
+        opts,
+        person,
+        { kind: 'incremental', syncToken: usable, pageSize: opts.google.pageSize },
+        hash,
+        false,
+      )
     } catch (err) {
       if (!(err instanceof SyncTokenExpiredError)) throw err
       await opts.cursors.clear(GOOGLE_CONNECTOR, person)
@@ -133,7 +157,12 @@ async function runListing(
     const fetchedAt = new Date().toISOString()
     const items = await Promise.all(page.items.map((e) => completeCancelled(opts.api, person, e)))
     const envelopes = items.map((e) =>
-      calendarEnvelope(e, classifyMeeting(meetingShape(e, person), opts.calendar, opts.org), { calendar: person, via: 'google' }, fetchedAt),
+      calendarEnvelope(
+        e,
+        classifyMeeting(meetingShape(e, person), opts.calendar, opts.org),
+        { calendar: person, via: 'google' },
+        fetchedAt,
+      ),
     )
     if (envelopes.length > 0) await publishRaw(opts.bus, envelopes)
     events += envelopes.length
@@ -153,7 +182,11 @@ async function runListing(
  * event itself when it is missing; when even that fails the record goes on as it is and the
  * transformer sends it to the dead-letter topic with the reason.
  */
-async function completeCancelled(api: GoogleCalendarApi, person: string, e: CalendarEvent): Promise<CalendarEvent> {
+async function completeCancelled(
+  api: GoogleCalendarApi,
+  person: string,
+  e: CalendarEvent,
+): Promise<CalendarEvent> {
   if (e.status !== 'cancelled') return e
   if (e.iCalUID && (e.originalStartTime ?? e.start)) return e
   const full = await api.getEvent(person, e.id)

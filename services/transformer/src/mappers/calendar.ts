@@ -3,8 +3,8 @@ import {
   eventId,
   MEETING_CLASSES,
   normaliseIdentity,
-  RESPONSES,
   type RawEnvelope,
+  RESPONSES,
 } from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { z } from 'zod'
@@ -28,7 +28,15 @@ const payloadSchema = z
     eventType: z.string().optional(),
     organizer: z.object({ email: z.string().optional() }).loose().optional(),
     attendees: z
-      .array(z.object({ email: z.string().optional(), responseStatus: z.string().optional(), resource: z.boolean().optional() }).loose())
+      .array(
+        z
+          .object({
+            email: z.string().optional(),
+            responseStatus: z.string().optional(),
+            resource: z.boolean().optional(),
+          })
+          .loose(),
+      )
       .optional(),
     updated: z.string().optional(),
     classification: z.object({ class: z.enum(MEETING_CLASSES), ritual: z.string().default('') }),
@@ -65,7 +73,8 @@ function isInternal(email: string, internalDomains: readonly string[]): boolean 
 const RESPONSE_SET = new Set<string>(RESPONSES)
 
 export const mapCalendar: Mapper = (envelope: RawEnvelope, ctx) => {
-  if (envelope.entity !== 'event') throw new RejectedRecord(`unknown calendar entity "${envelope.entity}" (expected "event")`)
+  if (envelope.entity !== 'event')
+    throw new RejectedRecord(`unknown calendar entity "${envelope.entity}" (expected "event")`)
   const parsed = payloadSchema.safeParse(envelope.payload)
   if (!parsed.success) {
     throw new RejectedRecord(
@@ -86,13 +95,29 @@ export const mapCalendar: Mapper = (envelope: RawEnvelope, ctx) => {
   }
   const start = instantOf(e.start) ?? original
   const end = instantOf(e.end) ?? start
-  if (Date.parse(end.iso) < Date.parse(start.iso)) throw new RejectedRecord(`calendar event ${e.id} ends before it starts`)
+  if (Date.parse(end.iso) < Date.parse(start.iso))
+    throw new RejectedRecord(`calendar event ${e.id} ends before it starts`)
 
   const organizerEmail = (e.organizer?.email ?? owner).toLowerCase()
+  // Google shows a meeting as cancelled on the calendar of an attendee who was removed from it
+  // (or who deleted it): only the organiser's copy can cancel an internally organised meeting,
+  // and the org-wide sync reads the organiser's calendar too. ICS exports carry the organiser's
+  // STATUS:CANCELLED, so they are taken as they are.
+  if (
+    cancelled &&
+    envelope.meta?.via === 'google' &&
+    owner &&
+    owner !== organizerEmail &&
+    isInternal(organizerEmail, internalDomains)
+  ) {
+    return []
+  }
   const humans = (e.attendees ?? []).filter((a) => !a.resource && a.email)
   // a block with nobody else on it (lunch, a personal reminder) is not a meeting; a
   // cancellation still goes through, so it can replace an occurrence stored earlier
-  const participants = new Set([organizerEmail, ...humans.map((a) => (a.email as string).toLowerCase())].filter(Boolean))
+  const participants = new Set(
+    [organizerEmail, ...humans.map((a) => (a.email as string).toLowerCase())].filter(Boolean),
+  )
   if (!cancelled && participants.size < 2) return []
 
   const attendees: { person: string; response: (typeof RESPONSES)[number] }[] = []

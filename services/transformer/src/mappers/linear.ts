@@ -169,13 +169,17 @@ class Rules {
     this.team = (key) => (key ? (config.teams[key] ?? '') : '')
     this.lc = (xs) => new Set(xs.map((x) => x.toLowerCase()))
   }
-  private has = (list: string[], name: string | undefined): boolean => !!name && this.lc(list).has(name.toLowerCase())
+  private has = (list: string[], name: string | undefined): boolean =>
+    !!name && this.lc(list).has(name.toLowerCase())
   isDecisionLabel = (n: string) => this.has(this.config.decisions.labels, n)
   isEscalationLabel = (n: string) => this.has(this.config.decisions.escalatedLabels, n)
   isRaisedState = (s: LinearState | null | undefined) => this.has(this.config.decisions.raisedStates, s?.name)
-  isEscalatedState = (s: LinearState | null | undefined) => this.has(this.config.decisions.escalatedStates, s?.name)
-  isDecidedState = (s: LinearState | null | undefined) => this.has(this.config.decisions.decidedStates, s?.name)
-  isRejectedState = (s: LinearState | null | undefined) => this.has(this.config.decisions.rejectedStates, s?.name)
+  isEscalatedState = (s: LinearState | null | undefined) =>
+    this.has(this.config.decisions.escalatedStates, s?.name)
+  isDecidedState = (s: LinearState | null | undefined) =>
+    this.has(this.config.decisions.decidedStates, s?.name)
+  isRejectedState = (s: LinearState | null | undefined) =>
+    this.has(this.config.decisions.rejectedStates, s?.name)
   /** decided / rejected / withdrawn when a decision enters this state, else null */
   callFor(s: LinearState): 'decided' | 'rejected' | 'withdrawn' | null {
     if (this.isRejectedState(s)) return 'rejected'
@@ -187,7 +191,8 @@ class Rules {
     return null
   }
   isDecisionState = (s: LinearState | null | undefined) =>
-    !!s && (this.isRaisedState(s) || this.isEscalatedState(s) || this.isDecidedState(s) || this.isRejectedState(s))
+    !!s &&
+    (this.isRaisedState(s) || this.isEscalatedState(s) || this.isDecidedState(s) || this.isRejectedState(s))
 }
 
 function rulesFrom(config: unknown): Rules {
@@ -226,10 +231,20 @@ function decisionCommon(d: DecisionContext, atIso: string, earliestWins = false)
 }
 
 function raised(d: DecisionContext, at: string, tags: string[]): CanonicalEventInput {
-  return { ...decisionCommon(d, at, true), id: eventId('linear', d.issueId, 'raised'), type: 'decision.raised', tags }
+  return {
+    ...decisionCommon(d, at, true),
+    id: eventId('linear', d.issueId, 'raised'),
+    type: 'decision.raised',
+    tags,
+  }
 }
 
-function escalated(d: DecisionContext, at: string, to: string | undefined, actor: string | undefined): CanonicalEventInput | null {
+function escalated(
+  d: DecisionContext,
+  at: string,
+  to: string | undefined,
+  actor: string | undefined,
+): CanonicalEventInput | null {
   // Linear has no "escalated to" field: the target is whoever the issue is assigned to. With
   // nobody assigned there is no target to record; the implicit rule (decider above the raiser's
   // manager) still counts the escalation once the call is made.
@@ -243,9 +258,19 @@ function escalated(d: DecisionContext, at: string, to: string | undefined, actor
   }
 }
 
-function call(d: DecisionContext, kind: 'decided' | 'rejected' | 'withdrawn', at: string, actor: string | undefined): CanonicalEventInput {
+function call(
+  d: DecisionContext,
+  kind: 'decided' | 'rejected' | 'withdrawn',
+  at: string,
+  actor: string | undefined,
+): CanonicalEventInput {
   if (kind === 'withdrawn') {
-    return { ...decisionCommon(d, at), id: eventId('linear', d.issueId, 'withdrawn'), type: 'decision.withdrawn', ...(actor ? { actor } : {}) }
+    return {
+      ...decisionCommon(d, at),
+      id: eventId('linear', d.issueId, 'withdrawn'),
+      type: 'decision.withdrawn',
+      ...(actor ? { actor } : {}),
+    }
   }
   return {
     ...decisionCommon(d, at),
@@ -304,17 +329,25 @@ function dependencyCommon(r: Rules, rel: LinearRelation, at: string) {
 }
 
 /** blocker done / blocked item closed, read from a relation seen by the reconciliation pull */
-function closedByState(rel: LinearRelation): { reason: 'blocker_done' | 'blocked_closed'; at: string } | null {
+function closedByState(
+  rel: LinearRelation,
+): { reason: 'blocker_done' | 'blocked_closed'; at: string } | null {
   const blockerDone = rel.issue.state?.type === 'completed' || rel.issue.state?.type === 'canceled'
   const blockerAt = rel.issue.completedAt ?? rel.issue.canceledAt
   if (blockerDone && blockerAt) return { reason: 'blocker_done', at: blockerAt }
-  const blockedClosed = rel.relatedIssue.state?.type === 'completed' || rel.relatedIssue.state?.type === 'canceled'
+  const blockedClosed =
+    rel.relatedIssue.state?.type === 'completed' || rel.relatedIssue.state?.type === 'canceled'
   const blockedAt = rel.relatedIssue.completedAt ?? rel.relatedIssue.canceledAt
   if (blockedClosed && blockedAt) return { reason: 'blocked_closed', at: blockedAt }
   return null
 }
 
-function resolved(r: Rules, rel: LinearRelation, reason: 'unlinked' | 'blocker_done' | 'blocked_closed', at: string): CanonicalEventInput {
+function resolved(
+  r: Rules,
+  rel: LinearRelation,
+  reason: 'unlinked' | 'blocker_done' | 'blocked_closed',
+  at: string,
+): CanonicalEventInput {
   return {
     ...dependencyCommon(r, rel, at),
     version: firstWins(ms(at)),
@@ -344,7 +377,12 @@ function mapIssue(r: Rules, i: LinearIssue): CanonicalEventInput[] {
   return events
 }
 
-function issueDecisions(r: Rules, i: LinearIssue, history: HistoryEntry[], team: string): CanonicalEventInput[] {
+function issueDecisions(
+  r: Rules,
+  i: LinearIssue,
+  history: HistoryEntry[],
+  team: string,
+): CanonicalEventInput[] {
   const assigneeChanges = history.filter((h) => h.fromAssignee || h.toAssignee)
   /** who the issue was assigned to right after time t */
   const assigneeAt = (t: number): LinearUser | null | undefined => {
@@ -370,7 +408,8 @@ function issueDecisions(r: Rules, i: LinearIssue, history: HistoryEntry[], team:
     if (r.isEscalationLabel(l.name)) escalation.push({ at: i.createdAt, actor: person(i.creator) })
   }
   if (initialState && r.isDecisionState(initialState)) raise.push(i.createdAt)
-  if (initialState && r.isEscalatedState(initialState)) escalation.push({ at: i.createdAt, actor: person(i.creator) })
+  if (initialState && r.isEscalatedState(initialState))
+    escalation.push({ at: i.createdAt, actor: person(i.creator) })
 
   for (const h of history) {
     const actor = person(h.actor)
@@ -383,7 +422,8 @@ function issueDecisions(r: Rules, i: LinearIssue, history: HistoryEntry[], team:
       if (r.isEscalatedState(h.toState)) escalation.push({ at: h.createdAt, actor })
     }
   }
-  for (const l of i.labels.nodes) if (r.isDecisionLabel(l.name) || r.isEscalationLabel(l.name)) tags.add(l.name)
+  for (const l of i.labels.nodes)
+    if (r.isDecisionLabel(l.name) || r.isEscalationLabel(l.name)) tags.add(l.name)
   if (raise.length === 0) return []
   const raisedAt = raise.reduce((a, b) => (ms(a) <= ms(b) ? a : b))
 
@@ -391,7 +431,8 @@ function issueDecisions(r: Rules, i: LinearIssue, history: HistoryEntry[], team:
   for (const h of history) {
     if (!h.toState || ms(h.createdAt) < ms(raisedAt)) continue
     const kind = r.callFor(h.toState)
-    if (kind) calls.push({ kind, at: h.createdAt, actor: person(h.actor) ?? person(assigneeAt(ms(h.createdAt))) })
+    if (kind)
+      calls.push({ kind, at: h.createdAt, actor: person(h.actor) ?? person(assigneeAt(ms(h.createdAt))) })
   }
   if (!firstStateChange) {
     // never moved: a decision created directly in a call state (recorded after the fact)
@@ -404,7 +445,12 @@ function issueDecisions(r: Rules, i: LinearIssue, history: HistoryEntry[], team:
   const events: CanonicalEventInput[] = [raised(d, raisedAt, [...tags])]
   const firstEscalation = escalation.sort((a, b) => ms(a.at) - ms(b.at))[0]
   if (firstEscalation) {
-    const e = escalated(d, firstEscalation.at, person(assigneeAt(ms(firstEscalation.at))), firstEscalation.actor)
+    const e = escalated(
+      d,
+      firstEscalation.at,
+      person(assigneeAt(ms(firstEscalation.at))),
+      firstEscalation.actor,
+    )
     if (e) events.push(e)
   }
   const lastCall = calls.at(-1)
@@ -456,16 +502,25 @@ function mapWebhook(r: Rules, body: z.infer<typeof webhookBody>): CanonicalEvent
   const data = parse(webhookIssue, body.data, 'Issue webhook data')
   const from = body.updatedFrom ?? {}
   const team = r.team(data.team?.key)
-  const actor = body.actor ? (body.actor.email ? normaliseIdentity(body.actor.email) : `linear:${body.actor.id}`) : undefined
+  const actor = body.actor
+    ? body.actor.email
+      ? normaliseIdentity(body.actor.email)
+      : `linear:${body.actor.id}`
+    : undefined
   const raisedBy = person(data.creator) ?? (data.creatorId ? `linear:${data.creatorId}` : 'linear:unknown')
   const d: DecisionContext = { issueId: data.id, title: data.title, team, raisedBy }
   const at = body.action === 'create' ? data.createdAt : data.updatedAt
   const events: CanonicalEventInput[] = []
 
   const labelNames = new Map(data.labels.map((l) => [l.id, l.name]))
-  const prevLabelIds = Array.isArray(from.labelIds) ? (from.labelIds as string[]) : body.action === 'create' ? [] : data.labelIds
+  const prevLabelIds = Array.isArray(from.labelIds)
+    ? (from.labelIds as string[])
+    : body.action === 'create'
+      ? []
+      : data.labelIds
   const added = data.labelIds.filter((id) => !prevLabelIds.includes(id)).map((id) => labelNames.get(id) ?? '')
-  const stateChanged = body.action === 'update' && typeof from.stateId === 'string' && from.stateId !== data.stateId
+  const stateChanged =
+    body.action === 'update' && typeof from.stateId === 'string' && from.stateId !== data.stateId
   const enteredState = body.action === 'create' || stateChanged ? data.state : undefined
 
   if (stateChanged && data.state) {
@@ -474,11 +529,23 @@ function mapWebhook(r: Rules, body: z.infer<typeof webhookBody>): CanonicalEvent
   }
 
   // any decision signal raises; the earliest raise wins (see firstWins), so a late signal is harmless
-  const raisesNow = added.some((n) => r.isDecisionLabel(n)) || (enteredState !== undefined && r.isDecisionState(enteredState))
+  const raisesNow =
+    added.some((n) => r.isDecisionLabel(n)) || (enteredState !== undefined && r.isDecisionState(enteredState))
   if (raisesNow) {
-    events.push(raised(d, at, data.labels.filter((l) => r.isDecisionLabel(l.name) || r.isEscalationLabel(l.name)).map((l) => l.name)))
+    events.push(
+      raised(
+        d,
+        at,
+        data.labels
+          .filter((l) => r.isDecisionLabel(l.name) || r.isEscalationLabel(l.name))
+          .map((l) => l.name),
+      ),
+    )
   }
-  if (added.some((n) => r.isEscalationLabel(n)) || (enteredState !== undefined && r.isEscalatedState(enteredState))) {
+  if (
+    added.some((n) => r.isEscalationLabel(n)) ||
+    (enteredState !== undefined && r.isEscalatedState(enteredState))
+  ) {
     const e = escalated(d, at, person(data.assignee), actor)
     if (e) events.push(e)
   }
@@ -511,7 +578,11 @@ export const mapLinear: Mapper = (envelope: RawEnvelope, ctx) => {
       if (rel.type !== 'blocks') return []
       // closed before it was unlinked: the earlier reason (and time) stands
       const closed = closedByState(rel)
-      return [closed ? resolved(r, rel, closed.reason, closed.at) : resolved(r, rel, 'unlinked', envelope.fetchedAt)]
+      return [
+        closed
+          ? resolved(r, rel, closed.reason, closed.at)
+          : resolved(r, rel, 'unlinked', envelope.fetchedAt),
+      ]
     }
     case 'cycle':
       return mapCycle(r, parse(cycle, envelope.payload, 'cycle'), envelope.fetchedAt)
@@ -521,6 +592,8 @@ export const mapLinear: Mapper = (envelope: RawEnvelope, ctx) => {
     case 'user':
       return []
     default:
-      throw new RejectedRecord(`unknown Linear entity "${envelope.entity}" (expected issue, relation, relation.removed, cycle, webhook, team or user)`)
+      throw new RejectedRecord(
+        `unknown Linear entity "${envelope.entity}" (expected issue, relation, relation.removed, cycle, webhook, team or user)`,
+      )
   }
 }

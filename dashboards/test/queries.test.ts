@@ -1,0 +1,143 @@
+import { queryRows } from '@orgpulse/clickhouse'
+import { configSchema } from '@orgpulse/contracts'
+import { ALERT_RULES, alertQuery } from '@orgpulse/metrics'
+import { listDirectors } from '@orgpulse/org'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parse as parseYaml } from 'yaml'
+import type { DemoCompany } from '../../packages/cli/src/demo/generate.ts'
+import type { Runtime } from '../../packages/cli/src/runtime.ts'
+import { checkAlerts } from '../src/alerts-check.ts'
+import { expandQuery } from '../src/expand.ts'
+import { dashboardSpecs } from '../src/model.ts'
+import { grafanaEnvExpand, provisioningFiles } from '../src/provisioning.ts'
+import { DIRECTOR_VARIABLE_SQL, TEAM_VARIABLE_SQL } from '../src/sql.ts'
+import { demoRuntime } from './demo.ts'
+
+let rt: Runtime
+let company: DemoCompany
+let director: string
+let teams: string[]
+
+const range = () => ({ from: company.start, to: company.end, intervalMs: 7 * 86400000 })
+
+beforeAll(async () => {
+  ;({ rt, company } = await demoRuntime())
+  director = `u:${company.stories.centralisingDirector}`
+  const rows = await queryRows<Record<string, string>>(
+    rt.client,
+    expandQuery(TEAM_VARIABLE_SQL, { ...range(), variables: { director } }),
+  )
+  teams = rows.map((r) => Object.values(r)[0]!)
+})
+
+afterAll(async () => {
+  await rt?.close()
+})
+
+describe('every panel query, expanded as Grafana would, runs on ClickHouse over the demo', () => {
+  it('the variable queries list the directors and the teams of an org', async () => {
+    const directors = await queryRows<Record<string, string>>(rt.client, expandQuery(DIRECTOR_VARIABLE_SQL, range()))
+    const values = directors.map((r) => Object.values(r)[0])
+    expect(values).toContain(director)
+    expect(values).toHaveLength((await listDirectors(rt.client, company.end)).length)
+    // the centralising director leads several teams, and the re-org moved one more under them
+    expect(teams.length).toBeGreaterThanOrEqual(3)
+    expect(teams.every((t) => t.startsWith('u:'))).toBe(true)
+  })
+
+  for (const spec of dashboardSpecs(configDefaults())) {
+    for (const panel of spec.panels) {
+      it(`${spec.key} / ${panel.title}: columns ${panel.columns.join(', ')} and rows`, async () => {
+        const sql = expandQuery(panel.sql, { ...range(), variables: { director, team: teams } })
+        const rs = await rt.client.query({ query: sql, format: 'JSONCompactEachRowWithNamesAndTypes' })
+        const [names, types, ...rows] = (await rs.json()) as unknown as [string[], string[], ...unknown[][]]
+        expect(names).toEqual(panel.columns)
+        expect(rows.length).toBeGreaterThan(0)
+        if (panel.queryType === 'timeSeries') {
+          expect(types[0]).toMatch(/^DateTime/)
+          // Grafana's long → wide conversion wants ascending time
+          const times = rows.map((r) => String(r[0]))
+          expect([...times].sort()).toEqual(times)
+        }
+        // some non-null number in a metric panel: the panel would show data
+        if (panel.metrics.length > 0 && panel.kind !== 'table') {
+          const numeric = rows.flatMap((r) => r.slice(panel.seriesLabel ? 2 : 1)).filter((v) => v !== null)
+          // ritual adherence has no configured rituals in the default config: null is its truth
+          if (!panel.metrics.every((m) => m.id === 'ritual_adherence')) expect(numeric.length).toBeGreaterThan(0)
+        }
+      })
+    }
+  }
+
+  it('"who decides" puts the centralising director first in their own org', async () => {
+    const panel = dashboardSpecs(configDefaults())
+      .flatMap((d) => d.panels)
+      .find((p) => p.key === 'who_decides')!
+    const rows = await queryRows<{ decider: string; share: number; decisions: string }>(
+      rt.client,
+      expandQuery(panel.sql, { ...range(), variables: { director, team: teams } }),
+    )
+    expect(rows[0]!.decider).toBe(company.stories.centralisingDirector)
+    expect(Number(rows[0]!.share)).toBeGreaterThan(0.5)
+  })
+
+  it('"worst team pairs" names the planted pair of teams blocking each other', async () => {
+    const panel = dashboardSpecs(configDefaults())
+      .flatMap((d) => d.panels)
+      .find((p) => p.key === 'worst_pairs')!
+    const ceo = (await listDirectors(rt.client, company.end))[0]!
+    const rows = await queryRows<{ blocking_team: string; blocked_team: string }>(
+      rt.client,
+      expandQuery(panel.sql, { ...range(), variables: { director: `u:${ceo.email}` } }),
+    )
+    expect([rows[0]!.blocking_team, rows[0]!.blocked_team].sort()).toEqual([...company.stories.blockingPair].sort())
+  })
+
+  it('a multi-value team with a quote is escaped by `singlequote` and still runs', async () => {
+    const panel = dashboardSpecs(configDefaults())
+      .flatMap((d) => d.panels)
+      .find((p) => p.key === 'team_escalation_rate')!
+    const sql = expandQuery(panel.sql, { ...range(), variables: { director, team: [...teams, "x' OR 1=1 --"] } })
+    expect(sql).toContain("'x\\' OR 1=1 --'")
+    const rows = await queryRows(rt.client, sql)
+    expect(rows.length).toBeGreaterThan(0)
+  })
+})
+
+describe('alert rules', () => {
+  it('each rule query, file-provisioned ($$-escaped) and expanded by the backend, returns a row per director', async () => {
+    const doc = parseYaml(grafanaEnvExpand(provisioningFiles(configDefaults())['alerting/rules.yaml']!, {})) as {
+      groups: { rules: { uid: string; data: { refId: string; model: { rawSql?: string }; relativeTimeRange: { from: number } }[] }[] }[]
+    }
+    const rules = doc.groups[0]!.rules
+    expect(rules).toHaveLength(ALERT_RULES.length)
+    for (const [i, rule] of rules.entries()) {
+      const a = rule.data.find((d) => d.refId === 'A')!
+      // Grafana's env expansion must give back the exact query, macros intact
+      expect(a.model.rawSql).toBe(alertQuery(ALERT_RULES[i]!))
+      const sql = expandQuery(a.model.rawSql!, { from: new Date(company.end.getTime() - a.relativeTimeRange.from * 1000), to: company.end, alert: true })
+      const rs = await rt.client.query({ query: sql, format: 'JSONCompactEachRowWithNamesAndTypes' })
+      const [names, , ...rows] = (await rs.json()) as unknown as [string[], string[], ...unknown[][]]
+      expect(names[0]).toBe('director')
+      expect(names).toContain('value')
+      expect(rows.length).toBeGreaterThan(0)
+    }
+  })
+
+  it('`alerts check` fires the centralisation alert for the planted director and for no one else', async () => {
+    const result = await checkAlerts(rt.client, rt.config, { at: company.end })
+    const central = result.firing.filter((f) => f.rule === 'decisions_centralising')
+    expect(central.map((f) => f.org)).toEqual([company.stories.centralisingDirector])
+    expect(central[0]!.value).toBeGreaterThan(rt.config.alerts.centralizationMax)
+    expect(central[0]!.threshold).toBe(0.3)
+    // every director was judged, not just the one that fired
+    expect(result.evaluated.decisions_centralising).toBe((await listDirectors(rt.client, company.end)).length)
+    // the team whose decisions wait weeks sits in the org whose p90 latency alert fires
+    expect(result.firing.some((f) => f.rule === 'decision_latency_p90_high')).toBe(true)
+  })
+})
+
+/** the config the committed files are generated with (the demo runs on the same defaults) */
+function configDefaults() {
+  return configSchema.parse({})
+}
