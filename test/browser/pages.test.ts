@@ -59,7 +59,9 @@ describe('built-in pages in headless Chromium', () => {
       if (!r.url().startsWith(url)) external.push(r.url())
     })
     await page.goto(`${url}/orgs/${encodeURIComponent(planted)}`)
-    await page.waitForSelector('body[data-rendered="true"]', { timeout: 30_000 })
+    await page.waitForSelector('body[data-rendered="true"]', { timeout: 30_000 }).catch((e: Error) => {
+      throw new Error(`${e.message}; page errors: ${errors.join('; ') || 'none'}`)
+    })
     expect(errors).toEqual([])
     expect(external).toEqual([])
     const panels = await page.locator('[data-panel]').evaluateAll((els) =>

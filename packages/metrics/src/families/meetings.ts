@@ -75,12 +75,14 @@ days AS (
   )
   WHERE day_hi > day_lo
 ),
+-- people in any requested scope, per day: measured once per person-day, scoped at the end
 members AS (
   SELECT d.w_from AS w_from, d.w_to AS w_to, d.day AS day, d.day_lo AS day_lo, d.day_hi AS day_hi,
-    sc.scope AS scope, p.person_id AS person, if(p.timezone != '', p.timezone, {wh_tz:String}) AS tz
+    d.snap AS snap, p.home_unit AS home_unit, p.person_id AS person,
+    if(p.timezone != '', p.timezone, {wh_tz:String}) AS tz
   FROM days AS d
   INNER JOIN org_people AS p ON p.effective = d.snap
-  INNER JOIN scope_closure AS sc ON sc.effective = p.effective AND sc.unit_id = p.home_unit
+  WHERE (p.effective, p.home_unit) IN (SELECT effective, unit_id FROM scope_closure)
 ),
 held AS (
   SELECT meeting_id, start, end, class, ritual, organizer, attendees, responses
@@ -101,9 +103,14 @@ carried AS (
   ) AS c
   LEFT JOIN resolved AS r ON r.identity = c.ident
 ),
+-- each interval filed under the UTC days it touches, plus one either side: local working hours
+-- of a date can fall on the neighbouring UTC day
 busy AS (
-  SELECT person, groupArray((s, e)) AS all_iv, groupArrayIf((s, e), esc) AS esc_iv
-  FROM carried GROUP BY person
+  SELECT person, day, groupArray((s, e)) AS all_iv, groupArrayIf((s, e), esc) AS esc_iv
+  FROM carried
+  ARRAY JOIN arrayMap(k -> toDate(toDateTime(toUInt32(s), 'UTC')) - 1 + k,
+    range(toUInt32(dateDiff('day', toDate(toDateTime(toUInt32(s), 'UTC')), toDate(toDateTime(toUInt32(e), 'UTC'))) + 3))) AS day
+  GROUP BY person, day
 ),
 person_days AS (
   SELECT m.*, b.all_iv AS all_iv, b.esc_iv AS esc_iv,
@@ -111,7 +118,7 @@ person_days AS (
     toFloat64(toUnixTimestamp(toDateTime(concat(toString(m.day), ' ', {wh_start:String}, ':00'), 'UTC'))) AS ws_wall,
     toFloat64(toUnixTimestamp(toDateTime(concat(toString(m.day), ' ', {wh_end:String}, ':00'), 'UTC'))) AS we_wall
   FROM members AS m
-  LEFT JOIN busy AS b ON b.person = m.person
+  LEFT JOIN busy AS b ON b.person = m.person AND b.day = m.day
 ),
 local_hours AS (
   SELECT pd.*,
@@ -165,16 +172,22 @@ expected_held AS (
   FROM (SELECT DISTINCT scope, w_from, w_to, name, p_start, p_end FROM expected) AS e
   LEFT JOIN ritual_held AS h ON h.name = e.name
   GROUP BY e.scope, e.w_from, e.w_to, e.name, e.p_start
+),
+person_measures AS (
+  SELECT w_from, w_to, snap, home_unit, person,
+    (day_hi - day_lo) / 86400 AS person_days,
+    ${unionLength('day_iv', 'day_lo')} AS meeting_s,
+    ${unionLength('day_esc_iv', 'day_lo')} AS esc_s,
+    if(working_day AND wk_hi > wk_lo, ${freeBlocks('work_iv', 'wk_lo', 'wk_hi', FOCUS_BLOCK_SECONDS)}, 0) AS focus_s
+  FROM measured
 )
-SELECT scope, w_from, w_to, person,
-  (day_hi - day_lo) / 86400 AS person_days,
-  ${unionLength('day_iv', 'day_lo')} AS meeting_s,
-  ${unionLength('day_esc_iv', 'day_lo')} AS esc_s,
-  if(working_day AND wk_hi > wk_lo, ${freeBlocks('work_iv', 'wk_lo', 'wk_hi', FOCUS_BLOCK_SECONDS)}, 0) AS focus_s,
-  person = substring(scope, 3) AS is_mgr,
-  dateDiff('second', w_from, w_to) / 86400 AS window_days,
+SELECT sc.scope AS scope, pm.w_from AS w_from, pm.w_to AS w_to, pm.person AS person,
+  pm.person_days AS person_days, pm.meeting_s AS meeting_s, pm.esc_s AS esc_s, pm.focus_s AS focus_s,
+  pm.person = substring(sc.scope, 3) AS is_mgr,
+  dateDiff('second', pm.w_from, pm.w_to) / 86400 AS window_days,
   0 AS rit_expected, 0 AS rit_held
-FROM measured
+FROM person_measures AS pm
+INNER JOIN scope_closure AS sc ON sc.effective = pm.snap AND sc.unit_id = pm.home_unit
 UNION ALL
 SELECT e.scope AS scope, e.w_from AS w_from, e.w_to AS w_to, concat('ritual:', e.name, '@', toString(e.p_start)) AS person,
   0 AS person_days, 0 AS meeting_s, 0 AS esc_s, 0 AS focus_s, false AS is_mgr,
