@@ -1,5 +1,11 @@
 import type { OrgpulseConfig } from '@orgpulse/contracts'
-import { ALERT_RULES, type AlertRule, alertLookbackSeconds, alertQuery, alertThreshold } from '@orgpulse/metrics'
+import {
+  ALERT_RULES,
+  type AlertRule,
+  alertLookbackSeconds,
+  alertQuery,
+  alertThreshold,
+} from '@orgpulse/metrics'
 import { z } from 'zod'
 import { CLICKHOUSE_DS_UID, ClickHouseQueryBuilder } from './datasource.ts'
 import { directorHash } from './grafana.ts'
@@ -14,7 +20,10 @@ export const EXPR_DS_UID = '__expr__'
 export const ALERT_FOLDER_UID = 'orgpulse-alerts'
 export const ALERT_GROUP = 'orgpulse'
 
-const relativeTimeRange = z.object({ from: z.number().int().nonnegative(), to: z.number().int().nonnegative() })
+const relativeTimeRange = z.object({
+  from: z.number().int().nonnegative(),
+  to: z.number().int().nonnegative(),
+})
 
 export const alertQuerySchema = z.object({
   refId: z.string(),
@@ -42,12 +51,24 @@ export const provisionedAlertRuleSchema = z.object({
 export type ProvisionedAlertRule = z.infer<typeof provisionedAlertRuleSchema>
 
 export function alertRuleUid(rule: AlertRule, director?: string): string {
-  return director ? `op-${directorHash(director)}-${rule.id}`.slice(0, 40) : `orgpulse-${rule.id}`.slice(0, 40)
+  return director
+    ? `op-${directorHash(director)}-${rule.id}`.slice(0, 40)
+    : `orgpulse-${rule.id}`.slice(0, 40)
 }
 
-export function grafanaAlertRule(rule: AlertRule, config: OrgpulseConfig, options: { orgId: number; director?: string }): ProvisionedAlertRule {
-  const query = new ClickHouseQueryBuilder('A', alertQuery(rule, options.director ? { director: options.director } : {}), 'table').build()
-  const { _implementsDataqueryVariant: _marker, ...model } = query as typeof query & { _implementsDataqueryVariant?: unknown }
+export function grafanaAlertRule(
+  rule: AlertRule,
+  config: OrgpulseConfig,
+  options: { orgId: number; director?: string },
+): ProvisionedAlertRule {
+  const query = new ClickHouseQueryBuilder(
+    'A',
+    alertQuery(rule, options.director ? { director: options.director } : {}),
+    'table',
+  ).build()
+  const { _implementsDataqueryVariant: _marker, ...model } = query as typeof query & {
+    _implementsDataqueryVariant?: unknown
+  }
   const threshold = alertThreshold(rule, config)
   return {
     uid: alertRuleUid(rule, options.director),
@@ -76,7 +97,12 @@ export function grafanaAlertRule(rule: AlertRule, config: OrgpulseConfig, option
         queryType: '',
         relativeTimeRange: { from: 0, to: 0 },
         datasourceUid: EXPR_DS_UID,
-        model: { refId: 'C', type: 'threshold', expression: 'B', conditions: [{ evaluator: { type: 'gt', params: [threshold] } }] },
+        model: {
+          refId: 'C',
+          type: 'threshold',
+          expression: 'B',
+          conditions: [{ evaluator: { type: 'gt', params: [threshold] } }],
+        },
       },
     ],
     // weeks without data are normal in a quiet org: not an alert
@@ -85,12 +111,18 @@ export function grafanaAlertRule(rule: AlertRule, config: OrgpulseConfig, option
     for: '0s',
     annotations: {
       summary: rule.summary,
-      description: `${rule.metric} ${rule.condition === 'above_baseline' ? 'relative to its baseline' : ''} is {{ $values.B.Value }} (threshold ${threshold}) for {{ $labels.director }}`.replace('  ', ' '),
+      description:
+        `${rule.metric} ${rule.condition === 'above_baseline' ? 'relative to its baseline' : ''} is {{ $values.B.Value }} (threshold ${threshold}) for {{ $labels.director }}`.replace(
+          '  ',
+          ' ',
+        ),
     },
     labels: { orgpulse_rule: rule.id, metric: rule.metric },
     isPaused: false,
   }
 }
 
-export const grafanaAlertRules = (config: OrgpulseConfig, options: { orgId: number; director?: string }): ProvisionedAlertRule[] =>
-  ALERT_RULES.map((r) => grafanaAlertRule(r, config, options))
+export const grafanaAlertRules = (
+  config: OrgpulseConfig,
+  options: { orgId: number; director?: string },
+): ProvisionedAlertRule[] => ALERT_RULES.map((r) => grafanaAlertRule(r, config, options))

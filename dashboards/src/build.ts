@@ -16,7 +16,8 @@ export const DASHBOARDS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '
  */
 export function buildArtifacts(config: OrgpulseConfig): Map<string, string> {
   const out = new Map<string, string>()
-  for (const { spec, dashboard } of grafanaDashboards(config)) out.set(`generated/orgpulse-${spec.key}.json`, stableJson(dashboard))
+  for (const { spec, dashboard } of grafanaDashboards(config))
+    out.set(`generated/orgpulse-${spec.key}.json`, stableJson(dashboard))
   for (const [path, text] of Object.entries(provisioningFiles(config))) out.set(`provisioning/${path}`, text)
   return new Map([...out].sort(([a], [b]) => a.localeCompare(b)))
 }

@@ -43,7 +43,12 @@ export type ClickHouseQuery = z.infer<typeof clickHouseQuerySchema>
 export class ClickHouseQueryBuilder implements cog.Builder<cog.Dataquery> {
   private readonly query: ClickHouseQuery
 
-  constructor(refId: string, rawSql: string, queryType: ChQueryType, datasource: { type: typeof CLICKHOUSE_DS_TYPE; uid: string } = CLICKHOUSE_DS_REF) {
+  constructor(
+    refId: string,
+    rawSql: string,
+    queryType: ChQueryType,
+    datasource: { type: typeof CLICKHOUSE_DS_TYPE; uid: string } = CLICKHOUSE_DS_REF,
+  ) {
     this.query = {
       refId,
       datasource: { ...datasource },

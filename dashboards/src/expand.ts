@@ -50,14 +50,17 @@ function formatValue(name: string, value: VariableValue, format: string | undefi
 
 export function interpolateVariables(sql: string, variables: Record<string, VariableValue>): string {
   // `$__…` are Grafana globals and plugin macros, never dashboard variables
-  return sql.replace(/\$\{(\w+)(?::(\w+))?\}|\[\[(\w+)\]\]|\$(?!__)(\w+)/g, (match, n1?: string, fmt?: string, n2?: string, n3?: string) => {
-    const name = (n1 ?? n2 ?? n3)!
-    const value = variables[name]
-    if (value === undefined) {
-      throw new QueryExpansionError(`template variable "${name}" (${match}) has no value`)
-    }
-    return formatValue(name, value, fmt)
-  })
+  return sql.replace(
+    /\$\{(\w+)(?::(\w+))?\}|\[\[(\w+)\]\]|\$(?!__)(\w+)/g,
+    (match, n1?: string, fmt?: string, n2?: string, n3?: string) => {
+      const name = (n1 ?? n2 ?? n3)!
+      const value = variables[name]
+      if (value === undefined) {
+        throw new QueryExpansionError(`template variable "${name}" (${match}) has no value`)
+      }
+      return formatValue(name, value, fmt)
+    },
+  )
 }
 
 const unixSeconds = (d: Date): number => Math.floor(d.getTime() / 1000)
@@ -65,7 +68,8 @@ const unixSeconds = (d: Date): number => Math.floor(d.getTime() / 1000)
 type Macro = (args: string[], o: Required<Pick<ExpandOptions, 'from' | 'to' | 'intervalMs'>>) => string
 
 const oneArg = (name: string, args: string[]): string => {
-  if (args.length !== 1 || !args[0]) throw new QueryExpansionError(`$__${name} expects 1 argument, received ${args.length}`)
+  if (args.length !== 1 || !args[0])
+    throw new QueryExpansionError(`$__${name} expects 1 argument, received ${args.length}`)
   return args[0]
 }
 
@@ -83,7 +87,8 @@ const MACROS: Record<string, Macro> = {
     const c = oneArg('timeFilter_ms', a)
     return `${c} >= fromUnixTimestamp64Milli(${o.from.getTime()}) AND ${c} <= fromUnixTimestamp64Milli(${o.to.getTime()})`
   },
-  timeInterval: (a, o) => `toStartOfInterval(toDateTime(${oneArg('timeInterval', a)}), INTERVAL ${Math.max(Math.floor(o.intervalMs / 1000), 1)} second)`,
+  timeInterval: (a, o) =>
+    `toStartOfInterval(toDateTime(${oneArg('timeInterval', a)}), INTERVAL ${Math.max(Math.floor(o.intervalMs / 1000), 1)} second)`,
   interval_s: (_a, o) => String(Math.max(Math.floor(o.intervalMs / 1000), 1)),
 }
 
@@ -92,7 +97,10 @@ export const BACKEND_MACROS = Object.keys(MACROS)
 
 export function expandMacros(sql: string, options: ExpandOptions): string {
   for (const bad of BROWSER_ONLY_MACROS) {
-    if (sql.includes(bad)) throw new QueryExpansionError(`${bad} expands only in the browser: never in alert rules, and not used by orgpulse queries`)
+    if (sql.includes(bad))
+      throw new QueryExpansionError(
+        `${bad} expands only in the browser: never in alert rules, and not used by orgpulse queries`,
+      )
   }
   const o = { from: options.from, to: options.to, intervalMs: options.intervalMs ?? 7 * 86400000 }
   // longest names first, and a word boundary, so `$__toTime` never eats `$__toTime_ms`
@@ -112,7 +120,10 @@ export function expandMacros(sql: string, options: ExpandOptions): string {
 export function expandQuery(sql: string, options: ExpandOptions): string {
   if (options.alert) {
     const v = sql.match(/\$\{\w+(?::\w+)?\}|\[\[\w+\]\]|\$(?!__)\w+/)
-    if (v) throw new QueryExpansionError(`alert queries run in the backend, where template variable ${v[0]} never expands`)
+    if (v)
+      throw new QueryExpansionError(
+        `alert queries run in the backend, where template variable ${v[0]} never expands`,
+      )
     return expandMacros(sql, options)
   }
   return expandMacros(interpolateVariables(sql, options.variables ?? {}), options)

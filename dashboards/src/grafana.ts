@@ -45,20 +45,31 @@ const NEUTRAL = 'blue'
 /** colour steps from the catalog thresholds, in the metric's bad direction */
 export function thresholdSteps(metric: MetricDef): dashboard.Threshold[] {
   const { warn, critical } = metric.thresholds
-  if (metric.direction === 'neutral' || (warn === null && critical === null)) return [{ value: null, color: NEUTRAL }]
+  if (metric.direction === 'neutral' || (warn === null && critical === null))
+    return [{ value: null, color: NEUTRAL }]
   if (metric.direction === 'lower_is_better') {
-    return [{ value: null, color: GREEN }, ...(warn !== null ? [{ value: warn, color: YELLOW }] : []), ...(critical !== null ? [{ value: critical, color: RED }] : [])]
+    return [
+      { value: null, color: GREEN },
+      ...(warn !== null ? [{ value: warn, color: YELLOW }] : []),
+      ...(critical !== null ? [{ value: critical, color: RED }] : []),
+    ]
   }
-  return [{ value: null, color: RED }, ...(critical !== null ? [{ value: critical, color: YELLOW }] : []), ...(warn !== null ? [{ value: warn, color: GREEN }] : [])]
+  return [
+    { value: null, color: RED },
+    ...(critical !== null ? [{ value: critical, color: YELLOW }] : []),
+    ...(warn !== null ? [{ value: warn, color: GREEN }] : []),
+  ]
 }
 
-export const directorHash = (email: string): string => createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 12)
+export const directorHash = (email: string): string =>
+  createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 12)
 
 export function dashboardUid(spec: DashboardSpec, director?: DirectorRef): string {
   return director ? `op-${directorHash(director.email)}-${spec.key}` : `orgpulse-${spec.key}`
 }
 
-const thresholds = (steps: dashboard.Threshold[]) => new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps)
+const thresholds = (steps: dashboard.Threshold[]) =>
+  new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps)
 
 function panelBuilder(p: PanelSpec, id: number) {
   const target = new ClickHouseQueryBuilder('A', p.sql, p.queryType)
@@ -92,16 +103,32 @@ function panelBuilder(p: PanelSpec, id: number) {
       .fillOpacity(10)
       .showPoints(common.VisibilityMode.Always)
       .spanNulls(true)
-      .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).showLegend(true))
+      .legend(
+        new common.VizLegendOptionsBuilder()
+          .displayMode(common.LegendDisplayMode.List)
+          .placement(common.LegendPlacement.Bottom)
+          .showLegend(true),
+      )
     if (p.thresholdLine) {
-      b.thresholds(thresholds([{ value: null, color: 'transparent' }, { value: p.thresholdLine.value, color: RED }])).thresholdsStyle(
+      b.thresholds(
+        thresholds([
+          { value: null, color: 'transparent' },
+          { value: p.thresholdLine.value, color: RED },
+        ]),
+      ).thresholdsStyle(
         new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed),
       )
     }
     if (p.seriesLabel) b.displayName(`\${__field.labels.${p.seriesLabel}}`)
     return b
   }
-  return new table.PanelBuilder().id(id).title(p.title).description(p.description).datasource(CLICKHOUSE_DS_REF).withTarget(target).cellHeight(common.TableCellHeight.Sm)
+  return new table.PanelBuilder()
+    .id(id)
+    .title(p.title)
+    .description(p.description)
+    .datasource(CLICKHOUSE_DS_REF)
+    .withTarget(target)
+    .cellHeight(common.TableCellHeight.Sm)
 }
 
 /** left-to-right, top-to-bottom packing on Grafana's 24-column grid */
@@ -125,10 +152,14 @@ function layout(panels: PanelSpec[]): dashboard.GridPos[] {
 
 function variables(director?: DirectorRef) {
   const directorVar = director
-    ? new dashboard.ConstantVariableBuilder('director').value(`u:${director.email.toLowerCase()}`).description('the director whose org this Grafana organisation shows')
+    ? new dashboard.ConstantVariableBuilder('director')
+        .value(`u:${director.email.toLowerCase()}`)
+        .description('the director whose org this Grafana organisation shows')
     : new dashboard.QueryVariableBuilder('director')
         .label('Director')
-        .description('whose org to show (each director gets an isolated Grafana organisation through `orgpulse grafana sync`)')
+        .description(
+          'whose org to show (each director gets an isolated Grafana organisation through `orgpulse grafana sync`)',
+        )
         .datasource(CLICKHOUSE_DS_REF)
         .query(DIRECTOR_VARIABLE_SQL)
         .definition(DIRECTOR_VARIABLE_SQL)
@@ -157,7 +188,14 @@ export function grafanaDashboard(spec: DashboardSpec, director?: DirectorRef): d
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
     .readonly()
     .variables(variables(director))
-    .link(new dashboard.DashboardLinkBuilder('orgpulse').type(dashboard.DashboardLinkType.Dashboards).tags(['orgpulse']).asDropdown(false).includeVars(true).keepTime(true))
+    .link(
+      new dashboard.DashboardLinkBuilder('orgpulse')
+        .type(dashboard.DashboardLinkType.Dashboards)
+        .tags(['orgpulse'])
+        .asDropdown(false)
+        .includeVars(true)
+        .keepTime(true),
+    )
   const grid = layout(spec.panels)
   spec.panels.forEach((p, i) => {
     b.withPanel(panelBuilder(p, i + 1).gridPos(grid[i]!))
@@ -165,6 +203,9 @@ export function grafanaDashboard(spec: DashboardSpec, director?: DirectorRef): d
   return b.build()
 }
 
-export function grafanaDashboards(config: OrgpulseConfig, director?: DirectorRef): { spec: DashboardSpec; dashboard: dashboard.Dashboard }[] {
+export function grafanaDashboards(
+  config: OrgpulseConfig,
+  director?: DirectorRef,
+): { spec: DashboardSpec; dashboard: dashboard.Dashboard }[] {
   return dashboardSpecs(config).map((spec) => ({ spec, dashboard: grafanaDashboard(spec, director) }))
 }

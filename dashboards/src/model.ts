@@ -1,5 +1,5 @@
 import type { OrgpulseConfig } from '@orgpulse/contracts'
-import { type MetricDef, METRICS, metricById } from '@orgpulse/metrics'
+import { METRICS, type MetricDef, metricById } from '@orgpulse/metrics'
 import type { ChQueryType } from './datasource.ts'
 import { orgSeriesSql, teamSeriesSql, teamTableSql, whoDecidesSql, worstPairsSql } from './sql.ts'
 
@@ -53,7 +53,13 @@ function stat(metric: MetricDef): PanelSpec {
   }
 }
 
-function series(key: string, title: string, description: string, metrics: MetricDef[], extra: Partial<PanelSpec> = {}): PanelSpec {
+function series(
+  key: string,
+  title: string,
+  description: string,
+  metrics: MetricDef[],
+  extra: Partial<PanelSpec> = {},
+): PanelSpec {
   return {
     key,
     kind: 'timeseries',
@@ -106,32 +112,63 @@ export function dashboardSpecs(config: OrgpulseConfig): DashboardSpec[] {
     {
       key: 'overview',
       title: 'Org health',
-      description: 'Every catalog metric for the director’s org: the latest week and its trend, coloured by the catalog thresholds.',
+      description:
+        'Every catalog metric for the director’s org: the latest week and its trend, coloured by the catalog thresholds.',
       panels: [
         ...METRICS.map(stat),
-        teamTable('teams', 'Teams this week', [m('decisions_decided'), m('decision_latency_p90_hours'), m('escalation_rate'), m('blockers_open'), m('cycle_completion_rate')]),
+        teamTable('teams', 'Teams this week', [
+          m('decisions_decided'),
+          m('decision_latency_p90_hours'),
+          m('escalation_rate'),
+          m('blockers_open'),
+          m('cycle_completion_rate'),
+        ]),
       ],
     },
     {
       key: 'decisions',
       title: 'Decisions',
-      description: 'Do we make important calls without endless escalation, and where are they still too centralised?',
+      description:
+        'Do we make important calls without endless escalation, and where are they still too centralised?',
       panels: [
-        series('velocity', 'Decision velocity', 'Hours from raised to decided, p50 and p90, week by week.', [m('decision_latency_p50_hours'), m('decision_latency_p90_hours')], {
-          thresholdLine: { value: config.alerts.latencyP90MaxHours, label: 'p90 alert threshold' },
-        }),
-        series('decided', 'Decisions decided per week', m('decisions_decided').description, [m('decisions_decided')]),
-        series('backlog', 'Open decisions and their age', 'Open decisions at the end of each week and the median age (days) of the open ones.', [m('decisions_open'), m('decision_open_age_p50_days')]),
+        series(
+          'velocity',
+          'Decision velocity',
+          'Hours from raised to decided, p50 and p90, week by week.',
+          [m('decision_latency_p50_hours'), m('decision_latency_p90_hours')],
+          {
+            thresholdLine: { value: config.alerts.latencyP90MaxHours, label: 'p90 alert threshold' },
+          },
+        ),
+        series('decided', 'Decisions decided per week', m('decisions_decided').description, [
+          m('decisions_decided'),
+        ]),
+        series(
+          'backlog',
+          'Open decisions and their age',
+          'Open decisions at the end of each week and the median age (days) of the open ones.',
+          [m('decisions_open'), m('decision_open_age_p50_days')],
+        ),
         series('escalation', 'Escalation rate', m('escalation_rate').description, [m('escalation_rate')]),
-        series('centralisation', 'Decision centralisation', m('centralization').description, [m('centralization')], {
-          thresholdLine: { value: config.alerts.centralizationMax, label: 'centralisation alert threshold' },
-        }),
+        series(
+          'centralisation',
+          'Decision centralisation',
+          m('centralization').description,
+          [m('centralization')],
+          {
+            thresholdLine: {
+              value: config.alerts.centralizationMax,
+              label: 'centralisation alert threshold',
+            },
+          },
+        ),
         series('depth', 'Decision depth', m('decision_depth').description, [m('decision_depth')]),
         {
           key: 'who_decides',
           kind: 'table',
           title: 'Who decides',
-          description: 'Deciders of the decisions raised in the org and decided in the range: how many, their share, how many were escalated.',
+          description:
+            'Deciders of the decisions raised in the org and decided in the range: how many, their share, how many were escalated.',
           sql: whoDecidesSql(),
           queryType: 'table',
           columns: ['decider', 'name', 'level', 'decisions', 'share', 'escalated'],
@@ -148,17 +185,33 @@ export function dashboardSpecs(config: OrgpulseConfig): DashboardSpec[] {
       title: 'Dependencies',
       description: 'Are cross-team dependencies managed early instead of reactively?',
       panels: [
-        series('blockers_open', 'Open cross-team blockers', m('blockers_open').description, [m('blockers_open')]),
-        series('blocker_age', 'Blocker age', 'Age in days of the open cross-team blockers at the end of each week, p50 and p90.', [m('blocker_age_p50_days'), m('blocker_age_p90_days')], {
-          thresholdLine: { value: config.alerts.blockerMaxAgeDays, label: 'blocker age alert threshold' },
-        }),
-        series('resolved_14d', 'Blockers resolved within 14 days', m('blockers_resolved_14d_rate').description, [m('blockers_resolved_14d_rate')]),
-        series('blocked_days', 'Blocked item-days', m('blocked_item_days').description, [m('blocked_item_days')]),
+        series('blockers_open', 'Open cross-team blockers', m('blockers_open').description, [
+          m('blockers_open'),
+        ]),
+        series(
+          'blocker_age',
+          'Blocker age',
+          'Age in days of the open cross-team blockers at the end of each week, p50 and p90.',
+          [m('blocker_age_p50_days'), m('blocker_age_p90_days')],
+          {
+            thresholdLine: { value: config.alerts.blockerMaxAgeDays, label: 'blocker age alert threshold' },
+          },
+        ),
+        series(
+          'resolved_14d',
+          'Blockers resolved within 14 days',
+          m('blockers_resolved_14d_rate').description,
+          [m('blockers_resolved_14d_rate')],
+        ),
+        series('blocked_days', 'Blocked item-days', m('blocked_item_days').description, [
+          m('blocked_item_days'),
+        ]),
         {
           key: 'worst_pairs',
           kind: 'table',
           title: 'Worst team pairs',
-          description: 'Team pairs with the most cross-team blockers open at the end of the range, with their age in days.',
+          description:
+            'Team pairs with the most cross-team blockers open at the end of the range, with their age in days.',
           sql: worstPairsSql(),
           queryType: 'table',
           columns: ['blocking_team', 'blocked_team', 'open_blockers', 'age_p50_days', 'oldest_days'],
@@ -172,10 +225,21 @@ export function dashboardSpecs(config: OrgpulseConfig): DashboardSpec[] {
     {
       key: 'load',
       title: 'Load and rituals',
-      description: 'Is the load sustainable? Are the rituals happening? (People-based: withheld for groups under the privacy minimum.)',
+      description:
+        'Is the load sustainable? Are the rituals happening? (People-based: withheld for groups under the privacy minimum.)',
       panels: [
-        series('meetings', 'Meeting and focus hours per person per week', 'Mean weekly hours per person in meetings and in focus blocks of at least 2 h.', [m('meeting_hours_per_person_week'), m('focus_hours_per_person_week')]),
-        series('director_escalations', 'Leader hours in escalation and decision meetings', m('director_escalation_meeting_hours_week').description, [m('director_escalation_meeting_hours_week')]),
+        series(
+          'meetings',
+          'Meeting and focus hours per person per week',
+          'Mean weekly hours per person in meetings and in focus blocks of at least 2 h.',
+          [m('meeting_hours_per_person_week'), m('focus_hours_per_person_week')],
+        ),
+        series(
+          'director_escalations',
+          'Leader hours in escalation and decision meetings',
+          m('director_escalation_meeting_hours_week').description,
+          [m('director_escalation_meeting_hours_week')],
+        ),
         series('rituals', 'Ritual adherence', m('ritual_adherence').description, [m('ritual_adherence')]),
         byTeam(m('meeting_hours_per_person_week')),
       ],
@@ -185,8 +249,12 @@ export function dashboardSpecs(config: OrgpulseConfig): DashboardSpec[] {
       title: 'Planning',
       description: 'Were plans realistic?',
       panels: [
-        series('completion', 'Cycle completion rate', m('cycle_completion_rate').description, [m('cycle_completion_rate')]),
-        series('scope_added', 'Scope added mid-cycle', m('scope_added_rate').description, [m('scope_added_rate')]),
+        series('completion', 'Cycle completion rate', m('cycle_completion_rate').description, [
+          m('cycle_completion_rate'),
+        ]),
+        series('scope_added', 'Scope added mid-cycle', m('scope_added_rate').description, [
+          m('scope_added_rate'),
+        ]),
         byTeam(m('cycle_completion_rate')),
       ],
     },

@@ -9,7 +9,9 @@ import { FAMILIES, type MetricDef, type MetricFamilyId } from '@orgpulse/metrics
  * the metrics' own.
  */
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable syntax, not a JS template
 export const DIRECTOR = '${director:singlequote}'
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable syntax, not a JS template
 export const TEAMS = '${team:singlequote}'
 
 const lit = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
@@ -43,7 +45,9 @@ ORDER BY time, team`
 
 /** the latest week's value of each team in the variable, one row per team: a table panel */
 export function teamTableSql(metrics: readonly MetricDef[]): string {
-  const cols = metrics.map((m) => `argMaxIf(r.value, r.period_start, r.metric = ${lit(m.id)}) AS ${ident(m.title)}`).join(',\n  ')
+  const cols = metrics
+    .map((m) => `argMaxIf(r.value, r.period_start, r.metric = ${lit(m.id)}) AS ${ident(m.title)}`)
+    .join(',\n  ')
   return `SELECT n.name AS team,
   ${cols}
 FROM ${rollups(metrics, `scope IN (${TEAMS})`)} AS r

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import type { OrgpulseConfig } from '@orgpulse/contracts'
 import { ALERT_FOLDER_UID, grafanaAlertRules, type ProvisionedAlertRule } from './alert-rules.ts'
 import { CLICKHOUSE_DS_TYPE, CLICKHOUSE_DS_UID } from './datasource.ts'
-import type { GrafanaClient } from './grafana-api.ts'
 import { type DirectorRef, grafanaDashboards } from './grafana.ts'
+import type { GrafanaClient } from './grafana-api.ts'
 import { sortKeys, stableJson } from './stable-json.ts'
 
 /**
@@ -106,7 +106,12 @@ export async function syncGrafana(api: GrafanaClient, o: SyncOptions): Promise<S
   return report
 }
 
-async function syncMember(api: GrafanaClient, orgId: number, director: DirectorRef, report: SyncReport): Promise<void> {
+async function syncMember(
+  api: GrafanaClient,
+  orgId: number,
+  director: DirectorRef,
+  report: SyncReport,
+): Promise<void> {
   const email = director.email.toLowerCase()
   const users = await api.orgUsers(orgId)
   if (users.some((u) => u.email.toLowerCase() === email || u.login.toLowerCase() === email)) {
@@ -123,7 +128,13 @@ async function syncMember(api: GrafanaClient, orgId: number, director: DirectorR
   else report.created.push(`member ${email} in org ${orgId}`)
 }
 
-async function syncDatasource(api: GrafanaClient, orgId: number, o: SyncOptions, director: DirectorRef, report: SyncReport): Promise<void> {
+async function syncDatasource(
+  api: GrafanaClient,
+  orgId: number,
+  o: SyncOptions,
+  director: DirectorRef,
+  report: SyncReport,
+): Promise<void> {
   const body = datasourceBody(o, o.credentialsFor(director.email.toLowerCase()))
   const existing = (await api.listDatasources(orgId)).find((d) => d.uid === CLICKHOUSE_DS_UID)
   if (!existing) {
@@ -156,9 +167,17 @@ async function syncFolders(api: GrafanaClient, orgId: number, report: SyncReport
   }
 }
 
-async function syncDashboards(api: GrafanaClient, orgId: number, o: SyncOptions, director: DirectorRef, report: SyncReport): Promise<void> {
+async function syncDashboards(
+  api: GrafanaClient,
+  orgId: number,
+  o: SyncOptions,
+  director: DirectorRef,
+  report: SyncReport,
+): Promise<void> {
   const present = await api.searchDashboards(orgId, 'orgpulse')
-  const desired = grafanaDashboards(o.config, director).map(({ dashboard }) => withDashboardHash(dashboard as unknown as Record<string, unknown>))
+  const desired = grafanaDashboards(o.config, director).map(({ dashboard }) =>
+    withDashboardHash(dashboard as unknown as Record<string, unknown>),
+  )
   const desiredUids = new Set(desired.map((d) => d.body.uid as string))
   for (const { body, hash } of desired) {
     const hit = present.find((p) => p.uid === body.uid)
@@ -177,7 +196,13 @@ async function syncDashboards(api: GrafanaClient, orgId: number, o: SyncOptions,
   }
 }
 
-async function syncRules(api: GrafanaClient, orgId: number, o: SyncOptions, director: DirectorRef, report: SyncReport): Promise<void> {
+async function syncRules(
+  api: GrafanaClient,
+  orgId: number,
+  o: SyncOptions,
+  director: DirectorRef,
+  report: SyncReport,
+): Promise<void> {
   const present = await api.listAlertRules(orgId)
   const desired = grafanaAlertRules(o.config, { orgId, director: director.email }).map(withRuleHash)
   const desiredUids = new Set(desired.map((d) => d.body.uid))

@@ -3,7 +3,7 @@ import { configSchema } from '@orgpulse/contracts'
 import { ALERT_RULES, METRICS } from '@orgpulse/metrics'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { provisionedAlertRuleSchema, grafanaAlertRules } from '../src/alert-rules.ts'
+import { grafanaAlertRules, provisionedAlertRuleSchema } from '../src/alert-rules.ts'
 import { buildArtifacts, staleArtifacts } from '../src/build.ts'
 import { CLICKHOUSE_DS_TYPE, clickHouseQuerySchema } from '../src/datasource.ts'
 import { BACKEND_MACROS, expandQuery, interpolateVariables, QueryExpansionError } from '../src/expand.ts'
@@ -13,7 +13,12 @@ import { dashboardSpecs } from '../src/model.ts'
 const config = configSchema.parse({})
 
 /** Grafana's dashboard model (schema v42) as the foundation SDK types it, for the fields Grafana requires */
-const gridPos = z.object({ x: z.number().int().min(0), y: z.number().int().min(0), w: z.number().int().min(1).max(24), h: z.number().int().min(1) })
+const gridPos = z.object({
+  x: z.number().int().min(0),
+  y: z.number().int().min(0),
+  w: z.number().int().min(1).max(24),
+  h: z.number().int().min(1),
+})
 const panelSchema = z.object({
   id: z.number().int().positive(),
   type: z.enum(['stat', 'timeseries', 'table']),
@@ -24,7 +29,12 @@ const panelSchema = z.object({
   fieldConfig: z.object({ defaults: z.record(z.string(), z.unknown()), overrides: z.array(z.unknown()) }),
   options: z.record(z.string(), z.unknown()),
 })
-const variableSchema = z.object({ type: z.enum(['query', 'constant']), name: z.string(), datasource: z.unknown().optional(), query: z.string() })
+const variableSchema = z.object({
+  type: z.enum(['query', 'constant']),
+  name: z.string(),
+  datasource: z.unknown().optional(),
+  query: z.string(),
+})
 const dashboardSchema = z.object({
   uid: z.string().min(1).max(40),
   title: z.string(),
@@ -115,14 +125,19 @@ describe('generated dashboards', () => {
   it('the centralisation series draws the alert threshold from config', () => {
     const custom = configSchema.parse({ alerts: { centralizationMax: 0.42 } })
     const decisions = grafanaDashboards(custom).find((x) => x.spec.key === 'decisions')!.dashboard
-    const panel = (decisions.panels ?? []).find((p) => p.title === 'Decision centralisation') as dashboard.Panel
+    const panel = (decisions.panels ?? []).find(
+      (p) => p.title === 'Decision centralisation',
+    ) as dashboard.Panel
     expect(panel.fieldConfig!.defaults.thresholds!.steps.map((s) => s.value)).toEqual([null, 0.42])
   })
 })
 
 describe('alert rules', () => {
   it('query → reduce → threshold, threshold from config, one per shared rule', () => {
-    const rules = grafanaAlertRules(configSchema.parse({ alerts: { latencyP90MaxHours: 100 } }), { orgId: 7, director: 'ben.adams@demo.orgpulse.dev' })
+    const rules = grafanaAlertRules(configSchema.parse({ alerts: { latencyP90MaxHours: 100 } }), {
+      orgId: 7,
+      director: 'ben.adams@demo.orgpulse.dev',
+    })
     expect(rules.map((r) => r.title)).toEqual(ALERT_RULES.map((r) => r.title))
     for (const r of rules) {
       provisionedAlertRuleSchema.parse(r)
@@ -135,37 +150,54 @@ describe('alert rules', () => {
       const a = clickHouseQuerySchema.parse(model)
       expect(a.queryType).toBe('table')
       // alert queries run in the backend: no template variables, no browser-only macros
-      expect(() => expandQuery(a.rawSql, { from: new Date(0), to: new Date(1e12), alert: true })).not.toThrow()
+      expect(() =>
+        expandQuery(a.rawSql, { from: new Date(0), to: new Date(1e12), alert: true }),
+      ).not.toThrow()
       expect(a.rawSql).toContain("scope = 'u:ben.adams@demo.orgpulse.dev'")
     }
     const latency = rules.find((r) => r.labels.orgpulse_rule === 'decision_latency_p90_high')!
-    expect(latency.data[2]!.model).toMatchObject({ conditions: [{ evaluator: { type: 'gt', params: [100] } }] })
+    expect(latency.data[2]!.model).toMatchObject({
+      conditions: [{ evaluator: { type: 'gt', params: [100] } }],
+    })
   })
 })
 
 describe('expansion like the ClickHouse plugin', () => {
-  const range = { from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-11-23T00:00:00Z'), intervalMs: 3600_000 }
+  const range = {
+    from: new Date('2026-11-01T00:00:00Z'),
+    to: new Date('2026-11-23T00:00:00Z'),
+    intervalMs: 3600_000,
+  }
 
   it('backend macros expand to the plugin’s SQL', () => {
     // 2026-11-01 and 2026-11-23 UTC in unix seconds
     expect(expandQuery('$__timeFilter(t) AND $__fromTime < $__toTime_ms AND $__interval_s > 0', range)).toBe(
       't >= toDateTime(1793491200) AND t <= toDateTime(1795392000) AND toDateTime(1793491200) < fromUnixTimestamp64Milli(1795392000000) AND 3600 > 0',
     )
-    expect(expandQuery('$__timeInterval(t)', range)).toBe('toStartOfInterval(toDateTime(t), INTERVAL 3600 second)')
+    expect(expandQuery('$__timeInterval(t)', range)).toBe(
+      'toStartOfInterval(toDateTime(t), INTERVAL 3600 second)',
+    )
   })
 
   it('multi-value variables: `singlequote` escapes, the plugin default does not (why orgpulse always names the format)', () => {
     const team = ["a'b", 'c']
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable syntax under test
     expect(interpolateVariables('x IN (${team:singlequote})', { team })).toBe("x IN ('a\\'b','c')")
     expect(interpolateVariables('x IN ($team)', { team })).toBe("x IN ('a'b','c')")
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable syntax under test
     expect(interpolateVariables('x = ${d}', { d: 'u:a' })).toBe('x = u:a')
   })
 
   it('rejects browser-only macros, unknown macros, and variables in alert queries', () => {
-    expect(() => expandQuery('$__conditionalAll(a IN ($t), $t)', { ...range, variables: { t: 'x' } })).toThrow(QueryExpansionError)
+    expect(() =>
+      expandQuery('$__conditionalAll(a IN ($t), $t)', { ...range, variables: { t: 'x' } }),
+    ).toThrow(QueryExpansionError)
     expect(() => expandQuery('$__adHocFilters', range)).toThrow(QueryExpansionError)
     expect(() => expandQuery('$__nope', range)).toThrow(/unknown or unsupported macro/)
-    expect(() => expandQuery('x = ${director:singlequote}', { ...range, alert: true })).toThrow(/never expands/)
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable syntax under test
+    expect(() => expandQuery('x = ${director:singlequote}', { ...range, alert: true })).toThrow(
+      /never expands/,
+    )
     expect(() => expandQuery('x = $missing', range)).toThrow(/has no value/)
   })
 })

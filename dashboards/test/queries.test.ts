@@ -36,7 +36,10 @@ afterAll(async () => {
 
 describe('every panel query, expanded as Grafana would, runs on ClickHouse over the demo', () => {
   it('the variable queries list the directors and the teams of an org', async () => {
-    const directors = await queryRows<Record<string, string>>(rt.client, expandQuery(DIRECTOR_VARIABLE_SQL, range()))
+    const directors = await queryRows<Record<string, string>>(
+      rt.client,
+      expandQuery(DIRECTOR_VARIABLE_SQL, range()),
+    )
     const values = directors.map((r) => Object.values(r)[0])
     expect(values).toContain(director)
     expect(values).toHaveLength((await listDirectors(rt.client, company.end)).length)
@@ -63,7 +66,8 @@ describe('every panel query, expanded as Grafana would, runs on ClickHouse over 
         if (panel.metrics.length > 0 && panel.kind !== 'table') {
           const numeric = rows.flatMap((r) => r.slice(panel.seriesLabel ? 2 : 1)).filter((v) => v !== null)
           // ritual adherence has no configured rituals in the default config: null is its truth
-          if (!panel.metrics.every((m) => m.id === 'ritual_adherence')) expect(numeric.length).toBeGreaterThan(0)
+          if (!panel.metrics.every((m) => m.id === 'ritual_adherence'))
+            expect(numeric.length).toBeGreaterThan(0)
         }
       })
     }
@@ -90,14 +94,19 @@ describe('every panel query, expanded as Grafana would, runs on ClickHouse over 
       rt.client,
       expandQuery(panel.sql, { ...range(), variables: { director: `u:${ceo.email}` } }),
     )
-    expect([rows[0]!.blocking_team, rows[0]!.blocked_team].sort()).toEqual([...company.stories.blockingPair].sort())
+    expect([rows[0]!.blocking_team, rows[0]!.blocked_team].sort()).toEqual(
+      [...company.stories.blockingPair].sort(),
+    )
   })
 
   it('a multi-value team with a quote is escaped by `singlequote` and still runs', async () => {
     const panel = dashboardSpecs(configDefaults())
       .flatMap((d) => d.panels)
       .find((p) => p.key === 'team_escalation_rate')!
-    const sql = expandQuery(panel.sql, { ...range(), variables: { director, team: [...teams, "x' OR 1=1 --"] } })
+    const sql = expandQuery(panel.sql, {
+      ...range(),
+      variables: { director, team: [...teams, "x' OR 1=1 --"] },
+    })
     expect(sql).toContain("'x\\' OR 1=1 --'")
     const rows = await queryRows(rt.client, sql)
     expect(rows.length).toBeGreaterThan(0)
@@ -106,8 +115,15 @@ describe('every panel query, expanded as Grafana would, runs on ClickHouse over 
 
 describe('alert rules', () => {
   it('each rule query, file-provisioned ($$-escaped) and expanded by the backend, returns a row per director', async () => {
-    const doc = parseYaml(grafanaEnvExpand(provisioningFiles(configDefaults())['alerting/rules.yaml']!, {})) as {
-      groups: { rules: { uid: string; data: { refId: string; model: { rawSql?: string }; relativeTimeRange: { from: number } }[] }[] }[]
+    const doc = parseYaml(
+      grafanaEnvExpand(provisioningFiles(configDefaults())['alerting/rules.yaml']!, {}),
+    ) as {
+      groups: {
+        rules: {
+          uid: string
+          data: { refId: string; model: { rawSql?: string }; relativeTimeRange: { from: number } }[]
+        }[]
+      }[]
     }
     const rules = doc.groups[0]!.rules
     expect(rules).toHaveLength(ALERT_RULES.length)
@@ -115,7 +131,11 @@ describe('alert rules', () => {
       const a = rule.data.find((d) => d.refId === 'A')!
       // Grafana's env expansion must give back the exact query, macros intact
       expect(a.model.rawSql).toBe(alertQuery(ALERT_RULES[i]!))
-      const sql = expandQuery(a.model.rawSql!, { from: new Date(company.end.getTime() - a.relativeTimeRange.from * 1000), to: company.end, alert: true })
+      const sql = expandQuery(a.model.rawSql!, {
+        from: new Date(company.end.getTime() - a.relativeTimeRange.from * 1000),
+        to: company.end,
+        alert: true,
+      })
       const rs = await rt.client.query({ query: sql, format: 'JSONCompactEachRowWithNamesAndTypes' })
       const [names, , ...rows] = (await rs.json()) as unknown as [string[], string[], ...unknown[][]]
       expect(names[0]).toBe('director')

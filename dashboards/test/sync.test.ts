@@ -2,8 +2,8 @@ import { configSchema } from '@orgpulse/contracts'
 import { ALERT_RULES } from '@orgpulse/metrics'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type FakeGrafana, startFakeGrafana } from '../../test/fakes/grafana/index.ts'
-import { GrafanaClient } from '../src/grafana-api.ts'
 import { directorHash } from '../src/grafana.ts'
+import { GrafanaClient } from '../src/grafana-api.ts'
 import { derivedCredentials, orgName, type SyncOptions, syncGrafana } from '../src/sync.ts'
 
 const config = configSchema.parse({})
@@ -45,10 +45,17 @@ describe('orgpulse grafana sync against a fake Grafana API', () => {
       expect(grafana.secrets.get(`${org.id}/orgpulse-clickhouse`)).toBe(creds.password)
       // the director is fixed in every dashboard; uids derive from the email hash
       expect([...org.dashboards.keys()].sort()).toEqual(
-        ['decisions', 'dependencies', 'load', 'overview', 'planning'].map((k) => `op-${directorHash(d.email)}-${k}`),
+        ['decisions', 'dependencies', 'load', 'overview', 'planning'].map(
+          (k) => `op-${directorHash(d.email)}-${k}`,
+        ),
       )
-      for (const { dashboard } of org.dashboards.values() as Iterable<{ dashboard: { templating: { list: { name: string; type: string; query: string }[] } } }>) {
-        expect(dashboard.templating.list.find((v) => v.name === 'director')).toMatchObject({ type: 'constant', query: `u:${d.email}` })
+      for (const { dashboard } of org.dashboards.values() as Iterable<{
+        dashboard: { templating: { list: { name: string; type: string; query: string }[] } }
+      }>) {
+        expect(dashboard.templating.list.find((v) => v.name === 'director')).toMatchObject({
+          type: 'constant',
+          query: `u:${d.email}`,
+        })
       }
       const rules = [...org.rules.values()] as { title: string; data: { model: { rawSql?: string } }[] }[]
       expect(rules.map((r) => r.title).sort()).toEqual(ALERT_RULES.map((r) => r.title).sort())
@@ -78,9 +85,14 @@ describe('orgpulse grafana sync against a fake Grafana API', () => {
     // the new threshold changes the centralisation rule and the dashboard drawing it, nothing else
     const benOrg = orgOf(ben.email).id
     expect(report.updated.sort()).toEqual(
-      [`alert rule op-${directorHash(ben.email)}-decisions_centralising in org ${benOrg}`, `dashboard op-${directorHash(ben.email)}-decisions in org ${benOrg}`].sort(),
+      [
+        `alert rule op-${directorHash(ben.email)}-decisions_centralising in org ${benOrg}`,
+        `dashboard op-${directorHash(ben.email)}-decisions in org ${benOrg}`,
+      ].sort(),
     )
     // the org of the remaining director and the Main Org are untouched
-    expect([...grafana.orgs.values()].map((o) => o.name).sort()).toEqual(['Main Org.', orgName(ben.email)].sort())
+    expect([...grafana.orgs.values()].map((o) => o.name).sort()).toEqual(
+      ['Main Org.', orgName(ben.email)].sort(),
+    )
   })
 })

@@ -111,8 +111,8 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
       ...jvmArgs(classpath, 256, 'warn'),
       'kafka.tools.StorageTool',
       'format',
-      '-t',
-      clusterId(),
+      // `--cluster-id=…` form: a base64url id may start with '-', which argparse reads as a flag
+      `--cluster-id=${clusterId()}`,
       '-c',
       propsFile,
     ])

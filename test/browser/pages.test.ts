@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadDemo } from '../../packages/cli/src/demo/load.ts'
-import { pagesApp } from '../../services/api/src/pages/index.ts'
 import { openRuntime, type Runtime } from '../../packages/cli/src/runtime.ts'
+import { pagesApp } from '../../services/api/src/pages/index.ts'
 
 /** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH overrides */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -20,16 +20,32 @@ let planted: string
 beforeAll(async () => {
   // a missing browser is a failure, never a skip: this test is the proof the pages render
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`)
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`,
+    )
   }
   rt = await openRuntime({ dataDir: mkdtempSync(join(tmpdir(), 'orgpulse-pages-')) })
-  const { company } = await loadDemo(rt, { people: 120, weeks: 26, seed: 1, end: new Date('2026-11-23T00:00:00Z') })
+  const { company } = await loadDemo(rt, {
+    people: 120,
+    weeks: 26,
+    seed: 1,
+    end: new Date('2026-11-23T00:00:00Z'),
+  })
   planted = company.stories.centralisingDirector
   app = await pagesApp({ client: rt.client, config: rt.config })
   url = await app.listen({ port: 0, host: '127.0.0.1' })
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
 })
 
@@ -43,7 +59,9 @@ describe('built-in pages in headless Chromium', () => {
   it('the index lists every director with a link to their org', async () => {
     const page = await browser.newPage()
     await page.goto(`${url}/`)
-    const links = await page.locator('ul.directors a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute('href')))
+    const links = await page
+      .locator('ul.directors a')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href')))
     expect(links).toContain(`/orgs/${encodeURIComponent(planted)}`)
     expect(links.length).toBeGreaterThanOrEqual(5)
     await page.close()
@@ -53,19 +71,32 @@ describe('built-in pages in headless Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text())
+    })
     // no request may leave the machine (ECharts is served from node_modules)
     const external: string[] = []
     page.on('request', (r) => {
       if (!r.url().startsWith(url)) external.push(r.url())
     })
     await page.goto(`${url}/orgs/${encodeURIComponent(planted)}`)
-    await page.waitForSelector('body[data-rendered="true"]', { timeout: 30_000 }).catch((e: Error) => {
-      throw new Error(`${e.message}; page errors: ${errors.join('; ') || 'none'}`)
-    })
+    await page
+      .waitForSelector('body[data-rendered="true"]', { state: 'attached', timeout: 30_000 })
+      .catch(async (e: Error) => {
+        throw new Error(
+          `${e.message}; page errors: ${errors.join('; ') || 'none'}; page: ${(await page.content()).slice(0, 300)}`,
+        )
+      })
     expect(errors).toEqual([])
     expect(external).toEqual([])
     const panels = await page.locator('[data-panel]').evaluateAll((els) =>
-      els.map((e) => ({ key: e.getAttribute('data-panel'), rendered: e.getAttribute('data-rendered'), points: Number(e.getAttribute('data-points')), svg: e.querySelectorAll('svg').length, kind: e.getAttribute('data-kind') })),
+      els.map((e) => ({
+        key: e.getAttribute('data-panel'),
+        rendered: e.getAttribute('data-rendered'),
+        points: Number(e.getAttribute('data-points')),
+        svg: e.querySelectorAll('svg').length,
+        kind: e.getAttribute('data-kind'),
+      })),
     )
     expect(panels.length).toBeGreaterThan(40)
     for (const p of panels) {
@@ -77,9 +108,18 @@ describe('built-in pages in headless Chromium', () => {
     // the centralisation stat shows the planted story in red (critical: >= 50%)
     const central = page.locator('[data-panel="overview.stat_centralization"] .big')
     expect(Number((await central.textContent())!.replace('%', ''))).toBeGreaterThan(50)
-    expect(await central.evaluate((e) => getComputedStyle(e).color)).toBe('rgb(212, 74, 58)')
+    expect(
+      await central.evaluate(
+        // runs in the page; the tests compile without the DOM lib
+        (e) =>
+          (globalThis as unknown as { getComputedStyle(el: unknown): { color: string } }).getComputedStyle(e)
+            .color,
+      ),
+    ).toBe('rgb(212, 74, 58)')
     // "who decides" is headed by the director themself
-    expect(await page.locator('[data-panel="decisions.who_decides"] tr:nth-child(2) td:first-child').textContent()).toBe(planted)
+    expect(
+      await page.locator('[data-panel="decisions.who_decides"] tr:nth-child(2) td:first-child').textContent(),
+    ).toBe(planted)
     mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true })
     await page.screenshot({ path: SCREENSHOT, fullPage: false })
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000)

@@ -8,6 +8,9 @@ import { registerMetricsCommands } from './commands/metrics.ts'
 import { registerDashboardsCommands } from './commands/dashboards.ts'
 import { registerAlertsCommands } from './commands/alerts.ts'
 import { registerGrafanaCommands } from './commands/grafana.ts'
+import { registerTokenCommands } from './commands/tokens.ts'
+import { registerExportCommands } from './commands/export.ts'
+import { registerClickHouseAccessCommands } from './commands/clickhouse-access.ts'
 import type { CommandContext } from './context.ts'
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -26,6 +29,9 @@ export function buildProgram(ctx: CommandContext): Command {
   registerIngestCommands(program, ctx)
   registerMetricsCommands(program, ctx)
   registerDemoCommand(program, ctx)
+  registerTokenCommands(program, ctx)
+  registerExportCommands(program, ctx)
+  registerClickHouseAccessCommands(program, ctx)
   registerDashboardsCommands(program, ctx)
   registerAlertsCommands(program, ctx)
   registerGrafanaCommands(program, ctx)

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { type ClickHouseClient, createClickHouse, migrate } from '@orgpulse/clickhouse'
 import { type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
 import { type Bus, createBusFromEnv, MemoryBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
@@ -32,9 +33,19 @@ export interface Runtime {
   close(): Promise<void>
 }
 
+/**
+ * With no orgpulse.yaml anywhere, a data dir that holds the demo keeps using the demo's config
+ * (its team mapping and rituals), so a restarted `pnpm start` shows the same figures.
+ */
+function demoConfigIfAny(dataDir: string): string | undefined {
+  if (process.env.ORGPULSE_CONFIG || existsSync(resolve('orgpulse.yaml'))) return undefined
+  const demo = join(dataDir, 'demo', 'orgpulse.demo.yaml')
+  return existsSync(demo) ? demo : undefined
+}
+
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const dataDir = resolve(options.dataDir)
-  const { config, path } = loadConfig(options.configPath)
+  const { config, path } = loadConfig(options.configPath ?? demoConfigIfAny(dataDir))
   const log = pino({ level: options.logLevel ?? process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2))
   const client = createClickHouse({ dataDir })
   await migrate(client, { log: (m) => log.info(m) })

@@ -76,7 +76,10 @@ export const sqlString = (s: string): string => `'${s.replace(/\\/g, '\\\\').rep
 
 /** `dana.smith@example.com` → `dana_smith_example_com_1a2b3c`: readable, unique, an identifier */
 export function userSlug(email: string): string {
-  const base = email.replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 40)
+  const base = email
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')
+    .slice(0, 40)
   return `${base}_${createHash('sha256').update(email).digest('hex').slice(0, 6)}`
 }
 
@@ -104,13 +107,20 @@ async function latestDirectors(client: ClickHouseClient): Promise<string[]> {
  * The statements that provision director access, idempotent (IF NOT EXISTS / OR REPLACE), in
  * apply order. Passwords are stored as sha256 hashes (with salt), never in the SQL in clear.
  */
-export async function accessStatements(client: ClickHouseClient, options: AccessOptions = {}): Promise<AccessPlan> {
+export async function accessStatements(
+  client: ClickHouseClient,
+  options: AccessOptions = {},
+): Promise<AccessPlan> {
   const db = options.database ?? process.env.CLICKHOUSE_DATABASE ?? 'default'
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(db)) throw new AccessError(`database name is not an identifier: ${db}`)
   const env = options.env ?? process.env
   const pattern = options.passwordEnvPattern ?? DEFAULT_PASSWORD_ENV_PATTERN
-  const emails = [...new Set((options.directors ?? (await latestDirectors(client))).map((e) => e.trim().toLowerCase()))].sort()
-  for (const e of emails) if (!EMAIL.test(e)) throw new AccessError(`not a plain email address, refusing to put it in DDL: ${JSON.stringify(e)}`)
+  const emails = [
+    ...new Set((options.directors ?? (await latestDirectors(client))).map((e) => e.trim().toLowerCase())),
+  ].sort()
+  for (const e of emails)
+    if (!EMAIL.test(e))
+      throw new AccessError(`not a plain email address, refusing to put it in DDL: ${JSON.stringify(e)}`)
   const maxTime = options.maxExecutionTime ?? 30
   const maxRows = options.maxResultRows ?? 100_000
 
@@ -130,30 +140,42 @@ export async function accessStatements(client: ClickHouseClient, options: Access
     directors.push({ director: email, user, password, passwordSource: source, passwordEnv })
     if (password !== null) {
       const salt = randomBytes(8).toString('hex')
-      const hash = createHash('sha256').update(password + salt).digest('hex')
+      const hash = createHash('sha256')
+        .update(password + salt)
+        .digest('hex')
       const identified = `IDENTIFIED WITH sha256_hash BY ${sqlString(hash)} SALT ${sqlString(salt)}`
-      statements.push(`CREATE USER IF NOT EXISTS ${user} ${identified} DEFAULT ROLE ${DIRECTOR_ROLE} SETTINGS PROFILE ${DIRECTOR_PROFILE}`)
+      statements.push(
+        `CREATE USER IF NOT EXISTS ${user} ${identified} DEFAULT ROLE ${DIRECTOR_ROLE} SETTINGS PROFILE ${DIRECTOR_PROFILE}`,
+      )
       // an existing user gets the password it was given from the environment
       if (source === 'env') statements.push(`ALTER USER ${user} ${identified}`)
     }
     statements.push(`GRANT ${DIRECTOR_ROLE} TO ${user}`)
     for (const table of Object.keys(POLICY_TABLES)) {
       const condition = policyCondition(table, email, db)
-      if (condition) statements.push(`CREATE ROW POLICY OR REPLACE orgpulse_${userSlug(email)} ON ${db}.${table} FOR SELECT USING ${condition} TO ${user}`)
+      if (condition)
+        statements.push(
+          `CREATE ROW POLICY OR REPLACE orgpulse_${userSlug(email)} ON ${db}.${table} FOR SELECT USING ${condition} TO ${user}`,
+        )
     }
   }
   // with a policy on a table, users matched by none see nothing: keep every other user unrestricted
   const except = directors.map((d) => d.user)
   for (const table of Object.keys(POLICY_TABLES)) {
     if (!POLICY_TABLES[table]!('', '') || except.length === 0) continue
-    statements.push(`CREATE ROW POLICY OR REPLACE orgpulse_unrestricted ON ${db}.${table} FOR SELECT USING 1 TO ALL EXCEPT ${except.join(', ')}`)
+    statements.push(
+      `CREATE ROW POLICY OR REPLACE orgpulse_unrestricted ON ${db}.${table} FOR SELECT USING 1 TO ALL EXCEPT ${except.join(', ')}`,
+    )
   }
   return { statements, directors }
 }
 
 /** Users that already exist on the server (so their passwords are not regenerated). */
 export async function existingUsers(client: ClickHouseClient): Promise<Set<string>> {
-  const rows = await queryRows<{ name: string }>(client, "SELECT name FROM system.users WHERE startsWith(name, 'orgpulse_dir_')")
+  const rows = await queryRows<{ name: string }>(
+    client,
+    "SELECT name FROM system.users WHERE startsWith(name, 'orgpulse_dir_')",
+  )
   return new Set(rows.map((r) => r.name))
 }
 

@@ -65,7 +65,7 @@ export async function runStage<T>(options: StageOptions<T>): Promise<Subscriptio
           items.push(...options.decode(m))
         } catch (err) {
           dead.push({
-            reason: (err as Error).message || String(err),
+            reason: reasonOf(err),
             stage,
             topic: m.topic,
             partition: m.partition,
@@ -96,6 +96,22 @@ export async function runStage<T>(options: StageOptions<T>): Promise<Subscriptio
       }
     },
   })
+}
+
+/**
+ * The DLQ reason, never empty and never itself a throw: a decoder (or a library under it) may
+ * throw a non-Error (undefined, a string, an object without toString), and a throw here would
+ * hold the batch forever.
+ */
+function reasonOf(err: unknown): string {
+  if (err instanceof Error && err.message) return err.message
+  let text = ''
+  try {
+    text = String(err)
+  } catch {
+    // Object.create(null) and friends have no string form
+  }
+  return text || `decoder threw ${err === null ? 'null' : typeof err}`
 }
 
 async function sleepWithHeartbeat(ms: number, batch: DeliveredBatch): Promise<void> {

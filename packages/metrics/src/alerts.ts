@@ -22,7 +22,12 @@ export const alertRuleSchema = z.object({
   windowWeeks: z.number().int().positive(),
   baselineWeeks: z.number().int().nonnegative(),
   /** which setting under `alerts:` in orgpulse.yaml holds the threshold */
-  thresholdSetting: z.enum(['centralizationMax', 'escalationOverBaseline', 'latencyP90MaxHours', 'blockerMaxAgeDays']),
+  thresholdSetting: z.enum([
+    'centralizationMax',
+    'escalationOverBaseline',
+    'latencyP90MaxHours',
+    'blockerMaxAgeDays',
+  ]),
   summary: z.string(),
 })
 export type AlertRule = z.infer<typeof alertRuleSchema>
@@ -36,7 +41,8 @@ export const ALERT_RULES: readonly AlertRule[] = [
     windowWeeks: 4,
     baselineWeeks: 0,
     thresholdSetting: 'centralizationMax',
-    summary: "The director personally decided more than the allowed share of the org's decisions over the last 4 weeks.",
+    summary:
+      "The director personally decided more than the allowed share of the org's decisions over the last 4 weeks.",
   },
   {
     id: 'escalation_above_baseline',
@@ -46,7 +52,8 @@ export const ALERT_RULES: readonly AlertRule[] = [
     windowWeeks: 4,
     baselineWeeks: 12,
     thresholdSetting: 'escalationOverBaseline',
-    summary: 'The escalation rate of the last 4 weeks is above the allowed factor of its rate over the 12 weeks before.',
+    summary:
+      'The escalation rate of the last 4 weeks is above the allowed factor of its rate over the 12 weeks before.',
   },
   {
     id: 'decision_latency_p90_high',
@@ -56,7 +63,8 @@ export const ALERT_RULES: readonly AlertRule[] = [
     windowWeeks: 4,
     baselineWeeks: 0,
     thresholdSetting: 'latencyP90MaxHours',
-    summary: 'The slowest decisions (p90, hours from raised to decided) took longer than the limit over the last 4 weeks.',
+    summary:
+      'The slowest decisions (p90, hours from raised to decided) took longer than the limit over the last 4 weeks.',
   },
   {
     id: 'cross_team_blockers_stale',
@@ -80,10 +88,12 @@ export function alertRuleById(id: string): AlertRule {
   return r
 }
 
-export const alertThreshold = (rule: AlertRule, config: OrgpulseConfig): number => config.alerts[rule.thresholdSetting]
+export const alertThreshold = (rule: AlertRule, config: OrgpulseConfig): number =>
+  config.alerts[rule.thresholdSetting]
 
 /** how far back the rule's query must see: the window plus the baseline, in seconds (Grafana's relativeTimeRange.from) */
-export const alertLookbackSeconds = (rule: AlertRule): number => (rule.windowWeeks + rule.baselineWeeks) * 7 * 86400
+export const alertLookbackSeconds = (rule: AlertRule): number =>
+  (rule.windowWeeks + rule.baselineWeeks) * 7 * 86400
 
 const WEEK_SECONDS = 7 * 86400
 const sqlString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
@@ -151,7 +161,11 @@ export interface FiringAlert {
 }
 
 /** The same comparison Grafana's threshold expression makes: strictly above. */
-export function judgeAlertRows(rule: AlertRule, config: OrgpulseConfig, rows: readonly AlertRow[]): FiringAlert[] {
+export function judgeAlertRows(
+  rule: AlertRule,
+  config: OrgpulseConfig,
+  rows: readonly AlertRow[],
+): FiringAlert[] {
   const threshold = alertThreshold(rule, config)
   const out: FiringAlert[] = []
   for (const row of rows) {

@@ -139,7 +139,8 @@ function readPerson(
       reports = (pair.value as Node | null) ?? undefined
       continue
     }
-    const field = FIELDS[key]
+    // own keys only: `constructor`, `toString`, `__proto__` are unknown keys too, not Object.prototype's
+    const field = Object.hasOwn(FIELDS, key) ? FIELDS[key] : undefined
     if (!field) {
       issues.push({
         code: 'invalid',

@@ -6,9 +6,9 @@ import { type Bus, publishRaw } from '@orgpulse/kafka'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type AuthMode, registerAuth } from './auth/plugin.ts'
 import { registerOpenApi } from './openapi.ts'
+import { pagesRoutes } from './pages/index.ts'
 import { metricsPlugin } from './prometheus.ts'
 import { v1Routes } from './routes/v1.ts'
-import { pagesRoutes } from './pages/index.ts'
 
 export interface AppDeps {
   client: ClickHouseClient
@@ -41,7 +41,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // auth is a root onRequest hook, so it runs before the limiter's per-route hook keys on the token
   await registerOpenApi(app)
   await app.register(metricsPlugin, { service: 'api' })
-  registerAuth(app, { client: deps.client, mode: deps.auth ?? authModeFrom(process.env.ORGPULSE_API_AUTH), publicPaths: PUBLIC_PATHS })
+  registerAuth(app, {
+    client: deps.client,
+    mode: deps.auth ?? authModeFrom(process.env.ORGPULSE_API_AUTH),
+    publicPaths: PUBLIC_PATHS,
+  })
   await app.register(rateLimit, {
     global: true,
     max: deps.rateLimit?.max ?? Number(process.env.ORGPULSE_API_RATE_LIMIT ?? 600),
@@ -52,10 +56,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   })
 
-  app.get('/healthz', { schema: { summary: 'Liveness', tags: ['operations'] }, config: { rateLimit: false } }, async () => ({ status: 'ok' }))
+  app.get(
+    '/healthz',
+    { schema: { summary: 'Liveness', tags: ['operations'] }, config: { rateLimit: false } },
+    async () => ({ status: 'ok' }),
+  )
   app.get(
     '/readyz',
-    { schema: { summary: 'Readiness: ClickHouse answers and the bus (Kafka or in-process) answers', tags: ['operations'] }, config: { rateLimit: false } },
+    {
+      schema: {
+        summary: 'Readiness: ClickHouse answers and the bus (Kafka or in-process) answers',
+        tags: ['operations'],
+      },
+      config: { rateLimit: false },
+    },
     async (_req, reply) => {
       const checks: Record<string, string> = {}
       try {
@@ -75,11 +89,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   )
 
-  // writing decisions is not scoped to an org (records name any people): admin tokens only
+  // org tokens are for the org-scoped /v1 read routes. Writing decisions is not scoped to an org
+  // (records name any people), and the built-in pages do not filter by org: admin or local only.
   app.addHook('onRequest', async (req, reply) => {
-    if (req.method === 'POST' && req.url.split('?')[0] === '/v1/decisions' && req.principal?.kind === 'org') {
+    if (req.principal?.kind !== 'org') return
+    const path = req.url.split('?')[0] ?? ''
+    if (req.method === 'POST' && path === '/v1/decisions')
       return reply.code(403).send({ error: 'admin token required to submit decisions' })
-    }
+    if (!path.startsWith('/v1/'))
+      return reply
+        .code(403)
+        .send({ error: 'org tokens are for the /v1 api; the built-in pages need an admin token' })
   })
   await app.register(decisionRoutes, {
     publish: async (envelopes) => {
@@ -92,14 +112,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   if (deps.runCli && deps.cliSecret) {
     const { runCli, cliSecret } = deps
-    app.post('/internal/cli', { schema: { hide: true }, config: { rateLimit: false } }, async (req, reply) => {
-      if (req.headers.authorization !== `Bearer ${cliSecret}`) return reply.code(401).send({ error: 'bad secret' })
-      const body = req.body as { argv?: unknown; cwd?: unknown }
-      if (!Array.isArray(body.argv) || !body.argv.every((a) => typeof a === 'string')) {
-        return reply.code(400).send({ error: 'argv must be an array of strings' })
-      }
-      return runCli(body.argv as string[], typeof body.cwd === 'string' ? body.cwd : process.cwd())
-    })
+    app.post(
+      '/internal/cli',
+      { schema: { hide: true }, config: { rateLimit: false } },
+      async (req, reply) => {
+        if (req.headers.authorization !== `Bearer ${cliSecret}`)
+          return reply.code(401).send({ error: 'bad secret' })
+        const body = req.body as { argv?: unknown; cwd?: unknown }
+        if (!Array.isArray(body.argv) || !body.argv.every((a) => typeof a === 'string')) {
+          return reply.code(400).send({ error: 'argv must be an array of strings' })
+        }
+        return runCli(body.argv as string[], typeof body.cwd === 'string' ? body.cwd : process.cwd())
+      },
+    )
   }
   return app
 }

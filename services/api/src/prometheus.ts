@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
 
 export interface MetricsPluginOptions {
   /** the `service` label on every series, e.g. `api`, `ingest-decisions`, `transformer` */
@@ -54,7 +54,10 @@ const plugin: FastifyPluginAsync<MetricsPluginOptions> = async (app: FastifyInst
   })
   app.get(
     '/metrics',
-    { schema: { summary: 'Prometheus metrics', tags: ['operations'], hide: false }, config: { rateLimit: false } },
+    {
+      schema: { summary: 'Prometheus metrics', tags: ['operations'], hide: false },
+      config: { rateLimit: false },
+    },
     async (_req, reply) => {
       reply.type(registry.contentType)
       return registry.metrics()

@@ -79,18 +79,34 @@ export const metricsResponse = z
     withheld,
     people: z.number(),
     teams: z.array(
-      z.object({ id: z.string(), name: z.string(), manager: z.string(), people: z.number(), metrics: metricValues, withheld }),
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        manager: z.string(),
+        people: z.number(),
+        metrics: metricValues,
+        withheld,
+      }),
     ),
-    series: z.array(z.object({ from: z.string(), to: z.string(), metrics: metricValues, withheld })).optional(),
+    series: z
+      .array(z.object({ from: z.string(), to: z.string(), metrics: metricValues, withheld }))
+      .optional(),
   })
   .meta({ id: 'OrgMetrics' })
 
 export const decisionsQuery = z.object({
   status: decisionStatusSchema.optional(),
-  team: z.string().optional().describe("only decisions raised in this team's subtree (manager email or unit id)"),
+  team: z
+    .string()
+    .optional()
+    .describe("only decisions raised in this team's subtree (manager email or unit id)"),
   escalated: flag.optional(),
   decider: z.email().optional(),
-  from: isoDate.optional().describe('decisions active in [from, to): raised before `to`, not decided/rejected/withdrawn before `from`'),
+  from: isoDate
+    .optional()
+    .describe(
+      'decisions active in [from, to): raised before `to`, not decided/rejected/withdrawn before `from`',
+    ),
   to: isoDate.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(500).optional().describe('opaque: `nextCursor` of the previous page'),
@@ -137,12 +153,27 @@ export const dependencySchema = z
 export const dependenciesResponse = z.object({
   links: z.array(dependencySchema),
   pairs: z
-    .array(z.object({ blockerTeam: z.string(), blockedTeam: z.string(), links: z.number(), open: z.number(), blockedDaysOpen: z.number() }))
+    .array(
+      z.object({
+        blockerTeam: z.string(),
+        blockedTeam: z.string(),
+        links: z.number(),
+        open: z.number(),
+        blockedDaysOpen: z.number(),
+      }),
+    )
     .describe('team pairs, worst first (most open links, then oldest)'),
 })
 
 export const unresolvedResponse = z.object({
-  identities: z.array(z.object({ identity: z.string(), source: z.string(), occurrences: z.number(), fields: z.array(z.string()) })),
+  identities: z.array(
+    z.object({
+      identity: z.string(),
+      source: z.string(),
+      occurrences: z.number(),
+      fields: z.array(z.string()),
+    }),
+  ),
 })
 
 export const quarterSchema = z.string().regex(/^\d{4}-Q[1-4]$/, 'expected YYYY-Qn, e.g. 2026-Q3')

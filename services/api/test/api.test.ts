@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { computeOrgMetrics } from '@orgpulse/metrics'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Q3_DECISION_IDS, loadFixtureActivity } from './fixture.ts'
+import { loadFixtureActivity, Q3_DECISION_IDS } from './fixture.ts'
 import { app, config, freshClickHouse, importFixtureOrg } from './helpers.ts'
 
 let client: ClickHouseClient
@@ -44,7 +44,9 @@ async function allPages(query: string, limit: number): Promise<{ ids: string[]; 
   let cursor: string | null = null
   let pages = 0
   do {
-    const { status, body } = await get(`/v1/orgs/dir@x.io/decisions?limit=${limit}${query ? `&${query}` : ''}${cursor ? `&cursor=${cursor}` : ''}`)
+    const { status, body } = await get(
+      `/v1/orgs/dir@x.io/decisions?limit=${limit}${query ? `&${query}` : ''}${cursor ? `&cursor=${cursor}` : ''}`,
+    )
     expect([status, status === 200 ? '' : body]).toEqual([200, ''])
     ids.push(...body.decisions.map((d: Decision) => short(d.id)))
     cursor = body.nextCursor
@@ -63,7 +65,13 @@ describe('org tree', () => {
     ])
     const tree = await get('/v1/orgs/DIR@x.io')
     expect(tree.status).toBe(200)
-    expect(tree.body.units.map((u: { unitId: string; depth: number; totalPeople: number }) => [u.unitId, u.depth, u.totalPeople])).toEqual([
+    expect(
+      tree.body.units.map((u: { unitId: string; depth: number; totalPeople: number }) => [
+        u.unitId,
+        u.depth,
+        u.totalPeople,
+      ]),
+    ).toEqual([
       ['u:dir@x.io', 0, 10],
       ['u:m2@x.io', 1, 3],
       ['u:m1@x.io', 1, 6],
@@ -76,7 +84,14 @@ describe('metrics', () => {
   it('returns exactly computeOrgMetrics for the org, weekly series included', async () => {
     const res = await get(`/v1/orgs/dir@x.io/metrics?${Q3}&grain=week`)
     expect(res.status).toBe(200)
-    expect(res.body).toEqual(await computeOrgMetrics(client, config, { director: 'dir@x.io', from: '2026-07-01', to: '2026-10-01', grain: 'week' }))
+    expect(res.body).toEqual(
+      await computeOrgMetrics(client, config, {
+        director: 'dir@x.io',
+        from: '2026-07-01',
+        to: '2026-10-01',
+        grain: 'week',
+      }),
+    )
     expect(res.body.metrics.decisions_decided).toBe(14)
     expect(res.body.series).toHaveLength(14)
   })
@@ -84,7 +99,9 @@ describe('metrics', () => {
   it('per team: the same computation rooted at the team', async () => {
     const res = await get(`/v1/orgs/dir@x.io/teams/m1@x.io/metrics?${Q3}`)
     expect(res.status).toBe(200)
-    expect(res.body).toEqual(await computeOrgMetrics(client, config, { director: 'm1@x.io', from: '2026-07-01', to: '2026-10-01' }))
+    expect(res.body).toEqual(
+      await computeOrgMetrics(client, config, { director: 'm1@x.io', from: '2026-07-01', to: '2026-10-01' }),
+    )
     // D01–D10 decided; D09, D10 by the director
     expect(res.body.metrics.decisions_decided).toBe(10)
     expect(res.body.metrics.escalation_rate).toBe(0.2)
@@ -95,8 +112,13 @@ describe('metrics', () => {
   })
 
   it('answers 400 with the reason for bad input', async () => {
-    expect(await get('/v1/orgs/dir@x.io/metrics?from=2026-07-01')).toEqual({ status: 400, body: { error: expect.stringContaining('querystring') } })
-    expect((await get('/v1/orgs/dir@x.io/metrics?from=2026-10-01&to=2026-07-01')).body).toEqual({ error: 'to (2026-07-01) must be after from (2026-10-01)' })
+    expect(await get('/v1/orgs/dir@x.io/metrics?from=2026-07-01')).toEqual({
+      status: 400,
+      body: { error: expect.stringContaining('querystring') },
+    })
+    expect((await get('/v1/orgs/dir@x.io/metrics?from=2026-10-01&to=2026-07-01')).body).toEqual({
+      error: 'to (2026-07-01) must be after from (2026-10-01)',
+    })
     expect((await get(`/v1/orgs/dir@x.io/metrics?${Q3}&grain=day`)).status).toBe(400)
     expect((await get(`/v1/orgs/not-an-email/metrics?${Q3}`)).status).toBe(400)
   })
@@ -124,7 +146,9 @@ describe('decisions', () => {
   })
 
   it('pages with an opaque cursor: complete, no repeats, same order as one page, stable across equal timestamps', async () => {
-    const whole = (await get('/v1/orgs/dir@x.io/decisions?limit=1000')).body.decisions.map((d: Decision) => short(d.id))
+    const whole = (await get('/v1/orgs/dir@x.io/decisions?limit=1000')).body.decisions.map((d: Decision) =>
+      short(d.id),
+    )
     expect(whole).toHaveLength(19)
     for (const limit of [1, 2, 3, 4, 7]) {
       const { ids, pages } = await allPages('', limit)
@@ -140,7 +164,8 @@ describe('decisions', () => {
   })
 
   it('filters by status, escalation, decider and team', async () => {
-    const ids = async (q: string) => (await get(`/v1/orgs/dir@x.io/decisions?${Q3}&${q}`)).body.decisions.map((d: Decision) => short(d.id))
+    const ids = async (q: string) =>
+      (await get(`/v1/orgs/dir@x.io/decisions?${Q3}&${q}`)).body.decisions.map((d: Decision) => short(d.id))
     expect(await ids('status=rejected')).toEqual(['T3'])
     expect(await ids('status=withdrawn')).toEqual(['D12'])
     expect(await ids('status=proposed')).toEqual(['P3', 'D11'])
@@ -151,7 +176,11 @@ describe('decisions', () => {
     expect(await ids('team=m2@x.io')).toEqual(['T1', 'T2', 'T3', 'E1'])
     expect(await ids('team=u:m2@x.io&status=decided')).toEqual(['T1', 'T2', 'E1'])
     // without a window: P2 (decided by dir in Q2) too
-    expect((await get('/v1/orgs/dir@x.io/decisions?decider=dir@x.io')).body.decisions.map((d: Decision) => short(d.id))).toEqual(['P2', 'D09', 'D10'])
+    expect(
+      (await get('/v1/orgs/dir@x.io/decisions?decider=dir@x.io')).body.decisions.map((d: Decision) =>
+        short(d.id),
+      ),
+    ).toEqual(['P2', 'D09', 'D10'])
     expect((await get('/v1/orgs/dir@x.io/decisions?team=m3@x.io')).status).toBe(404)
     expect((await get('/v1/orgs/dir@x.io/decisions?status=maybe')).status).toBe(400)
   })
@@ -161,7 +190,14 @@ describe('dependencies', () => {
   it('lists cross-team links touching the org in the window and ranks the team pairs', async () => {
     const { status, body } = await get(`/v1/orgs/dir@x.io/dependencies?${Q3}`)
     expect(status).toBe(200)
-    expect(body.links.map((l: { linkId: string; open: boolean; ageDays: number; resolvedAt: string | null }) => [l.linkId, l.open, l.ageDays, l.resolvedAt])).toEqual([
+    expect(
+      body.links.map((l: { linkId: string; open: boolean; ageDays: number; resolvedAt: string | null }) => [
+        l.linkId,
+        l.open,
+        l.ageDays,
+        l.resolvedAt,
+      ]),
+    ).toEqual([
       ['jira:L1', true, 92, null],
       ['jira:L2', false, 10, '2026-07-20T00:00:00.000Z'],
       ['jira:L3', true, 61, null],

@@ -24,14 +24,19 @@ afterAll(async () => {
   await client?.close()
 })
 
-const get = (url: string, token?: string) => api.inject({ method: 'GET', url, headers: token ? bearer(token) : {} })
+const get = (url: string, token?: string) =>
+  api.inject({ method: 'GET', url, headers: token ? bearer(token) : {} })
 
 describe('token storage', () => {
   it('stores only the sha256 of a token, never the token', async () => {
-    const rows = await client.query({ query: 'SELECT token_hash FROM api_tokens', format: 'JSONEachRow' }).then((r) => r.json<{ token_hash: string }>())
+    const rows = await client
+      .query({ query: 'SELECT token_hash FROM api_tokens', format: 'JSONEachRow' })
+      .then((r) => r.json<{ token_hash: string }>())
     const hashes = rows.map((r) => r.token_hash)
     expect(hashes).toContain(hashToken(tokens.dir))
-    const dump = JSON.stringify(await client.query({ query: 'SELECT * FROM api_tokens', format: 'JSONEachRow' }).then((r) => r.json()))
+    const dump = JSON.stringify(
+      await client.query({ query: 'SELECT * FROM api_tokens', format: 'JSONEachRow' }).then((r) => r.json()),
+    )
     for (const t of Object.values(tokens)) expect(dump).not.toContain(t)
   })
 
@@ -52,7 +57,10 @@ describe('scoped access', () => {
     const team = await get('/v1/orgs/m1@x.io', tokens.dir)
     expect(team.statusCode).toBe(200)
     expect(team.json().rootUnit).toBe('u:m1@x.io')
-    expect((await get('/v1/orgs/dir@x.io/teams/m2@x.io/metrics?from=2026-07-01&to=2026-10-01', tokens.dir)).statusCode).toBe(200)
+    expect(
+      (await get('/v1/orgs/dir@x.io/teams/m2@x.io/metrics?from=2026-07-01&to=2026-10-01', tokens.dir))
+        .statusCode,
+    ).toBe(200)
   })
 
   it("answers 404 on another org's resources, with the same body as for an org that does not exist", async () => {
@@ -62,19 +70,33 @@ describe('scoped access', () => {
     expect(missing.statusCode).toBe(404)
     expect(other.json()).toEqual({ error: 'no org led by dir2@x.io' })
     expect(missing.json()).toEqual({ error: 'no org led by nobody@x.io' })
-    for (const path of ['metrics?from=2026-07-01&to=2026-10-01', 'decisions', 'dependencies', 'exports/quarterly?quarter=2026-Q3&format=csv']) {
+    for (const path of [
+      'metrics?from=2026-07-01&to=2026-10-01',
+      'decisions',
+      'dependencies',
+      'exports/quarterly?quarter=2026-Q3&format=csv',
+    ]) {
       const res = await get(`/v1/orgs/dir2@x.io/${path}`, tokens.dir)
       expect([path, res.statusCode, res.json()]).toEqual([path, 404, { error: 'no org led by dir2@x.io' }])
     }
     // a team of another org through one's own org path is not found either
-    expect((await get('/v1/orgs/dir@x.io/teams/m3@x.io/metrics?from=2026-07-01&to=2026-10-01', tokens.dir)).statusCode).toBe(404)
+    expect(
+      (await get('/v1/orgs/dir@x.io/teams/m3@x.io/metrics?from=2026-07-01&to=2026-10-01', tokens.dir))
+        .statusCode,
+    ).toBe(404)
     // a sub-org token cannot climb to its parent
     expect((await get('/v1/orgs/dir@x.io', tokens.m1)).statusCode).toBe(404)
   })
 
   it('lists only the directors inside the token scope', async () => {
-    expect((await get('/v1/orgs', tokens.dir)).json().orgs.map((d: { email: string }) => d.email)).toEqual(['dir@x.io'])
-    expect((await get('/v1/orgs', tokens.admin)).json().orgs.map((d: { email: string }) => d.email)).toEqual(['ceo@x.io', 'dir2@x.io', 'dir@x.io'])
+    expect((await get('/v1/orgs', tokens.dir)).json().orgs.map((d: { email: string }) => d.email)).toEqual([
+      'dir@x.io',
+    ])
+    expect((await get('/v1/orgs', tokens.admin)).json().orgs.map((d: { email: string }) => d.email)).toEqual([
+      'ceo@x.io',
+      'dir2@x.io',
+      'dir@x.io',
+    ])
   })
 
   it('an admin token reads every org; unresolved identities are admin only (403 for org tokens)', async () => {
@@ -87,8 +109,14 @@ describe('scoped access', () => {
     const none = await get('/v1/orgs/dir@x.io')
     expect(none.statusCode).toBe(401)
     expect(none.headers['www-authenticate']).toBe('Bearer realm="orgpulse"')
-    expect((await get('/v1/orgs/dir@x.io', 'opt_not-a-real-token')).json()).toEqual({ error: 'invalid token' })
-    const malformed = await api.inject({ method: 'GET', url: '/v1/orgs', headers: { authorization: 'Basic abc' } })
+    expect((await get('/v1/orgs/dir@x.io', 'opt_not-a-real-token')).json()).toEqual({
+      error: 'invalid token',
+    })
+    const malformed = await api.inject({
+      method: 'GET',
+      url: '/v1/orgs',
+      headers: { authorization: 'Basic abc' },
+    })
     expect(malformed.statusCode).toBe(401)
   })
 
@@ -97,11 +125,17 @@ describe('scoped access', () => {
   })
 
   it('keeps health, readiness, metrics and docs public', async () => {
-    for (const url of ['/healthz', '/readyz', '/metrics', '/docs/json']) expect([url, (await get(url)).statusCode]).toEqual([url, 200])
+    for (const url of ['/healthz', '/readyz', '/metrics', '/docs/json'])
+      expect([url, (await get(url)).statusCode]).toEqual([url, 200])
   })
 
   it('only admin tokens may submit decisions', async () => {
-    const res = await api.inject({ method: 'POST', url: '/v1/decisions', headers: bearer(tokens.dir), payload: {} })
+    const res = await api.inject({
+      method: 'POST',
+      url: '/v1/decisions',
+      headers: bearer(tokens.dir),
+      payload: {},
+    })
     expect(res.statusCode).toBe(403)
   })
 
@@ -132,7 +166,9 @@ describe("auth 'auto' (embedded default)", () => {
       expect(remote.statusCode).toBe(401)
       const { token } = await createToken(client, { scope: 'org', org: 'dir@x.io' })
       expect((await auto.inject({ method: 'GET', url: '/v1/orgs/dir@x.io' })).statusCode).toBe(401)
-      expect((await auto.inject({ method: 'GET', url: '/v1/orgs/dir@x.io', headers: bearer(token) })).statusCode).toBe(200)
+      expect(
+        (await auto.inject({ method: 'GET', url: '/v1/orgs/dir@x.io', headers: bearer(token) })).statusCode,
+      ).toBe(200)
     } finally {
       await auto.close()
     }
@@ -146,7 +182,8 @@ describe('rate limiting', () => {
       const a = (await createToken(client, { scope: 'admin', name: 'a' })).token
       const b = (await createToken(client, { scope: 'admin', name: 'b' })).token
       const codes: number[] = []
-      for (let i = 0; i < 4; i++) codes.push((await limited.inject({ method: 'GET', url: '/v1/orgs', headers: bearer(a) })).statusCode)
+      for (let i = 0; i < 4; i++)
+        codes.push((await limited.inject({ method: 'GET', url: '/v1/orgs', headers: bearer(a) })).statusCode)
       expect(codes).toEqual([200, 200, 200, 429])
       const res = await limited.inject({ method: 'GET', url: '/v1/orgs', headers: bearer(a) })
       expect(res.statusCode).toBe(429)
@@ -154,12 +191,14 @@ describe('rate limiting', () => {
       expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60)
       expect(res.json().error).toMatch(/rate limit/i)
       // another token has its own budget
-      expect((await limited.inject({ method: 'GET', url: '/v1/orgs', headers: bearer(b) })).statusCode).toBe(200)
+      expect((await limited.inject({ method: 'GET', url: '/v1/orgs', headers: bearer(b) })).statusCode).toBe(
+        200,
+      )
       // probes are never limited
-      for (let i = 0; i < 5; i++) expect((await limited.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
+      for (let i = 0; i < 5; i++)
+        expect((await limited.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
     } finally {
       await limited.close()
     }
   })
 })
-

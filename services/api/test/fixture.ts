@@ -18,24 +18,90 @@ export const DECISIONS: FixtureDecision[] = [
   ...Array.from({ length: 12 }, (_, i): FixtureDecision => {
     const n = i + 1
     const raised = `2026-07-${String(n + 1).padStart(2, '0')}T09:00:00Z`
-    const d: FixtureDecision = { id: `D${String(n).padStart(2, '0')}`, raisedBy: `a${(i % 5) + 1}@x.io`, raisedAt: raised }
+    const d: FixtureDecision = {
+      id: `D${String(n).padStart(2, '0')}`,
+      raisedBy: `a${(i % 5) + 1}@x.io`,
+      raisedAt: raised,
+    }
     const plus = (h: number) => new Date(Date.parse(raised) + h * 3600000).toISOString()
     if (n <= 8) return { ...d, decidedBy: 'm1@x.io', decidedAt: plus(24) }
     if (n <= 10) return { ...d, decidedBy: 'dir@x.io', decidedAt: plus(48) }
     if (n === 12) return { ...d, withdrawnAt: '2026-08-01T00:00:00Z' }
     return d
   }),
-  { id: 'T1', raisedBy: 'b1@x.io', raisedAt: '2026-07-15T00:00:00Z', decidedBy: 'm2@x.io', decidedAt: '2026-07-16T00:00:00Z' },
-  { id: 'T2', raisedBy: 'b1@x.io', raisedAt: '2026-07-15T00:00:00Z', decidedBy: 'm2@x.io', decidedAt: '2026-07-16T00:00:00Z' },
-  { id: 'T3', raisedBy: 'b1@x.io', raisedAt: '2026-07-15T00:00:00Z', decidedBy: 'm2@x.io', decidedAt: '2026-07-16T00:00:00Z', rejected: true },
-  { id: 'E1', raisedBy: 'b2@x.io', raisedAt: '2026-08-01T00:00:00Z', decidedBy: 'm2@x.io', decidedAt: '2026-08-03T00:00:00Z', escalatedTo: 'dir@x.io' },
+  {
+    id: 'T1',
+    raisedBy: 'b1@x.io',
+    raisedAt: '2026-07-15T00:00:00Z',
+    decidedBy: 'm2@x.io',
+    decidedAt: '2026-07-16T00:00:00Z',
+  },
+  {
+    id: 'T2',
+    raisedBy: 'b1@x.io',
+    raisedAt: '2026-07-15T00:00:00Z',
+    decidedBy: 'm2@x.io',
+    decidedAt: '2026-07-16T00:00:00Z',
+  },
+  {
+    id: 'T3',
+    raisedBy: 'b1@x.io',
+    raisedAt: '2026-07-15T00:00:00Z',
+    decidedBy: 'm2@x.io',
+    decidedAt: '2026-07-16T00:00:00Z',
+    rejected: true,
+  },
+  {
+    id: 'E1',
+    raisedBy: 'b2@x.io',
+    raisedAt: '2026-08-01T00:00:00Z',
+    decidedBy: 'm2@x.io',
+    decidedAt: '2026-08-03T00:00:00Z',
+    escalatedTo: 'dir@x.io',
+  },
   { id: 'P3', raisedBy: 'a2@x.io', raisedAt: '2026-06-20T00:00:00Z' },
-  { id: 'P1', raisedBy: 'a1@x.io', raisedAt: '2026-04-10T00:00:00Z', decidedBy: 'm1@x.io', decidedAt: '2026-04-12T00:00:00Z' },
-  { id: 'P2', raisedBy: 'b1@x.io', raisedAt: '2026-05-01T00:00:00Z', decidedBy: 'dir@x.io', decidedAt: '2026-05-03T00:00:00Z' },
-  { id: 'X1', raisedBy: 'c1@x.io', raisedAt: '2026-07-05T00:00:00Z', decidedBy: 'm3@x.io', decidedAt: '2026-07-06T00:00:00Z' },
+  {
+    id: 'P1',
+    raisedBy: 'a1@x.io',
+    raisedAt: '2026-04-10T00:00:00Z',
+    decidedBy: 'm1@x.io',
+    decidedAt: '2026-04-12T00:00:00Z',
+  },
+  {
+    id: 'P2',
+    raisedBy: 'b1@x.io',
+    raisedAt: '2026-05-01T00:00:00Z',
+    decidedBy: 'dir@x.io',
+    decidedAt: '2026-05-03T00:00:00Z',
+  },
+  {
+    id: 'X1',
+    raisedBy: 'c1@x.io',
+    raisedAt: '2026-07-05T00:00:00Z',
+    decidedBy: 'm3@x.io',
+    decidedAt: '2026-07-06T00:00:00Z',
+  },
 ]
 
-export const Q3_DECISION_IDS = ['P3', 'D01', 'D02', 'D03', 'D04', 'D05', 'D06', 'D07', 'D08', 'D09', 'D10', 'D11', 'D12', 'T1', 'T2', 'T3', 'E1']
+export const Q3_DECISION_IDS = [
+  'P3',
+  'D01',
+  'D02',
+  'D03',
+  'D04',
+  'D05',
+  'D06',
+  'D07',
+  'D08',
+  'D09',
+  'D10',
+  'D11',
+  'D12',
+  'T1',
+  'T2',
+  'T3',
+  'E1',
+]
 
 /*
  * Blockers (team refs are unit ids):

@@ -63,12 +63,33 @@ export interface FixtureDecision {
 }
 
 export function decisionEvents(d: FixtureDecision): CanonicalEventInput[] {
-  const common = { source: 'decisions' as const, sourceId: d.id, decisionId: `decisions:${d.id}`, raisedBy: d.raisedBy, title: `decision ${d.id}`, team: '' }
+  const common = {
+    source: 'decisions' as const,
+    sourceId: d.id,
+    decisionId: `decisions:${d.id}`,
+    raisedBy: d.raisedBy,
+    title: `decision ${d.id}`,
+    team: '',
+  }
   const events: CanonicalEventInput[] = [
-    { ...common, id: eventId('decisions', d.id, 'raised'), type: 'decision.raised', occurredAt: at(d.raisedAt), version: 1, tags: [] },
+    {
+      ...common,
+      id: eventId('decisions', d.id, 'raised'),
+      type: 'decision.raised',
+      occurredAt: at(d.raisedAt),
+      version: 1,
+      tags: [],
+    },
   ]
   if (d.escalatedTo) {
-    events.push({ ...common, id: eventId('decisions', d.id, 'esc'), type: 'decision.escalated', occurredAt: at(d.raisedAt), version: 1, escalatedTo: [d.escalatedTo] })
+    events.push({
+      ...common,
+      id: eventId('decisions', d.id, 'esc'),
+      type: 'decision.escalated',
+      occurredAt: at(d.raisedAt),
+      version: 1,
+      escalatedTo: [d.escalatedTo],
+    })
   }
   if (d.decidedBy && d.decidedAt) {
     events.push({
@@ -80,21 +101,60 @@ export function decisionEvents(d: FixtureDecision): CanonicalEventInput[] {
       actor: d.decidedBy,
     })
   }
-  if (d.withdrawnAt) events.push({ ...common, id: eventId('decisions', d.id, 'wd'), type: 'decision.withdrawn', occurredAt: at(d.withdrawnAt), version: 1 })
+  if (d.withdrawnAt)
+    events.push({
+      ...common,
+      id: eventId('decisions', d.id, 'wd'),
+      type: 'decision.withdrawn',
+      occurredAt: at(d.withdrawnAt),
+      version: 1,
+    })
   return events
 }
 
-export function linkEvents(id: string, blocker: string, blocked: string, created: string, resolved?: string): CanonicalEventInput[] {
-  const common = { source: 'jira' as const, sourceId: id, linkId: `jira:${id}`, blockerItem: `${id}-A`, blockedItem: `${id}-B`, blockerTeam: blocker, blockedTeam: blocked }
-  const events: CanonicalEventInput[] = [{ ...common, id: eventId('jira', id, 'linked'), type: 'dependency.linked', occurredAt: at(created), version: 1 }]
+export function linkEvents(
+  id: string,
+  blocker: string,
+  blocked: string,
+  created: string,
+  resolved?: string,
+): CanonicalEventInput[] {
+  const common = {
+    source: 'jira' as const,
+    sourceId: id,
+    linkId: `jira:${id}`,
+    blockerItem: `${id}-A`,
+    blockedItem: `${id}-B`,
+    blockerTeam: blocker,
+    blockedTeam: blocked,
+  }
+  const events: CanonicalEventInput[] = [
+    {
+      ...common,
+      id: eventId('jira', id, 'linked'),
+      type: 'dependency.linked',
+      occurredAt: at(created),
+      version: 1,
+    },
+  ]
   if (resolved) {
-    events.push({ ...common, id: eventId('jira', id, 'resolved'), type: 'dependency.resolved', occurredAt: at(resolved), version: 2, reason: 'blocker_done' })
+    events.push({
+      ...common,
+      id: eventId('jira', id, 'resolved'),
+      type: 'dependency.resolved',
+      occurredAt: at(resolved),
+      version: 2,
+      reason: 'blocker_done',
+    })
   }
   return events
 }
 
 export async function insertEvents(client: ClickHouseClient, events: CanonicalEventInput[]): Promise<void> {
-  await writeFacts(client, events.map((e) => canonicalEventSchema.parse(e)))
+  await writeFacts(
+    client,
+    events.map((e) => canonicalEventSchema.parse(e)),
+  )
 }
 
 export async function app(client: ClickHouseClient, deps: Partial<AppDeps> = {}): Promise<FastifyInstance> {

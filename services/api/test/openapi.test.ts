@@ -36,13 +36,19 @@ afterAll(async () => {
 describe('OpenAPI document', () => {
   it('is a valid OpenAPI 3 document', async () => {
     // validate() dereferences in place: give it a copy
-    const validated = (await SwaggerParser.validate(structuredClone(doc) as OpenAPIV3.Document)) as OpenAPIV3.Document
+    const validated = (await SwaggerParser.validate(
+      structuredClone(doc) as OpenAPIV3.Document,
+    )) as OpenAPIV3.Document
     expect(validated.openapi).toBe('3.0.3')
   })
 
   it('documents exactly the public routes, with fastify path parameters in OpenAPI form', () => {
     const documented = Object.entries(doc.paths)
-      .flatMap(([path, item]) => Object.keys(item ?? {}).filter((k) => ['get', 'post', 'put', 'delete', 'patch'].includes(k)).map((m) => `${m.toUpperCase()} ${path}`))
+      .flatMap(([path, item]) =>
+        Object.keys(item ?? {})
+          .filter((k) => ['get', 'post', 'put', 'delete', 'patch'].includes(k))
+          .map((m) => `${m.toUpperCase()} ${path}`),
+      )
       .sort()
     expect(documented).toEqual(
       [
@@ -64,16 +70,32 @@ describe('OpenAPI document', () => {
 
   it('describes parameters, bearer auth and responses from the zod schemas', () => {
     const decisions = doc.paths['/v1/orgs/{director}/decisions']!.get!
-    const params = (decisions.parameters as OpenAPIV3.ParameterObject[]).map((p) => `${p.in}:${p.name}${p.required ? '!' : ''}`)
+    const params = (decisions.parameters as OpenAPIV3.ParameterObject[]).map(
+      (p) => `${p.in}:${p.name}${p.required ? '!' : ''}`,
+    )
     expect(params.sort()).toEqual(
-      ['path:director!', 'query:status', 'query:team', 'query:escalated', 'query:decider', 'query:from', 'query:to', 'query:limit', 'query:cursor'].sort(),
+      [
+        'path:director!',
+        'query:status',
+        'query:team',
+        'query:escalated',
+        'query:decider',
+        'query:from',
+        'query:to',
+        'query:limit',
+        'query:cursor',
+      ].sort(),
     )
     expect(decisions.security).toEqual([{ bearerAuth: [] }])
     expect(doc.components?.securitySchemes?.bearerAuth).toEqual({ type: 'http', scheme: 'bearer' })
     expect(Object.keys(decisions.responses).sort()).toEqual(['200', '400', '401', '404', '429'])
     const exportOp = doc.paths['/v1/orgs/{director}/exports/quarterly']!.get!
     const ok = exportOp.responses['200'] as OpenAPIV3.ResponseObject
-    expect(Object.keys(ok.content ?? {}).sort()).toEqual(['application/vnd.apache.parquet', 'application/x-ndjson', 'text/csv'])
+    expect(Object.keys(ok.content ?? {}).sort()).toEqual([
+      'application/vnd.apache.parquet',
+      'application/x-ndjson',
+      'text/csv',
+    ])
     const format = (exportOp.parameters as OpenAPIV3.ParameterObject[]).find((p) => p.name === 'format')!
     expect((format.schema as OpenAPIV3.SchemaObject).enum).toEqual(['csv', 'json', 'parquet'])
   })
@@ -89,9 +111,15 @@ describe('Prometheus /metrics', () => {
     await a.inject({ method: 'GET', url: '/nowhere' })
     const res = await a.inject({ method: 'GET', url: '/metrics' })
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/)
-    expect(res.body).toContain('orgpulse_http_requests_total{method="GET",route="/things/:id",status="200",service="test-service"} 2')
-    expect(res.body).toContain('orgpulse_http_requests_total{method="GET",route="unmatched",status="404",service="test-service"} 1')
-    expect(res.body).toContain('orgpulse_http_request_duration_seconds_count{service="test-service",method="GET",route="/things/:id"} 2')
+    expect(res.body).toContain(
+      'orgpulse_http_requests_total{method="GET",route="/things/:id",status="200",service="test-service"} 2',
+    )
+    expect(res.body).toContain(
+      'orgpulse_http_requests_total{method="GET",route="unmatched",status="404",service="test-service"} 1',
+    )
+    expect(res.body).toContain(
+      'orgpulse_http_request_duration_seconds_count{service="test-service",method="GET",route="/things/:id"} 2',
+    )
     expect(res.body).toContain('orgpulse_process_resident_memory_bytes{service="test-service"}')
     await a.close()
   })

@@ -30,16 +30,26 @@ export class IcsParseError extends Error {}
  * bare IANA TZIDs, all-day (DATE) events, STATUS:CANCELLED.
  */
 export function expandIcs(text: string, options: ExpandOptions): CalendarEvent[] {
-  let root: IcalComponent
+  let calendars: IcalComponent[]
   try {
-    root = new ICAL.Component(ICAL.parse(text))
+    const root = new ICAL.Component(ICAL.parse(text))
+    // text without any component (e.g. empty) parses to an empty jCal array: no name, no children
+    calendars = root.name === 'vcalendar' ? [root] : root.name ? root.getAllSubcomponents('vcalendar') : []
   } catch (err) {
     throw new IcsParseError(`not an iCalendar document: ${(err as Error).message}`)
   }
-  const calendars = root.name === 'vcalendar' ? [root] : root.getAllSubcomponents('vcalendar')
   if (calendars.length === 0) throw new IcsParseError('no VCALENDAR in the document')
   const out: CalendarEvent[] = []
-  for (const cal of calendars) out.push(...expandCalendar(cal, options))
+  for (const cal of calendars) {
+    try {
+      out.push(...expandCalendar(cal, options))
+    } catch (err) {
+      // ical.js reads values lazily: a malformed value (a UTC offset, a date, an RRULE part)
+      // throws only while the series is expanded
+      if (err instanceof IcsParseError) throw err
+      throw new IcsParseError(`invalid iCalendar content: ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
   return out
 }
 

@@ -84,25 +84,44 @@ function readJsonLines(file: string, text: string): SourceRecord[] {
   return out
 }
 
+interface CsvRow {
+  record: Record<string, string>
+  /** the record's text, with the blank lines skipped before it */
+  raw: string
+  info: { lines: number }
+}
+
 function readCsv(file: string, text: string): SourceRecord[] {
-  let rows: Record<string, string>[]
+  let rows: CsvRow[]
   try {
-    rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false })
+    // One kind of line break, so csv-parse's line count is the file's (CRLF is counted twice).
+    rows = parseCsv(text.replace(/\r\n?/g, '\n'), {
+      columns: true,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      relax_column_count: false,
+      info: true,
+      raw: true,
+      // csv-parse's overloads do not model `info`/`raw`, which wrap each record with its position and text.
+    }) as unknown as CsvRow[]
   } catch (err) {
     return [{ file, line: 1, record: null, error: `unreadable CSV: ${(err as Error).message}` }]
   }
-  // header is line 1; csv-parse with skip_empty_lines keeps row order, so row i is on line i+2
-  // unless empty lines intervene: recover real line numbers from the raw text
-  const dataLines = text
-    .split(/\r?\n/)
-    .map((l, i) => ({ l, n: i + 1 }))
-    .filter((x) => x.l.trim().length > 0)
-    .slice(1)
-  return rows.map((row, i) => {
+  return rows.map((row) => {
     const record: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(row)) if (v !== '') record[camel(k)] = v
-    return { file, line: dataLines[i]?.n ?? i + 2, record }
+    for (const [k, v] of Object.entries(row.record)) if (v !== '') record[camel(k)] = v
+    return { file, line: startLine(row), record }
   })
+}
+
+/**
+ * csv-parse reports the line a record ends on; a record with quoted line breaks started as many
+ * lines earlier as its own text (without the blank lines before it and its terminator) has breaks.
+ */
+function startLine(row: CsvRow): number {
+  const own = row.raw.replace(/^\n+/, '').replace(/\n$/, '')
+  return row.info.lines - (own.match(/\n/g)?.length ?? 0)
 }
 
 const MADR_STATUS: Record<string, string> = {
@@ -172,7 +191,14 @@ export function readMadr(file: string, text: string): SourceRecord {
     record.decidedBy = front.decidedBy ?? firstDecider
     record.decidedAt = pick('decidedAt', front.decidedAt, git?.statusChanged, madrDate)
   }
-  if (supersededBy) record.links = [...((front.links as string[] | undefined) ?? []), `superseded-by:${supersededBy}`]
+  if (supersededBy) {
+    // links may be a list or a `;`/`,`-separated string; anything else is left for validation to report
+    const links: unknown = front.links
+    const link = `superseded-by:${supersededBy}`
+    if (links === undefined || links === null) record.links = [link]
+    else if (Array.isArray(links)) record.links = [...links, link]
+    else if (typeof links === 'string') record.links = `${links};${link}`
+  }
   delete record.date
   delete record.deciders
   delete record.decisionMakers

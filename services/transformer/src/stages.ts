@@ -34,8 +34,13 @@ export function startTransformer(bus: Bus, config: OrgpulseConfig, log: StageLog
   })
 }
 
+export interface SinkHooks {
+  /** after a batch is in ClickHouse (e.g. to mark metric rollups stale from its oldest event) */
+  onWritten?(events: CanonicalEvent[]): void
+}
+
 /** canonical events → ClickHouse fact tables; one insert per table per partition batch */
-export function startSink(bus: Bus, client: ClickHouseClient, log: StageLogger = silent): Promise<Subscription> {
+export function startSink(bus: Bus, client: ClickHouseClient, log: StageLogger = silent, hooks: SinkHooks = {}): Promise<Subscription> {
   return runStage<CanonicalEvent>({
     bus,
     stage: 'sink',
@@ -44,6 +49,7 @@ export function startSink(bus: Bus, client: ClickHouseClient, log: StageLogger =
     write: async (events, info) => {
       await writeFacts(client, events, info.token)
       log.debug({ batch: info.token, events: events.length }, 'batch written')
+      hooks.onWritten?.(events)
     },
     onRetry: (err, attempt, info) => log.warn({ err: err.message, attempt, batch: info.token }, 'ClickHouse insert failed; holding the batch and retrying'),
     onDead: (d) => log.warn({ reason: d.reason, topic: d.topic, offset: d.offset }, 'event sent to DLQ'),
@@ -86,4 +92,14 @@ export function startDlqSink(bus: Bus, client: ClickHouseClient): Promise<Subscr
       })
     },
   })
+}
+
+/** the earliest time a batch of events touches: rollups from that week on are stale */
+export function oldestEvent(events: CanonicalEvent[]): Date {
+  let min = Number.POSITIVE_INFINITY
+  for (const e of events) {
+    const t = Date.parse(e.type === 'meeting.held' ? e.start : e.type === 'cycle.snapshot' ? e.startsAt : e.occurredAt)
+    if (t < min) min = t
+  }
+  return new Date(Number.isFinite(min) ? min : Date.now())
 }

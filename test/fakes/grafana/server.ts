@@ -31,15 +31,27 @@ export interface FakeGrafana {
   close(): Promise<void>
 }
 
-export async function startFakeGrafana(options: { adminUser?: string; adminPassword?: string } = {}): Promise<FakeGrafana> {
+export async function startFakeGrafana(
+  options: { adminUser?: string; adminPassword?: string } = {},
+): Promise<FakeGrafana> {
   const admin = { user: options.adminUser ?? 'admin', password: options.adminPassword ?? 'admin' }
-  const users = new Map<number, { login: string; email: string }>([[1, { login: admin.user, email: 'admin@localhost' }]])
+  const users = new Map<number, { login: string; email: string }>([
+    [1, { login: admin.user, email: 'admin@localhost' }],
+  ])
   const orgs = new Map<number, Org>()
   const secrets = new Map<string, string>()
   let nextOrg = 1
   let nextId = 1
   const newOrg = (name: string): Org => {
-    const org: Org = { id: nextOrg++, name, members: new Map([[1, 'Admin']]), datasources: new Map(), folders: new Map(), dashboards: new Map(), rules: new Map() }
+    const org: Org = {
+      id: nextOrg++,
+      name,
+      members: new Map([[1, 'Admin']]),
+      datasources: new Map(),
+      folders: new Map(),
+      dashboards: new Map(),
+      rules: new Map(),
+    }
     orgs.set(org.id, org)
     return org
   }
@@ -53,7 +65,9 @@ export async function startFakeGrafana(options: { adminUser?: string; adminPassw
   const readBody = async (req: IncomingMessage): Promise<Record<string, unknown>> => {
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
-    return chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {}
+    return chunks.length
+      ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
+      : {}
   }
 
   const server: Server = createServer(async (req, res) => {
@@ -68,17 +82,25 @@ export async function startFakeGrafana(options: { adminUser?: string; adminPassw
     const p = url.pathname
 
     // server admin: organisations and their members
-    if (p === '/api/orgs' && method === 'GET') return send(res, 200, [...orgs.values()].map((o) => ({ id: o.id, name: o.name })))
+    if (p === '/api/orgs' && method === 'GET')
+      return send(
+        res,
+        200,
+        [...orgs.values()].map((o) => ({ id: o.id, name: o.name })),
+      )
     if (p === '/api/orgs' && method === 'POST') {
       const name = String(body.name ?? '')
-      if ([...orgs.values()].some((o) => o.name === name)) return send(res, 409, { message: 'Organization name taken' })
+      if ([...orgs.values()].some((o) => o.name === name))
+        return send(res, 409, { message: 'Organization name taken' })
       const org = newOrg(name)
       return send(res, 200, { orgId: org.id, message: 'Organization created' })
     }
     if (p === '/api/users/lookup' && method === 'GET') {
       const who = (url.searchParams.get('loginOrEmail') ?? '').toLowerCase()
       const user = [...users].find(([, u]) => u.login === who || u.email === who)
-      return user ? send(res, 200, { id: user[0], login: user[1].login, email: user[1].email }) : send(res, 404, { message: 'user not found' })
+      return user
+        ? send(res, 200, { id: user[0], login: user[1].login, email: user[1].email })
+        : send(res, 404, { message: 'user not found' })
     }
     let m = p.match(/^\/api\/orgs\/(\d+)$/)
     if (m && method === 'DELETE') {
@@ -90,13 +112,23 @@ export async function startFakeGrafana(options: { adminUser?: string; adminPassw
       const org = orgs.get(Number(m[1]))
       if (!org) return send(res, 404, { message: 'Organization not found' })
       if (method === 'GET') {
-        return send(res, 200, [...org.members].map(([userId, role]) => ({ userId, login: users.get(userId)!.login, email: users.get(userId)!.email, role })))
+        return send(
+          res,
+          200,
+          [...org.members].map(([userId, role]) => ({
+            userId,
+            login: users.get(userId)!.login,
+            email: users.get(userId)!.email,
+            role,
+          })),
+        )
       }
       if (method === 'POST') {
         const who = String(body.loginOrEmail ?? '').toLowerCase()
         const user = [...users].find(([, u]) => u.login === who || u.email === who)
         if (!user) return send(res, 404, { message: 'User not found' })
-        if (org.members.has(user[0])) return send(res, 409, { message: 'User is already member of this organization' })
+        if (org.members.has(user[0]))
+          return send(res, 409, { message: 'User is already member of this organization' })
         org.members.set(user[0], String(body.role ?? 'Viewer'))
         return send(res, 200, { message: 'User added to organization', userId: user[0] })
       }
@@ -110,9 +142,13 @@ export async function startFakeGrafana(options: { adminUser?: string; adminPassw
     if (p === '/api/datasources' && method === 'GET') return send(res, 200, [...org.datasources.values()])
     if (p === '/api/datasources' && method === 'POST') {
       const uid = String(body.uid)
-      if (org.datasources.has(uid)) return send(res, 409, { message: 'data source with the same uid already exists' })
+      if (org.datasources.has(uid))
+        return send(res, 409, { message: 'data source with the same uid already exists' })
       const { secureJsonData, ...ds } = body
-      secrets.set(`${org.id}/${uid}`, String((secureJsonData as { password?: string } | undefined)?.password ?? ''))
+      secrets.set(
+        `${org.id}/${uid}`,
+        String((secureJsonData as { password?: string } | undefined)?.password ?? ''),
+      )
       org.datasources.set(uid, { ...ds, id: nextId++, orgId: org.id })
       return send(res, 200, { message: 'Datasource added', id: nextId - 1 })
     }
@@ -122,11 +158,17 @@ export async function startFakeGrafana(options: { adminUser?: string; adminPassw
       const prev = org.datasources.get(uid)
       if (!prev) return send(res, 404, { message: 'Data source not found' })
       const { secureJsonData, ...ds } = body
-      if (secureJsonData) secrets.set(`${org.id}/${uid}`, String((secureJsonData as { password?: string }).password ?? ''))
+      if (secureJsonData)
+        secrets.set(`${org.id}/${uid}`, String((secureJsonData as { password?: string }).password ?? ''))
       org.datasources.set(uid, { ...ds, id: prev.id, orgId: org.id })
       return send(res, 200, { message: 'Datasource updated' })
     }
-    if (p === '/api/folders' && method === 'GET') return send(res, 200, [...org.folders].map(([uid, title]) => ({ uid, title })))
+    if (p === '/api/folders' && method === 'GET')
+      return send(
+        res,
+        200,
+        [...org.folders].map(([uid, title]) => ({ uid, title })),
+      )
     if (p === '/api/folders' && method === 'POST') {
       const uid = String(body.uid)
       if (org.folders.has(uid)) return send(res, 409, { message: 'folder exists' })
@@ -135,10 +177,14 @@ export async function startFakeGrafana(options: { adminUser?: string; adminPassw
     }
     if (p === '/api/dashboards/db' && method === 'POST') {
       const d = body.dashboard as Record<string, unknown>
-      if (!body.folderUid || !org.folders.has(String(body.folderUid))) return send(res, 400, { message: 'folder not found' })
+      if (!body.folderUid || !org.folders.has(String(body.folderUid)))
+        return send(res, 400, { message: 'folder not found' })
       const prev = org.dashboards.get(String(d.uid))
       const version = prev ? Number((prev.dashboard as { version: number }).version) + 1 : 1
-      org.dashboards.set(String(d.uid), { dashboard: { ...d, id: nextId++, version }, folderUid: body.folderUid })
+      org.dashboards.set(String(d.uid), {
+        dashboard: { ...d, id: nextId++, version },
+        folderUid: body.folderUid,
+      })
       return send(res, 200, { status: 'success', uid: d.uid, version })
     }
     m = p.match(/^\/api\/dashboards\/uid\/([^/]+)$/)
@@ -146,7 +192,8 @@ export async function startFakeGrafana(options: { adminUser?: string; adminPassw
       const uid = decodeURIComponent(m[1]!)
       const d = org.dashboards.get(uid)
       if (!d) return send(res, 404, { message: 'Dashboard not found' })
-      if (method === 'GET') return send(res, 200, { dashboard: d.dashboard, meta: { folderUid: d.folderUid } })
+      if (method === 'GET')
+        return send(res, 200, { dashboard: d.dashboard, meta: { folderUid: d.folderUid } })
       if (method === 'DELETE') {
         org.dashboards.delete(uid)
         return send(res, 200, { message: 'Dashboard deleted' })
@@ -160,9 +207,11 @@ export async function startFakeGrafana(options: { adminUser?: string; adminPassw
         .map((d) => ({ uid: d.uid, title: d.title, type: 'dash-db', tags: d.tags ?? [] }))
       return send(res, 200, hits)
     }
-    if (p === '/api/v1/provisioning/alert-rules' && method === 'GET') return send(res, 200, [...org.rules.values()])
+    if (p === '/api/v1/provisioning/alert-rules' && method === 'GET')
+      return send(res, 200, [...org.rules.values()])
     if (p === '/api/v1/provisioning/alert-rules' && method === 'POST') {
-      if (!org.folders.has(String(body.folderUID))) return send(res, 400, { message: 'folder does not exist' })
+      if (!org.folders.has(String(body.folderUID)))
+        return send(res, 400, { message: 'folder does not exist' })
       if (org.rules.has(String(body.uid))) return send(res, 409, { message: 'rule exists' })
       org.rules.set(String(body.uid), { ...body, orgID: org.id })
       return send(res, 201, body)

@@ -36,9 +36,78 @@ export interface DemoCompany {
   }
 }
 
-const FIRST = ['Ada', 'Ben', 'Cleo', 'Dev', 'Eli', 'Fay', 'Gus', 'Hana', 'Ivo', 'Jade', 'Kai', 'Lena', 'Milo', 'Nia', 'Omar', 'Pia', 'Quin', 'Rosa', 'Sami', 'Tara', 'Uma', 'Vik', 'Wren', 'Xia', 'Yuri', 'Zoe']
-const LAST = ['Adams', 'Baker', 'Chen', 'Diaz', 'Evans', 'Fischer', 'Garcia', 'Hughes', 'Ito', 'Jones', 'Khan', 'Lopez', 'Moreau', 'Novak', 'Okafor', 'Patel', 'Quinn', 'Rossi', 'Silva', 'Tanaka']
-const TEAMS = ['Payments', 'Checkout', 'Search', 'Identity', 'Mobile', 'Platform', 'Data', 'Growth', 'Billing', 'Catalog', 'Messaging', 'Insights', 'Infra', 'Security', 'Onboarding', 'Pricing', 'Ledger', 'Reporting', 'Partners', 'Support']
+const FIRST = [
+  'Ada',
+  'Ben',
+  'Cleo',
+  'Dev',
+  'Eli',
+  'Fay',
+  'Gus',
+  'Hana',
+  'Ivo',
+  'Jade',
+  'Kai',
+  'Lena',
+  'Milo',
+  'Nia',
+  'Omar',
+  'Pia',
+  'Quin',
+  'Rosa',
+  'Sami',
+  'Tara',
+  'Uma',
+  'Vik',
+  'Wren',
+  'Xia',
+  'Yuri',
+  'Zoe',
+]
+const LAST = [
+  'Adams',
+  'Baker',
+  'Chen',
+  'Diaz',
+  'Evans',
+  'Fischer',
+  'Garcia',
+  'Hughes',
+  'Ito',
+  'Jones',
+  'Khan',
+  'Lopez',
+  'Moreau',
+  'Novak',
+  'Okafor',
+  'Patel',
+  'Quinn',
+  'Rossi',
+  'Silva',
+  'Tanaka',
+]
+const TEAMS = [
+  'Payments',
+  'Checkout',
+  'Search',
+  'Identity',
+  'Mobile',
+  'Platform',
+  'Data',
+  'Growth',
+  'Billing',
+  'Catalog',
+  'Messaging',
+  'Insights',
+  'Infra',
+  'Security',
+  'Onboarding',
+  'Pricing',
+  'Ledger',
+  'Reporting',
+  'Partners',
+  'Support',
+]
 
 const DAY = 86400000
 const HOUR = 3600000
@@ -84,7 +153,9 @@ export function generateDemo(options: DemoOptions): DemoCompany {
     const name = TEAMS[t % TEAMS.length]! + (t >= TEAMS.length ? ` ${Math.floor(t / TEAMS.length) + 1}` : '')
     const manager = person(director.email, 'Engineering Manager', name)
     const size = Math.min(remaining - 1, 5 + Math.floor(r() * 3))
-    const members = Array.from({ length: size }, () => person(manager.email, pick(r, ['Engineer', 'Senior Engineer', 'Designer', 'Product Manager']), name))
+    const members = Array.from({ length: size }, () =>
+      person(manager.email, pick(r, ['Engineer', 'Senior Engineer', 'Designer', 'Product Manager']), name),
+    )
     people.push(manager, ...members)
     teams.push({ name, manager, members, director })
     remaining -= size + 1
@@ -98,7 +169,9 @@ export function generateDemo(options: DemoOptions): DemoCompany {
   // re-org: halfway through, the last team of director 2 moves to director 1
   const reorgTeam = [...teams].reverse().find((x) => x.director === directors[1]) ?? teams[teams.length - 1]!
   const reorgAt = new Date(start.getTime() + Math.floor(options.weeks / 2) * 7 * DAY)
-  const after = people.map((p) => (p.email === reorgTeam.manager.email ? { ...p, manager: centralising.email } : p))
+  const after = people.map((p) =>
+    p.email === reorgTeam.manager.email ? { ...p, manager: centralising.email } : p,
+  )
 
   const decisions: DecisionRecordInput[] = []
   const events: CanonicalEventInput[] = []
@@ -119,7 +192,13 @@ export function generateDemo(options: DemoOptions): DemoCompany {
         const latency = Math.floor(slow ? between(r, 10, 35) * DAY : between(r, 2, 72) * HOUR)
         const decidedAt = raisedAt + latency
         const id = `DEC-${w}-${team.name.replace(/\s+/g, '')}-${k}`
-        const base = { id, title: `${team.name}: decision ${w}.${k}`, raisedBy: raiser.email, raisedAt: iso(raisedAt), team: team.name }
+        const base = {
+          id,
+          title: `${team.name}: decision ${w}.${k}`,
+          raisedBy: raiser.email,
+          raisedAt: iso(raisedAt),
+          team: team.name,
+        }
         if (decidedAt >= end.getTime()) {
           decisions.push({ ...base, status: 'proposed' })
           continue
@@ -141,7 +220,10 @@ export function generateDemo(options: DemoOptions): DemoCompany {
       if (w % 2 === 1) {
         const committed = 20 + Math.floor(r() * 20)
         const added = Math.floor(committed * between(r, 0, team === slowTeam ? 0.5 : 0.25))
-        const completed = Math.min(committed + added, Math.floor(committed * between(r, team === slowTeam ? 0.4 : 0.65, 1)))
+        const completed = Math.min(
+          committed + added,
+          Math.floor(committed * between(r, team === slowTeam ? 0.4 : 0.65, 1)),
+        )
         const cycleId = `${team.name}-${w}`
         const endsAt = weekStart + 7 * DAY
         events.push({
@@ -163,7 +245,15 @@ export function generateDemo(options: DemoOptions): DemoCompany {
       }
 
       // meetings: weekly team meeting and 1:1s
-      const meeting = (key: string, startMs: number, hours: number, klass: 'team' | 'one_on_one', organizer: DemoPerson, attendees: DemoPerson[], ritual = '') => {
+      const meeting = (
+        key: string,
+        startMs: number,
+        hours: number,
+        klass: 'team' | 'one_on_one',
+        organizer: DemoPerson,
+        attendees: DemoPerson[],
+        ritual = '',
+      ) => {
         events.push({
           id: eventId('calendar', key, 'occurrence'),
           source: 'calendar',
@@ -175,13 +265,28 @@ export function generateDemo(options: DemoOptions): DemoCompany {
           class: klass,
           ritual,
           organizer: organizer.email,
-          attendees: attendees.map((a) => ({ person: a.email, response: r() < 0.05 ? 'declined' : 'accepted' })),
+          attendees: attendees.map((a) => ({
+            person: a.email,
+            response: r() < 0.05 ? 'declined' : 'accepted',
+          })),
           occurredAt: iso(startMs),
           version: startMs,
         })
       }
-      meeting(`team-${team.name}-${w}`, weekStart + 1 * DAY + 10 * HOUR, 1, 'team', team.manager, [team.manager, ...team.members])
-      team.members.forEach((m, i) => meeting(`1on1-${m.email}-${w}`, weekStart + (i % 5) * DAY + 14 * HOUR, 0.5, 'one_on_one', team.manager, [team.manager, m]))
+      meeting(`team-${team.name}-${w}`, weekStart + 1 * DAY + 10 * HOUR, 1, 'team', team.manager, [
+        team.manager,
+        ...team.members,
+      ])
+      for (const [i, m] of team.members.entries()) {
+        meeting(
+          `1on1-${m.email}-${w}`,
+          weekStart + (i % 5) * DAY + 14 * HOUR,
+          0.5,
+          'one_on_one',
+          team.manager,
+          [team.manager, m],
+        )
+      }
     }
 
     // directors: escalation reviews (the centralising director lives in them) and the ritual
@@ -227,7 +332,13 @@ export function generateDemo(options: DemoOptions): DemoCompany {
     }
 
     // dependencies: the planted pair blocks each other all the time; elsewhere occasional blockers
-    const link = (key: string, blocker: (typeof teams)[number], blocked: (typeof teams)[number], createdMs: number, resolveAfterDays: number | null) => {
+    const link = (
+      key: string,
+      blocker: (typeof teams)[number],
+      blocked: (typeof teams)[number],
+      createdMs: number,
+      resolveAfterDays: number | null,
+    ) => {
       const common = {
         source: 'jira' as const,
         sourceId: key,
@@ -237,10 +348,23 @@ export function generateDemo(options: DemoOptions): DemoCompany {
         blockerTeam: `u:${blocker.manager.email}`,
         blockedTeam: `u:${blocked.manager.email}`,
       }
-      events.push({ ...common, id: eventId('jira', key, 'linked'), type: 'dependency.linked', occurredAt: iso(createdMs), version: createdMs })
+      events.push({
+        ...common,
+        id: eventId('jira', key, 'linked'),
+        type: 'dependency.linked',
+        occurredAt: iso(createdMs),
+        version: createdMs,
+      })
       const resolvedMs = resolveAfterDays === null ? null : createdMs + resolveAfterDays * DAY
       if (resolvedMs !== null && resolvedMs < end.getTime()) {
-        events.push({ ...common, id: eventId('jira', key, 'resolved'), type: 'dependency.resolved', reason: 'blocker_done', occurredAt: iso(resolvedMs), version: resolvedMs })
+        events.push({
+          ...common,
+          id: eventId('jira', key, 'resolved'),
+          type: 'dependency.resolved',
+          reason: 'blocker_done',
+          occurredAt: iso(resolvedMs),
+          version: resolvedMs,
+        })
       }
     }
     link(`AB-${w}`, blockA, blockB, weekStart + DAY, Math.round(between(r, 15, 45)))
@@ -266,13 +390,22 @@ export function generateDemo(options: DemoOptions): DemoCompany {
       centralisingDirector: centralising.email,
       slowTeam: slowTeam.name,
       blockingPair: [blockA.name, blockB.name],
-      stoppedRitual: { name: 'weekly product-engineering director sync', stoppedAfter: iso(start.getTime() + Math.floor(options.weeks * 0.6) * 7 * DAY).slice(0, 10) },
-      reorg: { effective: reorgAt.toISOString().slice(0, 10), team: reorgTeam.name, from: directors[1]!.email, to: centralising.email },
+      stoppedRitual: {
+        name: 'weekly product-engineering director sync',
+        stoppedAfter: iso(start.getTime() + Math.floor(options.weeks * 0.6) * 7 * DAY).slice(0, 10),
+      },
+      reorg: {
+        effective: reorgAt.toISOString().slice(0, 10),
+        team: reorgTeam.name,
+        from: directors[1]!.email,
+        to: centralising.email,
+      },
     },
   }
 }
 
 export function hrCsv(people: DemoPerson[]): string {
   const esc = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
-  return ['email,name,manager_email,title,team', ...people.map((p) => [p.email, p.name, p.manager, p.title, p.team].map(esc).join(','))].join('\n') + '\n'
+  const rows = people.map((p) => [p.email, p.name, p.manager, p.title, p.team].map(esc).join(','))
+  return `${['email,name,manager_email,title,team', ...rows].join('\n')}\n`
 }

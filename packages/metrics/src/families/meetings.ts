@@ -81,9 +81,12 @@ members AS (
     d.snap AS snap, p.home_unit AS home_unit, p.person_id AS person,
     if(p.timezone != '', p.timezone, {wh_tz:String}) AS tz
   FROM days AS d
-  INNER JOIN org_people AS p ON p.effective = d.snap
-  WHERE (p.effective, p.home_unit) IN (SELECT effective, unit_id FROM scope_closure)
+  INNER JOIN (
+    SELECT effective, person_id, home_unit, timezone FROM org_people
+    WHERE (effective, home_unit) IN (SELECT effective, unit_id FROM scope_closure)
+  ) AS p ON p.effective = d.snap
 ),
+in_scope AS (SELECT DISTINCT person FROM members),
 held AS (
   SELECT meeting_id, start, end, class, ritual, organizer, attendees, responses
   FROM meetings FINAL
@@ -102,6 +105,7 @@ carried AS (
     WHERE resp != 'declined' AND ident != 'external'
   ) AS c
   LEFT JOIN resolved AS r ON r.identity = c.ident
+  WHERE person IN (SELECT person FROM in_scope)
 ),
 -- each interval filed under the UTC days it touches, plus one either side: local working hours
 -- of a date can fall on the neighbouring UTC day

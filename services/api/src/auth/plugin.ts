@@ -70,16 +70,26 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     }
     const token = presentedToken(req)
     if (token === null) {
-      if (options.mode === 'auto' && LOOPBACK.has(req.socket.remoteAddress ?? '') && (await activeTokenCount(options.client)) === 0) {
+      if (
+        options.mode === 'auto' &&
+        LOOPBACK.has(req.socket.remoteAddress ?? '') &&
+        (await activeTokenCount(options.client)) === 0
+      ) {
         req.principal = { kind: 'local' }
         return
       }
-      return unauthorized(reply, 'missing bearer token (Authorization: Bearer <token>; create one with `orgpulse tokens create`)')
+      return unauthorized(
+        reply,
+        'missing bearer token (Authorization: Bearer <token>; create one with `orgpulse tokens create`)',
+      )
     }
     const info = token ? await findToken(options.client, token) : null
     if (!info) return unauthorized(reply, 'invalid token')
     if (info.revokedAt) return unauthorized(reply, 'token revoked')
-    req.principal = info.scope === 'admin' ? { kind: 'admin', tokenId: info.id } : { kind: 'org', tokenId: info.id, org: info.org }
+    req.principal =
+      info.scope === 'admin'
+        ? { kind: 'admin', tokenId: info.id }
+        : { kind: 'org', tokenId: info.id, org: info.org }
   })
 }
 

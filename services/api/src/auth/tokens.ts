@@ -59,9 +59,13 @@ export interface CreateTokenInput {
 }
 
 /** Creates a token; the returned `token` is the only copy of the secret. */
-export async function createToken(client: ClickHouseClient, input: CreateTokenInput): Promise<{ token: string; info: TokenInfo }> {
+export async function createToken(
+  client: ClickHouseClient,
+  input: CreateTokenInput,
+): Promise<{ token: string; info: TokenInfo }> {
   const org = input.scope === 'org' ? (input.org ?? '').trim().toLowerCase() : ''
-  if (input.scope === 'org' && !org.includes('@')) throw new TokenError('an org token needs the director\'s email (--org EMAIL)')
+  if (input.scope === 'org' && !org.includes('@'))
+    throw new TokenError("an org token needs the director's email (--org EMAIL)")
   const id = `tok_${randomBytes(6).toString('hex')}`
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`
   const now = new Date()
@@ -128,11 +132,16 @@ export async function revokeToken(client: ClickHouseClient, id: string): Promise
 /** The token presented, if it exists (revoked or not). */
 export async function findToken(client: ClickHouseClient, token: string): Promise<TokenInfo | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null
-  const rows = await queryRows<TokenRow>(client, `${SELECT_TOKENS} WHERE token_hash = {h:String}`, { h: hashToken(token) })
+  const rows = await queryRows<TokenRow>(client, `${SELECT_TOKENS} WHERE token_hash = {h:String}`, {
+    h: hashToken(token),
+  })
   return rows[0] ? toInfo(rows[0]) : null
 }
 
 export async function activeTokenCount(client: ClickHouseClient): Promise<number> {
-  const rows = await queryRows<{ n: string }>(client, 'SELECT count() AS n FROM api_tokens FINAL WHERE isNull(revoked_at)')
+  const rows = await queryRows<{ n: string }>(
+    client,
+    'SELECT count() AS n FROM api_tokens FINAL WHERE isNull(revoked_at)',
+  )
   return Number(rows[0]?.n ?? 0)
 }

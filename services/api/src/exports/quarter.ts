@@ -12,7 +12,11 @@ export function parseQuarter(label: string): Quarter {
   if (!m) throw new QuarterError(`quarter must look like 2026-Q3 (got "${label}")`)
   const year = Number(m[1])
   const q = Number(m[2])
-  return { label: `${year}-Q${q}`, from: new Date(Date.UTC(year, (q - 1) * 3, 1)), to: new Date(Date.UTC(year, q * 3, 1)) }
+  return {
+    label: `${year}-Q${q}`,
+    from: new Date(Date.UTC(year, (q - 1) * 3, 1)),
+    to: new Date(Date.UTC(year, q * 3, 1)),
+  }
 }
 
 export function previousQuarter(q: Quarter): Quarter {

@@ -11,18 +11,34 @@ import { streamFormatted } from './stream.ts'
 
 export type ExportFormat = 'csv' | 'json' | 'parquet'
 
-export const EXPORT_FORMATS: Record<ExportFormat, { clickhouse: string; contentType: string; extension: string; settings: Record<string, string | number> }> = {
+export const EXPORT_FORMATS: Record<
+  ExportFormat,
+  { clickhouse: string; contentType: string; extension: string; settings: Record<string, string | number> }
+> = {
   // empty, not \N: spreadsheets read NULL as an empty cell
-  csv: { clickhouse: 'CSVWithNames', contentType: 'text/csv; charset=utf-8', extension: 'csv', settings: { format_csv_null_representation: '' } },
+  csv: {
+    clickhouse: 'CSVWithNames',
+    contentType: 'text/csv; charset=utf-8',
+    extension: 'csv',
+    settings: { format_csv_null_representation: '' },
+  },
   // newline-delimited: one object per row, streamable by any JSON-lines reader
-  json: { clickhouse: 'JSONEachRow', contentType: 'application/x-ndjson', extension: 'ndjson', settings: { output_format_json_quote_64bit_integers: 0 } },
+  json: {
+    clickhouse: 'JSONEachRow',
+    contentType: 'application/x-ndjson',
+    extension: 'ndjson',
+    settings: { output_format_json_quote_64bit_integers: 0 },
+  },
   // snappy: readable by every Parquet reader (ClickHouse defaults to zstd); 100k-row groups bound the
   // engine's buffer (1M-row groups cost ~300 MB RSS for a 3M-row export, 100k ~60 MB)
   parquet: {
     clickhouse: 'Parquet',
     contentType: 'application/vnd.apache.parquet',
     extension: 'parquet',
-    settings: { output_format_parquet_compression_method: 'snappy', output_format_parquet_row_group_size: 100_000 },
+    settings: {
+      output_format_parquet_compression_method: 'snappy',
+      output_format_parquet_row_group_size: 100_000,
+    },
   },
 }
 
@@ -101,7 +117,10 @@ export async function quarterlyExport(
       query_params: { ...deps.params, x_org: common.org, x_quarter: common.quarter },
       clickhouse_settings: { async_insert: 0 },
     })
-    const counts = await queryRows<{ rank: number; n: string }>(client, `SELECT _rank AS rank, count() AS n FROM ${table} GROUP BY _rank`)
+    const counts = await queryRows<{ rank: number; n: string }>(
+      client,
+      `SELECT _rank AS rank, count() AS n FROM ${table} GROUP BY _rank`,
+    )
     const count = (rank: number) => Number(counts.find((c) => Number(c.rank) === rank)?.n ?? 0)
     const stream = await streamFormatted(
       client,
@@ -124,7 +143,11 @@ export async function quarterlyExport(
       previous,
       filename: `orgpulse-${director.replace(/[^a-z0-9]+/g, '-')}-${quarter.label}.${format.extension}`,
       contentType: format.contentType,
-      rows: { metrics: count(RANK.metrics), decisions: count(RANK.decisions), dependencies: count(RANK.dependencies) },
+      rows: {
+        metrics: count(RANK.metrics),
+        decisions: count(RANK.decisions),
+        dependencies: count(RANK.dependencies),
+      },
       stream,
     }
   } catch (err) {
@@ -149,7 +172,15 @@ async function stageMetrics(
     { root },
   )
   const scopes = [
-    { id: root, name: names[0]?.name ?? director, kind: 'org', people: current.people, metrics: current.metrics, withheld: current.withheld, prev: before?.metrics },
+    {
+      id: root,
+      name: names[0]?.name ?? director,
+      kind: 'org',
+      people: current.people,
+      metrics: current.metrics,
+      withheld: current.withheld,
+      prev: before?.metrics,
+    },
     ...current.teams.map((t) => ({
       id: t.id,
       name: t.name,

@@ -35,7 +35,9 @@ export async function streamFormatted(
     const file = join(dir, `export.${format.toLowerCase()}`)
     const cleanup = () => rmSync(dir, { recursive: true, force: true })
     try {
-      await client.command({ query: `${withSettings} INTO OUTFILE ${quote(file)} TRUNCATE FORMAT ${assertIdentifier(format)}` })
+      await client.command({
+        query: `${withSettings} INTO OUTFILE ${quote(file)} TRUNCATE FORMAT ${assertIdentifier(format)}`,
+      })
     } catch (err) {
       cleanup()
       throw err

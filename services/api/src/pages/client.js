@@ -27,7 +27,10 @@
         const t = document.createElement('table')
         const head = `<tr>${p.data.columns.map((c) => `<th>${c.replace(/_/g, ' ')}</th>`).join('')}</tr>`
         const rows = p.data.rows
-          .map((r) => `<tr>${r.map((v) => `<td>${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(2)) : v === null ? '—' : String(v).replace(/</g, '&lt;')}</td>`).join('')}</tr>`)
+          .map(
+            (r) =>
+              `<tr>${r.map((v) => `<td>${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(2)) : v === null ? '—' : String(v).replace(/</g, '&lt;')}</td>`).join('')}</tr>`,
+          )
           .join('')
         t.innerHTML = head + rows
         el.appendChild(t)
@@ -49,16 +52,36 @@
           grid: { left: 0, right: 0, top: 2, bottom: 0 },
           xAxis: { type: 'category', show: false, data: p.data.times.map(day) },
           yAxis: { type: 'value', show: false, scale: true },
-          series: [{ type: 'line', data: values, showSymbol: false, connectNulls: true, lineStyle: { color: colour(p.thresholds, last) }, areaStyle: { opacity: 0.15, color: colour(p.thresholds, last) } }],
+          series: [
+            {
+              type: 'line',
+              data: values,
+              showSymbol: false,
+              connectNulls: true,
+              lineStyle: { color: colour(p.thresholds, last) },
+              areaStyle: { opacity: 0.15, color: colour(p.thresholds, last) },
+            },
+          ],
         })
       } else {
         const chart = document.createElement('div')
         chart.className = 'chart'
         el.appendChild(chart)
         points = p.data.series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0)
-        const series = p.data.series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true, symbolSize: 4 }))
+        const series = p.data.series.map((s) => ({
+          name: s.name,
+          type: 'line',
+          data: s.values,
+          connectNulls: true,
+          symbolSize: 4,
+        }))
         if (p.thresholdLine && series[0]) {
-          series[0].markLine = { symbol: 'none', lineStyle: { color: '#d44a3a', type: 'dashed' }, label: { formatter: p.thresholdLine.label }, data: [{ yAxis: p.thresholdLine.value }] }
+          series[0].markLine = {
+            symbol: 'none',
+            lineStyle: { color: '#d44a3a', type: 'dashed' },
+            label: { formatter: p.thresholdLine.label },
+            data: [{ yAxis: p.thresholdLine.value }],
+          }
         }
         echarts.init(chart, null, { renderer: 'svg' }).setOption({
           animation: false,

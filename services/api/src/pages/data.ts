@@ -1,6 +1,12 @@
 import { type ClickHouseClient, queryRows } from '@orgpulse/clickhouse'
 import { type OrgpulseConfig, unitIdFor } from '@orgpulse/contracts'
-import { type DashboardSpec, dashboardSpecs, expandQuery, type PanelSpec, TEAM_VARIABLE_SQL } from '@orgpulse/dashboards'
+import {
+  type DashboardSpec,
+  dashboardSpecs,
+  expandQuery,
+  type PanelSpec,
+  TEAM_VARIABLE_SQL,
+} from '@orgpulse/dashboards'
 import { refreshRollups, weekStart } from '@orgpulse/metrics'
 
 /**
@@ -37,10 +43,9 @@ export interface OrgPage {
 export async function pageRange(client: ClickHouseClient): Promise<{ from: Date; to: Date }> {
   const rows = await queryRows<{ t: string | null }>(
     client,
-    `SELECT toString(max(t)) AS t FROM (
-       SELECT max(occurred_at) AS t FROM decision_events UNION ALL SELECT max(occurred_at) FROM dependency_events
-       UNION ALL SELECT max(start) FROM meetings)
-     WHERE t > toDateTime64('1970-01-02 00:00:00', 3, 'UTC')`,
+    `SELECT if(max(x) < toDateTime64('1970-01-02 00:00:00', 3, 'UTC'), NULL, toString(max(x))) AS t FROM (
+       SELECT max(occurred_at) AS x FROM decision_events UNION ALL SELECT max(occurred_at) FROM dependency_events
+       UNION ALL SELECT max(start) FROM meetings)`,
   )
   const latest = rows[0]?.t ? new Date(`${rows[0].t.replace(' ', 'T')}Z`) : new Date()
   const to = new Date(weekStart(latest).getTime() + WEEK)
@@ -81,19 +86,36 @@ function toData(panel: PanelSpec, names: string[], rows: unknown[][]): PanelData
     }
     return { kind: 'series', times, series: [...byLabel].map(([name, values]) => ({ name, values })) }
   }
-  return { kind: 'series', times, series: names.slice(1).map((name, i) => ({ name, values: rows.map((r) => num(r[i + 1])) })) }
+  return {
+    kind: 'series',
+    times,
+    series: names.slice(1).map((name, i) => ({ name, values: rows.map((r) => num(r[i + 1])) })),
+  }
 }
 
-async function panelData(client: ClickHouseClient, panel: PanelSpec, vars: Record<string, string | string[]>, range: { from: Date; to: Date }): Promise<PanelData> {
+async function panelData(
+  client: ClickHouseClient,
+  panel: PanelSpec,
+  vars: Record<string, string | string[]>,
+  range: { from: Date; to: Date },
+): Promise<PanelData> {
   const sql = expandQuery(panel.sql, { from: range.from, to: range.to, intervalMs: WEEK, variables: vars })
   const rs = await client.query({ query: sql, format: 'JSONCompactEachRowWithNames' })
   const [names, ...rows] = (await rs.json()) as unknown as [string[], ...unknown[][]]
   return toData(panel, names, rows)
 }
 
-export async function orgPage(client: ClickHouseClient, config: OrgpulseConfig, director: string, range: { from: Date; to: Date }): Promise<OrgPage> {
+export async function orgPage(
+  client: ClickHouseClient,
+  config: OrgpulseConfig,
+  director: string,
+  range: { from: Date; to: Date },
+): Promise<OrgPage> {
   const unit = unitIdFor(director)
-  const teamRows = await queryRows<Record<string, string>>(client, expandQuery(TEAM_VARIABLE_SQL, { ...range, variables: { director: unit } }))
+  const teamRows = await queryRows<Record<string, string>>(
+    client,
+    expandQuery(TEAM_VARIABLE_SQL, { ...range, variables: { director: unit } }),
+  )
   // a team-less org still needs a value: the director's own unit stands in
   const teams = teamRows.length > 0 ? teamRows.map((r) => Object.values(r)[0]!) : [unit]
   const vars = { director: unit, team: teams }
@@ -111,7 +133,8 @@ export async function orgPage(client: ClickHouseClient, config: OrgpulseConfig, 
             title: p.title,
             description: p.description,
             unit: metric?.unit ?? 'count',
-            thresholds: p.kind === 'stat' && metric ? { ...metric.thresholds, direction: metric.direction } : null,
+            thresholds:
+              p.kind === 'stat' && metric ? { ...metric.thresholds, direction: metric.direction } : null,
             thresholdLine: p.thresholdLine ?? null,
             data: await panelData(client, p, vars, range),
           }

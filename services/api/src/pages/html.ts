@@ -1,7 +1,8 @@
 import type { Director } from '@orgpulse/org'
 import type { OrgPage } from './data.ts'
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 
 const STYLE = `
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0;background:#f4f5f8;color:#1f2430}
@@ -16,7 +17,10 @@ ul.directors li{margin:6px 0}`
 
 export function directorsHtml(directors: Director[]): string {
   const items = directors
-    .map((d) => `<li><a href="/orgs/${encodeURIComponent(d.email)}">${esc(d.name)}</a> — ${esc(d.title)}, ${esc(d.unitName)} (${d.people} people)</li>`)
+    .map(
+      (d) =>
+        `<li><a href="/orgs/${encodeURIComponent(d.email)}">${esc(d.name)}</a> — ${esc(d.title)}, ${esc(d.unitName)} (${d.people} people)</li>`,
+    )
     .join('\n')
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>orgpulse · org health</title><style>${STYLE}</style></head>
 <body><header><strong>orgpulse</strong> · org health per director</header><main>
@@ -29,7 +33,9 @@ ${directors.length === 0 ? '<p>No org imported yet: <code>pnpm orgpulse org impo
 export function orgHtml(page: OrgPage, name: string, widths: Map<string, number>): string {
   const sections = page.dashboards
     .map(
-      (d) => `<section id="${d.key}"><h2>${esc(d.title)}</h2><p class="sub">${esc(d.description)}</p><div class="grid">
+      (
+        d,
+      ) => `<section id="${d.key}"><h2>${esc(d.title)}</h2><p class="sub">${esc(d.description)}</p><div class="grid">
 ${d.panels.map((p) => `<div class="panel" data-panel="${esc(p.key)}" data-kind="${p.kind}" style="grid-column:span ${widths.get(p.key) ?? 12}" title="${esc(p.description)}"><h3>${esc(p.title)}</h3><div class="body"></div></div>`).join('\n')}
 </div></section>`,
     )

@@ -26,7 +26,11 @@ const CLIENT = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'clien
  */
 export async function pagesRoutes(app: FastifyInstance, options: PagesOptions): Promise<void> {
   const keepRollups = rollupKeeper(options.client, options.config)
-  const widths = new Map(dashboardSpecs(options.config).flatMap((d) => d.panels.map((p) => [`${d.key}.${p.key}`, p.width] as const)))
+  const widths = new Map(
+    dashboardSpecs(options.config).flatMap((d) =>
+      d.panels.map((p) => [`${d.key}.${p.key}`, p.width] as const),
+    ),
+  )
   const hide = { schema: { hide: true } }
 
   app.get('/assets/echarts.min.js', hide, async (_req, reply) =>
@@ -40,10 +44,18 @@ export async function pagesRoutes(app: FastifyInstance, options: PagesOptions): 
   })
 
   app.get('/orgs/:director', hide, async (req, reply) => {
-    const director = decodeURIComponent((req.params as { director: string }).director).trim().toLowerCase()
+    const director = decodeURIComponent((req.params as { director: string }).director)
+      .trim()
+      .toLowerCase()
     const directors = await listDirectors(options.client)
     const who = directors.find((d) => d.email === director)
-    if (!who) return reply.code(404).type('text/html; charset=utf-8').send(`<!doctype html><p>${director.replace(/</g, '&lt;')} leads no org of managers. <a href="/">Directors</a></p>`)
+    if (!who)
+      return reply
+        .code(404)
+        .type('text/html; charset=utf-8')
+        .send(
+          `<!doctype html><p>${director.replace(/</g, '&lt;')} leads no org of managers. <a href="/">Directors</a></p>`,
+        )
     const range = await pageRange(options.client)
     await keepRollups(range)
     const page = await orgPage(options.client, options.config, director, range)

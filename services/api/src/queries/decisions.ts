@@ -7,7 +7,14 @@ import { z } from 'zod'
  * decisions base relation: attribution, deciders and escalation mean exactly what the metrics
  * mean, and nothing is defined twice.
  */
-export const decisionStatusSchema = z.enum(['proposed', 'decided', 'rejected', 'withdrawn', 'reversed', 'superseded'])
+export const decisionStatusSchema = z.enum([
+  'proposed',
+  'decided',
+  'rejected',
+  'withdrawn',
+  'reversed',
+  'superseded',
+])
 export type DecisionStatus = z.infer<typeof decisionStatusSchema>
 
 export interface DecisionFilter {

@@ -18,7 +18,10 @@ export interface DependencyFilter {
  * SQL with columns link_id, blocker_item, blocked_item, blocker_team, blocked_team, created_at,
  * resolved_at (NULL while open), open_at_end, age_days (at `to` when open, else created → resolved).
  */
-export function dependencyRowsSql(filter: DependencyFilter): { sql: string; params: Record<string, unknown> } {
+export function dependencyRowsSql(filter: DependencyFilter): {
+  sql: string
+  params: Record<string, unknown>
+} {
   const conditions = ['b.created_at < b.w_to', 'b.resolved_at >= b.w_from']
   if (filter.openOnly) conditions.push('b.open_at_end')
   const sql = `
@@ -37,6 +40,10 @@ WHERE ${conditions.join(' AND ')}
 GROUP BY b.link_id`
   return {
     sql,
-    params: { scopes: [filter.scope], w_froms: [toClickHouseTime(filter.from)], w_tos: [toClickHouseTime(filter.to)] },
+    params: {
+      scopes: [filter.scope],
+      w_froms: [toClickHouseTime(filter.from)],
+      w_tos: [toClickHouseTime(filter.to)],
+    },
   }
 }

@@ -25,17 +25,23 @@ export async function unitUnder(client: ClickHouseClient, unit: string, ancestor
  * org token reads its director's org and every org inside it. The message never says whether the
  * org exists, so a scoped token cannot probe other orgs.
  */
-export async function assertOrgVisible(client: ClickHouseClient, principal: Principal | null, director: string): Promise<string> {
+export async function assertOrgVisible(
+  client: ClickHouseClient,
+  principal: Principal | null,
+  director: string,
+): Promise<string> {
   const email = director.trim().toLowerCase()
   if (!principal) throw new NotFoundError(`no org led by ${email}`)
   if (principal.kind !== 'org') return email
-  if (email === principal.org || (await unitUnder(client, unitIdFor(email), unitIdFor(principal.org)))) return email
+  if (email === principal.org || (await unitUnder(client, unitIdFor(email), unitIdFor(principal.org))))
+    return email
   throw new NotFoundError(`no org led by ${email}`)
 }
 
 /** A team reference (unit id `u:<email>` or the manager's email) → unit id, if it sits in the director's org. */
 export async function teamInOrg(client: ClickHouseClient, director: string, team: string): Promise<string> {
   const unit = team.startsWith('u:') ? team.toLowerCase() : unitIdFor(team.trim().toLowerCase())
-  if (!(await unitUnder(client, unit, unitIdFor(director)))) throw new NotFoundError(`no team ${team} in ${director}'s org`)
+  if (!(await unitUnder(client, unit, unitIdFor(director))))
+    throw new NotFoundError(`no team ${team} in ${director}'s org`)
   return unit
 }

@@ -5,7 +5,14 @@ import { z } from 'zod'
 import { decisionRowsSql, EPOCH, FAR_FUTURE } from '../queries/decisions.ts'
 import { dependencyRowsSql } from '../queries/dependencies.ts'
 import { assertOrgVisible, teamInOrg } from '../queries/scope.ts'
-import { decisionsQuery, decisionsResponse, dependenciesQuery, dependenciesResponse, directorParams, errorSchema } from '../schemas.ts'
+import {
+  decisionsQuery,
+  decisionsResponse,
+  dependenciesQuery,
+  dependenciesResponse,
+  directorParams,
+  errorSchema,
+} from '../schemas.ts'
 import { SECURED, type V1Options, type ZodApp } from './context.ts'
 import { BadRequestError } from './errors.ts'
 
@@ -20,7 +27,8 @@ const iso = (t: string): string => `${t.replace(' ', 'T')}Z`
  * row's key, base64url-encoded JSON: opaque to clients, validated on the way back in.
  */
 const cursorSchema = z.tuple([z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/), z.string()])
-const encodeCursor = (raisedAt: string, id: string): string => Buffer.from(JSON.stringify([raisedAt, id])).toString('base64url')
+const encodeCursor = (raisedAt: string, id: string): string =>
+  Buffer.from(JSON.stringify([raisedAt, id])).toString('base64url')
 function decodeCursor(cursor: string): [string, string] {
   try {
     return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')))
@@ -110,7 +118,8 @@ export function decisionRoutes(app: ZodApp, { client }: V1Options): void {
           latencyHours: r.latency_hours === null ? null : Number(r.latency_hours),
           team: r.team,
         })),
-        nextCursor: rows.length > q.limit && last ? encodeCursor(last.raised_at_text, last.decision_id) : null,
+        nextCursor:
+          rows.length > q.limit && last ? encodeCursor(last.raised_at_text, last.decision_id) : null,
       }
     },
   )
@@ -131,7 +140,12 @@ export function decisionRoutes(app: ZodApp, { client }: V1Options): void {
       const director = await assertOrgVisible(client, req.principal, req.params.director)
       const q = req.query
       const to = q.to ? parseBound(q.to, 'to') : new Date()
-      const { sql, params } = dependencyRowsSql({ scope: unitIdFor(director), from: q.from ? parseBound(q.from, 'from') : EPOCH, to, openOnly: q.open })
+      const { sql, params } = dependencyRowsSql({
+        scope: unitIdFor(director),
+        from: q.from ? parseBound(q.from, 'from') : EPOCH,
+        to,
+        openOnly: q.open,
+      })
       const rows = await queryRows<LinkRow>(
         client,
         `SELECT l.link_id AS link_id, l.blocker_item AS blocker_item, l.blocked_item AS blocked_item, l.blocker_team AS blocker_team,
@@ -151,10 +165,19 @@ export function decisionRoutes(app: ZodApp, { client }: V1Options): void {
         open: Boolean(r.open_at_end),
         ageDays: Number(r.age_days),
       }))
-      const pairs = new Map<string, { blockerTeam: string; blockedTeam: string; links: number; open: number; blockedDaysOpen: number }>()
+      const pairs = new Map<
+        string,
+        { blockerTeam: string; blockedTeam: string; links: number; open: number; blockedDaysOpen: number }
+      >()
       for (const l of links) {
         const key = `${l.blockerTeam}\u0000${l.blockedTeam}`
-        const p = pairs.get(key) ?? { blockerTeam: l.blockerTeam, blockedTeam: l.blockedTeam, links: 0, open: 0, blockedDaysOpen: 0 }
+        const p = pairs.get(key) ?? {
+          blockerTeam: l.blockerTeam,
+          blockedTeam: l.blockedTeam,
+          links: 0,
+          open: 0,
+          blockedDaysOpen: 0,
+        }
         p.links++
         if (l.open) {
           p.open++
@@ -164,7 +187,9 @@ export function decisionRoutes(app: ZodApp, { client }: V1Options): void {
       }
       return {
         links,
-        pairs: [...pairs.values()].sort((a, b) => b.open - a.open || b.blockedDaysOpen - a.blockedDaysOpen || b.links - a.links),
+        pairs: [...pairs.values()].sort(
+          (a, b) => b.open - a.open || b.blockedDaysOpen - a.blockedDaysOpen || b.links - a.links,
+        ),
       }
     },
   )

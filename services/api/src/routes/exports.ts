@@ -11,7 +11,8 @@ export function exportRoutes(app: ZodApp, { client, config }: V1Options): void {
     '/v1/orgs/:director/exports/quarterly',
     {
       schema: {
-        summary: 'Quarterly-review export: metrics (quarter, previous, change) per org and team, the decision log, the dependency table',
+        summary:
+          'Quarterly-review export: metrics (quarter, previous, change) per org and team, the decision log, the dependency table',
         description:
           'One file, one row per record, a `section` column (`metrics`, `decisions`, `dependencies`) and the same columns in every format. Streamed as ClickHouse renders it.',
         tags: ['exports'],
@@ -22,7 +23,11 @@ export function exportRoutes(app: ZodApp, { client, config }: V1Options): void {
         response: {
           200: {
             description: 'the export file',
-            content: { 'text/csv': { schema: file }, 'application/x-ndjson': { schema: file }, 'application/vnd.apache.parquet': { schema: file } },
+            content: {
+              'text/csv': { schema: file },
+              'application/x-ndjson': { schema: file },
+              'application/vnd.apache.parquet': { schema: file },
+            },
           },
           400: errorSchema,
           401: errorSchema,
@@ -33,11 +38,18 @@ export function exportRoutes(app: ZodApp, { client, config }: V1Options): void {
     },
     async (req, reply) => {
       const director = await assertOrgVisible(client, req.principal, req.params.director)
-      const out = await quarterlyExport(client, config, { director, quarter: req.query.quarter, format: req.query.format })
+      const out = await quarterlyExport(client, config, {
+        director,
+        quarter: req.query.quarter,
+        format: req.query.format,
+      })
       reply
         .type(out.contentType)
         .header('content-disposition', `attachment; filename="${out.filename}"`)
-        .header('x-orgpulse-rows', `metrics=${out.rows.metrics}, decisions=${out.rows.decisions}, dependencies=${out.rows.dependencies}`)
+        .header(
+          'x-orgpulse-rows',
+          `metrics=${out.rows.metrics}, decisions=${out.rows.decisions}, dependencies=${out.rows.dependencies}`,
+        )
       // a stream is sent as-is (no serializer); the typed reply only knows the documented body type
       return reply.send(out.stream as unknown as string)
     },

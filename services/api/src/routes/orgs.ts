@@ -2,7 +2,15 @@ import { unitIdFor } from '@orgpulse/contracts'
 import { computeOrgMetrics } from '@orgpulse/metrics'
 import { listDirectors, orgTree } from '@orgpulse/org'
 import { assertOrgVisible, teamInOrg, unitUnder } from '../queries/scope.ts'
-import { directorParams, errorSchema, metricsQuery, metricsResponse, orgsResponse, orgTreeResponse, teamParams } from '../schemas.ts'
+import {
+  directorParams,
+  errorSchema,
+  metricsQuery,
+  metricsResponse,
+  orgsResponse,
+  orgTreeResponse,
+  teamParams,
+} from '../schemas.ts'
 import { SECURED, type V1Options, type ZodApp } from './context.ts'
 
 const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 429: errorSchema }
@@ -21,9 +29,10 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
     async (req) => {
       const directors = await listDirectors(client)
       const p = req.principal
-      if (!p || p.kind !== 'org') return { orgs: directors }
+      if (p?.kind !== 'org') return { orgs: directors }
       const visible = []
-      for (const d of directors) if (d.email === p.org || (await unitUnder(client, d.unitId, unitIdFor(p.org)))) visible.push(d)
+      for (const d of directors)
+        if (d.email === p.org || (await unitUnder(client, d.unitId, unitIdFor(p.org)))) visible.push(d)
       return { orgs: visible }
     },
   )
@@ -46,7 +55,8 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
     '/v1/orgs/:director/metrics',
     {
       schema: {
-        summary: 'Every catalog metric for the org and each team in it over [from, to), optionally week by week',
+        summary:
+          'Every catalog metric for the org and each team in it over [from, to), optionally week by week',
         tags: ['metrics'],
         security: SECURED,
         params: directorParams,
@@ -64,7 +74,8 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
     '/v1/orgs/:director/teams/:team/metrics',
     {
       schema: {
-        summary: 'Every catalog metric for one team (and the units below it) over [from, to), optionally week by week',
+        summary:
+          'Every catalog metric for one team (and the units below it) over [from, to), optionally week by week',
         tags: ['metrics'],
         security: SECURED,
         params: teamParams,

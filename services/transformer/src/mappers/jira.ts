@@ -82,8 +82,10 @@ const issueSchema = z.looseObject({
   changelog: z.looseObject({ histories: z.array(historySchema) }).optional(),
 })
 type JiraIssue = z.infer<typeof issueSchema>
+/** ms since the epoch, within the range a Date can hold (beyond it, toISOString throws a RangeError) */
+const epochMs = z.number().int().min(-8.64e15).max(8.64e15)
 const webhookSchema = z.looseObject({
-  timestamp: z.number(),
+  timestamp: epochMs,
   webhookEvent: z.string(),
   user: userSchema,
   issue: issueSchema.optional(),

@@ -1,0 +1,104 @@
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { loadDemo } from '../packages/cli/src/demo/load.ts'
+import { openRuntime } from '../packages/cli/src/runtime.ts'
+import { type ExportFormat, quarterlyExport } from '../services/api/src/index.ts'
+
+export interface ExportBenchFigures {
+  people: number
+  weeks: number
+  director: string
+  quarter: string
+  loadSeconds: number
+  /** RSS once the demo is loaded, before any export */
+  baselineRssMb: number
+  formats: {
+    format: ExportFormat
+    seconds: number
+    bytes: number
+    rows: { metrics: number; decisions: number; dependencies: number }
+    /** highest RSS sampled (every 5 ms) while exporting, and its rise over the RSS just before */
+    peakRssMb: number
+    rssRiseMb: number
+  }[]
+}
+
+const mb = (n: number) => Math.round((n / 1048576) * 10) / 10
+
+/** the last calendar quarter that ends inside the demo's range */
+function lastFullQuarter(end: Date): string {
+  const y = end.getUTCFullYear()
+  const q = Math.floor(end.getUTCMonth() / 3) // the quarter `end` falls in, 0-based; the one before it is complete
+  return q === 0 ? `${y - 1}-Q4` : `${y}-Q${q}`
+}
+
+/**
+ * A 5,000-person, 52-week demo company in a temp data dir (embedded chDB), then one quarterly
+ * export of the CEO's org (the whole company: the largest export) in each format, written to a
+ * file as `orgpulse export quarterly` does. Reports time and peak RSS per format.
+ */
+export async function benchExport(
+  options: { people?: number; weeks?: number } = {},
+): Promise<ExportBenchFigures> {
+  const people = options.people ?? 5000
+  const weeks = options.weeks ?? 52
+  const dataDir = mkdtempSync(join(tmpdir(), 'orgpulse-bench-export-'))
+  const rt = await openRuntime({ dataDir, logLevel: 'error' })
+  try {
+    const t0 = performance.now()
+    const { company } = await loadDemo(rt, { people, weeks, seed: 1 })
+    const loadSeconds = (performance.now() - t0) / 1000
+    const director = company.snapshots[company.snapshots.length - 1]!.people.find(
+      (p) => p.manager === '',
+    )!.email
+    const quarter = lastFullQuarter(company.end)
+    const baseline = process.memoryUsage().rss
+    const formats: ExportBenchFigures['formats'] = []
+    for (const format of ['csv', 'json', 'parquet'] as const) {
+      const out = join(dataDir, `export.${format}`)
+      const before = process.memoryUsage().rss
+      let peak = before
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().rss)
+      }, 5)
+      const start = performance.now()
+      const result = await quarterlyExport(rt.client, rt.config, { director, quarter, format })
+      await pipeline(result.stream, createWriteStream(out))
+      const seconds = (performance.now() - start) / 1000
+      clearInterval(sampler)
+      peak = Math.max(peak, process.memoryUsage().rss)
+      formats.push({
+        format,
+        seconds: Math.round(seconds * 100) / 100,
+        bytes: statSync(out).size,
+        rows: result.rows,
+        peakRssMb: mb(peak),
+        rssRiseMb: mb(peak - before),
+      })
+    }
+    return {
+      people,
+      weeks,
+      director,
+      quarter,
+      loadSeconds: Math.round(loadSeconds),
+      baselineRssMb: mb(baseline),
+      formats,
+    }
+  } finally {
+    await rt.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+// `tsx bench/export.ts [people] [weeks]` runs it alone
+if (import.meta.url === `file://${process.argv[1]}`) {
+  benchExport({ people: Number(process.argv[2] ?? 5000), weeks: Number(process.argv[3] ?? 52) })
+    .then((f) => process.stdout.write(`${JSON.stringify(f, null, 2)}\n`))
+    .catch((err) => {
+      process.stderr.write(`${(err as Error).stack}\n`)
+      process.exit(1)
+    })
+}

@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** A service as its own process (node + tsx loader), as in a deployment. */
+export function startService(entry: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  child.stderr!.resume()
+  return child
+}
+
+/** Samples a process's peak resident set (VmHWM, kB) from /proc until it exits. */
+export function peakRss(pid: number): () => number {
+  let peak = 0
+  const read = () => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+      if (m) peak = Math.max(peak, Number(m[1]))
+    } catch {
+      // exited
+    }
+  }
+  const timer = setInterval(read, 200)
+  return () => {
+    read()
+    clearInterval(timer)
+    return Math.round(peak / 1024)
+  }
+}
+
+export const stopped = (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode)
+    child.once('exit', (code) => resolve(code))
+    child.kill(signal)
+  })
+
+/** Runs a bench section in its own process (chDB: one data directory per process) and returns its JSON. */
+export function runSection<T>(name: string, args: Record<string, string | number> = {}): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/sections', `${name}.ts`), JSON.stringify(args)], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    child.stdout!.on('data', (d) => {
+      out += d
+    })
+    child.once('exit', (code) => {
+      const last = out.trim().split('\n').pop() ?? ''
+      if (code !== 0) return reject(new Error(`bench section ${name} exited with ${code}: ${last.slice(0, 500)}`))
+      try {
+        resolve(JSON.parse(last) as T)
+      } catch {
+        reject(new Error(`bench section ${name} printed no result`))
+      }
+    })
+  })
+}

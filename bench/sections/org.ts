@@ -1,0 +1,78 @@
+/**
+ * One year of a large demo org (10,000 people by default), embedded engine: the metrics path
+ * (CLI/api) for one director, every dashboard panel query expanded as Grafana's backend would,
+ * and the rollup refresh that feeds them.
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { queryRows } from '@orgpulse/clickhouse'
+import { DIRECTOR_VARIABLE_SQL, dashboardSpecs, expandQuery, TEAM_VARIABLE_SQL } from '@orgpulse/dashboards'
+import { computeOrgMetrics, refreshRollups } from '@orgpulse/metrics'
+import { loadDemo } from '../../packages/cli/src/demo/load.ts'
+import { openRuntime } from '../../packages/cli/src/runtime.ts'
+import { sample, timed } from '../format.ts'
+
+const args = JSON.parse(process.argv[2] ?? '{}') as { people?: number; weeks?: number; runs?: number }
+const people = Number(args.people ?? 10_000)
+const weeks = Number(args.weeks ?? 52)
+const runs = Number(args.runs ?? 20)
+const step = (m: string) => process.stderr.write(`org bench: ${m}\n`)
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'orgpulse-bench-org-'))
+  const rt = await openRuntime({ dataDir, logLevel: 'error' })
+  const end = new Date('2026-11-23T00:00:00Z')
+  const start = new Date(end.getTime() - weeks * 7 * 86400000)
+  const load = await timed(() => loadDemo(rt, { people, weeks, seed: 11, end, edges: 'direct' }))
+  const company = load.value.company
+  step(`loaded ${people} people × ${weeks} weeks in ${Math.round(load.ms / 1000)} s`)
+  const rollup = await timed(() => refreshRollups(rt.client, rt.config, { from: start, to: end }))
+  step(`rollups in ${Math.round(rollup.ms / 1000)} s`)
+  const directorEmail = company.stories.centralisingDirector
+  const director = `u:${directorEmail}`
+  const range = { from: start, to: end, intervalMs: 7 * 86400000 }
+  const teams = (await queryRows<Record<string, string>>(rt.client, expandQuery(TEAM_VARIABLE_SQL, { ...range, variables: { director } }))).map(
+    (r) => Object.values(r)[0]!,
+  )
+  const metrics = await sample(runs, () =>
+    computeOrgMetrics(rt.client, rt.config, { director: directorEmail, from: start.toISOString().slice(0, 10), to: end.toISOString().slice(0, 10) }),
+  )
+  step(`metrics p95 ${metrics.p95} ms`)
+  const queries: { dashboard: string; panel: string; p50: number; p95: number }[] = []
+  const variablesSql = [DIRECTOR_VARIABLE_SQL, TEAM_VARIABLE_SQL]
+  for (const [i, sql] of variablesSql.entries()) {
+    const expanded = expandQuery(sql, { ...range, variables: { director } })
+    const s = await sample(runs, () => queryRows(rt.client, expanded))
+    queries.push({ dashboard: 'variables', panel: i === 0 ? 'director' : 'team', p50: s.p50, p95: s.p95 })
+  }
+  for (const spec of dashboardSpecs(rt.config)) {
+    for (const panel of spec.panels) {
+      const expanded = expandQuery(panel.sql, { ...range, variables: { director, team: teams } })
+      const s = await sample(runs, () => queryRows(rt.client, expanded))
+      queries.push({ dashboard: spec.key, panel: panel.title, p50: s.p50, p95: s.p95 })
+    }
+  }
+  await rt.close()
+  const rss = process.resourceUsage().maxRSS / 1024
+  process.stdout.write(
+    `${JSON.stringify({
+      people,
+      weeks,
+      records: company.decisions.length + company.events.length,
+      load_s: load.ms / 1000,
+      rollup_s: rollup.ms / 1000,
+      rollup_rows: rollup.value.rows,
+      director: directorEmail,
+      metrics_p50_ms: metrics.p50,
+      metrics_p95_ms: metrics.p95,
+      queries,
+      peak_rss_mb: Math.round(rss),
+    })}\n`,
+  )
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,128 @@
+/**
+ * Pipeline throughput through a real broker, and its limits measured in the same run:
+ *   raw consume  — the same raw topic, the same Kafka client, a handler that does nothing;
+ *   raw insert   — the same canonical rows into the same ClickHouse tables, batch by batch;
+ *   pipeline     — transformer and sink as separate service processes (kafkajs), raw → ClickHouse.
+ * Also the ingest service's publish rate and every service's peak RSS.
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createClickHouse, migrate, queryRows, writeFacts } from '@orgpulse/clickhouse'
+import { type CanonicalEvent, configSchema, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
+import { decisionEnvelope } from '@orgpulse/ingest-decisions'
+import { createKafkaBusWith, type KafkaClientName, namespacedBus, waitUntilCaughtUp } from '@orgpulse/kafka'
+import { STAGE_GROUPS, transformBytes } from '@orgpulse/transformer'
+import { startLocalKafka } from '../../infra/kafka-local/local-kafka.ts'
+import { peakRss, startService, stopped } from '../proc.ts'
+
+const args = JSON.parse(process.argv[2] ?? '{}') as { records?: number; client?: KafkaClientName }
+const N = Number(args.records ?? 100_000)
+const clientName: KafkaClientName = args.client ?? 'kafkajs'
+const config = configSchema.parse({})
+
+const record = (i: number) => ({
+  id: `B-${i}`,
+  title: `bench decision ${i}`,
+  raisedBy: `p${i % 997}@bench.io`,
+  raisedAt: '2026-07-01T09:00:00Z',
+  status: 'decided',
+  decidedBy: `m${i % 97}@bench.io`,
+  decidedAt: '2026-07-02T09:00:00Z',
+})
+
+const step = (m: string) => process.stderr.write(`pipeline bench: ${m}\n`)
+
+async function main(): Promise<void> {
+  const kafka = await startLocalKafka({ heapMb: 1024, logLevel: 'warn' })
+  const prefix = `bench.${Date.now()}.`
+  const bus = namespacedBus(createKafkaBusWith(clientName, { brokers: [kafka.brokers], clientId: 'bench' }), prefix)
+  await bus.ensureTopics(TOPIC_SPECS)
+  const result: Record<string, number> = { records: N }
+  try {
+    // 1. ingest: the decisions service over HTTP, 1,000 records per request (its max)
+    const ingest = startService('services/ingest-decisions/src/main.ts', {
+      KAFKA_BROKERS: kafka.brokers,
+      ORGPULSE_TOPIC_PREFIX: prefix,
+      ORGPULSE_KAFKA_CLIENT: clientName,
+      PORT: '18081',
+      HOST: '127.0.0.1',
+    })
+    const ingestRss = peakRss(ingest.pid!)
+    for (let i = 0; i < 100; i++) {
+      const ok = await fetch('http://127.0.0.1:18081/healthz').then((r) => r.ok, () => false)
+      if (ok) break
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    let t = performance.now()
+    for (let i = 0; i < N; i += 1000) {
+      const body = JSON.stringify(Array.from({ length: Math.min(1000, N - i) }, (_, k) => record(i + k)))
+      const res = await fetch('http://127.0.0.1:18081/v1/decisions', { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`)
+    }
+    result.ingest_records_per_s = N / ((performance.now() - t) / 1000)
+    await stopped(ingest)
+    result.rss_ingest_decisions_mb = ingestRss()
+
+    step(`ingested ${N} records at ${Math.round(result.ingest_records_per_s!)}/s`)
+    // 2. limit: raw consume of the same topic with the same client
+    let consumed = 0
+    t = performance.now()
+    const sub = await bus.consume({
+      groupId: 'bench.raw-consume',
+      topics: [rawTopic('decisions')],
+      fromBeginning: true,
+      handler: async (batch) => {
+        consumed += batch.messages.length
+      },
+    })
+    while (consumed < N) await new Promise((r) => setTimeout(r, 5))
+    result.raw_consume_records_per_s = N / ((performance.now() - t) / 1000)
+    await sub.stop()
+
+    step('raw consume done')
+    // 3. limit: raw insert of the same rows into the same tables (a separate data dir)
+    const events: CanonicalEvent[] = []
+    for (let i = 0; i < N; i++) {
+      events.push(...transformBytes(Buffer.from(JSON.stringify(decisionEnvelope(record(i)))), { config }))
+    }
+    const insertDir = mkdtempSync(join(tmpdir(), 'orgpulse-bench-insert-'))
+    const ch = createClickHouse({ dataDir: insertDir })
+    await migrate(ch)
+    const batch = 5000
+    t = performance.now()
+    for (let i = 0; i < events.length; i += batch) await writeFacts(ch, events.slice(i, i + batch), `bench:${i}`)
+    result.raw_insert_records_per_s = N / ((performance.now() - t) / 1000)
+    result.events_per_record = events.length / N
+    await ch.close()
+
+    step('raw insert done')
+    // 4. the pipeline: transformer and sink as services, from the raw topic to ClickHouse
+    const dataDir = mkdtempSync(join(tmpdir(), 'orgpulse-bench-pipeline-'))
+    const env = { KAFKA_BROKERS: kafka.brokers, ORGPULSE_TOPIC_PREFIX: prefix, ORGPULSE_KAFKA_CLIENT: clientName, ORGPULSE_DATA_DIR: dataDir }
+    t = performance.now()
+    const transformer = startService('services/transformer/src/main.ts', { ...env, ORGPULSE_STAGES: 'transformer' })
+    const sink = startService('services/transformer/src/main.ts', { ...env, ORGPULSE_STAGES: 'sink,dlq' })
+    const transformerRss = peakRss(transformer.pid!)
+    const sinkRss = peakRss(sink.pid!)
+    await waitUntilCaughtUp(bus, Object.values(STAGE_GROUPS), 600_000)
+    result.pipeline_records_per_s = N / ((performance.now() - t) / 1000)
+    await stopped(transformer)
+    await stopped(sink)
+    result.rss_transformer_mb = transformerRss()
+    result.rss_sink_mb = sinkRss()
+    const check = createClickHouse({ dataDir })
+    const [row] = await queryRows<{ n: number }>(check, 'SELECT uniqExact(decision_id) AS n FROM decision_events FINAL')
+    await check.close()
+    if (Number(row!.n) !== N) throw new Error(`pipeline stored ${row!.n} decisions, expected ${N}`)
+  } finally {
+    await bus.close()
+    await kafka.stop()
+  }
+  process.stdout.write(`${JSON.stringify(result)}\n`)
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,53 @@
+import { createWriteStream, renameSync, rmSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { type ExportFormat, QuarterError, quarterlyExport } from '@orgpulse/api'
+import { MetricsQueryError } from '@orgpulse/metrics'
+import type { Command } from 'commander'
+import type { CommandContext } from '../context.ts'
+import { UserError } from '../io.ts'
+
+const FORMATS: readonly ExportFormat[] = ['csv', 'json', 'parquet']
+
+/** `orgpulse export quarterly`: the same file as GET /v1/orgs/{director}/exports/quarterly (see services/api/EXPORTS.md). */
+export function registerExportCommands(program: Command, ctx: CommandContext): void {
+  program
+    .command('export')
+    .description('exports for quarterly reviews')
+    .command('quarterly')
+    .description(
+      "one quarter of a director's org: metrics (quarter, previous, change) per org and team, the decision log, the blockers",
+    )
+    .requiredOption('--org <director-email>', 'the director whose org to export')
+    .requiredOption('--quarter <quarter>', 'e.g. 2026-Q3 (calendar quarters, UTC)')
+    .option('--format <format>', 'csv, json (newline-delimited) or parquet', 'csv')
+    .requiredOption('--out <file>', 'where to write it')
+    .action(async (opts: { org: string; quarter: string; format: string; out: string }, cmd: Command) => {
+      await ctx.withRuntime(cmd, async (rt, io) => {
+        if (!FORMATS.includes(opts.format as ExportFormat))
+          throw new UserError(`--format must be csv, json or parquet (got ${opts.format})`)
+        const out = resolve(opts.out)
+        const partial = `${out}.partial`
+        try {
+          const result = await quarterlyExport(rt.client, rt.config, {
+            director: opts.org,
+            quarter: opts.quarter,
+            format: opts.format as ExportFormat,
+          })
+          // written beside the target and renamed: a failed export never leaves a truncated file under the real name
+          await pipeline(result.stream, createWriteStream(partial))
+          renameSync(partial, out)
+          const r = result.rows
+          io.out(
+            `${out}: ${result.quarter.label} vs ${result.previous.label}, ${r.metrics} metric rows, ${r.decisions} decisions, ${r.dependencies} dependencies`,
+          )
+          return 0
+        } catch (err) {
+          rmSync(partial, { force: true })
+          if (err instanceof QuarterError || err instanceof MetricsQueryError)
+            throw new UserError(err.message)
+          throw err
+        }
+      })
+    })
+}

@@ -1,0 +1,83 @@
+import { createToken, listTokens, revokeToken, TokenError } from '@orgpulse/api'
+import type { Command } from 'commander'
+import type { CommandContext } from '../context.ts'
+import { UserError } from '../io.ts'
+import { table } from '../table.ts'
+
+/** `orgpulse tokens create|list|revoke`: bearer tokens for the api, scoped to a director's org or admin. */
+export function registerTokenCommands(program: Command, ctx: CommandContext): void {
+  const tokens = program
+    .command('tokens')
+    .description("api bearer tokens: scoped to a director's org (and everything under it) or admin")
+
+  tokens
+    .command('create')
+    .description('create a token and print it once (only its sha256 is stored)')
+    .option('--org <director-email>', 'the director whose org the token may read')
+    .option('--admin', 'every org, unresolved identities, and submitting decisions')
+    .option('--name <name>', 'a label for `tokens list`')
+    .action(async (opts: { org?: string; admin?: boolean; name?: string }, cmd: Command) => {
+      await ctx.withRuntime(cmd, async (rt, io) => {
+        if (Boolean(opts.org) === Boolean(opts.admin))
+          throw new UserError('pass exactly one of --org EMAIL or --admin')
+        try {
+          const { token, info } = await createToken(rt.client, {
+            scope: opts.admin ? 'admin' : 'org',
+            ...(opts.org ? { org: opts.org } : {}),
+            ...(opts.name ? { name: opts.name } : {}),
+          })
+          io.out(token)
+          io.err(
+            `created ${info.id} (${info.scope === 'admin' ? 'admin' : `org ${info.org}`}, "${info.name}"). The token is shown once: store it now.`,
+          )
+          io.err('use it as: Authorization: Bearer <token>')
+          return 0
+        } catch (err) {
+          if (err instanceof TokenError) throw new UserError(err.message)
+          throw err
+        }
+      })
+    })
+
+  tokens
+    .command('list')
+    .description('tokens with their scope and state (never the secrets)')
+    .option('--format <format>', 'table or json', 'table')
+    .action(async (opts: { format: string }, cmd: Command) => {
+      await ctx.withRuntime(cmd, async (rt, io) => {
+        const list = await listTokens(rt.client)
+        if (opts.format === 'json') io.out(JSON.stringify(list, null, 2))
+        else if (list.length === 0) io.out('no tokens (orgpulse tokens create --org EMAIL | --admin)')
+        else
+          io.out(
+            table(
+              list.map((t) => ({
+                id: t.id,
+                name: t.name,
+                scope: t.scope,
+                org: t.org,
+                created: t.createdAt,
+                revoked: t.revokedAt ?? '',
+              })),
+            ),
+          )
+        return 0
+      })
+    })
+
+  tokens
+    .command('revoke <id>')
+    .description('revoke a token: it answers 401 from then on')
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      await ctx.withRuntime(cmd, async (rt, io) => {
+        try {
+          const info = await revokeToken(rt.client, id)
+          io.out(`revoked ${info.id} ("${info.name}") at ${info.revokedAt}`)
+          return 0
+        } catch (err) {
+          if (err instanceof TokenError) throw new UserError(err.message)
+          throw err
+        }
+      })
+    })
+}

@@ -1,0 +1,60 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { configSchema, type OrgpulseConfig, type OrgpulseConfigInput } from '@orgpulse/contracts'
+import { stringify } from 'yaml'
+import { demoCalendarRules } from './edges/calendar.ts'
+import { jiraPlan } from './edges/jira.ts'
+import { linearPlan } from './edges/linear.ts'
+import type { DemoCompany } from './generate.ts'
+
+/** The connector sections of orgpulse.yaml that describe the demo company (no URLs, no secrets). */
+export type DemoConfigSections = Pick<OrgpulseConfigInput, 'jira' | 'linear' | 'calendar'>
+
+/**
+ * What a deployment of the demo company would write in orgpulse.yaml: which Jira projects and
+ * Linear teams belong to which org team, the calendar domain, and the ritual directors expect
+ * ("weekly product-engineering director sync", weekly). The transformer needs the first two to
+ * attribute Jira links and Linear cycles to teams; the metrics need the ritual to measure
+ * adherence. The same sections serve both edges, so both load the same company.
+ */
+export function demoConfigSections(company: DemoCompany): DemoConfigSections {
+  const jira = jiraPlan(company)
+  const linear = linearPlan(company)
+  return {
+    ...(jira ? { jira: jira.config } : {}),
+    ...(linear ? { linear: linear.config } : {}),
+    calendar: demoCalendarRules(company),
+  }
+}
+
+/**
+ * Makes `config` the demo's effective config, in place: the runtime's transformer, metrics and
+ * api all hold this one object, so replacing it would leave them reading the old one. The demo's
+ * sections replace the same sections of the loaded config (a demo loaded next to a real
+ * configuration would otherwise be mapped with the real company's projects and rituals).
+ */
+export function applyDemoConfig(config: OrgpulseConfig, sections: DemoConfigSections): OrgpulseConfig {
+  const parsed = configSchema.parse(sections)
+  if (parsed.jira) config.jira = parsed.jira
+  else delete config.jira
+  if (parsed.linear) config.linear = parsed.linear
+  else delete config.linear
+  config.calendar = parsed.calendar
+  return config
+}
+
+/**
+ * Writes the sections as an orgpulse.yaml, for processes that did not load the demo themselves
+ * (`orgpulse metrics --config <file>`): without it they would not know the ritual is expected.
+ */
+export function writeDemoConfig(file: string, sections: DemoConfigSections, company: DemoCompany): void {
+  mkdirSync(dirname(file), { recursive: true })
+  const header = [
+    `# The demo company's configuration (orgpulse demo, ${company.start.toISOString().slice(0, 10)} → ${company.end.toISOString().slice(0, 10)}).`,
+    '# Written by `orgpulse demo` / `pnpm start`; pass it with --config (or ORGPULSE_CONFIG) so that',
+    '# metrics computed in another process expect the demo ritual. The Jira and Linear sections',
+    '# hold only the team mapping: the demo ran its connectors against in-process fakes.',
+    '',
+  ].join('\n')
+  writeFileSync(file, header + stringify(sections))
+}
