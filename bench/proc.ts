@@ -43,7 +43,7 @@ export const stopped = (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM')
   })
 
 /** Runs a bench section in its own process (chDB: one data directory per process) and returns its JSON. */
-export function runSection<T>(name: string, args: Record<string, string | number> = {}): Promise<T> {
+export function runSection<T>(name: string, args: Record<string, string | number | boolean> = {}): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/sections', `${name}.ts`), JSON.stringify(args)], {
       cwd: ROOT,

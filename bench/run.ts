@@ -1,33 +1,139 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Figure, printTable } from './format.ts'
-import { benchMetrics } from './metrics.ts'
+import { type Figure, printTable, round } from './format.ts'
+import { runSection } from './proc.ts'
 
 /**
  * `pnpm bench`: every figure measured in the same run on this machine; prints a table and writes
- * bench/results.json. BENCH_PEOPLE / BENCH_WEEKS / BENCH_RUNS scale it down for a quick look.
+ * bench/results.json. Each section runs in its own process (the embedded engine binds one data
+ * directory per process, and peak memory is then per section).
+ * BENCH_SCALE=small runs everything on a tenth of the data for a quick look.
  */
-const people = Number(process.env.BENCH_PEOPLE ?? 5000)
-const weeks = Number(process.env.BENCH_WEEKS ?? 52)
-const runs = Number(process.env.BENCH_RUNS ?? 15)
+const small = process.env.BENCH_SCALE === 'small'
+const only = process.env.BENCH_ONLY?.split(',')
+
+interface PipelineResult {
+  records: number
+  ingest_records_per_s: number
+  raw_consume_records_per_s: number
+  raw_insert_records_per_s: number
+  pipeline_records_per_s: number
+  events_per_record: number
+  rss_ingest_decisions_mb: number
+  rss_transformer_mb: number
+  rss_sink_mb: number
+}
+interface OrgResult {
+  people: number
+  weeks: number
+  records: number
+  load_s: number
+  rollup_s: number | null
+  metrics_p50_ms: number
+  metrics_p95_ms: number
+  queries: { dashboard: string; panel: string; p50: number; p95: number }[]
+  peak_rss_mb: number
+}
+interface FreshnessResult {
+  deliveries: number
+  p50_ms: number
+  p95_ms: number
+  max_ms: number
+}
+interface ExportResult {
+  people: number
+  formats: { format: string; ms: number; bytes: number; peak_rss_mb: number }[]
+}
+
+const sections: Record<string, () => Promise<Figure[]>> = {
+  metrics: async () => {
+    const people = small ? 500 : 5000
+    const r = await runSection<OrgResult>('org', { people, weeks: 52, runs: small ? 5 : 15, dashboards: false })
+    const g = `metrics, ${people} people × 1 year (embedded)`
+    return [
+      { group: g, name: 'demo load (direct edges)', value: round(r.load_s), unit: 's' },
+      { group: g, name: "one director's org, all metrics + teams: p50", value: r.metrics_p50_ms, unit: 'ms' },
+      { group: g, name: "one director's org, all metrics + teams: p95", value: r.metrics_p95_ms, unit: 'ms', target: '< 1000', ok: r.metrics_p95_ms < 1000 },
+    ]
+  },
+  dashboards: async () => {
+    const people = small ? 1000 : 10_000
+    const r = await runSection<OrgResult>('org', { people, weeks: 52, runs: small ? 5 : 20 })
+    const g = `dashboards, ${people} people × 1 year (embedded)`
+    const worst = [...r.queries].sort((a, b) => b.p95 - a.p95)
+    return [
+      { group: g, name: 'demo load (direct edges)', value: round(r.load_s), unit: 's' },
+      { group: g, name: 'rollup refresh, whole year', value: round(r.rollup_s ?? 0), unit: 's' },
+      { group: g, name: 'metrics for one director: p95', value: r.metrics_p95_ms, unit: 'ms' },
+      ...worst.map((q) => ({
+        group: g,
+        name: `${q.dashboard} / ${q.panel}: p50 ${q.p50} ms, p95`,
+        value: q.p95,
+        unit: 'ms',
+        target: '< 200',
+        ok: q.p95 < 200,
+      })),
+      { group: g, name: 'peak RSS of the process', value: r.peak_rss_mb, unit: 'MB' },
+    ]
+  },
+  pipeline: async () => {
+    const figures: Figure[] = []
+    for (const client of ['kafkajs', 'platformatic'] as const) {
+      const r = await runSection<PipelineResult>('pipeline', { records: small ? 10_000 : 100_000, client })
+      const limit = Math.min(r.raw_consume_records_per_s, r.raw_insert_records_per_s)
+      const g = `pipeline (${client}), ${r.records} decision records, real broker`
+      figures.push(
+        { group: g, name: 'ingest service (HTTP → Kafka acked)', value: round(r.ingest_records_per_s, 0), unit: 'records/s' },
+        { group: g, name: 'limit: raw consume of the raw topic', value: round(r.raw_consume_records_per_s, 0), unit: 'records/s' },
+        { group: g, name: `limit: raw insert of the same rows (${r.events_per_record} events each)`, value: round(r.raw_insert_records_per_s, 0), unit: 'records/s' },
+        { group: g, name: 'pipeline raw → ClickHouse (transformer + sink processes)', value: round(r.pipeline_records_per_s, 0), unit: 'records/s' },
+        { group: g, name: 'pipeline / slower limit', value: round((100 * r.pipeline_records_per_s) / limit), unit: '%', target: '≥ 50', ok: r.pipeline_records_per_s / limit >= 0.5 },
+        { group: g, name: 'peak RSS ingest-decisions', value: r.rss_ingest_decisions_mb, unit: 'MB' },
+        { group: g, name: 'peak RSS transformer', value: r.rss_transformer_mb, unit: 'MB' },
+        { group: g, name: 'peak RSS sink', value: r.rss_sink_mb, unit: 'MB' },
+      )
+    }
+    return figures
+  },
+  freshness: async () => {
+    const r = await runSection<FreshnessResult>('freshness', { deliveries: small ? 10 : 50 })
+    const g = `freshness: Jira webhook → visible in metrics (${r.deliveries} deliveries, real broker)`
+    return [
+      { group: g, name: 'p50', value: r.p50_ms, unit: 'ms' },
+      { group: g, name: 'p95', value: r.p95_ms, unit: 'ms', target: '< 5000', ok: r.p95_ms < 5000 },
+    ]
+  },
+  export: async () => {
+    const r = await runSection<ExportResult>('export', { people: small ? 500 : 5000, weeks: 52 })
+    const g = `quarterly export, ${r.people} people × 1 year`
+    return r.formats.flatMap((f) => [
+      { group: g, name: `${f.format}: time`, value: f.ms, unit: 'ms' },
+      { group: g, name: `${f.format}: size`, value: round(f.bytes / 1024), unit: 'KiB' },
+      { group: g, name: `${f.format}: peak RSS`, value: f.peak_rss_mb, unit: 'MB' },
+    ])
+  },
+}
 
 async function main(): Promise<void> {
   const started = new Date().toISOString()
   const figures: Figure[] = []
-  const section = async (name: string, fn: () => Promise<Figure[]>) => {
+  for (const [name, fn] of Object.entries(sections)) {
+    if (only && !only.includes(name)) continue
     process.stderr.write(`bench: ${name}…\n`)
     try {
       figures.push(...(await fn()))
     } catch (err) {
-      figures.push({ group: name, name: 'FAILED', value: (err as Error).message, unit: '' })
+      figures.push({ group: name, name: 'FAILED', value: (err as Error).message.slice(0, 300), unit: '' })
     }
   }
-  await section('metrics', () => benchMetrics({ people, weeks, runs }))
   printTable(figures)
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json')
-  mkdirSync(dirname(out), { recursive: true })
-  writeFileSync(out, `${JSON.stringify({ started, finished: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, figures }, null, 2)}\n`)
+  writeFileSync(
+    out,
+    `${JSON.stringify({ started, finished: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, scale: small ? 'small' : 'full', figures }, null, 2)}\n`,
+  )
   process.stderr.write(`bench: wrote ${out}\n`)
   if (figures.some((f) => f.name === 'FAILED')) process.exitCode = 1
 }

@@ -13,7 +13,7 @@ import { loadDemo } from '../../packages/cli/src/demo/load.ts'
 import { openRuntime } from '../../packages/cli/src/runtime.ts'
 import { sample, timed } from '../format.ts'
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { people?: number; weeks?: number; runs?: number }
+const args = JSON.parse(process.argv[2] ?? '{}') as { people?: number; weeks?: number; runs?: number; dashboards?: boolean }
 const people = Number(args.people ?? 10_000)
 const weeks = Number(args.weeks ?? 52)
 const runs = Number(args.runs ?? 20)
@@ -27,8 +27,9 @@ async function main(): Promise<void> {
   const load = await timed(() => loadDemo(rt, { people, weeks, seed: 11, end, edges: 'direct' }))
   const company = load.value.company
   step(`loaded ${people} people × ${weeks} weeks in ${Math.round(load.ms / 1000)} s`)
-  const rollup = await timed(() => refreshRollups(rt.client, rt.config, { from: start, to: end }))
-  step(`rollups in ${Math.round(rollup.ms / 1000)} s`)
+  const withDashboards = args.dashboards !== false
+  const rollup = withDashboards ? await timed(() => refreshRollups(rt.client, rt.config, { from: start, to: end })) : null
+  if (rollup) step(`rollups in ${Math.round(rollup.ms / 1000)} s`)
   const directorEmail = company.stories.centralisingDirector
   const director = `u:${directorEmail}`
   const range = { from: start, to: end, intervalMs: 7 * 86400000 }
@@ -41,12 +42,12 @@ async function main(): Promise<void> {
   step(`metrics p95 ${metrics.p95} ms`)
   const queries: { dashboard: string; panel: string; p50: number; p95: number }[] = []
   const variablesSql = [DIRECTOR_VARIABLE_SQL, TEAM_VARIABLE_SQL]
-  for (const [i, sql] of variablesSql.entries()) {
+  for (const [i, sql] of (withDashboards ? variablesSql : []).entries()) {
     const expanded = expandQuery(sql, { ...range, variables: { director } })
     const s = await sample(runs, () => queryRows(rt.client, expanded))
     queries.push({ dashboard: 'variables', panel: i === 0 ? 'director' : 'team', p50: s.p50, p95: s.p95 })
   }
-  for (const spec of dashboardSpecs(rt.config)) {
+  for (const spec of withDashboards ? dashboardSpecs(rt.config) : []) {
     for (const panel of spec.panels) {
       const expanded = expandQuery(panel.sql, { ...range, variables: { director, team: teams } })
       const s = await sample(runs, () => queryRows(rt.client, expanded))
@@ -61,8 +62,8 @@ async function main(): Promise<void> {
       weeks,
       records: company.decisions.length + company.events.length,
       load_s: load.ms / 1000,
-      rollup_s: rollup.ms / 1000,
-      rollup_rows: rollup.value.rows,
+      rollup_s: rollup ? rollup.ms / 1000 : null,
+      rollup_rows: rollup?.value.rows ?? null,
       director: directorEmail,
       metrics_p50_ms: metrics.p50,
       metrics_p95_ms: metrics.p95,

@@ -1,0 +1,19 @@
+/** Quarterly-review export of a large demo org, per format: time, size and peak memory. */
+import { benchExport } from '../export.ts'
+
+const args = JSON.parse(process.argv[2] ?? '{}') as { people?: number; weeks?: number }
+
+benchExport({ people: Number(args.people ?? 5000), weeks: Number(args.weeks ?? 52) }).then(
+  (r) => {
+    process.stdout.write(
+      `${JSON.stringify({
+        people: r.people,
+        formats: r.formats.map((f) => ({ format: f.format, ms: Math.round(f.seconds * 1000), bytes: f.bytes, peak_rss_mb: f.peakRssMb })),
+      })}\n`,
+    )
+  },
+  (err) => {
+    process.stderr.write(`${(err as Error).stack}\n`)
+    process.exit(1)
+  },
+)
