@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'dashboards/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'services/*/test/**/*.test.ts',
+      'dashboards/test/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     // chDB allows one data directory per process: isolate test files in their own processes
     pool: 'forks',
     maxWorkers: 2,

@@ -13,7 +13,10 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
   return { ms: performance.now() - t, value }
 }
 
-export async function sample(runs: number, fn: () => Promise<unknown>): Promise<{ p50: number; p95: number; runs: number }> {
+export async function sample(
+  runs: number,
+  fn: () => Promise<unknown>,
+): Promise<{ p50: number; p95: number; runs: number }> {
   const times: number[] = []
   for (let i = 0; i < runs; i++) times.push((await timed(fn)).ms)
   times.sort((a, b) => a - b)
@@ -32,7 +35,14 @@ export interface Figure {
 }
 
 export function printTable(figures: Figure[]): void {
-  const rows = figures.map((f) => [f.group, f.name, String(f.value), f.unit, f.target ?? '', f.ok === undefined ? '' : f.ok ? 'ok' : 'MISSED'])
+  const rows = figures.map((f) => [
+    f.group,
+    f.name,
+    String(f.value),
+    f.unit,
+    f.target ?? '',
+    f.ok === undefined ? '' : f.ok ? 'ok' : 'MISSED',
+  ])
   const head = ['group', 'figure', 'value', 'unit', 'target', '']
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')

@@ -43,20 +43,28 @@ export const stopped = (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM')
   })
 
 /** Runs a bench section in its own process (chDB: one data directory per process) and returns its JSON. */
-export function runSection<T>(name: string, args: Record<string, string | number | boolean> = {}): Promise<T> {
+export function runSection<T>(
+  name: string,
+  args: Record<string, string | number | boolean> = {},
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/sections', `${name}.ts`), JSON.stringify(args)], {
-      cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'error' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'bench/sections', `${name}.ts`), JSON.stringify(args)],
+      {
+        cwd: ROOT,
+        env: { ...process.env, LOG_LEVEL: 'error' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
     let out = ''
     child.stdout!.on('data', (d) => {
       out += d
     })
     child.once('exit', (code) => {
       const last = out.trim().split('\n').pop() ?? ''
-      if (code !== 0) return reject(new Error(`bench section ${name} exited with ${code}: ${last.slice(0, 500)}`))
+      if (code !== 0)
+        return reject(new Error(`bench section ${name} exited with ${code}: ${last.slice(0, 500)}`))
       try {
         resolve(JSON.parse(last) as T)
       } catch {

@@ -1,5 +1,5 @@
-import { cpus } from 'node:os'
 import { writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Figure, printTable, round } from './format.ts'
@@ -50,12 +50,24 @@ interface ExportResult {
 const sections: Record<string, () => Promise<Figure[]>> = {
   metrics: async () => {
     const people = small ? 500 : 5000
-    const r = await runSection<OrgResult>('org', { people, weeks: 52, runs: small ? 5 : 15, dashboards: false })
+    const r = await runSection<OrgResult>('org', {
+      people,
+      weeks: 52,
+      runs: small ? 5 : 15,
+      dashboards: false,
+    })
     const g = `metrics, ${people} people × 1 year (embedded)`
     return [
       { group: g, name: 'demo load (direct edges)', value: round(r.load_s), unit: 's' },
       { group: g, name: "one director's org, all metrics + teams: p50", value: r.metrics_p50_ms, unit: 'ms' },
-      { group: g, name: "one director's org, all metrics + teams: p95", value: r.metrics_p95_ms, unit: 'ms', target: '< 1000', ok: r.metrics_p95_ms < 1000 },
+      {
+        group: g,
+        name: "one director's org, all metrics + teams: p95",
+        value: r.metrics_p95_ms,
+        unit: 'ms',
+        target: '< 1000',
+        ok: r.metrics_p95_ms < 1000,
+      },
     ]
   },
   dashboards: async () => {
@@ -85,11 +97,38 @@ const sections: Record<string, () => Promise<Figure[]>> = {
       const limit = Math.min(r.raw_consume_records_per_s, r.raw_insert_records_per_s)
       const g = `pipeline (${client}), ${r.records} decision records, real broker`
       figures.push(
-        { group: g, name: 'ingest service (HTTP → Kafka acked)', value: round(r.ingest_records_per_s, 0), unit: 'records/s' },
-        { group: g, name: 'limit: raw consume of the raw topic', value: round(r.raw_consume_records_per_s, 0), unit: 'records/s' },
-        { group: g, name: `limit: raw insert of the same rows (${r.events_per_record} events each)`, value: round(r.raw_insert_records_per_s, 0), unit: 'records/s' },
-        { group: g, name: 'pipeline raw → ClickHouse (transformer + sink processes)', value: round(r.pipeline_records_per_s, 0), unit: 'records/s' },
-        { group: g, name: 'pipeline / slower limit', value: round((100 * r.pipeline_records_per_s) / limit), unit: '%', target: '≥ 50', ok: r.pipeline_records_per_s / limit >= 0.5 },
+        {
+          group: g,
+          name: 'ingest service (HTTP → Kafka acked)',
+          value: round(r.ingest_records_per_s, 0),
+          unit: 'records/s',
+        },
+        {
+          group: g,
+          name: 'limit: raw consume of the raw topic',
+          value: round(r.raw_consume_records_per_s, 0),
+          unit: 'records/s',
+        },
+        {
+          group: g,
+          name: `limit: raw insert of the same rows (${r.events_per_record} events each)`,
+          value: round(r.raw_insert_records_per_s, 0),
+          unit: 'records/s',
+        },
+        {
+          group: g,
+          name: 'pipeline raw → ClickHouse (transformer + sink processes)',
+          value: round(r.pipeline_records_per_s, 0),
+          unit: 'records/s',
+        },
+        {
+          group: g,
+          name: 'pipeline / slower limit',
+          value: round((100 * r.pipeline_records_per_s) / limit),
+          unit: '%',
+          target: '≥ 50',
+          ok: r.pipeline_records_per_s / limit >= 0.5,
+        },
         { group: g, name: 'peak RSS ingest-decisions', value: r.rss_ingest_decisions_mb, unit: 'MB' },
         { group: g, name: 'peak RSS transformer', value: r.rss_transformer_mb, unit: 'MB' },
         { group: g, name: 'peak RSS sink', value: r.rss_sink_mb, unit: 'MB' },

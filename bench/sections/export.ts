@@ -8,7 +8,12 @@ benchExport({ people: Number(args.people ?? 5000), weeks: Number(args.weeks ?? 5
     process.stdout.write(
       `${JSON.stringify({
         people: r.people,
-        formats: r.formats.map((f) => ({ format: f.format, ms: Math.round(f.seconds * 1000), bytes: f.bytes, peak_rss_mb: f.peakRssMb })),
+        formats: r.formats.map((f) => ({
+          format: f.format,
+          ms: Math.round(f.seconds * 1000),
+          bytes: f.bytes,
+          peak_rss_mb: f.peakRssMb,
+        })),
       })}\n`,
     )
   },

@@ -22,16 +22,30 @@ const SECRET = 'bench-secret'
 
 async function main(): Promise<void> {
   const kafka = await startLocalKafka({ logLevel: 'warn' })
-  const bus = createKafkaBusWith(args.client ?? 'kafkajs', { brokers: [kafka.brokers], clientId: 'bench-freshness' })
+  const bus = createKafkaBusWith(args.client ?? 'kafkajs', {
+    brokers: [kafka.brokers],
+    clientId: 'bench-freshness',
+  })
   await bus.ensureTopics(TOPIC_SPECS)
   const client = createClickHouse({ dataDir: mkdtempSync(join(tmpdir(), 'orgpulse-bench-fresh-')) })
   await migrate(client)
   const config = configSchema.parse({
-    jira: jiraConfigSchema.parse({ baseUrl: 'http://jira.invalid', projects: ['ENG'], teams: [{ team: 'u:lead@acme.test', projects: ['ENG'] }] }),
+    jira: jiraConfigSchema.parse({
+      baseUrl: 'http://jira.invalid',
+      projects: ['ENG'],
+      teams: [{ team: 'u:lead@acme.test', projects: ['ENG'] }],
+    }),
   })
-  const subs = [await startTransformer(bus, config), await startSink(bus, client), await startDlqSink(bus, client)]
+  const subs = [
+    await startTransformer(bus, config),
+    await startSink(bus, client),
+    await startDlqSink(bus, client),
+  ]
   const app = Fastify()
-  await app.register(jiraWebhookRoutes, { secret: SECRET, publish: (envelopes) => publishRaw(bus, envelopes) })
+  await app.register(jiraWebhookRoutes, {
+    secret: SECRET,
+    publish: (envelopes) => publishRaw(bus, envelopes),
+  })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
   const jira = await startFakeJira({
     users: [{ accountId: 'acc-ivan', displayName: 'Ivan', emailAddress: 'ivan@acme.test' }],
@@ -40,9 +54,15 @@ async function main(): Promise<void> {
   const latencies: number[] = []
   try {
     for (let i = 1; i <= deliveries; i++) {
-      const payload = jira.createIssue({ key: `ENG-${i}`, type: 'Decision', summary: `decision ${i}`, reporter: 'acc-ivan' }, { by: 'acc-ivan' })
+      const payload = jira.createIssue(
+        { key: `ENG-${i}`, type: 'Decision', summary: `decision ${i}`, reporter: 'acc-ivan' },
+        { by: 'acc-ivan' },
+      )
       const t = performance.now()
-      const res = await jira.deliver(`${url}/webhooks/jira`, payload, { secret: SECRET, deliveryId: `bench-${i}` })
+      const res = await jira.deliver(`${url}/webhooks/jira`, payload, {
+        secret: SECRET,
+        deliveryId: `bench-${i}`,
+      })
       if (!res.ok) throw new Error(`webhook answered ${res.status}`)
       for (;;) {
         const [row] = await queryRows<{ n: number }>(

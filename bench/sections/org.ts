@@ -13,7 +13,12 @@ import { loadDemo } from '../../packages/cli/src/demo/load.ts'
 import { openRuntime } from '../../packages/cli/src/runtime.ts'
 import { sample, timed } from '../format.ts'
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { people?: number; weeks?: number; runs?: number; dashboards?: boolean }
+const args = JSON.parse(process.argv[2] ?? '{}') as {
+  people?: number
+  weeks?: number
+  runs?: number
+  dashboards?: boolean
+}
 const people = Number(args.people ?? 10_000)
 const weeks = Number(args.weeks ?? 52)
 const runs = Number(args.runs ?? 20)
@@ -28,16 +33,25 @@ async function main(): Promise<void> {
   const company = load.value.company
   step(`loaded ${people} people × ${weeks} weeks in ${Math.round(load.ms / 1000)} s`)
   const withDashboards = args.dashboards !== false
-  const rollup = withDashboards ? await timed(() => refreshRollups(rt.client, rt.config, { from: start, to: end })) : null
+  const rollup = withDashboards
+    ? await timed(() => refreshRollups(rt.client, rt.config, { from: start, to: end }))
+    : null
   if (rollup) step(`rollups in ${Math.round(rollup.ms / 1000)} s`)
   const directorEmail = company.stories.centralisingDirector
   const director = `u:${directorEmail}`
   const range = { from: start, to: end, intervalMs: 7 * 86400000 }
-  const teams = (await queryRows<Record<string, string>>(rt.client, expandQuery(TEAM_VARIABLE_SQL, { ...range, variables: { director } }))).map(
-    (r) => Object.values(r)[0]!,
-  )
+  const teams = (
+    await queryRows<Record<string, string>>(
+      rt.client,
+      expandQuery(TEAM_VARIABLE_SQL, { ...range, variables: { director } }),
+    )
+  ).map((r) => Object.values(r)[0]!)
   const metrics = await sample(runs, () =>
-    computeOrgMetrics(rt.client, rt.config, { director: directorEmail, from: start.toISOString().slice(0, 10), to: end.toISOString().slice(0, 10) }),
+    computeOrgMetrics(rt.client, rt.config, {
+      director: directorEmail,
+      from: start.toISOString().slice(0, 10),
+      to: end.toISOString().slice(0, 10),
+    }),
   )
   step(`metrics p95 ${metrics.p95} ms`)
   const queries: { dashboard: string; panel: string; p50: number; p95: number }[] = []

@@ -36,7 +36,10 @@ const step = (m: string) => process.stderr.write(`pipeline bench: ${m}\n`)
 async function main(): Promise<void> {
   const kafka = await startLocalKafka({ heapMb: 1024, logLevel: 'warn' })
   const prefix = `bench.${Date.now()}.`
-  const bus = namespacedBus(createKafkaBusWith(clientName, { brokers: [kafka.brokers], clientId: 'bench' }), prefix)
+  const bus = namespacedBus(
+    createKafkaBusWith(clientName, { brokers: [kafka.brokers], clientId: 'bench' }),
+    prefix,
+  )
   await bus.ensureTopics(TOPIC_SPECS)
   const result: Record<string, number> = { records: N }
   try {
@@ -50,14 +53,21 @@ async function main(): Promise<void> {
     })
     const ingestRss = peakRss(ingest.pid!)
     for (let i = 0; i < 100; i++) {
-      const ok = await fetch('http://127.0.0.1:18081/healthz').then((r) => r.ok, () => false)
+      const ok = await fetch('http://127.0.0.1:18081/healthz').then(
+        (r) => r.ok,
+        () => false,
+      )
       if (ok) break
       await new Promise((r) => setTimeout(r, 200))
     }
     let t = performance.now()
     for (let i = 0; i < N; i += 1000) {
       const body = JSON.stringify(Array.from({ length: Math.min(1000, N - i) }, (_, k) => record(i + k)))
-      const res = await fetch('http://127.0.0.1:18081/v1/decisions', { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      const res = await fetch('http://127.0.0.1:18081/v1/decisions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
       if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`)
     }
     result.ingest_records_per_s = N / ((performance.now() - t) / 1000)
@@ -91,7 +101,8 @@ async function main(): Promise<void> {
     await migrate(ch)
     const batch = 5000
     t = performance.now()
-    for (let i = 0; i < events.length; i += batch) await writeFacts(ch, events.slice(i, i + batch), `bench:${i}`)
+    for (let i = 0; i < events.length; i += batch)
+      await writeFacts(ch, events.slice(i, i + batch), `bench:${i}`)
     result.raw_insert_records_per_s = N / ((performance.now() - t) / 1000)
     result.events_per_record = events.length / N
     await ch.close()
@@ -99,9 +110,17 @@ async function main(): Promise<void> {
     step('raw insert done')
     // 4. the pipeline: transformer and sink as services, from the raw topic to ClickHouse
     const dataDir = mkdtempSync(join(tmpdir(), 'orgpulse-bench-pipeline-'))
-    const env = { KAFKA_BROKERS: kafka.brokers, ORGPULSE_TOPIC_PREFIX: prefix, ORGPULSE_KAFKA_CLIENT: clientName, ORGPULSE_DATA_DIR: dataDir }
+    const env = {
+      KAFKA_BROKERS: kafka.brokers,
+      ORGPULSE_TOPIC_PREFIX: prefix,
+      ORGPULSE_KAFKA_CLIENT: clientName,
+      ORGPULSE_DATA_DIR: dataDir,
+    }
     t = performance.now()
-    const transformer = startService('services/transformer/src/main.ts', { ...env, ORGPULSE_STAGES: 'transformer' })
+    const transformer = startService('services/transformer/src/main.ts', {
+      ...env,
+      ORGPULSE_STAGES: 'transformer',
+    })
     const sink = startService('services/transformer/src/main.ts', { ...env, ORGPULSE_STAGES: 'sink,dlq' })
     const transformerRss = peakRss(transformer.pid!)
     const sinkRss = peakRss(sink.pid!)
@@ -112,7 +131,10 @@ async function main(): Promise<void> {
     result.rss_transformer_mb = transformerRss()
     result.rss_sink_mb = sinkRss()
     const check = createClickHouse({ dataDir })
-    const [row] = await queryRows<{ n: number }>(check, 'SELECT uniqExact(decision_id) AS n FROM decision_events FINAL')
+    const [row] = await queryRows<{ n: number }>(
+      check,
+      'SELECT uniqExact(decision_id) AS n FROM decision_events FINAL',
+    )
     await check.close()
     if (Number(row!.n) !== N) throw new Error(`pipeline stored ${row!.n} decisions, expected ${N}`)
   } finally {

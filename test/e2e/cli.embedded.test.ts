@@ -15,7 +15,8 @@ function orgpulse(...args: string[]): Promise<{ code: number; stdout: string; st
       join(ROOT, 'node_modules/.bin/tsx'),
       [join(ROOT, 'packages/cli/src/main.ts'), '--data-dir', dataDir, ...args],
       { cwd: work, env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ORGPULSE_CONFIG: '' } },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     )
   })
 }
@@ -30,7 +31,10 @@ b1@x.io,Bea,m2@x.io,Engineer
 
 describe('the orgpulse command in embedded mode', () => {
   it('imports an org, rejecting a broken HR file with every reason', async () => {
-    writeFileSync(join(work, 'bad.csv'), 'email,name,manager_email,title\nx@x.io,X,ghost@x.io,Eng\nx@x.io,X2,,CEO\nnot-an-email,Y,,CEO\n')
+    writeFileSync(
+      join(work, 'bad.csv'),
+      'email,name,manager_email,title\nx@x.io,X,ghost@x.io,Eng\nx@x.io,X2,,CEO\nnot-an-email,Y,,CEO\n',
+    )
     const bad = await orgpulse('org', 'import', 'bad.csv')
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/ghost@x\.io/)
@@ -47,20 +51,60 @@ describe('the orgpulse command in embedded mode', () => {
     writeFileSync(
       join(work, 'log.jsonl'),
       [
-        JSON.stringify({ id: 'D1', title: 'a', raisedBy: 'a1@x.io', raisedAt: '2026-07-01T00:00:00Z', status: 'decided', decidedBy: 'dir@x.io', decidedAt: '2026-07-03T00:00:00Z' }),
-        JSON.stringify({ id: 'D2', title: 'b', raisedBy: 'b1@x.io', raisedAt: '2026-07-02T00:00:00Z', status: 'decided', decidedBy: 'm2@x.io', decidedAt: '2026-07-02T12:00:00Z' }),
+        JSON.stringify({
+          id: 'D1',
+          title: 'a',
+          raisedBy: 'a1@x.io',
+          raisedAt: '2026-07-01T00:00:00Z',
+          status: 'decided',
+          decidedBy: 'dir@x.io',
+          decidedAt: '2026-07-03T00:00:00Z',
+        }),
+        JSON.stringify({
+          id: 'D2',
+          title: 'b',
+          raisedBy: 'b1@x.io',
+          raisedAt: '2026-07-02T00:00:00Z',
+          status: 'decided',
+          decidedBy: 'm2@x.io',
+          decidedAt: '2026-07-02T12:00:00Z',
+        }),
         '{"id": "D3", broken',
-        JSON.stringify({ id: 'D4', title: 'd', raisedBy: 'a1@x.io', raisedAt: '2026-07-05T00:00:00Z', status: 'decided' }),
-        JSON.stringify({ id: 'D5', title: 'e', raisedBy: 'stranger@else.io', raisedAt: '2026-07-05T00:00:00Z', status: 'proposed' }),
+        JSON.stringify({
+          id: 'D4',
+          title: 'd',
+          raisedBy: 'a1@x.io',
+          raisedAt: '2026-07-05T00:00:00Z',
+          status: 'decided',
+        }),
+        JSON.stringify({
+          id: 'D5',
+          title: 'e',
+          raisedBy: 'stranger@else.io',
+          raisedAt: '2026-07-05T00:00:00Z',
+          status: 'proposed',
+        }),
       ].join('\n'),
     )
     const res = await orgpulse('ingest', 'decisions', 'log.jsonl')
     expect(res.code).toBe(2)
     expect(res.stdout).toContain('accepted 3 decision records from 1 file(s)')
     expect(res.stdout).toContain('log.jsonl:3: not valid JSON')
-    expect(res.stdout).toContain('log.jsonl:4: decidedBy: status decided requires decidedBy; decidedAt: status decided requires decidedAt')
+    expect(res.stdout).toContain(
+      'log.jsonl:4: decidedBy: status decided requires decidedBy; decidedAt: status decided requires decidedAt',
+    )
 
-    const metrics = await orgpulse('metrics', '--org', 'dir@x.io', '--from', '2026-07-01', '--to', '2026-08-01', '--format', 'json')
+    const metrics = await orgpulse(
+      'metrics',
+      '--org',
+      'dir@x.io',
+      '--from',
+      '2026-07-01',
+      '--to',
+      '2026-08-01',
+      '--format',
+      'json',
+    )
     expect(metrics.code).toBe(0)
     const m = JSON.parse(metrics.stdout)
     expect(m.metrics.decisions_decided).toBe(2)
@@ -72,12 +116,17 @@ describe('the orgpulse command in embedded mode', () => {
     // 5 people in the org: at the threshold, so people-based metrics are shown; each team (2) is below it
     expect(m.people).toBe(5)
     expect(String(m.withheld.meeting_hours_per_person_week)).not.toMatch(/^withheld/)
-    expect(m.teams[0].withheld.meeting_hours_per_person_week).toBe('withheld: group of 2 people is below privacy.minGroupSize 5')
+    expect(m.teams[0].withheld.meeting_hours_per_person_week).toBe(
+      'withheld: group of 2 people is below privacy.minGroupSize 5',
+    )
   })
 
   it('lists unresolved identities and dead letters', async () => {
     const ids = await orgpulse('org', 'identities', '--unresolved', '--format', 'json')
-    expect(JSON.parse(ids.stdout)).toMatchObject({ count: 1, identities: [{ identity: 'stranger@else.io', source: 'decisions' }] })
+    expect(JSON.parse(ids.stdout)).toMatchObject({
+      count: 1,
+      identities: [{ identity: 'stranger@else.io', source: 'decisions' }],
+    })
     const dlq = await orgpulse('dlq', 'list', '--format', 'json')
     const rows = JSON.parse(dlq.stdout) as { stage: string; offset: string; reason: string }[]
     expect(rows.map((r) => [r.stage, r.offset]).sort()).toEqual([
@@ -87,7 +136,15 @@ describe('the orgpulse command in embedded mode', () => {
   })
 
   it('explains a bad metrics request', async () => {
-    const res = await orgpulse('metrics', '--org', 'nobody@x.io', '--from', '2026-07-01', '--to', '2026-08-01')
+    const res = await orgpulse(
+      'metrics',
+      '--org',
+      'nobody@x.io',
+      '--from',
+      '2026-07-01',
+      '--to',
+      '2026-08-01',
+    )
     expect(res.code).toBe(1)
     expect(res.stderr).toContain('no org led by nobody@x.io')
     const res2 = await orgpulse('metrics', '--org', 'dir@x.io', '--from', '2026-08-01', '--to', '2026-07-01')

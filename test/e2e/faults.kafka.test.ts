@@ -11,7 +11,13 @@ import { decisionEnvelope } from '@orgpulse/ingest-decisions'
 import { type Bus, namespacedBus, publishRaw, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createTestBus, kafkaBrokers, type LocalKafka, startLocalKafka, uniqueTopicPrefix } from '../setup/kafka.ts'
+import {
+  createTestBus,
+  kafkaBrokers,
+  type LocalKafka,
+  startLocalKafka,
+  uniqueTopicPrefix,
+} from '../setup/kafka.ts'
 import { decision, exited, startWorker } from './worker.ts'
 
 const config = configSchema.parse({})
@@ -21,7 +27,11 @@ afterAll(async () => {
 })
 
 async function pipeline(bus: Bus, client: ClickHouseClient): Promise<Subscription[]> {
-  const subs = [await startTransformer(bus, config), await startSink(bus, client), await startDlqSink(bus, client)]
+  const subs = [
+    await startTransformer(bus, config),
+    await startSink(bus, client),
+    await startDlqSink(bus, client),
+  ]
   cleanups.push(async () => {
     for (const s of subs) await s.stop()
   })
@@ -46,7 +56,8 @@ async function contents(client: ClickHouseClient) {
   return { ...row!, dlq: dlq.map((d) => d.key) }
 }
 
-const envelopes = (n: number, from = 0): RawEnvelope[] => Array.from({ length: n }, (_, i) => decisionEnvelope(decision(from + i)))
+const envelopes = (n: number, from = 0): RawEnvelope[] =>
+  Array.from({ length: n }, (_, i) => decisionEnvelope(decision(from + i)))
 
 describe('fault tolerance', () => {
   it('holds batches while ClickHouse fails inserts, then writes each exactly once', async () => {
@@ -84,7 +95,12 @@ describe('fault tolerance', () => {
     )
     await waitUntilCaughtUp(bus, Object.values(STAGE_GROUPS), 90_000)
     expect(failures).toBeGreaterThan(0)
-    expect(await contents(client)).toEqual({ events: 4000, decisions: 2000, decided_by_new: 100, dlq: ['poison'] })
+    expect(await contents(client)).toEqual({
+      events: 4000,
+      decisions: 2000,
+      decided_by_new: 100,
+      dlq: ['poison'],
+    })
     await client.close()
   }, 120_000)
 
@@ -94,7 +110,11 @@ describe('fault tolerance', () => {
     cleanups.push(() => bus.close())
     await bus.ensureTopics(TOPIC_SPECS)
     const dataDir = mkdtempSync(join(tmpdir(), 'orgpulse-stagekill-'))
-    const env = { KAFKA_BROKERS: kafkaBrokers().join(','), ORGPULSE_TOPIC_PREFIX: prefix, ORGPULSE_DATA_DIR: dataDir }
+    const env = {
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      ORGPULSE_TOPIC_PREFIX: prefix,
+      ORGPULSE_DATA_DIR: dataDir,
+    }
     for (let i = 0; i < 12_000; i += 3000) await publishRaw(bus, envelopes(3000, i))
 
     // transformer alone, killed while it is publishing canonical events
@@ -163,7 +183,12 @@ describe('fault tolerance', () => {
   }, 300_000)
 })
 
-async function waitForLag(bus: Bus, group: { groupId: string; topics: string[] }, ok: (lag: number) => boolean, timeoutMs = 120_000): Promise<void> {
+async function waitForLag(
+  bus: Bus,
+  group: { groupId: string; topics: string[] },
+  ok: (lag: number) => boolean,
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (ok(await bus.lag(group.groupId, group.topics))) return

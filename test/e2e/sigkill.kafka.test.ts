@@ -18,7 +18,11 @@ describe('crash safety', () => {
     const bus = namespacedBus(createTestBus(), prefix)
     await bus.ensureTopics(TOPIC_SPECS)
     const dataDir = mkdtempSync(join(tmpdir(), 'orgpulse-sigkill-'))
-    const env = { KAFKA_BROKERS: kafkaBrokers().join(','), ORGPULSE_TOPIC_PREFIX: prefix, ORGPULSE_DATA_DIR: dataDir }
+    const env = {
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      ORGPULSE_TOPIC_PREFIX: prefix,
+      ORGPULSE_DATA_DIR: dataDir,
+    }
     const envelopes = Array.from({ length: DECISIONS }, (_, i) =>
       decisionEnvelope({
         id: `S-${i}`,
@@ -59,6 +63,11 @@ describe('crash safety', () => {
        FROM decision_events FINAL`,
     )
     await client.close()
-    expect(row).toEqual({ events: DECISIONS * 2, decisions: DECISIONS, raised: DECISIONS, decided: DECISIONS })
+    expect(row).toEqual({
+      events: DECISIONS * 2,
+      decisions: DECISIONS,
+      raised: DECISIONS,
+      decided: DECISIONS,
+    })
   }, 300_000)
 })

@@ -5,7 +5,10 @@ import { createInterface } from 'node:readline'
 export const ROOT = join(import.meta.dirname, '..', '..')
 
 /** The real transformer service as a child process; `onBatch` hears each sink write. */
-export function startWorker(env: Record<string, string>, onBatch: (events: number) => void = () => {}): ChildProcess {
+export function startWorker(
+  env: Record<string, string>,
+  onBatch: (events: number) => void = () => {},
+): ChildProcess {
   // one process (node with tsx's loader), so a SIGKILL hits the service itself, not a wrapper
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services/transformer/src/main.ts')], {
     cwd: ROOT,
@@ -34,7 +37,8 @@ export function startWorker(env: Record<string, string>, onBatch: (events: numbe
 
 export const exited = (child: ChildProcess) =>
   new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode })
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve({ code: child.exitCode, signal: child.signalCode })
     else child.once('exit', (code, signal) => resolve({ code, signal }))
   })
 

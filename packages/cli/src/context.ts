@@ -26,6 +26,7 @@ export function globalOptions(cmd: Command): GlobalOptions {
 }
 
 export function requireOption<T>(value: T | undefined, flag: string): T {
-  if (value === undefined || value === null || value === '') throw new UserError(`missing required option ${flag}`)
+  if (value === undefined || value === null || value === '')
+    throw new UserError(`missing required option ${flag}`)
   return value
 }

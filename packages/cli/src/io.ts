@@ -12,7 +12,8 @@ export const consoleIO = (): CommandIO => ({
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
   progress: (t) => {
     if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${t}`)
-    else process.stderr.write(`${JSON.stringify({ level: 'info', time: new Date().toISOString(), msg: t })}\n`)
+    else
+      process.stderr.write(`${JSON.stringify({ level: 'info', time: new Date().toISOString(), msg: t })}\n`)
   },
   isTTY: Boolean(process.stdout.isTTY),
 })

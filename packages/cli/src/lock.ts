@@ -37,9 +37,14 @@ export function readLiveLock(dataDir: string): DataDirLock | null {
   return null
 }
 
-export function acquireLock(dataDir: string, url: string, secret: string = randomBytes(24).toString('hex')): DataDirLock {
+export function acquireLock(
+  dataDir: string,
+  url: string,
+  secret: string = randomBytes(24).toString('hex'),
+): DataDirLock {
   const existing = readLiveLock(dataDir)
-  if (existing) throw new Error(`${resolve(dataDir)} is in use by orgpulse (pid ${existing.pid}, ${existing.url})`)
+  if (existing)
+    throw new Error(`${resolve(dataDir)} is in use by orgpulse (pid ${existing.pid}, ${existing.url})`)
   mkdirSync(resolve(dataDir), { recursive: true })
   const lock: DataDirLock = { pid: process.pid, url, secret, startedAt: new Date().toISOString() }
   writeFileSync(lockFile(dataDir), JSON.stringify(lock), { mode: 0o600 })

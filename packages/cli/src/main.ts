@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { CommanderError } from 'commander'
 import type { Command } from 'commander'
+import { CommanderError } from 'commander'
 import { type CommandContext, globalOptions, type Handler } from './context.ts'
 import { consoleIO, UserError } from './io.ts'
 import { readLiveLock } from './lock.ts'
@@ -10,13 +10,21 @@ import { openRuntime, type RuntimeOptions } from './runtime.ts'
 /** Commands that must run here even when an instance holds the data dir. */
 const LOCAL_ONLY = new Set(['start'])
 
-async function forward(url: string, secret: string, argv: string[], io: CommandContext['io']): Promise<number> {
+async function forward(
+  url: string,
+  secret: string,
+  argv: string[],
+  io: CommandContext['io'],
+): Promise<number> {
   const res = await fetch(`${url}/internal/cli`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
     body: JSON.stringify({ argv, cwd: process.cwd() }),
   })
-  if (!res.ok) throw new UserError(`the running orgpulse at ${url} refused the command: ${res.status} ${await res.text()}`)
+  if (!res.ok)
+    throw new UserError(
+      `the running orgpulse at ${url} refused the command: ${res.status} ${await res.text()}`,
+    )
   const out = (await res.json()) as { exitCode: number; stdout: string; stderr: string }
   // progress and warnings first, as they would have appeared while the command ran
   if (out.stderr) io.err(out.stderr)
@@ -36,7 +44,12 @@ async function main(argv: string[]): Promise<number> {
         ctx.exitCode = await forward(lock.url, lock.secret, argv, io)
         return
       }
-      const rt = await openRuntime({ dataDir: g.dataDir, configPath: g.config, logLevel: g.logLevel, ...options })
+      const rt = await openRuntime({
+        dataDir: g.dataDir,
+        configPath: g.config,
+        logLevel: g.logLevel,
+        ...options,
+      })
       try {
         ctx.exitCode = (await handler(rt, io, cmd)) ?? 0
       } finally {

@@ -1,24 +1,32 @@
 import { Command } from 'commander'
+import { registerAlertsCommands } from './commands/alerts.ts'
+import { registerClickHouseAccessCommands } from './commands/clickhouse-access.ts'
 import { registerCoreCommands } from './commands/core.ts'
+import { registerDashboardsCommands } from './commands/dashboards.ts'
 import { registerDemoCommand } from './commands/demo.ts'
 import { registerDlqCommands } from './commands/dlq.ts'
-import { registerIngestCommands } from './commands/ingest.ts'
-import { registerOrgCommands } from './commands/org.ts'
-import { registerMetricsCommands } from './commands/metrics.ts'
-import { registerDashboardsCommands } from './commands/dashboards.ts'
-import { registerAlertsCommands } from './commands/alerts.ts'
-import { registerGrafanaCommands } from './commands/grafana.ts'
-import { registerTokenCommands } from './commands/tokens.ts'
 import { registerExportCommands } from './commands/export.ts'
-import { registerClickHouseAccessCommands } from './commands/clickhouse-access.ts'
+import { registerGrafanaCommands } from './commands/grafana.ts'
+import { registerIngestCommands } from './commands/ingest.ts'
+import { registerMetricsCommands } from './commands/metrics.ts'
+import { registerOrgCommands } from './commands/org.ts'
+import { registerTokenCommands } from './commands/tokens.ts'
 import type { CommandContext } from './context.ts'
 
 export function buildProgram(ctx: CommandContext): Command {
   const program = new Command('orgpulse')
     .description('Decision-health metrics for directors of product and engineering.')
-    .option('--data-dir <dir>', 'where embedded mode keeps its data (ClickHouse files, lock)', process.env.ORGPULSE_DATA_DIR ?? './.orgpulse')
+    .option(
+      '--data-dir <dir>',
+      'where embedded mode keeps its data (ClickHouse files, lock)',
+      process.env.ORGPULSE_DATA_DIR ?? './.orgpulse',
+    )
     .option('--config <file>', 'orgpulse.yaml (default: $ORGPULSE_CONFIG or ./orgpulse.yaml)')
-    .option('--log-level <level>', 'pino log level for pipeline logs on stderr', process.env.LOG_LEVEL ?? 'warn')
+    .option(
+      '--log-level <level>',
+      'pino log level for pipeline logs on stderr',
+      process.env.LOG_LEVEL ?? 'warn',
+    )
     .showHelpAfterError()
     .configureOutput({
       writeOut: (s) => ctx.io.out(s),

@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { type ClickHouseClient, createClickHouse, migrate } from '@orgpulse/clickhouse'
-import { type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
+import { loadConfig, type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
 import { type Bus, createBusFromEnv, MemoryBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
 import { setAliases } from '@orgpulse/org'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import { pino } from 'pino'
-import { loadConfig } from '@orgpulse/contracts'
 
 export interface RuntimeOptions {
   dataDir: string

@@ -7,7 +7,9 @@ import type { Runtime } from './runtime.ts'
  * processes (the embedded engine allows one process per data dir). Commands run one at a time,
  * in the caller's working directory so relative paths mean what the caller meant.
  */
-export function cliRunner(rt: Runtime): (argv: string[], cwd: string) => Promise<{ exitCode: number; stdout: string; stderr: string }> {
+export function cliRunner(
+  rt: Runtime,
+): (argv: string[], cwd: string) => Promise<{ exitCode: number; stdout: string; stderr: string }> {
   let tail: Promise<unknown> = Promise.resolve()
   const runOne = async (argv: string[], cwd: string) => {
     // imported lazily: program.ts registers the command that calls this

@@ -36,7 +36,8 @@ export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseCli
   return createClient({ connection, clickhouse_settings })
 }
 
-export const isEmbedded = (options: ClickHouseOptions = {}): boolean => !(options.url ?? process.env.CLICKHOUSE_URL)
+export const isEmbedded = (options: ClickHouseOptions = {}): boolean =>
+  !(options.url ?? process.env.CLICKHOUSE_URL)
 
 export const embeddedPath = (dataDir: string): string => join(resolve(dataDir), 'clickhouse')
 

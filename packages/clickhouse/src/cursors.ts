@@ -34,7 +34,9 @@ export class CursorStore {
     await this.client.insert({
       table: 'ingest_cursors',
       format: 'JSONEachRow',
-      values: [{ connector, scope, cursor, config_hash: configHash, updated_at: toClickHouseTime(new Date()) }],
+      values: [
+        { connector, scope, cursor, config_hash: configHash, updated_at: toClickHouseTime(new Date()) },
+      ],
       clickhouse_settings: { async_insert: 0 },
     })
   }

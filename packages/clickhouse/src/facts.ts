@@ -104,12 +104,16 @@ export function factRow(e: CanonicalEvent): FactRow {
  * batch a no-op (insert deduplication); ReplacingMergeTree on the id is the backstop for
  * duplicates that arrive in a different batch.
  */
-export async function writeFacts(client: ClickHouseClient, events: CanonicalEvent[], token?: string): Promise<number> {
+export async function writeFacts(
+  client: ClickHouseClient,
+  events: CanonicalEvent[],
+  token?: string,
+): Promise<number> {
   const byTable = new Map<string, FactRow[]>()
   for (const e of events) {
     const table = FACT_TABLE[e.type]
-    let rows = byTable.get(table)
-    if (!rows) byTable.set(table, (rows = []))
+    const rows = byTable.get(table) ?? []
+    if (rows.length === 0) byTable.set(table, rows)
     rows.push(factRow(e))
   }
   for (const [table, values] of byTable) {

@@ -75,7 +75,9 @@ export async function migrate(
       try {
         await client.command({ query: statement })
       } catch (err) {
-        throw new MigrationError(`migration ${m.name} failed: ${(err as Error).message}\n--- statement ---\n${statement}`)
+        throw new MigrationError(
+          `migration ${m.name} failed: ${(err as Error).message}\n--- statement ---\n${statement}`,
+        )
       }
     }
     await client.insert({

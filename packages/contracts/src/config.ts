@@ -34,7 +34,10 @@ export const configSchema = z.object({
       centralizationMax: z.number().min(0).max(1).default(0.3),
       /** fire when the escalation rate exceeds its baseline (previous 12 weeks) by this factor */
       escalationOverBaseline: z.number().positive().default(1.5),
-      latencyP90MaxHours: z.number().positive().default(24 * 14),
+      latencyP90MaxHours: z
+        .number()
+        .positive()
+        .default(24 * 14),
       blockerMaxAgeDays: z.number().positive().default(14),
       webhookUrlEnv: z.string().default('ORGPULSE_ALERT_WEBHOOK_URL'),
     })

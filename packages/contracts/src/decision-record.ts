@@ -1,18 +1,21 @@
 import { z } from 'zod'
 import { instant } from './time.ts'
 
-export const DECISION_STATUSES = ['proposed', 'decided', 'rejected', 'withdrawn', 'reversed', 'superseded'] as const
+export const DECISION_STATUSES = [
+  'proposed',
+  'decided',
+  'rejected',
+  'withdrawn',
+  'reversed',
+  'superseded',
+] as const
 export type DecisionStatus = (typeof DECISION_STATUSES)[number]
 
 const emailOrHandle = z.string().trim().min(1, 'must not be empty')
 
 const stringList = z
   .union([z.array(z.string()), z.string()])
-  .transform((v) =>
-    (Array.isArray(v) ? v : v.split(/[;,]/))
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
-  )
+  .transform((v) => (Array.isArray(v) ? v : v.split(/[;,]/)).map((s) => s.trim()).filter((s) => s.length > 0))
 
 /** Statuses where a call was made: they need a decider and a time. */
 const CALLED: readonly DecisionStatus[] = ['decided', 'rejected', 'reversed', 'superseded']
@@ -41,17 +44,39 @@ export const decisionRecordSchema = z
   })
   .superRefine((r, ctx) => {
     if (CALLED.includes(r.status)) {
-      if (!r.decidedBy) ctx.addIssue({ code: 'custom', path: ['decidedBy'], message: `status ${r.status} requires decidedBy` })
-      if (!r.decidedAt) ctx.addIssue({ code: 'custom', path: ['decidedAt'], message: `status ${r.status} requires decidedAt` })
+      if (!r.decidedBy)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['decidedBy'],
+          message: `status ${r.status} requires decidedBy`,
+        })
+      if (!r.decidedAt)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['decidedAt'],
+          message: `status ${r.status} requires decidedAt`,
+        })
     }
     if (r.decidedAt && r.decidedAt < r.raisedAt) {
-      ctx.addIssue({ code: 'custom', path: ['decidedAt'], message: `decidedAt ${r.decidedAt} is before raisedAt ${r.raisedAt}` })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['decidedAt'],
+        message: `decidedAt ${r.decidedAt} is before raisedAt ${r.raisedAt}`,
+      })
     }
     if (r.escalatedAt && r.escalatedAt < r.raisedAt) {
-      ctx.addIssue({ code: 'custom', path: ['escalatedAt'], message: `escalatedAt ${r.escalatedAt} is before raisedAt ${r.raisedAt}` })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['escalatedAt'],
+        message: `escalatedAt ${r.escalatedAt} is before raisedAt ${r.raisedAt}`,
+      })
     }
     if (r.escalatedAt && (!r.escalatedTo || r.escalatedTo.length === 0)) {
-      ctx.addIssue({ code: 'custom', path: ['escalatedTo'], message: 'escalatedAt given without escalatedTo' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['escalatedTo'],
+        message: 'escalatedAt given without escalatedTo',
+      })
     }
   })
 export type DecisionRecord = z.infer<typeof decisionRecordSchema>

@@ -48,8 +48,16 @@ export const decisionEscalated = z.object({
 const decisionCall = { ...decisionBase, actor: identity }
 export const decisionDecided = z.object({ ...decisionCall, type: z.literal('decision.decided') })
 export const decisionRejected = z.object({ ...decisionCall, type: z.literal('decision.rejected') })
-export const decisionWithdrawn = z.object({ ...decisionBase, type: z.literal('decision.withdrawn'), actor: identity.optional() })
-export const decisionReversed = z.object({ ...decisionBase, type: z.literal('decision.reversed'), actor: identity.optional() })
+export const decisionWithdrawn = z.object({
+  ...decisionBase,
+  type: z.literal('decision.withdrawn'),
+  actor: identity.optional(),
+})
+export const decisionReversed = z.object({
+  ...decisionBase,
+  type: z.literal('decision.reversed'),
+  actor: identity.optional(),
+})
 export const decisionSuperseded = z.object({
   ...decisionBase,
   type: z.literal('decision.superseded'),
@@ -86,7 +94,15 @@ export const dependencyResolved = z.object({
   reason: z.enum(['unlinked', 'blocker_done', 'blocked_closed']),
 })
 
-export const MEETING_CLASSES = ['one_on_one', 'team', 'cross_team', 'escalation', 'decision_review', 'ritual', 'other'] as const
+export const MEETING_CLASSES = [
+  'one_on_one',
+  'team',
+  'cross_team',
+  'escalation',
+  'decision_review',
+  'ritual',
+  'other',
+] as const
 export const RESPONSES = ['accepted', 'tentative', 'declined', 'needsAction'] as const
 
 /** One occurrence of a meeting. Titles and descriptions never appear here (privacy at the edge). */

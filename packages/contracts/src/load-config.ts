@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { configSchema, type OrgpulseConfig } from './config.ts'
 import { parse as parseYaml } from 'yaml'
+import { configSchema, type OrgpulseConfig } from './config.ts'
 
 export class ConfigError extends Error {}
 

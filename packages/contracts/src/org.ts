@@ -3,7 +3,11 @@ import { isoDay } from './time.ts'
 
 /** One row of an HR export (CSV) or one person of org.yaml. */
 export const hrRowSchema = z.object({
-  email: z.string().trim().toLowerCase().pipe(z.email({ error: 'email is not a valid address' })),
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.email({ error: 'email is not a valid address' })),
   name: z.string().trim().min(1, 'name is required'),
   manager_email: z
     .string()
@@ -44,7 +48,11 @@ export const orgUnitSchema = z.object({
 })
 export type OrgUnit = z.infer<typeof orgUnitSchema>
 
-export const closureRowSchema = z.object({ unitId: z.string(), ancestorId: z.string(), depth: z.number().int() })
+export const closureRowSchema = z.object({
+  unitId: z.string(),
+  ancestorId: z.string(),
+  depth: z.number().int(),
+})
 export type ClosureRow = z.infer<typeof closureRowSchema>
 
 /** The value on the compacted `orgpulse.org.v1` topic, keyed by effective date. */

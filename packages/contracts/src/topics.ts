@@ -23,7 +23,12 @@ const WEEK_MS = 7 * 24 * 3600 * 1000
 
 /** Raw topics keep 30 days so mapping changes can be replayed; the DLQ keeps 90 days for operators. */
 export const TOPIC_SPECS: TopicSpec[] = [
-  ...SOURCES.map((s) => ({ name: rawTopic(s), partitions: 6, compacted: false, retentionMs: 30 * 24 * 3600 * 1000 })),
+  ...SOURCES.map((s) => ({
+    name: rawTopic(s),
+    partitions: 6,
+    compacted: false,
+    retentionMs: 30 * 24 * 3600 * 1000,
+  })),
   { name: TOPICS.events, partitions: 6, compacted: false, retentionMs: 2 * WEEK_MS },
   { name: TOPICS.dlq, partitions: 1, compacted: false, retentionMs: 90 * 24 * 3600 * 1000 },
   { name: TOPICS.org, partitions: 1, compacted: true, retentionMs: -1 },

@@ -1,7 +1,4 @@
-export * from './port.ts'
-export * from './memory-bus.ts'
-export * from './stage.ts'
-export * from './publish.ts'
+export * from './from-env.ts'
 export {
   type BusLogger,
   consoleBusLogger,
@@ -11,6 +8,9 @@ export {
   type KafkaClientName,
 } from './kafka-common.ts'
 export * from './kafkajs-bus.ts'
-export * from './platformatic-bus.ts'
-export * from './from-env.ts'
+export * from './memory-bus.ts'
 export * from './namespace.ts'
+export * from './platformatic-bus.ts'
+export * from './port.ts'
+export * from './publish.ts'
+export * from './stage.ts'

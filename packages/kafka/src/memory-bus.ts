@@ -1,5 +1,12 @@
 import type { TopicSpec } from '@orgpulse/contracts'
-import type { Bus, BusMessage, ConsumeOptions, DeliveredBatch, DeliveredMessage, Subscription } from './port.ts'
+import type {
+  Bus,
+  BusMessage,
+  ConsumeOptions,
+  DeliveredBatch,
+  DeliveredMessage,
+  Subscription,
+} from './port.ts'
 
 interface Log {
   partitions: DeliveredMessage[][]
@@ -53,7 +60,8 @@ export class MemoryBus implements Bus {
           const log = this.log(topic)
           for (let p = 0; p < log.partitions.length && !stopping; p++) {
             const key = `${options.groupId}\u0000${topic}\u0000${p}`
-            const from = this.committed.get(key) ?? (options.fromBeginning === false ? log.partitions[p]!.length : 0)
+            const from =
+              this.committed.get(key) ?? (options.fromBeginning === false ? log.partitions[p]!.length : 0)
             const messages = log.partitions[p]!.slice(from, from + 500)
             if (messages.length === 0) continue
             delivered = true

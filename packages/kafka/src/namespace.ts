@@ -25,7 +25,11 @@ export function namespacedBus(bus: Bus, prefix: string): Bus {
             isStopping: batch.isStopping,
           }),
       }),
-    lag: (groupId, topics) => bus.lag(prefix + groupId, topics.map((t) => prefix + t)),
+    lag: (groupId, topics) =>
+      bus.lag(
+        prefix + groupId,
+        topics.map((t) => prefix + t),
+      ),
     close: () => bus.close(),
   }
 }

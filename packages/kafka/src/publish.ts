@@ -29,7 +29,8 @@ export async function waitUntilCaughtUp(
     let lag = 0
     for (const g of groups) lag += await bus.lag(g.groupId, g.topics)
     if (lag === 0) return
-    if (Date.now() > deadline) throw new Error(`pipeline still has ${lag} unprocessed records after ${timeoutMs} ms`)
+    if (Date.now() > deadline)
+      throw new Error(`pipeline still has ${lag} unprocessed records after ${timeoutMs} ms`)
     await new Promise((r) => setTimeout(r, 25))
   }
 }

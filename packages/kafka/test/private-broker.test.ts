@@ -20,7 +20,6 @@ import {
 } from '../../../test/setup/kafka.ts'
 import type { KafkaClientName } from '../src/index.ts'
 
-
 const isAlive = (pid: number | undefined): boolean => {
   if (pid === undefined) return false
   try {

@@ -5,9 +5,12 @@ import { planningFamily, planningMetrics } from './families/planning.ts'
 import { type Family, type MetricDef, type MetricFamilyId, metricDefSchema } from './types.ts'
 
 /** The metric catalog: ids are the public contract (API, CLI, exports, dashboards, alerts). */
-export const METRICS: readonly MetricDef[] = [...decisionMetrics, ...dependencyMetrics, ...meetingMetrics, ...planningMetrics].map(
-  (m) => metricDefSchema.parse(m),
-)
+export const METRICS: readonly MetricDef[] = [
+  ...decisionMetrics,
+  ...dependencyMetrics,
+  ...meetingMetrics,
+  ...planningMetrics,
+].map((m) => metricDefSchema.parse(m))
 
 export const FAMILIES: Record<MetricFamilyId, Family> = {
   decisions: decisionsFamily,

@@ -23,7 +23,8 @@ export interface Window {
 export function parseBound(value: string, name: string): Date {
   const v = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value
   const d = new Date(v)
-  if (Number.isNaN(d.getTime())) throw new MetricsQueryError(`${name} is not a date: "${value}" (use YYYY-MM-DD)`)
+  if (Number.isNaN(d.getTime()))
+    throw new MetricsQueryError(`${name} is not a date: "${value}" (use YYYY-MM-DD)`)
   return d
 }
 
@@ -59,7 +60,10 @@ export async function evaluate(
     const family = FAMILIES[familyId]
     const select = defs.map((d) => `${d.expr} AS ${d.id}`).join(',\n  ')
     const query = `SELECT scope, toString(w_from) AS w_from_key,\n  ${select}\nFROM (${family.base}) GROUP BY scope, w_from`
-    const rows = await queryRows<Record<string, unknown>>(client, query, { ...params, ...(family.params?.(config) ?? {}) })
+    const rows = await queryRows<Record<string, unknown>>(client, query, {
+      ...params,
+      ...(family.params?.(config) ?? {}),
+    })
     for (const row of rows) {
       const scope = String(row.scope)
       const key = String(row.w_from_key)
@@ -102,7 +106,14 @@ export interface OrgMetricsResult {
   metrics: MetricValues
   withheld: Record<string, string>
   people: number
-  teams: { id: string; name: string; manager: string; people: number; metrics: MetricValues; withheld: Record<string, string> }[]
+  teams: {
+    id: string
+    name: string
+    manager: string
+    people: number
+    metrics: MetricValues
+    withheld: Record<string, string>
+  }[]
   series?: { from: string; to: string; metrics: MetricValues; withheld: Record<string, string> }[]
 }
 
@@ -156,10 +167,14 @@ export async function computeOrgMetrics(
   const from = parseBound(request.from, 'from')
   const to = parseBound(request.to, 'to')
   if (to <= from) throw new MetricsQueryError(`to (${request.to}) must be after from (${request.from})`)
-  if (request.grain && request.grain !== 'week') throw new MetricsQueryError(`grain must be "week" (got "${request.grain}")`)
+  if (request.grain && request.grain !== 'week')
+    throw new MetricsQueryError(`grain must be "week" (got "${request.grain}")`)
   const units = await unitsUnder(client, director, to)
   if (units.length === 0) {
-    throw new MetricsQueryError(`no org led by ${director}: not a manager in the org chart (import one with \`orgpulse org import\`)`, 404)
+    throw new MetricsQueryError(
+      `no org led by ${director}: not a manager in the org chart (import one with \`orgpulse org import\`)`,
+      404,
+    )
   }
   const root = unitIdFor(director)
   const minGroup = config.privacy.minGroupSize
@@ -180,7 +195,14 @@ export async function computeOrgMetrics(
       .filter((u) => u.unit_id !== root)
       .map((u) => {
         const s = applyPrivacy(valuesFor(u.unit_id), u.people, minGroup)
-        return { id: u.unit_id, name: u.name, manager: u.manager_id, people: u.people, metrics: s.metrics, withheld: s.withheld }
+        return {
+          id: u.unit_id,
+          name: u.name,
+          manager: u.manager_id,
+          people: u.people,
+          metrics: s.metrics,
+          withheld: s.withheld,
+        }
       }),
   }
   if (request.grain === 'week') {

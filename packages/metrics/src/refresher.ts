@@ -21,7 +21,12 @@ const WEEK = 7 * 86400000
 export function startRollupRefresher(
   client: ClickHouseClient,
   config: OrgpulseConfig,
-  options: { intervalMs?: number; initialWeeks?: number; now?: () => Date; onError?: (err: Error) => void } = {},
+  options: {
+    intervalMs?: number
+    initialWeeks?: number
+    now?: () => Date
+    onError?: (err: Error) => void
+  } = {},
 ): RollupRefresher {
   const now = options.now ?? (() => new Date())
   let stale: Date | null = new Date(weekStart(now()).getTime() - (options.initialWeeks ?? 53) * WEEK)

@@ -26,7 +26,11 @@ export function weekStart(d: Date): Date {
  * threshold applied (people-based metrics are NULL for groups under privacy.minGroupSize).
  * Idempotent: a recomputed week replaces the previous values.
  */
-export async function refreshRollups(client: ClickHouseClient, config: OrgpulseConfig, options: RollupOptions): Promise<{ scopes: number; weeks: number; rows: number }> {
+export async function refreshRollups(
+  client: ClickHouseClient,
+  config: OrgpulseConfig,
+  options: RollupOptions,
+): Promise<{ scopes: number; weeks: number; rows: number }> {
   const windows = weekWindows(weekStart(options.from), options.to)
   if (windows.length === 0) return { scopes: 0, weeks: 0, rows: 0 }
   const units = await queryRows<{ unit_id: string; people: number }>(
@@ -42,7 +46,12 @@ export async function refreshRollups(client: ClickHouseClient, config: OrgpulseC
   let rows = 0
   for (let i = 0; i < units.length; i += chunk) {
     const part = units.slice(i, i + chunk)
-    const values = await evaluate(client, config, part.map((u) => u.unit_id), windows)
+    const values = await evaluate(
+      client,
+      config,
+      part.map((u) => u.unit_id),
+      windows,
+    )
     const out: Record<string, unknown>[] = []
     for (const u of part) {
       const people = Number(u.people)
@@ -64,7 +73,12 @@ export async function refreshRollups(client: ClickHouseClient, config: OrgpulseC
       }
     }
     if (out.length > 0) {
-      await client.insert({ table: 'metric_rollups', values: out, format: 'JSONEachRow', clickhouse_settings: { async_insert: 0 } })
+      await client.insert({
+        table: 'metric_rollups',
+        values: out,
+        format: 'JSONEachRow',
+        clickhouse_settings: { async_insert: 0 },
+      })
     }
     rows += out.length
     options.onProgress?.(Math.min(i + chunk, units.length), units.length)

@@ -1,6 +1,14 @@
 import { z } from 'zod'
 
-export const metricUnitSchema = z.enum(['count', 'hours', 'days', 'ratio', 'level', 'hours_per_week', 'item_days'])
+export const metricUnitSchema = z.enum([
+  'count',
+  'hours',
+  'days',
+  'ratio',
+  'level',
+  'hours_per_week',
+  'item_days',
+])
 
 /**
  * One metric, defined once: the catalog feeds the CLI, the api, exports, dashboards and alerts.

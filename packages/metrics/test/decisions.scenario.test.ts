@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { computeOrgMetrics, type OrgMetricsResult } from '../src/index.ts'
 import { config, freshClickHouse, importCsv, ingestDecisions } from './helpers.ts'
 
@@ -54,8 +54,16 @@ beforeAll(async () => {
     ...extra,
   })
   await ingestDecisions(client, [
-    d('D1', 'a1@x.io', '2026-07-02T00:00:00Z', { status: 'decided', decidedBy: 'm1@x.io', decidedAt: '2026-07-03T00:00:00Z' }),
-    d('D2', 'A2@X.io', '2026-07-05T00:00:00Z', { status: 'decided', decidedBy: 'dir@x.io', decidedAt: '2026-07-07T00:00:00Z' }),
+    d('D1', 'a1@x.io', '2026-07-02T00:00:00Z', {
+      status: 'decided',
+      decidedBy: 'm1@x.io',
+      decidedAt: '2026-07-03T00:00:00Z',
+    }),
+    d('D2', 'A2@X.io', '2026-07-05T00:00:00Z', {
+      status: 'decided',
+      decidedBy: 'dir@x.io',
+      decidedAt: '2026-07-07T00:00:00Z',
+    }),
     d('D3', 'b1@x.io', '2026-07-10T00:00:00Z', {
       status: 'decided',
       decidedBy: 'm2@x.io',
@@ -63,17 +71,45 @@ beforeAll(async () => {
       escalatedTo: ['dir@x.io'],
       escalatedAt: '2026-07-11T00:00:00Z',
     }),
-    d('D4', 'm2@x.io', '2026-06-20T00:00:00Z', { status: 'decided', decidedBy: 'dir@x.io', decidedAt: '2026-07-20T00:00:00Z' }),
-    d('D5', 'dir@x.io', '2026-08-01T00:00:00Z', { status: 'decided', decidedBy: 'dir@x.io', decidedAt: '2026-08-02T00:00:00Z' }),
-    d('D12', 'b2@x.io', '2026-07-01T00:00:00Z', { status: 'rejected', decidedBy: 'm2@x.io', decidedAt: '2026-07-01T12:00:00Z' }),
+    d('D4', 'm2@x.io', '2026-06-20T00:00:00Z', {
+      status: 'decided',
+      decidedBy: 'dir@x.io',
+      decidedAt: '2026-07-20T00:00:00Z',
+    }),
+    d('D5', 'dir@x.io', '2026-08-01T00:00:00Z', {
+      status: 'decided',
+      decidedBy: 'dir@x.io',
+      decidedAt: '2026-08-02T00:00:00Z',
+    }),
+    d('D12', 'b2@x.io', '2026-07-01T00:00:00Z', {
+      status: 'rejected',
+      decidedBy: 'm2@x.io',
+      decidedAt: '2026-07-01T12:00:00Z',
+    }),
     d('D6', 'b2@x.io', '2026-09-01T00:00:00Z'),
     d('D7', 'a1@x.io', '2026-09-15T12:00:00Z'),
-    d('D8', 'unknown@elsewhere.com', '2026-07-15T00:00:00Z', { status: 'decided', decidedBy: 'dir@x.io', decidedAt: '2026-07-16T00:00:00Z' }),
-    d('D9', 'a1@x.io', '2026-06-01T00:00:00Z', { status: 'decided', decidedBy: 'm1@x.io', decidedAt: '2026-06-10T00:00:00Z' }),
+    d('D8', 'unknown@elsewhere.com', '2026-07-15T00:00:00Z', {
+      status: 'decided',
+      decidedBy: 'dir@x.io',
+      decidedAt: '2026-07-16T00:00:00Z',
+    }),
+    d('D9', 'a1@x.io', '2026-06-01T00:00:00Z', {
+      status: 'decided',
+      decidedBy: 'm1@x.io',
+      decidedAt: '2026-06-10T00:00:00Z',
+    }),
     d('D10', 'b1@x.io', '2026-08-10T00:00:00Z', { status: 'withdrawn', updatedAt: '2026-08-12T00:00:00Z' }),
-    d('D11', 'a2@x.io', '2026-09-20T00:00:00Z', { status: 'decided', decidedBy: 'dir2@x.io', decidedAt: '2026-10-05T00:00:00Z' }),
+    d('D11', 'a2@x.io', '2026-09-20T00:00:00Z', {
+      status: 'decided',
+      decidedBy: 'dir2@x.io',
+      decidedAt: '2026-10-05T00:00:00Z',
+    }),
   ])
-  org = await computeOrgMetrics(client, config, { director: 'dir@x.io', from: '2026-07-01', to: '2026-10-01' })
+  org = await computeOrgMetrics(client, config, {
+    director: 'dir@x.io',
+    from: '2026-07-01',
+    to: '2026-10-01',
+  })
 })
 
 afterAll(async () => {
@@ -113,17 +149,28 @@ describe('decision metrics for a director', () => {
     expect(m2.metrics.decisions_decided).toBe(3)
   })
   it('attributes decisions after a re-org to the new org', async () => {
-    const other = await computeOrgMetrics(client, config, { director: 'dir2@x.io', from: '2026-09-01', to: '2026-10-01' })
+    const other = await computeOrgMetrics(client, config, {
+      director: 'dir2@x.io',
+      from: '2026-09-01',
+      to: '2026-10-01',
+    })
     expect(other.metrics.decisions_open).toBe(1)
     expect(other.metrics.decisions_decided).toBe(0)
   })
   it('produces a weekly series whose decided counts add up to the window', async () => {
-    const weekly = await computeOrgMetrics(client, config, { director: 'dir@x.io', from: '2026-07-01', to: '2026-10-01', grain: 'week' })
+    const weekly = await computeOrgMetrics(client, config, {
+      director: 'dir@x.io',
+      from: '2026-07-01',
+      to: '2026-10-01',
+      grain: 'week',
+    })
     const total = weekly.series!.reduce((s, w) => s + (w.metrics.decisions_decided ?? 0), 0)
     expect(weekly.series!.length).toBe(14)
     expect(total).toBe(6)
   })
   it('refuses an unknown director with a clear error', async () => {
-    await expect(computeOrgMetrics(client, config, { director: 'nobody@x.io', from: '2026-07-01', to: '2026-10-01' })).rejects.toThrow(/no org led by nobody@x.io/)
+    await expect(
+      computeOrgMetrics(client, config, { director: 'nobody@x.io', from: '2026-07-01', to: '2026-10-01' }),
+    ).rejects.toThrow(/no org led by nobody@x.io/)
   })
 })

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { type CanonicalEventInput, eventId } from '@orgpulse/contracts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { computeOrgMetrics, type OrgMetricsResult } from '../src/index.ts'
 import { config, freshClickHouse, importCsv, insertEvents } from './helpers.ts'
 
@@ -34,7 +34,14 @@ c1@x.io,Cy,dir2@x.io,PM
 let client: ClickHouseClient
 let org: OrgMetricsResult
 
-const link = (id: string, blocker: string, blocked: string, item: string, linked: string, resolved?: string): CanonicalEventInput[] => {
+const link = (
+  id: string,
+  blocker: string,
+  blocked: string,
+  item: string,
+  linked: string,
+  resolved?: string,
+): CanonicalEventInput[] => {
   const common = {
     source: 'jira' as const,
     sourceId: id,
@@ -45,7 +52,13 @@ const link = (id: string, blocker: string, blocked: string, item: string, linked
     blockedTeam: blocked,
   }
   const out: CanonicalEventInput[] = [
-    { ...common, id: eventId('jira', id, 'linked'), type: 'dependency.linked', occurredAt: linked, version: Date.parse(linked) },
+    {
+      ...common,
+      id: eventId('jira', id, 'linked'),
+      type: 'dependency.linked',
+      occurredAt: linked,
+      version: Date.parse(linked),
+    },
   ]
   if (resolved) {
     out.push({
@@ -60,7 +73,15 @@ const link = (id: string, blocker: string, blocked: string, item: string, linked
   return out
 }
 
-const cycle = (id: string, team: string, endsAt: string, committed: number, completed: number, added: number, at: string): CanonicalEventInput => ({
+const cycle = (
+  id: string,
+  team: string,
+  endsAt: string,
+  committed: number,
+  completed: number,
+  added: number,
+  at: string,
+): CanonicalEventInput => ({
   id: eventId('linear', id, 'snapshot'),
   source: 'linear',
   sourceId: id,
@@ -94,7 +115,11 @@ beforeAll(async () => {
     cycle('C3', 'm1@x.io', '2026-10-05T00:00:00.000Z', 50, 50, 0, '2026-10-05T00:00:00.000Z'),
     cycle('C4', 'dir2@x.io', '2026-07-20T00:00:00.000Z', 7, 1, 1, '2026-07-20T00:00:00.000Z'),
   ])
-  org = await computeOrgMetrics(client, config, { director: 'dir@x.io', from: '2026-07-01', to: '2026-10-01' })
+  org = await computeOrgMetrics(client, config, {
+    director: 'dir@x.io',
+    from: '2026-07-01',
+    to: '2026-10-01',
+  })
 })
 
 afterAll(async () => {

@@ -47,7 +47,9 @@ export function expandIcs(text: string, options: ExpandOptions): CalendarEvent[]
       // ical.js reads values lazily: a malformed value (a UTC offset, a date, an RRULE part)
       // throws only while the series is expanded
       if (err instanceof IcsParseError) throw err
-      throw new IcsParseError(`invalid iCalendar content: ${err instanceof Error ? err.message : String(err)}`)
+      throw new IcsParseError(
+        `invalid iCalendar content: ${err instanceof Error ? err.message : String(err)}`,
+      )
     }
   }
   return out

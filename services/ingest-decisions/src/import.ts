@@ -19,7 +19,10 @@ export interface ImportResult {
   notes: string[]
 }
 
-export const decisionEnvelope = (record: Record<string, unknown>, meta: Record<string, unknown> = {}): RawEnvelope => ({
+export const decisionEnvelope = (
+  record: Record<string, unknown>,
+  meta: Record<string, unknown> = {},
+): RawEnvelope => ({
   source: 'decisions',
   entity: 'decision',
   sourceId: String(record.id ?? 'unknown'),
@@ -34,16 +37,24 @@ export const decisionEnvelope = (record: Record<string, unknown>, meta: Record<s
  */
 export async function importDecisions(bus: Bus, path: string, cwd = process.cwd()): Promise<ImportResult> {
   const read = readDecisionSource(path)
-  const result: ImportResult = { files: new Set(read.map((r) => r.file)).size, accepted: 0, rejected: [], notes: [] }
+  const result: ImportResult = {
+    files: new Set(read.map((r) => r.file)).size,
+    accepted: 0,
+    rejected: [],
+    notes: [],
+  }
   const good: RawEnvelope[] = []
   const dead: DlqRecord[] = []
   for (const r of read) {
     const rel = relative(cwd, r.file)
     const where = rel && !rel.startsWith('..') ? rel : r.file
-    const errors = r.record === null ? [r.error ?? 'unreadable record'] : (() => {
-      const c = checkRecord(r.record)
-      return c.ok ? [] : c.errors
-    })()
+    const errors =
+      r.record === null
+        ? [r.error ?? 'unreadable record']
+        : (() => {
+            const c = checkRecord(r.record)
+            return c.ok ? [] : c.errors
+          })()
     if (errors.length > 0) {
       result.rejected.push({ file: where, line: r.line, errors })
       dead.push(dlqFor(r, where, errors))
@@ -53,12 +64,17 @@ export async function importDecisions(bus: Bus, path: string, cwd = process.cwd(
     if (r.provenance) {
       meta.provenance = r.provenance
       const inferred = Object.entries(r.provenance).filter(([, p]) => p !== 'front matter')
-      if (inferred.length > 0) result.notes.push(`${where}: ${inferred.map(([f, p]) => `${f} from ${p}`).join(', ')}`)
+      if (inferred.length > 0)
+        result.notes.push(`${where}: ${inferred.map(([f, p]) => `${f} from ${p}`).join(', ')}`)
     }
     good.push(decisionEnvelope(r.record!, meta))
   }
   if (good.length > 0) await publishRaw(bus, good)
-  if (dead.length > 0) await bus.publish(TOPICS.dlq, dead.map((d) => ({ key: dlqId(d), value: Buffer.from(JSON.stringify(d)) })))
+  if (dead.length > 0)
+    await bus.publish(
+      TOPICS.dlq,
+      dead.map((d) => ({ key: dlqId(d), value: Buffer.from(JSON.stringify(d)) })),
+    )
   result.accepted = good.length
   return result
 }

@@ -1,4 +1,4 @@
-export * from './parse.ts'
-export * from './validate.ts'
 export * from './import.ts'
+export * from './parse.ts'
 export * from './routes.ts'
+export * from './validate.ts'

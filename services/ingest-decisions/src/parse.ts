@@ -27,7 +27,11 @@ const camelKeys = (o: Record<string, unknown>): Record<string, unknown> =>
 export function readDecisionSource(path: string): SourceRecord[] {
   if (statSync(path).isDirectory()) {
     return readdirSync(path, { recursive: true, encoding: 'utf8' })
-      .filter((f) => DECISION_FILE_EXTENSIONS.includes(extname(f).toLowerCase()) && !/(^|\/)(node_modules|\.git)\//.test(f))
+      .filter(
+        (f) =>
+          DECISION_FILE_EXTENSIONS.includes(extname(f).toLowerCase()) &&
+          !/(^|\/)(node_modules|\.git)\//.test(f),
+      )
       .sort()
       .flatMap((f) => readDecisionFile(join(path, f)))
   }
@@ -48,11 +52,19 @@ export function readDecisionFile(file: string): SourceRecord[] {
     case '.markdown':
       return [readMadr(file, text)]
     default:
-      return [{ file, line: 1, record: null, error: `unsupported file type ${extname(file) || '(none)'}; use .json, .jsonl, .csv or .md` }]
+      return [
+        {
+          file,
+          line: 1,
+          record: null,
+          error: `unsupported file type ${extname(file) || '(none)'}; use .json, .jsonl, .csv or .md`,
+        },
+      ]
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function readJson(file: string, text: string): SourceRecord[] {
   let data: unknown
@@ -61,7 +73,11 @@ function readJson(file: string, text: string): SourceRecord[] {
   } catch (err) {
     return [{ file, line: 1, record: null, error: `not valid JSON: ${(err as Error).message}` }]
   }
-  const items = Array.isArray(data) ? data : isObject(data) && Array.isArray(data.decisions) ? data.decisions : [data]
+  const items = Array.isArray(data)
+    ? data
+    : isObject(data) && Array.isArray(data.decisions)
+      ? data.decisions
+      : [data]
   return items.map((item: unknown, i: number) =>
     isObject(item)
       ? { file, line: i + 1, record: camelKeys(item) }
@@ -76,7 +92,11 @@ function readJsonLines(file: string, text: string): SourceRecord[] {
     if (!line) return
     try {
       const value: unknown = JSON.parse(line)
-      out.push(isObject(value) ? { file, line: i + 1, record: camelKeys(value) } : { file, line: i + 1, record: null, error: 'line is JSON but not an object' })
+      out.push(
+        isObject(value)
+          ? { file, line: i + 1, record: camelKeys(value) }
+          : { file, line: i + 1, record: null, error: 'line is JSON but not an object' },
+      )
     } catch (err) {
       out.push({ file, line: i + 1, record: null, error: `not valid JSON: ${(err as Error).message}` })
     }
@@ -149,21 +169,37 @@ export function readMadr(file: string, text: string): SourceRecord {
       const parsed: unknown = parseYaml(fm[1]!)
       if (isObject(parsed)) front = camelKeys(parsed)
     } catch (err) {
-      return { file, line: 1, record: null, error: `front matter is not valid YAML: ${(err as Error).message}` }
+      return {
+        file,
+        line: 1,
+        record: null,
+        error: `front matter is not valid YAML: ${(err as Error).message}`,
+      }
     }
   }
   const provenance: Record<string, string> = {}
   const title = (front.title as string | undefined) ?? /^#\s+(.+)$/m.exec(body)?.[1]?.trim()
-  const rawStatus = String(front.status ?? /^##?\s*Status\s*\n+\s*(\w+)/im.exec(body)?.[1] ?? 'proposed').toLowerCase().trim()
+  const rawStatus = String(front.status ?? /^##?\s*Status\s*\n+\s*(\w+)/im.exec(body)?.[1] ?? 'proposed')
+    .toLowerCase()
+    .trim()
   const statusWord = rawStatus.split(/\s+/)[0] ?? 'proposed'
   const status = MADR_STATUS[statusWord] ?? statusWord
   const supersededBy = /superseded by\s+(\S+)/i.exec(rawStatus)?.[1]
   const deciders = front.deciders ?? front.decisionMakers
-  const firstDecider = Array.isArray(deciders) ? deciders[0] : typeof deciders === 'string' ? deciders.split(',')[0]?.trim() : undefined
+  const firstDecider = Array.isArray(deciders)
+    ? deciders[0]
+    : typeof deciders === 'string'
+      ? deciders.split(',')[0]?.trim()
+      : undefined
   const git = gitHistory(file)
   const madrDate = front.date === undefined ? undefined : asDate(front.date)
 
-  const pick = (field: string, explicit: unknown, fromGit: string | undefined, fallback?: string): string | undefined => {
+  const pick = (
+    field: string,
+    explicit: unknown,
+    fromGit: string | undefined,
+    fallback?: string,
+  ): string | undefined => {
     if (explicit !== undefined && explicit !== null && explicit !== '') {
       provenance[field] = 'front matter'
       return asDate(explicit)
@@ -220,7 +256,11 @@ interface GitHistory {
 function gitHistory(file: string): GitHistory | undefined {
   try {
     const run = (args: string[]) =>
-      execFileSync('git', args, { cwd: dirname(file), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+      execFileSync('git', args, {
+        cwd: dirname(file),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim()
     const log = run(['log', '--follow', '--format=%ae\t%aI', '--', basename(file)])
     if (!log) return undefined
     const lines = log.split('\n')

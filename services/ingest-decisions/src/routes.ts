@@ -29,7 +29,8 @@ export async function decisionRoutes(app: FastifyInstance, options: DecisionRout
     async (request, reply) => {
       const body = request.body
       const items: unknown[] = Array.isArray(body) ? body : [body]
-      if (items.length === 0) return reply.code(400).send({ error: 'empty array: send at least one decision record' })
+      if (items.length === 0)
+        return reply.code(400).send({ error: 'empty array: send at least one decision record' })
       if (items.length > MAX_RECORDS_PER_REQUEST) {
         return reply.code(413).send({
           error: `too many records: ${items.length} > ${MAX_RECORDS_PER_REQUEST} per request; split the batch`,
@@ -41,12 +42,16 @@ export async function decisionRoutes(app: FastifyInstance, options: DecisionRout
         const checked = checkRecord(item)
         if (checked.ok) envelopes.push(decisionEnvelope(item as Record<string, unknown>, { via: 'api' }))
         else {
-          const id = typeof (item as { id?: unknown })?.id === 'string' ? (item as { id: string }).id : undefined
+          const id =
+            typeof (item as { id?: unknown })?.id === 'string' ? (item as { id: string }).id : undefined
           errors.push({ index, ...(id ? { id } : {}), errors: checked.errors })
         }
       })
       if (errors.length > 0) {
-        return reply.code(400).send({ error: `${errors.length} of ${items.length} records are invalid; nothing was accepted`, records: errors })
+        return reply.code(400).send({
+          error: `${errors.length} of ${items.length} records are invalid; nothing was accepted`,
+          records: errors,
+        })
       }
       await options.publish(envelopes)
       return reply.code(202).send({ accepted: envelopes.length, ids: envelopes.map((e) => e.sourceId) })

@@ -1,6 +1,8 @@
 import { type DecisionRecord, decisionRecordSchema, formatIssues } from '@orgpulse/contracts'
 
-export type Checked = { ok: true; record: DecisionRecord; input: Record<string, unknown> } | { ok: false; errors: string[] }
+export type Checked =
+  | { ok: true; record: DecisionRecord; input: Record<string, unknown> }
+  | { ok: false; errors: string[] }
 
 /** Validates one record and lists every problem (not just the first). */
 export function checkRecord(input: unknown): Checked {

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { rawTopic, TOPICS } from '@orgpulse/contracts'
 import { MemoryBus } from '@orgpulse/kafka'
-import { TOPICS, rawTopic } from '@orgpulse/contracts'
 import { describe, expect, it } from 'vitest'
 import { importDecisions } from '../src/import.ts'
 import { readDecisionFile } from '../src/parse.ts'
@@ -40,10 +40,29 @@ describe('decision files', () => {
     writeFileSync(
       f,
       [
-        JSON.stringify({ id: 'A', title: 't', raisedBy: 'a@x.io', raisedAt: '2026-07-01T00:00:00Z', status: 'proposed' }),
+        JSON.stringify({
+          id: 'A',
+          title: 't',
+          raisedBy: 'a@x.io',
+          raisedAt: '2026-07-01T00:00:00Z',
+          status: 'proposed',
+        }),
         'this is not json',
-        JSON.stringify({ title: 't', raisedBy: 'a@x.io', raisedAt: '2026-07-01T00:00:00Z', status: 'proposed' }),
-        JSON.stringify({ id: 'C', title: 't', raisedBy: 'a@x.io', raisedAt: '2026-07-05T00:00:00Z', status: 'decided', decidedBy: 'b@x.io', decidedAt: '2026-07-01T00:00:00Z' }),
+        JSON.stringify({
+          title: 't',
+          raisedBy: 'a@x.io',
+          raisedAt: '2026-07-01T00:00:00Z',
+          status: 'proposed',
+        }),
+        JSON.stringify({
+          id: 'C',
+          title: 't',
+          raisedBy: 'a@x.io',
+          raisedAt: '2026-07-05T00:00:00Z',
+          status: 'decided',
+          decidedBy: 'b@x.io',
+          decidedAt: '2026-07-01T00:00:00Z',
+        }),
       ].join('\n'),
     )
     const bus = new MemoryBus()
@@ -69,15 +88,29 @@ describe('decision files', () => {
     execFileSync('git', ['init', '-q'], { cwd: d })
     mkdirSync(join(d, 'adr'))
     const f = join(d, 'adr', '0007-use-clickhouse.md')
-    writeFileSync(f, '---\nstatus: proposed\ndate: 2026-09-30\ndeciders: [mia@x.io]\n---\n# Use ClickHouse for metrics\n\nContext…\n')
+    writeFileSync(
+      f,
+      '---\nstatus: proposed\ndate: 2026-09-30\ndeciders: [mia@x.io]\n---\n# Use ClickHouse for metrics\n\nContext…\n',
+    )
     const git = (args: string[], date: string) =>
       execFileSync('git', args, {
         cwd: d,
-        env: { ...process.env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date, GIT_AUTHOR_EMAIL: 'ann@x.io', GIT_AUTHOR_NAME: 'Ann', GIT_COMMITTER_EMAIL: 'ann@x.io', GIT_COMMITTER_NAME: 'Ann' },
+        env: {
+          ...process.env,
+          GIT_AUTHOR_DATE: date,
+          GIT_COMMITTER_DATE: date,
+          GIT_AUTHOR_EMAIL: 'ann@x.io',
+          GIT_AUTHOR_NAME: 'Ann',
+          GIT_COMMITTER_EMAIL: 'ann@x.io',
+          GIT_COMMITTER_NAME: 'Ann',
+        },
       })
     git(['add', '.'], '2026-07-01T10:00:00Z')
     git(['commit', '-qm', 'propose'], '2026-07-01T10:00:00Z')
-    writeFileSync(f, '---\nstatus: accepted\ndate: 2026-09-30\ndeciders: [mia@x.io]\n---\n# Use ClickHouse for metrics\n\nContext…\n')
+    writeFileSync(
+      f,
+      '---\nstatus: accepted\ndate: 2026-09-30\ndeciders: [mia@x.io]\n---\n# Use ClickHouse for metrics\n\nContext…\n',
+    )
     git(['commit', '-qam', 'accept'], '2026-07-08T16:00:00Z')
     const [row] = readDecisionFile(f)
     expect(row!.record).toMatchObject({
@@ -90,15 +123,27 @@ describe('decision files', () => {
       raisedAt: '2026-07-01T10:00:00+00:00',
       decidedAt: '2026-07-08T16:00:00+00:00',
     })
-    expect(row!.provenance).toEqual({ raisedAt: 'git history', updatedAt: 'git history', decidedAt: 'git history' })
+    expect(row!.provenance).toEqual({
+      raisedAt: 'git history',
+      updatedAt: 'git history',
+      decidedAt: 'git history',
+    })
   })
 
   it('falls back to the MADR date only when nothing better exists, and says so', () => {
     const d = dir()
     const f = join(d, 'adr-1.md')
-    writeFileSync(f, '---\nid: ADR-1\nstatus: accepted\nraisedBy: ann@x.io\nraisedAt: 2026-07-01\ndate: 2026-07-09\ndeciders: mia@x.io, bo@x.io\n---\n# One\n')
+    writeFileSync(
+      f,
+      '---\nid: ADR-1\nstatus: accepted\nraisedBy: ann@x.io\nraisedAt: 2026-07-01\ndate: 2026-07-09\ndeciders: mia@x.io, bo@x.io\n---\n# One\n',
+    )
     const [row] = readDecisionFile(f)
-    expect(row!.record).toMatchObject({ id: 'ADR-1', raisedAt: '2026-07-01', decidedAt: '2026-07-09', decidedBy: 'mia@x.io' })
+    expect(row!.record).toMatchObject({
+      id: 'ADR-1',
+      raisedAt: '2026-07-01',
+      decidedAt: '2026-07-09',
+      decidedBy: 'mia@x.io',
+    })
     expect(row!.provenance!.raisedAt).toBe('front matter')
     expect(row!.provenance!.decidedAt).toMatch(/^MADR date/)
   })

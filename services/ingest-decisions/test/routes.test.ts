@@ -34,12 +34,21 @@ describe('POST /v1/decisions', () => {
     expect(res.statusCode).toBe(202)
     expect(res.json()).toEqual({ accepted: 1, ids: ['D-1'] })
     expect(acked).toHaveLength(1)
-    expect(published[0]![0]).toMatchObject({ source: 'decisions', entity: 'decision', sourceId: 'D-1', payload: valid('D-1') })
+    expect(published[0]![0]).toMatchObject({
+      source: 'decisions',
+      entity: 'decision',
+      sourceId: 'D-1',
+      payload: valid('D-1'),
+    })
   })
 
   it('accepts an array', async () => {
     const { a, published } = await app()
-    const res = await a.inject({ method: 'POST', url: '/v1/decisions', payload: [valid('A'), valid('B'), valid('C')] })
+    const res = await a.inject({
+      method: 'POST',
+      url: '/v1/decisions',
+      payload: [valid('A'), valid('B'), valid('C')],
+    })
     expect(res.statusCode).toBe(202)
     expect(published[0]!.map((e) => e.sourceId)).toEqual(['A', 'B', 'C'])
   })
@@ -62,7 +71,9 @@ describe('POST /v1/decisions', () => {
     expect(body.error).toBe('4 of 5 records are invalid; nothing was accepted')
     expect(body.records.map((r) => r.index)).toEqual([1, 2, 3, 4])
     expect(body.records[0]!.errors).toEqual(['id: id is required'])
-    expect(body.records[1]!.errors).toEqual(['decidedAt: decidedAt 2026-06-01T00:00:00.000Z is before raisedAt 2026-07-01T09:00:00.000Z'])
+    expect(body.records[1]!.errors).toEqual([
+      'decidedAt: decidedAt 2026-06-01T00:00:00.000Z is before raisedAt 2026-07-01T09:00:00.000Z',
+    ])
     expect(body.records[2]!.errors).toEqual(['decidedBy: status decided requires decidedBy'])
     expect(body.records[3]!.errors[0]).toMatch(/^raisedAt: unparseable date "last tuesday"/)
     expect(published).toHaveLength(0)
@@ -81,7 +92,12 @@ describe('POST /v1/decisions', () => {
 
   it('answers 400 for a body that is not JSON', async () => {
     const { a } = await app()
-    const res = await a.inject({ method: 'POST', url: '/v1/decisions', headers: { 'content-type': 'application/json' }, payload: '{nope' })
+    const res = await a.inject({
+      method: 'POST',
+      url: '/v1/decisions',
+      headers: { 'content-type': 'application/json' },
+      payload: '{nope',
+    })
     expect(res.statusCode).toBe(400)
   })
 })

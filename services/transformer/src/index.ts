@@ -1,3 +1,3 @@
-export * from './transform.ts'
-export * from './stages.ts'
 export * from './mappers/index.ts'
+export * from './stages.ts'
+export * from './transform.ts'

@@ -1,8 +1,8 @@
 import { createClickHouse, migrate } from '@orgpulse/clickhouse'
 import { loadConfig, TOPIC_SPECS } from '@orgpulse/contracts'
 import { createBusFromEnv, namespacedFromEnv, type Subscription } from '@orgpulse/kafka'
-import { pino } from 'pino'
 import { startRollupRefresher } from '@orgpulse/metrics'
+import { pino } from 'pino'
 import { oldestEvent, startDlqSink, startSink, startTransformer } from './stages.ts'
 
 /**
@@ -18,18 +18,29 @@ async function main(): Promise<void> {
   if (!kafka) throw new Error('KAFKA_BROKERS is not set: the transformer service needs a Kafka broker')
   const bus = namespacedFromEnv(kafka)
   await bus.ensureTopics(TOPIC_SPECS)
-  const stages = (process.env.ORGPULSE_STAGES ?? 'transformer,sink,dlq,rollups').split(',').map((s) => s.trim())
+  const stages = (process.env.ORGPULSE_STAGES ?? 'transformer,sink,dlq,rollups')
+    .split(',')
+    .map((s) => s.trim())
   // only the sinks write to ClickHouse; a transformer-only process must not hold the embedded engine's data dir
   const needsClickHouse = stages.includes('sink') || stages.includes('dlq') || stages.includes('rollups')
-  const client = needsClickHouse ? createClickHouse({ dataDir: process.env.ORGPULSE_DATA_DIR ?? '.orgpulse' }) : null
+  const client = needsClickHouse
+    ? createClickHouse({ dataDir: process.env.ORGPULSE_DATA_DIR ?? '.orgpulse' })
+    : null
   if (client) await migrate(client, { log: (m) => log.info(m) })
   const { config } = loadConfig()
   const subs: Subscription[] = []
   if (stages.includes('transformer')) subs.push(await startTransformer(bus, config, log))
   // dashboards and alerts read weekly rollups: keep them current from the sink's own writes
-  const refresher = client && stages.includes('rollups') ? startRollupRefresher(client, config, { onError: (e) => log.warn({ err: e.message }, 'rollup refresh failed') }) : null
+  const refresher =
+    client && stages.includes('rollups')
+      ? startRollupRefresher(client, config, {
+          onError: (e) => log.warn({ err: e.message }, 'rollup refresh failed'),
+        })
+      : null
   if (client && stages.includes('sink')) {
-    subs.push(await startSink(bus, client, log, { onWritten: (events) => refresher?.touch(oldestEvent(events)) }))
+    subs.push(
+      await startSink(bus, client, log, { onWritten: (events) => refresher?.touch(oldestEvent(events)) }),
+    )
   }
   if (client && stages.includes('dlq')) subs.push(await startDlqSink(bus, client))
   log.info({ stages }, 'transformer service running')

@@ -1,5 +1,14 @@
 import { type ClickHouseClient, writeFacts } from '@orgpulse/clickhouse'
-import { type CanonicalEvent, type DlqRecord, dlqRecordSchema, type OrgpulseConfig, SOURCES, TOPICS, rawTopic, toClickHouseTime } from '@orgpulse/contracts'
+import {
+  type CanonicalEvent,
+  type DlqRecord,
+  dlqRecordSchema,
+  type OrgpulseConfig,
+  rawTopic,
+  SOURCES,
+  TOPICS,
+  toClickHouseTime,
+} from '@orgpulse/contracts'
 import { type Bus, dlqId, runStage, type Subscription } from '@orgpulse/kafka'
 import { decodeEvent, transformBytes } from './transform.ts'
 
@@ -18,7 +27,11 @@ export const STAGE_GROUPS = {
 }
 
 /** raw topics → canonical events on orgpulse.events.v1 (keyed by source entity, so per-entity order holds) */
-export function startTransformer(bus: Bus, config: OrgpulseConfig, log: StageLogger = silent): Promise<Subscription> {
+export function startTransformer(
+  bus: Bus,
+  config: OrgpulseConfig,
+  log: StageLogger = silent,
+): Promise<Subscription> {
   return runStage<CanonicalEvent>({
     bus,
     stage: 'transformer',
@@ -29,7 +42,8 @@ export function startTransformer(bus: Bus, config: OrgpulseConfig, log: StageLog
         TOPICS.events,
         events.map((e) => ({ key: e.sourceId, value: Buffer.from(JSON.stringify(e)) })),
       ),
-    onRetry: (err, attempt, info) => log.warn({ err: err.message, attempt, batch: info.token }, 'transformer publish failed; retrying'),
+    onRetry: (err, attempt, info) =>
+      log.warn({ err: err.message, attempt, batch: info.token }, 'transformer publish failed; retrying'),
     onDead: (d) => log.warn({ reason: d.reason, topic: d.topic, offset: d.offset }, 'record sent to DLQ'),
   })
 }
@@ -40,7 +54,12 @@ export interface SinkHooks {
 }
 
 /** canonical events → ClickHouse fact tables; one insert per table per partition batch */
-export function startSink(bus: Bus, client: ClickHouseClient, log: StageLogger = silent, hooks: SinkHooks = {}): Promise<Subscription> {
+export function startSink(
+  bus: Bus,
+  client: ClickHouseClient,
+  log: StageLogger = silent,
+  hooks: SinkHooks = {},
+): Promise<Subscription> {
   return runStage<CanonicalEvent>({
     bus,
     stage: 'sink',
@@ -51,7 +70,11 @@ export function startSink(bus: Bus, client: ClickHouseClient, log: StageLogger =
       log.debug({ batch: info.token, events: events.length }, 'batch written')
       hooks.onWritten?.(events)
     },
-    onRetry: (err, attempt, info) => log.warn({ err: err.message, attempt, batch: info.token }, 'ClickHouse insert failed; holding the batch and retrying'),
+    onRetry: (err, attempt, info) =>
+      log.warn(
+        { err: err.message, attempt, batch: info.token },
+        'ClickHouse insert failed; holding the batch and retrying',
+      ),
     onDead: (d) => log.warn({ reason: d.reason, topic: d.topic, offset: d.offset }, 'event sent to DLQ'),
   })
 }
@@ -98,7 +121,9 @@ export function startDlqSink(bus: Bus, client: ClickHouseClient): Promise<Subscr
 export function oldestEvent(events: CanonicalEvent[]): Date {
   let min = Number.POSITIVE_INFINITY
   for (const e of events) {
-    const t = Date.parse(e.type === 'meeting.held' ? e.start : e.type === 'cycle.snapshot' ? e.startsAt : e.occurredAt)
+    const t = Date.parse(
+      e.type === 'meeting.held' ? e.start : e.type === 'cycle.snapshot' ? e.startsAt : e.occurredAt,
+    )
     if (t < min) min = t
   }
   return new Date(Number.isFinite(min) ? min : Date.now())

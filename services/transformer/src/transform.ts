@@ -12,7 +12,9 @@ export function transformBytes(value: Buffer, ctx: MapperContext): CanonicalEven
   }
   const envelope = rawEnvelopeSchema.safeParse(json)
   if (!envelope.success) {
-    throw new RejectedRecord(`not a raw envelope: ${envelope.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+    throw new RejectedRecord(
+      `not a raw envelope: ${envelope.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    )
   }
   const mapped = MAPPERS[envelope.data.source](envelope.data, ctx)
   return mapped.map((e) => {
@@ -35,7 +37,9 @@ export function decodeEvent(value: Buffer): CanonicalEvent {
   }
   const checked = canonicalEventSchema.safeParse(json)
   if (!checked.success) {
-    throw new RejectedRecord(`not a canonical event: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+    throw new RejectedRecord(
+      `not a canonical event: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    )
   }
   return checked.data
 }

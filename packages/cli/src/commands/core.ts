@@ -1,9 +1,9 @@
-import type { Command } from 'commander'
-import { migrate } from '@orgpulse/clickhouse'
-import { buildApp } from '@orgpulse/api'
-import { effectiveAt } from '@orgpulse/org'
-import type { CommandContext } from '../context.ts'
 import { randomBytes } from 'node:crypto'
+import { buildApp } from '@orgpulse/api'
+import { migrate } from '@orgpulse/clickhouse'
+import { effectiveAt } from '@orgpulse/org'
+import type { Command } from 'commander'
+import type { CommandContext } from '../context.ts'
 import { loadDemo } from '../demo/load.ts'
 import { acquireLock, releaseLock } from '../lock.ts'
 import { cliRunner } from '../serve-cli.ts'
@@ -11,7 +11,9 @@ import { cliRunner } from '../serve-cli.ts'
 export function registerCoreCommands(program: Command, ctx: CommandContext): void {
   program
     .command('start')
-    .description('run orgpulse: pipeline, api and built-in pages (embedded mode unless KAFKA_BROKERS/CLICKHOUSE_URL are set); loads a demo org when nothing is configured')
+    .description(
+      'run orgpulse: pipeline, api and built-in pages (embedded mode unless KAFKA_BROKERS/CLICKHOUSE_URL are set); loads a demo org when nothing is configured',
+    )
     .option('--port <port>', 'HTTP port', process.env.ORGPULSE_PORT ?? '3000')
     .option('--host <host>', 'address to listen on', process.env.ORGPULSE_HOST ?? '127.0.0.1')
     .option('--no-demo', 'do not load the demo org when the data dir is empty')
@@ -61,9 +63,12 @@ export function registerCoreCommands(program: Command, ctx: CommandContext): voi
     .action(async (_opts: unknown, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
         const result = await migrate(rt.client)
-        io.out(result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : `schema is up to date (version ${result.current})`)
+        io.out(
+          result.applied.length > 0
+            ? `applied ${result.applied.join(', ')}`
+            : `schema is up to date (version ${result.current})`,
+        )
         return 0
       })
     })
 }
-

@@ -1,11 +1,12 @@
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
-import { UserError } from '../io.ts'
 import { loadDemo } from '../demo/load.ts'
+import { UserError } from '../io.ts'
 
 const positiveInt = (v: string, flag: string): number => {
   const n = Number(v)
-  if (!Number.isInteger(n) || n <= 0) throw new UserError(`${flag} must be a positive whole number (got ${v})`)
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UserError(`${flag} must be a positive whole number (got ${v})`)
   return n
 }
 
@@ -23,11 +24,18 @@ export function registerDemoCommand(program: Command, ctx: CommandContext): void
         if (end && Number.isNaN(end.getTime())) throw new UserError(`--end is not a date: ${opts.end}`)
         const { summary, company } = await loadDemo(
           rt,
-          { people: positiveInt(opts.people, '--people'), weeks: positiveInt(opts.weeks, '--weeks'), seed: Number(opts.seed) || 0, ...(end ? { end } : {}) },
+          {
+            people: positiveInt(opts.people, '--people'),
+            weeks: positiveInt(opts.weeks, '--weeks'),
+            seed: Number(opts.seed) || 0,
+            ...(end ? { end } : {}),
+          },
           (m) => io.progress(m),
         )
         io.out(`\ndemo loaded: ${summary}`)
-        io.out(`try: pnpm orgpulse metrics --org ${company.stories.centralisingDirector} --from ${company.start.toISOString().slice(0, 10)} --to ${company.end.toISOString().slice(0, 10)}`)
+        io.out(
+          `try: pnpm orgpulse metrics --org ${company.stories.centralisingDirector} --from ${company.start.toISOString().slice(0, 10)} --to ${company.end.toISOString().slice(0, 10)}`,
+        )
         return 0
       })
     })

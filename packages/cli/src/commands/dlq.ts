@@ -40,7 +40,13 @@ export function registerDlqCommands(program: Command, ctx: CommandContext): void
           { stage: opts.stage ?? '', all: opts.all ? 1 : 0, limit: Number(opts.limit) || 50 },
         )
         if (opts.format === 'json') {
-          io.out(JSON.stringify(rows.map((r) => ({ ...r, original: Buffer.from(r.value, 'base64').toString('utf8') })), null, 2))
+          io.out(
+            JSON.stringify(
+              rows.map((r) => ({ ...r, original: Buffer.from(r.value, 'base64').toString('utf8') })),
+              null,
+              2,
+            ),
+          )
           return 0
         }
         io.out(`${rows.length} dead-lettered record(s)${opts.all ? '' : ' not yet replayed'}`)
@@ -63,7 +69,9 @@ export function registerDlqCommands(program: Command, ctx: CommandContext): void
 
   dlq
     .command('replay')
-    .description('re-publish dead-lettered records (original bytes) to the topic they came from, after fixing the cause')
+    .description(
+      're-publish dead-lettered records (original bytes) to the topic they came from, after fixing the cause',
+    )
     .argument('[ids...]', 'record ids (or id prefixes) from `dlq list`; none = every record not yet replayed')
     .option('--stage <stage>', 'only one stage')
     .action(async (ids: string[], opts: { stage?: string }, cmd: Command) => {
@@ -89,7 +97,14 @@ export function registerDlqCommands(program: Command, ctx: CommandContext): void
           await rt.client.insert({
             table: 'dlq',
             format: 'JSONEachRow',
-            values: [{ ...r, replayed: undefined, failed_at: r.failed_at, replayed_at: toClickHouseTime(new Date()) }],
+            values: [
+              {
+                ...r,
+                replayed: undefined,
+                failed_at: r.failed_at,
+                replayed_at: toClickHouseTime(new Date()),
+              },
+            ],
             clickhouse_settings: { async_insert: 0 },
           })
           replayed++

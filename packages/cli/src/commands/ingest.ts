@@ -1,10 +1,10 @@
-import type { Command } from 'commander'
 import { importDecisions } from '@orgpulse/ingest-decisions'
+import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
+import { registerCalendarIngest } from './ingest-calendar.ts'
 import { registerJiraIngest } from './ingest-jira.ts'
 import { registerLinearIngest } from './ingest-linear.ts'
-import { registerCalendarIngest } from './ingest-calendar.ts'
 
 export function registerIngestCommands(program: Command, ctx: CommandContext): void {
   const ingest = program.command('ingest').description('bring data in from a source')

@@ -1,5 +1,5 @@
-import type { Command } from 'commander'
 import { computeOrgMetrics, METRICS, MetricsQueryError } from '@orgpulse/metrics'
+import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { requireOption } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -8,59 +8,71 @@ import { table } from '../table.ts'
 export function registerMetricsCommands(program: Command, ctx: CommandContext): void {
   program
     .command('metrics')
-    .description("a director's org metrics over [from, to): the org, each team in it, optionally week by week")
+    .description(
+      "a director's org metrics over [from, to): the org, each team in it, optionally week by week",
+    )
     .requiredOption('--org <director-email>', 'the director whose org to measure')
     .requiredOption('--from <date>', 'window start, inclusive (YYYY-MM-DD, UTC)')
     .requiredOption('--to <date>', 'window end, exclusive (YYYY-MM-DD, UTC)')
     .option('--grain <grain>', 'add a series: week')
     .option('--format <format>', 'json or table', 'table')
-    .action(async (opts: { org: string; from: string; to: string; grain?: string; format: string }, cmd: Command) => {
-      await ctx.withRuntime(cmd, async (rt, io) => {
-        if (!['json', 'table'].includes(opts.format)) throw new UserError(`--format must be json or table (got ${opts.format})`)
-        try {
-          const result = await computeOrgMetrics(rt.client, rt.config, {
-            director: requireOption(opts.org, '--org'),
-            from: opts.from,
-            to: opts.to,
-            ...(opts.grain ? { grain: opts.grain } : {}),
-          })
-          if (opts.format === 'json') {
-            io.out(JSON.stringify(result, null, 2))
-            return 0
-          }
-          io.out(`${result.org}'s org · ${result.people} people · ${result.from.slice(0, 10)} → ${result.to.slice(0, 10)} (end exclusive)\n`)
-          io.out(
-            table(
-              METRICS.map((m) => ({
-                metric: m.id,
-                org: result.metrics[m.id] ?? null,
-                ...Object.fromEntries(result.teams.slice(0, 6).map((t) => [t.name, t.metrics[m.id] ?? null])),
-              })),
-            ),
-          )
-          if (result.teams.length > 6) io.out(`(${result.teams.length - 6} more teams: use --format json)`)
-          const withheld = Object.entries(result.withheld).filter(([, r]) => r.startsWith('withheld'))
-          for (const [id, reason] of withheld) io.out(`${id}: ${reason}`)
-          if (result.series) {
-            io.out('\nweekly:')
+    .action(
+      async (
+        opts: { org: string; from: string; to: string; grain?: string; format: string },
+        cmd: Command,
+      ) => {
+        await ctx.withRuntime(cmd, async (rt, io) => {
+          if (!['json', 'table'].includes(opts.format))
+            throw new UserError(`--format must be json or table (got ${opts.format})`)
+          try {
+            const result = await computeOrgMetrics(rt.client, rt.config, {
+              director: requireOption(opts.org, '--org'),
+              from: opts.from,
+              to: opts.to,
+              ...(opts.grain ? { grain: opts.grain } : {}),
+            })
+            if (opts.format === 'json') {
+              io.out(JSON.stringify(result, null, 2))
+              return 0
+            }
+            io.out(
+              `${result.org}'s org · ${result.people} people · ${result.from.slice(0, 10)} → ${result.to.slice(0, 10)} (end exclusive)\n`,
+            )
             io.out(
               table(
-                result.series.map((w) => ({
-                  week: w.from.slice(0, 10),
-                  decided: w.metrics.decisions_decided ?? null,
-                  p50_h: w.metrics.decision_latency_p50_hours ?? null,
-                  escalation: w.metrics.escalation_rate ?? null,
-                  centralization: w.metrics.centralization ?? null,
-                  blockers_open: w.metrics.blockers_open ?? null,
+                METRICS.map((m) => ({
+                  metric: m.id,
+                  org: result.metrics[m.id] ?? null,
+                  ...Object.fromEntries(
+                    result.teams.slice(0, 6).map((t) => [t.name, t.metrics[m.id] ?? null]),
+                  ),
                 })),
               ),
             )
+            if (result.teams.length > 6) io.out(`(${result.teams.length - 6} more teams: use --format json)`)
+            const withheld = Object.entries(result.withheld).filter(([, r]) => r.startsWith('withheld'))
+            for (const [id, reason] of withheld) io.out(`${id}: ${reason}`)
+            if (result.series) {
+              io.out('\nweekly:')
+              io.out(
+                table(
+                  result.series.map((w) => ({
+                    week: w.from.slice(0, 10),
+                    decided: w.metrics.decisions_decided ?? null,
+                    p50_h: w.metrics.decision_latency_p50_hours ?? null,
+                    escalation: w.metrics.escalation_rate ?? null,
+                    centralization: w.metrics.centralization ?? null,
+                    blockers_open: w.metrics.blockers_open ?? null,
+                  })),
+                ),
+              )
+            }
+            return 0
+          } catch (err) {
+            if (err instanceof MetricsQueryError) throw new UserError(err.message)
+            throw err
           }
-          return 0
-        } catch (err) {
-          if (err instanceof MetricsQueryError) throw new UserError(err.message)
-          throw err
-        }
-      })
-    })
+        })
+      },
+    )
 }

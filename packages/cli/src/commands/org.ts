@@ -1,5 +1,5 @@
-import type { Command } from 'commander'
 import { importOrg, listDirectors, OrgValidationError, unresolvedIdentities } from '@orgpulse/org'
+import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
 import { table } from '../table.ts'
@@ -9,7 +9,9 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
 
   org
     .command('import')
-    .description('import an HR export (CSV: email,name,manager_email,title[,employee_id,team,timezone]) or an org.yaml as a snapshot')
+    .description(
+      'import an HR export (CSV: email,name,manager_email,title[,employee_id,team,timezone]) or an org.yaml as a snapshot',
+    )
     .argument('<file>', 'CSV or YAML file')
     .option('--effective <date>', 'the day this org takes effect (YYYY-MM-DD); default today')
     .option('--format <format>', 'output: text or json', 'text')
@@ -50,12 +52,15 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
 
   org
     .command('identities')
-    .description('source identities (Jira account ids, Linear users, calendar emails, decision-log handles) and how they resolve')
+    .description(
+      'source identities (Jira account ids, Linear users, calendar emails, decision-log handles) and how they resolve',
+    )
     .option('--unresolved', 'only identities that map to no person (their events count for no org)')
     .option('--format <format>', 'output: table or json', 'table')
     .action(async (opts: { unresolved?: boolean; format: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
-        if (!opts.unresolved) throw new UserError('only --unresolved is supported: resolved identities are the org itself')
+        if (!opts.unresolved)
+          throw new UserError('only --unresolved is supported: resolved identities are the org itself')
         const rows = await unresolvedIdentities(rt.client)
         if (opts.format === 'json') {
           io.out(JSON.stringify({ count: rows.length, identities: rows }, null, 2))
@@ -63,7 +68,16 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
         }
         io.out(`${rows.length} unresolved identit${rows.length === 1 ? 'y' : 'ies'}`)
         if (rows.length > 0) {
-          io.out(table(rows.map((r) => ({ identity: r.identity, source: r.source, occurrences: r.occurrences, seen_in: r.fields.join(' ') }))))
+          io.out(
+            table(
+              rows.map((r) => ({
+                identity: r.identity,
+                source: r.source,
+                occurrences: r.occurrences,
+                seen_in: r.fields.join(' '),
+              })),
+            ),
+          )
           io.out('map them with identities.aliases in orgpulse.yaml (identity → email)')
         }
         return 0

@@ -1,4 +1,4 @@
-import { RESOLVED_CTE, SCOPE_CLOSURE_CTE, SNAPSHOTS_CTE, WINDOWS_CTE, snapFor } from '../sql.ts'
+import { RESOLVED_CTE, SCOPE_CLOSURE_CTE, SNAPSHOTS_CTE, snapFor, WINDOWS_CTE } from '../sql.ts'
 import type { Family, MetricDef } from '../types.ts'
 
 /**
@@ -113,7 +113,8 @@ export const decisionMetrics: MetricDef[] = [
   {
     id: 'decisions_open',
     title: 'Open decisions',
-    description: 'Decisions raised in the org before the end of the window and not decided, rejected or withdrawn by then.',
+    description:
+      'Decisions raised in the org before the end of the window and not decided, rejected or withdrawn by then.',
     unit: 'count',
     direction: 'lower_is_better',
     thresholds: { warn: null, critical: null },
@@ -160,7 +161,8 @@ export const decisionMetrics: MetricDef[] = [
   {
     id: 'decision_depth',
     title: 'Decision depth',
-    description: 'Mean org level of the decider over the decisions decided in the window (IC 0, manager 1, director 2, above 3+).',
+    description:
+      'Mean org level of the decider over the decisions decided in the window (IC 0, manager 1, director 2, above 3+).',
     unit: 'level',
     direction: 'lower_is_better',
     thresholds: { warn: 1.8, critical: 2.2 },

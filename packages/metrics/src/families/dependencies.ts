@@ -1,4 +1,4 @@
-import { SCOPE_CLOSURE_CTE, SNAPSHOTS_CTE, UNIT_NAMES_CTE, WINDOWS_CTE, snapFor, teamUnit } from '../sql.ts'
+import { SCOPE_CLOSURE_CTE, SNAPSHOTS_CTE, snapFor, teamUnit, UNIT_NAMES_CTE, WINDOWS_CTE } from '../sql.ts'
 import type { Family, MetricDef } from '../types.ts'
 
 /**
@@ -97,7 +97,8 @@ export const dependencyMetrics: MetricDef[] = [
   {
     id: 'blockers_open',
     title: 'Open cross-team blockers',
-    description: 'Cross-team blocking links (A blocks B, owned by different teams, at least one in the org) open at the end of the window.',
+    description:
+      'Cross-team blocking links (A blocks B, owned by different teams, at least one in the org) open at the end of the window.',
     unit: 'count',
     direction: 'lower_is_better',
     thresholds: { warn: 10, critical: 25 },
@@ -130,7 +131,8 @@ export const dependencyMetrics: MetricDef[] = [
   {
     id: 'blockers_resolved_14d_rate',
     title: 'Blockers resolved within 14 days',
-    description: 'Of the cross-team blocking links resolved in the window: the share resolved within 14 days of being created.',
+    description:
+      'Of the cross-team blocking links resolved in the window: the share resolved within 14 days of being created.',
     unit: 'ratio',
     direction: 'higher_is_better',
     thresholds: { warn: 0.7, critical: 0.5 },
@@ -141,7 +143,8 @@ export const dependencyMetrics: MetricDef[] = [
   {
     id: 'blocked_item_days',
     title: 'Blocked item-days',
-    description: 'Sum over blocked items in the org of the days inside the window they spent with at least one open cross-team blocker.',
+    description:
+      'Sum over blocked items in the org of the days inside the window they spent with at least one open cross-team blocker.',
     unit: 'item_days',
     direction: 'lower_is_better',
     thresholds: { warn: null, critical: null },

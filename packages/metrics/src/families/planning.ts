@@ -1,4 +1,4 @@
-import { SCOPE_CLOSURE_CTE, SNAPSHOTS_CTE, UNIT_NAMES_CTE, WINDOWS_CTE, snapFor, teamUnit } from '../sql.ts'
+import { SCOPE_CLOSURE_CTE, SNAPSHOTS_CTE, snapFor, teamUnit, UNIT_NAMES_CTE, WINDOWS_CTE } from '../sql.ts'
 import type { Family, MetricDef } from '../types.ts'
 
 /** One row per (cycle ending in the window, scope): the latest snapshot of each cycle/sprint. */
@@ -27,7 +27,8 @@ export const planningMetrics: MetricDef[] = [
   {
     id: 'cycle_completion_rate',
     title: 'Cycle completion rate',
-    description: 'Completed scope / scope committed at cycle start, over cycles and sprints ending in the window.',
+    description:
+      'Completed scope / scope committed at cycle start, over cycles and sprints ending in the window.',
     unit: 'ratio',
     direction: 'higher_is_better',
     thresholds: { warn: 0.7, critical: 0.5 },
@@ -38,7 +39,8 @@ export const planningMetrics: MetricDef[] = [
   {
     id: 'scope_added_rate',
     title: 'Scope added mid-cycle',
-    description: 'Scope added after cycle start / scope committed at cycle start, over cycles and sprints ending in the window.',
+    description:
+      'Scope added after cycle start / scope committed at cycle start, over cycles and sprints ending in the window.',
     unit: 'ratio',
     direction: 'lower_is_better',
     thresholds: { warn: 0.2, critical: 0.4 },

@@ -16,7 +16,8 @@ import type { Mapper } from './types.ts'
  */
 export const mapDecisionRecord: Mapper = (envelope: RawEnvelope) => {
   const parsed = decisionRecordSchema.safeParse(envelope.payload)
-  if (!parsed.success) throw new RejectedRecord(`invalid decision record: ${formatIssues(parsed.error).join('; ')}`)
+  if (!parsed.success)
+    throw new RejectedRecord(`invalid decision record: ${formatIssues(parsed.error).join('; ')}`)
   const r = parsed.data
   const log = typeof envelope.meta?.log === 'string' ? envelope.meta.log : ''
   const sourceId = log ? `${log}/${r.id}` : r.id
@@ -56,7 +57,12 @@ export const mapDecisionRecord: Mapper = (envelope: RawEnvelope) => {
     })
   }
   if (r.status === 'withdrawn') {
-    events.push({ ...common, id: id('withdrawn'), type: 'decision.withdrawn', occurredAt: r.decidedAt ?? lastChange })
+    events.push({
+      ...common,
+      id: id('withdrawn'),
+      type: 'decision.withdrawn',
+      occurredAt: r.decidedAt ?? lastChange,
+    })
   }
   if (r.status === 'reversed') {
     events.push({ ...common, id: id('closed'), type: 'decision.reversed', occurredAt: lastChange })
