@@ -56,24 +56,27 @@ export async function evaluate(
   }
   const byFamily = new Map<MetricFamilyId, MetricDef[]>()
   for (const m of metrics) byFamily.set(m.family, [...(byFamily.get(m.family) ?? []), m])
-  for (const [familyId, defs] of byFamily) {
-    const family = FAMILIES[familyId]
-    const select = defs.map((d) => `${d.expr} AS ${d.id}`).join(',\n  ')
-    const query = `SELECT scope, toString(w_from) AS w_from_key,\n  ${select}\nFROM (${family.base}) GROUP BY scope, w_from`
-    const rows = await queryRows<Record<string, unknown>>(client, query, {
-      ...params,
-      ...(family.params?.(config) ?? {}),
-    })
-    for (const row of rows) {
-      const scope = String(row.scope)
-      const key = String(row.w_from_key)
-      const perScope = result.get(scope) ?? new Map<string, MetricValues>()
-      result.set(scope, perScope)
-      const values = perScope.get(key) ?? {}
-      for (const d of defs) values[d.id] = toNumber(row[d.id])
-      perScope.set(key, values)
-    }
-  }
+  // families are independent queries: a ClickHouse server runs them in parallel
+  await Promise.all(
+    [...byFamily].map(async ([familyId, defs]) => {
+      const family = FAMILIES[familyId]
+      const select = defs.map((d) => `${d.expr} AS ${d.id}`).join(',\n  ')
+      const query = `SELECT scope, toString(w_from) AS w_from_key,\n  ${select}\nFROM (${family.base}) GROUP BY scope, w_from`
+      const rows = await queryRows<Record<string, unknown>>(client, query, {
+        ...params,
+        ...(family.params?.(config) ?? {}),
+      })
+      for (const row of rows) {
+        const scope = String(row.scope)
+        const key = String(row.w_from_key)
+        const perScope = result.get(scope) ?? new Map<string, MetricValues>()
+        result.set(scope, perScope)
+        const values = perScope.get(key) ?? {}
+        for (const d of defs) values[d.id] = toNumber(row[d.id])
+        perScope.set(key, values)
+      }
+    }),
+  )
   return result
 }
 
@@ -129,14 +132,20 @@ interface UnitRow {
 export async function unitsUnder(client: ClickHouseClient, director: string, at: Date): Promise<UnitRow[]> {
   return queryRows<UnitRow>(
     client,
-    `WITH ${SNAPSHOTS_CTE}, (SELECT list FROM snaps) AS snap_list, ${snapFor('{at:DateTime64(3)}')} AS snap
-     SELECT u.unit_id AS unit_id, u.name AS name, u.manager_id AS manager_id, c.depth AS depth,
-       (SELECT count() FROM org_people AS p INNER JOIN org_closure AS pc ON pc.effective = p.effective AND pc.unit_id = p.home_unit
-        WHERE p.effective = snap AND pc.ancestor_id = u.unit_id) AS people
-     FROM org_closure AS c
-     INNER JOIN org_units AS u ON u.effective = c.effective AND u.unit_id = c.unit_id
-     WHERE c.effective = snap AND c.ancestor_id = {root:String}
-     ORDER BY c.depth, u.name`,
+    `WITH ${SNAPSHOTS_CTE}, (SELECT list FROM snaps) AS snap_list, ${snapFor('{at:DateTime64(3)}')} AS snap,
+     subtree AS (SELECT unit_id, depth FROM org_closure WHERE effective = snap AND ancestor_id = {root:String}),
+     headcount AS (
+       SELECT pc.ancestor_id AS unit_id, count() AS people
+       FROM org_people AS p
+       INNER JOIN org_closure AS pc ON pc.effective = p.effective AND pc.unit_id = p.home_unit
+       WHERE p.effective = snap AND pc.ancestor_id IN (SELECT unit_id FROM subtree)
+       GROUP BY pc.ancestor_id
+     )
+     SELECT u.unit_id AS unit_id, u.name AS name, u.manager_id AS manager_id, t.depth AS depth, h.people AS people
+     FROM subtree AS t
+     INNER JOIN org_units AS u ON u.unit_id = t.unit_id AND u.effective = snap
+     LEFT JOIN headcount AS h ON h.unit_id = t.unit_id
+     ORDER BY t.depth, u.name`,
     { at: toClickHouseTime(new Date(at.getTime() - 1)), root: unitIdFor(director) },
   )
 }
