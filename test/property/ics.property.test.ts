@@ -134,7 +134,7 @@ const HOSTILE_LINES = [
 
 const lineEdit = fc.record({
   at: fc.nat(),
-  kind: fc.constantFrom('drop', 'dup', 'insert', 'replace-value', 'truncate'),
+  kind: fc.constantFrom('drop', 'dup', 'insert', 'replace-value', 'truncate', 'zone-rule'),
   insert: fc.oneof(fc.constantFrom(...HOSTILE_LINES), fc.string({ maxLength: 30 })),
   value: fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('', '20260316T100000', '20260316', '-1', 'Z', '\u0000', '🧪')),
 })
@@ -147,6 +147,12 @@ function mutate(lines: string[], edits: { at: number; kind: string; insert: stri
     if (e.kind === 'drop') out.splice(i, 1)
     else if (e.kind === 'dup') out.splice(i, 0, line)
     else if (e.kind === 'insert') out.splice(i, 0, e.insert)
+    else if (e.kind === 'zone-rule') {
+      // a hostile rule inside the VTIMEZONE (the zone is expanded from 1970 on every conversion)
+      const rules = out.flatMap((l, n) => (l.startsWith('RRULE:FREQ=YEARLY;BYMONTH=') ? [n] : []))
+      const n = rules[e.at % Math.max(rules.length, 1)]
+      if (n !== undefined) out[n] = e.insert.startsWith('RRULE:') ? e.insert : `RRULE:FREQ=${e.value}`
+    }
     else if (e.kind === 'replace-value') out[i] = line.includes(':') ? `${line.slice(0, line.indexOf(':') + 1)}${e.value}` : e.value
     else out[i] = line.slice(0, e.at % (line.length + 1))
   }

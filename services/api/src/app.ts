@@ -1,14 +1,15 @@
 import rateLimit from '@fastify/rate-limit'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
-import type { OrgpulseConfig } from '@orgpulse/contracts'
+import type { OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
+import { metricsPlugin } from '@orgpulse/http'
 import { decisionRoutes } from '@orgpulse/ingest-decisions'
 import { type Bus, publishRaw } from '@orgpulse/kafka'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type AuthMode, registerAuth } from './auth/plugin.ts'
 import { registerOpenApi } from './openapi.ts'
 import { pagesRoutes } from './pages/index.ts'
-import { metricsPlugin } from './prometheus.ts'
 import { v1Routes } from './routes/v1.ts'
+import { registerWebhooks } from './webhooks.ts'
 
 export interface AppDeps {
   client: ClickHouseClient
@@ -26,8 +27,8 @@ export interface AppDeps {
   rateLimit?: { max: number; timeWindow: number | string }
 }
 
-/** never behind a token: probes, scraping, the api docs, and the CLI bridge (which has its own secret) */
-export const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics', '/docs/', '/internal/cli']
+/** never behind a token: probes, scraping, the api docs, vendor webhooks and the CLI bridge (each of the last two checks its own secret) */
+export const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics', '/docs/', '/internal/cli', '/webhooks/']
 
 function authModeFrom(value: string | undefined): AuthMode {
   if (value === undefined || value === '') return 'auto'
@@ -101,12 +102,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         .code(403)
         .send({ error: 'org tokens are for the /v1 api; the built-in pages need an admin token' })
   })
-  await app.register(decisionRoutes, {
-    publish: async (envelopes) => {
-      await publishRaw(deps.bus, envelopes)
-      await deps.flush?.()
-    },
-  })
+  const publish = async (envelopes: RawEnvelope[]) => {
+    await publishRaw(deps.bus, envelopes)
+    await deps.flush?.()
+  }
+  await app.register(decisionRoutes, { publish })
+  await registerWebhooks(app, { config: deps.config, publish, log: (m) => app.log.info(m) })
   await app.register(v1Routes, { client: deps.client, config: deps.config })
   await app.register(pagesRoutes, { client: deps.client, config: deps.config })
 

@@ -5,7 +5,7 @@ import Fastify from 'fastify'
 import type { OpenAPIV3 } from 'openapi-types'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.ts'
-import { metricsPlugin } from '../src/prometheus.ts'
+import { metricsPlugin } from '@orgpulse/http'
 import { config, freshClickHouse } from './helpers.ts'
 
 let client: ClickHouseClient

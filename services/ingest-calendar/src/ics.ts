@@ -62,6 +62,7 @@ function expandCalendar(cal: IcalComponent, options: ExpandOptions): CalendarEve
   for (const vtz of cal.getAllSubcomponents('vtimezone')) {
     const tzid = String(vtz.getFirstPropertyValue('tzid') ?? '')
     if (tzid && !ICAL.TimezoneService.has(tzid)) {
+      checkZoneRules(vtz, tzid)
       ICAL.TimezoneService.register(vtz)
       registered.push(tzid)
     }
@@ -70,6 +71,29 @@ function expandCalendar(cal: IcalComponent, options: ExpandOptions): CalendarEve
     return expandEvents(cal, options)
   } finally {
     for (const tzid of registered) ICAL.TimezoneService.remove(tzid)
+  }
+}
+
+/** Frequencies a VTIMEZONE observance may repeat at (real zones change once or twice a year). */
+const ZONE_RULE_FREQS = new Set(['YEARLY', 'MONTHLY'])
+
+/**
+ * ical.js expands a zone's rules from their DTSTART (often 1970) up to every date it converts,
+ * with no limit: a rule repeating every second or minute, or with INTERVAL=0 (which never
+ * advances), runs until the process is out of memory. Such a zone is refused, not registered.
+ */
+function checkZoneRules(vtz: IcalComponent, tzid: string): void {
+  for (const observance of vtz.getAllSubcomponents()) {
+    for (const prop of observance.getAllProperties('rrule')) {
+      const rule = prop.getFirstValue() as { freq?: unknown; interval?: unknown } | null
+      const freq = typeof rule?.freq === 'string' ? rule.freq : ''
+      const interval = typeof rule?.interval === 'number' ? rule.interval : 0
+      if (!ZONE_RULE_FREQS.has(freq) || !(interval >= 1)) {
+        throw new IcsParseError(
+          `VTIMEZONE ${tzid}: unsupported rule ${prop.toICALString()} (a zone rule repeats YEARLY or MONTHLY, INTERVAL >= 1)`,
+        )
+      }
+    }
   }
 }
 

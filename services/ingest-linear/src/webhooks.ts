@@ -18,7 +18,8 @@ export type WebhookCheck = { ok: true; body: Record<string, unknown> } | { ok: f
 
 /** hex HMAC-SHA256 of the raw body with the secret, compared in constant time */
 export function verifyLinearSignature(raw: Buffer, signature: string | undefined, secret: string): boolean {
-  if (!signature || !/^[0-9a-f]+$/i.test(signature.trim())) return false
+  // exactly 64 hex digits: Buffer.from(hex) drops an odd trailing digit, so `valid + "a"` would pass
+  if (!signature || !/^[0-9a-f]{64}$/i.test(signature.trim())) return false
   const expected = createHmac('sha256', secret).update(raw).digest()
   const given = Buffer.from(signature.trim(), 'hex')
   return given.length === expected.length && timingSafeEqual(given, expected)

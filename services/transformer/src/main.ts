@@ -1,8 +1,11 @@
 import { createClickHouse, migrate } from '@orgpulse/clickhouse'
 import { loadConfig, TOPIC_SPECS } from '@orgpulse/contracts'
+import { metricsPlugin } from '@orgpulse/http'
 import { createBusFromEnv, namespacedFromEnv, type Subscription } from '@orgpulse/kafka'
 import { startRollupRefresher } from '@orgpulse/metrics'
+import Fastify from 'fastify'
 import { pino } from 'pino'
+import { Counter, register } from 'prom-client'
 import { oldestEvent, startDlqSink, startSink, startTransformer } from './stages.ts'
 
 /**
@@ -12,6 +15,22 @@ import { oldestEvent, startDlqSink, startSink, startTransformer } from './stages
  * batch in hand (its offsets committed only if it was written), leave the group, exit 0.
  */
 const log = pino({ level: process.env.LOG_LEVEL ?? 'info' })
+
+const written = new Counter({
+  name: 'orgpulse_sink_events_written_total',
+  help: 'canonical events written to ClickHouse',
+})
+
+/** GET /metrics and /healthz on ORGPULSE_METRICS_PORT (off when unset: several stage processes may share a host) */
+async function startOpsServer(stages: string[]) {
+  const port = Number(process.env.ORGPULSE_METRICS_PORT ?? 0)
+  if (!port) return null
+  const app = Fastify()
+  await app.register(metricsPlugin, { service: 'transformer', registry: register })
+  app.get('/healthz', async () => ({ status: 'ok', stages }))
+  await app.listen({ port, host: process.env.HOST ?? '0.0.0.0' })
+  return app
+}
 
 async function main(): Promise<void> {
   const kafka = createBusFromEnv({ clientId: 'orgpulse-transformer' })
@@ -44,10 +63,12 @@ async function main(): Promise<void> {
   }
   if (client && stages.includes('dlq')) subs.push(await startDlqSink(bus, client))
   log.info({ stages }, 'transformer service running')
+  const http = await startOpsServer(stages)
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping: finishing the batch in hand')
     for (const s of subs) await s.stop()
     await refresher?.stop()
+    await http?.close()
     await bus.close()
     await client?.close()
     log.info('stopped cleanly')

@@ -22,7 +22,7 @@ declare module 'fastify' {
  * GET /metrics in the Prometheus text format, plus request counts and latencies per route for
  * the app it is registered on. Usable by every orgpulse service:
  *
- *   import { metricsPlugin } from '@orgpulse/api'
+ *   import { metricsPlugin } from '@orgpulse/http'
  *   await app.register(metricsPlugin, { service: 'ingest-decisions' })
  *
  * Routes are labelled by their pattern (`/v1/orgs/:director/metrics`), never the raw URL, so
