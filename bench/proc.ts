@@ -1,19 +1,26 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { createInterface } from 'node:readline'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 /** A service as its own process (node + tsx loader), as in a deployment. */
-export function startService(entry: string, env: Record<string, string>): ChildProcess {
+export function startService(entry: string, env: Record<string, string>): ChildProcess & { ready: Promise<void> } {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stderr!.resume()
-  return child
+  // ready once it logs that it runs (pino JSON on stdout) or, for HTTP services, listens
+  const ready = new Promise<void>((resolve) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (/service running|Server listening/.test(line)) resolve()
+    })
+  })
+  return Object.assign(child, { ready })
 }
 
 /** Samples a process's peak resident set (VmHWM, kB) from /proc until it exits. */

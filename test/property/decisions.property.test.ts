@@ -58,7 +58,11 @@ const WEIRD = [
   '\uD800',
   'x'.repeat(20_000),
 ]
-const weird = fc.oneof(fc.constantFrom(...WEIRD), fc.string({ maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 8 }))
+const weird = fc.oneof(
+  fc.constantFrom(...WEIRD),
+  fc.string({ maxLength: 20 }),
+  fc.string({ unit: 'binary', maxLength: 8 }),
+)
 const junk: fc.Arbitrary<unknown> = fc.oneof(
   weird,
   fc.integer(),
@@ -71,9 +75,15 @@ const junk: fc.Arbitrary<unknown> = fc.oneof(
 
 const email = fc.constantFrom('ann@x.io', 'Mia@X.io', 'dir@x.io', ' ceo@x.io ', 'jira:acc-1', 'linear:u-2')
 const day = fc.integer({ min: 0, max: 3650 }).map((d) => new Date(Date.UTC(2020, 0, 1) + d * 86_400_000))
-const dateText = fc.tuple(day, fc.constantFrom('day', 'iso', 'offset')).map(([d, f]) =>
-  f === 'day' ? d.toISOString().slice(0, 10) : f === 'iso' ? d.toISOString() : d.toISOString().replace('.000Z', '+02:00'),
-)
+const dateText = fc
+  .tuple(day, fc.constantFrom('day', 'iso', 'offset'))
+  .map(([d, f]) =>
+    f === 'day'
+      ? d.toISOString().slice(0, 10)
+      : f === 'iso'
+        ? d.toISOString()
+        : d.toISOString().replace('.000Z', '+02:00'),
+  )
 
 /** A record with DESIGN.md's fields, mostly well-formed. */
 const validish = fc.record(
@@ -85,7 +95,10 @@ const validish = fc.record(
     status: fc.constantFrom('proposed', 'decided', 'rejected', 'withdrawn', 'reversed', 'superseded'),
     decidedBy: email,
     decidedAt: dateText,
-    escalatedTo: fc.oneof(fc.array(email, { maxLength: 3 }), email.map((e) => `${e};dir@x.io`)),
+    escalatedTo: fc.oneof(
+      fc.array(email, { maxLength: 3 }),
+      email.map((e) => `${e};dir@x.io`),
+    ),
     escalatedAt: dateText,
     team: fc.constantFrom('u:dir@x.io', 'Platform'),
     tags: fc.oneof(fc.array(fc.constantFrom('infra', 'queues', ''), { maxLength: 3 }), fc.constant('a, b')),
@@ -112,13 +125,21 @@ const nearValid: fc.Arbitrary<Record<string, unknown>> = fc
 // ---- the property every importer result must satisfy ----
 
 /** `lines`: the file's line count; for JSON the importer numbers items instead (`line` = item index + 1) */
-function checkSourceRecords(records: SourceRecord[], file: string, text: string, lines = text.split(/\r?\n/).length): void {
+function checkSourceRecords(
+  records: SourceRecord[],
+  file: string,
+  text: string,
+  lines = text.split(/\r?\n/).length,
+): void {
   for (const r of records) {
     expect(r.file).toBe(file)
     expect(Number.isInteger(r.line) && r.line >= 1).toBe(true)
     if (text.length > 0) expect(r.line).toBeLessThanOrEqual(lines)
     if (r.record === null) {
-      expect(r.error?.trim().length ?? 0, `unreadable record without a reason: ${JSON.stringify(r)}`).toBeGreaterThan(0)
+      expect(
+        r.error?.trim().length ?? 0,
+        `unreadable record without a reason: ${JSON.stringify(r)}`,
+      ).toBeGreaterThan(0)
       continue
     }
     const checked = checkRecord(r.record)
@@ -204,26 +225,44 @@ describe('readDecisionFile never throws, and every record is valid or explains i
       { weight: 1, arbitrary: fc.string({ maxLength: 20 }).filter((s) => !/[\r\n]/.test(s)) },
     )
     fc.assert(
-      fc.property(fc.array(line, { maxLength: 10 }), fc.constantFrom('\n', '\r\n'), fc.constantFrom('.jsonl', '.ndjson'), (lines, eol, ext) => {
-        const text = lines.join(eol)
-        const f = writeTemp(ext, text)
-        const records = readDecisionFile(f)
-        checkSourceRecords(records, f, text)
-        const expectedLines = lines.flatMap((l, i) => (l.trim() ? [i + 1] : []))
-        expect(records.map((r) => r.line)).toEqual(expectedLines)
-      }),
+      fc.property(
+        fc.array(line, { maxLength: 10 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.constantFrom('.jsonl', '.ndjson'),
+        (lines, eol, ext) => {
+          const text = lines.join(eol)
+          const f = writeTemp(ext, text)
+          const records = readDecisionFile(f)
+          checkSourceRecords(records, f, text)
+          const expectedLines = lines.flatMap((l, i) => (l.trim() ? [i + 1] : []))
+          expect(records.map((r) => r.line)).toEqual(expectedLines)
+        },
+      ),
       { numRuns: runs(300) },
     )
   })
 
   it('CSV: line numbers point at the line each row starts on (blank lines, quoted commas, quotes and line breaks)', () => {
-    const COLUMNS = ['id', 'title', 'raised_by', 'raised_at', 'status', 'decided_by', 'decided_at', 'escalated_to', 'team', 'tags']
+    const COLUMNS = [
+      'id',
+      'title',
+      'raised_by',
+      'raised_at',
+      'status',
+      'decided_by',
+      'decided_at',
+      'escalated_to',
+      'team',
+      'tags',
+    ]
     const cell = fc.oneof(
       { weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z0-9@.:-]{0,10}$/) },
       {
         weight: 2,
         arbitrary: fc
-          .array(fc.constantFrom('a', 'B', ' ', ',', '"', '\n', ';', 'é', '🧪', '2026-07-01'), { maxLength: 8 })
+          .array(fc.constantFrom('a', 'B', ' ', ',', '"', '\n', ';', 'é', '🧪', '2026-07-01'), {
+            maxLength: 8,
+          })
           .map((cs) => cs.join('')),
       },
     )
@@ -231,7 +270,10 @@ describe('readDecisionFile never throws, and every record is valid or explains i
     fc.assert(
       fc.property(
         fc.shuffledSubarray(COLUMNS, { minLength: 1 }),
-        fc.array(fc.tuple(fc.array(cell, { minLength: COLUMNS.length, maxLength: COLUMNS.length }), fc.nat(2)), { maxLength: 8 }),
+        fc.array(
+          fc.tuple(fc.array(cell, { minLength: COLUMNS.length, maxLength: COLUMNS.length }), fc.nat(2)),
+          { maxLength: 8 },
+        ),
         fc.constantFrom('\n', '\r\n'),
         fc.boolean(),
         (columns, rows, eol, trailingEol) => {
@@ -271,7 +313,24 @@ describe('readDecisionFile never throws, and every record is valid or explains i
       fc.property(
         fc.oneof(
           fc.string({ maxLength: 80 }),
-          fc.array(fc.constantFrom('id', 'title', ',', '"', '\n', '\r\n', 'a', ' ', 'raised_at', '2026-07-01', 'decided'), { maxLength: 30 }).map((xs) => xs.join('')),
+          fc
+            .array(
+              fc.constantFrom(
+                'id',
+                'title',
+                ',',
+                '"',
+                '\n',
+                '\r\n',
+                'a',
+                ' ',
+                'raised_at',
+                '2026-07-01',
+                'decided',
+              ),
+              { maxLength: 30 },
+            )
+            .map((xs) => xs.join('')),
         ),
         (text) => {
           const f = writeTemp('.csv', text)
@@ -283,7 +342,11 @@ describe('readDecisionFile never throws, and every record is valid or explains i
   })
 
   it('MADR: front matter with fields of any type, statuses with "superseded by", headings, broken YAML', () => {
-    const frontValue = fc.oneof(junk, fc.array(junk, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), junk, { maxKeys: 2 }))
+    const frontValue = fc.oneof(
+      junk,
+      fc.array(junk, { maxLength: 3 }),
+      fc.dictionary(fc.string({ maxLength: 4 }), junk, { maxKeys: 2 }),
+    )
     const statusText = fc.constantFrom(
       'superseded by ADR-9',
       'Superseded by [ADR-0009](0009-x.md)',
@@ -293,7 +356,8 @@ describe('readDecisionFile never throws, and every record is valid or explains i
       'rejected',
       'withdrawn',
     )
-    const anyOf = <T>(a: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: a }, { weight: 1, arbitrary: frontValue })
+    const anyOf = <T>(a: fc.Arbitrary<T>) =>
+      fc.oneof({ weight: 3, arbitrary: a }, { weight: 1, arbitrary: frontValue })
     // every key optional (about half present), each with its expected kind of value or anything
     const front = fc.record(
       {
@@ -320,7 +384,12 @@ describe('readDecisionFile never throws, and every record is valid or explains i
       {
         weight: 4,
         arbitrary: fc
-          .tuple(front, fc.boolean(), fc.option(fc.string({ maxLength: 30 }), { nil: undefined }), fc.option(fc.constantFrom('Accepted', 'Proposed', 'Superseded by 0009'), { nil: undefined }))
+          .tuple(
+            front,
+            fc.boolean(),
+            fc.option(fc.string({ maxLength: 30 }), { nil: undefined }),
+            fc.option(fc.constantFrom('Accepted', 'Proposed', 'Superseded by 0009'), { nil: undefined }),
+          )
           .map(([fm, plain, title, bodyStatus]) => {
             const yaml = toYaml(fm, plain)
             const heading = title === undefined ? '' : `# ${title}\n\n`

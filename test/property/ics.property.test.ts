@@ -136,10 +136,16 @@ const lineEdit = fc.record({
   at: fc.nat(),
   kind: fc.constantFrom('drop', 'dup', 'insert', 'replace-value', 'truncate', 'zone-rule'),
   insert: fc.oneof(fc.constantFrom(...HOSTILE_LINES), fc.string({ maxLength: 30 })),
-  value: fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('', '20260316T100000', '20260316', '-1', 'Z', '\u0000', '🧪')),
+  value: fc.oneof(
+    fc.string({ maxLength: 20 }),
+    fc.constantFrom('', '20260316T100000', '20260316', '-1', 'Z', '\u0000', '🧪'),
+  ),
 })
 
-function mutate(lines: string[], edits: { at: number; kind: string; insert: string; value: string }[]): string[] {
+function mutate(
+  lines: string[],
+  edits: { at: number; kind: string; insert: string; value: string }[],
+): string[] {
   const out = [...lines]
   for (const e of edits) {
     const i = out.length === 0 ? 0 : e.at % out.length
@@ -152,8 +158,8 @@ function mutate(lines: string[], edits: { at: number; kind: string; insert: stri
       const rules = out.flatMap((l, n) => (l.startsWith('RRULE:FREQ=YEARLY;BYMONTH=') ? [n] : []))
       const n = rules[e.at % Math.max(rules.length, 1)]
       if (n !== undefined) out[n] = e.insert.startsWith('RRULE:') ? e.insert : `RRULE:FREQ=${e.value}`
-    }
-    else if (e.kind === 'replace-value') out[i] = line.includes(':') ? `${line.slice(0, line.indexOf(':') + 1)}${e.value}` : e.value
+    } else if (e.kind === 'replace-value')
+      out[i] = line.includes(':') ? `${line.slice(0, line.indexOf(':') + 1)}${e.value}` : e.value
     else out[i] = line.slice(0, e.at % (line.length + 1))
   }
   return out
@@ -165,7 +171,9 @@ function expandsOrParseError(text: string, defaultZone: string): void {
     occurrences = expandIcs(text, { window: WINDOW, defaultZone })
   } catch (err) {
     if (!(err instanceof IcsParseError)) {
-      throw new Error(`expandIcs threw ${err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err)} (not an IcsParseError) for:\n${text}`)
+      throw new Error(
+        `expandIcs threw ${err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err)} (not an IcsParseError) for:\n${text}`,
+      )
     }
     expect(err.message.trim().length).toBeGreaterThan(0)
     return

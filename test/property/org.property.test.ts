@@ -21,7 +21,9 @@ function parsesOrExplains(text: string, format: 'csv' | 'yaml'): void {
     expect(rows.filter((r) => !r.manager_email)).toHaveLength(1)
   } catch (err) {
     if (!(err instanceof OrgValidationError)) {
-      throw new Error(`parseOrg(${format}) threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)} for ${JSON.stringify(text)}`)
+      throw new Error(
+        `parseOrg(${format}) threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)} for ${JSON.stringify(text)}`,
+      )
     }
     expect(err.issues.length).toBeGreaterThan(0)
     for (const i of err.issues) {
@@ -46,7 +48,10 @@ const orgArb = fc
   .chain((parents) =>
     fc.tuple(
       fc.constant(parents),
-      fc.array(fc.constantFrom('Platform', 'Mobile', 'Ops, EU', 'Ünïcode "team"', ''), { minLength: parents.length + 1, maxLength: parents.length + 1 }),
+      fc.array(fc.constantFrom('Platform', 'Mobile', 'Ops, EU', 'Ünïcode "team"', ''), {
+        minLength: parents.length + 1,
+        maxLength: parents.length + 1,
+      }),
       fc.boolean(),
     ),
   )
@@ -79,7 +84,11 @@ function toFlatYaml(people: Person[], order: number[]): string {
   const out = ['people:']
   for (const i of order) {
     const p = people[i]!
-    out.push(`  - email: ${JSON.stringify(p.email)}`, `    name: ${JSON.stringify(p.name)}`, `    title: ${JSON.stringify(p.title)}`)
+    out.push(
+      `  - email: ${JSON.stringify(p.email)}`,
+      `    name: ${JSON.stringify(p.name)}`,
+      `    title: ${JSON.stringify(p.title)}`,
+    )
     if (p.manager) out.push(`    manager: ${JSON.stringify(p.manager)}`)
     if (p.team) out.push(`    team: ${JSON.stringify(p.team)}`)
   }
@@ -87,10 +96,15 @@ function toFlatYaml(people: Person[], order: number[]): string {
 }
 function toNestedYaml(people: Person[]): string {
   const reports = new Map<string, Person[]>()
-  for (const p of people) if (p.manager) reports.set(p.manager.toLowerCase(), [...(reports.get(p.manager.toLowerCase()) ?? []), p])
+  for (const p of people)
+    if (p.manager) reports.set(p.manager.toLowerCase(), [...(reports.get(p.manager.toLowerCase()) ?? []), p])
   const out = ['people:']
   const walk = (p: Person, indent: string): void => {
-    out.push(`${indent}- email: ${JSON.stringify(p.email)}`, `${indent}  name: ${JSON.stringify(p.name)}`, `${indent}  title: ${JSON.stringify(p.title)}`)
+    out.push(
+      `${indent}- email: ${JSON.stringify(p.email)}`,
+      `${indent}  name: ${JSON.stringify(p.name)}`,
+      `${indent}  title: ${JSON.stringify(p.title)}`,
+    )
     if (p.team) out.push(`${indent}  team: ${JSON.stringify(p.team)}`)
     const rs = reports.get(p.email) ?? []
     if (rs.length > 0) {
@@ -110,36 +124,77 @@ describe('parseOrg: rows, or an OrgValidationError with issues; never another er
       fc
         .array(
           fc.constantFrom(
-            'email', 'name', 'manager_email', 'title', ',', '"', '\n', '\r\n', ' ', 'a@x.com', 'people:', '  - ', 'email: ',
-            'manager: ', 'reports:', '- ', '    ', ':', '{', '[', '&a', '*a', '!!str', '#', '\uFEFF', '__proto__', 'constructor',
+            'email',
+            'name',
+            'manager_email',
+            'title',
+            ',',
+            '"',
+            '\n',
+            '\r\n',
+            ' ',
+            'a@x.com',
+            'people:',
+            '  - ',
+            'email: ',
+            'manager: ',
+            'reports:',
+            '- ',
+            '    ',
+            ':',
+            '{',
+            '[',
+            '&a',
+            '*a',
+            '!!str',
+            '#',
+            '\uFEFF',
+            '__proto__',
+            'constructor',
           ),
           { maxLength: 40 },
         )
         .map((xs) => xs.join('')),
     )
     fc.assert(
-      fc.property(text, fc.constantFrom('csv' as const, 'yaml' as const), (t, format) => parsesOrExplains(t, format)),
+      fc.property(text, fc.constantFrom('csv' as const, 'yaml' as const), (t, format) =>
+        parsesOrExplains(t, format),
+      ),
       { numRuns: runs(1500) },
     )
   })
 
   it('near-valid files: a generated org with lines dropped, duplicated, swapped or garbled', () => {
-    const edit = fc.record({ at: fc.nat(), kind: fc.constantFrom('drop', 'dup', 'swap', 'garble', 'cut'), text: fc.string({ maxLength: 12 }) })
+    const edit = fc.record({
+      at: fc.nat(),
+      kind: fc.constantFrom('drop', 'dup', 'swap', 'garble', 'cut'),
+      text: fc.string({ maxLength: 12 }),
+    })
     fc.assert(
-      fc.property(orgArb, fc.constantFrom('csv', 'flat', 'nested'), fc.array(edit, { minLength: 1, maxLength: 4 }), (people, style, edits) => {
-        const order = people.map((_, i) => i)
-        const text = style === 'csv' ? toCsv(people, order) : style === 'flat' ? toFlatYaml(people, order) : toNestedYaml(people)
-        const lines = text.split('\n')
-        for (const e of edits) {
-          const i = e.at % lines.length
-          if (e.kind === 'drop') lines.splice(i, 1)
-          else if (e.kind === 'dup') lines.splice(i, 0, lines[i] ?? '')
-          else if (e.kind === 'swap') lines.splice(i, 2, lines[i + 1] ?? '', lines[i] ?? '')
-          else if (e.kind === 'garble') lines[i] = `${(lines[i] ?? '').slice(0, e.at % 7)}${e.text}`
-          else lines[i] = (lines[i] ?? '').slice(0, (lines[i] ?? '').length >> 1)
-        }
-        parsesOrExplains(lines.join('\n'), style === 'csv' ? 'csv' : 'yaml')
-      }),
+      fc.property(
+        orgArb,
+        fc.constantFrom('csv', 'flat', 'nested'),
+        fc.array(edit, { minLength: 1, maxLength: 4 }),
+        (people, style, edits) => {
+          const order = people.map((_, i) => i)
+          const text =
+            style === 'csv'
+              ? toCsv(people, order)
+              : style === 'flat'
+                ? toFlatYaml(people, order)
+                : toNestedYaml(people)
+          const lines = text.split('\n')
+          for (const e of edits) {
+            const i = e.at % lines.length
+            if (e.kind === 'drop') lines.splice(i, 1)
+            else if (e.kind === 'dup') lines.splice(i, 0, lines[i] ?? '')
+            else if (e.kind === 'swap') lines.splice(i, 2, lines[i + 1] ?? '', lines[i] ?? '')
+            else if (e.kind === 'garble') lines[i] = `${(lines[i] ?? '').slice(0, e.at % 7)}${e.text}`
+            else lines[i] = (lines[i] ?? '').slice(0, (lines[i] ?? '').length >> 1)
+          }
+          parsesOrExplains(lines.join('\n'), style === 'csv' ? 'csv' : 'yaml')
+        },
+      ),
       { numRuns: runs(600) },
     )
   })
@@ -147,10 +202,29 @@ describe('parseOrg: rows, or an OrgValidationError with issues; never another er
 
 describe('org.yaml: unknown keys are errors (a typo must not lose a field)', () => {
   it('any key outside the documented set is reported with its line, whatever its name', () => {
-    const KNOWN = new Set(['email', 'name', 'title', 'team', 'employee_id', 'timezone', 'manager', 'manager_email', 'reports'])
+    const KNOWN = new Set([
+      'email',
+      'name',
+      'title',
+      'team',
+      'employee_id',
+      'timezone',
+      'manager',
+      'manager_email',
+      'reports',
+    ])
     const key = fc
       .oneof(
-        fc.constantFrom('titel', 'constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'Email', 'manager-email'),
+        fc.constantFrom(
+          'titel',
+          'constructor',
+          'toString',
+          '__proto__',
+          'hasOwnProperty',
+          'valueOf',
+          'Email',
+          'manager-email',
+        ),
         fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,12}$/),
       )
       .filter((k) => !KNOWN.has(k))
@@ -169,7 +243,11 @@ describe('org.yaml: unknown keys are errors (a typo must not lose a field)', () 
           error = err
         }
         expect(error).toBeInstanceOf(OrgValidationError)
-        expect((error as OrgValidationError).issues).toContainEqual({ code: 'invalid', line: i + 1, message: expect.stringContaining(`unknown key "${k}"`) })
+        expect((error as OrgValidationError).issues).toContainEqual({
+          code: 'invalid',
+          line: i + 1,
+          message: expect.stringContaining(`unknown key "${k}"`),
+        })
       }),
       { numRuns: runs(200) },
     )
@@ -181,8 +259,15 @@ describe('deriveOrg on valid generated orgs', () => {
     fc.assert(
       fc.property(orgArb, fc.constantFrom('csv', 'flat', 'nested'), fc.nat(), (people, style, seed) => {
         // a deterministic shuffle of the rows (HR exports come in any order)
-        const order = people.map((_, i) => i).sort((a, b) => ((a * 7919 + seed) % 104729) - ((b * 7919 + seed) % 104729))
-        const text = style === 'csv' ? toCsv(people, order) : style === 'flat' ? toFlatYaml(people, order) : toNestedYaml(people)
+        const order = people
+          .map((_, i) => i)
+          .sort((a, b) => ((a * 7919 + seed) % 104729) - ((b * 7919 + seed) % 104729))
+        const text =
+          style === 'csv'
+            ? toCsv(people, order)
+            : style === 'flat'
+              ? toFlatYaml(people, order)
+              : toNestedYaml(people)
         const rows = parseOrg(text, style === 'csv' ? 'csv' : 'yaml')
         expect(rows).toHaveLength(people.length)
         const org = deriveOrg(rows)
@@ -217,7 +302,9 @@ describe('deriveOrg on valid generated orgs', () => {
             for (const r of reports) expect(p.level).toBeGreaterThan(r.level)
             expect(p.level).toBe(1 + Math.max(...reports.map((r) => level.get(r.personId)!)))
           }
-          expect(p.homeUnit).toBe(hasReports.has(p.personId) || !p.managerId ? unitIdFor(p.personId) : unitIdFor(p.managerId))
+          expect(p.homeUnit).toBe(
+            hasReports.has(p.personId) || !p.managerId ? unitIdFor(p.personId) : unitIdFor(p.managerId),
+          )
         }
       }),
       { numRuns: runs(300) },

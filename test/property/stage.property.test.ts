@@ -27,16 +27,28 @@ type Spec =
   /** a decoder (or a library under it) that throws something other than an Error */
   | { kind: 'thrown'; value: string | number | boolean | null | undefined | Record<string, string> }
 
-const message = fc.oneof(fc.string({ maxLength: 30 }), fc.constant(''), fc.string({ unit: 'binary', maxLength: 10 }))
+const message = fc.oneof(
+  fc.string({ maxLength: 30 }),
+  fc.constant(''),
+  fc.string({ unit: 'binary', maxLength: 10 }),
+)
 const spec: fc.Arbitrary<Spec> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('good' as const), outputs: fc.integer({ min: 1, max: 3 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('good' as const), outputs: fc.integer({ min: 1, max: 3 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('filtered' as const) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('rejected' as const), message }) },
   {
     weight: 1,
     arbitrary: fc.record({
       kind: fc.constant('error' as const),
-      ctor: fc.constantFrom('Error' as const, 'TypeError' as const, 'RangeError' as const, 'SyntaxError' as const),
+      ctor: fc.constantFrom(
+        'Error' as const,
+        'TypeError' as const,
+        'RangeError' as const,
+        'SyntaxError' as const,
+      ),
       message,
     }),
   },
@@ -44,10 +56,24 @@ const spec: fc.Arbitrary<Spec> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       kind: fc.constant('thrown' as const),
-      value: fc.oneof(fc.string({ maxLength: 10 }), fc.constant(''), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.constant({ message: 'not an Error' })),
+      value: fc.oneof(
+        fc.string({ maxLength: 10 }),
+        fc.constant(''),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.constant(undefined),
+        fc.constant({ message: 'not an Error' }),
+      ),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('garbage' as const), bytes: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 40 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('garbage' as const),
+      bytes: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 40 }),
+    }),
+  },
 )
 
 const CTORS = { Error, TypeError, RangeError, SyntaxError }
@@ -60,7 +86,8 @@ interface Out {
 /** The record's bytes: a JSON spec, or raw garbage that the decoder refuses as not JSON. */
 function encode(index: number, s: Spec): Buffer {
   // a byte that never starts JSON, then the index (so every record's bytes are unique), then noise
-  if (s.kind === 'garbage') return Buffer.concat([Buffer.from([0xff]), Buffer.from(`${index}:`), Buffer.from(s.bytes)])
+  if (s.kind === 'garbage')
+    return Buffer.concat([Buffer.from([0xff]), Buffer.from(`${index}:`), Buffer.from(s.bytes)])
   return Buffer.from(JSON.stringify({ index, spec: s }))
 }
 
@@ -104,7 +131,10 @@ describe('runStage with the in-process bus: every record is written or dead-lett
   it('arbitrary mixes of good and bad records, published in chunks, with transient write failures', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ spec, key: fc.option(fc.string({ maxLength: 6 }), { nil: null }) }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.record({ spec, key: fc.option(fc.string({ maxLength: 6 }), { nil: null }) }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
         fc.array(fc.integer({ min: 1, max: 15 }), { minLength: 1, maxLength: 4 }),
         // per write call: does it fail (a sink that is down for a moment)?
         fc.array(fc.boolean(), { maxLength: 8 }),
@@ -148,17 +178,24 @@ describe('runStage with the in-process bus: every record is written or dead-lett
             // where each input record sits in the log (every record's bytes are unique)
             const log = bus.messages(INPUT)
             expect(log).toHaveLength(all.length)
-            const indexAt = new Map(log.map((m) => [`${m.partition}:${m.offset}`, encoded.findIndex((e) => e.value.equals(m.value))]))
+            const indexAt = new Map(
+              log.map((m) => [
+                `${m.partition}:${m.offset}`,
+                encoded.findIndex((e) => e.value.equals(m.value)),
+              ]),
+            )
             expect([...indexAt.values()].sort((a, b) => a - b)).toEqual(all.map((_, i) => i))
 
             const dlq = dlqRecords(bus)
             // the DLQ topic is partitioned by record id: compare without order
-            const byPos = (a: DlqRecord, b: DlqRecord) => a.partition - b.partition || Number(a.offset) - Number(b.offset)
+            const byPos = (a: DlqRecord, b: DlqRecord) =>
+              a.partition - b.partition || Number(a.offset) - Number(b.offset)
             expect(dlq.map((d) => d.record).sort(byPos)).toEqual([...dead].sort(byPos))
             const deadTimes = new Map<number, number>()
             for (const { key, record } of dlq) {
               const index = indexAt.get(`${record.partition}:${record.offset}`)
-              if (index === undefined) throw new Error(`DLQ record points at no input record: ${JSON.stringify(record)}`)
+              if (index === undefined)
+                throw new Error(`DLQ record points at no input record: ${JSON.stringify(record)}`)
               deadTimes.set(index, (deadTimes.get(index) ?? 0) + 1)
               expect(record.topic).toBe(INPUT)
               expect(record.stage).toBe('prop-stage')
@@ -174,13 +211,16 @@ describe('runStage with the in-process bus: every record is written or dead-lett
             }
 
             const writtenTimes = new Map<string, number>()
-            for (const o of written) writtenTimes.set(`${o.index}:${o.k}`, (writtenTimes.get(`${o.index}:${o.k}`) ?? 0) + 1)
+            for (const o of written)
+              writtenTimes.set(`${o.index}:${o.k}`, (writtenTimes.get(`${o.index}:${o.k}`) ?? 0) + 1)
             all.forEach((r, index) => {
               const outs = [...writtenTimes.entries()].filter(([k]) => k.startsWith(`${index}:`))
               const timesDead = deadTimes.get(index) ?? 0
               if (r.spec.kind === 'good') {
                 expect(timesDead, `record ${index} is good`).toBe(0)
-                expect(outs.map(([k]) => k).sort()).toEqual(Array.from({ length: r.spec.outputs }, (_, k) => `${index}:${k}`).sort())
+                expect(outs.map(([k]) => k).sort()).toEqual(
+                  Array.from({ length: r.spec.outputs }, (_, k) => `${index}:${k}`).sort(),
+                )
                 for (const [, n] of outs) expect(n, `record ${index} written exactly once`).toBe(1)
               } else if (r.spec.kind === 'filtered') {
                 expect(timesDead).toBe(0)
@@ -190,7 +230,9 @@ describe('runStage with the in-process bus: every record is written or dead-lett
                 expect(timesDead, `record ${index} is dead-lettered exactly once`).toBe(1)
               }
             })
-            expect(written).toHaveLength(all.reduce((n, r) => n + (r.spec.kind === 'good' ? r.spec.outputs : 0), 0))
+            expect(written).toHaveLength(
+              all.reduce((n, r) => n + (r.spec.kind === 'good' ? r.spec.outputs : 0), 0),
+            )
           } finally {
             await sub.stop()
             await bus.close()
@@ -213,7 +255,16 @@ describe('runStage with the in-process bus: every record is written or dead-lett
       decidedAt: fc.option(fc.constantFrom('2026-07-02', '2026-06-01', 'yesterday'), { nil: undefined }),
     })
     const value = fc.oneof(
-      { weight: 3, arbitrary: goodRecord.map((payload) => ({ source: 'decisions', entity: 'decision', sourceId: payload.id, fetchedAt: '2026-07-05T00:00:00Z', payload })) },
+      {
+        weight: 3,
+        arbitrary: goodRecord.map((payload) => ({
+          source: 'decisions',
+          entity: 'decision',
+          sourceId: payload.id,
+          fetchedAt: '2026-07-05T00:00:00Z',
+          payload,
+        })),
+      },
       { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
       {
         weight: 1,
@@ -238,7 +289,12 @@ describe('runStage with the in-process bus: every record is written or dead-lett
           bus,
           stage: 'transformer',
           topics: [INPUT],
-          decode: (m) => transformBytes(m.value, { config }).map((e) => ({ partition: m.partition, offset: m.offset, id: e.id })),
+          decode: (m) =>
+            transformBytes(m.value, { config }).map((e) => ({
+              partition: m.partition,
+              offset: m.offset,
+              id: e.id,
+            })),
           write: async (items) => {
             written.push(...items)
           },
@@ -259,7 +315,8 @@ describe('runStage with the in-process bus: every record is written or dead-lett
               expect(err).toBeInstanceOf(RejectedRecord)
               expected = { reason: (err as Error).message }
             }
-            const here = (x: { partition: number; offset: string }) => x.partition === m.partition && x.offset === m.offset
+            const here = (x: { partition: number; offset: string }) =>
+              x.partition === m.partition && x.offset === m.offset
             const dead = dlq.filter(here)
             const out = written.filter(here).map((w) => w.id)
             if ('reason' in expected) {

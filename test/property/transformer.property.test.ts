@@ -130,7 +130,22 @@ const weirdString = fc.oneof(
 )
 
 const weirdNumber = fc.oneof(
-  fc.constantFrom(0, -0, -1, 1.5, 1e16, 1e21, -1e21, 1e308, -1e308, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, 8.64e15, 8.64e15 + 1, -8.64e15 - 1),
+  fc.constantFrom(
+    0,
+    -0,
+    -1,
+    1.5,
+    1e16,
+    1e21,
+    -1e21,
+    1e308,
+    -1e308,
+    Number.MAX_SAFE_INTEGER,
+    2 ** 53 + 2,
+    8.64e15,
+    8.64e15 + 1,
+    -8.64e15 - 1,
+  ),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
 )
@@ -155,8 +170,11 @@ type Mutation =
 
 function allPaths(v: unknown, p: Path = [], out: Path[] = []): Path[] {
   out.push(p)
-  if (Array.isArray(v)) v.forEach((x, i) => allPaths(x, [...p, i], out))
-  else if (v !== null && typeof v === 'object') {
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => {
+      allPaths(x, [...p, i], out)
+    })
+  } else if (v !== null && typeof v === 'object') {
     for (const [k, x] of Object.entries(v)) allPaths(x, [...p, k], out)
   }
   return out
@@ -185,7 +203,13 @@ function applyMutation(root: unknown, m: Mutation): unknown {
   }
   if (m.op === 'add') {
     if (Array.isArray(target)) target.push(m.value)
-    else if (isContainer(target)) Object.defineProperty(target, m.key, { value: m.value, enumerable: true, configurable: true, writable: true })
+    else if (isContainer(target))
+      Object.defineProperty(target, m.key, {
+        value: m.value,
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      })
     return copy
   }
   if (!isContainer(parent) || last === undefined) return copy
@@ -208,7 +232,10 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({
     at: fc.nat(),
     op: fc.constant('add' as const),
-    key: fc.oneof(fc.constantFrom('__proto__', 'constructor', 'toString', 'extra', 'id', 'changelog', 'state'), fc.string({ maxLength: 8 })),
+    key: fc.oneof(
+      fc.constantFrom('__proto__', 'constructor', 'toString', 'extra', 'id', 'changelog', 'state'),
+      fc.string({ maxLength: 8 }),
+    ),
     value: junk,
   }),
 )
@@ -269,12 +296,26 @@ const jiraIssue = {
     maxResults: 4,
     total: 4,
     histories: [
-      { id: '100', author: jiraUsers.alice, created: '2026-03-03T09:00:00.000+0000', items: [statusItem(JS.todo, JS.needs)] },
+      {
+        id: '100',
+        author: jiraUsers.alice,
+        created: '2026-03-03T09:00:00.000+0000',
+        items: [statusItem(JS.todo, JS.needs)],
+      },
       {
         id: '101',
         author: jiraUsers.ghost,
         created: '2026-03-03T10:00:00.000+0000',
-        items: [{ field: 'labels', fieldtype: 'jira', from: null, fromString: 'decision', to: null, toString: 'decision escalated' }],
+        items: [
+          {
+            field: 'labels',
+            fieldtype: 'jira',
+            from: null,
+            fromString: 'decision',
+            to: null,
+            toString: 'decision escalated',
+          },
+        ],
       },
       {
         id: '102',
@@ -282,11 +323,30 @@ const jiraIssue = {
         created: '2026-03-04T09:00:00.000+0000',
         items: [
           statusItem(JS.needs, JS.escalated),
-          { field: 'assignee', fieldtype: 'jira', from: null, fromString: null, to: 'acc-bob', toString: 'Bob' },
-          { field: 'Link', fieldtype: 'jira', from: null, fromString: null, to: 'OPS-2', toString: 'This issue blocks OPS-2' },
+          {
+            field: 'assignee',
+            fieldtype: 'jira',
+            from: null,
+            fromString: null,
+            to: 'acc-bob',
+            toString: 'Bob',
+          },
+          {
+            field: 'Link',
+            fieldtype: 'jira',
+            from: null,
+            fromString: null,
+            to: 'OPS-2',
+            toString: 'This issue blocks OPS-2',
+          },
         ],
       },
-      { id: '103', author: jiraUsers.bob, created: '2026-03-05T09:00:00.000+0000', items: [statusItem(JS.escalated, JS.decided)] },
+      {
+        id: '103',
+        author: jiraUsers.bob,
+        created: '2026-03-05T09:00:00.000+0000',
+        items: [statusItem(JS.escalated, JS.decided)],
+      },
     ],
   },
 }
@@ -304,7 +364,13 @@ const linearRelation = {
   id: 'r-1',
   type: 'blocks',
   createdAt: '2026-04-01T00:00:00.000Z',
-  issue: { id: 'a', identifier: 'PLAT-1', team: { key: 'PLAT' }, state: { type: 'completed' }, completedAt: '2026-04-03T00:00:00.000Z' },
+  issue: {
+    id: 'a',
+    identifier: 'PLAT-1',
+    team: { key: 'PLAT' },
+    state: { type: 'completed' },
+    completedAt: '2026-04-03T00:00:00.000Z',
+  },
   relatedIssue: { id: 'b', identifier: 'ENG-2', team: { key: 'ENG' }, state: { type: 'started' } },
 }
 const linearIssue = {
@@ -441,7 +507,10 @@ const REAL: Record<(typeof SOURCES)[number], unknown[]> = {
     envelope('decisions', 'decision', { ...decisionRecord, status: 'reversed' }),
   ],
   jira: [
-    envelope('jira', 'issue', jiraIssue, { instance: 'https://acme.atlassian.net', statusCategories: { '10001': 'new', '10002': 'indeterminate' } }),
+    envelope('jira', 'issue', jiraIssue, {
+      instance: 'https://acme.atlassian.net',
+      statusCategories: { '10001': 'new', '10002': 'indeterminate' },
+    }),
     envelope('jira', 'webhook', jiraWebhook('jira:issue_updated'), { deliveryId: 'd-1' }),
     envelope('jira', 'webhook', jiraWebhook('jira:issue_created')),
     envelope('jira', 'webhook', jiraWebhook('jira:issue_deleted')),
@@ -456,17 +525,38 @@ const REAL: Record<(typeof SOURCES)[number], unknown[]> = {
   ],
   calendar: [
     envelope('calendar', 'event', calendarOccurrence, { calendar: 'ana@acme.com', via: 'google' }),
-    envelope('calendar', 'event', { ...calendarOccurrence, status: 'cancelled' }, { calendar: 'mgr@acme.com', via: 'ics' }),
     envelope(
       'calendar',
       'event',
-      { ...calendarOccurrence, start: { date: '2026-03-30' }, end: { date: '2026-03-31' }, originalStartTime: undefined },
+      { ...calendarOccurrence, status: 'cancelled' },
+      { calendar: 'mgr@acme.com', via: 'ics' },
+    ),
+    envelope(
+      'calendar',
+      'event',
+      {
+        ...calendarOccurrence,
+        start: { date: '2026-03-30' },
+        end: { date: '2026-03-31' },
+        originalStartTime: undefined,
+      },
       { calendar: 'ana@acme.com', via: 'google' },
     ),
   ],
 }
 
-const ENTITIES = ['decision', 'issue', 'webhook', 'relation', 'relation.removed', 'cycle', 'event', 'team', 'user', 'changelog']
+const ENTITIES = [
+  'decision',
+  'issue',
+  'webhook',
+  'relation',
+  'relation.removed',
+  'cycle',
+  'event',
+  'team',
+  'user',
+  'changelog',
+]
 
 const bytesOf = (v: unknown): Buffer => Buffer.from(JSON.stringify(v) ?? 'undefined', 'utf8')
 
@@ -506,10 +596,42 @@ describe('transformBytes never crashes: canonical events or a RejectedRecord wit
           // objects that carry the field names the mappers read, with arbitrary values
           fc.dictionary(
             fc.constantFrom(
-              'id', 'key', 'fields', 'changelog', 'timestamp', 'webhookEvent', 'user', 'issue', 'title', 'raisedBy',
-              'raisedAt', 'status', 'decidedBy', 'decidedAt', 'identifier', 'createdAt', 'updatedAt', 'team', 'state',
-              'history', 'labels', 'relations', 'action', 'type', 'data', 'updatedFrom', 'iCalUID', 'start', 'end',
-              'classification', 'attendees', 'organizer', 'scopeHistory', 'startsAt', 'endsAt', 'number',
+              'id',
+              'key',
+              'fields',
+              'changelog',
+              'timestamp',
+              'webhookEvent',
+              'user',
+              'issue',
+              'title',
+              'raisedBy',
+              'raisedAt',
+              'status',
+              'decidedBy',
+              'decidedAt',
+              'identifier',
+              'createdAt',
+              'updatedAt',
+              'team',
+              'state',
+              'history',
+              'labels',
+              'relations',
+              'action',
+              'type',
+              'data',
+              'updatedFrom',
+              'iCalUID',
+              'start',
+              'end',
+              'classification',
+              'attendees',
+              'organizer',
+              'scopeHistory',
+              'startsAt',
+              'endsAt',
+              'number',
             ),
             junk,
             { maxKeys: 12 },
@@ -521,7 +643,11 @@ describe('transformBytes never crashes: canonical events or a RejectedRecord wit
             entity: fc.oneof(fc.constantFrom(...ENTITIES), weirdString),
             sourceId: fc.oneof(fc.constant('src-1'), weirdString),
             fetchedAt: fc.oneof(fc.constant('2026-05-01T00:00:00.000Z'), weirdString),
-            meta: fc.dictionary(fc.constantFrom('calendar', 'via', 'log', 'statusCategories', 'instance', 'x'), junk, { maxKeys: 4 }),
+            meta: fc.dictionary(
+              fc.constantFrom('calendar', 'via', 'log', 'statusCategories', 'instance', 'x'),
+              junk,
+              { maxKeys: 4 },
+            ),
             payload,
           },
           { requiredKeys: ['source', 'entity', 'sourceId', 'fetchedAt'] },
@@ -537,28 +663,42 @@ describe('transformBytes never crashes: canonical events or a RejectedRecord wit
       it('near-valid envelopes: real shapes with fields dropped, nulled, retyped, oversized, unicode, odd dates', () => {
         const base = fc.constantFrom(...REAL[source])
         fc.assert(
-          fc.property(base, fc.array(mutation, { minLength: 1, maxLength: 4 }), configArb, (env, ms, config) => {
-            const mutated = ms.reduce<unknown>((acc, m) => applyMutation(acc, m), env)
-            transformOrReject(bytesOf(mutated), config)
-          }),
+          fc.property(
+            base,
+            fc.array(mutation, { minLength: 1, maxLength: 4 }),
+            configArb,
+            (env, ms, config) => {
+              const mutated = ms.reduce<unknown>((acc, m) => applyMutation(acc, m), env)
+              transformOrReject(bytesOf(mutated), config)
+            },
+          ),
           { numRuns: runs(1500) },
         )
       })
 
       it('near-valid bytes: real envelopes with bytes flipped, cut or inserted', () => {
         const base = fc.constantFrom(...REAL[source]).map(bytesOf)
-        const edit = fc.record({ at: fc.nat(), kind: fc.constantFrom('flip', 'cut', 'insert'), byte: fc.integer({ min: 0, max: 255 }) })
+        const edit = fc.record({
+          at: fc.nat(),
+          kind: fc.constantFrom('flip', 'cut', 'insert'),
+          byte: fc.integer({ min: 0, max: 255 }),
+        })
         fc.assert(
-          fc.property(base, fc.array(edit, { minLength: 1, maxLength: 3 }), configArb, (buf, edits, config) => {
-            let b = Buffer.from(buf)
-            for (const e of edits) {
-              const i = e.at % (b.length + 1)
-              if (e.kind === 'flip' && i < b.length) b[i] = e.byte
-              else if (e.kind === 'cut') b = Buffer.concat([b.subarray(0, i), b.subarray(i + 1)])
-              else b = Buffer.concat([b.subarray(0, i), Buffer.from([e.byte]), b.subarray(i)])
-            }
-            transformOrReject(b, config)
-          }),
+          fc.property(
+            base,
+            fc.array(edit, { minLength: 1, maxLength: 3 }),
+            configArb,
+            (buf, edits, config) => {
+              let b = Buffer.from(buf)
+              for (const e of edits) {
+                const i = e.at % (b.length + 1)
+                if (e.kind === 'flip' && i < b.length) b[i] = e.byte
+                else if (e.kind === 'cut') b = Buffer.concat([b.subarray(0, i), b.subarray(i + 1)])
+                else b = Buffer.concat([b.subarray(0, i), Buffer.from([e.byte]), b.subarray(i)])
+              }
+              transformOrReject(b, config)
+            },
+          ),
           { numRuns: runs(200) },
         )
       })
