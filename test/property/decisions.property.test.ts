@@ -407,7 +407,7 @@ describe('readDecisionFile never throws, and every record is valid or explains i
         expect(records).toHaveLength(1)
         checkSourceRecords(records, f, text)
       }),
-      { numRuns: runs(200) },
+      { numRuns: runs(120) },
     )
   })
 })

@@ -1,11 +1,11 @@
 import SwaggerParser from '@apidevtools/swagger-parser'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
+import { metricsPlugin } from '@orgpulse/http'
 import { MemoryBus } from '@orgpulse/kafka'
 import Fastify from 'fastify'
 import type { OpenAPIV3 } from 'openapi-types'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.ts'
-import { metricsPlugin } from '@orgpulse/http'
 import { config, freshClickHouse } from './helpers.ts'
 
 let client: ClickHouseClient

@@ -4,7 +4,9 @@ import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { registerWebhooks } from '../src/webhooks.ts'
 
-const config = configSchema.parse({ jira: jiraConfigSchema.parse({ baseUrl: 'https://acme.atlassian.net', projects: ['ENG'] }) })
+const config = configSchema.parse({
+  jira: jiraConfigSchema.parse({ baseUrl: 'https://acme.atlassian.net', projects: ['ENG'] }),
+})
 
 async function app(env: NodeJS.ProcessEnv) {
   const published: RawEnvelope[] = []
@@ -28,13 +30,22 @@ describe('vendor webhooks in the api', () => {
       issue: { id: '10001', key: 'ENG-1', fields: { updated: '2026-07-01T10:00:00.000+0000' } },
     })
     const sig = `sha256=${createHmac('sha256', 'jira-secret').update(body).digest('hex')}`
-    const unsigned = await a.inject({ method: 'POST', url: '/webhooks/jira', payload: body, headers: { 'content-type': 'application/json' } })
+    const unsigned = await a.inject({
+      method: 'POST',
+      url: '/webhooks/jira',
+      payload: body,
+      headers: { 'content-type': 'application/json' },
+    })
     expect(unsigned.statusCode).toBe(401)
     const ok = await a.inject({
       method: 'POST',
       url: '/webhooks/jira',
       payload: body,
-      headers: { 'content-type': 'application/json', 'x-hub-signature': sig, 'x-atlassian-webhook-identifier': 'd-1' },
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature': sig,
+        'x-atlassian-webhook-identifier': 'd-1',
+      },
     })
     expect(ok.statusCode).toBe(202)
     expect(published.map((e) => [e.source, e.sourceId])).toEqual([['jira', 'ENG-1']])
