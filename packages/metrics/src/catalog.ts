@@ -26,3 +26,11 @@ export function metricById(id: string): MetricDef {
   if (!m) throw new Error(`unknown metric id "${id}"; known: ${METRIC_IDS.join(', ')}`)
   return m
 }
+
+/**
+ * The value of a metric over no rows at all: counts are 0 (nothing was decided, nothing is
+ * blocked); ratios, quantiles and means are undefined (null, "no data in the window").
+ */
+export function valueWithoutRows(m: MetricDef): number | null {
+  return m.unit === 'count' || m.unit === 'item_days' ? 0 : null
+}

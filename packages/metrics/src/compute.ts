@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { queryRows } from '@orgpulse/clickhouse'
 import { type OrgpulseConfig, toClickHouseTime, unitIdFor } from '@orgpulse/contracts'
-import { FAMILIES, METRICS } from './catalog.ts'
+import { FAMILIES, METRICS, valueWithoutRows } from './catalog.ts'
 import { SNAPSHOTS_CTE, snapFor } from './sql.ts'
 import type { MetricDef, MetricFamilyId, MetricValues } from './types.ts'
 
@@ -154,7 +154,7 @@ function applyPrivacy(values: MetricValues, people: number, minGroupSize: number
   const metrics: MetricValues = {}
   const withheld: Record<string, string> = {}
   for (const m of METRICS) {
-    const v = values[m.id] ?? null
+    const v = m.id in values ? (values[m.id] ?? null) : valueWithoutRows(m)
     if (m.peopleBased && people < minGroupSize) {
       metrics[m.id] = null
       withheld[m.id] = `withheld: group of ${people} people is below privacy.minGroupSize ${minGroupSize}`

@@ -1,10 +1,9 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
-import type { OrgpulseConfig } from '@orgpulse/contracts'
+import { queryRows } from '@orgpulse/clickhouse'
+import { type OrgpulseConfig, toClickHouseTime } from '@orgpulse/contracts'
 import { refreshRollups, weekStart } from './rollups.ts'
 
 export interface RollupRefresher {
-  /** marks the weeks from `earliest` on as stale (the sink calls this with its batch's oldest event) */
-  touch(earliest: Date): void
   /** recomputes what is stale now (also runs on the timer) */
   flush(): Promise<void>
   stop(): Promise<void>
@@ -13,10 +12,35 @@ export interface RollupRefresher {
 const WEEK = 7 * 86400000
 
 /**
- * Keeps `metric_rollups` current for dashboards and alerts: every `intervalMs` it recomputes the
- * weeks from the oldest event written since the last run (at least the current and previous
- * week, so "open at the end" figures follow the clock) up to now. Backfills of old data are
- * picked up because the sink reports the oldest event time of each batch.
+ * The earliest event time among fact rows ingested since `since` (null when none), and whether
+ * an org snapshot was imported since then (a re-org can move any week's attribution).
+ */
+async function changedSince(
+  client: ClickHouseClient,
+  since: Date,
+): Promise<{ earliest: Date | null; orgChanged: boolean }> {
+  const [row] = await queryRows<{ n: number; t: string; org: number }>(
+    client,
+    `SELECT count() AS n, toString(min(t)) AS t,
+       (SELECT count() FROM org_snapshots WHERE imported_at >= {since:DateTime64(3)}) AS org
+     FROM (
+       SELECT occurred_at AS t FROM decision_events WHERE ingested_at >= {since:DateTime64(3)}
+       UNION ALL SELECT occurred_at FROM dependency_events WHERE ingested_at >= {since:DateTime64(3)}
+       UNION ALL SELECT start FROM meetings WHERE ingested_at >= {since:DateTime64(3)}
+       UNION ALL SELECT starts_at FROM cycles WHERE ingested_at >= {since:DateTime64(3)}
+     )`,
+    { since: toClickHouseTime(since) },
+  )
+  const earliest = row && Number(row.n) > 0 ? new Date(`${row.t.replace(' ', 'T')}Z`) : null
+  return { earliest, orgChanged: Number(row?.org ?? 0) > 0 }
+}
+
+/**
+ * Keeps `metric_rollups` current for dashboards and alerts, from whichever process runs it (the
+ * api in full mode, `orgpulse start` in embedded mode): every `intervalMs` it looks at what the
+ * sinks wrote since its last run (`ingested_at`) and recomputes the weeks from the oldest event
+ * written up to now (at least the current and previous week, so "open at the end" figures follow
+ * the clock). An org import recomputes the whole horizon. The first run covers `initialWeeks`.
  */
 export function startRollupRefresher(
   client: ClickHouseClient,
@@ -29,19 +53,25 @@ export function startRollupRefresher(
   } = {},
 ): RollupRefresher {
   const now = options.now ?? (() => new Date())
-  let stale: Date | null = new Date(weekStart(now()).getTime() - (options.initialWeeks ?? 53) * WEEK)
+  const horizon = (options.initialWeeks ?? 53) * WEEK
+  let since: Date | null = null
   let running: Promise<void> = Promise.resolve()
   const run = async () => {
-    const end = new Date(weekStart(now()).getTime() + WEEK)
-    const floor = new Date(weekStart(now()).getTime() - WEEK)
-    const from = stale && stale < floor ? stale : floor
-    stale = null
+    const started = now()
+    const thisWeek = weekStart(started).getTime()
     try {
-      await refreshRollups(client, config, { from, to: end })
+      let from = new Date(thisWeek - horizon)
+      if (since) {
+        const changed = await changedSince(client, since)
+        const floor = new Date(thisWeek - WEEK)
+        if (!changed.orgChanged)
+          from = changed.earliest && changed.earliest < floor ? changed.earliest : floor
+        if (from.getTime() < thisWeek - horizon) from = new Date(thisWeek - horizon)
+      }
+      await refreshRollups(client, config, { from, to: new Date(thisWeek + WEEK) })
+      since = started
     } catch (err) {
-      // keep the range stale so the next run retries it (touch() may have marked more meanwhile)
-      const touched = stale as Date | null
-      stale = touched && touched < from ? touched : from
+      // `since` stays where it was: the next run covers this one's range too
       options.onError?.(err as Error)
     }
   }
@@ -53,9 +83,6 @@ export function startRollupRefresher(
   timer.unref()
   void flush()
   return {
-    touch(earliest) {
-      if (!stale || earliest < stale) stale = earliest
-    },
     flush,
     async stop() {
       clearInterval(timer)

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { queryRows } from '@orgpulse/clickhouse'
 import { type OrgpulseConfig, toClickHouseTime } from '@orgpulse/contracts'
-import { METRICS } from './catalog.ts'
+import { METRICS, valueWithoutRows } from './catalog.ts'
 import { evaluate, weekWindows } from './compute.ts'
 import { SNAPSHOTS_CTE, snapFor } from './sql.ts'
 
@@ -58,7 +58,12 @@ export async function refreshRollups(
       for (const w of windows) {
         const v = values.get(u.unit_id)?.get(toClickHouseTime(w.from)) ?? {}
         for (const m of METRICS) {
-          const value = m.peopleBased && people < config.privacy.minGroupSize ? null : (v[m.id] ?? null)
+          const value =
+            m.peopleBased && people < config.privacy.minGroupSize
+              ? null
+              : m.id in v
+                ? (v[m.id] ?? null)
+                : valueWithoutRows(m)
           out.push({
             scope: u.unit_id,
             grain: 'week',

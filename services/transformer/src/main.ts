@@ -2,16 +2,15 @@ import { createClickHouse, migrate } from '@orgpulse/clickhouse'
 import { loadConfig, TOPIC_SPECS } from '@orgpulse/contracts'
 import { metricsPlugin } from '@orgpulse/http'
 import { createBusFromEnv, namespacedFromEnv, type Subscription } from '@orgpulse/kafka'
-import { startRollupRefresher } from '@orgpulse/metrics'
 import Fastify from 'fastify'
 import { pino } from 'pino'
 import { Counter, register } from 'prom-client'
-import { oldestEvent, startDlqSink, startSink, startTransformer } from './stages.ts'
+import { startDlqSink, startSink, startTransformer } from './stages.ts'
 
 /**
  * The transformer service for full mode: raw topics → canonical events (transformer) and
  * canonical events → ClickHouse (sink). ORGPULSE_STAGES picks which run here (default both, plus
- * the DLQ sink and the rollup refresher), so they can be scaled per partition independently. SIGTERM/SIGINT: finish the
+ * the DLQ sink), so they can be scaled per partition independently. SIGTERM/SIGINT: finish the
  * batch in hand (its offsets committed only if it was written), leave the group, exit 0.
  */
 const log = pino({ level: process.env.LOG_LEVEL ?? 'info' })
@@ -37,11 +36,9 @@ async function main(): Promise<void> {
   if (!kafka) throw new Error('KAFKA_BROKERS is not set: the transformer service needs a Kafka broker')
   const bus = namespacedFromEnv(kafka)
   await bus.ensureTopics(TOPIC_SPECS)
-  const stages = (process.env.ORGPULSE_STAGES ?? 'transformer,sink,dlq,rollups')
-    .split(',')
-    .map((s) => s.trim())
+  const stages = (process.env.ORGPULSE_STAGES ?? 'transformer,sink,dlq').split(',').map((s) => s.trim())
   // only the sinks write to ClickHouse; a transformer-only process must not hold the embedded engine's data dir
-  const needsClickHouse = stages.includes('sink') || stages.includes('dlq') || stages.includes('rollups')
+  const needsClickHouse = stages.includes('sink') || stages.includes('dlq')
   const client = needsClickHouse
     ? createClickHouse({ dataDir: process.env.ORGPULSE_DATA_DIR ?? '.orgpulse' })
     : null
@@ -49,17 +46,8 @@ async function main(): Promise<void> {
   const { config } = loadConfig()
   const subs: Subscription[] = []
   if (stages.includes('transformer')) subs.push(await startTransformer(bus, config, log))
-  // dashboards and alerts read weekly rollups: keep them current from the sink's own writes
-  const refresher =
-    client && stages.includes('rollups')
-      ? startRollupRefresher(client, config, {
-          onError: (e) => log.warn({ err: e.message }, 'rollup refresh failed'),
-        })
-      : null
   if (client && stages.includes('sink')) {
-    subs.push(
-      await startSink(bus, client, log, { onWritten: (events) => refresher?.touch(oldestEvent(events)) }),
-    )
+    subs.push(await startSink(bus, client, log, { onWritten: (events) => written.inc(events.length) }))
   }
   if (client && stages.includes('dlq')) subs.push(await startDlqSink(bus, client))
   log.info({ stages }, 'transformer service running')
@@ -67,7 +55,6 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping: finishing the batch in hand')
     for (const s of subs) await s.stop()
-    await refresher?.stop()
     await http?.close()
     await bus.close()
     await client?.close()

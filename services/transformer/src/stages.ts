@@ -49,7 +49,7 @@ export function startTransformer(
 }
 
 export interface SinkHooks {
-  /** after a batch is in ClickHouse (e.g. to mark metric rollups stale from its oldest event) */
+  /** after a batch is in ClickHouse (counters, tests) */
   onWritten?(events: CanonicalEvent[]): void
 }
 
@@ -115,16 +115,4 @@ export function startDlqSink(bus: Bus, client: ClickHouseClient): Promise<Subscr
       })
     },
   })
-}
-
-/** the earliest time a batch of events touches: rollups from that week on are stale */
-export function oldestEvent(events: CanonicalEvent[]): Date {
-  let min = Number.POSITIVE_INFINITY
-  for (const e of events) {
-    const t = Date.parse(
-      e.type === 'meeting.held' ? e.start : e.type === 'cycle.snapshot' ? e.startsAt : e.occurredAt,
-    )
-    if (t < min) min = t
-  }
-  return new Date(Number.isFinite(min) ? min : Date.now())
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { buildApp } from '@orgpulse/api'
 import { migrate } from '@orgpulse/clickhouse'
+import { startRollupRefresher } from '@orgpulse/metrics'
 import { effectiveAt } from '@orgpulse/org'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
@@ -39,6 +40,11 @@ export function registerCoreCommands(program: Command, ctx: CommandContext): voi
           })
           const address = await app.listen({ port: Number(opts.port), host: opts.host })
           if (rt.mode === 'embedded') acquireLock(rt.dataDir, address.replace('0.0.0.0', '127.0.0.1'), secret)
+          // dashboards, pages and alerts read weekly rollups: keep them current as data arrives
+          const refresher = startRollupRefresher(rt.client, rt.config, {
+            onError: (err) =>
+              rt.log.warn({ err: err.message }, 'rollup refresh failed; retrying on the next run'),
+          })
           io.out(`orgpulse is running in ${rt.mode} mode at ${address}`)
           io.out(`  pages:   ${address}/            api docs: ${address}/docs`)
           io.out(`  ingest:  POST ${address}/v1/decisions   or   pnpm orgpulse ingest decisions FILE`)
@@ -50,6 +56,7 @@ export function registerCoreCommands(program: Command, ctx: CommandContext): voi
           })
           io.out('stopping…')
           await app.close()
+          await refresher.stop()
           releaseLock(rt.dataDir)
           return 0
         },
