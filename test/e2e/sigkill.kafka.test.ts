@@ -8,7 +8,7 @@ import { namespacedBus, publishRaw, waitUntilCaughtUp } from '@orgpulse/kafka'
 import { STAGE_GROUPS } from '@orgpulse/transformer'
 import { describe, expect, it } from 'vitest'
 import { createTestBus, kafkaBrokers, uniqueTopicPrefix } from '../setup/kafka.ts'
-import { exited, startWorker } from './worker.ts'
+import { decision, exited, startWorker } from './worker.ts'
 
 const DECISIONS = 20_000
 
@@ -23,17 +23,7 @@ describe('crash safety', () => {
       ORGPULSE_TOPIC_PREFIX: prefix,
       ORGPULSE_DATA_DIR: dataDir,
     }
-    const envelopes = Array.from({ length: DECISIONS }, (_, i) =>
-      decisionEnvelope({
-        id: `S-${i}`,
-        title: `decision ${i}`,
-        raisedBy: `p${i % 50}@x.io`,
-        raisedAt: '2026-07-01T09:00:00Z',
-        status: 'decided',
-        decidedBy: 'm@x.io',
-        decidedAt: '2026-07-02T09:00:00Z',
-      }),
-    )
+    const envelopes = Array.from({ length: DECISIONS }, (_, i) => decisionEnvelope(decision(i)))
     for (let i = 0; i < envelopes.length; i += 5000) await publishRaw(bus, envelopes.slice(i, i + 5000))
 
     // first run: killed without warning once a few batches are in

@@ -1,6 +1,6 @@
 /** What the Kafka implementations of the bus port share, whichever client library runs them. */
 import type { TopicSpec } from '@orgpulse/contracts'
-import type { Bus, BusMessage } from './port.ts'
+import type { Bus, BusMessage, Subscription } from './port.ts'
 
 export type KafkaClientName = 'kafkajs' | 'platformatic'
 
@@ -158,4 +158,16 @@ export async function retryQuery<T>(query: () => Promise<T>, attempts = 10, dela
       await sleep(delayMs * Math.min(attempt, 5))
     }
   }
+}
+
+/** Wraps a consumer so the bus can stop whatever is still running when it closes. */
+export function tracked(subscriptions: Set<Subscription>, sub: Subscription): Subscription {
+  const t: Subscription = {
+    stop: async () => {
+      subscriptions.delete(t)
+      await sub.stop()
+    },
+  }
+  subscriptions.add(t)
+  return t
 }

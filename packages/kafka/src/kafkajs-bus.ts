@@ -27,6 +27,7 @@ import {
   retryQuery,
   settlesWithin,
   topicConfig,
+  tracked,
 } from './kafka-common.ts'
 import type { BusMessage, ConsumeOptions, DeliveredBatch, DeliveredMessage, Subscription } from './port.ts'
 
@@ -151,15 +152,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
 
     async consume(consumeOptions: ConsumeOptions): Promise<Subscription> {
       if (closed) throw new Error('bus is closed')
-      const sub = await startConsumer(kafka, consumeOptions, cfg, logger)
-      const tracked: Subscription = {
-        stop: async () => {
-          subscriptions.delete(tracked)
-          await sub.stop()
-        },
-      }
-      subscriptions.add(tracked)
-      return tracked
+      return tracked(subscriptions, await startConsumer(kafka, consumeOptions, cfg, logger))
     },
 
     lag: (groupId: string, topics: string[]): Promise<number> =>

@@ -38,6 +38,7 @@ import {
   settlesWithin,
   sleep,
   topicConfig,
+  tracked,
 } from './kafka-common.ts'
 import type { BusMessage, ConsumeOptions, DeliveredMessage, Subscription } from './port.ts'
 
@@ -122,15 +123,7 @@ export function createPlatformaticBus(options: KafkaBusOptions): KafkaBus {
 
     async consume(consumeOptions: ConsumeOptions): Promise<Subscription> {
       if (closed) throw new Error('bus is closed')
-      const sub = await startConsumer(base, consumeOptions, cfg, logger)
-      const tracked: Subscription = {
-        stop: async () => {
-          subscriptions.delete(tracked)
-          await sub.stop()
-        },
-      }
-      subscriptions.add(tracked)
-      return tracked
+      return tracked(subscriptions, await startConsumer(base, consumeOptions, cfg, logger))
     },
 
     lag: (groupId: string, topics: string[]): Promise<number> =>
