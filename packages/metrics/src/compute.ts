@@ -28,6 +28,9 @@ export function parseBound(value: string, name: string): Date {
   return d
 }
 
+const echoBound = (raw: string, parsed: Date): string =>
+  /^\d{4}-\d{2}-\d{2}$/.test(raw.trim()) ? raw.trim() : parsed.toISOString()
+
 /** Splits [from, to) into weeks starting at `from`; the last one may be shorter. */
 export function weekWindows(from: Date, to: Date): { from: Date; to: Date }[] {
   const out: { from: Date; to: Date }[] = []
@@ -195,8 +198,9 @@ export async function computeOrgMetrics(
   const org = applyPrivacy(valuesFor(root), rootUnit.people, minGroup)
   const result: OrgMetricsResult = {
     org: director,
-    from: from.toISOString(),
-    to: to.toISOString(),
+    // echo dates as the caller wrote them (YYYY-MM-DD), instants as ISO-8601 UTC
+    from: echoBound(request.from, from),
+    to: echoBound(request.to, to),
     metrics: org.metrics,
     withheld: org.withheld,
     people: org.people,

@@ -23,3 +23,17 @@ export const teamUnit = (ref: string): string =>
   `multiIf(startsWith(${ref}, 'u:'), ${ref}, position(${ref}, '@') > 0, concat('u:', lower(${ref})), ${ref})`
 
 export const UNIT_NAMES_CTE = `unit_names AS (SELECT effective, name, any(unit_id) AS unit_id FROM org_units GROUP BY effective, name)`
+
+/**
+ * Identities of the people whose home unit is inside one of the scopes at any snapshot: lets a
+ * family drop the rest of the company's facts before the expensive joins (needs RESOLVED_CTE
+ * and SCOPE_CLOSURE_CTE before it).
+ */
+export const SCOPE_IDENTITIES_CTE = `scope_people AS (
+  SELECT DISTINCT person_id FROM org_people WHERE (effective, home_unit) IN (SELECT effective, unit_id FROM scope_closure)
+),
+scope_identities AS (
+  -- a person id is an email, which is also how facts name people whose identity maps to itself
+  SELECT identity FROM resolved WHERE person_id IN (SELECT person_id FROM scope_people)
+  UNION DISTINCT SELECT person_id AS identity FROM scope_people
+)`

@@ -1,4 +1,11 @@
-import { RESOLVED_CTE, SCOPE_CLOSURE_CTE, SNAPSHOTS_CTE, snapFor, WINDOWS_CTE } from '../sql.ts'
+import {
+  RESOLVED_CTE,
+  SCOPE_CLOSURE_CTE,
+  SCOPE_IDENTITIES_CTE,
+  SNAPSHOTS_CTE,
+  snapFor,
+  WINDOWS_CTE,
+} from '../sql.ts'
 import type { Family, MetricDef } from '../types.ts'
 
 /**
@@ -9,7 +16,7 @@ import type { Family, MetricDef } from '../types.ts'
 export const decisionsFamily: Family = {
   id: 'decisions',
   base: `
-WITH ${SNAPSHOTS_CTE}, ${WINDOWS_CTE}, ${RESOLVED_CTE}, ${SCOPE_CLOSURE_CTE},
+WITH ${SNAPSHOTS_CTE}, ${WINDOWS_CTE}, ${RESOLVED_CTE}, ${SCOPE_CLOSURE_CTE}, ${SCOPE_IDENTITIES_CTE},
 state AS (
   SELECT
     decision_id,
@@ -22,6 +29,8 @@ state AS (
     minIf(occurred_at, type = 'decision.withdrawn') AS withdrawn_at,
     countIf(type = 'decision.escalated') > 0 AS explicit_escalation
   FROM decision_events FINAL
+  -- only decisions raised by someone in the requested scopes can be attributed to them
+  WHERE raised_by IN (SELECT identity FROM scope_identities)
   GROUP BY decision_id
   HAVING countIf(type = 'decision.raised') > 0
 ),
