@@ -18,25 +18,38 @@ export function registerDemoCommand(program: Command, ctx: CommandContext): void
     .option('--weeks <n>', 'weeks of history ending this week', '26')
     .option('--seed <s>', 'random seed: the same seed gives the same company', '1')
     .option('--end <date>', 'the Monday the history ends on (default: this week)')
-    .action(async (opts: { people: string; weeks: string; seed: string; end?: string }, cmd: Command) => {
-      await ctx.withRuntime(cmd, async (rt, io) => {
-        const end = opts.end ? new Date(`${opts.end}T00:00:00Z`) : undefined
-        if (end && Number.isNaN(end.getTime())) throw new UserError(`--end is not a date: ${opts.end}`)
-        const { summary, company } = await loadDemo(
-          rt,
-          {
-            people: positiveInt(opts.people, '--people'),
-            weeks: positiveInt(opts.weeks, '--weeks'),
-            seed: Number(opts.seed) || 0,
-            ...(end ? { end } : {}),
-          },
-          (m) => io.progress(m),
-        )
-        io.out(`\ndemo loaded: ${summary}`)
-        io.out(
-          `try: pnpm orgpulse metrics --org ${company.stories.centralisingDirector} --from ${company.start.toISOString().slice(0, 10)} --to ${company.end.toISOString().slice(0, 10)}`,
-        )
-        return 0
-      })
-    })
+    .option(
+      '--edges <edges>',
+      'connectors: through fake Jira/Linear/Google servers and the connectors (default in embedded mode); direct: canonical events straight to the sink (faster for large demos)',
+    )
+    .action(
+      async (
+        opts: { people: string; weeks: string; seed: string; end?: string; edges?: string },
+        cmd: Command,
+      ) => {
+        await ctx.withRuntime(cmd, async (rt, io) => {
+          const end = opts.end ? new Date(`${opts.end}T00:00:00Z`) : undefined
+          if (end && Number.isNaN(end.getTime())) throw new UserError(`--end is not a date: ${opts.end}`)
+          if (opts.edges !== undefined && opts.edges !== 'connectors' && opts.edges !== 'direct') {
+            throw new UserError(`--edges must be connectors or direct (got ${opts.edges})`)
+          }
+          const { summary, company } = await loadDemo(
+            rt,
+            {
+              people: positiveInt(opts.people, '--people'),
+              weeks: positiveInt(opts.weeks, '--weeks'),
+              seed: Number(opts.seed) || 0,
+              ...(end ? { end } : {}),
+              ...(opts.edges === 'connectors' || opts.edges === 'direct' ? { edges: opts.edges } : {}),
+            },
+            (m) => io.progress(m),
+          )
+          io.out(`\ndemo loaded: ${summary}`)
+          io.out(
+            `try: pnpm orgpulse metrics --org ${company.stories.centralisingDirector} --from ${company.start.toISOString().slice(0, 10)} --to ${company.end.toISOString().slice(0, 10)}`,
+          )
+          return 0
+        })
+      },
+    )
 }

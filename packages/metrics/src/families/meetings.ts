@@ -171,7 +171,9 @@ expected AS (
     ON sc.effective = p.snap AND (p.owner_unit = '' OR sc.unit_id = p.owner_unit)
 ),
 ritual_held AS (
-  SELECT DISTINCT ritual AS name, start FROM held WHERE class = 'ritual' AND ritual != ''
+  -- the constant test lets the engine skip the scan when no rituals are configured
+  SELECT DISTINCT ritual AS name, start FROM held
+  WHERE notEmpty({rit_names:Array(String)}) AND class = 'ritual' AND ritual != ''
 ),
 expected_held AS (
   SELECT e.scope AS scope, e.w_from AS w_from, e.w_to AS w_to, e.name AS name, e.p_start AS p_start,
