@@ -44,6 +44,11 @@ async function main(argv: string[]): Promise<number> {
         ctx.exitCode = await forward(lock.url, lock.secret, argv, io)
         return
       }
+      if (lock) {
+        throw new UserError(
+          `${g.dataDir} is in use by orgpulse (pid ${lock.pid}, ${lock.url}); stop it or use another --data-dir`,
+        )
+      }
       const rt = await openRuntime({
         dataDir: g.dataDir,
         configPath: g.config,

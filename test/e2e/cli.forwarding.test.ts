@@ -1,0 +1,84 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+/**
+ * The embedded engine allows one process per data directory: while `orgpulse start` holds it,
+ * other `orgpulse` commands on the same directory run inside the running instance.
+ */
+const ROOT = join(import.meta.dirname, '..', '..')
+const TSX = join(ROOT, 'node_modules/.bin/tsx')
+const MAIN = join(ROOT, 'packages/cli/src/main.ts')
+const work = mkdtempSync(join(tmpdir(), 'orgpulse-fwd-'))
+const dataDir = join(work, 'data')
+const env = { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ORGPULSE_CONFIG: '' }
+let server: ChildProcess
+let url = ''
+
+const orgpulse = (...args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(TSX, [MAIN, '--data-dir', dataDir, ...args], { cwd: work, env }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    )
+  })
+
+beforeAll(async () => {
+  server = spawn(TSX, [MAIN, '--data-dir', dataDir, 'start', '--no-demo', '--port', '0'], {
+    cwd: work,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  server.stderr!.resume()
+  url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('orgpulse start did not come up')), 90_000)
+    createInterface({ input: server.stdout! }).on('line', (line) => {
+      const m = /running in embedded mode at (http:\/\/\S+)/.exec(line)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1]!)
+      }
+    })
+  })
+}, 120_000)
+
+afterAll(async () => {
+  if (server && server.exitCode === null) {
+    const done = new Promise((r) => server.once('exit', r))
+    server.kill('SIGTERM')
+    await done
+  }
+})
+
+describe('commands while orgpulse start holds the data directory', () => {
+  it('run inside the running instance, and their results are visible through its api', async () => {
+    expect(existsSync(join(dataDir, 'orgpulse.lock'))).toBe(true)
+    writeFileSync(
+      join(work, 'org.csv'),
+      'email,name,manager_email,title\nd@x.io,Dana,,Director\nm@x.io,Mia,d@x.io,EM\na@x.io,Ann,m@x.io,Eng\n',
+    )
+    const imported = await orgpulse('org', 'import', 'org.csv', '--effective', '2026-01-01')
+    expect(imported.stderr).not.toMatch(/only one active data directory/)
+    expect(imported.code).toBe(0)
+    writeFileSync(
+      join(work, 'log.jsonl'),
+      `${JSON.stringify({ id: 'F1', title: 'x', raisedBy: 'a@x.io', raisedAt: '2026-07-01T00:00:00Z', status: 'decided', decidedBy: 'd@x.io', decidedAt: '2026-07-02T00:00:00Z' })}\n`,
+    )
+    const ingested = await orgpulse('ingest', 'decisions', 'log.jsonl')
+    expect(ingested.code).toBe(0)
+    expect(ingested.stdout).toContain('accepted 1 decision records')
+    const res = await fetch(`${url}/v1/orgs/d@x.io/metrics?from=2026-07-01&to=2026-08-01`)
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { metrics: Record<string, number | null> }
+    expect(body.metrics.decisions_decided).toBe(1)
+    expect(body.metrics.centralization).toBe(1)
+  }, 120_000)
+
+  it('refuses a second start on the same directory', async () => {
+    const second = await orgpulse('start', '--no-demo', '--port', '0')
+    expect(second.code).toBe(1)
+    expect(second.stderr).toMatch(/in use by orgpulse/)
+  }, 60_000)
+})
