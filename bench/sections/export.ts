@@ -8,11 +8,13 @@ benchExport({ people: Number(args.people ?? 5000), weeks: Number(args.weeks ?? 5
     process.stdout.write(
       `${JSON.stringify({
         people: r.people,
+        baseline_rss_mb: r.baselineRssMb,
         formats: r.formats.map((f) => ({
           format: f.format,
           ms: Math.round(f.seconds * 1000),
           bytes: f.bytes,
           peak_rss_mb: f.peakRssMb,
+          rss_rise_mb: f.rssRiseMb,
         })),
       })}\n`,
     )
