@@ -156,7 +156,7 @@ const sections: Record<string, () => Promise<Figure[]>> = {
         { group: g, name: `${f.format}: peak RSS`, value: f.peak_rss_mb, unit: 'MB' },
         {
           group: g,
-          name: `${f.format}: RSS rise while exporting (streamed, not buffered)`,
+          name: `${f.format}: RSS rise during the export`,
           value: f.rss_rise_mb,
           unit: 'MB',
         },
