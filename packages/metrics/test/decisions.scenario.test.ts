@@ -174,3 +174,18 @@ describe('decision metrics for a director', () => {
     ).rejects.toThrow(/no org led by nobody@x.io/)
   })
 })
+
+describe('undated withdrawals', () => {
+  it('never count as open decisions', async () => {
+    await ingestDecisions(client, [
+      { id: 'W1', title: 'w', raisedBy: 'b1@x.io', raisedAt: '2026-07-03T00:00:00Z', status: 'withdrawn' },
+    ])
+    const after = await computeOrgMetrics(client, config, {
+      director: 'dir@x.io',
+      from: '2026-07-01',
+      to: '2026-10-01',
+    })
+    expect(after.metrics.decisions_open).toBe(org.metrics.decisions_open)
+    expect(after.metrics.decisions_decided).toBe(6)
+  })
+})

@@ -61,7 +61,9 @@ export const mapDecisionRecord: Mapper = (envelope: RawEnvelope) => {
       ...common,
       id: id('withdrawn'),
       type: 'decision.withdrawn',
-      occurredAt: r.decidedAt ?? lastChange,
+      // without a date for the withdrawal it is dated to the raising: such a decision never
+      // counts as open, instead of looking open until the day it happened to be imported
+      occurredAt: r.decidedAt ?? r.updatedAt ?? r.raisedAt,
     })
   }
   if (r.status === 'reversed') {
