@@ -116,8 +116,9 @@ function decode(value: Buffer): Out[] {
   }
 }
 
+/** the thrown message is the reason, unless it is blank (then the stage names what was thrown) */
 const expectedReason = (s: Spec): string | undefined =>
-  s.kind === 'rejected' || s.kind === 'error' ? s.message : undefined
+  (s.kind === 'rejected' || s.kind === 'error') && s.message.trim() ? s.message : undefined
 
 function dlqRecords(bus: MemoryBus): { key: string | null; record: DlqRecord }[] {
   return bus.messages(TOPICS.dlq).map((m) => {

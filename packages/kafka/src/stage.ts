@@ -104,10 +104,12 @@ export async function runStage<T>(options: StageOptions<T>): Promise<Subscriptio
  * hold the batch forever.
  */
 function reasonOf(err: unknown): string {
-  if (err instanceof Error && err.message) return err.message
+  // a blank message tells an operator nothing: fall back to what was thrown
+  if (err instanceof Error)
+    return err.message.trim() ? err.message : `${err.constructor.name} without a message`
   let text = ''
   try {
-    text = String(err)
+    text = String(err).trim()
   } catch {
     // Object.create(null) and friends have no string form
   }
