@@ -4,6 +4,12 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 // the module itself, not the package index: that one also loads the ClickHouse sink (chDB)
 import { transformBytes } from '../../services/transformer/src/transform.ts'
+import {
+  googleOccurrence,
+  JIRA_STATUS,
+  JIRA_USERS,
+  jiraStatusItem,
+} from '../../services/transformer/test/fixtures.ts'
 
 /**
  * Property: whatever bytes arrive on a raw topic, the transformer either returns canonical events
@@ -242,27 +248,9 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 
 // ---- real-shaped envelopes, one or more per source and entity (shapes from the mapper tests) ----
 
-const jiraUsers = {
-  alice: { accountId: 'acc-alice', displayName: 'Alice', emailAddress: 'Alice@Acme.test' },
-  bob: { accountId: 'acc-bob', displayName: 'Bob', emailAddress: 'bob@acme.test' },
-  ghost: { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'Hidden' },
-}
-const JS = {
-  todo: { id: '10000', name: 'To Do', statusCategory: { key: 'new' } },
-  needs: { id: '10001', name: 'Needs Decision', statusCategory: { key: 'new' } },
-  escalated: { id: '10002', name: 'Escalated', statusCategory: { key: 'indeterminate' } },
-  decided: { id: '10003', name: 'Decided', statusCategory: { key: 'done' } },
-  done: { id: '10005', name: 'Done', statusCategory: { key: 'done' } },
-}
-const statusItem = (from: { id: string; name: string }, to: { id: string; name: string }) => ({
-  field: 'status',
-  fieldtype: 'jira',
-  fieldId: 'status',
-  from: from.id,
-  fromString: from.name,
-  to: to.id,
-  toString: to.name,
-})
+const jiraUsers = JIRA_USERS
+const JS = JIRA_STATUS
+const statusItem = jiraStatusItem
 const jiraIssue = {
   id: '10042',
   key: 'ENG-1',
@@ -456,22 +444,7 @@ const linearWebhook = {
 }
 
 const calendarOccurrence = {
-  id: 'abc_20260330T080000Z',
-  status: 'confirmed',
-  iCalUID: 'abc@google.com',
-  recurringEventId: 'abc',
-  originalStartTime: { dateTime: '2026-03-30T10:00:00+02:00', timeZone: 'Europe/Berlin' },
-  start: { dateTime: '2026-03-30T10:00:00+02:00', timeZone: 'Europe/Berlin' },
-  end: { dateTime: '2026-03-30T11:00:00+02:00', timeZone: 'Europe/Berlin' },
-  eventType: 'default',
-  organizer: { email: 'Mgr@Acme.com' },
-  attendees: [
-    { email: 'mgr@acme.com', responseStatus: 'accepted', organizer: true },
-    { email: 'ana@acme.com', responseStatus: 'declined' },
-    { email: 'guest@partner.io', responseStatus: 'accepted' },
-    { email: 'room-1@resource.calendar.google.com', responseStatus: 'accepted', resource: true },
-  ],
-  updated: '2026-03-20T09:00:00.000Z',
+  ...googleOccurrence,
   classification: { class: 'ritual', ritual: 'weekly product sync' },
 }
 

@@ -2,6 +2,7 @@ import { type CanonicalEventInput, configSchema, eventId, type RawEnvelope } fro
 import { RejectedRecord } from '@orgpulse/kafka'
 import { describe, expect, it } from 'vitest'
 import { mapCalendar } from '../src/mappers/calendar.ts'
+import { googleOccurrence } from './fixtures.ts'
 
 const config = configSchema.parse({ calendar: { internalDomains: ['acme.com'] } })
 
@@ -24,25 +25,7 @@ const envelope = (payload: Record<string, unknown>, calendar = 'ana@acme.com'): 
   payload,
 })
 
-const occurrence = {
-  id: 'abc_20260330T080000Z',
-  status: 'confirmed',
-  iCalUID: 'abc@google.com',
-  recurringEventId: 'abc',
-  originalStartTime: { dateTime: '2026-03-30T10:00:00+02:00', timeZone: 'Europe/Berlin' },
-  start: { dateTime: '2026-03-30T10:00:00+02:00', timeZone: 'Europe/Berlin' },
-  end: { dateTime: '2026-03-30T11:00:00+02:00', timeZone: 'Europe/Berlin' },
-  eventType: 'default',
-  organizer: { email: 'Mgr@Acme.com' },
-  attendees: [
-    { email: 'mgr@acme.com', responseStatus: 'accepted', organizer: true },
-    { email: 'ana@acme.com', responseStatus: 'declined' },
-    { email: 'guest@partner.io', responseStatus: 'accepted' },
-    { email: 'room-1@resource.calendar.google.com', responseStatus: 'accepted', resource: true },
-  ],
-  updated: '2026-03-20T09:00:00.000Z',
-  classification: { class: 'team', ritual: '' },
-}
+const occurrence = googleOccurrence
 
 describe('calendar mapper', () => {
   it('maps one occurrence to meeting.held keyed by iCalUID + original start (UTC)', () => {

@@ -8,6 +8,7 @@ import {
 import { RejectedRecord } from '@orgpulse/kafka'
 import { describe, expect, it } from 'vitest'
 import { mapJira } from '../src/mappers/jira.ts'
+import { JIRA_STATUS, JIRA_USERS, jiraStatusItem } from './fixtures.ts'
 
 /**
  * Payloads follow Atlassian's documented shapes: issues with fields + changelog.histories
@@ -29,34 +30,13 @@ const config = configSchema.parse({
 })
 const ctx = { config }
 
-const users = {
-  alice: { accountId: 'acc-alice', displayName: 'Alice', emailAddress: 'Alice@Acme.test' },
-  bob: { accountId: 'acc-bob', displayName: 'Bob', emailAddress: 'bob@acme.test' },
-  carol: { accountId: 'acc-carol', displayName: 'Carol', emailAddress: 'carol@acme.test' },
-  ghost: { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'Hidden' },
-}
+const users = JIRA_USERS
 
-const STATUS = {
-  todo: { id: '10000', name: 'To Do', statusCategory: { key: 'new' } },
-  inProgress: { id: '3', name: 'In Progress', statusCategory: { key: 'indeterminate' } },
-  needs: { id: '10001', name: 'Needs Decision', statusCategory: { key: 'new' } },
-  escalated: { id: '10002', name: 'Escalated', statusCategory: { key: 'indeterminate' } },
-  decided: { id: '10003', name: 'Decided', statusCategory: { key: 'done' } },
-  rejected: { id: '10004', name: 'Rejected', statusCategory: { key: 'done' } },
-  done: { id: '10005', name: 'Done', statusCategory: { key: 'done' } },
-}
+const STATUS = JIRA_STATUS
 const categories = Object.fromEntries(Object.values(STATUS).map((s) => [s.id, s.statusCategory.key]))
 
 const t = (iso: string) => iso.replace('Z', '+0000')
-const statusItem = (from: { id: string; name: string }, to: { id: string; name: string }) => ({
-  field: 'status',
-  fieldtype: 'jira',
-  fieldId: 'status',
-  from: from.id,
-  fromString: from.name,
-  to: to.id,
-  toString: to.name,
-})
+const statusItem = jiraStatusItem
 const linkItem = (phrase: string, key: string, added: boolean) => ({
   field: 'Link',
   fieldtype: 'jira',
