@@ -35,14 +35,14 @@ function lastFullQuarter(end: Date): string {
 }
 
 /**
- * A 5,000-person, 52-week demo company in a temp data dir (embedded chDB), then one quarterly
+ * A 10,000-person (default), 52-week demo company in a temp data dir (embedded chDB), then one quarterly
  * export of the CEO's org (the whole company: the largest export) in each format, written to a
  * file as `orgpulse export quarterly` does. Reports time and peak RSS per format.
  */
 export async function benchExport(
   options: { people?: number; weeks?: number } = {},
 ): Promise<ExportBenchFigures> {
-  const people = options.people ?? 5000
+  const people = options.people ?? 10_000
   const weeks = options.weeks ?? 52
   const dataDir = mkdtempSync(join(tmpdir(), 'orgpulse-bench-export-'))
   const rt = await openRuntime({ dataDir, logLevel: 'error' })
@@ -96,7 +96,7 @@ export async function benchExport(
 
 // `tsx bench/export.ts [people] [weeks]` runs it alone
 if (import.meta.url === `file://${process.argv[1]}`) {
-  benchExport({ people: Number(process.argv[2] ?? 5000), weeks: Number(process.argv[3] ?? 52) })
+  benchExport({ people: Number(process.argv[2] ?? 10_000), weeks: Number(process.argv[3] ?? 52) })
     .then((f) => process.stdout.write(`${JSON.stringify(f, null, 2)}\n`))
     .catch((err) => {
       process.stderr.write(`${(err as Error).stack}\n`)

@@ -45,6 +45,13 @@ export function peakRss(pid: number): () => number {
   }
 }
 
+/** CPU time (user + system, all threads) a process has used so far, in seconds, from /proc. */
+export function cpuSeconds(pid: number): number {
+  // fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s)
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 export const stopped = (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') =>
   new Promise<number | null>((resolve) => {
     if (child.exitCode !== null) return resolve(child.exitCode)

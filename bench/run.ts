@@ -20,6 +20,12 @@ interface PipelineResult {
   raw_consume_records_per_s: number
   raw_insert_records_per_s: number
   pipeline_records_per_s: number
+  pipeline_start_ms: number
+  cpu_s_transformer: number
+  cpu_s_sink: number
+  cpu_s_broker: number
+  cpu_s_bench: number
+  pipeline_cpu_busy: number
   events_per_record: number
   rss_ingest_decisions_mb: number
   rss_transformer_mb: number
@@ -118,6 +124,12 @@ const sections: Record<string, () => Promise<Figure[]>> = {
         },
         {
           group: g,
+          name: 'pipeline services start (load, migrations, group join)',
+          value: round(r.pipeline_start_ms, 0),
+          unit: 'ms',
+        },
+        {
+          group: g,
           name: 'pipeline raw → ClickHouse (transformer + sink processes)',
           value: round(r.pipeline_records_per_s, 0),
           unit: 'records/s',
@@ -129,6 +141,24 @@ const sections: Record<string, () => Promise<Figure[]>> = {
           unit: '%',
           target: '≥ 50',
           ok: r.pipeline_records_per_s / limit >= 0.5,
+        },
+        ...(
+          [
+            ['transformer', r.cpu_s_transformer],
+            ['sink', r.cpu_s_sink],
+            ['Kafka broker', r.cpu_s_broker],
+          ] as const
+        ).map(([who, s]) => ({
+          group: g,
+          name: `pipeline CPU: ${who}, per 10,000 records`,
+          value: round((s * 10_000) / r.records, 2),
+          unit: 'CPU s',
+        })),
+        {
+          group: g,
+          name: `pipeline CPU: all processes, share of the machine's ${cpus().length} cores`,
+          value: round(100 * r.pipeline_cpu_busy),
+          unit: '%',
         },
         { group: g, name: 'peak RSS ingest-decisions', value: r.rss_ingest_decisions_mb, unit: 'MB' },
         { group: g, name: 'peak RSS transformer', value: r.rss_transformer_mb, unit: 'MB' },
@@ -146,7 +176,7 @@ const sections: Record<string, () => Promise<Figure[]>> = {
     ]
   },
   export: async () => {
-    const r = await runSection<ExportResult>('export', { people: small ? 500 : 5000, weeks: 52 })
+    const r = await runSection<ExportResult>('export', { people: small ? 1000 : 10_000, weeks: 52 })
     const g = `quarterly export, ${r.people} people × 1 year`
     return [
       { group: g, name: 'process RSS before exporting (demo loaded)', value: r.baseline_rss_mb, unit: 'MB' },

@@ -3,7 +3,7 @@ import { benchExport } from '../export.ts'
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { people?: number; weeks?: number }
 
-benchExport({ people: Number(args.people ?? 5000), weeks: Number(args.weeks ?? 52) }).then(
+benchExport({ people: Number(args.people ?? 10_000), weeks: Number(args.weeks ?? 52) }).then(
   (r) => {
     process.stdout.write(
       `${JSON.stringify({

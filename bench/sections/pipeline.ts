@@ -2,11 +2,15 @@
  * Pipeline throughput through a real broker, and its limits measured in the same run:
  *   raw consume  — the same raw topic, the same Kafka client, a handler that does nothing;
  *   raw insert   — the same canonical rows into the same ClickHouse tables, batch by batch;
- *   pipeline     — transformer and sink as separate service processes (kafkajs), raw → ClickHouse.
- * Also the ingest service's publish rate and every service's peak RSS.
+ *   pipeline     — transformer and sink as separate service processes, raw → ClickHouse, timed from
+ *                  the moment the first stage runs (its group joined) until both groups have no lag;
+ *                  process start (module load, migrations, group join) is reported on its own.
+ * Also the ingest service's publish rate, every service's peak RSS and the CPU each process used
+ * during the pipeline run: the limits are each measured alone, the pipeline shares the machine's
+ * cores between the broker and both stages, and the CPU figures show how much of them it used.
  */
 import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClickHouse, migrate, queryRows, writeFacts } from '@orgpulse/clickhouse'
 import { type CanonicalEvent, configSchema, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
@@ -14,7 +18,7 @@ import { decisionEnvelope } from '@orgpulse/ingest-decisions'
 import { createKafkaBusWith, type KafkaClientName, namespacedBus, waitUntilCaughtUp } from '@orgpulse/kafka'
 import { STAGE_GROUPS, transformBytes } from '@orgpulse/transformer'
 import { startLocalKafka } from '../../infra/kafka-local/local-kafka.ts'
-import { peakRss, startService, stopped } from '../proc.ts'
+import { cpuSeconds, peakRss, startService, stopped } from '../proc.ts'
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { records?: number; client?: KafkaClientName }
 const N = Number(args.records ?? 100_000)
@@ -31,10 +35,13 @@ const record = (i: number) => ({
   decidedAt: '2026-07-02T09:00:00Z',
 })
 
+const mapValues = <K extends string, V, W>(o: Record<K, V>, f: (v: V, k: K) => W): Record<K, W> =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v as V, k as K)])) as Record<K, W>
+
 const step = (m: string) => process.stderr.write(`pipeline bench: ${m}\n`)
 
 async function main(): Promise<void> {
-  const kafka = await startLocalKafka({ heapMb: 1024, logLevel: 'warn' })
+  const kafka = await startLocalKafka({ heapMb: 1024, fixedHeap: true, logLevel: 'warn' })
   const prefix = `bench.${Date.now()}.`
   const bus = namespacedBus(
     createKafkaBusWith(clientName, { brokers: [kafka.brokers], clientId: 'bench' }),
@@ -124,8 +131,23 @@ async function main(): Promise<void> {
     const sink = startService('services/transformer/src/main.ts', { ...env, ORGPULSE_STAGES: 'sink,dlq' })
     const transformerRss = peakRss(transformer.pid!)
     const sinkRss = peakRss(sink.pid!)
+    const pids = { transformer: transformer.pid!, sink: sink.pid!, broker: kafka.pid()! }
+    // both snapshots are taken as soon as the transformer runs, before the sink may have started
+    await transformer.ready
+    const running = performance.now()
+    const cpuAtStart = { ...mapValues(pids, cpuSeconds), bench: process.cpuUsage() }
+    result.pipeline_start_ms = running - t
     await waitUntilCaughtUp(bus, Object.values(STAGE_GROUPS), 600_000)
-    result.pipeline_records_per_s = N / ((performance.now() - t) / 1000)
+    const seconds = (performance.now() - running) / 1000
+    result.pipeline_records_per_s = N / seconds
+    const cpu = mapValues(pids, (pid, name) => cpuSeconds(pid) - cpuAtStart[name])
+    const benchCpu = process.cpuUsage(cpuAtStart.bench)
+    result.cpu_s_transformer = cpu.transformer
+    result.cpu_s_sink = cpu.sink
+    result.cpu_s_broker = cpu.broker
+    result.cpu_s_bench = (benchCpu.user + benchCpu.system) / 1e6
+    result.pipeline_cpu_busy =
+      (cpu.transformer + cpu.sink + cpu.broker + result.cpu_s_bench) / (seconds * availableParallelism())
     await stopped(transformer)
     await stopped(sink)
     result.rss_transformer_mb = transformerRss()

@@ -47,6 +47,8 @@ export interface LocalKafkaOptions {
   stopGraceMs?: number
   /** JVM heap ceiling; default 512 MB */
   heapMb?: number
+  /** starts with the whole heap (-Xms = -Xmx), as Kafka's own start script does; default false (tests keep memory low) */
+  fixedHeap?: boolean
   /** slf4j-simple level of the broker log (in `<dataDir>/broker.log`); default 'info' */
   logLevel?: 'error' | 'warn' | 'info' | 'debug'
   /** extra server.properties entries (override the defaults) */
@@ -99,6 +101,7 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const startTimeoutMs = options.startTimeoutMs ?? 90_000
   const stopGraceMs = options.stopGraceMs ?? 15_000
   const heapMb = options.heapMb ?? 512
+  const heapMinMb = options.fixedHeap ? heapMb : 64
   const logLevel = options.logLevel ?? 'info'
 
   writeFileSync(
@@ -108,7 +111,7 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   // Format once: a data dir that already holds meta.properties keeps its cluster id and data.
   if (!existsSync(join(logDir, 'meta.properties'))) {
     await run('java', [
-      ...jvmArgs(classpath, 256, 'warn'),
+      ...jvmArgs(classpath, 256, 64, 'warn'),
       'kafka.tools.StorageTool',
       'format',
       // `--cluster-id=…` form: a base64url id may start with '-', which argparse reads as a flag
@@ -126,7 +129,7 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const launch = async (): Promise<void> => {
     const out = openSync(logFile, 'a')
     try {
-      child = spawn('java', [...jvmArgs(classpath, heapMb, logLevel), 'kafka.Kafka', propsFile], {
+      child = spawn('java', [...jvmArgs(classpath, heapMb, heapMinMb, logLevel), 'kafka.Kafka', propsFile], {
         stdio: ['ignore', out, out],
         detached: options.detached ?? false,
       })
@@ -244,11 +247,17 @@ function serverProperties(p: {
     .join('\n')}\n`
 }
 
-function jvmArgs(classpath: string, heapMb: number, logLevel: string): string[] {
+function jvmArgs(classpath: string, heapMb: number, heapMinMb: number, logLevel: string): string[] {
   return [
     `-Xmx${heapMb}m`,
-    '-Xms64m',
+    `-Xms${heapMinMb}m`,
+    // the GC settings of Kafka's kafka-run-class.sh (KAFKA_JVM_PERFORMANCE_OPTS)
+    '-server',
     '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:InitiatingHeapOccupancyPercent=35',
+    '-XX:+ExplicitGCInvokesConcurrent',
+    '-XX:MaxInlineLevel=15',
     '-Djava.awt.headless=true',
     `-Dorg.slf4j.simpleLogger.defaultLogLevel=${logLevel}`,
     '-Dorg.slf4j.simpleLogger.showDateTime=true',

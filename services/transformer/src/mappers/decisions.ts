@@ -14,6 +14,14 @@ import type { Mapper } from './types.ts'
  * implies. Event ids are per (decision, slot), so an update of the record replaces its events, and
  * the version (updatedAt, else arrival time) decides which update wins.
  */
+type DecisionEvent = Extract<CanonicalEventInput, { decisionId: string }>
+/** one decision event without the fields every event of the record shares */
+type DecisionFields = DecisionEvent extends infer E
+  ? E extends unknown
+    ? Omit<E, 'source' | 'sourceId' | 'decisionId' | 'raisedBy' | 'title' | 'team' | 'version'>
+    : never
+  : never
+
 export const mapDecisionRecord: Mapper = (envelope: RawEnvelope) => {
   const parsed = decisionRecordSchema.safeParse(envelope.payload)
   if (!parsed.success)
@@ -33,51 +41,58 @@ export const mapDecisionRecord: Mapper = (envelope: RawEnvelope) => {
     version: Number.isNaN(version) ? 0 : version,
   }
   const id = (slot: string) => eventId('decisions', sourceId, slot)
+  // Object.assign, not `{ ...common, id, type, … }`: V8 (Node 20) takes a slow path for
+  // properties added after a spread, several µs an event on the transformer's hottest path
+  const event = (fields: DecisionFields): CanonicalEventInput => Object.assign(fields, common)
   const events: CanonicalEventInput[] = [
-    { ...common, id: id('raised'), type: 'decision.raised', occurredAt: r.raisedAt, tags: r.tags ?? [] },
+    event({ id: id('raised'), type: 'decision.raised', occurredAt: r.raisedAt, tags: r.tags ?? [] }),
   ]
   if (r.escalatedTo && r.escalatedTo.length > 0) {
-    events.push({
-      ...common,
-      id: id('escalated'),
-      type: 'decision.escalated',
-      occurredAt: r.escalatedAt ?? r.raisedAt,
-      escalatedTo: r.escalatedTo.map(normaliseIdentity),
-    })
+    events.push(
+      event({
+        id: id('escalated'),
+        type: 'decision.escalated',
+        occurredAt: r.escalatedAt ?? r.raisedAt,
+        escalatedTo: r.escalatedTo.map(normaliseIdentity),
+      }),
+    )
   }
   const lastChange = r.updatedAt ?? r.decidedAt ?? envelope.fetchedAt
   if (r.decidedBy && r.decidedAt && r.status !== 'proposed' && r.status !== 'withdrawn') {
     // reversed/superseded keep the original call (DESIGN: the original call's time counts)
-    events.push({
-      ...common,
-      id: id('call'),
-      type: r.status === 'rejected' ? 'decision.rejected' : 'decision.decided',
-      occurredAt: r.decidedAt,
-      actor: normaliseIdentity(r.decidedBy),
-    })
+    events.push(
+      event({
+        id: id('call'),
+        type: r.status === 'rejected' ? 'decision.rejected' : 'decision.decided',
+        occurredAt: r.decidedAt,
+        actor: normaliseIdentity(r.decidedBy),
+      }),
+    )
   }
   if (r.status === 'withdrawn') {
-    events.push({
-      ...common,
-      id: id('withdrawn'),
-      type: 'decision.withdrawn',
-      // without a date for the withdrawal it is dated to the raising: such a decision never
-      // counts as open, instead of looking open until the day it happened to be imported
-      occurredAt: r.decidedAt ?? r.updatedAt ?? r.raisedAt,
-    })
+    events.push(
+      event({
+        id: id('withdrawn'),
+        type: 'decision.withdrawn',
+        // without a date for the withdrawal it is dated to the raising: such a decision never
+        // counts as open, instead of looking open until the day it happened to be imported
+        occurredAt: r.decidedAt ?? r.updatedAt ?? r.raisedAt,
+      }),
+    )
   }
   if (r.status === 'reversed') {
-    events.push({ ...common, id: id('closed'), type: 'decision.reversed', occurredAt: lastChange })
+    events.push(event({ id: id('closed'), type: 'decision.reversed', occurredAt: lastChange }))
   }
   if (r.status === 'superseded') {
     const by = r.links?.find((l) => /supersed/i.test(l))
-    events.push({
-      ...common,
-      id: id('closed'),
-      type: 'decision.superseded',
-      occurredAt: lastChange,
-      ...(by ? { supersededBy: by } : {}),
-    })
+    events.push(
+      event({
+        id: id('closed'),
+        type: 'decision.superseded',
+        occurredAt: lastChange,
+        ...(by ? { supersededBy: by } : {}),
+      }),
+    )
   }
   return events
 }
