@@ -9,7 +9,10 @@ import { pagesApp } from '../../services/api/src/pages/index.ts'
 
 /** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH overrides */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshot.png')
+/** the README's screenshot is refreshed only on request, so a test run never dirties the tree */
+const SCREENSHOT = process.env.ORGPULSE_UPDATE_SCREENSHOT
+  ? resolve(import.meta.dirname, '../../docs/screenshot.png')
+  : join(tmpdir(), `orgpulse-screenshot-${process.pid}.png`)
 
 let rt: Runtime
 let app: Awaited<ReturnType<typeof pagesApp>>
