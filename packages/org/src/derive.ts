@@ -61,7 +61,7 @@ export function deriveOrg(rows: readonly OrgRow[]): DerivedOrg {
     const lead = levelOf(managerId)
     units.push({
       unitId: unitIdFor(managerId),
-      name: teamName(direct) ?? `${manager.name}'s team`,
+      name: unitName(manager, direct, lead),
       kind: unitKind(lead),
       managerId,
       parentId: manager.manager_email ? unitIdFor(manager.manager_email) : null,
@@ -113,15 +113,21 @@ export function closureOf(units: readonly OrgUnit[]): ClosureRow[] {
   return rows.sort((a, b) => cmp(a.unitId, b.unitId) || a.depth - b.depth)
 }
 
-/** The most common non-empty `team` among the direct reports; ties go alphabetically (stable). */
-function teamName(direct: readonly OrgRow[]): string | undefined {
+/**
+ * A team is named by its members' most common `team` (ties alphabetically, so stable). A unit that
+ * leads managers takes a `team` value only when most of its direct reports share it (a department
+ * name on every row); otherwise it is "<name>'s org", because HR exports usually give each manager
+ * their own team's name, and a director's org named after one of its teams would be mistaken for it.
+ */
+function unitName(manager: OrgRow, direct: readonly OrgRow[], managerLevel: number): string {
   const counts = new Map<string, number>()
   for (const r of direct) if (r.team) counts.set(r.team, (counts.get(r.team) ?? 0) + 1)
   let best: [string, number] | undefined
   for (const entry of counts) {
     if (!best || entry[1] > best[1] || (entry[1] === best[1] && entry[0] < best[0])) best = entry
   }
-  return best?.[0]
+  if (managerLevel <= 1) return best?.[0] ?? `${manager.name}'s team`
+  return best && best[1] * 2 > direct.length ? best[0] : `${manager.name}'s org`
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

@@ -87,6 +87,24 @@ describe('deriveOrg on a small org', () => {
 })
 
 describe('deriveOrg edge cases', () => {
+  it('names a director’s org after the director when each of their managers carries their own team', () => {
+    // the other common HR convention: a manager's `team` is the team they lead, not the one above
+    const csv = [
+      'email,name,manager_email,title,team',
+      'd@x.com,Dee Director,,Director,',
+      'm1@x.com,Em One,d@x.com,EM,Billing',
+      'm2@x.com,Em Two,d@x.com,EM,Search',
+      'a@x.com,A,m1@x.com,Eng,Billing',
+      'b@x.com,B,m2@x.com,Eng,Search',
+    ].join('\n')
+    const names = Object.fromEntries(deriveOrg(parseOrg(csv, 'csv')).units.map((u) => [u.managerId, u.name]))
+    expect(names).toEqual({ 'd@x.com': "Dee Director's org", 'm1@x.com': 'Billing', 'm2@x.com': 'Search' })
+    // a team value shared by most of the managers (a department on every row) still names it
+    const dept = csv.replace('m2@x.com,Em Two,d@x.com,EM,Search', 'm2@x.com,Em Two,d@x.com,EM,Billing')
+    const withDept = deriveOrg(parseOrg(`${dept}\nm3@x.com,Em Three,d@x.com,EM,Ads\nc@x.com,C,m3@x.com,Eng,Ads`, 'csv'))
+    expect(withDept.units.find((u) => u.managerId === 'd@x.com')?.name).toBe('Billing')
+  })
+
   it('gives a one-person org a unit of its own', () => {
     const org = deriveOrg([{ email: 'solo@x.com', name: 'Solo', title: 'Founder' }])
     expect(org.people[0]).toMatchObject({ level: 0, homeUnit: 'u:solo@x.com' })
