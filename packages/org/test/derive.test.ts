@@ -101,7 +101,9 @@ describe('deriveOrg edge cases', () => {
     expect(names).toEqual({ 'd@x.com': "Dee Director's org", 'm1@x.com': 'Billing', 'm2@x.com': 'Search' })
     // a team value shared by most of the managers (a department on every row) still names it
     const dept = csv.replace('m2@x.com,Em Two,d@x.com,EM,Search', 'm2@x.com,Em Two,d@x.com,EM,Billing')
-    const withDept = deriveOrg(parseOrg(`${dept}\nm3@x.com,Em Three,d@x.com,EM,Ads\nc@x.com,C,m3@x.com,Eng,Ads`, 'csv'))
+    const withDept = deriveOrg(
+      parseOrg(`${dept}\nm3@x.com,Em Three,d@x.com,EM,Ads\nc@x.com,C,m3@x.com,Eng,Ads`, 'csv'),
+    )
     expect(withDept.units.find((u) => u.managerId === 'd@x.com')?.name).toBe('Billing')
   })
 

@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { type JiraConfig, jiraConfigSchema } from '@orgpulse/contracts'
 import type { FakeJiraSeed } from '../../../test/fakes/jira/index.ts'
 import { JiraClient } from '../src/client.ts'
