@@ -473,6 +473,67 @@ const envelope = (source: string, entity: string, payload: unknown, meta?: Recor
   payload,
 })
 
+/** `/rest/agile/1.0/board/{id}/sprint` + `/rest/agile/1.0/sprint/{id}/issue?expand=changelog`, cut down by the connector */
+const jiraSprint = {
+  sprint: {
+    id: 12,
+    self: 'https://acme.atlassian.net/rest/agile/1.0/sprint/12',
+    state: 'closed',
+    name: 'ENG Sprint 12',
+    startDate: '2026-03-02T09:00:00.000Z',
+    endDate: '2026-03-13T17:00:00.000Z',
+    completeDate: '2026-03-13T17:05:00.000Z',
+    originBoardId: 7,
+    goal: '',
+  },
+  issues: [
+    {
+      id: '10001',
+      key: 'ENG-1',
+      fields: {
+        created: '2026-03-01T10:00:00.000+0000',
+        status: { id: '10005', name: 'Done', statusCategory: { key: 'done' } },
+        project: { key: 'ENG' },
+      },
+      changelog: {
+        total: 2,
+        histories: [
+          {
+            id: '1',
+            created: '2026-03-01T11:00:00.000+0000',
+            items: [
+              {
+                field: 'Sprint',
+                fieldtype: 'custom',
+                fieldId: 'customfield_10020',
+                from: '',
+                fromString: '',
+                to: '12',
+                toString: 'ENG Sprint 12',
+              },
+            ],
+          },
+          {
+            id: '2',
+            created: '2026-03-09T11:00:00.000+0000',
+            items: [
+              {
+                field: 'status',
+                fieldtype: 'jira',
+                fieldId: 'status',
+                from: '10001',
+                fromString: 'To Do',
+                to: '10005',
+                toString: 'Done',
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+}
+
 const REAL: Record<(typeof SOURCES)[number], unknown[]> = {
   decisions: [
     envelope('decisions', 'decision', decisionRecord, { log: 'adr' }),
@@ -487,6 +548,11 @@ const REAL: Record<(typeof SOURCES)[number], unknown[]> = {
     envelope('jira', 'webhook', jiraWebhook('jira:issue_updated'), { deliveryId: 'd-1' }),
     envelope('jira', 'webhook', jiraWebhook('jira:issue_created')),
     envelope('jira', 'webhook', jiraWebhook('jira:issue_deleted')),
+    envelope('jira', 'sprint', jiraSprint, {
+      instance: 'https://acme.atlassian.net',
+      project: 'ENG',
+      statusCategories: { '10001': 'new', '10005': 'done' },
+    }),
   ],
   linear: [
     envelope('linear', 'issue', linearIssue),
@@ -525,6 +591,7 @@ const ENTITIES = [
   'relation',
   'relation.removed',
   'cycle',
+  'sprint',
   'event',
   'team',
   'user',

@@ -51,6 +51,35 @@ const statusSchema = z.looseObject({
   name: z.string(),
   statusCategory: z.looseObject({ key: z.string() }).optional(),
 })
+const agilePage = <T extends z.ZodType>(value: T) =>
+  z.looseObject({
+    startAt: z.number().default(0),
+    maxResults: z.number().optional(),
+    total: z.number().optional(),
+    isLast: z.boolean().optional(),
+    values: z.array(value).default([]),
+  })
+const boardSchema = z.looseObject({
+  id: z.number(),
+  name: z.string().optional(),
+  type: z.string().optional(),
+})
+export type JiraBoard = z.infer<typeof boardSchema>
+const sprintSchema = z.looseObject({
+  id: z.number(),
+  state: z.string(),
+  name: z.string().optional(),
+  startDate: z.string().optional(),
+  endDate: z.string().optional(),
+  completeDate: z.string().optional(),
+  originBoardId: z.number().optional(),
+})
+export type JiraSprint = z.infer<typeof sprintSchema>
+const sprintIssuesSchema = z.looseObject({
+  startAt: z.number().default(0),
+  total: z.number().optional(),
+  issues: z.array(issueSchema).default([]),
+})
 const myselfSchema = z.looseObject({ timeZone: z.string().optional(), displayName: z.string().optional() })
 const projectSchema = z.looseObject({ id: z.string(), key: z.string(), name: z.string().optional() })
 
@@ -72,10 +101,15 @@ export const ISSUE_FIELDS = [
   'resolutiondate',
 ]
 
+/** the fields a sprint snapshot reads from each of its issues */
+export const SPRINT_ISSUE_FIELDS = ['created', 'status', 'project']
+
 /** histories per bulk request and issues per bulk request, per Atlassian's limits */
 const BULK_MAX_ISSUES = 1000
 const BULK_PAGE = 1000
 const CHANGELOG_PAGE = 100
+/** the Agile API's page size cap */
+const AGILE_PAGE = 50
 
 export interface SearchPage {
   issues: JiraIssue[]
@@ -236,6 +270,79 @@ export class JiraClient {
       } while (nextPageToken)
     }
     return out
+  }
+
+  /**
+   * Pages of the Jira Software Agile API (startAt/maxResults, `isLast`; `total` where given).
+   * Same path on Cloud and Data Center.
+   */
+  private async *agilePages<T>(
+    path: string,
+    query: Record<string, string | number>,
+    schema: z.ZodType<{ startAt: number; total?: number; isLast?: boolean; values: T[] }>,
+    what: string,
+  ): AsyncGenerator<T[]> {
+    for (let startAt = 0; ; ) {
+      const page = parse(
+        schema,
+        await this.http.request('GET', path, { query: { ...query, startAt, maxResults: AGILE_PAGE }, what }),
+        what,
+      )
+      yield page.values
+      startAt = page.startAt + page.values.length
+      if (page.isLast === true || page.values.length === 0) return
+      if (page.isLast === undefined && page.total !== undefined && startAt >= page.total) return
+    }
+  }
+
+  /** the scrum boards showing a project (kanban boards have no sprints) */
+  async boards(project: string): Promise<JiraBoard[]> {
+    const out: JiraBoard[] = []
+    for await (const page of this.agilePages(
+      '/rest/agile/1.0/board',
+      { projectKeyOrId: project, type: 'scrum' },
+      agilePage(boardSchema),
+      `listing the scrum boards of Jira project ${project}`,
+    ))
+      out.push(...page)
+    return out
+  }
+
+  /** a board's started sprints: active and closed */
+  async sprints(boardId: number): Promise<JiraSprint[]> {
+    const out: JiraSprint[] = []
+    for await (const page of this.agilePages(
+      `/rest/agile/1.0/board/${boardId}/sprint`,
+      { state: 'active,closed' },
+      agilePage(sprintSchema),
+      `listing the sprints of Jira board ${boardId}`,
+    ))
+      out.push(...page)
+    return out
+  }
+
+  /** the issues of a sprint with `expand=changelog` (complete them with completeChangelogs) */
+  async sprintIssues(sprintId: number): Promise<JiraIssue[]> {
+    const what = `reading the issues of Jira sprint ${sprintId}`
+    const out: JiraIssue[] = []
+    for (let startAt = 0; ; ) {
+      const page = parse(
+        sprintIssuesSchema,
+        await this.http.request('GET', `/rest/agile/1.0/sprint/${sprintId}/issue`, {
+          query: {
+            startAt,
+            maxResults: AGILE_PAGE,
+            fields: SPRINT_ISSUE_FIELDS.join(','),
+            expand: 'changelog',
+          },
+          what,
+        }),
+        what,
+      )
+      out.push(...page.issues)
+      startAt = page.startAt + page.issues.length
+      if (page.issues.length === 0 || (page.total !== undefined && startAt >= page.total)) return out
+    }
   }
 
   async issueChangelog(key: string): Promise<JiraHistory[]> {

@@ -10,6 +10,7 @@ export * from './errors.ts'
 export * from './http.ts'
 export * from './jql.ts'
 export * from './progress.ts'
+export * from './sprints.ts'
 export * from './sync.ts'
 export * from './webhooks.ts'
 

@@ -7,6 +7,7 @@ import { issueEnvelope } from './envelopes.ts'
 import { JiraConfigError } from './errors.ts'
 import { buildSyncJql } from './jql.ts'
 import { ProgressMeter, type SyncProgress } from './progress.ts'
+import { type SprintSyncResult, syncSprints } from './sprints.ts'
 
 export const JIRA_CONNECTOR = 'jira'
 
@@ -38,6 +39,8 @@ export interface ProjectSyncResult {
   pages: number
   /** the committed cursor (max `updated` seen), or null when nothing was seen */
   cursor: string | null
+  /** scrum boards and sprints (null when `sync.sprints` is off) */
+  sprints: SprintSyncResult | null
 }
 
 export interface SyncResult {
@@ -117,6 +120,7 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
       changelogsFetched: 0,
       pages: 0,
       cursor: null,
+      sprints: null,
     }
     let maxUpdated = mode === 'incremental' && cursor ? jiraTimeMs(cursor.cursor) : Number.NEGATIVE_INFINITY
 
@@ -144,6 +148,18 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
       options.onProgress?.(meter.advance(page.issues.length))
     }
     if (result.cursor === null && cursor && mode === 'incremental') result.cursor = cursor.cursor
+    if (config.sync.sprints) {
+      result.sprints = await syncSprints({
+        client,
+        bus,
+        project,
+        instance,
+        statusCategories,
+        changelog: config.sync.changelog,
+        sinceMs,
+        fetchedAt: new Date(now()).toISOString(),
+      })
+    }
     results.push(result)
   }
   return { instance, projects: results, requests: client.http.requestCount - before }

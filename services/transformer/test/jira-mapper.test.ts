@@ -481,8 +481,8 @@ describe('mapJira: bad input', () => {
   it('rejects what can never map, saying why', () => {
     expect(() => mapJira({ ...issueEnvelope({ key: 'ENG-1' }) }, ctx)).toThrow(RejectedRecord)
     expect(() => mapJira({ ...issueEnvelope({ key: 'ENG-1' }) }, ctx)).toThrow(/invalid Jira issue: .*fields/)
-    expect(() => mapJira({ ...issueEnvelope(decisionIssue), entity: 'sprint' }, ctx)).toThrow(
-      /unknown Jira entity "sprint"/,
+    expect(() => mapJira({ ...issueEnvelope(decisionIssue), entity: 'board' }, ctx)).toThrow(
+      /unknown Jira entity "board" \(expected issue, webhook or sprint\)/,
     )
     const { changelog: _omit, ...noChangelog } = decisionIssue
     expect(() => mapJira(issueEnvelope(noChangelog), ctx)).toThrow(/no changelog/)

@@ -55,6 +55,8 @@ export interface FakeJiraSeed {
   projects: { key: string; name?: string }[]
   linkTypes?: { name: string; inward: string; outward: string }[]
   issues?: FakeIssueSeed[]
+  /** Jira Software boards (the Agile API); scrum boards carry sprints */
+  boards?: { id: number; name: string; project: string; type?: 'scrum' | 'kanban' }[]
   /** the fake's clock (ms); default Date.now */
   now?: () => number
 }
@@ -109,6 +111,19 @@ interface Issue {
   createdMs: number
   updatedMs: number
   histories: History[]
+  /** the Sprint field: ids of the sprints the issue is in (closed ones stay, as in Jira) */
+  sprints: number[]
+}
+
+interface Sprint {
+  id: number
+  boardId: number
+  name: string
+  state: 'future' | 'active' | 'closed'
+  startMs?: number
+  endMs?: number
+  completeMs?: number
+  createdMs: number
 }
 
 export interface RequestRecord {
@@ -162,6 +177,13 @@ export interface FakeJira {
     opts: ChangeOptions,
   ): { issueLink: WebhookPayload; blocker: WebhookPayload; blocked: WebhookPayload }
   deleteIssue(key: string, opts: ChangeOptions): WebhookPayload
+  /** a future sprint on a board; returns its id */
+  createSprint(boardId: number, name: string, opts?: { at?: number }): number
+  startSprint(id: number, opts: { at: number; endAt: number }): void
+  /** closes the sprint; its unfinished issues move to `moveOpenTo` (or the backlog), as Jira's dialog does */
+  closeSprint(id: number, opts: ChangeOptions & { moveOpenTo?: number }): void
+  /** puts an issue in a sprint (null: the backlog), recording the Sprint change in its changelog */
+  moveToSprint(key: string, sprintId: number | null, opts: ChangeOptions): WebhookPayload
   /** POSTs a payload as Jira would: signed with the secret, with a delivery id */
   deliver(
     url: string,
@@ -195,6 +217,9 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
   ).map((t, i) => ({ id: String(10000 + i), ...t }))
   const issues = new Map<string, Issue>()
   const links = new Map<string, Link>()
+  const boards = new Map((seed.boards ?? []).map((b) => [b.id, { ...b, type: b.type ?? 'scrum' }]))
+  const sprints = new Map<number, Sprint>()
+  let nextSprintId = 1
   const requests: RequestRecord[] = []
   const faults: { fault: Fault; left: number }[] = []
   let nextIssueId = 10000
@@ -375,6 +400,7 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       createdMs: created,
       updatedMs: created,
       histories: [],
+      sprints: [],
     }
     issues.set(i.key, i)
     return i
@@ -456,6 +482,73 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
   const token = (offset: number) => Buffer.from(JSON.stringify({ o: offset })).toString('base64url')
   const offsetOf = (t: unknown): number =>
     typeof t === 'string' && t ? (JSON.parse(Buffer.from(t, 'base64url').toString()) as { o: number }).o : 0
+
+  // --- Jira Software Agile API: startAt/maxResults (capped at 50), isLast; sprints have no total ---
+
+  const agileTime = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString())
+  const renderSprint = (sp: Sprint) => ({
+    id: sp.id,
+    self: `${baseUrl}/rest/agile/1.0/sprint/${sp.id}`,
+    state: sp.state,
+    name: sp.name,
+    ...(sp.startMs !== undefined ? { startDate: agileTime(sp.startMs) } : {}),
+    ...(sp.endMs !== undefined ? { endDate: agileTime(sp.endMs) } : {}),
+    ...(sp.completeMs !== undefined ? { completeDate: agileTime(sp.completeMs) } : {}),
+    createdDate: agileTime(sp.createdMs),
+    originBoardId: sp.boardId,
+    goal: '',
+  })
+  const pageOf = <T>(all: T[], query: URLSearchParams) => {
+    const startAt = Number(query.get('startAt') ?? 0)
+    const maxResults = Math.min(Number(query.get('maxResults') ?? 50), 50)
+    const values = all.slice(startAt, startAt + maxResults)
+    return { maxResults, startAt, isLast: startAt + maxResults >= all.length, values }
+  }
+  function agile(res: ServerResponse, path: string, query: URLSearchParams): void {
+    if (/^\/rest\/agile\/1\.0\/board\/?$/.test(path)) {
+      const project = query.get('projectKeyOrId')
+      const type = query.get('type')
+      const all = [...boards.values()]
+        .filter((b) => (!project || b.project === project) && (!type || b.type === type))
+        .map((b) => ({
+          id: b.id,
+          self: `${baseUrl}/rest/agile/1.0/board/${b.id}`,
+          name: b.name,
+          type: b.type,
+          location: { projectKey: b.project, displayName: b.project, projectTypeKey: 'software' },
+        }))
+      return send(res, 200, { ...pageOf(all, query), total: all.length })
+    }
+    const boardSprints = /^\/rest\/agile\/1\.0\/board\/(\d+)\/sprint\/?$/.exec(path)
+    if (boardSprints) {
+      const board = boards.get(Number(boardSprints[1]))
+      if (!board) return errors(res, 404, 'Board does not exist or you do not have permission to see it.')
+      if (board.type !== 'scrum') return errors(res, 400, 'The board does not support sprints')
+      const states = listParam(query.get('state'))
+      const all = [...sprints.values()]
+        .filter((sp) => sp.boardId === board.id && (!states || states.includes(sp.state)))
+        .map(renderSprint)
+      return send(res, 200, pageOf(all, query))
+    }
+    const sprintIssues = /^\/rest\/agile\/1\.0\/sprint\/(\d+)\/issue\/?$/.exec(path)
+    if (sprintIssues) {
+      const id = Number(sprintIssues[1])
+      if (!sprints.has(id))
+        return errors(res, 404, 'Sprint does not exist or you do not have permission to see it.')
+      const all = [...issues.values()].filter((i) => i.sprints.includes(id))
+      const { startAt, maxResults, values } = pageOf(all, query)
+      const expand = listParam(query.get('expand')) ?? []
+      const fields = listParam(query.get('fields')) ?? ['*navigable']
+      return send(res, 200, {
+        expand: 'schema,names',
+        startAt,
+        maxResults,
+        total: all.length,
+        issues: values.map((i) => renderIssue(i, fields, expand, flavor === 'cloud' ? 20 : null)),
+      })
+    }
+    return errors(res, 404, `fake Jira (${flavor}) has no GET ${path}`)
+  }
 
   async function route(
     req: IncomingMessage,
@@ -595,6 +688,7 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
           : { accountId: 'bot', emailAddress: credentials.email, displayName: 'Bot' }
       return send(res, 200, { ...me, self: `${baseUrl}${v}/myself`, active: true, timeZone })
     }
+    if (path.startsWith('/rest/agile/1.0/') && method === 'GET') return agile(res, path, query)
     return errors(res, 404, `fake Jira (${flavor}) has no ${method} ${path}`)
   }
 
@@ -643,6 +737,38 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     const i = issueOf(key)
     mutate(i)
     return updatedWebhook(i, record(i, opts.by, opts.at ?? now(), items))
+  }
+
+  const sprintOf = (id: number): Sprint => {
+    const sp = sprints.get(id)
+    if (!sp) throw new Error(`fake Jira: no sprint ${id}`)
+    return sp
+  }
+  /** Jira's Sprint field: closed sprints stay in it; an open one is replaced by the target */
+  const moveTo = (i: Issue, target: number | null, opts: ChangeOptions, replaceOpen: boolean) => {
+    if (target !== null) sprintOf(target)
+    const before = [...i.sprints]
+    const kept = before.filter((id) => !replaceOpen || sprints.get(id)?.state === 'closed')
+    const after = target === null || kept.includes(target) ? kept : [...kept, target]
+    const names = (ids: number[]) => ids.map((id) => sprints.get(id)?.name ?? String(id)).join(', ')
+    return change(
+      i.key,
+      opts,
+      [
+        {
+          field: 'Sprint',
+          fieldtype: 'custom',
+          fieldId: 'customfield_10020',
+          from: before.join(', '),
+          fromString: names(before),
+          to: after.join(', '),
+          toString: names(after),
+        },
+      ],
+      (x) => {
+        x.sprints = after
+      },
+    )
   }
 
   const fake: FakeJira = {
@@ -784,6 +910,27 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       for (const [id, l] of links) if (l.sourceKey === key || l.destinationKey === key) links.delete(id)
       return payload
     },
+    createSprint: (boardId, name, opts) => {
+      if (!boards.has(boardId)) throw new Error(`fake Jira: no board ${boardId}`)
+      const id = nextSprintId++
+      sprints.set(id, { id, boardId, name, state: 'future', createdMs: opts?.at ?? now() })
+      return id
+    },
+    startSprint: (id, opts) => {
+      const sp = sprintOf(id)
+      Object.assign(sp, { state: 'active', startMs: opts.at, endMs: opts.endAt })
+    },
+    closeSprint: (id, opts) => {
+      const sp = sprintOf(id)
+      const at = opts.at ?? now()
+      for (const i of issues.values()) {
+        if (!i.sprints.includes(id) || statusById(i.statusId).category === 'done') continue
+        // Jira keeps the closed sprint in the field and adds the next one
+        if (opts.moveOpenTo !== undefined) moveTo(i, opts.moveOpenTo, { ...opts, at }, false)
+      }
+      Object.assign(sp, { state: 'closed', completeMs: at })
+    },
+    moveToSprint: (key, sprintId, opts) => moveTo(issueOf(key), sprintId, opts, true),
     deliver: async (url, payload, opts) => {
       const body = JSON.stringify(payload)
       const signature =

@@ -47,7 +47,9 @@ function printResult(io: CommandIO, result: SyncResult, format: string): void {
   for (const p of result.projects) {
     io.out(
       `jira ${p.project}: ${p.mode} sync (${p.reason}): ${p.issues} issue(s), ${p.histories} change(s)` +
-        `${p.changelogsFetched > 0 ? `, ${p.changelogsFetched} long changelog(s) fetched` : ''}; cursor ${p.cursor ?? 'not set'}`,
+        `${p.changelogsFetched > 0 ? `, ${p.changelogsFetched} long changelog(s) fetched` : ''}` +
+        `${p.sprints ? `, ${p.sprints.published} of ${p.sprints.sprints} sprint(s) on ${p.sprints.boards} scrum board(s) snapshotted` : ''}` +
+        `; cursor ${p.cursor ?? 'not set'}`,
     )
   }
   io.out(`${result.requests} request(s) to ${result.instance}`)

@@ -84,8 +84,13 @@ export const jiraConfigSchema = z.object({
       maxRetries: z.number().int().min(0).max(20).default(6),
       /** how to complete changelogs beyond the 20 inline histories */
       changelog: z.enum(['bulk', 'per-issue']).default('bulk'),
+      /**
+       * sprints of the projects' scrum boards become cycle snapshots (Jira Software's Agile API);
+       * off for Jira Work Management sites, which have no boards
+       */
+      sprints: z.boolean().default(true),
     })
-    .default({ lagMinutes: 15, pageSize: 100, maxRetries: 6, changelog: 'bulk' }),
+    .default({ lagMinutes: 15, pageSize: 100, maxRetries: 6, changelog: 'bulk', sprints: true }),
   webhook: z
     .object({ secretEnv: z.string().min(1).default('JIRA_WEBHOOK_SECRET') })
     .default({ secretEnv: 'JIRA_WEBHOOK_SECRET' }),

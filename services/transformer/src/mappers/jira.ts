@@ -8,12 +8,13 @@ import {
 } from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { z } from 'zod'
+import { mapSprint } from './jira-sprints.ts'
 import type { Mapper } from './types.ts'
 
 /**
  * Jira → canonical events.
  *
- * Two envelope kinds arrive on `orgpulse.raw.jira.v1`:
+ * Three envelope kinds arrive on `orgpulse.raw.jira.v1` (`sprint`: see jira-sprints.ts):
  * - `issue`: an issue as the search returned it, with its COMPLETE changelog in `changelog.histories`
  *   (the connector fills in what `expand=changelog` truncates). The issue's states are replayed
  *   from creation through every history.
@@ -721,7 +722,15 @@ export const mapJira: Mapper = (envelope, ctx) => {
       return mapIssue(envelope, rules)
     case 'webhook':
       return mapWebhook(envelope, rules)
+    case 'sprint':
+      return mapSprint(envelope, {
+        teamOf: (project) => teamFor(rules, project, []),
+        isDone: (_id, name, key) => {
+          const override = rules.categoryOverrides.get(name.trim().toLowerCase())
+          return override ? override === 'done' : key === 'done'
+        },
+      })
     default:
-      throw new RejectedRecord(`unknown Jira entity "${envelope.entity}" (expected issue or webhook)`)
+      throw new RejectedRecord(`unknown Jira entity "${envelope.entity}" (expected issue, webhook or sprint)`)
   }
 }
