@@ -10,8 +10,11 @@ import { JqlError, parseJql } from './jql.ts'
  * bulk (issueChangeLogs/changeHistories/nextPageToken), `expand=changelog` truncated to 20
  * histories, issuelinks with type {name, inward, outward} and inwardIssue/outwardIssue,
  * basic/bearer auth answering 401 with errorMessages, and injectable 429/503 with Retry-After.
+ * Jira Software's Agile API: boards by project and type, a board's sprints by state, a sprint's
+ * issues (startAt/maxResults capped at 50; isLast on boards and sprints, total on issues).
  *
- * Mutations (transition, label, assign, link, unlink, delete) write changelog histories exactly as
+ * Mutations (transition, label, assign, link, unlink, delete, moveToSprint and closeSprint's
+ * carry-over, as Sprint field changes with comma-separated ids) write changelog histories exactly as
  * Jira records them, and return the webhook payload Jira would deliver for that change, so tests
  * can send "the same change" by webhook and by poll.
  */
