@@ -102,6 +102,8 @@ export const MEETING_CLASSES = [
   'decision_review',
   'ritual',
   'other',
+  /** an absence (Google's outOfOffice events, or a classification rule): busy time, not a meeting */
+  'out_of_office',
 ] as const
 export const RESPONSES = ['accepted', 'tentative', 'declined', 'needsAction'] as const
 

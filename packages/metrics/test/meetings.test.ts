@@ -23,11 +23,13 @@ import { meetingMetrics } from '../src/families/meetings.ts'
  *  M6 ritual "weekly director sync" (dir organises; mgr)     Mon 23 14:00–15:00 held; Mon 30 cancelled
  *  M7 ana with an external guest, double-booked with M1     Tue 24, 10:30–11:30
  *  M8 ritual "team retro" (mgr organises; ana)               Thu 26 and Thu Apr 2, 15:00–15:30
+ *  M10 ana out of office all day                            Fri Apr 3          → not a meeting
+ *  M11 mgr out of office                                    Mon 30, 13:00–17:00 → not a meeting
  *
  * Meeting hours (union per person): dir M2 1.5 + M3 1 + M6 1 = 3.5; mgr M1 2 + M2 1.5 + M6 1
  * + M8 1 = 5.5; ana Tue 24 10:00–11:30 1.5 + Tue 31 1 + M3 1 + M8 1 = 4.5.
- * Focus hours (gaps ≥ 2 h in working hours): ana 71.5, mgr 69.5, dir 73 (see the per-day sums
- * in the test names below).
+ * Focus hours (gaps ≥ 2 h in working hours; absences are not free): ana 63.5, mgr 65.5, dir 73
+ * (see the per-day sums in the tests below).
  */
 const DIR = 'dir@acme.com'
 const MGR = 'mgr@acme.com'
@@ -256,6 +258,24 @@ beforeAll(async () => {
         [ANA, 'accepted'],
       ],
     },
+    // absences: busy for focus, never meeting time
+    {
+      key: 'm10',
+      start: '2026-04-03T00:00:00Z',
+      end: '2026-04-04T00:00:00Z',
+      cls: 'out_of_office',
+      organizer: ANA,
+      attendees: [],
+      allDay: true,
+    },
+    {
+      key: 'm11',
+      start: '2026-03-30T13:00:00Z',
+      end: '2026-03-30T17:00:00Z',
+      cls: 'out_of_office',
+      organizer: MGR,
+      attendees: [],
+    },
     // outside the window (the week before): must not count
     {
       key: 'm9',
@@ -304,14 +324,14 @@ describe('meeting metrics against hand computations', () => {
     expect(team.director_escalation_meeting_hours_week).toBeCloseTo(0.75, 6)
   })
 
-  it('focus_hours_per_person_week: free blocks ≥ 2 h in working hours, per-person time zone across the DST change', async () => {
+  it('focus_hours_per_person_week: free blocks ≥ 2 h in working hours, per-person time zone across the DST change, absences not free', async () => {
     const { org, team } = await values('2026-03-23T00:00:00Z', '2026-04-06T00:00:00Z')
-    // ana (UTC): 8 + 5.5 + 8 + 6 + 8 | 8 + 6 + 8 + 6 + 8 = 71.5
-    // mgr (default UTC): 7 + 6 + 6.5 + 6 + 8 | 8 + 6 + 8 + 6 + 8 = 69.5
+    // ana (UTC): 8 + 5.5 + 8 + 6 + 8 | 8 + 6 + 8 + 6 + 0 (M10, out all Friday) = 63.5
+    // mgr (default UTC): 7 + 6 + 6.5 + 6 + 8 | 4 (M11 from 13:00) + 6 + 8 + 6 + 8 = 65.5
     // dir (Berlin, 08–16Z then 07–15Z): 6 + 8 + 5 + 8 + 8 | 8 + 8 + 8 + 6 + 8 = 73
     // (with a fixed UTC+1 offset, Thu Apr 2 would give 7 h instead of 6: 74)
-    expect(org.focus_hours_per_person_week).toBeCloseTo((71.5 + 69.5 + 73) / 6, 6)
-    expect(team.focus_hours_per_person_week).toBeCloseTo((71.5 + 69.5) / 4, 6)
+    expect(org.focus_hours_per_person_week).toBeCloseTo((63.5 + 65.5 + 73) / 6, 6)
+    expect(team.focus_hours_per_person_week).toBeCloseTo((63.5 + 65.5) / 4, 6)
   })
 
   it('ritual_adherence: held / expected cadence periods of the rituals expected in each scope', async () => {

@@ -88,7 +88,7 @@ describe('calendar mapper', () => {
     ).toBe(true)
   })
 
-  it('all-day events are flagged; focus time, out of office and solo blocks are not meetings', () => {
+  it('all-day events are flagged; focus time, working location and solo blocks are not meetings', () => {
     const d = one(
       envelope({
         ...occurrence,
@@ -100,10 +100,45 @@ describe('calendar mapper', () => {
     expect(d.allDay).toBe(true)
     expect(d.meetingId).toBe('abc@google.com|2026-03-26')
     expect(d.start).toBe('2026-03-26T00:00:00.000Z')
-    for (const eventType of ['focusTime', 'outOfOffice', 'workingLocation']) {
+    for (const eventType of ['focusTime', 'workingLocation', 'birthday']) {
       expect(mapCalendar(envelope({ ...occurrence, eventType }), { config })).toEqual([])
     }
     expect(mapCalendar(envelope({ ...occurrence, attendees: [] }), { config })).toEqual([])
+  })
+
+  it('an out-of-office event (Google eventType outOfOffice) is kept as an absence of its owner, never a meeting class', () => {
+    // Google's shape: on the owner's calendar, organizer self, no attendees, outOfOfficeProperties
+    const ooo = one(
+      envelope({
+        id: 'ooo1',
+        iCalUID: 'ooo1@google.com',
+        status: 'confirmed',
+        eventType: 'outOfOffice',
+        start: { dateTime: '2026-04-03T09:00:00+02:00', timeZone: 'Europe/Berlin' },
+        end: { dateTime: '2026-04-03T17:00:00+02:00', timeZone: 'Europe/Berlin' },
+        organizer: { email: 'ana@acme.com', self: true },
+        outOfOfficeProperties: {
+          autoDeclineMode: 'declineOnlyNewConflictingInvitations',
+          declineMessage: 'Away',
+        },
+        updated: '2026-03-30T08:00:00.000Z',
+        classification: { class: 'other', ritual: '' },
+      }),
+    )
+    expect(ooo).toMatchObject({
+      class: 'out_of_office',
+      organizer: 'ana@acme.com',
+      attendees: [],
+      start: '2026-04-03T07:00:00.000Z',
+      end: '2026-04-03T15:00:00.000Z',
+      allDay: false,
+      cancelled: false,
+    })
+    // a classification rule may also mark a solo block as an absence (ICS has no event type)
+    expect(
+      one(envelope({ ...occurrence, attendees: [], classification: { class: 'out_of_office', ritual: '' } }))
+        .class,
+    ).toBe('out_of_office')
   })
 
   it('an external organiser is counted, not identified', () => {

@@ -25,7 +25,8 @@ import type { Family, MetricDef } from '../types.ts'
  *   ritual that was not cancelled started in that period.
  *
  * A person's meetings are merged before they are measured: double-booked time counts once, both
- * as meeting time and as busy time. All-day and cancelled occurrences never count.
+ * as meeting time and as busy time. All-day and cancelled occurrences never count as meetings.
+ * Out-of-office occurrences (timed or all-day) are busy time for focus, never meeting time.
  * Per-person time zones come from org_people.timezone (else workingHours.timeZone). ClickHouse
  * only takes constant zones in its conversion functions, except `toString(t, tz)`, so the UTC
  * offset at an instant is read from that, and local working hours become instants in two passes
@@ -91,7 +92,8 @@ in_scope AS (SELECT DISTINCT person FROM members),
 held AS (
   SELECT meeting_id, start, end, class, ritual, organizer, attendees, responses
   FROM meetings FINAL
-  WHERE cancelled = 0 AND all_day = 0 AND end > start
+  -- absences are kept whole-day too: they only take time away from focus
+  WHERE cancelled = 0 AND (all_day = 0 OR class = 'out_of_office') AND end > start
     -- rituals are judged on every occurrence; other meetings only matter when someone in scope is in them
     AND (class = 'ritual' OR hasAny(arrayConcat([organizer], attendees), (SELECT groupArray(identity) FROM scope_identities)))
     AND end > arrayMin({w_froms:Array(DateTime64(3, 'UTC'))}) - toIntervalDay(2)
@@ -100,7 +102,8 @@ held AS (
 -- who carries each occurrence: its organiser, and every attendee who did not decline
 carried AS (
   SELECT DISTINCT if(r.person_id != '', r.person_id, c.ident) AS person, c.meeting_id AS meeting_id,
-    ${unix('c.start')} AS s, ${unix('c.end')} AS e, c.class IN ('escalation', 'decision_review') AS esc
+    ${unix('c.start')} AS s, ${unix('c.end')} AS e, c.class IN ('escalation', 'decision_review') AS esc,
+    c.class = 'out_of_office' AS away
   FROM (
     SELECT meeting_id, start, end, class, ident, resp
     FROM held
@@ -113,14 +116,15 @@ carried AS (
 -- each interval filed under the UTC days it touches, plus one either side: local working hours
 -- of a date can fall on the neighbouring UTC day
 busy AS (
-  SELECT person, day, groupArray((s, e)) AS all_iv, groupArrayIf((s, e), esc) AS esc_iv
+  SELECT person, day, groupArrayIf((s, e), NOT away) AS all_iv, groupArrayIf((s, e), esc) AS esc_iv,
+    groupArray((s, e)) AS busy_iv
   FROM carried
   ARRAY JOIN arrayMap(k -> toDate(toDateTime(toUInt32(s), 'UTC')) - 1 + k,
     range(toUInt32(dateDiff('day', toDate(toDateTime(toUInt32(s), 'UTC')), toDate(toDateTime(toUInt32(e), 'UTC'))) + 3))) AS day
   GROUP BY person, day
 ),
 person_days AS (
-  SELECT m.*, b.all_iv AS all_iv, b.esc_iv AS esc_iv,
+  SELECT m.*, b.all_iv AS all_iv, b.esc_iv AS esc_iv, b.busy_iv AS busy_iv,
     toDayOfWeek(m.day) IN {wh_days:Array(UInt8)} AS working_day,
     toFloat64(toUnixTimestamp(toDateTime(concat(toString(m.day), ' ', {wh_start:String}, ':00'), 'UTC'))) AS ws_wall,
     toFloat64(toUnixTimestamp(toDateTime(concat(toString(m.day), ' ', {wh_end:String}, ':00'), 'UTC'))) AS we_wall
@@ -137,7 +141,7 @@ measured AS (
   SELECT lh.*,
     ${clipped('lh.all_iv', 'lh.day_lo', 'lh.day_hi')} AS day_iv,
     ${clipped('lh.esc_iv', 'lh.day_lo', 'lh.day_hi')} AS day_esc_iv,
-    ${clipped('lh.all_iv', 'lh.wk_lo', 'lh.wk_hi')} AS work_iv
+    ${clipped('lh.busy_iv', 'lh.wk_lo', 'lh.wk_hi')} AS work_iv
   FROM local_hours AS lh
 ),
 rituals_cfg AS (
@@ -250,7 +254,7 @@ export const meetingMetrics: MetricDef[] = [
     id: 'focus_hours_per_person_week',
     title: 'Focus hours per person per week',
     description:
-      'Mean weekly hours per person in free blocks of at least 2 hours inside working hours (workingHours in config, in each person’s time zone).',
+      'Mean weekly hours per person in free blocks of at least 2 hours inside working hours (workingHours in config, in each person’s time zone); meetings and out-of-office time are not free.',
     unit: 'hours_per_week',
     direction: 'higher_is_better',
     thresholds: { warn: 12, critical: 6 },

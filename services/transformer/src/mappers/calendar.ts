@@ -44,8 +44,12 @@ const payloadSchema = z
   .loose()
 type Payload = z.infer<typeof payloadSchema>
 
-/** Google event types that are not meetings: focus blocks, absences, where-I-work markers. */
-const NOT_MEETINGS = new Set(['focusTime', 'outOfOffice', 'workingLocation', 'birthday'])
+/**
+ * Google event types that are not meetings: focus blocks, where-I-work markers, birthdays.
+ * Out-of-office events are kept as `out_of_office` occurrences: not meeting time, but not free
+ * for focus either.
+ */
+const NOT_MEETINGS = new Set(['focusTime', 'workingLocation', 'birthday'])
 
 /** The identity of an attendee outside `internalDomains`: counted, never identified. */
 export const EXTERNAL_IDENTITY = 'external'
@@ -83,6 +87,7 @@ export const mapCalendar: Mapper = (envelope: RawEnvelope, ctx) => {
   }
   const e: Payload = parsed.data
   if (e.eventType && NOT_MEETINGS.has(e.eventType)) return []
+  const away = e.eventType === 'outOfOffice' || e.classification.class === 'out_of_office'
   const owner = typeof envelope.meta?.calendar === 'string' ? envelope.meta.calendar.toLowerCase() : ''
   const internalDomains = ctx.config.calendar?.internalDomains ?? []
   const cancelled = e.status === 'cancelled'
@@ -118,7 +123,7 @@ export const mapCalendar: Mapper = (envelope: RawEnvelope, ctx) => {
   const participants = new Set(
     [organizerEmail, ...humans.map((a) => (a.email as string).toLowerCase())].filter(Boolean),
   )
-  if (!cancelled && participants.size < 2) return []
+  if (!cancelled && participants.size < 2 && !away) return []
 
   const attendees: { person: string; response: (typeof RESPONSES)[number] }[] = []
   let external = 0
@@ -156,8 +161,8 @@ export const mapCalendar: Mapper = (envelope: RawEnvelope, ctx) => {
     end: end.iso,
     allDay: start.allDay,
     cancelled,
-    class: e.classification.class,
-    ritual: e.classification.class === 'ritual' ? e.classification.ritual : '',
+    class: away ? 'out_of_office' : e.classification.class,
+    ritual: !away && e.classification.class === 'ritual' ? e.classification.ritual : '',
     organizer,
     attendees,
     externalAttendees: external,

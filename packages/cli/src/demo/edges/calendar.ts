@@ -43,6 +43,7 @@ function titleFor(m: Meeting, names: ReadonlyMap<string, { name: string; team: s
     cross_team: () => 'Cross-team planning',
     ritual: () => titleCase(m.ritual ?? 'ritual'),
     other: () => 'Catch-up',
+    out_of_office: () => 'Out of office',
   }
   return titles[m.class]()
 }
