@@ -507,7 +507,7 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     const values = all.slice(startAt, startAt + maxResults)
     return { maxResults, startAt, isLast: startAt + maxResults >= all.length, values }
   }
-  function agile(res: ServerResponse, path: string, query: URLSearchParams): void {
+  function agile(res: ServerResponse, path: string, query: URLSearchParams) {
     if (/^\/rest\/agile\/1\.0\/board\/?$/.test(path)) {
       const project = query.get('projectKeyOrId')
       const type = query.get('type')
