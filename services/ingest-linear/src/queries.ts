@@ -30,7 +30,7 @@ export function issuesQuery(incremental: boolean): string {
       state { ${STATE} }
       creator { ${USER} }
       assignee { ${USER} }
-      labels(first: ${NESTED_LABELS}) { nodes { id name } }
+      labels(first: ${NESTED_LABELS}) { nodes { id name } ${PAGE} }
       history(first: ${NESTED_HISTORY}) { nodes { ${HISTORY_FIELDS} } ${PAGE} }
       relations(first: ${NESTED_RELATIONS}) { nodes { ${RELATION_FIELDS} } ${PAGE} }
     }
@@ -39,9 +39,14 @@ export function issuesQuery(incremental: boolean): string {
 }`
 }
 
-export const ISSUE_HISTORY_QUERY = `query IssueHistory($id: String!, $first: Int!, $after: String) {
-  issue(id: $id) { history(first: $first, after: $after) { nodes { ${HISTORY_FIELDS} } ${PAGE} } }
+/** the rest of a nested connection of one issue, page by page (same selection as in issuesQuery) */
+const issueConnectionQuery = (name: string, field: string, selection: string): string =>
+  `query ${name}($id: String!, $first: Int!, $after: String) {
+  issue(id: $id) { ${field}(first: $first, after: $after) { nodes { ${selection} } ${PAGE} } }
 }`
+export const ISSUE_HISTORY_QUERY = issueConnectionQuery('IssueHistory', 'history', HISTORY_FIELDS)
+export const ISSUE_LABELS_QUERY = issueConnectionQuery('IssueLabels', 'labels', 'id name')
+export const ISSUE_RELATIONS_QUERY = issueConnectionQuery('IssueRelations', 'relations', RELATION_FIELDS)
 
 export const TEAMS_QUERY = `query Teams($first: Int!, $after: String) {
   teams(first: $first, after: $after) { nodes { id key name issueCount } ${PAGE} }

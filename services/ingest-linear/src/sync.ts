@@ -7,6 +7,8 @@ import { pageSizeFor } from './complexity.ts'
 import {
   cyclesQuery,
   ISSUE_HISTORY_QUERY,
+  ISSUE_LABELS_QUERY,
+  ISSUE_RELATIONS_QUERY,
   issuesQuery,
   MAX_PAGE,
   RELATIONS_QUERY,
@@ -34,8 +36,37 @@ export interface LinearTeam {
 interface IssueNode {
   id: string
   updatedAt: string
-  history?: Connection<unknown>
   [k: string]: unknown
+}
+
+/** the issue's nested connections that may hold more than their first page */
+const NESTED_REST = [
+  ['history', ISSUE_HISTORY_QUERY],
+  ['labels', ISSUE_LABELS_QUERY],
+  ['relations', ISSUE_RELATIONS_QUERY],
+] as const
+
+async function completeConnection(
+  client: LinearClient,
+  query: string,
+  id: string,
+  first: number,
+  field: string,
+  value: unknown,
+): Promise<void> {
+  const conn = value as Connection<unknown> | undefined
+  let after = conn?.pageInfo?.hasNextPage ? conn.pageInfo.endCursor : null
+  while (conn && after) {
+    const data: { issue: Record<string, Connection<unknown>> } = await client.request(query, {
+      id,
+      first,
+      after,
+    })
+    const page = data.issue[field]!
+    conn.nodes.push(...page.nodes)
+    conn.pageInfo = page.pageInfo
+    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null
+  }
 }
 interface RelationNode {
   id: string
@@ -213,7 +244,8 @@ async function syncTeam(
   const query = issuesQuery(incremental)
   const vars: Record<string, unknown> = { teamKey: team.key, ...(incremental ? { since } : {}) }
   const first = pageSizeFor(query, config.maxQueryComplexity, MAX_PAGE, vars)
-  const historyFirst = pageSizeFor(ISSUE_HISTORY_QUERY, config.maxQueryComplexity, MAX_PAGE, { id: 'x' })
+  // the history query is the costliest of the three: its page size is safe for the others
+  const nestedFirst = pageSizeFor(ISSUE_HISTORY_QUERY, config.maxQueryComplexity, MAX_PAGE, { id: 'x' })
   const started = now()
   const total = incremental ? undefined : team.issueCount
   let issues = 0
@@ -226,21 +258,10 @@ async function syncTeam(
     (d) => (d as { issues: Connection<IssueNode> }).issues,
   )) {
     for (const issue of nodes) {
-      // an issue with more history than fits in the nested page: fetch the rest, so the
-      // published issue carries its whole history (the mapper needs it in one piece)
-      const h = issue.history
-      if (h?.pageInfo.hasNextPage && h.pageInfo.endCursor) {
-        let after: string | null = h.pageInfo.endCursor
-        while (after) {
-          const data: { issue: { history: Connection<unknown> } } = await client.request(
-            ISSUE_HISTORY_QUERY,
-            { id: issue.id, first: historyFirst, after },
-          )
-          h.nodes.push(...data.issue.history.nodes)
-          h.pageInfo = data.issue.history.pageInfo
-          after = data.issue.history.pageInfo.hasNextPage ? data.issue.history.pageInfo.endCursor : null
-        }
-      }
+      // more history, labels or relations than fit in the nested pages: fetch the rest, so the
+      // published issue is whole (the mapper needs its history in one piece)
+      for (const [field, nestedQuery] of NESTED_REST)
+        await completeConnection(client, nestedQuery, issue.id, nestedFirst, field, issue[field])
       if (issue.updatedAt > maxUpdated) maxUpdated = issue.updatedAt
     }
     await publish(nodes.map((i) => envelope('issue', i.id, i, { team: team.key })))

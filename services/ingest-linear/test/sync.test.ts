@@ -477,3 +477,69 @@ describe('Linear rate limits and credentials', () => {
     )
   })
 })
+
+describe('nested pages beyond the first', () => {
+  it('fetches the rest of an issue’s labels and relations, so a label past the 20th still makes a decision', async () => {
+    const base = linearTestSeed()
+    const { teams, users, issues } = LINEAR_IDS
+    const decisionIssue = base.issues.find((i) => i.id === issues.decision)!
+    // 24 filler labels first, then Decision last: the nested page of 20 does not reach it
+    const filler = Array.from({ length: 24 }, (_, n) => ({ id: `l-x${n}`, name: `area-${n}` }))
+    const targets = Array.from({ length: 12 }, (_, n) => ({
+      id: `i-t${n}`,
+      teamId: teams.plat,
+      number: 100 + n,
+      title: `target ${n}`,
+      createdAt: '2026-03-01T09:00:00.000Z',
+      stateId: stateId('plat', 'Todo'),
+      creatorId: users.bob,
+    }))
+    const seed = {
+      ...base,
+      labels: [...(base.labels ?? []), ...filler],
+      issues: [
+        ...base.issues.filter((i) => i.id !== issues.decision),
+        { ...decisionIssue, labelIds: [...filler.map((l) => l.id), ...(decisionIssue.labelIds ?? [])] },
+        ...targets,
+      ],
+      relations: [
+        ...(base.relations ?? []),
+        ...targets.map((t, n) => ({
+          id: `rel-x${n}`,
+          type: 'blocks',
+          issueId: issues.decision,
+          relatedIssueId: t.id,
+          createdAt: '2026-03-02T12:00:00.000Z',
+        })),
+      ],
+    }
+    const own = await startFakeLinear(seed)
+    try {
+      const ownBus = new MemoryBus()
+      const memory = new Map<string, { cursor: string; configHash: string }>()
+      await syncLinear({
+        client: new LinearClient({
+          url: own.url,
+          credential: { kind: 'apiKey', value: own.apiKey, envName: 'LINEAR_API_KEY' },
+        }),
+        bus: ownBus,
+        cursors: {
+          get: async (_c, scope) => memory.get(scope) ?? null,
+          set: async (_c, scope, cursor, configHash = '') => void memory.set(scope, { cursor, configHash }),
+        } as Pick<CursorStore, 'get' | 'set'>,
+        config: linear,
+        full: true,
+      })
+      const published = ownBus
+        .messages(rawTopic('linear'))
+        .map((m) => JSON.parse(m.value.toString()) as { entity: string; payload: Record<string, unknown> })
+        .find((e) => e.entity === 'issue' && e.payload.id === issues.decision)!
+      const conn = (k: string) => published.payload[k] as { nodes: { id: string; name?: string }[] }
+      expect(conn('labels').nodes).toHaveLength(26)
+      expect(conn('labels').nodes.map((l) => l.name)).toContain('Decision')
+      expect(conn('relations').nodes.filter((r) => r.id.startsWith('rel-x'))).toHaveLength(12)
+    } finally {
+      await own.close()
+    }
+  })
+})
