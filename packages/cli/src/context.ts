@@ -19,6 +19,8 @@ export interface CommandContext {
   withRuntime(cmd: Command, handler: Handler, options?: Partial<RuntimeOptions>): Promise<void>
   /** the exit code the last handler asked for */
   exitCode: number
+  /** runs another command line as the CLI would (its own runtime or forwarding); absent inside a running instance */
+  runCommand?(argv: string[]): Promise<number>
 }
 
 export function globalOptions(cmd: Command): GlobalOptions {

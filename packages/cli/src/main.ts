@@ -37,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
   const ctx: CommandContext = {
     io,
     exitCode: 0,
+    runCommand: (next) => main(next),
     async withRuntime(cmd: Command, handler: Handler, options: Partial<RuntimeOptions> = {}) {
       const g = globalOptions(cmd)
       const lock = process.env.KAFKA_BROKERS ? null : readLiveLock(g.dataDir)

@@ -123,3 +123,81 @@ describe('orgpulse ingest jira (embedded mode)', () => {
     }
   })
 })
+
+describe('orgpulse ingest watch', () => {
+  it('--once runs one round of every configured connector, each as `ingest <source>` would', async () => {
+    fake.transition('ENG-4', 'In Progress', { by: 'acc-erin', at: Date.now() })
+    const before = fake.count('/rest/api/3/search/jql', 'POST')
+    const round = await orgpulse(
+      ['ingest', 'watch', '--once', '--data-dir', dataDir, '--config', configFile],
+      env(),
+    )
+    expect(round.code).toBe(0)
+    // only jira is configured: one incremental jira run, then done
+    expect(round.stderr).toMatch(/ingest watch: jira…\n[\s\S]*ingest watch: jira done/)
+    expect(round.stderr).not.toMatch(/linear|calendar/)
+    expect(round.stdout).toMatch(/jira ENG: incremental sync/)
+    expect(fake.count('/rest/api/3/search/jql', 'POST')).toBeGreaterThan(before)
+    const client = createClickHouse({ dataDir })
+    try {
+      expect(
+        await queryRows(
+          client,
+          "SELECT to_status FROM workitem_events FINAL WHERE item_id = 'jira:ENG-4' AND from_status != ''",
+        ),
+      ).toEqual([{ to_status: 'In Progress' }])
+    } finally {
+      await client.close()
+    }
+  }, 120_000)
+
+  it('a failing connector makes --once exit 2; unknown or unconfigured connectors are refused', async () => {
+    const failed = await orgpulse(
+      ['ingest', 'watch', '--once', '--data-dir', dataDir, '--config', configFile],
+      { ...env(), JIRA_API_TOKEN: 'wrong' },
+    )
+    expect(failed.code).toBe(2)
+    expect(failed.stderr).toMatch(/ingest watch: jira FAILED \(exit [1-9]\)/)
+    const unknown = await orgpulse(['ingest', 'watch', '--only', 'github', '--config', configFile], env())
+    expect(unknown.code).not.toBe(0)
+    expect(unknown.stderr).toContain('unknown connector(s) github')
+    const none = await orgpulse(['ingest', 'watch', '--only', 'linear', '--config', configFile], env())
+    expect(none.code).not.toBe(0)
+    expect(none.stderr).toContain('nothing to watch: orgpulse.yaml configures none of linear')
+  }, 120_000)
+
+  it('repeats the round every --every minutes until SIGTERM, which ends it cleanly', async () => {
+    // node itself (not npx), so the signal reaches the CLI as a process manager's would
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'packages/cli/src/main.ts',
+        'ingest',
+        'watch',
+        '--every',
+        '0.02',
+        '--data-dir',
+        dataDir,
+        '--config',
+        configFile,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ...env() },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stderr = ''
+    const rounds = () => (stderr.match(/ingest watch: jira done/g) ?? []).length
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
+    const deadline = Date.now() + 60_000
+    while (rounds() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    expect(rounds()).toBeGreaterThanOrEqual(2)
+    expect(stderr).toMatch(/next round at \d{4}-\d{2}-\d{2}T/)
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  }, 120_000)
+})

@@ -5,6 +5,7 @@ import { UserError } from '../io.ts'
 import { registerCalendarIngest } from './ingest-calendar.ts'
 import { registerJiraIngest } from './ingest-jira.ts'
 import { registerLinearIngest } from './ingest-linear.ts'
+import { registerWatchIngest } from './ingest-watch.ts'
 
 export function registerIngestCommands(program: Command, ctx: CommandContext): void {
   const ingest = program.command('ingest').description('bring data in from a source')
@@ -40,4 +41,5 @@ export function registerIngestCommands(program: Command, ctx: CommandContext): v
   registerLinearIngest(ingest, ctx)
   registerCalendarIngest(ingest, ctx)
   registerJiraIngest(ingest, ctx)
+  registerWatchIngest(ingest, ctx)
 }

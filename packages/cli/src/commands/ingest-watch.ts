@@ -1,0 +1,112 @@
+import { ConfigError, loadConfig, type OrgpulseConfig } from '@orgpulse/contracts'
+import type { Command } from 'commander'
+import { type CommandContext, globalOptions } from '../context.ts'
+import { UserError } from '../io.ts'
+
+export const WATCHABLE = ['jira', 'linear', 'calendar'] as const
+type Watchable = (typeof WATCHABLE)[number]
+
+/** the connectors orgpulse.yaml configures, in a fixed order */
+export function configuredSources(config: OrgpulseConfig): Watchable[] {
+  const on: Record<Watchable, boolean> = {
+    jira: config.jira !== undefined,
+    linear: config.linear !== undefined,
+    calendar:
+      config.calendar !== undefined &&
+      (config.calendar.google !== undefined || config.calendar.ics.length > 0),
+  }
+  return WATCHABLE.filter((s) => on[s])
+}
+
+interface WatchOptions {
+  every: string
+  only?: string[]
+  once?: boolean
+}
+
+/**
+ * `orgpulse ingest watch`: the scheduled pull for full mode (and next to `orgpulse start`): every
+ * `--every` minutes it runs `ingest <source>` for each configured connector, exactly as typed by
+ * hand (incremental from the cursors, forwarded to a running instance that holds the data dir),
+ * one after the other. A failed run is reported and retried next round; SIGTERM/SIGINT stop it
+ * after the run in hand.
+ */
+export function registerWatchIngest(ingest: Command, ctx: CommandContext): void {
+  ingest
+    .command('watch')
+    .description(
+      'pull every configured connector (jira, linear, calendar) on a schedule: each round runs `ingest <source>` incrementally, one after the other',
+    )
+    .option('--every <minutes>', 'minutes from the start of one round to the start of the next', '15')
+    .option('--only <source...>', `only these connectors (${WATCHABLE.join(', ')})`)
+    .option('--once', 'run one round and exit (exit code 2 when a connector failed): for cron')
+    .action(async (opts: WatchOptions, cmd: Command) => {
+      const run = ctx.runCommand
+      if (!run) throw new UserError('ingest watch runs as its own process: `orgpulse ingest watch`')
+      const every = Number(opts.every)
+      if (!Number.isFinite(every) || every <= 0)
+        throw new UserError(`--every must be a positive number of minutes (got "${opts.every}")`)
+      const g = globalOptions(cmd)
+      let config: OrgpulseConfig
+      try {
+        config = loadConfig(g.config).config
+      } catch (err) {
+        if (err instanceof ConfigError) throw new UserError(err.message)
+        throw err
+      }
+      const unknown = (opts.only ?? []).filter((s) => !(WATCHABLE as readonly string[]).includes(s))
+      if (unknown.length > 0)
+        throw new UserError(
+          `--only: unknown connector(s) ${unknown.join(', ')} (use ${WATCHABLE.join(', ')})`,
+        )
+      const configured = configuredSources(config)
+      const sources = opts.only ? configured.filter((s) => opts.only!.includes(s)) : configured
+      if (sources.length === 0)
+        throw new UserError(
+          `nothing to watch: orgpulse.yaml configures none of ${(opts.only ?? WATCHABLE).join(', ')}`,
+        )
+      const globals = [
+        '--data-dir',
+        g.dataDir,
+        ...(g.logLevel ? ['--log-level', g.logLevel] : []),
+        ...(g.config ? ['--config', g.config] : []),
+      ]
+      let stopping = false
+      let wake: (() => void) | undefined
+      const stop = () => {
+        stopping = true
+        wake?.()
+      }
+      process.once('SIGTERM', stop)
+      process.once('SIGINT', stop)
+      const stamp = () => new Date().toISOString()
+      let failedLastRound = false
+      try {
+        while (!stopping) {
+          const started = Date.now()
+          failedLastRound = false
+          for (const source of sources) {
+            if (stopping) break
+            ctx.io.err(`${stamp()} ingest watch: ${source}…`)
+            const code = await run([...globals, 'ingest', source])
+            if (code !== 0) failedLastRound = true
+            ctx.io.err(`${stamp()} ingest watch: ${source} ${code === 0 ? 'done' : `FAILED (exit ${code})`}`)
+          }
+          if (opts.once) break
+          const next = started + every * 60_000
+          ctx.io.err(`${stamp()} ingest watch: next round at ${new Date(next).toISOString()}`)
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.max(0, next - Date.now()))
+            wake = () => {
+              clearTimeout(timer)
+              resolve()
+            }
+          })
+        }
+      } finally {
+        process.off('SIGTERM', stop)
+        process.off('SIGINT', stop)
+      }
+      ctx.exitCode = opts.once && failedLastRound ? 2 : 0
+    })
+}
