@@ -23,6 +23,8 @@ export async function waitUntilCaughtUp(
   bus: Bus,
   groups: { groupId: string; topics: string[] }[],
   timeoutMs = 120_000,
+  /** between lag checks; each check is a few admin requests to the broker */
+  intervalMs = 25,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
@@ -31,6 +33,6 @@ export async function waitUntilCaughtUp(
     if (lag === 0) return
     if (Date.now() > deadline)
       throw new Error(`pipeline still has ${lag} unprocessed records after ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 25))
+    await new Promise((r) => setTimeout(r, intervalMs))
   }
 }
