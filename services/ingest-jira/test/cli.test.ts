@@ -200,4 +200,52 @@ describe('orgpulse ingest watch', () => {
     child.kill('SIGTERM')
     expect(await exited).toBe(0)
   }, 120_000)
+
+  it('`start` pulls the configured connectors on its own schedule, and stops cleanly', async () => {
+    const own = join(dir, 'start-data')
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'packages/cli/src/main.ts',
+        'start',
+        '--port',
+        '0',
+        '--pull-every',
+        '0.02',
+        '--data-dir',
+        own,
+        '--config',
+        configFile,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ...env() },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
+    const rounds = () => (stderr.match(/ingest watch: jira done/g) ?? []).length
+    const deadline = Date.now() + 90_000
+    while (rounds() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    expect(stdout).toContain('pulls:   jira every 0.02 min')
+    expect(rounds()).toBeGreaterThanOrEqual(2)
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    const client = createClickHouse({ dataDir: own })
+    try {
+      const [row] = await queryRows<{ n: number }>(
+        client,
+        "SELECT toInt32(uniqExact(item_id)) AS n FROM workitem_events FINAL WHERE item_id LIKE 'jira:%'",
+      )
+      expect(row!.n).toBe(6)
+    } finally {
+      await client.close()
+    }
+  }, 150_000)
 })

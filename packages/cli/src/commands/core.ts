@@ -6,8 +6,10 @@ import { effectiveAt } from '@orgpulse/org'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { loadDemo } from '../demo/load.ts'
+import { UserError } from '../io.ts'
 import { acquireLock, releaseLock } from '../lock.ts'
 import { cliRunner } from '../serve-cli.ts'
+import { configuredSources, pullRounds } from './ingest-watch.ts'
 
 export function registerCoreCommands(program: Command, ctx: CommandContext): void {
   program
@@ -18,7 +20,15 @@ export function registerCoreCommands(program: Command, ctx: CommandContext): voi
     .option('--port <port>', 'HTTP port', process.env.ORGPULSE_PORT ?? '3000')
     .option('--host <host>', 'address to listen on', process.env.ORGPULSE_HOST ?? '127.0.0.1')
     .option('--no-demo', 'do not load the demo org when the data dir is empty')
-    .action(async (opts: { port: string; host: string; demo: boolean }, cmd: Command) => {
+    .option(
+      '--pull-every <minutes>',
+      'pull the connectors orgpulse.yaml configures (jira, linear, calendar) this often, as `ingest watch` does; 0: never',
+      process.env.ORGPULSE_PULL_EVERY ?? '15',
+    )
+    .action(async (opts: { port: string; host: string; demo: boolean; pullEvery: string }, cmd: Command) => {
+      const pullEvery = Number(opts.pullEvery)
+      if (!Number.isFinite(pullEvery) || pullEvery < 0)
+        throw new UserError(`--pull-every must be a number of minutes, 0 for never (got "${opts.pullEvery}")`)
       await ctx.withRuntime(
         cmd,
         async (rt, io) => {
@@ -28,13 +38,14 @@ export function registerCoreCommands(program: Command, ctx: CommandContext): voi
             io.out(`\ndemo loaded: ${demo.summary}`)
           }
           const secret = randomBytes(24).toString('hex')
+          const runCli = cliRunner(rt)
           const app = await buildApp({
             client: rt.client,
             bus: rt.bus,
             config: rt.config,
             flush: () => rt.flush(),
             // other `orgpulse` processes on this data dir send their commands here
-            runCli: cliRunner(rt),
+            runCli,
             cliSecret: secret,
             logger: false,
           })
@@ -48,13 +59,34 @@ export function registerCoreCommands(program: Command, ctx: CommandContext): voi
           io.out(`orgpulse is running in ${rt.mode} mode at ${address}`)
           io.out(`  pages:   ${address}/            api docs: ${address}/docs`)
           io.out(`  ingest:  POST ${address}/v1/decisions   or   pnpm orgpulse ingest decisions FILE`)
+          // the demo's connectors pointed at fake servers that are gone: only a user's config is pulled
+          const sources = rt.configPath && pullEvery > 0 ? configuredSources(rt.config) : []
+          if (sources.length > 0)
+            io.out(`  pulls:   ${sources.join(', ')} every ${pullEvery} min (--pull-every; 0 turns it off)`)
           io.out('  stop:    Ctrl-C')
-          await new Promise<void>((resolve) => {
+          const stopped = new Promise<void>((resolve) => {
             const stop = () => resolve()
             process.once('SIGINT', stop)
             process.once('SIGTERM', stop)
           })
+          const pulling =
+            sources.length > 0
+              ? pullRounds({
+                  sources,
+                  everyMs: pullEvery * 60_000,
+                  stopped,
+                  log: (line) => io.err(line),
+                  run: async (source) => {
+                    const r = await runCli(['ingest', source], process.cwd())
+                    const detail = r.stderr.trim().split('\n').at(-1)
+                    return { code: r.exitCode, ...(r.exitCode !== 0 && detail ? { detail } : {}) }
+                  },
+                })
+              : Promise.resolve()
+          await stopped
           io.out('stopping…')
+          // the pull in hand finishes first: it shares the runtime being closed
+          await pulling
           await app.close()
           await refresher.stop()
           releaseLock(rt.dataDir)

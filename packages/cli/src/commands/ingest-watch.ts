@@ -18,6 +18,72 @@ export function configuredSources(config: OrgpulseConfig): Watchable[] {
   return WATCHABLE.filter((s) => on[s])
 }
 
+export interface PullRounds {
+  sources: readonly Watchable[]
+  everyMs: number
+  /** one round, then return */
+  once?: boolean
+  run(source: Watchable): Promise<{ code: number; detail?: string }>
+  log(line: string): void
+  /** SIGTERM/SIGINT end the rounds after the run in hand */
+  stopOnSignals?: boolean
+  /** or this: resolves when the rounds should end */
+  stopped?: Promise<void>
+}
+
+/**
+ * Runs `ingest <source>` for each source, one after the other, every `everyMs` from the start of
+ * one round to the start of the next; a failure is logged and the next source runs.
+ */
+export async function pullRounds(options: PullRounds): Promise<{ failedLastRound: boolean; rounds: number }> {
+  let stopping = false
+  let wake: (() => void) | undefined
+  const stop = () => {
+    stopping = true
+    wake?.()
+  }
+  if (options.stopOnSignals) {
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+  }
+  void options.stopped?.then(stop)
+  const stamp = () => new Date().toISOString()
+  let failedLastRound = false
+  let rounds = 0
+  try {
+    while (!stopping) {
+      const started = Date.now()
+      failedLastRound = false
+      for (const source of options.sources) {
+        if (stopping) break
+        options.log(`${stamp()} ingest watch: ${source}…`)
+        const { code, detail } = await options.run(source)
+        if (code !== 0) failedLastRound = true
+        options.log(
+          `${stamp()} ingest watch: ${source} ${code === 0 ? 'done' : `FAILED (exit ${code})${detail ? `: ${detail}` : ''}`}`,
+        )
+      }
+      rounds++
+      if (options.once || stopping) break
+      const next = started + options.everyMs
+      options.log(`${stamp()} ingest watch: next round at ${new Date(next).toISOString()}`)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, next - Date.now()))
+        wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    }
+  } finally {
+    if (options.stopOnSignals) {
+      process.off('SIGTERM', stop)
+      process.off('SIGINT', stop)
+    }
+  }
+  return { failedLastRound, rounds }
+}
+
 interface WatchOptions {
   every: string
   only?: string[]
@@ -71,42 +137,14 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
         ...(g.logLevel ? ['--log-level', g.logLevel] : []),
         ...(g.config ? ['--config', g.config] : []),
       ]
-      let stopping = false
-      let wake: (() => void) | undefined
-      const stop = () => {
-        stopping = true
-        wake?.()
-      }
-      process.once('SIGTERM', stop)
-      process.once('SIGINT', stop)
-      const stamp = () => new Date().toISOString()
-      let failedLastRound = false
-      try {
-        while (!stopping) {
-          const started = Date.now()
-          failedLastRound = false
-          for (const source of sources) {
-            if (stopping) break
-            ctx.io.err(`${stamp()} ingest watch: ${source}…`)
-            const code = await run([...globals, 'ingest', source])
-            if (code !== 0) failedLastRound = true
-            ctx.io.err(`${stamp()} ingest watch: ${source} ${code === 0 ? 'done' : `FAILED (exit ${code})`}`)
-          }
-          if (opts.once) break
-          const next = started + every * 60_000
-          ctx.io.err(`${stamp()} ingest watch: next round at ${new Date(next).toISOString()}`)
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, Math.max(0, next - Date.now()))
-            wake = () => {
-              clearTimeout(timer)
-              resolve()
-            }
-          })
-        }
-      } finally {
-        process.off('SIGTERM', stop)
-        process.off('SIGINT', stop)
-      }
+      const { failedLastRound } = await pullRounds({
+        sources,
+        everyMs: every * 60_000,
+        once: opts.once === true,
+        run: async (source) => ({ code: await run([...globals, 'ingest', source]) }),
+        log: (line) => ctx.io.err(line),
+        stopOnSignals: true,
+      })
       ctx.exitCode = opts.once && failedLastRound ? 2 : 0
     })
 }
