@@ -33,6 +33,37 @@ function orgpulse(
   })
 }
 
+/**
+ * A long-running command, run by node itself (not npx) so a signal reaches the CLI as a process
+ * manager's would; `rounds(n)` waits until n jira pulls are done (or a minute passed).
+ */
+function running(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ...env() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
+  const done = () => (stderr.match(/ingest watch: jira done/g) ?? []).length
+  return {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async rounds(n: number): Promise<number> {
+      const deadline = Date.now() + 60_000
+      while (done() < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      return done()
+    },
+    stop(): Promise<number | null> {
+      child.kill('SIGTERM')
+      return exited
+    },
+  }
+}
+
 beforeAll(async () => {
   fake = await startFakeJira(seed())
   // JSON is YAML: the config names env variables, never secrets
@@ -167,76 +198,28 @@ describe('orgpulse ingest watch', () => {
   }, 120_000)
 
   it('repeats the round every --every minutes until SIGTERM, which ends it cleanly', async () => {
-    // node itself (not npx), so the signal reaches the CLI as a process manager's would
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'packages/cli/src/main.ts',
-        'ingest',
-        'watch',
-        '--every',
-        '0.02',
-        '--data-dir',
-        dataDir,
-        '--config',
-        configFile,
-      ],
-      {
-        cwd: ROOT,
-        env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ...env() },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let stderr = ''
-    const rounds = () => (stderr.match(/ingest watch: jira done/g) ?? []).length
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
-    const deadline = Date.now() + 60_000
-    while (rounds() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
-    expect(rounds()).toBeGreaterThanOrEqual(2)
-    expect(stderr).toMatch(/next round at \d{4}-\d{2}-\d{2}T/)
-    child.kill('SIGTERM')
-    expect(await exited).toBe(0)
+    const run = running(['ingest', 'watch', '--every', '0.02', '--data-dir', dataDir, '--config', configFile])
+    expect(await run.rounds(2)).toBeGreaterThanOrEqual(2)
+    expect(run.stderr()).toMatch(/next round at \d{4}-\d{2}-\d{2}T/)
+    expect(await run.stop()).toBe(0)
   }, 120_000)
 
   it('`start` pulls the configured connectors on its own schedule, and stops cleanly', async () => {
     const own = join(dir, 'start-data')
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'packages/cli/src/main.ts',
-        'start',
-        '--port',
-        '0',
-        '--pull-every',
-        '0.02',
-        '--data-dir',
-        own,
-        '--config',
-        configFile,
-      ],
-      {
-        cwd: ROOT,
-        env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ...env() },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
-    const rounds = () => (stderr.match(/ingest watch: jira done/g) ?? []).length
-    const deadline = Date.now() + 90_000
-    while (rounds() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
-    expect(stdout).toContain('pulls:   jira every 0.02 min')
-    expect(rounds()).toBeGreaterThanOrEqual(2)
-    child.kill('SIGTERM')
-    expect(await exited).toBe(0)
+    const run = running([
+      'start',
+      '--port',
+      '0',
+      '--pull-every',
+      '0.02',
+      '--data-dir',
+      own,
+      '--config',
+      configFile,
+    ])
+    expect(await run.rounds(2)).toBeGreaterThanOrEqual(2)
+    expect(run.stdout()).toContain('pulls:   jira every 0.02 min')
+    expect(await run.stop()).toBe(0)
     const client = createClickHouse({ dataDir: own })
     try {
       const [row] = await queryRows<{ n: number }>(
