@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { JiraError } from './errors.ts'
+import { JiraError, JiraNotFoundError } from './errors.ts'
 import type { JiraHttp } from './http.ts'
 
 /**
@@ -298,13 +298,23 @@ export class JiraClient {
   /** the scrum boards showing a project (kanban boards have no sprints) */
   async boards(project: string): Promise<JiraBoard[]> {
     const out: JiraBoard[] = []
-    for await (const page of this.agilePages(
-      '/rest/agile/1.0/board',
-      { projectKeyOrId: project, type: 'scrum' },
-      agilePage(boardSchema),
-      `listing the scrum boards of Jira project ${project}`,
-    ))
-      out.push(...page)
+    try {
+      for await (const page of this.agilePages(
+        '/rest/agile/1.0/board',
+        { projectKeyOrId: project, type: 'scrum' },
+        agilePage(boardSchema),
+        `listing the scrum boards of Jira project ${project}`,
+      ))
+        out.push(...page)
+    } catch (err) {
+      // a site without Jira Software has no Agile API at all
+      if (err instanceof JiraNotFoundError)
+        throw new JiraNotFoundError(
+          `${err.message}. If this Jira site has no Jira Software (no boards), set jira.sync.sprints: false`,
+          404,
+        )
+      throw err
+    }
     return out
   }
 

@@ -125,4 +125,12 @@ describe('Jira sprints → cycle snapshots', () => {
     expect((await client.sprints(100)).length).toBe(55)
     expect(fake.count('/rest/agile/1.0/board', 'GET')).toBe(2 + 2)
   })
+
+  it('a site without Jira Software (404 on the Agile API) gets an error saying how to turn sprints off', async () => {
+    fake = await startFakeJira(seed())
+    fake.failNext(1, { status: 404, match: /^\/rest\/agile\/1\.0\/board/ })
+    await expect(clientFor(fake.url).boards('ENG')).rejects.toThrow(
+      /listing the scrum boards of Jira project ENG: not found .*set jira\.sync\.sprints: false/,
+    )
+  })
 })

@@ -137,7 +137,7 @@ export interface RequestRecord {
 }
 
 export interface Fault {
-  status: 429 | 503 | 500 | 401 | 403
+  status: 429 | 503 | 500 | 401 | 403 | 404
   /** seconds; sent as Retry-After */
   retryAfter?: number
   /** only requests whose path matches */
