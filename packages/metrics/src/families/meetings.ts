@@ -2,7 +2,6 @@ import type { OrgpulseConfig } from '@orgpulse/contracts'
 import {
   RESOLVED_CTE,
   SCOPE_CLOSURE_CTE,
-  SCOPE_IDENTITIES_CTE,
   SNAPSHOTS_CTE,
   snapFor,
   teamUnit,
@@ -65,7 +64,7 @@ const unix = (t: string): string => `(toUnixTimestamp64Milli(${t}) / 1000.0)`
 export const meetingsFamily: Family = {
   id: 'meetings',
   base: `
-WITH ${SNAPSHOTS_CTE}, ${WINDOWS_CTE}, ${RESOLVED_CTE}, ${SCOPE_CLOSURE_CTE}, ${UNIT_NAMES_CTE}, ${SCOPE_IDENTITIES_CTE},
+WITH ${SNAPSHOTS_CTE}, ${WINDOWS_CTE}, ${RESOLVED_CTE}, ${SCOPE_CLOSURE_CTE}, ${UNIT_NAMES_CTE},
 days AS (
   SELECT w_from, w_to, day, (SELECT list FROM snaps) AS snap_list, ${snapFor('day')} AS snap,
     greatest(${unix('w_from')}, toFloat64(toUnixTimestamp(toDateTime(day, 'UTC')))) AS day_lo,
@@ -94,8 +93,8 @@ held AS (
   FROM meetings FINAL
   -- absences are kept whole-day too: they only take time away from focus
   WHERE cancelled = 0 AND (all_day = 0 OR class = 'out_of_office') AND end > start
-    -- rituals are judged on every occurrence; other meetings only matter when someone in scope is in them
-    AND (class = 'ritual' OR hasAny(arrayConcat([organizer], attendees), (SELECT groupArray(identity) FROM scope_identities)))
+    -- no prefilter on the scope's people here: hasAny against the scope's identity array cost
+    -- more than the whole family for a large org; \`carried\` keeps the people in scope by a hashed IN
     AND end > arrayMin({w_froms:Array(DateTime64(3, 'UTC'))}) - toIntervalDay(2)
     AND start < arrayMax({w_tos:Array(DateTime64(3, 'UTC'))}) + toIntervalDay(2)
 ),
