@@ -40,6 +40,10 @@ const offsetAt = (x: string, tz: string): string =>
 const wallToUnix = (wall: string, tz: string): string =>
   `(${wall} - ${offsetAt(`${wall} - ${offsetAt(wall, tz)}`, tz)})`
 
+/** seconds of the wall time `HH:MM` (a string parameter) on `day`, read as UTC */
+const wallClock = (day: string, param: string): string =>
+  `toFloat64(toUnixTimestamp(toDateTime(concat(toString(${day}), ' ', {${param}:String}, ':00'), 'UTC')))`
+
 /** intervals (Array(Tuple(Float64, Float64)) of unix seconds) clipped to [lo, hi), empty ones dropped, sorted by start */
 const clipped = (iv: string, lo: string, hi: string): string =>
   `arraySort(x -> x.1, arrayFilter(x -> x.2 > x.1, arrayMap(x -> (greatest(x.1, ${lo}), least(x.2, ${hi})), ${iv})))`
@@ -124,17 +128,21 @@ busy AS (
 ),
 person_days AS (
   SELECT m.*, b.all_iv AS all_iv, b.esc_iv AS esc_iv, b.busy_iv AS busy_iv,
-    toDayOfWeek(m.day) IN {wh_days:Array(UInt8)} AS working_day,
-    toFloat64(toUnixTimestamp(toDateTime(concat(toString(m.day), ' ', {wh_start:String}, ':00'), 'UTC'))) AS ws_wall,
-    toFloat64(toUnixTimestamp(toDateTime(concat(toString(m.day), ' ', {wh_end:String}, ':00'), 'UTC'))) AS we_wall
+    toDayOfWeek(m.day) IN {wh_days:Array(UInt8)} AS working_day
   FROM members AS m
   LEFT JOIN busy AS b ON b.person = m.person AND b.day = m.day
 ),
+-- working hours as instants, once per (time zone, date): the zone conversion is the costly part
+-- and a handful of zones serve every person
+zone_days AS (
+  SELECT tz, day, ${wallToUnix(wallClock('day', 'wh_start'), 'tz')} AS ws_at,
+    ${wallToUnix(wallClock('day', 'wh_end'), 'tz')} AS we_at
+  FROM (SELECT DISTINCT tz, day FROM members)
+),
 local_hours AS (
-  SELECT pd.*,
-    greatest(${wallToUnix('pd.ws_wall', 'pd.tz')}, ${unix('pd.w_from')}) AS wk_lo,
-    least(${wallToUnix('pd.we_wall', 'pd.tz')}, ${unix('pd.w_to')}) AS wk_hi
+  SELECT pd.*, greatest(z.ws_at, ${unix('pd.w_from')}) AS wk_lo, least(z.we_at, ${unix('pd.w_to')}) AS wk_hi
   FROM person_days AS pd
+  INNER JOIN zone_days AS z ON z.tz = pd.tz AND z.day = pd.day
 ),
 measured AS (
   SELECT lh.*,
