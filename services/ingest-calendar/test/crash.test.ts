@@ -1,15 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type ClickHouseClient, createClickHouse, migrate, queryRows } from '@orgpulse/clickhouse'
-import { rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
-import { MemoryBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
-import { STAGE_GROUPS, startSink, startTransformer, transformBytes } from '@orgpulse/transformer'
+import { queryRows } from '@orgpulse/clickhouse'
+import { rawTopic } from '@orgpulse/contracts'
+import { transformBytes } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type FakeGoogleCalendar,
   startFakeGoogleCalendar,
 } from '../../../test/fakes/google-calendar/index.ts'
+import { type EmbeddedPipeline, startEmbeddedPipeline } from '../../../test/setup/embedded-pipeline.ts'
 import { ingestGoogleCalendar } from '../src/index.ts'
 import { config, GOOGLE_SEED } from './fixtures.ts'
 import { MemoryCursors } from './helpers.ts'
@@ -19,28 +16,17 @@ import { MemoryCursors } from './helpers.ts'
  * sync token was stored: the next run reads those calendars in full again, and the deterministic
  * event ids (iCalUID + original start + version) collapse the copies in ClickHouse.
  */
-let dir: string
-let client: ClickHouseClient
-let bus: MemoryBus
+let pipeline: EmbeddedPipeline
 let fake: FakeGoogleCalendar
-const subs: Subscription[] = []
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'orgpulse-calendar-crash-'))
-  client = createClickHouse({ dataDir: dir })
-  await migrate(client)
-  bus = new MemoryBus()
-  await bus.ensureTopics(TOPIC_SPECS)
-  subs.push(await startTransformer(bus, config), await startSink(bus, client))
+  pipeline = await startEmbeddedPipeline(config, 'calendar-crash')
   fake = await startFakeGoogleCalendar(GOOGLE_SEED)
 })
 
 afterAll(async () => {
-  for (const s of subs) await s.stop()
   await fake?.close()
-  await bus?.close()
-  await client?.close()
-  rmSync(dir, { recursive: true, force: true })
+  await pipeline?.stop()
 })
 
 class DyingCursors extends MemoryCursors {
@@ -51,8 +37,8 @@ class DyingCursors extends MemoryCursors {
 
 const sync = (cursors: MemoryCursors) =>
   ingestGoogleCalendar({
-    bus,
-    client,
+    bus: pipeline.bus,
+    client: pipeline.client,
     config: {
       ...config,
       calendar: { ...config.calendar!, google: { ...config.calendar!.google!, rootUrl: fake.rootUrl } },
@@ -69,16 +55,16 @@ describe('calendar connector crash between publishing and storing its sync token
     expect(crashed.map((r) => r.error ?? 'ok')).toEqual(
       crashed.map(() => expect.stringContaining('killed before the sync token was stored')),
     )
-    const published = bus.messages(rawTopic('calendar')).length
+    const published = pipeline.bus.messages(rawTopic('calendar')).length
     expect(published).toBeGreaterThan(0)
 
     const real = new MemoryCursors()
     const rerun = await sync(real)
     expect(rerun.map((r) => [r.error ?? 'ok', r.mode])).toEqual(rerun.map(() => ['ok', 'full']))
     expect(real.values.size).toBe(rerun.length)
-    await waitUntilCaughtUp(bus, [STAGE_GROUPS.transformer, STAGE_GROUPS.sink])
+    await pipeline.flush()
 
-    const raw = bus.messages(rawTopic('calendar'))
+    const raw = pipeline.bus.messages(rawTopic('calendar'))
     expect(raw.length).toBe(2 * published)
     // the expected set: the occurrences the published records imply (one row per occurrence:
     // the table keeps the newest version of each)
@@ -87,7 +73,7 @@ describe('calendar connector crash between publishing and storing its sync token
       for (const e of transformBytes(m.value, { config }))
         if (e.type === 'meeting.held') expected.add(e.meetingId)
     const [row] = await queryRows<{ rows: number; ids: string[] }>(
-      client,
+      pipeline.client,
       'SELECT toInt32(count()) AS rows, groupUniqArray(meeting_id) AS ids FROM meetings FINAL',
     )
     expect(row!.rows).toBe(expected.size)

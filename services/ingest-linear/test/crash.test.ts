@@ -1,19 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import {
-  type ClickHouseClient,
-  CursorStore,
-  createClickHouse,
-  FACT_TABLE,
-  migrate,
-  queryRows,
-} from '@orgpulse/clickhouse'
-import { configSchema, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
-import { MemoryBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
-import { STAGE_GROUPS, startSink, startTransformer, transformBytes } from '@orgpulse/transformer'
+import { CursorStore, FACT_TABLE, queryRows } from '@orgpulse/clickhouse'
+import { configSchema, rawTopic } from '@orgpulse/contracts'
+import { transformBytes } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeLinear, linearTestSeed, startFakeLinear } from '../../../test/fakes/linear/index.ts'
+import { type EmbeddedPipeline, startEmbeddedPipeline } from '../../../test/setup/embedded-pipeline.ts'
 import { LinearClient, syncLinear } from '../src/index.ts'
 
 /**
@@ -21,33 +11,23 @@ import { LinearClient, syncLinear } from '../src/index.ts'
  * committed the cursor: the next run starts over, publishes the same records again, and the
  * deterministic event ids collapse the copies: ClickHouse holds each fact exactly once.
  */
-const dataDir = mkdtempSync(join(tmpdir(), 'orgpulse-linear-crash-'))
 const config = configSchema.parse({
   linear: { teams: { ENG: 'u:eng-lead@example.com', PLAT: 'u:plat-lead@example.com' } },
 })
 const linear = config.linear!
-let client: ClickHouseClient
-let bus: MemoryBus
-let subs: Subscription[] = []
+let pipeline: EmbeddedPipeline
 let fake: FakeLinear
 
 class CrashAfterPublish extends Error {}
 
 beforeAll(async () => {
-  client = createClickHouse({ dataDir })
-  await migrate(client)
-  bus = new MemoryBus()
-  await bus.ensureTopics(TOPIC_SPECS)
-  subs = [await startTransformer(bus, config), await startSink(bus, client)]
+  pipeline = await startEmbeddedPipeline(config, 'linear-crash')
   fake = await startFakeLinear(linearTestSeed())
 }, 120_000)
 
 afterAll(async () => {
-  for (const s of subs) await s.stop()
-  await bus?.close()
   await fake?.close()
-  await client?.close()
-  rmSync(dataDir, { recursive: true, force: true })
+  await pipeline?.stop()
 })
 
 const apiClient = () =>
@@ -60,7 +40,7 @@ const stored = async (): Promise<Record<string, { rows: number; ids: string[] }>
   const out: Record<string, { rows: number; ids: string[] }> = {}
   for (const t of TABLES) {
     const [r] = await queryRows<{ rows: number; ids: string[] }>(
-      client,
+      pipeline.client,
       `SELECT toInt32(count()) AS rows, groupUniqArray(id) AS ids FROM ${t} FINAL`,
     )
     out[t] = r!
@@ -70,7 +50,8 @@ const stored = async (): Promise<Record<string, { rows: number; ids: string[] }>
 
 describe('Linear connector crash between publishing and committing its cursor', () => {
   it('re-publishes from scratch and ClickHouse still holds every fact exactly once', async () => {
-    const real = new CursorStore(client)
+    const { bus } = pipeline
+    const real = new CursorStore(pipeline.client)
     const dying = {
       get: real.get.bind(real),
       set: async () => Promise.reject(new CrashAfterPublish('killed before the cursor commit')),
@@ -85,7 +66,7 @@ describe('Linear connector crash between publishing and committing its cursor', 
     // restart with working cursors: everything is read and published again
     const result = await syncLinear({ client: apiClient(), bus, cursors: real, config: linear })
     expect(result.teams.every((t) => t.mode === 'full')).toBe(true)
-    await waitUntilCaughtUp(bus, [STAGE_GROUPS.transformer, STAGE_GROUPS.sink])
+    await pipeline.flush()
     const raw = bus.messages(rawTopic('linear'))
     // the first run's records really went out twice
     expect(raw.length).toBe(published + result.envelopes)
