@@ -179,7 +179,13 @@ export function readMadr(file: string, text: string): SourceRecord {
   }
   const provenance: Record<string, string> = {}
   const title = (front.title as string | undefined) ?? /^#\s+(.+)$/m.exec(body)?.[1]?.trim()
-  const rawStatus = String(front.status ?? /^##?\s*Status\s*\n+\s*(\w+)/im.exec(body)?.[1] ?? 'proposed')
+  if (front.status !== undefined && front.status !== null && scalarText(front.status) === undefined)
+    return { file, line: 1, record: null, error: 'front matter status: expected text such as "accepted"' }
+  const rawStatus = (
+    scalarText(front.status) ??
+    /^##?\s*Status\s*\n+\s*(\w+)/im.exec(body)?.[1] ??
+    'proposed'
+  )
     .toLowerCase()
     .trim()
   const statusWord = rawStatus.split(/\s+/)[0] ?? 'proposed'
@@ -191,8 +197,10 @@ export function readMadr(file: string, text: string): SourceRecord {
     : typeof deciders === 'string'
       ? deciders.split(',')[0]?.trim()
       : undefined
+  if (front.date !== undefined && front.date !== null && scalarText(front.date) === undefined)
+    return { file, line: 1, record: null, error: 'front matter date: expected a date such as 2026-07-09' }
   const git = gitHistory(file)
-  const madrDate = front.date === undefined ? undefined : asDate(front.date)
+  const madrDate = front.date === undefined || front.date === null ? undefined : asDate(front.date)
 
   const pick = (
     field: string,
@@ -243,7 +251,15 @@ export function readMadr(file: string, text: string): SourceRecord {
   return { file, line: 1, record, provenance }
 }
 
-const asDate = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v))
+/** a front-matter scalar as text; mappings, lists and values without a string form are not text */
+const scalarText = (v: unknown): string | undefined =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint'
+    ? String(v)
+    : v instanceof Date && !Number.isNaN(v.getTime())
+      ? v.toISOString()
+      : undefined
+// a non-text date becomes an empty one, which the record schema then rejects as unparseable
+const asDate = (v: unknown): string => scalarText(v) ?? ''
 
 interface GitHistory {
   author?: string

@@ -147,4 +147,22 @@ describe('decision files', () => {
     expect(row!.provenance!.raisedAt).toBe('front matter')
     expect(row!.provenance!.decidedAt).toMatch(/^MADR date/)
   })
+
+  it('a front-matter status or date that is not text is an error on that file, never a crash', () => {
+    const d = dir()
+    // found by the MADR property test: YAML can give a mapping with no string form
+    const status = join(d, 'adr-2.md')
+    writeFileSync(status, '---\nstatus: {"toString": null}\n---\nContext…\n')
+    expect(readDecisionFile(status)).toEqual([
+      { file: status, line: 1, record: null, error: 'front matter status: expected text such as "accepted"' },
+    ])
+    const date = join(d, 'adr-3.md')
+    writeFileSync(
+      date,
+      '---\nid: ADR-3\nstatus: accepted\nraisedBy: ann@x.io\ndate: {"toString": null}\n---\n# Three\n',
+    )
+    expect(readDecisionFile(date)).toEqual([
+      { file: date, line: 1, record: null, error: 'front matter date: expected a date such as 2026-07-09' },
+    ])
+  })
 })
