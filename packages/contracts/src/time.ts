@@ -23,6 +23,14 @@ export const instant = z
 
 export const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
 
+/**
+ * A Jira timestamp in ms since the epoch, NaN when unparseable. The REST API writes the offset
+ * without a colon (2024-01-31T14:05:12.345+0000), which Date.parse does not read; the Agile API
+ * writes ISO (…+10:00). Both are read here.
+ */
+export const jiraTimeMs = (raw: string): number =>
+  Date.parse(raw.trim().replace(/([+-]\d\d)(\d\d)$/, '$1:$2'))
+
 /** ClickHouse DateTime64(3) text form, UTC. */
 export function toClickHouseTime(iso: string | Date): string {
   const d = typeof iso === 'string' ? new Date(iso) : iso

@@ -1,3 +1,4 @@
+import { jiraTimeMs } from '@orgpulse/contracts'
 import { z } from 'zod'
 import { JiraError, JiraNotFoundError } from './errors.ts'
 import type { JiraHttp } from './http.ts'
@@ -75,11 +76,14 @@ const sprintSchema = z.looseObject({
   originBoardId: z.number().optional(),
 })
 export type JiraSprint = z.infer<typeof sprintSchema>
-const sprintIssuesSchema = z.looseObject({
-  startAt: z.number().default(0),
-  total: z.number().optional(),
-  issues: z.array(issueSchema).default([]),
-})
+// the sprint's issues come as a search page (`issues`, `total`, no `isLast`): read as an agile page
+const sprintIssuesSchema = z
+  .looseObject({
+    startAt: z.number().default(0),
+    total: z.number().optional(),
+    issues: z.array(issueSchema).default([]),
+  })
+  .transform((page) => ({ startAt: page.startAt, total: page.total, values: page.issues }))
 const myselfSchema = z.looseObject({ timeZone: z.string().optional(), displayName: z.string().optional() })
 const projectSchema = z.looseObject({ id: z.string(), key: z.string(), name: z.string().optional() })
 
@@ -233,9 +237,7 @@ export class JiraClient {
     for (const i of issues) {
       i.changelog ??= { total: 0, histories: [] }
       i.changelog.histories.sort(
-        (a, b) =>
-          Date.parse(a.created.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) -
-            Date.parse(b.created.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) || Number(a.id) - Number(b.id),
+        (a, b) => jiraTimeMs(a.created) - jiraTimeMs(b.created) || Number(a.id) - Number(b.id),
       )
       // the shape Jira uses for expand=changelog, now complete
       Object.assign(i.changelog, {
@@ -333,26 +335,15 @@ export class JiraClient {
 
   /** the issues of a sprint with `expand=changelog` (complete them with completeChangelogs) */
   async sprintIssues(sprintId: number): Promise<JiraIssue[]> {
-    const what = `reading the issues of Jira sprint ${sprintId}`
     const out: JiraIssue[] = []
-    for (let startAt = 0; ; ) {
-      const page = parse(
-        sprintIssuesSchema,
-        await this.http.request('GET', `/rest/agile/1.0/sprint/${sprintId}/issue`, {
-          query: {
-            startAt,
-            maxResults: AGILE_PAGE,
-            fields: SPRINT_ISSUE_FIELDS.join(','),
-            expand: 'changelog',
-          },
-          what,
-        }),
-        what,
-      )
-      out.push(...page.issues)
-      startAt = page.startAt + page.issues.length
-      if (page.issues.length === 0 || (page.total !== undefined && startAt >= page.total)) return out
-    }
+    for await (const page of this.agilePages(
+      `/rest/agile/1.0/sprint/${sprintId}/issue`,
+      { fields: SPRINT_ISSUE_FIELDS.join(','), expand: 'changelog' },
+      sprintIssuesSchema,
+      `reading the issues of Jira sprint ${sprintId}`,
+    ))
+      out.push(...page)
+    return out
   }
 
   async issueChangelog(key: string): Promise<JiraHistory[]> {

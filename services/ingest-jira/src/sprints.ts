@@ -1,4 +1,4 @@
-import type { RawEnvelope } from '@orgpulse/contracts'
+import { jiraTimeMs, type RawEnvelope } from '@orgpulse/contracts'
 import { type Bus, publishRaw } from '@orgpulse/kafka'
 import type { JiraClient, JiraIssue, JiraSprint } from './client.ts'
 import { statusCategoriesOf } from './envelopes.ts'
@@ -10,9 +10,6 @@ export interface SprintSyncResult {
   /** sprints whose snapshot was (re)published this run */
   published: number
 }
-
-const agileMs = (raw: string | undefined): number =>
-  raw ? Date.parse(raw.trim().replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) : Number.NaN
 
 /**
  * The project's scrum boards, their active and closed sprints, and for each sprint still worth a
@@ -38,7 +35,7 @@ export async function syncSprints(options: {
   const result: SprintSyncResult = { boards: boards.length, sprints: sprints.size, published: 0 }
   for (const sprint of sprints.values()) {
     if (!sprint.startDate) continue
-    const completed = agileMs(sprint.completeDate)
+    const completed = sprint.completeDate ? jiraTimeMs(sprint.completeDate) : Number.NaN
     if (options.sinceMs !== null && sprint.state === 'closed' && !(completed >= options.sinceMs)) continue
     const issues = await client.sprintIssues(sprint.id)
     await client.completeChangelogs(issues, options.changelog)

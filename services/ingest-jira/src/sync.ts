@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { CursorStore } from '@orgpulse/clickhouse'
-import type { JiraConfig } from '@orgpulse/contracts'
+import { type JiraConfig, jiraTimeMs } from '@orgpulse/contracts'
 import { type Bus, publishRaw } from '@orgpulse/kafka'
 import type { JiraClient } from './client.ts'
 import { issueEnvelope } from './envelopes.ts'
@@ -67,8 +67,6 @@ export function mappingHash(config: JiraConfig): string {
 
 export const cursorScope = (instance: string, project: string): string =>
   `${new URL(instance).host}/${project}`
-
-const jiraTimeMs = (raw: string): number => Date.parse(raw.trim().replace(/([+-]\d\d)(\d\d)$/, '$1:$2'))
 
 /**
  * Per project: full or incremental (`updated >= cursor - lag`, ORDER BY updated ASC, key ASC),

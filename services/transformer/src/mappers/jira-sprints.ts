@@ -1,6 +1,7 @@
 import { type CanonicalEventInput, eventId, type RawEnvelope } from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { z } from 'zod'
+import { parseJiraTime } from './jira-time.ts'
 
 /**
  * Jira sprints → cycle snapshots.
@@ -61,13 +62,6 @@ export interface SprintRules {
   isDone(statusId: string, statusName: string, categoryKey: string | undefined): boolean
 }
 
-/** Jira timestamps: 2024-01-31T14:05:12.345+0000 (REST) or …+10:00 (Agile); ISO either way once normalised. */
-function jiraMs(raw: string, what: string): number {
-  const ms = Date.parse(raw.trim().replace(/([+-]\d\d)(\d\d)$/, '$1:$2'))
-  if (Number.isNaN(ms)) throw new RejectedRecord(`unparseable ${what} timestamp "${raw}"`)
-  return ms
-}
-
 const sprintIds = (v: string | null | undefined): string[] =>
   (v ?? '')
     .split(',')
@@ -100,12 +94,12 @@ export function mapSprint(envelope: RawEnvelope, rules: SprintRules): CanonicalE
   const { sprint, issues } = parsed.data
   // a future sprint has no start: nothing was committed yet
   if (!sprint.startDate || sprint.state === 'future') return []
-  const fetchedMs = jiraMs(envelope.fetchedAt, 'fetchedAt')
-  const startMs = jiraMs(sprint.startDate, 'sprint start')
+  const fetchedMs = parseJiraTime(envelope.fetchedAt, 'fetchedAt')
+  const startMs = parseJiraTime(sprint.startDate, 'sprint start')
   const endMs = sprint.completeDate
-    ? jiraMs(sprint.completeDate, 'sprint completion')
+    ? parseJiraTime(sprint.completeDate, 'sprint completion')
     : sprint.endDate
-      ? jiraMs(sprint.endDate, 'sprint end')
+      ? parseJiraTime(sprint.endDate, 'sprint end')
       : fetchedMs
   // a running sprint is measured as of now
   const asOf = sprint.state === 'closed' ? endMs : Math.min(endMs, fetchedMs)
@@ -116,11 +110,11 @@ export function mapSprint(envelope: RawEnvelope, rules: SprintRules): CanonicalE
   let added = 0
   let completed = 0
   for (const issue of issues) {
-    const createdMs = jiraMs(issue.fields.created, `${issue.key} created`)
+    const createdMs = parseJiraTime(issue.fields.created, `${issue.key} created`)
     const member: Change<boolean>[] = []
     const status: Change<{ id: string; name: string }>[] = []
     const histories = [...(issue.changelog?.histories ?? [])]
-      .map((h) => ({ ms: jiraMs(h.created, `${issue.key} history`), items: h.items }))
+      .map((h) => ({ ms: parseJiraTime(h.created, `${issue.key} history`), items: h.items }))
       .sort((a, b) => a.ms - b.ms)
     for (const h of histories) {
       for (const item of h.items) {

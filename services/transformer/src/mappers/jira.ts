@@ -9,6 +9,7 @@ import {
 import { RejectedRecord } from '@orgpulse/kafka'
 import { z } from 'zod'
 import { mapSprint } from './jira-sprints.ts'
+import { parseJiraTime } from './jira-time.ts'
 import type { Mapper } from './types.ts'
 
 /**
@@ -264,14 +265,6 @@ interface IssueView {
   emails: Map<string, string>
   statusCategories: Record<string, string>
   createdMs: number
-}
-
-/** Jira timestamps look like 2024-01-31T14:05:12.345+0000; canonical events want ISO with Z. */
-function parseJiraTime(raw: string, what: string): number {
-  const normalised = raw.trim().replace(/([+-]\d\d)(\d\d)$/, '$1:$2')
-  const ms = Date.parse(normalised)
-  if (Number.isNaN(ms)) throw new RejectedRecord(`unparseable ${what} timestamp "${raw}"`)
-  return ms
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString()
