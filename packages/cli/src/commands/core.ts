@@ -9,7 +9,7 @@ import { loadDemo } from '../demo/load.ts'
 import { UserError } from '../io.ts'
 import { acquireLock, releaseLock } from '../lock.ts'
 import { cliRunner } from '../serve-cli.ts'
-import { configuredSources, pullRounds } from './ingest-watch.ts'
+import { configuredSources, pullRounds, signalled } from './ingest-watch.ts'
 
 export function registerCoreCommands(program: Command, ctx: CommandContext): void {
   program
@@ -64,11 +64,7 @@ export function registerCoreCommands(program: Command, ctx: CommandContext): voi
           if (sources.length > 0)
             io.out(`  pulls:   ${sources.join(', ')} every ${pullEvery} min (--pull-every; 0 turns it off)`)
           io.out('  stop:    Ctrl-C')
-          const stopped = new Promise<void>((resolve) => {
-            const stop = () => resolve()
-            process.once('SIGINT', stop)
-            process.once('SIGTERM', stop)
-          })
+          const stopped = signalled()
           const pulling =
             sources.length > 0
               ? pullRounds({

@@ -25,63 +25,54 @@ export interface PullRounds {
   once?: boolean
   run(source: Watchable): Promise<{ code: number; detail?: string }>
   log(line: string): void
-  /** SIGTERM/SIGINT end the rounds after the run in hand */
-  stopOnSignals?: boolean
-  /** or this: resolves when the rounds should end */
-  stopped?: Promise<void>
+  /** resolves when the rounds should end (after the run in hand) */
+  stopped: Promise<void>
 }
+
+/** resolves on the first SIGTERM or SIGINT */
+export const signalled = (): Promise<void> =>
+  new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve())
+    process.once('SIGINT', () => resolve())
+  })
 
 /**
  * Runs `ingest <source>` for each source, one after the other, every `everyMs` from the start of
  * one round to the start of the next; a failure is logged and the next source runs.
  */
-export async function pullRounds(options: PullRounds): Promise<{ failedLastRound: boolean; rounds: number }> {
+export async function pullRounds(options: PullRounds): Promise<{ failedLastRound: boolean }> {
   let stopping = false
   let wake: (() => void) | undefined
-  const stop = () => {
+  void options.stopped.then(() => {
     stopping = true
     wake?.()
-  }
-  if (options.stopOnSignals) {
-    process.once('SIGTERM', stop)
-    process.once('SIGINT', stop)
-  }
-  void options.stopped?.then(stop)
+  })
   const stamp = () => new Date().toISOString()
   let failedLastRound = false
-  let rounds = 0
-  try {
-    while (!stopping) {
-      const started = Date.now()
-      failedLastRound = false
-      for (const source of options.sources) {
-        if (stopping) break
-        options.log(`${stamp()} ingest watch: ${source}…`)
-        const { code, detail } = await options.run(source)
-        if (code !== 0) failedLastRound = true
-        options.log(
-          `${stamp()} ingest watch: ${source} ${code === 0 ? 'done' : `FAILED (exit ${code})${detail ? `: ${detail}` : ''}`}`,
-        )
+  while (!stopping) {
+    const started = Date.now()
+    failedLastRound = false
+    for (const source of options.sources) {
+      if (stopping) break
+      options.log(`${stamp()} ingest watch: ${source}…`)
+      const { code, detail } = await options.run(source)
+      if (code !== 0) failedLastRound = true
+      options.log(
+        `${stamp()} ingest watch: ${source} ${code === 0 ? 'done' : `FAILED (exit ${code})${detail ? `: ${detail}` : ''}`}`,
+      )
+    }
+    if (options.once || stopping) break
+    const next = started + options.everyMs
+    options.log(`${stamp()} ingest watch: next round at ${new Date(next).toISOString()}`)
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, next - Date.now()))
+      wake = () => {
+        clearTimeout(timer)
+        resolve()
       }
-      rounds++
-      if (options.once || stopping) break
-      const next = started + options.everyMs
-      options.log(`${stamp()} ingest watch: next round at ${new Date(next).toISOString()}`)
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, next - Date.now()))
-        wake = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
-    }
-  } finally {
-    if (options.stopOnSignals) {
-      process.off('SIGTERM', stop)
-      process.off('SIGINT', stop)
-    }
+    })
   }
-  return { failedLastRound, rounds }
+  return { failedLastRound }
 }
 
 interface WatchOptions {
@@ -143,7 +134,7 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
         once: opts.once === true,
         run: async (source) => ({ code: await run([...globals, 'ingest', source]) }),
         log: (line) => ctx.io.err(line),
-        stopOnSignals: true,
+        stopped: signalled(),
       })
       ctx.exitCode = opts.once && failedLastRound ? 2 : 0
     })
