@@ -108,8 +108,7 @@ async function main(): Promise<void> {
     await migrate(ch)
     const batch = 5000
     t = performance.now()
-    for (let i = 0; i < events.length; i += batch)
-      await writeFacts(ch, events.slice(i, i + batch), `bench:${i}`)
+    for (let i = 0; i < events.length; i += batch) await writeFacts(ch, events.slice(i, i + batch))
     result.raw_insert_records_per_s = N / ((performance.now() - t) / 1000)
     result.events_per_record = events.length / N
     await ch.close()

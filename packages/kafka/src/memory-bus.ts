@@ -43,7 +43,7 @@ export class MemoryBus implements Bus {
     if (this.closed) throw new Error('bus is closed')
     const log = this.log(topic)
     for (const m of messages) {
-      const partition = m.key === null ? 0 : hashKey(m.key) % log.partitions.length
+      const partition = m.key === null ? 0 : memoryPartition(m.key, log.partitions.length)
       const part = log.partitions[partition]!
       part.push({ ...m, topic, partition, offset: String(part.length) })
     }
@@ -122,7 +122,10 @@ export class MemoryBus implements Bus {
   }
 }
 
-/** murmur-like 32-bit string hash; stable partitioning by key within a process */
+/** the partition the in-process bus puts a key in (tests use it to force two keys onto one partition) */
+export const memoryPartition = (key: string, partitions: number): number => hashKey(key) % partitions
+
+/** FNV-1a 32-bit string hash; stable partitioning by key */
 function hashKey(key: string): number {
   let h = 0x811c9dc5
   for (let i = 0; i < key.length; i++) {

@@ -10,7 +10,7 @@ export interface BatchInfo {
   partition: number
   firstOffset: string
   lastOffset: string
-  /** `topic:partition:first-last`: the same batch redelivered gets the same token */
+  /** `topic:partition:first-last`, for logs only: offsets restart, so it never names data (see rowsToken) */
   token: string
 }
 

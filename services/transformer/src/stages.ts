@@ -1,4 +1,4 @@
-import { type ClickHouseClient, writeFacts } from '@orgpulse/clickhouse'
+import { type ClickHouseClient, rowsToken, writeFacts } from '@orgpulse/clickhouse'
 import {
   type CanonicalEvent,
   type DlqRecord,
@@ -66,7 +66,7 @@ export function startSink(
     topics: STAGE_GROUPS.sink.topics,
     decode: (m) => [decodeEvent(m.value)],
     write: async (events, info) => {
-      await writeFacts(client, events, info.token)
+      await writeFacts(client, events)
       log.debug({ batch: info.token, events: events.length }, 'batch written')
       hooks.onWritten?.(events)
     },
@@ -96,22 +96,23 @@ export function startDlqSink(bus: Bus, client: ClickHouseClient): Promise<Subscr
       const parsed = dlqRecordSchema.safeParse(json)
       return parsed.success ? [parsed.data] : []
     },
-    write: async (records, info) => {
+    write: async (records) => {
+      const values = records.map((r) => ({
+        id: dlqId(r),
+        reason: r.reason,
+        stage: r.stage,
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+        key: r.key ?? '',
+        value: r.value,
+        failed_at: toClickHouseTime(r.failedAt),
+      }))
       await client.insert({
         table: 'dlq',
         format: 'JSONEachRow',
-        values: records.map((r) => ({
-          id: dlqId(r),
-          reason: r.reason,
-          stage: r.stage,
-          topic: r.topic,
-          partition: r.partition,
-          offset: r.offset,
-          key: r.key ?? '',
-          value: r.value,
-          failed_at: toClickHouseTime(r.failedAt),
-        })),
-        clickhouse_settings: { async_insert: 0, insert_deduplication_token: info.token },
+        values,
+        clickhouse_settings: { async_insert: 0, insert_deduplication_token: rowsToken('dlq', values) },
       })
     },
   })
