@@ -12,6 +12,7 @@ export const FACT_TABLE: Record<EventType, string> = {
   'decision.withdrawn': 'decision_events',
   'decision.reversed': 'decision_events',
   'decision.superseded': 'decision_events',
+  'decision.dropped': 'decision_events',
   'workitem.status_changed': 'workitem_events',
   'dependency.linked': 'dependency_events',
   'dependency.resolved': 'dependency_events',
@@ -39,6 +40,7 @@ export function factRow(e: CanonicalEvent): FactRow {
     case 'decision.withdrawn':
     case 'decision.reversed':
     case 'decision.superseded':
+    case 'decision.dropped':
       return Object.assign(common, {
         type: e.type,
         decision_id: e.decisionId,
@@ -48,6 +50,7 @@ export function factRow(e: CanonicalEvent): FactRow {
         title: e.title,
         team: e.team,
         tags: e.type === 'decision.raised' ? e.tags : [],
+        complete: e.complete ? 1 : 0,
       })
     case 'workitem.status_changed':
       return Object.assign(common, {

@@ -31,6 +31,14 @@ const decisionBase = {
   raisedBy: identity,
   title: z.string().default(''),
   team: z.string().default(''),
+  /**
+   * One step of a *complete* version of the decision (a decision-log record, a Jira or Linear
+   * item read whole with its history, or a change that ends its being a decision): the newest
+   * complete version replaces the decision as a whole, so a step only older versions had stops
+   * counting (DESIGN "Decision semantics"). Webhook deltas are not complete: they add to the
+   * newest complete version and count only when newer than it.
+   */
+  complete: z.boolean().default(false),
 }
 
 export const decisionRaised = z.object({
@@ -64,6 +72,12 @@ export const decisionSuperseded = z.object({
   actor: identity.optional(),
   supersededBy: z.string().optional(),
 })
+
+/**
+ * A complete version in which the item is no longer a decision (its decision label or type was
+ * removed): it carries no step, and as the newest complete version it retires every older step.
+ */
+export const decisionDropped = z.object({ ...decisionBase, type: z.literal('decision.dropped') })
 
 export const workItemStatusChanged = z.object({
   ...base,
@@ -150,6 +164,7 @@ export const canonicalEventSchema = z.discriminatedUnion('type', [
   decisionWithdrawn,
   decisionReversed,
   decisionSuperseded,
+  decisionDropped,
   workItemStatusChanged,
   dependencyLinked,
   dependencyResolved,
@@ -169,6 +184,7 @@ export const DECISION_EVENT_TYPES = [
   'decision.withdrawn',
   'decision.reversed',
   'decision.superseded',
+  'decision.dropped',
 ] as const satisfies readonly EventType[]
 export type DecisionEvent = EventOf<(typeof DECISION_EVENT_TYPES)[number]>
 export const isDecisionEvent = (e: CanonicalEvent): e is DecisionEvent =>

@@ -37,3 +37,23 @@ scope_identities AS (
   SELECT identity FROM resolved WHERE person_id IN (SELECT person_id FROM scope_people)
   UNION DISTINCT SELECT person_id AS identity FROM scope_people
 )`
+
+/**
+ * The decision steps that count (DESIGN "Decision semantics": the newest version wins as a
+ * whole): the steps of each decision's newest complete version, plus deltas (webhook changes)
+ * at least as new as it. A step that only an older version had, a stale copy replayed late, or
+ * the steps of an item that stopped being a decision (`decision.dropped`) never reach a metric.
+ * `decisions` restricts which decisions are read (a condition on decision_events rows); the
+ * newest version is found among all of a decision's rows, so a correction that moves it out of
+ * the restriction still retires its older steps.
+ */
+export const liveDecisionEvents = (decisions = '1'): string => `(
+  SELECT e.* FROM decision_events AS e FINAL
+  INNER JOIN (
+    SELECT decision_id, maxIf(version, complete = 1) AS floor
+    FROM decision_events FINAL
+    WHERE decision_id IN (SELECT decision_id FROM decision_events WHERE ${decisions})
+    GROUP BY decision_id
+  ) AS newest ON newest.decision_id = e.decision_id
+  WHERE e.version >= newest.floor
+)`

@@ -1,4 +1,5 @@
 import {
+  liveDecisionEvents,
   RESOLVED_CTE,
   SCOPE_CLOSURE_CTE,
   SCOPE_IDENTITIES_CTE,
@@ -28,8 +29,8 @@ state AS (
     countIf(type = 'decision.withdrawn') > 0 AS has_withdrawn,
     minIf(occurred_at, type = 'decision.withdrawn') AS withdrawn_at,
     countIf(type = 'decision.escalated') > 0 AS explicit_escalation
-  FROM decision_events FINAL
   -- only decisions raised by someone in the requested scopes can be attributed to them
+  FROM ${liveDecisionEvents('raised_by IN (SELECT identity FROM scope_identities)')}
   WHERE raised_by IN (SELECT identity FROM scope_identities)
   GROUP BY decision_id
   HAVING countIf(type = 'decision.raised') > 0

@@ -1,5 +1,5 @@
 import { toClickHouseTime } from '@orgpulse/contracts'
-import { FAMILIES } from '@orgpulse/metrics'
+import { FAMILIES, liveDecisionEvents } from '@orgpulse/metrics'
 import { z } from 'zod'
 
 /**
@@ -33,15 +33,18 @@ export const EPOCH = new Date('1970-01-01T00:00:00Z')
 /** the end of an open window: far enough for any event, inside DateTime64(3)'s range */
 export const FAR_FUTURE = new Date('2200-01-01T00:00:00Z')
 
-/** status from the newest status-bearing event; a tie at the same instant goes to the later stage */
+/**
+ * status from the newest status-bearing step of the decision's newest version (the steps the
+ * metrics count); a tie at the same instant goes to the later stage
+ */
 const STATUS_CTE = `decision_info AS (
   SELECT decision_id,
     argMax(title, version) AS title,
     argMax(multiIf(type = 'decision.raised', 'proposed', type = 'decision.decided', 'decided', type = 'decision.rejected', 'rejected',
       type = 'decision.withdrawn', 'withdrawn', type = 'decision.reversed', 'reversed', 'superseded'),
       (occurred_at, multiIf(type = 'decision.raised', 0, type IN ('decision.decided', 'decision.rejected', 'decision.withdrawn'), 1, 2))) AS status
-  FROM decision_events FINAL
-  WHERE type != 'decision.escalated'
+  FROM ${liveDecisionEvents()}
+  WHERE type NOT IN ('decision.escalated', 'decision.dropped')
   GROUP BY decision_id
 )`
 

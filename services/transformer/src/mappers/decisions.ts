@@ -18,7 +18,7 @@ type DecisionEvent = Extract<CanonicalEventInput, { decisionId: string }>
 /** one decision event without the fields every event of the record shares */
 type DecisionFields = DecisionEvent extends infer E
   ? E extends unknown
-    ? Omit<E, 'source' | 'sourceId' | 'decisionId' | 'raisedBy' | 'title' | 'team' | 'version'>
+    ? Omit<E, 'source' | 'sourceId' | 'decisionId' | 'raisedBy' | 'title' | 'team' | 'version' | 'complete'>
     : never
   : never
 
@@ -39,6 +39,8 @@ export const mapDecisionRecord: Mapper = (envelope: RawEnvelope) => {
     title: r.title,
     team: r.team ?? '',
     version: Number.isNaN(version) ? 0 : version,
+    // a record is the whole decision: its steps replace every step of older versions
+    complete: true,
   }
   const id = (slot: string) => eventId('decisions', sourceId, slot)
   // Object.assign, not `{ ...common, id, type, … }`: V8 (Node 20) takes a slow path for

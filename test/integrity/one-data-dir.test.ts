@@ -1,0 +1,205 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { queryRows } from '@orgpulse/clickhouse'
+import { configSchema, TOPICS } from '@orgpulse/contracts'
+import { importDecisions } from '@orgpulse/ingest-decisions'
+import { memoryPartition } from '@orgpulse/kafka'
+import { computeOrgMetrics } from '@orgpulse/metrics'
+import { importOrg } from '@orgpulse/org'
+import { describe, expect, it } from 'vitest'
+import { startEmbeddedPipeline } from '../setup/embedded-pipeline.ts'
+
+/**
+ * Many commands into one data directory, as people work: each command opens the data dir with a
+ * fresh in-process bus (offsets from 0 again), ingests, waits for the pipeline and closes.
+ */
+const config = configSchema.parse({})
+const work = mkdtempSync(join(tmpdir(), 'orgpulse-one-dir-'))
+
+const ORG = `email,name,manager_email,title
+dir@x.io,Dana,,Director
+m1@x.io,Mia,dir@x.io,EM
+m2@x.io,Max,dir@x.io,EM
+a1@x.io,Ann,m1@x.io,Engineer
+a2@x.io,Abe,m1@x.io,Engineer
+b1@x.io,Bea,m2@x.io,Engineer
+`
+
+/** one `orgpulse …` command on `dataDir` */
+async function command<T>(
+  dataDir: string,
+  run: (p: Awaited<ReturnType<typeof startEmbeddedPipeline>>) => Promise<T>,
+) {
+  const p = await startEmbeddedPipeline(config, 'cmd', { dataDir })
+  try {
+    const out = await run(p)
+    await p.flush()
+    return out
+  } finally {
+    await p.stop()
+  }
+}
+
+let files = 0
+/** `orgpulse ingest decisions FILE` with these records */
+function ingest(dataDir: string, ...records: object[]) {
+  const file = join(work, `log-${++files}.jsonl`)
+  writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n'))
+  return command(dataDir, async (p) => {
+    const result = await importDecisions(p.bus, file)
+    expect(result.rejected).toEqual([])
+    return result
+  })
+}
+
+async function newDataDir(name: string): Promise<string> {
+  const dataDir = join(work, name)
+  const orgFile = join(work, 'org.csv')
+  writeFileSync(orgFile, ORG)
+  await command(dataDir, (p) => importOrg({ client: p.client, file: orgFile, effective: '2026-01-01' }))
+  return dataDir
+}
+
+const metricsOf = (dataDir: string) =>
+  command(dataDir, (p) =>
+    computeOrgMetrics(p.client, config, { director: 'dir@x.io', from: '2026-07-01', to: '2026-10-01' }),
+  )
+
+describe('several commands into one data directory', () => {
+  it('keeps every accepted record when two commands put the same offsets on the same partition', async () => {
+    const dataDir = await newDataDir('loss')
+    // force the collision: ids whose events land on one partition of the canonical topic, so each
+    // command's batch there is offsets 0-1 (raised + call), as the offset-range token repeated
+    const ids: string[] = []
+    for (let i = 0; ids.length < 4; i++) {
+      const id = `D-${i}`
+      if (memoryPartition(id, 6) === 0) ids.push(id)
+    }
+    for (const [n, id] of ids.entries()) {
+      const result = await ingest(dataDir, {
+        id,
+        title: `decision ${n}`,
+        raisedBy: 'a1@x.io',
+        raisedAt: `2026-07-0${n + 1}T09:00:00Z`,
+        status: 'decided',
+        decidedBy: 'm1@x.io',
+        decidedAt: `2026-07-0${n + 2}T09:00:00Z`,
+      })
+      expect(result.accepted).toBe(1)
+    }
+    const stored = await command(dataDir, (p) =>
+      queryRows<{ d: string }>(
+        p.client,
+        `SELECT DISTINCT decision_id AS d FROM decision_events FINAL WHERE type = 'decision.decided' ORDER BY d`,
+      ),
+    )
+    expect(stored.map((r) => r.d)).toEqual(ids.map((id) => `decisions:${id}`).sort())
+    const m = await metricsOf(dataDir)
+    expect(m.metrics.decisions_decided).toBe(4)
+    // 24 h each: raised on day n+1, decided on day n+2
+    expect(m.metrics.decision_latency_p50_hours).toBe(24)
+    // nothing went to the DLQ, and the canonical partition 0 held each command's pair at 0-1
+    await command(dataDir, async (p) => {
+      expect(p.bus.messages(TOPICS.dlq)).toEqual([])
+      expect(await queryRows(p.client, 'SELECT id FROM dlq')).toEqual([])
+    })
+  })
+
+  it('counts only the newest version of each decision, whatever order the versions arrive in', async () => {
+    const dataDir = await newDataDir('versions')
+    const base = { raisedBy: 'a1@x.io', raisedAt: '2026-07-01T09:00:00Z' }
+    // decided by the director, later withdrawn: neither decided nor open, nor centralised
+    await ingest(dataDir, {
+      ...base,
+      id: 'W',
+      title: 'w',
+      status: 'decided',
+      decidedBy: 'dir@x.io',
+      decidedAt: '2026-07-03T09:00:00Z',
+      updatedAt: '2026-07-03T09:00:00Z',
+    })
+    // decided, then reopened as proposed: open, not decided
+    await ingest(dataDir, {
+      ...base,
+      id: 'P',
+      title: 'p',
+      status: 'decided',
+      decidedBy: 'dir@x.io',
+      decidedAt: '2026-07-02T09:00:00Z',
+      updatedAt: '2026-07-02T09:00:00Z',
+    })
+    // escalated to the director, corrected: never escalated, decided by the raiser's manager
+    await ingest(dataDir, {
+      ...base,
+      id: 'E',
+      title: 'e',
+      status: 'proposed',
+      escalatedTo: ['dir@x.io'],
+      escalatedAt: '2026-07-02T09:00:00Z',
+      updatedAt: '2026-07-02T09:00:00Z',
+    })
+    // decided (newest), then a stale copy withdrawing it arrives: still decided
+    const sDecided = {
+      ...base,
+      id: 'S',
+      title: 's',
+      status: 'decided',
+      decidedBy: 'm1@x.io',
+      decidedAt: '2026-07-11T09:00:00Z',
+      updatedAt: '2026-07-11T09:00:00Z',
+    }
+    await ingest(dataDir, sDecided)
+    await ingest(
+      dataDir,
+      {
+        ...base,
+        id: 'W',
+        title: 'w',
+        status: 'withdrawn',
+        decidedAt: '2026-07-05T09:00:00Z',
+        updatedAt: '2026-07-05T09:00:00Z',
+      },
+      { ...base, id: 'P', title: 'p', status: 'proposed', updatedAt: '2026-07-04T09:00:00Z' },
+    )
+    await ingest(dataDir, {
+      ...base,
+      id: 'E',
+      title: 'e',
+      status: 'decided',
+      decidedBy: 'm1@x.io',
+      decidedAt: '2026-07-06T09:00:00Z',
+      updatedAt: '2026-07-06T09:00:00Z',
+    })
+    await ingest(dataDir, {
+      ...sDecided,
+      status: 'withdrawn',
+      decidedBy: undefined,
+      updatedAt: '2026-07-10T09:00:00Z',
+    })
+    // the same stale copy of E's escalation replayed again changes nothing either
+    await ingest(dataDir, {
+      ...base,
+      id: 'E',
+      title: 'e',
+      status: 'proposed',
+      escalatedTo: ['dir@x.io'],
+      escalatedAt: '2026-07-02T09:00:00Z',
+      updatedAt: '2026-07-02T09:00:00Z',
+    })
+
+    const m = await metricsOf(dataDir)
+    // decided in the window: E (m1, 5 days) and S (m1, 10 days)
+    expect(m.metrics.decisions_decided).toBe(2)
+    expect(m.metrics.decision_latency_p50_hours).toBe(180)
+    expect(m.metrics.escalation_rate).toBe(0)
+    expect(m.metrics.centralization).toBe(0)
+    expect(m.metrics.decision_depth).toBe(1)
+    // open at the end: P only (W is withdrawn)
+    expect(m.metrics.decisions_open).toBe(1)
+    expect(m.metrics.decision_open_age_p50_days).toBeCloseTo(
+      (Date.parse('2026-10-01') - Date.parse(base.raisedAt)) / 86400000,
+      9,
+    )
+  })
+})
