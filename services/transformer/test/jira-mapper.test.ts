@@ -392,6 +392,10 @@ describe('mapJira: issues with full changelogs', () => {
   })
 })
 
+/** an event as a webhook delta carries it: decision steps at their own time, not a complete version */
+const asDelta = <E extends { occurredAt: string }>(e: E): E =>
+  'decisionId' in e ? { ...e, complete: false, version: Date.parse(e.occurredAt) } : e
+
 describe('mapJira: webhooks', () => {
   const current = decisionIssue
   const webhookFor = (historyId: string) => {
@@ -412,8 +416,15 @@ describe('mapJira: webhooks', () => {
     )
     const fromHook = run(webhookEnvelope(webhookFor('20003')))
     expect(fromHook.map((e) => e.id).sort()).toEqual(fromPoll.map((e) => e.id).sort())
-    // the change time comes from fields.updated, which Jira sets to the history's time
-    expect(fromHook).toEqual(expect.arrayContaining(fromPoll))
+    // the change time comes from fields.updated, which Jira sets to the history's time; a read
+    // with the full changelog is a complete version of the decision (all its steps at the read's
+    // version), the webhook's single change a delta at the change's time
+    expect(fromHook.map(asDelta)).toEqual(expect.arrayContaining(fromPoll.map(asDelta)))
+    const updated = Date.parse(decisionIssue.fields.updated!.replace('+0000', 'Z'))
+    for (const e of fromPoll.filter((x) => 'decisionId' in x))
+      expect(e).toMatchObject({ complete: true, version: updated })
+    for (const e of fromHook.filter((x) => 'decisionId' in x))
+      expect(e).toMatchObject({ complete: false, version: Date.parse(e.occurredAt) })
   })
 
   it('maps a creation webhook like the creation part of a poll', () => {
@@ -429,7 +440,7 @@ describe('mapJira: webhooks', () => {
       user: users.alice,
       issue: { id: created.id, key: created.key, fields: created.fields },
     }
-    expect(run(webhookEnvelope(hook))).toEqual(run(issueEnvelope(created)))
+    expect(run(webhookEnvelope(hook))).toEqual(run(issueEnvelope(created)).map(asDelta))
   })
 
   it('maps a deletion: cancelled work, withdrawn open decision, resolved links both ways', () => {
@@ -490,5 +501,90 @@ describe('mapJira: bad input', () => {
     expect(() => mapJira(issueEnvelope(badTime), ctx)).toThrow(
       /unparseable issue created timestamp "yesterday"/,
     )
+  })
+})
+
+describe('mapJira: an issue that stops being a decision', () => {
+  // labelled a decision at creation, escalated, the label removed a week later
+  const labelItem = (from: string, to: string) => ({
+    field: 'labels',
+    fieldtype: 'jira',
+    fieldId: 'labels',
+    from: null,
+    fromString: from,
+    to: null,
+    toString: to,
+  })
+  const unlabelled = issue({
+    key: 'ENG-21',
+    status: STATUS.inProgress,
+    labels: ['backend'],
+    created: '2026-03-02T09:00:00.000Z',
+    histories: [
+      {
+        id: '21001',
+        author: users.bob,
+        created: '2026-03-03T10:00:00.000Z',
+        items: [labelItem('decision backend', 'decision backend escalated')],
+      },
+      {
+        id: '21002',
+        author: users.bob,
+        created: '2026-03-09T10:00:00.000Z',
+        items: [labelItem('decision backend escalated', 'backend')],
+      },
+    ],
+  })
+  // created with the label (the creation snapshot's labels: the first history's from side)
+  unlabelled.fields.labels = ['backend']
+
+  it('a full read drops every decision step for one decision.dropped at the read version', () => {
+    const decisionSteps = run(issueEnvelope(unlabelled)).filter((e) => 'decisionId' in e)
+    expect(decisionSteps).toEqual([
+      expect.objectContaining({
+        type: 'decision.dropped',
+        decisionId: 'jira:ENG-21',
+        complete: true,
+        version: Date.parse('2026-03-09T10:00:00.000Z'),
+      }),
+    ])
+  })
+
+  it('the read before the removal was a decision: the removal read retires its steps', () => {
+    const before = structuredClone(unlabelled)
+    before.changelog.histories = before.changelog.histories.slice(0, 1)
+    before.fields.labels = ['decision', 'backend', 'escalated']
+    before.fields.updated = '2026-03-03T10:00:00.000+0000'
+    const steps = run(issueEnvelope(before)).filter((e) => 'decisionId' in e)
+    expect(steps.map((e) => e.type).sort()).toEqual(['decision.escalated', 'decision.raised'])
+    // both complete at the read's version, which the later read's version exceeds
+    for (const e of steps)
+      expect(e).toMatchObject({ complete: true, version: Date.parse('2026-03-03T10:00:00.000Z') })
+  })
+
+  it('a webhook removing the label is a complete version with no step', () => {
+    const h = unlabelled.changelog.histories[1]!
+    const events = run(
+      webhookEnvelope({
+        timestamp: Date.parse('2026-03-09T10:00:00.000Z') + 5,
+        webhookEvent: 'jira:issue_updated',
+        user: h.author,
+        issue: { id: unlabelled.id, key: unlabelled.key, fields: unlabelled.fields },
+        changelog: { id: h.id, items: h.items },
+      }),
+    )
+    expect(events.filter((e) => 'decisionId' in e)).toEqual([
+      expect.objectContaining({
+        type: 'decision.dropped',
+        complete: true,
+        version: Date.parse('2026-03-09T10:00:00.000Z'),
+      }),
+    ])
+  })
+
+  it('a decision by workflow status stays one after it moves on', () => {
+    const steps = run(issueEnvelope(decisionIssue)).filter((e) => 'decisionId' in e)
+    expect(steps.map((e) => e.type)).not.toContain('decision.dropped')
+    expect(steps.map((e) => e.type)).toContain('decision.decided')
   })
 })

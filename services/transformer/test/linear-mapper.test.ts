@@ -116,7 +116,7 @@ describe('mapLinear', () => {
     ).toEqual([])
   })
 
-  it('the earliest raise wins, the latest call wins (versions)', () => {
+  it('webhook steps are deltas at their own time; the latest call wins (versions)', () => {
     const labels = [{ id: 'l-d', name: 'decision' }]
     const early = mapLinear(
       env(
@@ -136,8 +136,11 @@ describe('mapLinear', () => {
       ),
       ctx,
     )[0]!
+    // the label added twice means it was removed in between: the decision was dropped and raised
+    // again, so the later raise is the live one (before whole-version semantics the earliest won)
     expect(early.id).toBe(late.id)
-    expect(early.version).toBeGreaterThan(late.version)
+    expect(late.version).toBeGreaterThan(early.version)
+    expect([early, late]).toMatchObject([{ complete: false }, { complete: false }])
     const decided = mapLinear(
       env(
         'webhook',

@@ -379,13 +379,16 @@ const finished = (c: Category): boolean => c === 'done' || c === 'cancelled'
 // ---------------------------------------------------------------------------------------------
 // Events.
 
+/** a decision by what the item is: its type or a label */
+const isDecisionByTag = (s: State, r: Rules): boolean =>
+  r.raisedTypes.has(s.type.toLowerCase()) || s.labels.some((l) => r.raisedLabels.has(l.toLowerCase()))
+
+/** a decision by where it is in the workflow: a needs-decision or escalated status */
+const isDecisionByStatus = (s: State, r: Rules): boolean =>
+  r.raisedStatuses.has(s.statusName.toLowerCase()) || r.escalatedStatuses.has(s.statusName.toLowerCase())
+
 function isDecisionState(s: State, r: Rules): boolean {
-  return (
-    r.raisedTypes.has(s.type.toLowerCase()) ||
-    s.labels.some((l) => r.raisedLabels.has(l.toLowerCase())) ||
-    r.raisedStatuses.has(s.statusName.toLowerCase()) ||
-    r.escalatedStatuses.has(s.statusName.toLowerCase())
-  )
+  return isDecisionByTag(s, r) || isDecisionByStatus(s, r)
 }
 
 const hasEscalation = (s: State, r: Rules): boolean =>
@@ -394,10 +397,33 @@ const hasEscalation = (s: State, r: Rules): boolean =>
 
 class Emitter {
   readonly events = new Map<string, CanonicalEventInput>()
+  /**
+   * @param completeVersion set when the issue is read whole (with its full changelog): its
+   * decision steps are then one complete version (DESIGN "Decision semantics"), all carrying this
+   * version, so the newest read replaces older reads' steps; unset for a webhook's single change
+   */
   constructor(
     readonly view: IssueView,
     readonly rules: Rules,
+    readonly completeVersion?: number,
   ) {}
+
+  get hasDecisionSteps(): boolean {
+    for (const e of this.events.values()) if ('decisionId' in e) return true
+    return false
+  }
+
+  /** the item is no longer a decision: its steps give way to one `decision.dropped` complete version */
+  dropDecision(slot: string, version: number): void {
+    for (const [id, e] of this.events) if ('decisionId' in e) this.events.delete(id)
+    this.add({
+      ...this.decisionBase(version),
+      id: this.issueId(`decision.dropped:${slot}`),
+      type: 'decision.dropped',
+      version,
+      complete: true,
+    })
+  }
 
   private add(e: CanonicalEventInput): void {
     // one history can justify the same event twice (a link added while already done): keep one
@@ -443,7 +469,8 @@ class Emitter {
       source: 'jira' as const,
       sourceId: v.key,
       occurredAt: iso(ms),
-      version: ms,
+      version: this.completeVersion ?? ms,
+      complete: this.completeVersion !== undefined,
       decisionId: `jira:${v.key}`,
       raisedBy: v.raisedBy,
       title: v.summary,
@@ -613,16 +640,31 @@ function mapIssue(envelope: RawEnvelope, rules: Rules): CanonicalEventInput[] {
   const hs = histories(issue.changelog.histories)
   let state = view.current
   for (const h of [...hs].reverse()) state = stateBefore(state, h, rules)
-  const em = new Emitter(view, rules)
+  const version = readVersion(issue, view, hs)
+  const em = new Emitter(view, rules, version)
   creationEvents(em, state)
   let wasDecision = isDecisionState(state, rules)
+  let everByStatus = isDecisionByStatus(state, rules)
   for (const h of hs) {
     const after = stateAfter(state, h, rules)
     historyEvents(em, h, state, after, wasDecision)
     wasDecision ||= isDecisionState(after, rules)
+    everByStatus ||= isDecisionByStatus(after, rules)
     state = after
   }
+  // A decision by workflow stays one (moving on from "Needs decision" is the call being made);
+  // a decision only by its type or label stops being one when they are removed, and all its
+  // steps stop counting (DESIGN: the newest version wins as a whole).
+  if (em.hasDecisionSteps && !everByStatus && !isDecisionByTag(view.current, rules))
+    em.dropDecision('read', version)
   return [...em.events.values()]
+}
+
+/** The version of an issue read whole: when it last changed (Jira's `updated`, else its newest history). */
+function readVersion(issue: JiraIssue, view: IssueView, hs: History[]): number {
+  const newest = Math.max(view.createdMs, ...hs.map((h) => h.createdMs))
+  const updated = issue.fields.updated ? parseJiraTime(issue.fields.updated, 'issue updated') : newest
+  return Math.max(updated, newest)
 }
 
 function mapWebhook(envelope: RawEnvelope, rules: Rules): CanonicalEventInput[] {
@@ -651,6 +693,16 @@ function mapWebhook(envelope: RawEnvelope, rules: Rules): CanonicalEventInput[] 
       const before = stateBefore(view.current, h, rules)
       const em = new Emitter(view, rules)
       historyEvents(em, h, before, view.current, isDecisionState(before, rules))
+      // its decision type or label removed: as of this change it is no longer a decision (a
+      // decision by workflow status stays one; the next full read settles any doubt)
+      const after = view.current
+      if (
+        isDecisionByTag(before, rules) &&
+        !isDecisionByTag(after, rules) &&
+        !isDecisionByStatus(before, rules) &&
+        !isDecisionByStatus(after, rules)
+      )
+        em.dropDecision(h.id, h.createdMs)
       return [...em.events.values()]
     }
     case 'jira:issue_deleted': {

@@ -29,8 +29,12 @@ import type { Mapper } from './types.ts'
  *
  * - workitem.status_changed: (issue, state entered); a re-entry of the same state replaces the
  *   earlier one (newest version wins), so the row means "last entered this state at".
- * - decision events: (issue, raised | escalated | call | withdrawn), as the decision log does;
- *   raised and escalated keep the earliest observation, the call the latest (see firstWins).
+ * - decision events: (issue, raised | escalated | call | withdrawn | dropped), as the decision
+ *   log does. The poll reads the issue whole: its decision steps are one complete version (all at
+ *   the issue's `updatedAt`), which replaces every older version's steps; a webhook's change is a
+ *   delta at its own time, counted while newer than the last complete read. A label removed by a
+ *   webhook is not recognised as the end of a decision (the webhook names removed labels by id
+ *   only): the next poll's read drops it.
  * - dependencies: (relation, linked | resolved); resolved keeps the earliest.
  * - cycles: (cycle, snapshot); the newest snapshot wins.
  */
@@ -207,6 +211,11 @@ interface DecisionContext {
   title: string
   team: string
   raisedBy: string
+  /**
+   * set when the issue is read whole (the poll, with its history): its decision steps are one
+   * complete version at this version (DESIGN "Decision semantics"); unset for a webhook's change
+   */
+  completeVersion?: number
 }
 
 /**
@@ -217,7 +226,7 @@ interface DecisionContext {
  */
 const firstWins = (atMs: number): number => Number.MAX_SAFE_INTEGER - atMs
 
-function decisionCommon(d: DecisionContext, atIso: string, earliestWins = false) {
+function decisionCommon(d: DecisionContext, atIso: string) {
   return {
     source: 'linear' as const,
     sourceId: d.issueId,
@@ -226,13 +235,25 @@ function decisionCommon(d: DecisionContext, atIso: string, earliestWins = false)
     title: d.title,
     team: d.team,
     occurredAt: iso(atIso),
-    version: earliestWins ? firstWins(ms(atIso)) : ms(atIso),
+    version: d.completeVersion ?? ms(atIso),
+    complete: d.completeVersion !== undefined,
+  }
+}
+
+/** the item stopped being a decision: a complete version with no step, retiring the older ones */
+function dropped(d: DecisionContext, at: string): CanonicalEventInput {
+  return {
+    ...decisionCommon(d, at),
+    version: d.completeVersion ?? ms(at),
+    complete: true,
+    id: eventId('linear', d.issueId, 'dropped'),
+    type: 'decision.dropped',
   }
 }
 
 function raised(d: DecisionContext, at: string, tags: string[]): CanonicalEventInput {
   return {
-    ...decisionCommon(d, at, true),
+    ...decisionCommon(d, at),
     id: eventId('linear', d.issueId, 'raised'),
     type: 'decision.raised',
     tags,
@@ -250,7 +271,7 @@ function escalated(
   // manager) still counts the escalation once the call is made.
   if (!to) return null
   return {
-    ...decisionCommon(d, at, true),
+    ...decisionCommon(d, at),
     id: eventId('linear', d.issueId, 'escalated'),
     type: 'decision.escalated',
     escalatedTo: [to],
@@ -391,7 +412,12 @@ function issueDecisions(
     const after = assigneeChanges.find((h) => ms(h.createdAt) > t)
     return after ? after.fromAssignee : i.assignee
   }
-  const labelsAdded = new Set(history.flatMap((h) => (h.addedLabels ?? []).map((l) => l.id)))
+  // the labels it was created with: today's, with the history's additions and removals undone
+  const createdWith = new Map(i.labels.nodes.map((l) => [l.id, l]))
+  for (const h of [...history].reverse()) {
+    for (const l of h.addedLabels ?? []) createdWith.delete(l.id)
+    for (const l of h.removedLabels ?? []) createdWith.set(l.id, l)
+  }
   const firstStateChange = history.find((h) => h.toState)
   const initialState = firstStateChange ? firstStateChange.fromState : i.state
 
@@ -402,8 +428,7 @@ function issueDecisions(
   const tags = new Set<string>()
 
   // present since creation: labels with no "added" entry, and the state the issue was created in
-  for (const l of i.labels.nodes) {
-    if (labelsAdded.has(l.id)) continue
+  for (const l of createdWith.values()) {
     if (r.isDecisionLabel(l.name)) raise.push(i.createdAt)
     if (r.isEscalationLabel(l.name)) escalation.push({ at: i.createdAt, actor: person(i.creator) })
   }
@@ -426,6 +451,17 @@ function issueDecisions(
     if (r.isDecisionLabel(l.name) || r.isEscalationLabel(l.name)) tags.add(l.name)
   if (raise.length === 0) return []
   const raisedAt = raise.reduce((a, b) => (ms(a) <= ms(b) ? a : b))
+  const raiser = person(i.creator) ?? 'linear:unknown'
+  // the read is one complete version of the decision, as of the issue's last change
+  const completeVersion = Math.max(ms(i.updatedAt), ms(i.createdAt), ...history.map((h) => ms(h.createdAt)))
+  const d: DecisionContext = { issueId: i.id, title: i.title, team, raisedBy: raiser, completeVersion }
+  // A decision by workflow state stays one (leaving the state is the call); a decision only by
+  // its label stops being one when the label goes, and all its steps stop counting.
+  const everByState =
+    r.isDecisionState(initialState) ||
+    r.isDecisionState(i.state) ||
+    history.some((h) => r.isDecisionState(h.toState))
+  if (!everByState && !i.labels.nodes.some((l) => r.isDecisionLabel(l.name))) return [dropped(d, i.updatedAt)]
 
   // calls: entries into a call state after the decision was raised; the last one stands
   for (const h of history) {
@@ -440,8 +476,6 @@ function issueDecisions(
     if (kind) calls.push({ kind, at: i.createdAt, actor: person(i.creator) })
   }
 
-  const raiser = person(i.creator) ?? 'linear:unknown'
-  const d: DecisionContext = { issueId: i.id, title: i.title, team, raisedBy: raiser }
   const events: CanonicalEventInput[] = [raised(d, raisedAt, [...tags])]
   const firstEscalation = escalation.sort((a, b) => ms(a.at) - ms(b.at))[0]
   if (firstEscalation) {
@@ -528,7 +562,7 @@ function mapWebhook(r: Rules, body: z.infer<typeof webhookBody>): CanonicalEvent
     events.push(statusChanged(data.id, team, '', data.state, at, actor))
   }
 
-  // any decision signal raises; the earliest raise wins (see firstWins), so a late signal is harmless
+  // any decision signal raises; the next poll's complete read restores the earliest raise
   const raisesNow =
     added.some((n) => r.isDecisionLabel(n)) || (enteredState !== undefined && r.isDecisionState(enteredState))
   if (raisesNow) {
