@@ -273,7 +273,9 @@ function toOccurrence(
     status: status === 'CANCELLED' ? 'cancelled' : status === 'TENTATIVE' ? 'tentative' : 'confirmed',
     start: eventTime(start, startHint, options.defaultZone),
     end: eventTime(end, endHint, options.defaultZone),
-    originalStartTime,
+    // like Google's `singleEvents=true`: only an occurrence of a series has an original start
+    // (and a recurringEventId); a single event is known by its UID alone, so moving it replaces it
+    ...(recurrenceId ? { originalStartTime } : {}),
     eventType: 'default',
     summary: String(item.getFirstPropertyValue('summary') ?? master.getFirstPropertyValue('summary') ?? ''),
     attendees,

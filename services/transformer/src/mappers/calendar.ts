@@ -22,6 +22,7 @@ const payloadSchema = z
     id: z.string().min(1),
     status: z.string().optional(),
     iCalUID: z.string().optional(),
+    recurringEventId: z.string().optional(),
     originalStartTime: time.optional(),
     start: time.optional(),
     end: time.optional(),
@@ -145,8 +146,13 @@ export const mapCalendar: Mapper = (envelope: RawEnvelope, ctx) => {
       ? normaliseIdentity(organizerEmail)
       : EXTERNAL_IDENTITY
 
-  // the same occurrence on every attendee's calendar (and in an ICS export) gets the same key
-  const meetingId = `${e.iCalUID}|${original.allDay ? original.iso.slice(0, 10) : original.iso}`
+  // the same occurrence on every attendee's calendar (and in an ICS export) gets the same key: an
+  // occurrence of a series its UID and original start, a single event its UID alone, so a moved
+  // single event replaces its earlier time instead of adding a second meeting
+  const recurring = e.recurringEventId !== undefined || e.originalStartTime !== undefined
+  const meetingId = recurring
+    ? `${e.iCalUID}|${original.allDay ? original.iso.slice(0, 10) : original.iso}`
+    : e.iCalUID
   const updated = Date.parse(e.updated ?? '')
   const version = Number.isNaN(updated) ? Date.parse(envelope.fetchedAt) || 0 : updated
   const event: CanonicalEventInput = {
