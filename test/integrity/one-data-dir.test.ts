@@ -202,4 +202,52 @@ describe('several commands into one data directory', () => {
       9,
     )
   })
+
+  it('of two versions with the same updatedAt (a day, as MADR dates are), the later arrival wins', async () => {
+    const dataDir = await newDataDir('ties')
+    const day = { raisedBy: 'a1@x.io', raisedAt: '2026-07-01T09:00:00Z', updatedAt: '2026-07-04' }
+    // one file, two lines: escalated and decided by the director, then corrected the same day
+    await ingest(
+      dataDir,
+      {
+        ...day,
+        id: 'T',
+        title: 't',
+        status: 'decided',
+        decidedBy: 'dir@x.io',
+        decidedAt: '2026-07-03T09:00:00Z',
+        escalatedTo: ['dir@x.io'],
+      },
+      {
+        ...day,
+        id: 'T',
+        title: 't',
+        status: 'decided',
+        decidedBy: 'm1@x.io',
+        decidedAt: '2026-07-02T09:00:00Z',
+      },
+    )
+    expect((await metricsOf(dataDir)).metrics).toMatchObject({
+      decisions_decided: 1,
+      decision_latency_p50_hours: 24,
+      escalation_rate: 0,
+      centralization: 0,
+    })
+    // a later command with the same day's first version again: now that one is the latest arrival
+    await ingest(dataDir, {
+      ...day,
+      id: 'T',
+      title: 't',
+      status: 'decided',
+      decidedBy: 'dir@x.io',
+      decidedAt: '2026-07-03T09:00:00Z',
+      escalatedTo: ['dir@x.io'],
+    })
+    expect((await metricsOf(dataDir)).metrics).toMatchObject({
+      decisions_decided: 1,
+      decision_latency_p50_hours: 48,
+      escalation_rate: 1,
+      centralization: 1,
+    })
+  })
 })

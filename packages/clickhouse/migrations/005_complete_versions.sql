@@ -3,4 +3,6 @@
 -- Metrics read only the steps of the newest complete version and the deltas newer than it
 -- (packages/metrics/src/sql.ts, LIVE_DECISION_EVENTS_CTE). Rows written before this column
 -- existed are deltas: with no complete version beside them they all count, as they did.
+-- `arrival` (when the version reached orgpulse) orders two complete versions with one `version`.
 ALTER TABLE decision_events ADD COLUMN IF NOT EXISTS complete UInt8 DEFAULT 0;
+ALTER TABLE decision_events ADD COLUMN IF NOT EXISTS arrival UInt64 DEFAULT 0;

@@ -51,6 +51,7 @@ export function factRow(e: CanonicalEvent): FactRow {
         team: e.team,
         tags: e.type === 'decision.raised' ? e.tags : [],
         complete: e.complete ? 1 : 0,
+        arrival: e.arrival,
       })
     case 'workitem.status_changed':
       return Object.assign(common, {

@@ -39,6 +39,11 @@ const decisionBase = {
    * newest complete version and count only when newer than it.
    */
   complete: z.boolean().default(false),
+  /**
+   * when this version reached orgpulse (ms; its raw envelope's fetchedAt): of two complete
+   * versions with the same `version` (a MADR date has day precision) the later arrival wins
+   */
+  arrival: z.number().int().nonnegative().default(0),
 }
 
 export const decisionRaised = z.object({

@@ -31,6 +31,17 @@ export const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date Y
 export const jiraTimeMs = (raw: string): number =>
   Date.parse(raw.trim().replace(/([+-]\d\d)(\d\d)$/, '$1:$2'))
 
+let lastArrival = 0
+/**
+ * Now, as the `fetchedAt` of a record read from a source: strictly increasing within the process,
+ * so two versions of one record read in the same millisecond (two lines of one file) are still
+ * ordered by arrival, which decides between versions with the same `updatedAt`.
+ */
+export function arrivalStamp(): string {
+  lastArrival = Math.max(Date.now(), lastArrival + 1)
+  return new Date(lastArrival).toISOString()
+}
+
 /** ClickHouse DateTime64(3) text form, UTC. */
 export function toClickHouseTime(iso: string | Date): string {
   const d = typeof iso === 'string' ? new Date(iso) : iso

@@ -40,20 +40,24 @@ scope_identities AS (
 
 /**
  * The decision steps that count (DESIGN "Decision semantics": the newest version wins as a
- * whole): the steps of each decision's newest complete version, plus deltas (webhook changes)
- * at least as new as it. A step that only an older version had, a stale copy replayed late, or
- * the steps of an item that stopped being a decision (`decision.dropped`) never reach a metric.
+ * whole): the steps of each decision's newest complete version — newest `version` (updatedAt),
+ * then latest `arrival` — plus deltas (webhook changes) newer than it. A step that only an older
+ * version had, a stale copy replayed late, or the steps of an item that stopped being a decision
+ * (`decision.dropped`) never reach a metric. Rows are deduplicated here (one per step id, the
+ * newest), not with FINAL, which would keep whichever copy of a tied version was inserted last.
  * `decisions` restricts which decisions are read (a condition on decision_events rows); the
  * newest version is found among all of a decision's rows, so a correction that moves it out of
  * the restriction still retires its older steps.
  */
 export const liveDecisionEvents = (decisions = '1'): string => `(
-  SELECT e.* FROM decision_events AS e FINAL
+  SELECT e.* FROM decision_events AS e
   INNER JOIN (
-    SELECT decision_id, maxIf(version, complete = 1) AS floor
-    FROM decision_events FINAL
+    SELECT decision_id, maxIf((version, arrival), complete = 1) AS floor
+    FROM decision_events
     WHERE decision_id IN (SELECT decision_id FROM decision_events WHERE ${decisions})
     GROUP BY decision_id
   ) AS newest ON newest.decision_id = e.decision_id
-  WHERE e.version >= newest.floor
+  WHERE (e.version, e.arrival) >= newest.floor
+  ORDER BY e.version DESC, e.arrival DESC
+  LIMIT 1 BY e.id
 )`

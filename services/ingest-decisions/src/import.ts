@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { relative } from 'node:path'
-import { type DlqRecord, type RawEnvelope, TOPICS } from '@orgpulse/contracts'
+import { arrivalStamp, type DlqRecord, type RawEnvelope, TOPICS } from '@orgpulse/contracts'
 import { type Bus, dlqId, publishRaw } from '@orgpulse/kafka'
 import { readDecisionSource, type SourceRecord } from './parse.ts'
 import { checkRecord } from './validate.ts'
@@ -26,7 +26,8 @@ export const decisionEnvelope = (
   source: 'decisions',
   entity: 'decision',
   sourceId: String(record.id ?? 'unknown'),
-  fetchedAt: new Date().toISOString(),
+  // strictly increasing: of two versions with one updatedAt, the later line or request wins
+  fetchedAt: arrivalStamp(),
   meta,
   payload: record,
 })

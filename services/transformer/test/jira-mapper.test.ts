@@ -394,7 +394,7 @@ describe('mapJira: issues with full changelogs', () => {
 
 /** an event as a webhook delta carries it: decision steps at their own time, not a complete version */
 const asDelta = <E extends { occurredAt: string }>(e: E): E =>
-  'decisionId' in e ? { ...e, complete: false, version: Date.parse(e.occurredAt) } : e
+  'decisionId' in e ? { ...e, complete: false, arrival: 0, version: Date.parse(e.occurredAt) } : e
 
 describe('mapJira: webhooks', () => {
   const current = decisionIssue

@@ -7,7 +7,7 @@ import {
   type RawEnvelope,
 } from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
-import type { Mapper } from './types.ts'
+import { arrivalOf, type Mapper } from './types.ts'
 
 /**
  * Decision-log records are full snapshots of one decision: each maps to the lifecycle events it
@@ -18,7 +18,18 @@ type DecisionEvent = Extract<CanonicalEventInput, { decisionId: string }>
 /** one decision event without the fields every event of the record shares */
 type DecisionFields = DecisionEvent extends infer E
   ? E extends unknown
-    ? Omit<E, 'source' | 'sourceId' | 'decisionId' | 'raisedBy' | 'title' | 'team' | 'version' | 'complete'>
+    ? Omit<
+        E,
+        | 'source'
+        | 'sourceId'
+        | 'decisionId'
+        | 'raisedBy'
+        | 'title'
+        | 'team'
+        | 'version'
+        | 'complete'
+        | 'arrival'
+      >
     : never
   : never
 
@@ -41,6 +52,7 @@ export const mapDecisionRecord: Mapper = (envelope: RawEnvelope) => {
     version: Number.isNaN(version) ? 0 : version,
     // a record is the whole decision: its steps replace every step of older versions
     complete: true,
+    arrival: arrivalOf(envelope),
   }
   const id = (slot: string) => eventId('decisions', sourceId, slot)
   // Object.assign, not `{ ...common, id, type, … }`: V8 (Node 20) takes a slow path for

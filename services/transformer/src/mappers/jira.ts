@@ -10,7 +10,7 @@ import { RejectedRecord } from '@orgpulse/kafka'
 import { z } from 'zod'
 import { mapSprint } from './jira-sprints.ts'
 import { parseJiraTime } from './jira-time.ts'
-import type { Mapper } from './types.ts'
+import { arrivalOf, type Mapper } from './types.ts'
 
 /**
  * Jira → canonical events.
@@ -406,6 +406,8 @@ class Emitter {
     readonly view: IssueView,
     readonly rules: Rules,
     readonly completeVersion?: number,
+    /** when the read reached orgpulse (ms): orders two reads of one version */
+    readonly arrival = 0,
   ) {}
 
   get hasDecisionSteps(): boolean {
@@ -471,6 +473,7 @@ class Emitter {
       occurredAt: iso(ms),
       version: this.completeVersion ?? ms,
       complete: this.completeVersion !== undefined,
+      arrival: this.arrival,
       decisionId: `jira:${v.key}`,
       raisedBy: v.raisedBy,
       title: v.summary,
@@ -641,7 +644,7 @@ function mapIssue(envelope: RawEnvelope, rules: Rules): CanonicalEventInput[] {
   let state = view.current
   for (const h of [...hs].reverse()) state = stateBefore(state, h, rules)
   const version = readVersion(issue, view, hs)
-  const em = new Emitter(view, rules, version)
+  const em = new Emitter(view, rules, version, arrivalOf(envelope))
   creationEvents(em, state)
   let wasDecision = isDecisionState(state, rules)
   let everByStatus = isDecisionByStatus(state, rules)

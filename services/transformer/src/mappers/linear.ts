@@ -9,7 +9,7 @@ import {
 } from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { z } from 'zod'
-import type { Mapper } from './types.ts'
+import { arrivalOf, type Mapper } from './types.ts'
 
 /**
  * Linear → canonical events. Envelopes (published unchanged by services/ingest-linear):
@@ -216,6 +216,8 @@ interface DecisionContext {
    * complete version at this version (DESIGN "Decision semantics"); unset for a webhook's change
    */
   completeVersion?: number
+  /** when the read reached orgpulse (ms): orders two reads of one version */
+  arrival?: number
 }
 
 /**
@@ -237,6 +239,7 @@ function decisionCommon(d: DecisionContext, atIso: string) {
     occurredAt: iso(atIso),
     version: d.completeVersion ?? ms(atIso),
     complete: d.completeVersion !== undefined,
+    arrival: d.arrival ?? 0,
   }
 }
 
@@ -380,7 +383,7 @@ function resolved(
 
 // ---- poll path ----
 
-function mapIssue(r: Rules, i: LinearIssue): CanonicalEventInput[] {
+function mapIssue(r: Rules, i: LinearIssue, arrival: number): CanonicalEventInput[] {
   const team = r.team(i.team.key)
   const history = [...i.history.nodes].sort((a, b) => ms(a.createdAt) - ms(b.createdAt))
   const events: CanonicalEventInput[] = []
@@ -394,7 +397,7 @@ function mapIssue(r: Rules, i: LinearIssue): CanonicalEventInput[] {
 
   for (const rel of i.relations.nodes) if (rel.type === 'blocks') events.push(linked(r, rel))
 
-  events.push(...issueDecisions(r, i, history, team))
+  events.push(...issueDecisions(r, i, history, team, arrival))
   return events
 }
 
@@ -403,6 +406,7 @@ function issueDecisions(
   i: LinearIssue,
   history: HistoryEntry[],
   team: string,
+  arrival: number,
 ): CanonicalEventInput[] {
   const assigneeChanges = history.filter((h) => h.fromAssignee || h.toAssignee)
   /** who the issue was assigned to right after time t */
@@ -454,7 +458,14 @@ function issueDecisions(
   const raiser = person(i.creator) ?? 'linear:unknown'
   // the read is one complete version of the decision, as of the issue's last change
   const completeVersion = Math.max(ms(i.updatedAt), ms(i.createdAt), ...history.map((h) => ms(h.createdAt)))
-  const d: DecisionContext = { issueId: i.id, title: i.title, team, raisedBy: raiser, completeVersion }
+  const d: DecisionContext = {
+    issueId: i.id,
+    title: i.title,
+    team,
+    raisedBy: raiser,
+    completeVersion,
+    arrival,
+  }
   // A decision by workflow state stays one (leaving the state is the call); a decision only by
   // its label stops being one when the label goes, and all its steps stop counting.
   const everByState =
@@ -600,7 +611,7 @@ export const mapLinear: Mapper = (envelope: RawEnvelope, ctx) => {
   const r = rulesFrom(ctx.config.linear)
   switch (envelope.entity) {
     case 'issue':
-      return mapIssue(r, parse(issue, envelope.payload, 'issue'))
+      return mapIssue(r, parse(issue, envelope.payload, 'issue'), arrivalOf(envelope))
     case 'relation': {
       const rel = parse(relation, envelope.payload, 'issue relation')
       if (rel.type !== 'blocks') return []

@@ -1,5 +1,11 @@
 import type { CanonicalEventInput, OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
 
+/** when an envelope's version reached orgpulse, in ms (0 when its fetchedAt is unreadable) */
+export const arrivalOf = (envelope: RawEnvelope): number => {
+  const ms = Date.parse(envelope.fetchedAt)
+  return Number.isNaN(ms) || ms < 0 ? 0 : ms
+}
+
 export interface MapperContext {
   config: OrgpulseConfig
 }
