@@ -1,4 +1,5 @@
 import { type RawEnvelope, rawEnvelopeSchema, rawTopic } from '@orgpulse/contracts'
+import type { StageHealth } from './health.ts'
 import type { Bus } from './port.ts'
 
 /** Publishes source payloads to their raw topic, keyed by source entity id; resolves once acked. */
@@ -25,12 +26,17 @@ export async function waitUntilCaughtUp(
   timeoutMs = 120_000,
   /** between lag checks; each check is a few admin requests to the broker */
   intervalMs = 25,
+  /** the stages' health: a stalled stage ends the wait at once, saying which batch it holds */
+  health?: StageHealth,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     let lag = 0
     for (const g of groups) lag += await bus.lag(g.groupId, g.topics)
     if (lag === 0) return
+    const stalled = health?.check() ?? 'ok'
+    if (stalled !== 'ok')
+      throw new Error(`pipeline stalled, ${lag} records not yet written: ${stalled.replace(/^error: /, '')}`)
     if (Date.now() > deadline)
       throw new Error(`pipeline still has ${lag} unprocessed records after ${timeoutMs} ms`)
     await new Promise((r) => setTimeout(r, intervalMs))
