@@ -4,8 +4,7 @@ import { join } from 'node:path'
 import { queryRows } from '@orgpulse/clickhouse'
 import { rawTopic } from '@orgpulse/contracts'
 import { importDecisions } from '@orgpulse/ingest-decisions'
-import { publishRaw } from '@orgpulse/kafka'
-import type { FastifyInstance } from 'fastify'
+import { MemoryBus, publishRaw } from '@orgpulse/kafka'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openRuntime, type Runtime } from '../../packages/cli/src/runtime.ts'
 import { buildApp } from '../../services/api/src/app.ts'
@@ -19,7 +18,7 @@ import { buildApp } from '../../services/api/src/app.ts'
 
 let dataDir: string
 let rt: Runtime
-let app: FastifyInstance
+let app: Awaited<ReturnType<typeof buildApp>>
 
 /** the api as `orgpulse start` wires it */
 async function open(): Promise<void> {
@@ -152,6 +151,7 @@ describe('a lone surrogate and the other poison classes, embedded', () => {
       },
     ])
     await quickly(rt.flush())
+    if (!(rt.bus instanceof MemoryBus)) throw new Error('expected embedded mode')
     const raw = rt.bus.messages(rawTopic('decisions')).find((m) => m.key === 'R-1')!
     // never altered: the escape JSON.stringify wrote is what the topic holds
     expect(raw.value.toString('utf8')).toContain('"title":"\\ud800"')
