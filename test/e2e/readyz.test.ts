@@ -85,6 +85,10 @@ it('/readyz turns red naming the stage and batch once the sink has retried one b
     expect(series(metrics, 'orgpulse_stage_stalls_total', 'sink')).toBe(1)
     // liveness stays green: a restart would only drop the batch held in memory
     expect((await app.inject('/healthz')).statusCode).toBe(200)
+    // an embedded command waiting for its records (runtime.flush) is told why, at once
+    await expect(waitUntilCaughtUp(bus, [STAGE_GROUPS.sink], 10_000, 25, health)).rejects.toThrow(
+      /^pipeline stalled, 1 records not yet written: stage sink has retried batch orgpulse\.events\.v1:\d+:0-0 for \d+ s/,
+    )
 
     down = false
     await waitUntilCaughtUp(bus, [STAGE_GROUPS.sink], 20_000)
