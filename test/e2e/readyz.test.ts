@@ -86,8 +86,35 @@ it('/readyz turns red naming the stage and batch once the sink has retried one b
     // liveness stays green: a restart would only drop the batch held in memory
     expect((await app.inject('/healthz')).statusCode).toBe(200)
     // an embedded command waiting for its records (runtime.flush) is told why, at once
-    await expect(waitUntilCaughtUp(bus, [STAGE_GROUPS.sink], 10_000, 25, health)).rejects.toThrow(
+    const waited = waitUntilCaughtUp(bus, [STAGE_GROUPS.sink], 10_000, 25, health)
+    await expect(waited).rejects.toThrow(
       /^pipeline stalled, 1 records not yet written: stage sink has retried batch orgpulse\.events\.v1:\d+:0-0 for \d+ s/,
+    )
+    // which POST /v1/decisions (embedded) answers as 503, not as a 500 or a hang
+    await expect(waited).rejects.toMatchObject({ statusCode: 503 })
+    const flushing = await buildApp({
+      client,
+      bus,
+      config: configSchema.parse({}),
+      auth: 'none',
+      health,
+      flush: () => waitUntilCaughtUp(bus, [STAGE_GROUPS.sink], 10_000, 25, health),
+    })
+    const posted = await flushing.inject({
+      method: 'POST',
+      url: '/v1/decisions',
+      payload: {
+        id: 'R-2',
+        title: 'Later',
+        raisedBy: 'ann@x.io',
+        raisedAt: '2026-07-01',
+        status: 'proposed',
+      },
+    })
+    await flushing.close()
+    expect(posted.statusCode).toBe(503)
+    expect(posted.json().message).toMatch(
+      /^pipeline stalled, \d+ records not yet written: stage sink has retried/,
     )
 
     down = false

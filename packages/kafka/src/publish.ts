@@ -19,6 +19,15 @@ export async function publishRaw(bus: Bus, envelopes: RawEnvelope[]): Promise<vo
   }
 }
 
+/**
+ * A wait for the pipeline ended because a stage is stalled. What was published stays on the bus
+ * and is written once the stage gets through (in embedded mode, while this process runs); an
+ * HTTP edge answers 503 with the message (Fastify reads `statusCode`).
+ */
+export class PipelineStalledError extends Error {
+  readonly statusCode = 503
+}
+
 /** Polls until the groups have consumed everything on their topics (embedded commands use this). */
 export async function waitUntilCaughtUp(
   bus: Bus,
@@ -36,7 +45,9 @@ export async function waitUntilCaughtUp(
     if (lag === 0) return
     const stalled = health?.check() ?? 'ok'
     if (stalled !== 'ok')
-      throw new Error(`pipeline stalled, ${lag} records not yet written: ${stalled.replace(/^error: /, '')}`)
+      throw new PipelineStalledError(
+        `pipeline stalled, ${lag} records not yet written: ${stalled.replace(/^error: /, '')}`,
+      )
     if (Date.now() > deadline)
       throw new Error(`pipeline still has ${lag} unprocessed records after ${timeoutMs} ms`)
     await new Promise((r) => setTimeout(r, intervalMs))
