@@ -44,8 +44,8 @@ export class StageHealth {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** a write attempt of `batch` failed; the stage will retry it */
-  failed(stage: string, batch: string, error: Error): void {
+  /** a write attempt of `batch` failed with `error` (its message); the stage will retry it */
+  failed(stage: string, batch: string, error: string): void {
     let byBatch = this.retrying.get(stage)
     if (!byBatch) {
       byBatch = new Map()
@@ -53,7 +53,7 @@ export class StageHealth {
     }
     const r = byBatch.get(batch) ?? { since: this.now(), attempts: 0, lastError: '', counted: false }
     r.attempts++
-    r.lastError = error.message
+    r.lastError = error
     byBatch.set(batch, r)
     this.stalled()
   }

@@ -107,7 +107,7 @@ export async function runStage<T>(options: StageOptions<T>): Promise<Subscriptio
           return
         } catch (err) {
           if (batch.isStopping() || isPermanent(err)) throw err
-          health?.failed(stage, info.token, err as Error)
+          health?.failed(stage, info.token, reasonOf(err))
           options.onRetry?.(err as Error, attempt, info)
           const wait = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (attempt - 1))
           await sleepWithHeartbeat(wait * (0.5 + Math.random() / 2), batch)
@@ -118,7 +118,7 @@ export async function runStage<T>(options: StageOptions<T>): Promise<Subscriptio
     }
   }
 
-  /** writes the records' outputs, halving around permanent refusals; returns the refused records */
+  /** writes the records' outputs, halving around permanent refusals; adds the refused records to `refused` */
   async function writeSplitting(
     records: Decoded<T>[],
     batch: DeliveredBatch,
@@ -140,7 +140,10 @@ export async function runStage<T>(options: StageOptions<T>): Promise<Subscriptio
         refused.push(deadLetterOf(first, stage, reason))
         return
       }
-      // a refused insert writes nothing (one block), so each half is tried on its own
+      // A refused insert stores none of its rows (one block), so each half is tried on its own.
+      // A write of several inserts (one per fact table) may have stored the tables before the
+      // refused one: those rows go in again with the half, under another token, and collapse
+      // on their id (ReplacingMergeTree), as any redelivery does.
       const mid = Math.ceil(records.length / 2)
       await writeSplitting(records.slice(0, mid), batch, refused)
       await writeSplitting(records.slice(mid), batch, refused)
