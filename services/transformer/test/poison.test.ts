@@ -279,6 +279,83 @@ describe('the sink write path on ClickHouse refusals', () => {
 })
 
 describe('the DLQ sink', () => {
+  it('a dead letter ClickHouse refuses is stored as the DLQ message itself, with ClickHouse’s message, never published back to the DLQ', async () => {
+    // chDB refuses nothing a DlqRecord can hold once its text is made storable, so this client
+    // refuses rows the way ClickHouse answers (code and name) for one marked reason
+    const picky = new Proxy(client, {
+      get(target, prop) {
+        if (prop === 'insert')
+          return async (args: Parameters<ClickHouseClient['insert']>[0]) => {
+            const rows = args.values as { reason: string }[]
+            if (rows.some((r) => r.reason === 'refuse me'))
+              throw Object.assign(new Error("Cannot parse input: expected '\"' before: 'refuse me'"), {
+                code: '27',
+                type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED',
+              })
+            return target.insert(args)
+          }
+        const value = Reflect.get(target, prop, target)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    subs.push(await startDlqSink(bus, picky))
+    const record = (offset: number, reason: string): DlqRecord => ({
+      reason,
+      stage: 'transformer',
+      topic: 'orgpulse.raw.jira.v1',
+      partition: 1,
+      offset: String(offset),
+      key: `J-${offset}`,
+      value: Buffer.from(`{"n":${offset}}`).toString('base64'),
+      failedAt: '2026-07-01T09:00:00.000Z',
+    })
+    const records = [record(700, 'fine'), record(701, 'refuse me'), record(702, 'fine too')]
+    await bus.publish(
+      TOPICS.dlq,
+      records.map((d) => ({ key: 'one partition', value: bytes(d) })),
+    )
+    await waitUntilCaughtUp(bus, [STAGE_GROUPS.dlqSink], 20_000)
+    // nothing was published back to the DLQ topic
+    expect(bus.messages(TOPICS.dlq)).toHaveLength(3)
+    const rows = await queryRows<{
+      stage: string
+      topic: string
+      offset: string
+      reason: string
+      value: string
+    }>(
+      client,
+      "SELECT stage, topic, offset, reason, value FROM dlq FINAL WHERE topic = 'orgpulse.raw.jira.v1' OR stage = 'dlq-sink' ORDER BY offset",
+    )
+    const dlqMessage = bus.messages(TOPICS.dlq)[1]!
+    expect(rows).toEqual(
+      [
+        {
+          stage: 'transformer',
+          topic: 'orgpulse.raw.jira.v1',
+          offset: '700',
+          reason: 'fine',
+          value: records[0]!.value,
+        },
+        {
+          stage: 'transformer',
+          topic: 'orgpulse.raw.jira.v1',
+          offset: '702',
+          reason: 'fine too',
+          value: records[2]!.value,
+        },
+        {
+          stage: 'dlq-sink',
+          topic: TOPICS.dlq,
+          offset: dlqMessage.offset,
+          reason: `ClickHouse refused the row: CANNOT_PARSE_INPUT_ASSERTION_FAILED (27): Cannot parse input: expected '"' before: 'refuse me'`,
+          // the DLQ message's own bytes: `dlq replay` puts them back on the DLQ topic once fixed
+          value: dlqMessage.value.toString('base64'),
+        },
+      ].sort((a, b) => Number(a.offset) - Number(b.offset)),
+    )
+  })
+
   it('stores a dead letter whose reason and key carry a lone surrogate and whose failedAt is garbage, and the ones after it', async () => {
     subs.push(await startDlqSink(bus, client))
     const record = (offset: number, patch: Partial<DlqRecord> = {}): DlqRecord => ({
