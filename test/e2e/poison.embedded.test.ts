@@ -81,7 +81,7 @@ async function quickly<T>(what: Promise<T>): Promise<T> {
 }
 
 describe('a lone surrogate and the other poison classes, embedded', () => {
-  it('POST /v1/decisions refuses "\\ud800" with the reason; the ingests after it go through', async () => {
+  it('POST /v1/decisions refuses "\\ud800" with the reason (and dead-letters it); the ingests after it go through', async () => {
     const res = await quickly(post(JSON.stringify(record('S-1')).replace('Decision S-1', '\\ud800')))
     expect(res.statusCode).toBe(400)
     expect(res.json()).toEqual({
@@ -202,15 +202,28 @@ describe('a lone surrogate and the other poison classes, embedded', () => {
     await open()
     expect((await quickly(post(JSON.stringify(record('G-5'))))).statusCode).toBe(202)
     expect(await stored()).toEqual(['E-1', 'E-2', 'E-3', 'F-1', 'F-4', 'G-1', 'G-2', 'G-3', 'G-4', 'G-5'])
-    const dlq = await queryRows<{ stage: string; topic: string; offset: string }>(
+    const dlq = await queryRows<{ stage: string; topic: string; offset: string; key: string }>(
       rt.client,
-      'SELECT stage, topic, offset FROM dlq FINAL ORDER BY stage, topic, offset',
+      'SELECT stage, topic, offset, key FROM dlq FINAL ORDER BY stage, topic, key, offset',
     )
-    expect(dlq).toEqual([
-      { stage: 'ingest-decisions', topic: 'file:log.jsonl', offset: '2' },
-      { stage: 'ingest-decisions', topic: 'file:log.jsonl', offset: '3' },
-      { stage: 'transformer', topic: rawTopic('decisions'), offset: raw.offset },
+    expect(dlq.map(({ stage, topic, key }) => ({ stage, topic, key }))).toEqual([
+      // every record a POST was refused for (400), with its id
+      ...['C-1', 'C-2', 'C-3', 'C-4', 'C-5', 'C-6', 'S-1'].map((key) => ({
+        stage: 'ingest-decisions',
+        topic: 'api:/v1/decisions',
+        key,
+      })),
+      ...dlq
+        .filter((d) => d.topic === 'file:log.jsonl')
+        .map(({ key }) => ({ stage: 'ingest-decisions', topic: 'file:log.jsonl', key })),
+      { stage: 'transformer', topic: rawTopic('decisions'), key: 'R-1' },
     ])
+    expect(
+      dlq
+        .filter((d) => d.topic === 'file:log.jsonl')
+        .map((d) => d.offset)
+        .sort(),
+    ).toEqual(['2', '3'])
     expect((await app.inject('/readyz')).json().checks.stages).toBe('ok')
   })
 })

@@ -50,6 +50,13 @@ export interface StageOptions<T> {
 export const dlqId = (r: Pick<DlqRecord, 'topic' | 'partition' | 'offset' | 'stage'>): string =>
   createHash('sha256').update(`${r.stage}:${r.topic}:${r.partition}:${r.offset}`).digest('hex').slice(0, 32)
 
+/** publishes dead letters to orgpulse.dlq.v1, each keyed by its id; resolves once acked */
+export const publishDeadLetters = (bus: Bus, records: DlqRecord[]): Promise<void> =>
+  bus.publish(
+    TOPICS.dlq,
+    records.map((d) => ({ key: dlqId(d), value: Buffer.from(JSON.stringify(d)) })),
+  )
+
 /** the outputs of one input record: refused together, dead-lettered as that record */
 interface Decoded<T> {
   message: DeliveredMessage
@@ -90,13 +97,7 @@ export async function runStage<T>(options: StageOptions<T>): Promise<Subscriptio
   const { bus, stage, health } = options
   const backoff = options.backoff ?? { baseMs: 200, maxMs: 10_000 }
   const isPermanent = options.isPermanent ?? (() => false)
-  const deadLetter =
-    options.deadLetter ??
-    ((records: DlqRecord[]) =>
-      bus.publish(
-        TOPICS.dlq,
-        records.map((d) => ({ key: dlqId(d), value: Buffer.from(JSON.stringify(d)) })),
-      ))
+  const deadLetter = options.deadLetter ?? ((records: DlqRecord[]) => publishDeadLetters(bus, records))
 
   /** writes until it succeeds; rethrows a permanent error (and any error once stopping) */
   async function writeHeld(items: T[], info: BatchInfo, batch: DeliveredBatch): Promise<void> {

@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
 import { metricsPlugin, registerStageMetrics } from '@orgpulse/http'
 import { decisionRoutes } from '@orgpulse/ingest-decisions'
-import { type Bus, publishRaw, type StageHealth } from '@orgpulse/kafka'
+import { type Bus, publishDeadLetters, publishRaw, type StageHealth } from '@orgpulse/kafka'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type AuthMode, registerAuth } from './auth/plugin.ts'
 import { registerOpenApi } from './openapi.ts'
@@ -111,7 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await publishRaw(deps.bus, envelopes)
     await deps.flush?.()
   }
-  await app.register(decisionRoutes, { publish })
+  await app.register(decisionRoutes, { publish, deadLetter: (dead) => publishDeadLetters(deps.bus, dead) })
   await registerWebhooks(app, { config: deps.config, publish, log: (m) => app.log.info(m) })
   await app.register(v1Routes, { client: deps.client, config: deps.config })
   await app.register(pagesRoutes, { client: deps.client, config: deps.config })
