@@ -244,6 +244,83 @@ describe('runStage with the in-process bus: every record is written or dead-lett
     )
   })
 
+  it('writes refused for their data are halved until exactly the refused records are dead-lettered; the rest is written once, transient failures only retried', async () => {
+    class Refused extends Error {}
+    await fc.assert(
+      fc.asyncProperty(
+        // per record: its outputs, or refused by the sink (like a row ClickHouse cannot parse)
+        fc.array(fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant('refused' as const)), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        fc.array(fc.boolean(), { maxLength: 8 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (records, transient, partitions) => {
+          const bus = new MemoryBus(partitions)
+          const written: Out[] = []
+          let calls = 0
+          let inARow = 0
+          const sub = await runStage<Out & { refused: boolean }>({
+            bus,
+            stage: 'prop-stage',
+            topics: [INPUT],
+            backoff: { baseMs: 1, maxMs: 2 },
+            decode: (m) => {
+              const { index, refused, outputs } = JSON.parse(m.value.toString('utf8'))
+              return Array.from({ length: refused ? 1 : outputs }, (_, k) => ({ index, k, refused }))
+            },
+            write: async (items) => {
+              if ((transient[calls++ % Math.max(transient.length, 1)] ?? false) && inARow < 2) {
+                inARow++
+                throw new Error('connection reset')
+              }
+              inARow = 0
+              // all or nothing, as one ClickHouse insert block
+              const bad = items.find((i) => i.refused)
+              if (bad) throw new Refused(`row ${bad.index} refused`)
+              written.push(...items.map(({ index, k }) => ({ index, k })))
+            },
+            isPermanent: (err) => err instanceof Refused,
+            refusalReason: (err) => `refused: ${(err as Error).message}`,
+          })
+          try {
+            await bus.publish(
+              INPUT,
+              records.map((r, index) => ({
+                key: `k${index % 4}`,
+                value: Buffer.from(
+                  JSON.stringify({ index, refused: r === 'refused', outputs: r === 'refused' ? 0 : r }),
+                ),
+              })),
+            )
+            await waitUntilCaughtUp(bus, [GROUP], 10_000)
+            const byOffset = new Map(
+              bus
+                .messages(INPUT)
+                .map((m) => [`${m.partition}:${m.offset}`, JSON.parse(m.value.toString('utf8'))]),
+            )
+            const dead = dlqRecords(bus).map((d) => d.record)
+            expect(
+              dead.map((d) => byOffset.get(`${d.partition}:${d.offset}`).index).sort((a, b) => a - b),
+            ).toEqual(records.flatMap((r, i) => (r === 'refused' ? [i] : [])))
+            for (const d of dead) {
+              const index = byOffset.get(`${d.partition}:${d.offset}`).index
+              expect(d.reason).toBe(`refused: row ${index} refused`)
+            }
+            const expected = records.flatMap((r, index) =>
+              r === 'refused' ? [] : Array.from({ length: r }, (_, k) => `${index}:${k}`),
+            )
+            expect(written.map((o) => `${o.index}:${o.k}`).sort()).toEqual(expected.sort())
+          } finally {
+            await sub.stop()
+            await bus.close()
+          }
+        },
+      ),
+      { numRuns: runs(40) },
+    )
+  })
+
   it('the transformer stage: real and broken envelopes end up as events or in the DLQ, never both, never lost', async () => {
     const config = configSchema.parse({})
     const goodRecord = fc.record({

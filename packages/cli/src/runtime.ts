@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { type ClickHouseClient, createClickHouse, migrate } from '@orgpulse/clickhouse'
 import { loadConfig, type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
-import { type Bus, createBusFromEnv, MemoryBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
+import {
+  type Bus,
+  createBusFromEnv,
+  MemoryBus,
+  StageHealth,
+  type Subscription,
+  waitUntilCaughtUp,
+} from '@orgpulse/kafka'
 import { setAliases } from '@orgpulse/org'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import { pino } from 'pino'
@@ -27,6 +34,8 @@ export interface Runtime {
   client: ClickHouseClient
   bus: Bus
   log: pino.Logger
+  /** the pipeline stages' retries (when this process runs them): /readyz and /metrics read it */
+  health: StageHealth
   /** waits until everything published so far is in ClickHouse (embedded: always; full: when this process runs the pipeline) */
   flush(): Promise<void>
   close(): Promise<void>
@@ -56,10 +65,11 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const mode = kafka ? 'full' : 'embedded'
   const runsPipeline = mode === 'embedded' || options.pipeline === true
   const subscriptions: Subscription[] = []
+  const health = new StageHealth()
   if (runsPipeline) {
-    subscriptions.push(await startTransformer(bus, config, log))
-    subscriptions.push(await startSink(bus, client, log))
-    subscriptions.push(await startDlqSink(bus, client))
+    subscriptions.push(await startTransformer(bus, config, log, { health }))
+    subscriptions.push(await startSink(bus, client, log, { health }))
+    subscriptions.push(await startDlqSink(bus, client, log, { health }))
   }
   return {
     mode,
@@ -69,8 +79,11 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     client,
     bus,
     log,
+    health,
     flush: async () => {
-      if (runsPipeline) await waitUntilCaughtUp(bus, Object.values(STAGE_GROUPS))
+      // a stalled stage fails the command with its reason instead of a silent two-minute wait
+      if (runsPipeline)
+        await waitUntilCaughtUp(bus, Object.values(STAGE_GROUPS), undefined, undefined, health)
     },
     close: async () => {
       for (const s of subscriptions) await s.stop()

@@ -1,5 +1,6 @@
 export * from './access.ts'
 export * from './client.ts'
 export * from './cursors.ts'
+export * from './errors.ts'
 export * from './facts.ts'
 export * from './migrate.ts'

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { storableString } from './storable.ts'
 import { instant } from './time.ts'
 
 export const DECISION_STATUSES = [
@@ -11,10 +12,10 @@ export const DECISION_STATUSES = [
 ] as const
 export type DecisionStatus = (typeof DECISION_STATUSES)[number]
 
-const emailOrHandle = z.string().trim().min(1, 'must not be empty')
+const emailOrHandle = storableString().trim().min(1, 'must not be empty')
 
 const stringList = z
-  .union([z.array(z.string()), z.string()])
+  .union([z.array(storableString()), storableString()])
   .transform((v) => (Array.isArray(v) ? v : v.split(/[;,]/)).map((s) => s.trim()).filter((s) => s.length > 0))
 
 /** Statuses where a call was made: they need a decider and a time. */
@@ -26,8 +27,8 @@ const CALLED: readonly DecisionStatus[] = ['decided', 'rejected', 'reversed', 's
  */
 export const decisionRecordSchema = z
   .object({
-    id: z.string({ error: 'id is required' }).trim().min(1, 'id is required'),
-    title: z.string({ error: 'title is required' }).trim().min(1, 'title is required'),
+    id: storableString({ error: 'id is required' }).trim().min(1, 'id is required'),
+    title: storableString({ error: 'title is required' }).trim().min(1, 'title is required'),
     raisedBy: emailOrHandle,
     raisedAt: instant,
     status: z.enum(DECISION_STATUSES, {
@@ -37,7 +38,7 @@ export const decisionRecordSchema = z
     decidedAt: instant.optional(),
     escalatedTo: stringList.optional(),
     escalatedAt: instant.optional(),
-    team: z.string().trim().min(1).optional(),
+    team: storableString().trim().min(1).optional(),
     tags: stringList.optional(),
     links: stringList.optional(),
     updatedAt: instant.optional(),

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { checkStorable } from './storable.ts'
+import { storedInstant } from './time.ts'
 import { SOURCES } from './topics.ts'
 
 /**
@@ -18,7 +20,7 @@ const base = {
   source: z.enum(SOURCES),
   /** the source entity this event came from (decision id, issue key, event id, ...) */
   sourceId: z.string().min(1),
-  occurredAt: z.iso.datetime(),
+  occurredAt: storedInstant,
   /** newer versions of the same id replace older ones (ms since epoch) */
   version: z.number().int().nonnegative(),
 }
@@ -132,8 +134,8 @@ export const meetingHeld = z.object({
   type: z.literal('meeting.held'),
   /** stable per occurrence: iCalUID + original start, the same on every attendee's calendar */
   meetingId: z.string().min(1),
-  start: z.iso.datetime(),
-  end: z.iso.datetime(),
+  start: storedInstant,
+  end: storedInstant,
   allDay: z.boolean().default(false),
   cancelled: z.boolean().default(false),
   class: z.enum(MEETING_CLASSES),
@@ -141,7 +143,8 @@ export const meetingHeld = z.object({
   ritual: z.string().default(''),
   organizer: identity,
   attendees: z.array(z.object({ person: identity, response: z.enum(RESPONSES) })).default([]),
-  externalAttendees: z.number().int().nonnegative().default(0),
+  /** the column is UInt32, which wraps a larger count silently */
+  externalAttendees: z.number().int().nonnegative().max(0xffff_ffff).default(0),
 })
 
 /** The state of a cycle/sprint, as of `occurredAt`; the latest snapshot per cycle wins. */
@@ -151,8 +154,8 @@ export const cycleSnapshot = z.object({
   cycleId: z.string().min(1),
   team: z.string().default(''),
   name: z.string().default(''),
-  startsAt: z.iso.datetime(),
-  endsAt: z.iso.datetime(),
+  startsAt: storedInstant,
+  endsAt: storedInstant,
   /** scope committed at cycle start (points, or issue count when unestimated) */
   committedScope: z.number().nonnegative(),
   /** scope completed by the end (or so far) */
@@ -161,21 +164,24 @@ export const cycleSnapshot = z.object({
   addedScope: z.number().nonnegative(),
 })
 
-export const canonicalEventSchema = z.discriminatedUnion('type', [
-  decisionRaised,
-  decisionEscalated,
-  decisionDecided,
-  decisionRejected,
-  decisionWithdrawn,
-  decisionReversed,
-  decisionSuperseded,
-  decisionDropped,
-  workItemStatusChanged,
-  dependencyLinked,
-  dependencyResolved,
-  meetingHeld,
-  cycleSnapshot,
-])
+/** every text value storable too (see storable.ts): a refused event is dead-lettered, not retried */
+export const canonicalEventSchema = z
+  .discriminatedUnion('type', [
+    decisionRaised,
+    decisionEscalated,
+    decisionDecided,
+    decisionRejected,
+    decisionWithdrawn,
+    decisionReversed,
+    decisionSuperseded,
+    decisionDropped,
+    workItemStatusChanged,
+    dependencyLinked,
+    dependencyResolved,
+    meetingHeld,
+    cycleSnapshot,
+  ])
+  .superRefine((e, ctx) => checkStorable(e, ctx))
 export type CanonicalEvent = z.infer<typeof canonicalEventSchema>
 export type CanonicalEventInput = z.input<typeof canonicalEventSchema>
 export type EventType = CanonicalEvent['type']

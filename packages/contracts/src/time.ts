@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { instantInRange, OUT_OF_RANGE_INSTANT } from './storable.ts'
 
 /**
  * An instant as an ISO-8601 string with an offset (or Z), normalised to UTC `...Z`.
@@ -18,8 +19,17 @@ export const instant = z
       })
       return z.NEVER
     }
+    if (!instantInRange(ms)) {
+      ctx.addIssue({ code: 'custom', message: `date "${value}" ${OUT_OF_RANGE_INSTANT}` })
+      return z.NEVER
+    }
     return new Date(ms).toISOString()
   })
+
+/** An instant on a canonical event: ISO-8601 in UTC, inside what a DateTime64 column stores. */
+export const storedInstant = z.iso
+  .datetime()
+  .refine((v) => instantInRange(Date.parse(v)), { message: OUT_OF_RANGE_INSTANT })
 
 export const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
 

@@ -1,4 +1,5 @@
 export * from './from-env.ts'
+export * from './health.ts'
 export {
   type BusLogger,
   consoleBusLogger,

@@ -1,9 +1,9 @@
 import rateLimit from '@fastify/rate-limit'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
-import { metricsPlugin } from '@orgpulse/http'
+import { metricsPlugin, registerStageMetrics } from '@orgpulse/http'
 import { decisionRoutes } from '@orgpulse/ingest-decisions'
-import { type Bus, publishRaw } from '@orgpulse/kafka'
+import { type Bus, publishDeadLetters, publishRaw, type StageHealth } from '@orgpulse/kafka'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type AuthMode, registerAuth } from './auth/plugin.ts'
 import { registerOpenApi } from './openapi.ts'
@@ -17,6 +17,8 @@ export interface AppDeps {
   config: OrgpulseConfig
   /** embedded mode: wait until published records are queryable before answering 202 */
   flush?: () => Promise<void>
+  /** the pipeline stages this process runs (embedded mode): a stalled one turns /readyz red */
+  health?: StageHealth
   /** runs an `orgpulse` command in this process (embedded mode: other CLI processes forward here) */
   runCli?: (argv: string[], cwd: string) => Promise<{ exitCode: number; stdout: string; stderr: string }>
   cliSecret?: string
@@ -42,6 +44,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // auth is a root onRequest hook, so it runs before the limiter's per-route hook keys on the token
   await registerOpenApi(app)
   await app.register(metricsPlugin, { service: 'api' })
+  if (deps.health) registerStageMetrics(app.promRegistry, deps.health)
   registerAuth(app, {
     client: deps.client,
     mode: deps.auth ?? authModeFrom(process.env.ORGPULSE_API_AUTH),
@@ -66,7 +69,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     '/readyz',
     {
       schema: {
-        summary: 'Readiness: ClickHouse answers and the bus (Kafka or in-process) answers',
+        summary:
+          'Readiness: ClickHouse answers, the bus (Kafka or in-process) answers, and no pipeline stage run here has retried one batch for longer than ORGPULSE_STAGE_STALL_MS',
         tags: ['operations'],
       },
       config: { rateLimit: false },
@@ -85,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       } catch (err) {
         checks.bus = `error: ${(err as Error).message}`
       }
+      if (deps.health) checks.stages = deps.health.check()
       const ready = Object.values(checks).every((v) => v.startsWith('ok'))
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks })
     },
@@ -106,7 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await publishRaw(deps.bus, envelopes)
     await deps.flush?.()
   }
-  await app.register(decisionRoutes, { publish })
+  await app.register(decisionRoutes, { publish, deadLetter: (dead) => publishDeadLetters(deps.bus, dead) })
   await registerWebhooks(app, { config: deps.config, publish, log: (m) => app.log.info(m) })
   await app.register(v1Routes, { client: deps.client, config: deps.config })
   await app.register(pagesRoutes, { client: deps.client, config: deps.config })

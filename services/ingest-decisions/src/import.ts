@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { relative } from 'node:path'
-import { arrivalStamp, type DlqRecord, type RawEnvelope, TOPICS } from '@orgpulse/contracts'
-import { type Bus, dlqId, publishRaw } from '@orgpulse/kafka'
+import { arrivalStamp, type DlqRecord, type RawEnvelope } from '@orgpulse/contracts'
+import { type Bus, publishDeadLetters, publishRaw } from '@orgpulse/kafka'
 import { readDecisionSource, type SourceRecord } from './parse.ts'
 import { checkRecord } from './validate.ts'
 
@@ -71,24 +71,41 @@ export async function importDecisions(bus: Bus, path: string, cwd = process.cwd(
     good.push(decisionEnvelope(r.record!, meta))
   }
   if (good.length > 0) await publishRaw(bus, good)
-  if (dead.length > 0)
-    await bus.publish(
-      TOPICS.dlq,
-      dead.map((d) => ({ key: dlqId(d), value: Buffer.from(JSON.stringify(d)) })),
-    )
+  if (dead.length > 0) await publishDeadLetters(bus, dead)
   result.accepted = good.length
   return result
 }
 
 function dlqFor(r: SourceRecord, where: string, errors: string[]): DlqRecord {
-  const original = r.record === null ? '' : JSON.stringify(r.record)
-  return {
-    reason: errors.join('; '),
-    stage: 'ingest-decisions',
+  return edgeDeadLetter({
     topic: `file:${where}`,
-    partition: 0,
     offset: String(r.line),
     key: createHash('sha256').update(`${where}:${r.line}`).digest('hex').slice(0, 16),
+    record: r.record,
+    errors,
+  })
+}
+
+/**
+ * A record an edge refused, as a dead letter: every reason, and the record as received (JSON,
+ * base64; parsed and re-serialised, so the escapes of a lone surrogate stay as they came). The
+ * topic names where it came from (`file:…`, `api:…`): there is no topic to replay it to.
+ */
+export function edgeDeadLetter(d: {
+  topic: string
+  offset: string
+  key: string | null
+  record: unknown
+  errors: string[]
+}): DlqRecord {
+  const original = d.record === null || d.record === undefined ? '' : JSON.stringify(d.record)
+  return {
+    reason: d.errors.join('; '),
+    stage: 'ingest-decisions',
+    topic: d.topic,
+    partition: 0,
+    offset: d.offset,
+    key: d.key,
     value: Buffer.from(original).toString('base64'),
     failedAt: new Date().toISOString(),
   }

@@ -1,6 +1,6 @@
 import { loadConfig, TOPIC_SPECS } from '@orgpulse/contracts'
 import { metricsPlugin } from '@orgpulse/http'
-import { createBusFromEnv, namespacedFromEnv, publishRaw } from '@orgpulse/kafka'
+import { createBusFromEnv, namespacedFromEnv, publishDeadLetters, publishRaw } from '@orgpulse/kafka'
 import Fastify from 'fastify'
 import { decisionRoutes } from './routes.ts'
 
@@ -14,7 +14,10 @@ async function main(): Promise<void> {
   const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? 'info' } })
   await app.register(metricsPlugin, { service: 'ingest-decisions' })
   app.get('/healthz', async () => ({ status: 'ok' }))
-  await app.register(decisionRoutes, { publish: (envelopes) => publishRaw(bus, envelopes) })
+  await app.register(decisionRoutes, {
+    publish: (envelopes) => publishRaw(bus, envelopes),
+    deadLetter: (dead) => publishDeadLetters(bus, dead),
+  })
   await app.listen({ port: Number(process.env.PORT ?? 8081), host: process.env.HOST ?? '0.0.0.0' })
   const stop = async () => {
     await app.close()

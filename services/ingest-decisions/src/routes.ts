@@ -1,6 +1,6 @@
-import type { RawEnvelope } from '@orgpulse/contracts'
+import type { DlqRecord, RawEnvelope } from '@orgpulse/contracts'
 import type { FastifyInstance } from 'fastify'
-import { decisionEnvelope } from './import.ts'
+import { decisionEnvelope, edgeDeadLetter } from './import.ts'
 import { checkRecord } from './validate.ts'
 
 export const MAX_RECORDS_PER_REQUEST = 1000
@@ -9,6 +9,11 @@ export const MAX_BODY_BYTES = 4 * 1024 * 1024
 export interface DecisionRoutesOptions {
   /** resolves once the records are acknowledged by the bus */
   publish(envelopes: RawEnvelope[]): Promise<void>
+  /**
+   * dead-letters the refused records of a 400 (`orgpulse dlq list` shows what clients were
+   * refused and why); a failure here is logged, never turned into another answer than the 400
+   */
+  deadLetter?(records: DlqRecord[]): Promise<void>
 }
 
 /**
@@ -48,6 +53,24 @@ export async function decisionRoutes(app: FastifyInstance, options: DecisionRout
         }
       })
       if (errors.length > 0) {
+        if (options.deadLetter) {
+          // unique across requests and restarts: the DLQ row's id is a hash of topic and offset
+          const at = `${new Date().toISOString()} ${request.id}`
+          const dead = errors.map((e) =>
+            edgeDeadLetter({
+              topic: 'api:/v1/decisions',
+              offset: `${at}#${e.index}`,
+              key: e.id ?? null,
+              record: items[e.index],
+              errors: e.errors,
+            }),
+          )
+          await options
+            .deadLetter(dead)
+            .catch((err: Error) =>
+              request.log.warn({ err: err.message }, 'could not dead-letter the refused records'),
+            )
+        }
         return reply.code(400).send({
           error: `${errors.length} of ${items.length} records are invalid; nothing was accepted`,
           records: errors,

@@ -1,4 +1,4 @@
-import type { RawEnvelope } from '@orgpulse/contracts'
+import type { DlqRecord, RawEnvelope } from '@orgpulse/contracts'
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { decisionRoutes, MAX_BODY_BYTES } from '../src/routes.ts'
@@ -16,6 +16,7 @@ const valid = (id: string) => ({
 async function app(publishDelayMs = 0) {
   const published: RawEnvelope[][] = []
   const acked: number[] = []
+  const dead: DlqRecord[] = []
   const a = Fastify()
   await a.register(decisionRoutes, {
     publish: async (envelopes) => {
@@ -23,8 +24,11 @@ async function app(publishDelayMs = 0) {
       await new Promise((r) => setTimeout(r, publishDelayMs))
       acked.push(Date.now())
     },
+    deadLetter: async (records) => {
+      dead.push(...records)
+    },
   })
-  return { a, published, acked }
+  return { a, published, acked, dead }
 }
 
 describe('POST /v1/decisions', () => {
@@ -77,6 +81,40 @@ describe('POST /v1/decisions', () => {
     expect(body.records[2]!.errors).toEqual(['decidedBy: status decided requires decidedBy'])
     expect(body.records[3]!.errors[0]).toMatch(/^raisedAt: unparseable date "last tuesday"/)
     expect(published).toHaveLength(0)
+  })
+
+  it('a lone surrogate is refused with its field and reason, and the refused record dead-lettered as sent', async () => {
+    const { a, published, dead } = await app()
+    // as curl sends it: the escape is in the body's bytes
+    const body = `[${JSON.stringify(valid('ok'))},${JSON.stringify(valid('S-1')).replace('Adopt Kafka', '\\ud800')}]`
+    const res = await a.inject({
+      method: 'POST',
+      url: '/v1/decisions',
+      headers: { 'content-type': 'application/json' },
+      payload: body,
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().records).toEqual([
+      {
+        index: 1,
+        id: 'S-1',
+        errors: ['title: contains a lone UTF-16 surrogate (U+D800 at character 1); send well-formed Unicode'],
+      },
+    ])
+    expect(published).toHaveLength(0)
+    expect(dead).toHaveLength(1)
+    expect(dead[0]).toMatchObject({
+      reason: 'title: contains a lone UTF-16 surrogate (U+D800 at character 1); send well-formed Unicode',
+      stage: 'ingest-decisions',
+      topic: 'api:/v1/decisions',
+      partition: 0,
+      key: 'S-1',
+    })
+    expect(dead[0]!.offset).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z req-\w+#1$/)
+    // the record's bytes as they came, escape included
+    expect(Buffer.from(dead[0]!.value, 'base64').toString('utf8')).toBe(
+      JSON.stringify(valid('S-1')).replace('Adopt Kafka', '\\ud800'),
+    )
   })
 
   it('answers 413 past 1,000 records or past the body size limit', async () => {

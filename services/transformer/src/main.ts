@@ -1,7 +1,7 @@
 import { createClickHouse, migrate } from '@orgpulse/clickhouse'
 import { loadConfig, TOPIC_SPECS } from '@orgpulse/contracts'
-import { metricsPlugin } from '@orgpulse/http'
-import { createBusFromEnv, namespacedFromEnv, type Subscription } from '@orgpulse/kafka'
+import { metricsPlugin, registerStageMetrics } from '@orgpulse/http'
+import { createBusFromEnv, namespacedFromEnv, StageHealth, type Subscription } from '@orgpulse/kafka'
 import Fastify from 'fastify'
 import { pino } from 'pino'
 import { Counter, register } from 'prom-client'
@@ -20,13 +20,24 @@ const written = new Counter({
   help: 'canonical events written to ClickHouse',
 })
 
-/** GET /metrics and /healthz on ORGPULSE_METRICS_PORT (off when unset: several stage processes may share a host) */
-async function startOpsServer(stages: string[]) {
+/**
+ * GET /metrics, /healthz and /readyz on ORGPULSE_METRICS_PORT (off when unset: several stage
+ * processes may share a host). /healthz stays green while a stage retries (restarting would drop
+ * nothing but the retry); /readyz turns red once one has held a batch past ORGPULSE_STAGE_STALL_MS.
+ */
+async function startOpsServer(stages: string[], health: StageHealth) {
   const port = Number(process.env.ORGPULSE_METRICS_PORT ?? 0)
   if (!port) return null
   const app = Fastify()
   await app.register(metricsPlugin, { service: 'transformer', registry: register })
+  registerStageMetrics(register, health)
   app.get('/healthz', async () => ({ status: 'ok', stages }))
+  app.get('/readyz', async (_req, reply) => {
+    const check = health.check()
+    return reply
+      .code(check === 'ok' ? 200 : 503)
+      .send({ status: check === 'ok' ? 'ready' : 'not ready', checks: { stages: check } })
+  })
   await app.listen({ port, host: process.env.HOST ?? '0.0.0.0' })
   return app
 }
@@ -44,14 +55,17 @@ async function main(): Promise<void> {
     : null
   if (client) await migrate(client, { log: (m) => log.info(m) })
   const { config } = loadConfig()
+  const health = new StageHealth()
   const subs: Subscription[] = []
-  if (stages.includes('transformer')) subs.push(await startTransformer(bus, config, log))
+  if (stages.includes('transformer')) subs.push(await startTransformer(bus, config, log, { health }))
   if (client && stages.includes('sink')) {
-    subs.push(await startSink(bus, client, log, { onWritten: (events) => written.inc(events.length) }))
+    subs.push(
+      await startSink(bus, client, log, { health, onWritten: (events) => written.inc(events.length) }),
+    )
   }
-  if (client && stages.includes('dlq')) subs.push(await startDlqSink(bus, client))
-  log.info({ stages }, 'transformer service running')
-  const http = await startOpsServer(stages)
+  if (client && stages.includes('dlq')) subs.push(await startDlqSink(bus, client, log, { health }))
+  log.info({ stages, stallMs: health.stallMs }, 'transformer service running')
+  const http = await startOpsServer(stages, health)
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping: finishing the batch in hand')
     for (const s of subs) await s.stop()

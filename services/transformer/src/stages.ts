@@ -1,4 +1,10 @@
-import { type ClickHouseClient, rowsToken, writeFacts } from '@orgpulse/clickhouse'
+import {
+  type ClickHouseClient,
+  isPermanentInsertError,
+  refusalReason,
+  rowsToken,
+  writeFacts,
+} from '@orgpulse/clickhouse'
 import {
   type CanonicalEvent,
   type DlqRecord,
@@ -8,17 +14,24 @@ import {
   SOURCES,
   TOPICS,
   toClickHouseTime,
+  toStorableText,
 } from '@orgpulse/contracts'
-import { type Bus, dlqId, runStage, type Subscription } from '@orgpulse/kafka'
+import { type Bus, dlqId, runStage, type StageHealth, type Subscription } from '@orgpulse/kafka'
 import { decodeEvent, transformBytes } from './transform.ts'
 
 export interface StageLogger {
   debug(obj: object, msg?: string): void
   info(obj: object, msg?: string): void
   warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
 }
 
-const silent: StageLogger = { debug() {}, info() {}, warn() {} }
+const silent: StageLogger = { debug() {}, info() {}, warn() {}, error() {} }
+
+export interface StageWiring {
+  /** where the stage reports retries, so a stall shows on /readyz and /metrics */
+  health?: StageHealth
+}
 
 export const STAGE_GROUPS = {
   transformer: { groupId: 'orgpulse.transformer', topics: SOURCES.map(rawTopic) },
@@ -31,10 +44,12 @@ export function startTransformer(
   bus: Bus,
   config: OrgpulseConfig,
   log: StageLogger = silent,
+  wiring: StageWiring = {},
 ): Promise<Subscription> {
   return runStage<CanonicalEvent>({
     bus,
     stage: 'transformer',
+    ...wiring,
     topics: STAGE_GROUPS.transformer.topics,
     decode: (m) => transformBytes(m.value, { config }),
     write: (events) =>
@@ -48,12 +63,16 @@ export function startTransformer(
   })
 }
 
-export interface SinkHooks {
+export interface SinkHooks extends StageWiring {
   /** after a batch is in ClickHouse (counters, tests) */
   onWritten?(events: CanonicalEvent[]): void
 }
 
-/** canonical events → ClickHouse fact tables; one insert per table per partition batch */
+/**
+ * canonical events → ClickHouse fact tables; one insert per table per partition batch. An insert
+ * ClickHouse refuses for its data is split until the refused events are found: those go to the
+ * DLQ with ClickHouse's message, the others are written. Any other failure holds the batch.
+ */
 export function startSink(
   bus: Bus,
   client: ClickHouseClient,
@@ -64,6 +83,9 @@ export function startSink(
     bus,
     stage: 'sink',
     topics: STAGE_GROUPS.sink.topics,
+    health: hooks.health,
+    isPermanent: isPermanentInsertError,
+    refusalReason,
     decode: (m) => [decodeEvent(m.value)],
     write: async (events, info) => {
       await writeFacts(client, events)
@@ -79,12 +101,51 @@ export function startSink(
   })
 }
 
-/** keeps the DLQ queryable (`orgpulse dlq list`) in both modes */
-export function startDlqSink(bus: Bus, client: ClickHouseClient): Promise<Subscription> {
+/** a dlq table row; the text that describes the record made storable, its bytes (base64) as they were */
+function dlqRow(r: DlqRecord) {
+  const failedAt = Date.parse(r.failedAt)
+  return {
+    id: dlqId(r),
+    reason: toStorableText(r.reason),
+    stage: toStorableText(r.stage),
+    topic: toStorableText(r.topic),
+    partition: r.partition,
+    offset: toStorableText(r.offset),
+    key: toStorableText(r.key ?? ''),
+    value: r.value,
+    // a DLQ record from another producer may carry any string here: an unparseable one must not hold the sink
+    failed_at: toClickHouseTime(Number.isNaN(failedAt) ? new Date() : new Date(failedAt)),
+  }
+}
+
+async function insertDlqRows(client: ClickHouseClient, records: DlqRecord[]): Promise<void> {
+  const values = records.map(dlqRow)
+  await client.insert({
+    table: 'dlq',
+    format: 'JSONEachRow',
+    values,
+    clickhouse_settings: { async_insert: 0, insert_deduplication_token: rowsToken('dlq', values) },
+  })
+}
+
+/**
+ * Keeps the DLQ queryable (`orgpulse dlq list`) in both modes. Its own dead letters (a DLQ
+ * record ClickHouse still refuses) are stored in the dlq table as a record of the DLQ message
+ * itself, never published to the DLQ: that would feed them back here.
+ */
+export function startDlqSink(
+  bus: Bus,
+  client: ClickHouseClient,
+  log: StageLogger = silent,
+  wiring: StageWiring = {},
+): Promise<Subscription> {
   return runStage<DlqRecord>({
     bus,
     stage: 'dlq-sink',
     topics: STAGE_GROUPS.dlqSink.topics,
+    ...wiring,
+    isPermanent: isPermanentInsertError,
+    refusalReason,
     // never reject here: a rejected DLQ record would be dead-lettered into the DLQ again
     decode: (m) => {
       let json: unknown
@@ -96,24 +157,25 @@ export function startDlqSink(bus: Bus, client: ClickHouseClient): Promise<Subscr
       const parsed = dlqRecordSchema.safeParse(json)
       return parsed.success ? [parsed.data] : []
     },
-    write: async (records) => {
-      const values = records.map((r) => ({
-        id: dlqId(r),
-        reason: r.reason,
-        stage: r.stage,
-        topic: r.topic,
-        partition: r.partition,
-        offset: r.offset,
-        key: r.key ?? '',
-        value: r.value,
-        failed_at: toClickHouseTime(r.failedAt),
-      }))
-      await client.insert({
-        table: 'dlq',
-        format: 'JSONEachRow',
-        values,
-        clickhouse_settings: { async_insert: 0, insert_deduplication_token: rowsToken('dlq', values) },
-      })
+    write: (records) => insertDlqRows(client, records),
+    deadLetter: async (refused) => {
+      try {
+        await insertDlqRows(client, refused)
+      } catch (err) {
+        if (!isPermanentInsertError(err)) throw err
+        // the record stays on the DLQ topic; holding the DLQ sink for it would help no one
+        log.error(
+          { err: (err as Error).message, records: refused.map((r) => `${r.partition}@${r.offset}`) },
+          'dead letter not storable in the dlq table; it stays on the DLQ topic',
+        )
+      }
     },
+    onRetry: (err, attempt, info) =>
+      log.warn({ err: err.message, attempt, batch: info.token }, 'dlq insert failed; retrying'),
+    onDead: (d) =>
+      log.warn(
+        { reason: d.reason, offset: d.offset },
+        'DLQ record refused by ClickHouse; stored as its bytes',
+      ),
   })
 }

@@ -1,4 +1,9 @@
-import { type CanonicalEvent, canonicalEventSchema, rawEnvelopeSchema } from '@orgpulse/contracts'
+import {
+  type CanonicalEvent,
+  canonicalEventSchema,
+  formatIssues,
+  rawEnvelopeSchema,
+} from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { MAPPERS, type MapperContext } from './mappers/index.ts'
 
@@ -12,16 +17,14 @@ export function transformBytes(value: Buffer, ctx: MapperContext): CanonicalEven
   }
   const envelope = rawEnvelopeSchema.safeParse(json)
   if (!envelope.success) {
-    throw new RejectedRecord(
-      `not a raw envelope: ${envelope.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    )
+    throw new RejectedRecord(`not a raw envelope: ${formatIssues(envelope.error).join('; ')}`)
   }
   const mapped = MAPPERS[envelope.data.source](envelope.data, ctx)
   return mapped.map((e) => {
     const checked = canonicalEventSchema.safeParse(e)
     if (!checked.success) {
       throw new RejectedRecord(
-        `mapping produced an invalid ${String((e as { type?: unknown }).type)} event: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        `mapping produced an invalid ${String((e as { type?: unknown }).type)} event: ${formatIssues(checked.error).join('; ')}`,
       )
     }
     return checked.data
@@ -37,9 +40,7 @@ export function decodeEvent(value: Buffer): CanonicalEvent {
   }
   const checked = canonicalEventSchema.safeParse(json)
   if (!checked.success) {
-    throw new RejectedRecord(
-      `not a canonical event: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    )
+    throw new RejectedRecord(`not a canonical event: ${formatIssues(checked.error).join('; ')}`)
   }
   return checked.data
 }

@@ -44,6 +44,7 @@ export function registerCoreCommands(program: Command, ctx: CommandContext): voi
             bus: rt.bus,
             config: rt.config,
             flush: () => rt.flush(),
+            health: rt.health,
             // other `orgpulse` processes on this data dir send their commands here
             runCli,
             cliSecret: secret,

@@ -93,6 +93,13 @@ export function registerDlqCommands(program: Command, ctx: CommandContext): void
             skipped.push(`${r.id.slice(0, 12)} (${r.topic.slice(5)}:${r.offset}: re-import the fixed file)`)
             continue
           }
+          // nor has a record an api client sent and was refused (400): the client sends it again
+          if (r.topic.startsWith('api:')) {
+            skipped.push(
+              `${r.id.slice(0, 12)} (${r.topic.slice(4)} ${r.offset}: refused with 400, to be resent fixed)`,
+            )
+            continue
+          }
           await rt.bus.publish(r.topic, [{ key: r.key || null, value: Buffer.from(r.value, 'base64') }])
           await rt.client.insert({
             table: 'dlq',
