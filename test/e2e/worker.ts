@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 
@@ -8,6 +9,8 @@ export const ROOT = join(import.meta.dirname, '..', '..')
 export function startWorker(
   env: Record<string, string>,
   onBatch: (events: number) => void = () => {},
+  /** every stdout and stderr line is appended here too (the evidence when a fault test fails) */
+  logFile?: string,
 ): ChildProcess {
   // one process (node with tsx's loader), so a SIGKILL hits the service itself, not a wrapper
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services/transformer/src/main.ts')], {
@@ -15,7 +18,11 @@ export function startWorker(
     env: { ...process.env, ...env, LOG_LEVEL: 'debug' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  const keep = (line: string): void => {
+    if (logFile) appendFileSync(logFile, `${line}\n`)
+  }
   createInterface({ input: child.stdout! }).on('line', (line) => {
+    keep(line)
     try {
       const entry = JSON.parse(line) as { msg?: string; events?: number }
       if (entry.msg === 'batch written' && entry.events) onBatch(entry.events)
@@ -26,6 +33,7 @@ export function startWorker(
   // keep the tail of stderr: a worker that dies on its own says why in the test failure
   const tail: string[] = []
   createInterface({ input: child.stderr! }).on('line', (l) => {
+    keep(l)
     tail.push(l)
     if (tail.length > 20) tail.shift()
   })

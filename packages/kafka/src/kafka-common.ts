@@ -1,6 +1,6 @@
 /** What the Kafka implementations of the bus port share, whichever client library runs them. */
 import type { TopicSpec } from '@orgpulse/contracts'
-import type { Bus, BusMessage, Subscription } from './port.ts'
+import type { Bus, BusMessage, Subscription, SubscriptionHealth } from './port.ts'
 
 export type KafkaClientName = 'kafkajs' | 'platformatic'
 
@@ -160,6 +160,36 @@ export async function retryQuery<T>(query: () => Promise<T>, attempts = 10, dela
   }
 }
 
+/**
+ * How long a service's first call (ensureTopics) waits for a broker that does not answer yet,
+ * instead of failing: a broker restarting on a loaded machine was measured taking over 40 s to
+ * answer again, longer than the clients' own connect retries, and a service that exits then
+ * is only back if something restarts it.
+ */
+export const BROKER_WAIT_MS = 180_000
+
+/** Runs `call` again (with backoff) while it fails with a transient error, for at most `budgetMs`. */
+export async function whileBrokerUnavailable<T>(
+  what: string,
+  call: () => Promise<T>,
+  options: { logger: BusLogger; transient: (err: unknown) => boolean; budgetMs?: number },
+): Promise<T> {
+  const deadline = Date.now() + (options.budgetMs ?? BROKER_WAIT_MS)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call()
+    } catch (err) {
+      if (!options.transient(err) || Date.now() >= deadline) throw err
+      const wait = Math.min(10_000, 500 * 2 ** (attempt - 1))
+      options.logger.warn(
+        { err: errorText(err), attempt, retryInMs: wait },
+        `${what}: broker unavailable, retrying`,
+      )
+      await sleep(wait)
+    }
+  }
+}
+
 /** Wraps a consumer so the bus can stop whatever is still running when it closes. */
 export function tracked(subscriptions: Set<Subscription>, sub: Subscription): Subscription {
   const t: Subscription = {
@@ -167,7 +197,149 @@ export function tracked(subscriptions: Set<Subscription>, sub: Subscription): Su
       subscriptions.delete(t)
       await sub.stop()
     },
+    ...(sub.health ? { health: sub.health } : {}),
   }
   subscriptions.add(t)
   return t
+}
+
+/**
+ * One client-library consumer, from its start to its end. The supervisor below replaces it with
+ * a new one when it fails; nothing of it survives into the next (no client state to trust).
+ */
+export interface ClientConsumer {
+  /** resolves with the reason once the client crashed, lost its group or its loop ended */
+  readonly failed: Promise<unknown>
+  /** after a failure: handlers give up, nothing more is committed, the client is closed (bounded) */
+  retire(): Promise<void>
+  /** graceful: the batch in hand finishes and commits (bounded by stopTimeoutMs), then the group is left */
+  stop(): Promise<void>
+}
+
+export interface SupervisorOptions {
+  groupId: string
+  logger: BusLogger
+  stopTimeoutMs: number
+  /** creates, connects and joins one client consumer; rejects when it cannot (broker down, join failed) */
+  start(): Promise<ClientConsumer>
+  /** between start attempts: base doubling up to max, with jitter; default 500 ms to 10 s */
+  backoff?: { baseMs: number; maxMs: number }
+}
+
+export interface Supervised {
+  subscription: Subscription
+  /** resolves once the first client joined its group; rejects if stop() came first */
+  started: Promise<void>
+}
+
+const errorText = (err: unknown): string => String((err as Error)?.message ?? err)
+
+/**
+ * Keeps a consumer group member alive for the lifetime of a subscription, whatever the client
+ * library does: a client that crashed (kafkajs gives up for good on errors it deems
+ * non-retriable, e.g. KafkaJSGroupCoordinatorNotFound while a restarted broker is still loading
+ * its offsets), lost its group, or could not connect, is retired and replaced by a new one after
+ * a backoff. The new client reads from the committed offsets, and a retired client never commits
+ * again, so a batch is redelivered (deduplicated downstream), never lost and never committed twice.
+ * The backoff is capped at 10 s so that a broker coming back is noticed within seconds.
+ */
+export function supervise(options: SupervisorOptions): Supervised {
+  const { groupId, logger } = options
+  const backoff = options.backoff ?? { baseMs: 500, maxMs: 10_000 }
+  const health: SubscriptionHealth = { state: 'starting', since: Date.now(), restarts: 0 }
+  const setState = (state: SubscriptionHealth['state']): void => {
+    if (health.state !== state) {
+      health.state = state
+      health.since = Date.now()
+    }
+  }
+  let stopping = false
+  let current: ClientConsumer | undefined
+  let onStop: () => void = () => {}
+  const stopRequested = new Promise<'stop'>((resolve) => {
+    onStop = () => resolve('stop')
+  })
+  let markStarted: () => void = () => {}
+  let markNotStarted: (err: Error) => void = () => {}
+  const started = new Promise<void>((resolve, reject) => {
+    markStarted = resolve
+    markNotStarted = reject
+  })
+  // consume() awaits it; a rejection nobody awaits any more must not crash the process
+  started.catch(() => {})
+
+  const loop = (async () => {
+    let failures = 0
+    let recoveringSince: number | undefined
+    while (!stopping) {
+      let client: ClientConsumer
+      try {
+        client = await options.start()
+      } catch (err) {
+        if (stopping) break
+        failures += 1
+        health.lastError = errorText(err)
+        const wait =
+          Math.min(backoff.maxMs, backoff.baseMs * 2 ** (failures - 1)) * (0.75 + Math.random() / 2)
+        logger.warn(
+          { groupId, err: health.lastError, attempt: failures, retryInMs: Math.round(wait) },
+          health.state === 'starting'
+            ? 'consumer cannot join its group yet, retrying'
+            : 'consumer cannot rejoin its group yet, retrying',
+        )
+        await Promise.race([sleep(wait), stopRequested])
+        continue
+      }
+      if (stopping) {
+        await client.stop()
+        break
+      }
+      current = client
+      failures = 0
+      setState('running')
+      markStarted()
+      if (recoveringSince !== undefined) {
+        logger.warn(
+          { groupId, restarts: health.restarts, recoveredInMs: Date.now() - recoveringSince },
+          'consumer recovered: rejoined its group, resuming from the committed offsets',
+        )
+        recoveringSince = undefined
+      }
+      const reason = await Promise.race([client.failed, stopRequested])
+      if (stopping) break // stop() ends `current` itself
+      current = undefined
+      health.restarts += 1
+      health.lastError = errorText(reason)
+      recoveringSince = Date.now()
+      setState('recovering')
+      logError(
+        logger,
+        { groupId, err: health.lastError, restarts: health.restarts },
+        'consumer crashed or lost its group: replacing it with a new one',
+      )
+      await client.retire()
+    }
+  })()
+
+  let stopped: Promise<void> | undefined
+  const subscription: Subscription = {
+    stop: () => {
+      stopped ??= (async () => {
+        stopping = true
+        onStop()
+        const client = current
+        current = undefined
+        if (client) await client.stop()
+        // a start in progress ends on its own (kafkajs has no way to cancel a connect): bounded
+        if (!(await settlesWithin(loop, options.stopTimeoutMs))) {
+          logger.warn({ groupId }, 'stop: a consumer start in progress did not end in time')
+        }
+        setState('stopped')
+        markNotStarted(new Error(`consumer of group ${groupId} was stopped before it joined its group`))
+      })()
+      return stopped
+    },
+    health: () => ({ ...health }),
+  }
+  return { subscription, started }
 }

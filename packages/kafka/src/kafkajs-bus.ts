@@ -10,12 +10,15 @@
  * partitions), so a handler busy in a retry loop must notice (isStopping() turns true when a
  * heartbeat reports a rebalance) and give up its batch, which another member then receives;
  * after a rebalance, records can be delivered twice: consumers dedupe by event id downstream.
+ * A kafkajs consumer can also stop for good on its own (a crash it deems non-retriable): each
+ * subscription is supervised (kafka-common.ts supervise()), which replaces a crashed consumer.
  */
 import type { TopicSpec } from '@orgpulse/contracts'
 import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, LogEntry, Producer } from 'kafkajs'
 import kafkajs from 'kafkajs'
 import {
   type BusLogger,
+  type ClientConsumer,
   chunkBySize,
   consoleBusLogger,
   type KafkaBus,
@@ -26,8 +29,10 @@ import {
   resolveTuning,
   retryQuery,
   settlesWithin,
+  supervise,
   topicConfig,
   tracked,
+  whileBrokerUnavailable,
 } from './kafka-common.ts'
 import type { BusMessage, ConsumeOptions, DeliveredBatch, DeliveredMessage, Subscription } from './port.ts'
 
@@ -47,6 +52,26 @@ const REBALANCE_ERRORS = new Set([
 ])
 const isRebalance = (err: unknown): boolean =>
   typeof err === 'object' && err !== null && REBALANCE_ERRORS.has(String((err as { type?: unknown }).type))
+
+/** kafkajs errors that mean "the broker is not there (yet)", including ones it marks non-retriable */
+const TRANSIENT_ERRORS = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSGroupCoordinatorNotFound',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+])
+const isTransient = (err: unknown): boolean => {
+  for (let e = err as { name?: unknown; retriable?: unknown; cause?: unknown } | undefined; e; ) {
+    if (TRANSIENT_ERRORS.has(String(e.name)) || e.retriable === true) return true
+    e = typeof e.cause === 'object' && e.cause !== null ? (e.cause as typeof e) : undefined
+  }
+  return false
+}
 
 export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
   const logger = options.logger ?? consoleBusLogger
@@ -97,40 +122,47 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     return admin
   }
 
+  const ensureTopicsOnce = async (specs: TopicSpec[]): Promise<void> => {
+    const a = await getAdmin()
+    const existing = new Set(await a.listTopics())
+    const missing = specs.filter((s) => !existing.has(s.name))
+    if (missing.length > 0) {
+      // resolves false when a concurrent caller created them first: that is fine too
+      await a.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.name,
+          numPartitions: s.partitions,
+          configEntries: Object.entries(topicConfig(s)).map(([name, value]) => ({ name, value })),
+        })),
+      })
+    }
+    const present = specs.filter((s) => existing.has(s.name))
+    if (present.length > 0) {
+      // existing topics are left as operators configured them; a difference is only reported
+      const { topics } = await a.fetchTopicMetadata({ topics: present.map((s) => s.name) })
+      for (const t of topics) {
+        const spec = present.find((s) => s.name === t.name)
+        if (spec && t.partitions.length !== spec.partitions) {
+          logger.warn(
+            { topic: t.name, partitions: t.partitions.length, expected: spec.partitions },
+            'existing topic has a different partition count',
+          )
+        }
+      }
+    }
+  }
+
   const bus: KafkaBus = {
     kind: 'kafka',
     client: 'kafkajs',
 
-    async ensureTopics(specs: TopicSpec[]): Promise<void> {
-      const a = await getAdmin()
-      const existing = new Set(await a.listTopics())
-      const missing = specs.filter((s) => !existing.has(s.name))
-      if (missing.length > 0) {
-        // resolves false when a concurrent caller created them first: that is fine too
-        await a.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((s) => ({
-            topic: s.name,
-            numPartitions: s.partitions,
-            configEntries: Object.entries(topicConfig(s)).map(([name, value]) => ({ name, value })),
-          })),
-        })
-      }
-      const present = specs.filter((s) => existing.has(s.name))
-      if (present.length > 0) {
-        // existing topics are left as operators configured them; a difference is only reported
-        const { topics } = await a.fetchTopicMetadata({ topics: present.map((s) => s.name) })
-        for (const t of topics) {
-          const spec = present.find((s) => s.name === t.name)
-          if (spec && t.partitions.length !== spec.partitions) {
-            logger.warn(
-              { topic: t.name, partitions: t.partitions.length, expected: spec.partitions },
-              'existing topic has a different partition count',
-            )
-          }
-        }
-      }
-    },
+    // a service started while the broker restarts waits for it instead of exiting
+    ensureTopics: (specs: TopicSpec[]): Promise<void> =>
+      whileBrokerUnavailable('ensureTopics', () => ensureTopicsOnce(specs), {
+        logger,
+        transient: isTransient,
+      }),
 
     async publish(topic: string, messages: BusMessage[]): Promise<void> {
       if (closed) throw new Error('bus is closed')
@@ -152,7 +184,16 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
 
     async consume(consumeOptions: ConsumeOptions): Promise<Subscription> {
       if (closed) throw new Error('bus is closed')
-      return tracked(subscriptions, await startConsumer(kafka, consumeOptions, cfg, logger))
+      const { subscription, started } = supervise({
+        groupId: consumeOptions.groupId,
+        logger,
+        stopTimeoutMs: cfg.stopTimeoutMs,
+        start: () => startClient(kafka, consumeOptions, cfg, logger),
+      })
+      // tracked before it joins, so close() also ends a consumer still waiting for the broker
+      const sub = tracked(subscriptions, subscription)
+      await started
+      return sub
     },
 
     lag: (groupId: string, topics: string[]): Promise<number> =>
@@ -184,12 +225,19 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
   return bus
 }
 
-async function startConsumer(
+/**
+ * One kafkajs consumer, connected, subscribed and joined (see ClientConsumer). kafkajs' own
+ * restart-after-crash is off (restartOnFailure: false): it restarts only after errors it deems
+ * retriable, and stops for good on the others (KafkaJSGroupCoordinatorNotFound, which a
+ * restarted broker answers while it loads its offsets, is one), so the supervisor restarts every
+ * crash itself, with a new consumer.
+ */
+async function startClient(
   kafka: InstanceType<typeof Kafka>,
   options: ConsumeOptions,
   cfg: KafkaTuning,
   logger: BusLogger,
-): Promise<Subscription> {
+): Promise<ClientConsumer> {
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: cfg.sessionTimeoutMs,
@@ -197,26 +245,36 @@ async function startConsumer(
     // short long-polls: an idle consumer notices stop() within a second
     maxWaitTimeInMs: 1_000,
     allowAutoTopicCreation: false,
+    // retries: kafkajs' default for consumers (passing `retry` replaces it)
+    retry: { retries: 5, restartOnFailure: async () => false },
   })
   let stopping = false
+  /** set once the client is retired: its handlers give up and nothing of it commits any more */
+  let retired = false
   /** set when stop() gave up waiting: a handler finishing later must not commit */
   let abandoned = false
+  let joined = false
   const inHand = new Set<Promise<void>>()
   const resumeTimers = new Set<NodeJS.Timeout>()
+  let crash: Error | undefined
+  let fail: (reason: unknown) => void = () => {}
+  const failed = new Promise<unknown>((resolve) => {
+    fail = resolve
+  })
 
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joined = true
+  })
+  // emitted once kafkajs has disconnected the crashed consumer
   consumer.on(consumer.events.CRASH, (e) => {
-    const { error, restart } = e.payload
-    logError(
-      logger,
-      { groupId: options.groupId, err: error.message, restart },
-      restart ? 'consumer crashed, restarting' : 'consumer crashed for good',
-    )
+    crash = e.payload.error
+    fail(crash)
   })
 
   const handleBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch } = payload
     const { topic, partition } = batch
-    if (batch.isEmpty() || stopping || payload.isStale()) return
+    if (batch.isEmpty() || stopping || retired || payload.isStale()) return
     const messages = batch.messages.map((m) => toDelivered(topic, partition, m))
     const firstOffset = batch.firstOffset() ?? messages[0]!.offset
     const lastOffset = batch.lastOffset()
@@ -226,7 +284,7 @@ async function startConsumer(
       partition,
       messages,
       heartbeat: async () => {
-        if (lost !== undefined || stopping) return
+        if (lost !== undefined || stopping || retired) return
         try {
           await payload.heartbeat()
         } catch (err) {
@@ -235,7 +293,7 @@ async function startConsumer(
           else throw err
         }
       },
-      isStopping: () => stopping || lost !== undefined || !payload.isRunning(),
+      isStopping: () => stopping || retired || lost !== undefined || !payload.isRunning(),
     }
 
     let failure: unknown
@@ -246,9 +304,10 @@ async function startConsumer(
       failed = true
       failure = err
     }
+    // a retired client's batch goes to its successor, from the committed offset
+    if (abandoned || retired) return
     // the group moved on: hand the rebalance error to kafkajs so it rejoins; no commit
     if (lost !== undefined) throw lost
-    if (abandoned) return
     if (failed) {
       if (stopping) return // left uncommitted: whoever owns the partition next reads it again
       logger.warn(
@@ -270,9 +329,17 @@ async function startConsumer(
     payload.resolveOffset(lastOffset)
   }
 
-  await consumer.connect()
+  const disconnect = async (): Promise<void> => {
+    // kafkajs waits for its fetch loop here; bounded in case a handler never returns
+    if (!(await settlesWithin(consumer.disconnect(), cfg.stopTimeoutMs))) {
+      logger.warn({ groupId: options.groupId }, 'consumer did not disconnect in time')
+    }
+  }
+
   try {
+    await consumer.connect()
     await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false })
+    // resolves once the group is joined, or once a failed join was handled as a crash
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -289,31 +356,50 @@ async function startConsumer(
       },
     })
   } catch (err) {
-    await consumer.disconnect().catch(() => {})
+    retired = true
+    await disconnect()
     throw err
   }
+  if (!joined) {
+    retired = true
+    await disconnect()
+    throw crash ?? new Error('consumer did not join its group')
+  }
 
-  let stopped: Promise<void> | undefined
+  const settleInHand = (): Promise<boolean> =>
+    settlesWithin(Promise.allSettled([...inHand]), cfg.stopTimeoutMs)
+  const clearTimers = (): void => {
+    for (const t of resumeTimers) clearTimeout(t)
+    resumeTimers.clear()
+  }
   return {
-    stop: () => {
-      stopped ??= (async () => {
-        stopping = true
-        for (const t of resumeTimers) clearTimeout(t)
-        resumeTimers.clear()
-        // let the batch in hand finish (and commit) while the runner still accepts commits
-        if (!(await settlesWithin(Promise.allSettled([...inHand]), cfg.stopTimeoutMs))) {
-          abandoned = true
-          logger.warn(
-            { groupId: options.groupId },
-            'stop: batch in hand did not finish in time, abandoned uncommitted',
-          )
-        }
-        // kafkajs waits for its fetch loop here; bounded in case a handler never returns
-        if (!(await settlesWithin(consumer.disconnect(), cfg.stopTimeoutMs))) {
-          logger.warn({ groupId: options.groupId }, 'stop: consumer did not disconnect in time')
-        }
-      })()
-      return stopped
+    failed,
+    retire: async () => {
+      retired = true
+      clearTimers()
+      // the handler sees isStopping() and gives up; waiting for it keeps this process from
+      // handling the same partition twice at once once the successor has joined
+      if (!(await settleInHand())) {
+        abandoned = true
+        logger.warn(
+          { groupId: options.groupId },
+          'retired consumer: batch in hand did not finish in time, abandoned uncommitted',
+        )
+      }
+      await disconnect()
+    },
+    stop: async () => {
+      stopping = true
+      clearTimers()
+      // let the batch in hand finish (and commit) while the runner still accepts commits
+      if (!(await settleInHand())) {
+        abandoned = true
+        logger.warn(
+          { groupId: options.groupId },
+          'stop: batch in hand did not finish in time, abandoned uncommitted',
+        )
+      }
+      await disconnect()
     },
   }
 }

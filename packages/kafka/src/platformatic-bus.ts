@@ -26,19 +26,21 @@ import {
 } from '@platformatic/kafka'
 import {
   type BusLogger,
+  type ClientConsumer,
   chunkBySize,
   consoleBusLogger,
   type KafkaBus,
   type KafkaBusOptions,
   type KafkaTuning,
-  logError,
   partitionLag,
   resolveTuning,
   retryQuery,
   settlesWithin,
   sleep,
+  supervise,
   topicConfig,
   tracked,
+  whileBrokerUnavailable,
 } from './kafka-common.ts'
 import type { BusMessage, ConsumeOptions, DeliveredMessage, Subscription } from './port.ts'
 
@@ -76,28 +78,32 @@ export function createPlatformaticBus(options: KafkaBusOptions): KafkaBus {
     return admin
   }
 
+  const ensureTopicsOnce = async (specs: TopicSpec[]): Promise<void> => {
+    const a = getAdmin()
+    const existing = new Set(await a.listTopics())
+    for (const s of specs.filter((x) => !existing.has(x.name))) {
+      try {
+        await a.createTopics({
+          topics: [s.name],
+          partitions: s.partitions,
+          configs: Object.entries(topicConfig(s)).map(([name, value]) => ({ name, value })),
+        })
+      } catch (err) {
+        // a concurrent caller created it first: fine
+        if (!JSON.stringify(errorDetails(err)).includes('TOPIC_ALREADY_EXISTS')) throw err
+      }
+    }
+    // wait until every topic has a leader, so a publish right after does not race creation
+    await a.metadata({ topics: specs.map((s) => s.name), forceUpdate: true })
+  }
+
   const bus: KafkaBus = {
     kind: 'kafka',
     client: 'platformatic',
 
-    async ensureTopics(specs: TopicSpec[]): Promise<void> {
-      const a = getAdmin()
-      const existing = new Set(await a.listTopics())
-      for (const s of specs.filter((x) => !existing.has(x.name))) {
-        try {
-          await a.createTopics({
-            topics: [s.name],
-            partitions: s.partitions,
-            configs: Object.entries(topicConfig(s)).map(([name, value]) => ({ name, value })),
-          })
-        } catch (err) {
-          // a concurrent caller created it first: fine
-          if (!JSON.stringify(errorDetails(err)).includes('TOPIC_ALREADY_EXISTS')) throw err
-        }
-      }
-      // wait until every topic has a leader, so a publish right after does not race creation
-      await a.metadata({ topics: specs.map((s) => s.name), forceUpdate: true })
-    },
+    // a service started while the broker restarts waits for it instead of exiting
+    ensureTopics: (specs: TopicSpec[]): Promise<void> =>
+      whileBrokerUnavailable('ensureTopics', () => ensureTopicsOnce(specs), { logger, transient: canRetry }),
 
     async publish(topic: string, messages: BusMessage[]): Promise<void> {
       if (closed) throw new Error('bus is closed')
@@ -123,7 +129,16 @@ export function createPlatformaticBus(options: KafkaBusOptions): KafkaBus {
 
     async consume(consumeOptions: ConsumeOptions): Promise<Subscription> {
       if (closed) throw new Error('bus is closed')
-      return tracked(subscriptions, await startConsumer(base, consumeOptions, cfg, logger))
+      const { subscription, started } = supervise({
+        groupId: consumeOptions.groupId,
+        logger,
+        stopTimeoutMs: cfg.stopTimeoutMs,
+        start: () => startClient(base, consumeOptions, cfg, logger),
+      })
+      // tracked before it joins, so close() also ends a consumer still waiting for the broker
+      const sub = tracked(subscriptions, subscription)
+      await started
+      return sub
     },
 
     lag: (groupId: string, topics: string[]): Promise<number> =>
@@ -174,12 +189,20 @@ async function platformaticLag(a: Admin, groupId: string, topics: string[]): Pro
   return Number(total)
 }
 
-async function startConsumer(
+/** reopen attempts on one client before it counts as failed and the supervisor replaces it */
+const REOPEN_ATTEMPTS = 5
+
+/**
+ * One @platformatic/kafka consumer with its read loop (see ClientConsumer). It fails when the
+ * client reports an error (a rejoin that ran out of retries leaves it outside its group, with
+ * no more heartbeats), when its stream cannot be reopened, or when its loop ends unexpectedly.
+ */
+async function startClient(
   base: { clientId: string; bootstrapBrokers: string[] },
   options: ConsumeOptions,
   cfg: KafkaTuning,
   logger: BusLogger,
-): Promise<Subscription> {
+): Promise<ClientConsumer> {
   const consumer = new Consumer({
     ...base,
     groupId: options.groupId,
@@ -193,8 +216,20 @@ async function startConsumer(
     retryDelay: 500,
   })
   let stopping = false
+  /** set once the client is retired: its loop ends and nothing of it commits any more */
+  let retired = false
   let abandoned = false
   let wake: () => void = () => {}
+  let fail: (reason: unknown) => void = () => {}
+  const failed = new Promise<unknown>((resolve) => {
+    fail = resolve
+  })
+  // an 'error' event without a listener would be thrown and end the process
+  consumer.on('error', (err: Error) => {
+    fail(err)
+    wake()
+  })
+  const ended = (): boolean => stopping || retired
 
   const owned = (topic: string, partition: number): boolean =>
     consumer.assignments?.some((a) => a.topic === topic && a.partitions.includes(partition)) ?? false
@@ -232,7 +267,7 @@ async function startConsumer(
         if (m === null) break
         out.push(m)
       }
-      if (out.length > 0 || stopping || stream.destroyed || stream.readableEnded) return out
+      if (out.length > 0 || ended() || stream.destroyed || stream.readableEnded) return out
       await new Promise<void>((resolve) => {
         wake = resolve
       })
@@ -250,10 +285,10 @@ async function startConsumer(
         partition,
         messages: records.map(toDelivered),
         heartbeat: async () => {},
-        isStopping: () => stopping || !owned(topic, partition),
+        isStopping: () => ended() || !owned(topic, partition),
       })
     } catch (err) {
-      if (!stopping) {
+      if (!ended()) {
         logger.warn(
           {
             topic,
@@ -267,8 +302,9 @@ async function startConsumer(
       }
       return false
     }
-    // a partition that moved to another member during the handler is not ours to commit
-    if (abandoned || !owned(topic, partition)) return true
+    // a partition that moved to another member during the handler is not ours to commit, and a
+    // retired client's batch goes to its successor, from the committed offset
+    if (abandoned || retired || !owned(topic, partition)) return true
     try {
       await last.commit()
       return true
@@ -285,9 +321,9 @@ async function startConsumer(
     let stream = initial
     /** next offset per partition: records below it are prefetched copies already handled */
     const next = new Map<string, bigint>()
-    while (!stopping) {
+    while (!ended()) {
       const records = await nextRecords(stream)
-      if (stopping) break
+      if (ended()) break
       if (stream.destroyed || (stream.readableEnded && records.length === 0)) {
         await sleep(cfg.redeliveryBackoffMs)
         stream = await reopen(stream)
@@ -304,7 +340,7 @@ async function startConsumer(
       }
       let rejected = false
       for (const [key, batch] of batches) {
-        if (stopping) break
+        if (ended()) break
         if (!owned(batch[0]!.topic, batch[0]!.partition)) continue
         if (!(await handle(batch))) {
           rejected = true
@@ -312,9 +348,9 @@ async function startConsumer(
         }
         next.set(key, batch[batch.length - 1]!.offset + 1n)
       }
-      if (rejected && !stopping) {
+      if (rejected && !ended()) {
         await sleep(cfg.redeliveryBackoffMs)
-        if (stopping) break
+        if (ended()) break
         stream = await reopen(stream)
         next.clear()
       }
@@ -322,57 +358,67 @@ async function startConsumer(
     await stream.close().catch(() => {})
   }
 
-  /** a fresh stream from the committed offsets; opened first so the topics stay tracked (no rejoin) */
+  /**
+   * a fresh stream from the committed offsets; opened first so the topics stay tracked (no
+   * rejoin). Throws after REOPEN_ATTEMPTS failures: this client is then replaced by a new one.
+   */
   const reopen = async (old: Stream): Promise<Stream> => {
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       try {
         const fresh = await open()
         await old.close().catch(() => {})
         return fresh
       } catch (err) {
-        if (stopping) return old
+        if (ended()) return old
+        if (attempt >= REOPEN_ATTEMPTS) throw err
         logger.warn(
-          { groupId: options.groupId, err: String((err as Error)?.message ?? err) },
+          { groupId: options.groupId, err: String((err as Error)?.message ?? err), attempt },
           'platformatic: cannot reopen the consumer stream, retrying',
         )
-        await sleep(cfg.redeliveryBackoffMs)
+        await sleep(cfg.redeliveryBackoffMs * attempt)
       }
     }
   }
+  const close = (): Promise<void> => new Promise<void>((resolve) => consumer.close(true, () => resolve()))
 
   // join the group and open the first stream before returning, like kafkajs' run()
   let initial: Stream
   try {
     initial = await open()
   } catch (err) {
-    await new Promise<void>((resolve) => consumer.close(true, () => resolve()))
+    retired = true
+    await close()
     throw err
   }
-  const running = run(initial).catch((err: unknown) => {
-    logError(
-      logger,
-      { groupId: options.groupId, err: String((err as Error)?.message ?? err) },
-      'platformatic: consumer loop failed',
-    )
-  })
+  const running = run(initial).then(
+    () => {
+      if (!ended()) fail(new Error('platformatic: consumer loop ended'))
+    },
+    (err: unknown) => fail(err),
+  )
 
-  let stopped: Promise<void> | undefined
+  /** waits for the loop (and so the batch in hand), then closes the client */
+  const finish = async (what: string): Promise<void> => {
+    wake()
+    if (!(await settlesWithin(running, cfg.stopTimeoutMs))) {
+      abandoned = true
+      logger.warn(
+        { groupId: options.groupId },
+        `${what}: batch in hand did not finish in time, abandoned uncommitted`,
+      )
+    }
+    // force: close any stream still open (an abandoned handler's) instead of refusing to leave
+    await close()
+  }
   return {
+    failed,
+    retire: () => {
+      retired = true
+      return finish('retired consumer')
+    },
     stop: () => {
-      stopped ??= (async () => {
-        stopping = true
-        wake()
-        if (!(await settlesWithin(running, cfg.stopTimeoutMs))) {
-          abandoned = true
-          logger.warn(
-            { groupId: options.groupId },
-            'stop: batch in hand did not finish in time, abandoned uncommitted',
-          )
-        }
-        // force: close any stream still open (an abandoned handler's) instead of refusing to leave
-        await new Promise<void>((resolve) => consumer.close(true, () => resolve()))
-      })()
-      return stopped
+      stopping = true
+      return finish('stop')
     },
   }
 }
@@ -388,6 +434,12 @@ function toDelivered(m: Msg): DeliveredMessage {
     value: m.value ?? Buffer.alloc(0),
     ...(m.headers.size > 0 ? { headers } : {}),
   }
+}
+
+/** platformatic marks each error (and the errors it wraps) retriable or not */
+function canRetry(err: unknown): boolean {
+  const e = err as { findBy?: (key: string, value: unknown) => unknown } | null
+  return typeof e?.findBy === 'function' && !e.findBy('canRetry', false)
 }
 
 /** platformatic errors nest the broker's per-topic errors; enough to recognise an error kind */

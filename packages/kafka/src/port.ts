@@ -38,9 +38,26 @@ export interface ConsumeOptions {
   handler: (batch: DeliveredBatch) => Promise<void>
 }
 
+/** What a consumer is doing, for logs and readiness probes. */
+export interface SubscriptionHealth {
+  /**
+   * `running`: in its group and consuming; `recovering`: the client crashed or lost its group and
+   * is being replaced (it resumes from the committed offsets); `starting`: not joined yet; `stopped`
+   */
+  state: 'starting' | 'running' | 'recovering' | 'stopped'
+  /** since when (epoch ms) the state holds */
+  since: number
+  /** how many times the client was replaced since consume() */
+  restarts: number
+  /** why the client was last replaced, or why the last start attempt failed */
+  lastError?: string
+}
+
 export interface Subscription {
   /** finishes the batch in hand (or abandons it uncommitted if it cannot finish), then leaves the group */
   stop(): Promise<void>
+  /** the consumer's state; buses without a client to lose (the in-process one) leave it out */
+  health?(): SubscriptionHealth
 }
 
 export interface Bus {
