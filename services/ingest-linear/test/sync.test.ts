@@ -219,11 +219,13 @@ describe('Linear sync against the fake GraphQL API', () => {
       `SELECT category, actor FROM workitem_events FINAL WHERE item_id = 'linear:i-eng-3' AND to_status = 'Done'`,
     )
     expect(done).toEqual({ category: 'done', actor: 'dave@example.com' })
-    // the blocked item is closed: its dependency resolves (reason blocked_closed)
-    const [res] = await rows<{ reason: string }>(
-      `SELECT reason FROM dependency_events FINAL WHERE link_id = 'linear:rel-1' AND type = 'dependency.resolved'`,
-    )
-    expect(res).toEqual({ reason: 'blocked_closed' })
+    // the blocked item is closed: that does not end the blocking (DESIGN "A blocking link": only
+    // the link removed or the blocker done do), so the link stays as it was
+    expect(
+      await rows(
+        `SELECT type FROM dependency_events FINAL WHERE link_id = 'linear:rel-1' ORDER BY occurred_at`,
+      ),
+    ).toEqual([{ type: 'dependency.linked' }])
   })
 
   it('a relation added and later removed between pulls: linked, then resolved as unlinked', async () => {

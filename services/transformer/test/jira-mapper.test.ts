@@ -301,7 +301,7 @@ describe('mapJira: issues with full changelogs', () => {
     expect(deps.every((d) => 'linkId' in d && d.linkId === 'jira:ENG-5/blocks/OPS-7')).toBe(true)
   })
 
-  it('resolves a removed link as unlinked, and ignores the blocked side (the blocker emits)', () => {
+  it('resolves a removed link as unlinked, seen from either side as the same link', () => {
     const blocker = issue({
       key: 'ENG-6',
       status: STATUS.inProgress,
@@ -345,7 +345,16 @@ describe('mapJira: issues with full changelogs', () => {
         },
       ],
     })
-    expect(run(issueEnvelope(blocked)).filter((e) => e.type.startsWith('dependency.'))).toEqual([])
+    // the blocked issue's own record of the link ("is blocked by") is the same link: same link
+    // id, same teams, its creation and its removal (the metrics fold both sides into one interval)
+    const fromBlocked = run(issueEnvelope(blocked)).filter((e) => e.type.startsWith('dependency.'))
+    expect(summary(fromBlocked)).toEqual([
+      '2026-03-02T08:00:00.000Z linked jira:ENG-6(u:eng-lead@acme.test) blocks jira:OPS-8(u:ops-lead@acme.test)',
+      '2026-03-04T08:00:00.000Z resolved jira:ENG-6 blocks jira:OPS-8: unlinked',
+    ])
+    expect(new Set(fromBlocked.map((e) => ('linkId' in e ? e.linkId : '')))).toEqual(
+      new Set(['jira:ENG-6/blocks/OPS-8']),
+    )
   })
 
   it('attributes teams by component before project', () => {
@@ -459,7 +468,8 @@ describe('mapJira: webhooks', () => {
     }
     expect(summary(run(webhookEnvelope(hook)))).toEqual([
       '2026-03-08T08:00:00.000Z resolved jira:ENG-11 blocks jira:OPS-1: unlinked',
-      '2026-03-08T08:00:00.000Z resolved jira:OPS-2 blocks jira:ENG-11: blocked_closed',
+      // deleting an issue deletes its links, including those blocking it
+      '2026-03-08T08:00:00.000Z resolved jira:OPS-2 blocks jira:ENG-11: unlinked',
       '2026-03-08T08:00:00.000Z status Needs Decision→Deleted [cancelled] by bob@acme.test team u:eng-lead@acme.test',
       '2026-03-08T08:00:00.000Z withdrawn by bob@acme.test',
     ])

@@ -168,7 +168,7 @@ describe('mapLinear', () => {
     })
   })
 
-  it('a relation removed between pulls resolves as unlinked at the observation time, unless it had closed before', () => {
+  it('a relation removed between pulls resolves as unlinked at the observation time, after a blocker done before it', () => {
     const rel = {
       id: 'r-1',
       type: 'blocks',
@@ -183,15 +183,17 @@ describe('mapLinear', () => {
         occurredAt: '2026-04-05T12:00:00.000Z',
         blockerTeam: 'u:plat@x.io',
         blockedTeam: 'u:eng@x.io',
-        id: eventId('linear', 'r-1', 'resolved'),
+        id: eventId('linear', 'r-1', 'resolved:unlinked'),
       }),
     ])
     const done = {
       ...rel,
       issue: { ...rel.issue, state: { type: 'completed' }, completedAt: '2026-04-03T00:00:00.000Z' },
     }
+    // both changes of the link: the blocker done first (the resolution that counts), then removed
     expect(mapLinear(env('relation.removed', done, '2026-04-05T12:00:00.000Z'), ctx)).toEqual([
       expect.objectContaining({ reason: 'blocker_done', occurredAt: '2026-04-03T00:00:00.000Z' }),
+      expect.objectContaining({ reason: 'unlinked', occurredAt: '2026-04-05T12:00:00.000Z' }),
     ])
     expect(mapLinear(env('relation', { ...rel, type: 'related' }), ctx)).toEqual([])
   })

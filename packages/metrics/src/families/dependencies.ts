@@ -1,38 +1,60 @@
 import { SCOPE_CLOSURE_CTE, SNAPSHOTS_CTE, snapFor, teamUnit, UNIT_NAMES_CTE, WINDOWS_CTE } from '../sql.ts'
 import type { Family, MetricDef } from '../types.ts'
 
+/** the end of an interval still open: far enough for any event, inside DateTime64(3)'s range */
+const OPEN_END = "toDateTime64('2262-01-01 00:00:00', 3, 'UTC')"
+/** an empty list of intervals, typed (the fold's accumulator must keep one type) */
+const NO_INTERVALS = "CAST([], 'Array(Tuple(DateTime64(3, \\'UTC\\'), DateTime64(3, \\'UTC\\')))')"
+
 /**
  * One row per (cross-team blocking link, scope, window). A link belongs to a scope when its
  * blocker's or blocked item's team is inside the scope, in the org valid at the end of the window.
- * A link is open from its first `linked` event until a `resolved` event that is not followed by a
- * new `linked` (a reopened blocker counts as open again).
+ *
+ * A link is one link however it is seen (DESIGN "A blocking link"): its changes, from either
+ * side, are folded in time order into open intervals. An interval opens when the link is made (or
+ * its blocker reopened while linked) and closes at the first of: the link removed, the blocker
+ * done. A change that finds the link already in that state changes nothing (the other side's
+ * record of it, a later removal of a link whose blocker was done); a link made while its blocker
+ * is done opens no interval (a zero-length one is dropped). The first interval's end is the link's
+ * first resolution, the one that counts.
  */
 export const dependenciesFamily: Family = {
   id: 'dependencies',
   base: `
 WITH ${SNAPSHOTS_CTE}, ${WINDOWS_CTE}, ${SCOPE_CLOSURE_CTE}, ${UNIT_NAMES_CTE},
-links AS (
+changes AS (
   SELECT
     link_id,
-    argMaxIf(blocker_item, version, type = 'dependency.linked') AS blocker_item,
-    argMaxIf(blocked_item, version, type = 'dependency.linked') AS blocked_item,
-    argMaxIf(blocker_team, version, type = 'dependency.linked') AS blocker_team,
-    argMaxIf(blocked_team, version, type = 'dependency.linked') AS blocked_team,
-    minIf(occurred_at, type = 'dependency.linked') AS created_at,
-    maxIf(occurred_at, type = 'dependency.linked') AS last_linked_at,
-    countIf(type = 'dependency.resolved') > 0 AS has_resolved,
-    maxIf(occurred_at, type = 'dependency.resolved') AS resolved_raw
+    argMax(blocker_item, version) AS blocker_item,
+    argMax(blocked_item, version) AS blocked_item,
+    argMaxIf(blocker_team, version, blocker_team != '') AS blocker_team,
+    argMaxIf(blocked_team, version, blocked_team != '') AS blocked_team,
+    -- (time, 0 opens | 1 closes): at one instant an opening sorts first, so a link made while
+    -- its blocker is done opens and closes at once
+    arraySort(groupArray((occurred_at, toUInt8(type != 'dependency.linked')))) AS steps
   FROM dependency_events FINAL
+  -- a blocked item closing does not end the blocking (DESIGN): only removal or the blocker done
+  WHERE type = 'dependency.linked' OR reason IN ('unlinked', 'blocker_done')
   GROUP BY link_id
-  HAVING countIf(type = 'dependency.linked') > 0
+),
+links AS (
+  SELECT
+    *,
+    arrayFold((acc, s) -> if(s.2 = 0,
+        if(acc.1, acc, (true, s.1, acc.3)),
+        if(acc.1, (false, s.1, if(s.1 > acc.2, arrayPushBack(acc.3, (acc.2, s.1)), acc.3)), acc)),
+      steps, (false, toDateTime64(0, 3, 'UTC'), ${NO_INTERVALS})) AS folded,
+    if(folded.1, arrayPushBack(folded.3, (folded.2, ${OPEN_END})), folded.3) AS intervals
+  FROM changes
 ),
 states AS (
   SELECT
-    *,
-    has_resolved AND resolved_raw >= last_linked_at AS resolved,
-    if(has_resolved AND resolved_raw >= last_linked_at, resolved_raw, toDateTime64('2262-01-01 00:00:00', 3, 'UTC')) AS resolved_at
+    link_id, blocker_item, blocked_item, blocker_team, blocked_team, intervals,
+    intervals[1].1 AS created_at,
+    intervals[1].2 AS first_resolved_at,
+    intervals[1].2 < ${OPEN_END} AS resolved
   FROM links
-  WHERE blocker_team != '' AND blocked_team != ''
+  WHERE length(intervals) > 0 AND blocker_team != '' AND blocked_team != ''
 ),
 framed AS (
   SELECT s.*, w.w_from AS w_from, w.w_to AS w_to, (SELECT list FROM snaps) AS snap_list,
@@ -63,11 +85,16 @@ rows AS (
     c.*,
     ps.scope AS scope,
     ps.blocked_in_scope AS blocked_in_scope,
-    c.created_at < c.w_to AND c.resolved_at >= c.w_to AS open_at_end,
-    c.resolved AND c.resolved_at >= c.w_from AND c.resolved_at < c.w_to AS resolved_in_window,
-    dateDiff('millisecond', c.created_at, c.resolved_at) <= 14 * 86400000 AS resolved_within_14d,
-    toUnixTimestamp64Milli(greatest(c.created_at, c.w_from)) / 1000.0 AS clip_start,
-    toUnixTimestamp64Milli(least(c.resolved_at, c.w_to)) / 1000.0 AS clip_end
+    -- the interval open at \`to\` (an interval ending exactly at \`to\` was open throughout [from, to))
+    arrayFirst(iv -> iv.1 < c.w_to AND iv.2 >= c.w_to, c.intervals) AS open_interval,
+    open_interval.2 >= c.w_to AS open_at_end,
+    open_interval.1 AS open_since,
+    arrayExists(iv -> iv.1 < c.w_to AND iv.2 >= c.w_from, c.intervals) AS active_in_window,
+    c.resolved AND c.first_resolved_at >= c.w_from AND c.first_resolved_at < c.w_to AS resolved_in_window,
+    dateDiff('millisecond', c.created_at, c.first_resolved_at) <= 14 * 86400000 AS resolved_within_14d,
+    arrayFilter(iv -> iv.2 > iv.1, arrayMap(iv -> (
+        toUnixTimestamp64Milli(greatest(iv.1, c.w_from)) / 1000.0,
+        toUnixTimestamp64Milli(least(iv.2, c.w_to)) / 1000.0), c.intervals)) AS clipped
   FROM cross_team AS c
   INNER JOIN per_scope AS ps ON ps.link_id = c.link_id AND ps.w_from = c.w_from
 ),
@@ -75,9 +102,10 @@ items AS (
   SELECT
     *,
     row_number() OVER item = 1 AS first_of_item,
-    arraySort(arrayFilter(iv -> iv.2 > iv.1, groupArray((clip_start, clip_end)) OVER item)) AS item_intervals
+    -- blocked item-days count the blocked items whose own team is in the scope
+    arraySort(groupArrayArrayIf(clipped, blocked_in_scope) OVER item) AS item_intervals
   FROM rows
-  WINDOW item AS (PARTITION BY blocked_item, scope, w_from ORDER BY link_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+  WINDOW item AS (PARTITION BY blocked_item, scope, w_from ORDER BY blocked_in_scope DESC, link_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 )
 SELECT
   *,
@@ -85,13 +113,14 @@ SELECT
   -- extending the current run on overlap and banking it on a gap
   if(first_of_item AND blocked_in_scope AND length(item_intervals) > 0,
     (arrayFold((acc, iv) -> if(iv.1 > acc.3, (acc.1 + (acc.3 - acc.2), iv.1, iv.2), (acc.1, acc.2, greatest(acc.3, iv.2))),
-      item_intervals, (0., item_intervals[1].1, item_intervals[1].1)) AS folded).1 + folded.3 - folded.2,
+      item_intervals, (0., item_intervals[1].1, item_intervals[1].1)) AS folded_days).1 + folded_days.3 - folded_days.2,
     0.) / 86400 AS blocked_days_of_item
 FROM items
 `,
 }
 
-const ageDays = `dateDiff('millisecond', created_at, w_to) / 86400000.0`
+/** age at `to` of an open link: since its current interval opened */
+const ageDays = `dateDiff('millisecond', open_since, w_to) / 86400000.0`
 
 export const dependencyMetrics: MetricDef[] = [
   {
@@ -132,7 +161,7 @@ export const dependencyMetrics: MetricDef[] = [
     id: 'blockers_resolved_14d_rate',
     title: 'Blockers resolved within 14 days',
     description:
-      'Of the cross-team blocking links resolved in the window: the share resolved within 14 days of being created.',
+      'Of the cross-team blocking links first resolved in the window (link removed or blocker done, whichever came first): the share first resolved within 14 days of being created.',
     unit: 'ratio',
     direction: 'higher_is_better',
     thresholds: { warn: 0.7, critical: 0.5 },
@@ -144,7 +173,7 @@ export const dependencyMetrics: MetricDef[] = [
     id: 'blocked_item_days',
     title: 'Blocked item-days',
     description:
-      'Sum over blocked items in the org of the days inside the window they spent with at least one open cross-team blocker.',
+      'Sum over blocked items whose own team is in the org of the days inside the window they spent with at least one open cross-team blocker.',
     unit: 'item_days',
     direction: 'lower_is_better',
     thresholds: { warn: null, critical: null },

@@ -15,29 +15,44 @@ export interface DependencyFilter {
 }
 
 /**
- * SQL with columns link_id, blocker_item, blocked_item, blocker_team, blocked_team, created_at,
- * resolved_at (NULL while open), open_at_end, age_days (at `to` when open, else created → resolved).
+ * SQL with columns link_id, blocker_item, blocked_item, blocker_team, blocked_team, created_at
+ * (when the link first opened), resolved_at (NULL while open at `to`, else the end of its latest
+ * open interval before `to`), open_at_end, age_days (at `to` since its current interval opened
+ * when open, else the length of that latest interval).
  */
 export function dependencyRowsSql(filter: DependencyFilter): {
   sql: string
   params: Record<string, unknown>
 } {
-  const conditions = ['b.created_at < b.w_to', 'b.resolved_at >= b.w_from']
+  const conditions = ['b.active_in_window']
   if (filter.openOnly) conditions.push('b.open_at_end')
   const sql = `
 SELECT
-  b.link_id AS link_id,
-  any(b.blocker_item) AS blocker_item,
-  any(b.blocked_item) AS blocked_item,
-  any(b.blocker_unit) AS blocker_team,
-  any(b.blocked_unit) AS blocked_team,
-  any(b.created_at) AS created_at,
-  if(any(b.resolved), any(b.resolved_at), NULL) AS resolved_at,
-  any(b.open_at_end) AS open_at_end,
-  round(dateDiff('millisecond', any(b.created_at), if(any(b.open_at_end), any(b.w_to), any(b.resolved_at))) / 86400000.0, 6) AS age_days
-FROM (${FAMILIES.dependencies.base}) AS b
-WHERE ${conditions.join(' AND ')}
-GROUP BY b.link_id`
+  link_id,
+  blocker_item,
+  blocked_item,
+  blocker_team,
+  blocked_team,
+  created_at,
+  if(open_at_end, NULL, latest.2) AS resolved_at,
+  open_at_end,
+  round(dateDiff('millisecond', if(open_at_end, open_since, latest.1), if(open_at_end, w_to, latest.2)) / 86400000.0, 6) AS age_days
+FROM (
+  SELECT
+    b.link_id AS link_id,
+    any(b.blocker_item) AS blocker_item,
+    any(b.blocked_item) AS blocked_item,
+    any(b.blocker_unit) AS blocker_team,
+    any(b.blocked_unit) AS blocked_team,
+    any(b.created_at) AS created_at,
+    any(b.open_at_end) AS open_at_end,
+    any(b.open_since) AS open_since,
+    any(b.w_to) AS w_to,
+    arrayLast(iv -> iv.1 < any(b.w_to), any(b.intervals)) AS latest
+  FROM (${FAMILIES.dependencies.base}) AS b
+  WHERE ${conditions.join(' AND ')}
+  GROUP BY b.link_id
+)`
   return {
     sql,
     params: {

@@ -26,9 +26,13 @@ import { arrivalOf, type Mapper } from './types.ts'
  * Both paths run the same per-history rules and key every event by the history id, so a webhook
  * and a later poll of one change yield the same event ids (one row downstream).
  *
- * Dependencies are emitted from the BLOCKER's side only (its "This issue blocks X" history items,
- * its status reaching done), so each event id is produced from one issue's data. The blocked
- * issue's team comes from its project key (components of the other issue are not in the payload).
+ * Dependencies are read from both sides of a link (DESIGN "A blocking link"): Jira records a
+ * link on the blocker ("This issue blocks X") and on the blocked issue ("This issue is blocked by
+ * K"), and either record, alone, is the link's creation or removal; both name one link id
+ * (`jira:<blocker>/blocks/<blocked>`), and the metrics fold a link's changes into its open
+ * intervals, so a change seen twice counts once. Only the blocker's side knows its status, so
+ * done and reopened come from there. The other issue's team comes from its project key
+ * (components of the other issue are not in the payload).
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -162,6 +166,8 @@ interface State {
   assignee: string | null
   /** keys of the issues this one blocks */
   blocks: Set<string>
+  /** keys of the issues blocking this one */
+  blockedBy: Set<string>
 }
 
 /** One changelog item, read with own-property checks: `toString` would otherwise hit Object.prototype. */
@@ -196,18 +202,24 @@ interface History {
 
 const LINK_TEXT = /^This issue (.+) ([A-Z][A-Z0-9_]*-\d+)$/i
 
-/** "This issue blocks ENG-2" → the other key, when the phrase is a configured outward (blocks) phrase. */
-function blockedKeyOf(text: string | null, key: string | null, rules: Rules): string | null {
+/** "This issue blocks ENG-2" → the other key, when the phrase is one of `phrases` */
+function linkedKeyOf(text: string | null, key: string | null, phrases: Set<string>): string | null {
   if (!text) return null
   const m = LINK_TEXT.exec(text.trim())
-  if (!m || !rules.outwardPhrases.has(m[1]!.toLowerCase())) return null
+  if (!m || !phrases.has(m[1]!.toLowerCase())) return null
   return key ?? m[2]!
 }
+/** the issue this one blocks, from a configured outward phrase ("blocks") */
+const blockedKeyOf = (text: string | null, key: string | null, rules: Rules) =>
+  linkedKeyOf(text, key, rules.outwardPhrases)
+/** the issue blocking this one, from a configured inward phrase ("is blocked by") */
+const blockerKeyOf = (text: string | null, key: string | null, rules: Rules) =>
+  linkedKeyOf(text, key, rules.inwardPhrases)
 
 const splitLabels = (s: string | null): string[] => (s ? s.split(/\s+/).filter(Boolean) : [])
 
 function cloneState(s: State): State {
-  return { ...s, labels: [...s.labels], blocks: new Set(s.blocks) }
+  return { ...s, labels: [...s.labels], blocks: new Set(s.blocks), blockedBy: new Set(s.blockedBy) }
 }
 
 function applyItem(s: State, it: Item, rules: Rules, direction: 'forward' | 'undo'): void {
@@ -231,6 +243,10 @@ function applyItem(s: State, it: Item, rules: Rules, direction: 'forward' | 'und
       const removed = blockedKeyOf(it.fromString, it.from, rules)
       if (added) fwd ? s.blocks.add(added) : s.blocks.delete(added)
       if (removed) fwd ? s.blocks.delete(removed) : s.blocks.add(removed)
+      const addedBy = blockerKeyOf(it.toString, it.to, rules)
+      const removedBy = blockerKeyOf(it.fromString, it.from, rules)
+      if (addedBy) fwd ? s.blockedBy.add(addedBy) : s.blockedBy.delete(addedBy)
+      if (removedBy) fwd ? s.blockedBy.delete(removedBy) : s.blockedBy.add(removedBy)
       return
     }
   }
@@ -325,12 +341,16 @@ function viewOf(issue: JiraIssue, rules: Rules, meta: RawEnvelope['meta'], extra
   )
   const project = f.project?.key ?? projectOfKey(issue.key)
   const blocks = new Set<string>()
+  const blockedBy = new Set<string>()
   for (const l of f.issuelinks ?? []) {
     const typeMatches =
       rules.linkTypeNames.has(l.type.name.toLowerCase()) ||
-      (l.type.outward !== undefined && rules.outwardPhrases.has(l.type.outward.toLowerCase()))
-    // outwardIssue present: this issue is the link's source, i.e. it "blocks" the outward issue
+      (l.type.outward !== undefined && rules.outwardPhrases.has(l.type.outward.toLowerCase())) ||
+      (l.type.inward !== undefined && rules.inwardPhrases.has(l.type.inward.toLowerCase()))
+    // outwardIssue present: this issue is the link's source, i.e. it "blocks" the outward issue;
+    // inwardIssue present: the inward issue blocks this one
     if (typeMatches && l.outwardIssue) blocks.add(l.outwardIssue.key)
+    if (typeMatches && l.inwardIssue) blockedBy.add(l.inwardIssue.key)
   }
   const rawCategories = meta?.statusCategories
   const statusCategories: Record<string, string> = {}
@@ -356,6 +376,7 @@ function viewOf(issue: JiraIssue, rules: Rules, meta: RawEnvelope['meta'], extra
       labels: f.labels ?? [],
       assignee: userId(f.assignee) ?? null,
       blocks,
+      blockedBy,
     },
     currentCategoryKey: f.status.statusCategory?.key,
     emails,
@@ -534,6 +555,13 @@ class Emitter {
     this.add({ ...base, id: eventId('jira', base.linkId, `linked:${slot}`), type: 'dependency.linked' })
   }
 
+  /** `blocker` blocks this issue, as recorded on this (the blocked) issue */
+  linkedBy(blocker: string, slot: string, ms: number): void {
+    const v = this.view
+    const base = this.linkBase(blocker, v.key, ms, teamFor(this.rules, projectOfKey(blocker), []), v.team)
+    this.add({ ...base, id: eventId('jira', base.linkId, `linked:in:${slot}`), type: 'dependency.linked' })
+  }
+
   resolved(
     blocker: string,
     blocked: string,
@@ -568,6 +596,7 @@ function creationEvents(em: Emitter, initial: State): void {
   )
   if (isDecisionState(initial, rules)) em.raised('created', ms, initial.labels)
   for (const blocked of initial.blocks) em.linked(blocked, 'created', ms)
+  for (const blocker of initial.blockedBy) em.linkedBy(blocker, 'created', ms)
 }
 
 /** The rules for one changelog history, identical for the poll replay and a webhook. */
@@ -609,6 +638,11 @@ function historyEvents(em: Emitter, h: History, before: State, after: State, was
       if (finished(afterCat)) em.resolved(view.key, added, slot, ms, 'blocker_done')
     }
     if (removed) em.resolved(view.key, removed, slot, ms, 'unlinked')
+    // the same link recorded on the blocked issue
+    const addedBy = blockerKeyOf(it.toString, it.to, rules)
+    const removedBy = blockerKeyOf(it.fromString, it.from, rules)
+    if (addedBy) em.linkedBy(addedBy, slot, ms)
+    if (removedBy) em.resolved(removedBy, view.key, `in:${slot}`, ms, 'unlinked')
   }
   if (statusChanged && finished(afterCat) && !finished(beforeCat)) {
     for (const blocked of after.blocks) em.resolved(view.key, blocked, slot, ms, 'blocker_done')
@@ -753,8 +787,8 @@ function deletionEvents(
     const typeMatches =
       rules.linkTypeNames.has(l.type.name.toLowerCase()) ||
       (l.type.inward !== undefined && rules.inwardPhrases.has(l.type.inward.toLowerCase()))
-    if (typeMatches && l.inwardIssue)
-      em.resolved(l.inwardIssue.key, view.key, 'deleted', ms, 'blocked_closed')
+    // deleting an issue deletes its links: the link is removed, not merely its blocked item closed
+    if (typeMatches && l.inwardIssue) em.resolved(l.inwardIssue.key, view.key, 'in:deleted', ms, 'unlinked')
   }
   return [...em.events.values()]
 }

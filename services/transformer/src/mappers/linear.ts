@@ -352,18 +352,14 @@ function dependencyCommon(r: Rules, rel: LinearRelation, at: string) {
   }
 }
 
-/** blocker done / blocked item closed, read from a relation seen by the reconciliation pull */
-function closedByState(
-  rel: LinearRelation,
-): { reason: 'blocker_done' | 'blocked_closed'; at: string } | null {
-  const blockerDone = rel.issue.state?.type === 'completed' || rel.issue.state?.type === 'canceled'
-  const blockerAt = rel.issue.completedAt ?? rel.issue.canceledAt
-  if (blockerDone && blockerAt) return { reason: 'blocker_done', at: blockerAt }
-  const blockedClosed =
-    rel.relatedIssue.state?.type === 'completed' || rel.relatedIssue.state?.type === 'canceled'
-  const blockedAt = rel.relatedIssue.completedAt ?? rel.relatedIssue.canceledAt
-  if (blockedClosed && blockedAt) return { reason: 'blocked_closed', at: blockedAt }
-  return null
+/**
+ * When the blocker reached a done state (completed or canceled), read from a relation seen by the
+ * reconciliation pull; null while it is not done. The blocked item closing does not end the
+ * blocking (DESIGN "A blocking link"): only the link's removal or the blocker done do.
+ */
+function blockerDoneAt(rel: LinearRelation): string | null {
+  const done = rel.issue.state?.type === 'completed' || rel.issue.state?.type === 'canceled'
+  return done ? (rel.issue.completedAt ?? rel.issue.canceledAt ?? null) : null
 }
 
 function resolved(
@@ -375,7 +371,8 @@ function resolved(
   return {
     ...dependencyCommon(r, rel, at),
     version: firstWins(ms(at)),
-    id: eventId('linear', rel.id, 'resolved'),
+    // one slot per reason: a blocker done and, later, the link removed are two changes of the link
+    id: eventId('linear', rel.id, `resolved:${reason}`),
     type: 'dependency.resolved',
     reason,
   }
@@ -615,19 +612,16 @@ export const mapLinear: Mapper = (envelope: RawEnvelope, ctx) => {
     case 'relation': {
       const rel = parse(relation, envelope.payload, 'issue relation')
       if (rel.type !== 'blocks') return []
-      const closed = closedByState(rel)
-      return closed ? [linked(r, rel), resolved(r, rel, closed.reason, closed.at)] : [linked(r, rel)]
+      const done = blockerDoneAt(rel)
+      return done ? [linked(r, rel), resolved(r, rel, 'blocker_done', done)] : [linked(r, rel)]
     }
     case 'relation.removed': {
       const rel = parse(relation, envelope.payload, 'removed issue relation')
       if (rel.type !== 'blocks') return []
-      // closed before it was unlinked: the earlier reason (and time) stands
-      const closed = closedByState(rel)
-      return [
-        closed
-          ? resolved(r, rel, closed.reason, closed.at)
-          : resolved(r, rel, 'unlinked', envelope.fetchedAt),
-      ]
+      // the pull that noticed it gone dates the removal; a blocker done before that resolved it first
+      const done = blockerDoneAt(rel)
+      const removed = resolved(r, rel, 'unlinked', envelope.fetchedAt)
+      return done ? [resolved(r, rel, 'blocker_done', done), removed] : [removed]
     }
     case 'cycle':
       return mapCycle(r, parse(cycle, envelope.payload, 'cycle'), envelope.fetchedAt)
