@@ -2,7 +2,16 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { type ClickHouseClient, createClickHouse, migrate } from '@orgpulse/clickhouse'
 import { loadConfig, type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
-import { type Bus, createBusFromEnv, MemoryBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
+import {
+  ackIsDurable,
+  type Bus,
+  createBusFromEnv,
+  type Durable,
+  MemoryBus,
+  type Subscription,
+  waitUntilCaughtUp,
+  waitUntilWritten,
+} from '@orgpulse/kafka'
 import { setAliases } from '@orgpulse/org'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import { pino } from 'pino'
@@ -29,6 +38,12 @@ export interface Runtime {
   log: pino.Logger
   /** waits until everything published so far is in ClickHouse (embedded: always; full: when this process runs the pipeline) */
   flush(): Promise<void>
+  /**
+   * What connectors await before storing a cursor: resolves once what this process published so
+   * far survives a crash. Full mode: at once (Kafka acknowledged it). Embedded mode: once the
+   * in-process pipeline has written it to ClickHouse (the in-memory bus dies with the process).
+   */
+  durable: Durable
   close(): Promise<void>
 }
 
@@ -72,6 +87,10 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     flush: async () => {
       if (runsPipeline) await waitUntilCaughtUp(bus, Object.values(STAGE_GROUPS))
     },
+    durable:
+      bus instanceof MemoryBus
+        ? () => waitUntilWritten(bus, [STAGE_GROUPS.transformer, STAGE_GROUPS.sink, STAGE_GROUPS.dlqSink])
+        : ackIsDurable,
     close: async () => {
       for (const s of subscriptions) await s.stop()
       await bus.close()
