@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type DlqRecord, rawEnvelopeSchema, rawTopic, TOPICS } from '@orgpulse/contracts'
 import { MemoryBus } from '@orgpulse/kafka'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { importDecisions, importDecisionText } from '../src/import.ts'
+import { withText } from '../src/parse.ts'
 
 /**
  * What `dlq replay` does with a decision import's dead letter: the bytes it kept, read again as a
@@ -45,5 +47,47 @@ describe('replaying a decision dead letter', () => {
     const [dead] = deadLetters(bus)
     expect(dead).toMatchObject({ topic: 'file:log/b.csv', offset: '7' })
     expect(Buffer.from(dead!.value, 'base64').toString('utf8')).toBe(text)
+  })
+})
+
+describe('the original text of each record', () => {
+  it('JSON: each array element exactly as written, whatever the spacing, strings and nesting', () => {
+    const element = fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 })
+    const space = fc.constantFrom('', ' ', '\n', '\n  ', '\t')
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(element, space, fc.boolean()), { maxLength: 5 }),
+        space,
+        (items, outer) => {
+          const texts = items.map(
+            ([e, sp, pretty]) => (pretty ? JSON.stringify(e, null, 2) : JSON.stringify(e)) + sp,
+          )
+          const file = `${outer}[${outer}${texts.join(`,${outer}`)}]${outer}`
+          const read = withText('x.json', file)
+          expect(read).toHaveLength(items.length)
+          read.forEach((r, i) => {
+            expect(r.text).toBe(texts[i]!.trimEnd())
+            expect(JSON.parse(r.text)).toEqual(items[i]![0])
+          })
+        },
+      ),
+    )
+  })
+
+  it('JSONL: the line itself; CSV: the header and the row, which read back as that record', () => {
+    const jsonl = '{"id":"a"}\n\n  {"id": "b"}  \r\nnot json\n'
+    expect(withText('x.jsonl', jsonl).map((r) => [r.record.line, r.text])).toEqual([
+      [1, '{"id":"a"}'],
+      [3, '  {"id": "b"}  '],
+      [4, 'not json'],
+    ])
+    const csv = 'id,title\n\nC1,"two\nlines"\nC2,plain\n'
+    const read = withText('x.csv', csv)
+    expect(read.map((r) => [r.record.line, r.text])).toEqual([
+      [3, 'id,title\nC1,"two\nlines"\n'],
+      [5, 'id,title\nC2,plain\n'],
+    ])
+    for (const r of read)
+      expect(withText('x.csv', r.text).map((x) => x.record.record)).toEqual([r.record.record])
   })
 })
