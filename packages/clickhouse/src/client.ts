@@ -78,11 +78,13 @@ export function withoutStdinInserts(connection: Connection): Connection {
     }
     const all = await columnsOf(table)
     const listed = parseColumnList(columnList)
-    const cols = listed ? all.filter((c) => listed.includes(c.name)) : all
-    if (listed && cols.length !== listed.length)
+    // listed columns in the listed order: positional formats (JSONCompactEachRow, CSV) follow it
+    const cols = listed ? listed.map((name) => all.find((c) => c.name === name)) : all
+    if (cols.some((c) => c === undefined))
       throw new Error(`embedded insert into ${table}: unknown column(s) in ${columnList.trim()}`)
-    const names = cols.map((c) => quoteIdent(c.name)).join(', ')
-    const structure = cols
+    const known = cols as Column[]
+    const names = known.map((c) => quoteIdent(c.name)).join(', ')
+    const structure = known
       .map(
         (c) =>
           `${quoteIdent(c.name)} ${c.type}${c.defaultKind === 'DEFAULT' ? ` DEFAULT ${c.defaultExpression}` : ''}`,

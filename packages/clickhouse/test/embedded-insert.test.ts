@@ -53,6 +53,17 @@ describe('embedded inserts', () => {
     ])
   })
 
+  it('take positional formats in the order of the column list', async () => {
+    await client.insert({
+      table: 't',
+      format: 'JSONCompactEachRow',
+      columns: ['f', 'a'],
+      values: [[4.5, 'positional']],
+    })
+    const [r] = await queryRows<{ f: number }>(client, `SELECT f FROM t WHERE a = 'positional'`)
+    expect(r?.f).toBe(4.5)
+  })
+
   it('see a column added after the first insert into the table', async () => {
     await client.command({ query: `ALTER TABLE t ADD COLUMN h String DEFAULT 'hh'` })
     await client.insert({ table: 't', format: 'JSONEachRow', values: [{ a: 'z', h: 'set' }] })
