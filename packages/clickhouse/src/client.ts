@@ -103,10 +103,18 @@ export function withoutStdinInserts(connection: Connection): Connection {
     })
   }
   const forgetOnDdl =
-    <P extends { query: string }, R>(run: (p: P) => Promise<R>) =>
+    <P extends { query: string; clickhouse_settings?: InsertParams['clickhouse_settings'] }, R>(
+      run: (p: P) => Promise<R>,
+    ) =>
     (p: P) => {
       if (!READ_OR_INSERT.test(p.query)) structures.clear()
-      return run(p)
+      // an `INSERT … SELECT` command must not inherit an earlier insert's dedup token either
+      if (!INSERT_STATEMENT.test(p.query)) return run(p)
+      const token = p.clickhouse_settings?.insert_deduplication_token ?? ''
+      return run({
+        ...p,
+        clickhouse_settings: { ...p.clickhouse_settings, insert_deduplication_token: token },
+      })
     }
   const command = forgetOnDdl(connection.command.bind(connection))
   const exec = forgetOnDdl(connection.exec.bind(connection))
@@ -123,6 +131,7 @@ export function withoutStdinInserts(connection: Connection): Connection {
 }
 
 const STRUCTURE_PARAM = 'orgpulse_insert_structure'
+const INSERT_STATEMENT = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*INSERT\b/i
 /** anything but a read or an insert may change a table's columns (migrations, DDL of tests) */
 const READ_OR_INSERT =
   /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*(?:SELECT|INSERT|WITH|SHOW|DESCRIBE|DESC|EXISTS|EXPLAIN)\b/i

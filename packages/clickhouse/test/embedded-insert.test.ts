@@ -85,9 +85,11 @@ describe('embedded inserts', () => {
       values: [{ a: 't1-retry' }],
       clickhouse_settings: token,
     })
+    await client.command({ query: `INSERT INTO t (a) SELECT 'by-command'` })
     // chDB applies settings with session-wide SETs: this insert used to inherit 'batch-1' and vanish
     await client.insert({ table: 't', format: 'JSONEachRow', values: [{ a: 'no-token' }] })
     const names = (await rows()).map((r) => r.a)
+    expect(names).toContain('by-command')
     expect(names).toContain('t1')
     expect(names).not.toContain('t1-retry')
     expect(names).toContain('no-token')
