@@ -152,6 +152,14 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
     }
     if (result.cursor === null && cursor && mode === 'incremental') result.cursor = cursor.cursor
     if (config.sync.sprints) {
+      // Sprints keep their own cursor (when the last sprint phase began): the issue cursor has
+      // already moved past this run's changes, so taking the window from it would let a crash in
+      // the sprint phase skip, for good, a sprint that closed before the newest issue change.
+      const sprintScope = `${scope}#sprints`
+      const sprintCursor = mode === 'incremental' ? await cursors.get(JIRA_CONNECTOR, sprintScope) : null
+      const sprintsSinceMs =
+        sprintCursor && sprintCursor.configHash === hash ? jiraTimeMs(sprintCursor.cursor) - lagMs : null
+      const startedAt = new Date(now()).toISOString()
       result.sprints = await syncSprints({
         client,
         bus,
@@ -159,9 +167,11 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
         instance,
         statusCategories,
         changelog: config.sync.changelog,
-        sinceMs,
-        fetchedAt: new Date(now()).toISOString(),
+        sinceMs: sprintsSinceMs,
+        fetchedAt: startedAt,
       })
+      await options.durable()
+      await cursors.set(JIRA_CONNECTOR, sprintScope, startedAt, hash)
     }
     results.push(result)
   }
