@@ -92,7 +92,7 @@ async function publishRecords(
           })()
     if (errors.length > 0) {
       result.rejected.push({ file: where, line, errors })
-      dead.push(dlqFor(r, where, line, text, errors))
+      dead.push(dlqFor(where, line, text, errors))
       continue
     }
     const meta: Record<string, unknown> = { file: where, line }
@@ -114,7 +114,7 @@ async function publishRecords(
   return result
 }
 
-function dlqFor(r: SourceRecord, where: string, line: number, text: string, errors: string[]): DlqRecord {
+function dlqFor(where: string, line: number, text: string, errors: string[]): DlqRecord {
   return {
     reason: errors.join('; '),
     stage: 'ingest-decisions',
