@@ -2,12 +2,7 @@ import { createHash } from 'node:crypto'
 import { relative } from 'node:path'
 import { type DlqRecord, type RawEnvelope, TOPICS } from '@orgpulse/contracts'
 import { type Bus, dlqId, publishRaw } from '@orgpulse/kafka'
-import {
-  readDecisionSourceWithText,
-  type SourceRecord,
-  type SourceRecordWithText,
-  withText,
-} from './parse.ts'
+import { readDecisionSourceWithText, type SourceRecordWithText, withText } from './parse.ts'
 import { checkRecord } from './validate.ts'
 
 export interface ImportRejection {
