@@ -3,12 +3,15 @@ import { join, resolve } from 'node:path'
 import { type ClickHouseClient, createClickHouse, migrate } from '@orgpulse/clickhouse'
 import { loadConfig, type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
 import {
+  ackIsDurable,
   type Bus,
   createBusFromEnv,
+  type Durable,
   MemoryBus,
   StageHealth,
   type Subscription,
   waitUntilCaughtUp,
+  waitUntilWritten,
 } from '@orgpulse/kafka'
 import { setAliases } from '@orgpulse/org'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
@@ -38,6 +41,12 @@ export interface Runtime {
   health: StageHealth
   /** waits until everything published so far is in ClickHouse (embedded: always; full: when this process runs the pipeline) */
   flush(): Promise<void>
+  /**
+   * What connectors await before storing a cursor: resolves once what this process published so
+   * far survives a crash. Full mode: at once (Kafka acknowledged it). Embedded mode: once the
+   * in-process pipeline has written it to ClickHouse (the in-memory bus dies with the process).
+   */
+  durable: Durable
   close(): Promise<void>
 }
 
@@ -85,6 +94,10 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (runsPipeline)
         await waitUntilCaughtUp(bus, Object.values(STAGE_GROUPS), undefined, undefined, health)
     },
+    durable:
+      bus instanceof MemoryBus
+        ? () => waitUntilWritten(bus, [STAGE_GROUPS.transformer, STAGE_GROUPS.sink, STAGE_GROUPS.dlqSink])
+        : ackIsDurable,
     close: async () => {
       for (const s of subscriptions) await s.stop()
       await bus.close()

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import type { Readable } from 'node:stream'
 import { type ClickHouseClient, createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 
@@ -32,8 +33,154 @@ export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseCli
   mkdirSync(dir, { recursive: true })
   // chdb types its connection against @clickhouse/client-common 1.23.0 while the client bundles
   // its own copy of the same interface; they are identical at runtime, so bridge the nominal gap.
-  const connection = createChdbConnection({ path: dir }) as unknown as EmbeddedConnection
-  return createClient({ connection, clickhouse_settings })
+  const connection = createChdbConnection({ path: dir }) as unknown as Connection
+  return createClient({ connection: withoutStdinInserts(connection), clickhouse_settings })
+}
+
+type Connection = NonNullable<EmbeddedConnection>
+type InsertParams = Parameters<Connection['insert']>[0]
+
+/** `INSERT INTO <table>[ (<columns>)] FORMAT <format>`, as @clickhouse/client builds it for insert() */
+const CLIENT_INSERT = /^INSERT INTO (\S+)((?: \(.*\))?) FORMAT (\w+)$/s
+
+/** the query parameter that carries an insert's rows */
+export const INSERT_BODY_PARAM = 'orgpulse_insert_body'
+
+/**
+ * The embedded engine is clickhouse-local inside this process, and clickhouse-local treats a
+ * standard input that is not a terminal as more INSERT data: every `INSERT … FORMAT X <rows>`
+ * (and even `FROM INFILE`) also reads the process's stdin (`echo x | orgpulse org import f.csv`
+ * failed to parse "x"; a `while read` loop's list was swallowed and inserted as rows). An
+ * `INSERT … SELECT` never reads stdin, so every client insert is sent as
+ * `INSERT INTO t (cols) SELECT cols FROM format(X, '<t's columns with their defaults>', {rows})`
+ * with the rows as a bound parameter: the same rows, settings (the dedup token included), types
+ * and DEFAULT expressions for omitted fields as the plain insert.
+ */
+export function withoutStdinInserts(connection: Connection): Connection {
+  // per table: its insertable columns as a format() structure; dropped on any DDL
+  const structures = new Map<string, Promise<Column[]>>()
+  const columnsOf = (table: string): Promise<Column[]> => {
+    let cols = structures.get(table)
+    if (!cols) {
+      cols = describe(connection, table)
+      cols.catch(() => structures.delete(table))
+      structures.set(table, cols)
+    }
+    return cols
+  }
+  const insert = async (params: InsertParams) => {
+    const m = CLIENT_INSERT.exec(params.query.trim())
+    if (!m) throw new Error(`embedded insert: unexpected statement shape: ${params.query.slice(0, 200)}`)
+    const [, table = '', columnList = '', format = ''] = m
+    const body = typeof params.values === 'string' ? params.values : await readAll(params.values as Readable)
+    if (body.trim().length === 0) {
+      return { query_id: params.query_id ?? '', response_headers: {}, http_status_code: 200 }
+    }
+    const all = await columnsOf(table)
+    const listed = parseColumnList(columnList)
+    // listed columns in the listed order: positional formats (JSONCompactEachRow, CSV) follow it
+    const cols = listed ? listed.map((name) => all.find((c) => c.name === name)) : all
+    if (cols.some((c) => c === undefined))
+      throw new Error(`embedded insert into ${table}: unknown column(s) in ${columnList.trim()}`)
+    const known = cols as Column[]
+    const names = known.map((c) => quoteIdent(c.name)).join(', ')
+    const structure = known
+      .map(
+        (c) =>
+          `${quoteIdent(c.name)} ${c.type}${c.defaultKind === 'DEFAULT' ? ` DEFAULT ${c.defaultExpression}` : ''}`,
+      )
+      .join(', ')
+    return connection.command({
+      ...params,
+      query: `INSERT INTO ${table} (${names}) SELECT ${names} FROM format(${format}, {${STRUCTURE_PARAM}:String}, {${INSERT_BODY_PARAM}:String})`,
+      query_params: { ...params.query_params, [STRUCTURE_PARAM]: structure, [INSERT_BODY_PARAM]: body },
+      // chDB applies settings as session-wide SETs: without this, an insert without a token
+      // inherits the previous insert's token and is dropped as its duplicate (measured)
+      clickhouse_settings: {
+        ...params.clickhouse_settings,
+        insert_deduplication_token: params.clickhouse_settings?.insert_deduplication_token ?? '',
+      },
+    })
+  }
+  const forgetOnDdl =
+    <P extends { query: string; clickhouse_settings?: InsertParams['clickhouse_settings'] }, R>(
+      run: (p: P) => Promise<R>,
+    ) =>
+    (p: P) => {
+      if (!READ_OR_INSERT.test(p.query)) structures.clear()
+      // an `INSERT … SELECT` command must not inherit an earlier insert's dedup token either
+      if (!INSERT_STATEMENT.test(p.query)) return run(p)
+      const token = p.clickhouse_settings?.insert_deduplication_token ?? ''
+      return run({
+        ...p,
+        clickhouse_settings: { ...p.clickhouse_settings, insert_deduplication_token: token },
+      })
+    }
+  const command = forgetOnDdl(connection.command.bind(connection))
+  const exec = forgetOnDdl(connection.exec.bind(connection))
+  return new Proxy(connection, {
+    get(target, prop) {
+      if (prop === 'insert') return insert
+      if (prop === 'command') return command
+      if (prop === 'exec') return exec
+      // the connection keeps its state in private fields: call its methods on itself
+      const value: unknown = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
+const STRUCTURE_PARAM = 'orgpulse_insert_structure'
+const INSERT_STATEMENT = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*INSERT\b/i
+/** anything but a read or an insert may change a table's columns (migrations, DDL of tests) */
+const READ_OR_INSERT =
+  /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*(?:SELECT|INSERT|WITH|SHOW|DESCRIBE|DESC|EXISTS|EXPLAIN)\b/i
+
+interface Column {
+  name: string
+  type: string
+  defaultKind: string
+  defaultExpression: string
+}
+
+async function describe(connection: Connection, table: string): Promise<Column[]> {
+  const [db, name] = table.includes('.') ? table.split('.', 2) : [null, table]
+  const rs = await connection.query({
+    query: `SELECT name, type, default_kind AS defaultKind, default_expression AS defaultExpression
+      FROM system.columns
+      WHERE database = ${db ? '{db:String}' : 'currentDatabase()'} AND table = {table:String}
+        AND default_kind NOT IN ('MATERIALIZED', 'ALIAS')
+      ORDER BY position FORMAT JSONEachRow`,
+    query_params: { table: unquoteIdent(name ?? ''), ...(db ? { db: unquoteIdent(db) } : {}) },
+  })
+  const text = await readAll(rs.stream as Readable)
+  const cols = text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Column)
+  if (cols.length === 0) throw new Error(`embedded insert: table ${table} does not exist`)
+  return cols
+}
+
+/** ` (a, b)` → ['a', 'b']; '' → null (all columns) */
+function parseColumnList(list: string): string[] | null {
+  const inner = list
+    .trim()
+    .replace(/^\(|\)$/g, '')
+    .trim()
+  if (!inner) return null
+  if (/\bEXCEPT\b|\*/i.test(inner)) throw new Error(`embedded insert: unsupported column list ${list}`)
+  return inner.split(',').map((c) => unquoteIdent(c.trim()))
+}
+
+const unquoteIdent = (s: string): string => s.replace(/^[`"](.*)[`"]$/, '$1')
+const quoteIdent = (s: string): string => `\`${s.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
+  return Buffer.concat(chunks).toString('utf8')
 }
 
 export const isEmbedded = (options: ClickHouseOptions = {}): boolean =>

@@ -11,7 +11,9 @@ export interface Cursor {
 
 /**
  * Connector cursors (one per connector and scope: a Jira project, a Linear team, a calendar).
- * Connectors must call `set` only after the bus acknowledged every record the cursor covers.
+ * Connectors must call `set` only once every record the cursor covers is durable: acknowledged by
+ * Kafka, or in embedded mode written by the pipeline (the in-process bus's ack is only memory).
+ * They get that wait as `Runtime.durable` and await it right before `set`.
  */
 export class CursorStore {
   constructor(private readonly client: ClickHouseClient) {}

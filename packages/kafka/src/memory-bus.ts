@@ -111,6 +111,22 @@ export class MemoryBus implements Bus {
     return lag
   }
 
+  /** per partition, the offset after its last message: a group past these has consumed everything published so far */
+  endOffsets(topic: string): number[] {
+    return this.log(topic).partitions.map((part) => part.length)
+  }
+
+  /** per partition, the offset the group committed (0 before its first commit) */
+  committedOffsets(groupId: string, topic: string): number[] {
+    return this.log(topic).partitions.map(
+      (_, p) => this.committed.get(`${groupId}\u0000${topic}\u0000${p}`) ?? 0,
+    )
+  }
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
   /** Messages currently in a topic (all partitions), for tests and `dlq list` in embedded mode. */
   messages(topic: string): DeliveredMessage[] {
     return this.log(topic).partitions.flat()

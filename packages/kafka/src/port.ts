@@ -70,3 +70,15 @@ export interface Bus {
   lag(groupId: string, topics: string[]): Promise<number>
   close(): Promise<void>
 }
+
+/**
+ * Resolves once everything this process has published so far would survive the process dying.
+ * On Kafka that is already true when publish resolved (acks=all): a no-op. On the in-process bus
+ * an acknowledged record lives only in memory until the pipeline has written it to ClickHouse,
+ * so there it waits for that. A connector awaits it before storing a cursor that covers what it
+ * published: a cursor stored earlier would outlive the records it skips over.
+ */
+export type Durable = () => Promise<void>
+
+/** the durable hook of a bus whose acknowledgement is already durable (Kafka) */
+export const ackIsDurable: Durable = async () => {}

@@ -1,5 +1,6 @@
 import { type RawEnvelope, rawEnvelopeSchema, rawTopic } from '@orgpulse/contracts'
 import type { StageHealth } from './health.ts'
+import type { MemoryBus } from './memory-bus.ts'
 import type { Bus } from './port.ts'
 
 /** Publishes source payloads to their raw topic, keyed by source entity id; resolves once acked. */
@@ -51,5 +52,45 @@ export async function waitUntilCaughtUp(
     if (Date.now() > deadline)
       throw new Error(`pipeline still has ${lag} unprocessed records after ${timeoutMs} ms`)
     await new Promise((r) => setTimeout(r, intervalMs))
+  }
+}
+
+/**
+ * Waits until the stages, in pipeline order (each one's output topics are read by the ones after
+ * it), have committed past everything published before the call: raw records through the
+ * transformer, then the canonical events and dead letters it produced through the sink and the
+ * DLQ sink. Each stage commits only after its output was published (or written), so once a
+ * stage is past its mark, everything derived from those records is below the next stage's mark,
+ * taken afterwards. Unlike waitUntilCaughtUp it does not need the pipeline to go idle: records
+ * published after the call (webhooks, other connectors) do not delay it.
+ */
+export async function waitUntilWritten(
+  bus: MemoryBus,
+  stages: { groupId: string; topics: string[] }[],
+  timeoutMs = 120_000,
+  intervalMs = 10,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (const stage of stages) {
+    const marks = stage.topics.map((t) => [t, bus.endOffsets(t)] as const)
+    for (;;) {
+      let behind = 0
+      for (const [topic, ends] of marks) {
+        const committed = bus.committedOffsets(stage.groupId, topic)
+        ends.forEach((end, p) => {
+          behind += Math.max(0, end - (committed[p] ?? 0))
+        })
+      }
+      if (behind === 0) break
+      if (bus.isClosed)
+        throw new Error(
+          `the bus closed while ${stage.groupId} had ${behind} published record(s) left to process`,
+        )
+      if (Date.now() > deadline)
+        throw new Error(
+          `${stage.groupId} has not processed ${behind} published record(s) after ${timeoutMs} ms: they are not written yet`,
+        )
+      await new Promise((r) => setTimeout(r, intervalMs))
+    }
   }
 }

@@ -28,6 +28,25 @@ export function parseBound(value: string, name: string): Date {
   return d
 }
 
+/**
+ * The longest window one metrics request may ask for: two years (731 days, a leap day included),
+ * so a weekly series has at most 105 weeks. A metrics query scans every fact in its window for
+ * every team, and a weekly series evaluates each week: a 230-year weekly request ran 11 s and took
+ * 0.5 GB while other directors waited. The CLI, the api and the exports all go through
+ * computeOrgMetrics, which enforces it (api: 400; CLI: exit 1, like other usage errors).
+ */
+export const MAX_WINDOW_DAYS = 731
+export const MAX_SERIES_WEEKS = Math.ceil(MAX_WINDOW_DAYS / 7)
+
+/** throws a MetricsQueryError (400) when [from, to) is longer than MAX_WINDOW_DAYS */
+export function assertWindowWithinLimit(from: Date, to: Date, raw: { from: string; to: string }): void {
+  const days = (to.getTime() - from.getTime()) / 86_400_000
+  if (days > MAX_WINDOW_DAYS)
+    throw new MetricsQueryError(
+      `the window ${raw.from} → ${raw.to} spans ${Math.ceil(days)} days; one request covers at most ${MAX_WINDOW_DAYS} days (2 years, ${MAX_SERIES_WEEKS} weeks with --grain week): ask for shorter windows`,
+    )
+}
+
 const echoBound = (raw: string, parsed: Date): string =>
   /^\d{4}-\d{2}-\d{2}$/.test(raw.trim()) ? raw.trim() : parsed.toISOString()
 
@@ -179,6 +198,7 @@ export async function computeOrgMetrics(
   const from = parseBound(request.from, 'from')
   const to = parseBound(request.to, 'to')
   if (to <= from) throw new MetricsQueryError(`to (${request.to}) must be after from (${request.from})`)
+  assertWindowWithinLimit(from, to, request)
   if (request.grain && request.grain !== 'week')
     throw new MetricsQueryError(`grain must be "week" (got "${request.grain}")`)
   const units = await unitsUnder(client, director, to)

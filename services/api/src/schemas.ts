@@ -1,4 +1,4 @@
-import { METRIC_IDS } from '@orgpulse/metrics'
+import { MAX_SERIES_WEEKS, MAX_WINDOW_DAYS, METRIC_IDS } from '@orgpulse/metrics'
 import { z } from 'zod'
 import { decisionStatusSchema } from './queries/decisions.ts'
 
@@ -59,10 +59,16 @@ export const orgTreeResponse = z
   })
   .meta({ id: 'OrgTree' })
 
+/** documented on both metrics routes */
+export const WINDOW_LIMIT_NOTE = `A window longer than ${MAX_WINDOW_DAYS} days (2 years) answers 400 with a message saying so: ask for shorter windows.`
+
 export const metricsQuery = z.object({
   from: isoDate.describe('window start, inclusive'),
-  to: isoDate.describe('window end, exclusive'),
-  grain: z.enum(['week']).optional().describe('add a weekly series'),
+  to: isoDate.describe(`window end, exclusive; at most ${MAX_WINDOW_DAYS} days (2 years) after from`),
+  grain: z
+    .enum(['week'])
+    .optional()
+    .describe(`add a weekly series (at most ${MAX_SERIES_WEEKS} weeks, as the window is at most 2 years)`),
 })
 
 const metricValues = z

@@ -68,6 +68,15 @@ describe('OpenAPI document', () => {
     )
   })
 
+  it('documents the 2-year cap on a metrics window', () => {
+    for (const path of ['/v1/orgs/{director}/metrics', '/v1/orgs/{director}/teams/{team}/metrics']) {
+      const op = doc.paths[path]!.get!
+      expect(op.description).toMatch(/longer than 731 days \(2 years\) answers 400/)
+      const to = (op.parameters as OpenAPIV3.ParameterObject[]).find((p) => p.name === 'to')!
+      expect(to.description ?? (to.schema as OpenAPIV3.SchemaObject).description).toMatch(/at most 731 days/)
+    }
+  })
+
   it('describes parameters, bearer auth and responses from the zod schemas', () => {
     const decisions = doc.paths['/v1/orgs/{director}/decisions']!.get!
     const params = (decisions.parameters as OpenAPIV3.ParameterObject[]).map(

@@ -1,6 +1,6 @@
 import { type ClickHouseClient, CursorStore } from '@orgpulse/clickhouse'
 import { calendarConfigSchema, type OrgpulseConfig } from '@orgpulse/contracts'
-import type { Bus } from '@orgpulse/kafka'
+import type { Bus, Durable } from '@orgpulse/kafka'
 import { GoogleCalendarApi, type RetryNotice } from './google/api.ts'
 import { loadServiceAccountKey, ServiceAccountTokens } from './google/auth.ts'
 import {
@@ -13,6 +13,8 @@ import { loadOrgLookup, orgEmails } from './org.ts'
 
 export interface GoogleIngestOptions {
   bus: Bus
+  /** awaited before a sync token is stored (Runtime.durable) */
+  durable: Durable
   client: ClickHouseClient
   config: OrgpulseConfig
   env?: NodeJS.ProcessEnv
@@ -57,6 +59,7 @@ export async function ingestGoogleCalendar(opts: GoogleIngestOptions): Promise<P
   }
   return syncGoogleCalendars({
     bus: opts.bus,
+    durable: opts.durable,
     cursors: opts.cursors ?? new CursorStore(opts.client),
     api,
     calendar,

@@ -38,6 +38,7 @@ class DyingCursors extends MemoryCursors {
 const sync = (cursors: MemoryCursors) =>
   ingestGoogleCalendar({
     bus: pipeline.bus,
+    durable: pipeline.durable,
     client: pipeline.client,
     config: {
       ...config,

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { configSchema } from '@orgpulse/contracts'
-import type { Bus } from '@orgpulse/kafka'
+import { ackIsDurable, type Bus, type Durable } from '@orgpulse/kafka'
 import { expect } from 'vitest'
 import type { FakeGoogleCalendar, FakeGoogleCalendarSeed } from '../../../test/fakes/google-calendar/index.ts'
 import { importIcs } from '../src/ics-import.ts'
@@ -108,6 +108,8 @@ export const config = configSchema.parse({
 /** Publishes the ICS fixture (dir's calendar) and syncs the fake Google calendars of mgr and ana. */
 export async function ingestFixtures(o: {
   bus: Bus
+  /** default: the bus's acknowledgement (Kafka) */
+  durable?: Durable
   client: ClickHouseClient
   fake: FakeGoogleCalendar
   workDir: string
@@ -126,6 +128,7 @@ export async function ingestFixtures(o: {
   })
   const results = await ingestGoogleCalendar({
     bus: o.bus,
+    durable: o.durable ?? ackIsDurable,
     client: o.client,
     config: { ...config, calendar: { ...calendar, google: { ...calendar.google, rootUrl: o.fake.rootUrl } } },
     env: { TEST_GOOGLE_KEY: o.fake.serviceAccountKey },

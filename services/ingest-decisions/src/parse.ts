@@ -39,7 +39,96 @@ export function readDecisionSource(path: string): SourceRecord[] {
 }
 
 export function readDecisionFile(file: string): SourceRecord[] {
-  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '')
+  return readDecisionText(file, readFileSync(file, 'utf8'))
+}
+
+/** A record together with its original text, which is what a dead letter keeps (and replays). */
+export interface SourceRecordWithText {
+  record: SourceRecord
+  /**
+   * The record's own bytes, parseable alone by the format of `file`: a JSONL line; a CSV row under
+   * the file's header line; a JSON array element as written; a whole MADR file (or a whole file
+   * that could not be split into records at all).
+   */
+  text: string
+}
+
+/** readDecisionSource, each record with its original text */
+export function readDecisionSourceWithText(path: string): SourceRecordWithText[] {
+  const files = statSync(path).isDirectory()
+    ? [...new Set(readDecisionSource(path).map((r) => r.file))]
+    : [path]
+  return files.flatMap((f) => withText(f, readFileSync(f, 'utf8')))
+}
+
+/** the records of one file's text, each with its original text */
+export function withText(file: string, raw: string): SourceRecordWithText[] {
+  const text = raw.replace(/^\uFEFF/, '')
+  const records = readDecisionText(file, text)
+  const whole = (record: SourceRecord) => ({ record, text })
+  switch (extname(file).toLowerCase()) {
+    case '.jsonl':
+    case '.ndjson': {
+      const lines = text.split(/\r?\n/)
+      return records.map((record) => ({ record, text: lines[record.line - 1] ?? text }))
+    }
+    case '.csv': {
+      const rows = csvRows(text)
+      if (!rows || rows.length !== records.length) return records.map(whole)
+      const header = text.replace(/\r\n?/g, '\n').split('\n', 1)[0] ?? ''
+      return records.map((record, i) => ({
+        record,
+        text: `${header}\n${rows[i]!.raw.replace(/^\n+/, '').replace(/\n$/, '')}\n`,
+      }))
+    }
+    case '.json': {
+      const elements = topLevelArrayElements(text)
+      if (!elements || elements.length !== records.length) return records.map(whole)
+      return records.map((record, i) => ({ record, text: elements[i]! }))
+    }
+    default:
+      return records.map(whole)
+  }
+}
+
+/**
+ * The text of each element of a top-level JSON array, as written; null when the text is not a
+ * top-level array (a single object, `{"decisions": [...]}`: the whole file is the record text).
+ */
+function topLevelArrayElements(text: string): string[] | null {
+  let i = text.search(/\S/)
+  if (i < 0 || text[i] !== '[') return null
+  const out: string[] = []
+  let depth = 0
+  let start = -1
+  let inString = false
+  for (i = i + 1; i < text.length; i++) {
+    const c = text[i]!
+    if (inString) {
+      if (c === '\\') i++
+      else if (c === '"') inString = false
+      continue
+    }
+    if (c === '"') inString = true
+    if (start < 0 && !/[\s,\]]/.test(c)) start = i
+    if (c === '{' || c === '[') depth++
+    else if (c === '}' || c === ']') {
+      if (depth === 0) {
+        if (start >= 0) out.push(text.slice(start, i).trimEnd())
+        return out
+      }
+      depth--
+    } else if (c === ',' && depth === 0) {
+      if (start >= 0) out.push(text.slice(start, i).trimEnd())
+      start = -1
+    }
+  }
+  return null
+}
+
+/** The records of a decision file's text; the file name says the format. */
+export function readDecisionText(file: string, raw: string): SourceRecord[] {
+  const text = raw.replace(/^\uFEFF/, '')
   switch (extname(file).toLowerCase()) {
     case '.json':
       return readJson(file, text)
@@ -111,20 +200,32 @@ interface CsvRow {
   info: { lines: number }
 }
 
+function csvRows(text: string): CsvRow[] | null {
+  try {
+    return parseCsvRows(text)
+  } catch {
+    return null
+  }
+}
+
+function parseCsvRows(text: string): CsvRow[] {
+  // One kind of line break, so csv-parse's line count is the file's (CRLF is counted twice).
+  return parseCsv(text.replace(/\r\n?/g, '\n'), {
+    columns: true,
+    skip_empty_lines: true,
+    trim: true,
+    bom: true,
+    relax_column_count: false,
+    info: true,
+    raw: true,
+    // csv-parse's overloads do not model `info`/`raw`, which wrap each record with its position and text.
+  }) as unknown as CsvRow[]
+}
+
 function readCsv(file: string, text: string): SourceRecord[] {
   let rows: CsvRow[]
   try {
-    // One kind of line break, so csv-parse's line count is the file's (CRLF is counted twice).
-    rows = parseCsv(text.replace(/\r\n?/g, '\n'), {
-      columns: true,
-      skip_empty_lines: true,
-      trim: true,
-      bom: true,
-      relax_column_count: false,
-      info: true,
-      raw: true,
-      // csv-parse's overloads do not model `info`/`raw`, which wrap each record with its position and text.
-    }) as unknown as CsvRow[]
+    rows = parseCsvRows(text)
   } catch (err) {
     return [{ file, line: 1, record: null, error: `unreadable CSV: ${(err as Error).message}` }]
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { CursorStore } from '@orgpulse/clickhouse'
 import { type JiraConfig, jiraTimeMs } from '@orgpulse/contracts'
-import { type Bus, publishRaw } from '@orgpulse/kafka'
+import { type Bus, type Durable, publishRaw } from '@orgpulse/kafka'
 import type { JiraClient } from './client.ts'
 import { issueEnvelope } from './envelopes.ts'
 import { JiraConfigError } from './errors.ts'
@@ -15,6 +15,8 @@ export interface SyncOptions {
   client: JiraClient
   bus: Bus
   cursors: CursorStore
+  /** awaited before each cursor write: until what the cursor covers is durable (Runtime.durable) */
+  durable: Durable
   config: JiraConfig
   /** names the Jira instance in cursor scopes and envelope meta (the base URL) */
   instance: string
@@ -71,8 +73,10 @@ export const cursorScope = (instance: string, project: string): string =>
 /**
  * Per project: full or incremental (`updated >= cursor - lag`, ORDER BY updated ASC, key ASC),
  * issues with complete changelogs published page by page, and the cursor committed after each
- * page only once the bus acknowledged it. Ascending `updated` order makes every committed cursor
- * safe: everything before it has been published, so an interrupted sync resumes where it stopped.
+ * page only once the page is durable: acknowledged by Kafka, or in embedded mode written by the
+ * pipeline (the in-process bus dies with the process). Ascending `updated` order makes every
+ * committed cursor safe: everything before it is durable, so an interrupted sync resumes where it
+ * stopped.
  */
 export async function syncJira(options: SyncOptions): Promise<SyncResult> {
   const { client, bus, cursors, config, instance } = options
@@ -138,15 +142,24 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
         result.histories += issue.changelog?.histories.length ?? 0
       }
       result.issues += page.issues.length
-      // only now, with the page acknowledged by the bus, may the cursor move past it
+      // only now, with the page durable, may the cursor move past it
       if (Number.isFinite(maxUpdated)) {
         result.cursor = new Date(maxUpdated).toISOString()
+        await options.durable()
         await cursors.set(JIRA_CONNECTOR, scope, result.cursor, hash)
       }
       options.onProgress?.(meter.advance(page.issues.length))
     }
     if (result.cursor === null && cursor && mode === 'incremental') result.cursor = cursor.cursor
     if (config.sync.sprints) {
+      // Sprints keep their own cursor (when the last sprint phase began): the issue cursor has
+      // already moved past this run's changes, so taking the window from it would let a crash in
+      // the sprint phase skip, for good, a sprint that closed before the newest issue change.
+      const sprintScope = `${scope}#sprints`
+      const sprintCursor = mode === 'incremental' ? await cursors.get(JIRA_CONNECTOR, sprintScope) : null
+      const sprintsSinceMs =
+        sprintCursor && sprintCursor.configHash === hash ? jiraTimeMs(sprintCursor.cursor) - lagMs : null
+      const startedAt = new Date(now()).toISOString()
       result.sprints = await syncSprints({
         client,
         bus,
@@ -154,9 +167,11 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
         instance,
         statusCategories,
         changelog: config.sync.changelog,
-        sinceMs,
-        fetchedAt: new Date(now()).toISOString(),
+        sinceMs: sprintsSinceMs,
+        fetchedAt: startedAt,
       })
+      await options.durable()
+      await cursors.set(JIRA_CONNECTOR, sprintScope, startedAt, hash)
     }
     results.push(result)
   }

@@ -9,11 +9,11 @@ import {
   queryRows,
 } from '@orgpulse/clickhouse'
 import { configSchema, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
-import { MemoryBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
+import { MemoryBus, type Subscription, waitUntilCaughtUp, waitUntilWritten } from '@orgpulse/kafka'
 import { STAGE_GROUPS, startSink, startTransformer } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeJira, startFakeJira } from '../../../test/fakes/jira/index.ts'
-import { syncJira } from '../src/index.ts'
+import { cursorScope, syncJira } from '../src/index.ts'
 import { clientFor, jiraConfig, seed, USERS } from './fixtures.ts'
 
 /**
@@ -29,6 +29,8 @@ const jira = jiraConfig()
 const config = configSchema.parse({ jira })
 
 class CrashAfterPublish extends Error {}
+/** as the embedded runtime does: a cursor waits until the pipeline wrote what it covers */
+const durable = () => waitUntilWritten(bus, [STAGE_GROUPS.transformer, STAGE_GROUPS.sink])
 
 beforeAll(async () => {
   client = createClickHouse({ dataDir: mkdtempSync(join(tmpdir(), 'orgpulse-jira-crash-')) })
@@ -68,6 +70,7 @@ describe('connector crash between publishing and committing its cursor', () => {
         client: clientFor(fake.url),
         bus,
         cursors: dying as unknown as CursorStore,
+        durable,
         config: jira,
         instance: fake.url,
       }),
@@ -76,7 +79,7 @@ describe('connector crash between publishing and committing its cursor', () => {
     const afterCrash = await facts()
     // the ENG page was acknowledged before the crash: its 4 issues are in
     expect(afterCrash.work).toBe(4)
-    expect(await real.get('jira', `${fake.url}:ENG`)).toBeNull()
+    expect(await real.get('jira', cursorScope(fake.url, 'ENG'))).toBeNull()
 
     // restart: no cursor, so the same issues are published again, plus one new change
     fake.transition('ENG-3', 'Decided', { by: USERS.dana.accountId, at: Date.UTC(2026, 2, 9, 9) })
@@ -84,6 +87,7 @@ describe('connector crash between publishing and committing its cursor', () => {
       client: clientFor(fake.url),
       bus,
       cursors: real,
+      durable,
       config: jira,
       instance: fake.url,
     })

@@ -1,6 +1,6 @@
 import type { CursorStore } from '@orgpulse/clickhouse'
 import { configSchema, type RawEnvelope, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
-import type { KafkaBus } from '@orgpulse/kafka'
+import { ackIsDurable, type KafkaBus } from '@orgpulse/kafka'
 import { transformBytes } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeJira, startFakeJira } from '../../../test/fakes/jira/index.ts'
@@ -48,6 +48,7 @@ describe('Jira connector through Kafka', () => {
       client: clientFor(fake.url),
       bus,
       cursors: memoryCursors(),
+      durable: ackIsDurable,
       config: jira,
       instance: fake.url,
     })

@@ -22,6 +22,7 @@ import {
   publishRaw,
   type Subscription,
   waitUntilCaughtUp,
+  waitUntilWritten,
 } from '@orgpulse/kafka'
 import { importOrg, unresolvedIdentities } from '@orgpulse/org'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
@@ -71,6 +72,8 @@ async function sync(overrides: Partial<SyncOptions> = {}) {
     client: clientFor(fake.url),
     bus: rec.bus,
     cursors,
+    // as in embedded mode: a cursor moves once the pipeline has written what it covers
+    durable: () => waitUntilWritten(bus, Object.values(STAGE_GROUPS)),
     config: jira,
     instance: fake.url,
     ...overrides,
@@ -409,6 +412,7 @@ describe('Jira connector, embedded pipeline', () => {
         client: clientFor(fake.url),
         bus: failing,
         cursors,
+        durable: () => waitUntilWritten(bus, Object.values(STAGE_GROUPS)),
         config: jira,
         instance: fake.url,
         projects: ['OPS'],

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { CursorStore } from '@orgpulse/clickhouse'
 import type { LinearConfig, RawEnvelope } from '@orgpulse/contracts'
-import { type Bus, publishRaw } from '@orgpulse/kafka'
+import { type Bus, type Durable, publishRaw } from '@orgpulse/kafka'
 import { type LinearClient, LinearConfigError } from './client.ts'
 import { pageSizeFor } from './complexity.ts'
 import {
@@ -110,6 +110,8 @@ export interface SyncOptions {
   bus: Bus
   /** the CursorStore (or anything with its get/set) */
   cursors: Pick<CursorStore, 'get' | 'set'>
+  /** awaited before each cursor write: until what the cursor covers is durable (Runtime.durable) */
+  durable: Durable
   config: LinearConfig
   /** ignore cursors and fetch everything */
   full?: boolean
@@ -173,7 +175,8 @@ export async function listTeams(client: LinearClient, budget: number): Promise<L
 /**
  * One sync run: per team, issues (with their full history) updated since the team's cursor and
  * the team's cycles; then one reconciliation of blocking relations. Every cursor is set only
- * after the bus acknowledged all the records it covers.
+ * once all the records it covers are durable (Kafka acknowledged them; in embedded mode, the
+ * pipeline wrote them).
  */
 export async function syncLinear(options: SyncOptions): Promise<SyncResult> {
   const { client, bus, config } = options
@@ -298,8 +301,11 @@ async function syncTeam(
     options.progress?.({ phase: 'cycles', team: team.key, done: cycles, ratePerSecond: 0 })
   }
 
-  // everything above is acknowledged by the bus: only now may the cursor move
-  if (maxUpdated) await cursors.set(CONNECTOR, scope, maxUpdated, hash)
+  // only once everything above is durable may the cursor move past it
+  if (maxUpdated) {
+    await options.durable()
+    await cursors.set(CONNECTOR, scope, maxUpdated, hash)
+  }
   return {
     team: team.key,
     mode: incremental ? 'incremental' : 'full',
@@ -314,7 +320,7 @@ async function syncTeam(
  * Linear sends no webhook when a relation is added or removed, so blocking relations are pulled
  * whole and compared with the previous pull: a relation that disappeared is published as
  * `relation.removed` (→ dependency.resolved, reason unlinked). The last-seen set is kept in the
- * cursor store and replaced only after the bus acknowledged the run's records.
+ * cursor store and replaced only once the run's records are durable.
  */
 async function reconcileRelations(
   options: SyncOptions,
@@ -357,6 +363,9 @@ async function reconcileRelations(
   }
   const removed = Object.values(previous).filter((r) => !current[r.id])
   await publish(removed.map((r) => envelope('relation.removed', r.id, r)))
+  // a removal is seen only once (the relation is gone from the next pull): the new set may
+  // replace the old one only after the removals are durable
+  await options.durable()
   await cursors.set(CONNECTOR, 'relations', JSON.stringify(current), hash)
   return { blocking: Object.keys(current).length, removed: removed.length }
 }

@@ -57,14 +57,26 @@ describe('Linear connector crash between publishing and committing its cursor', 
       set: async () => Promise.reject(new CrashAfterPublish('killed before the cursor commit')),
     }
     await expect(
-      syncLinear({ client: apiClient(), bus, cursors: dying as unknown as CursorStore, config: linear }),
+      syncLinear({
+        client: apiClient(),
+        bus,
+        cursors: dying as unknown as CursorStore,
+        durable: pipeline.durable,
+        config: linear,
+      }),
     ).rejects.toThrow(CrashAfterPublish)
     const published = bus.messages(rawTopic('linear')).length
     expect(published).toBeGreaterThan(0)
     expect(await real.get('linear', 'ENG')).toBeNull()
 
     // restart with working cursors: everything is read and published again
-    const result = await syncLinear({ client: apiClient(), bus, cursors: real, config: linear })
+    const result = await syncLinear({
+      client: apiClient(),
+      bus,
+      cursors: real,
+      durable: pipeline.durable,
+      config: linear,
+    })
     expect(result.teams.every((t) => t.mode === 'full')).toBe(true)
     await pipeline.flush()
     const raw = bus.messages(rawTopic('linear'))

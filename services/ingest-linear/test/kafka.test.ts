@@ -9,7 +9,7 @@ import {
   queryRows,
 } from '@orgpulse/clickhouse'
 import { configSchema, TOPIC_SPECS } from '@orgpulse/contracts'
-import { type Bus, namespacedBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
+import { ackIsDurable, type Bus, namespacedBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeLinear, linearTestSeed, startFakeLinear } from '../../../test/fakes/linear/index.ts'
@@ -50,6 +50,7 @@ describe('Linear connector through Kafka', () => {
       }),
       bus,
       cursors: new CursorStore(client),
+      durable: ackIsDurable,
       config: config.linear!,
       full: true,
     })

@@ -9,7 +9,14 @@ import {
   queryRows,
 } from '@orgpulse/clickhouse'
 import { configSchema, eventId, type OrgpulseConfig, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
-import { MemoryBus, publishRaw, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
+import {
+  ackIsDurable,
+  MemoryBus,
+  publishRaw,
+  type Subscription,
+  waitUntilCaughtUp,
+  waitUntilWritten,
+} from '@orgpulse/kafka'
 import { STAGE_GROUPS, startSink, startTransformer } from '@orgpulse/transformer'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -48,6 +55,8 @@ function cursorStore(c: ClickHouseClient): Pick<CursorStore, 'get' | 'set'> {
 }
 
 const flush = () => waitUntilCaughtUp(bus, [STAGE_GROUPS.transformer, STAGE_GROUPS.sink], 60_000)
+/** as in embedded mode: cursors move once the pipeline has written what they cover */
+const durable = () => waitUntilWritten(bus, [STAGE_GROUPS.transformer, STAGE_GROUPS.sink])
 const apiClient = (extra: Partial<ConstructorParameters<typeof LinearClient>[0]> = {}) =>
   new LinearClient({
     url: fake.url,
@@ -55,7 +64,14 @@ const apiClient = (extra: Partial<ConstructorParameters<typeof LinearClient>[0]>
     ...extra,
   })
 const sync = (opts: { full?: boolean; client?: LinearClient } = {}) =>
-  syncLinear({ client: opts.client ?? apiClient(), bus, cursors, config: linear, full: opts.full ?? false })
+  syncLinear({
+    client: opts.client ?? apiClient(),
+    bus,
+    cursors,
+    durable,
+    config: linear,
+    full: opts.full ?? false,
+  })
 const rows = <T>(sql: string, params: Record<string, unknown> = {}) => queryRows<T>(client, sql, params)
 
 beforeAll(async () => {
@@ -83,6 +99,7 @@ describe('Linear sync against the fake GraphQL API', () => {
       client: apiClient(),
       bus,
       cursors,
+      durable,
       config: linear,
       full: true,
       progress: (p) => p.phase === 'issues' && progress.push(p.done),
@@ -269,9 +286,9 @@ describe('Linear sync against the fake GraphQL API', () => {
     failing.publish = async () => {
       throw new Error('broker down')
     }
-    await expect(syncLinear({ client: apiClient(), bus: failing, cursors, config: linear })).rejects.toThrow(
-      'broker down',
-    )
+    await expect(
+      syncLinear({ client: apiClient(), bus: failing, cursors, durable, config: linear }),
+    ).rejects.toThrow('broker down')
     expect((await cursors.get('linear', 'team:ENG'))?.cursor).toBe(saved?.cursor)
   })
 })
@@ -473,7 +490,7 @@ describe('Linear rate limits and credentials', () => {
 
   it('names the team keys it cannot see', async () => {
     await expect(
-      syncLinear({ client: apiClient(), bus, cursors, config: linear, teams: ['NOPE'] }),
+      syncLinear({ client: apiClient(), bus, cursors, durable, config: linear, teams: ['NOPE'] }),
     ).rejects.toThrow(
       'Linear team NOPE not found or not visible to this credential; visible teams: ENG, PLAT',
     )
@@ -525,6 +542,8 @@ describe('nested pages beyond the first', () => {
           credential: { kind: 'apiKey', value: own.apiKey, envName: 'LINEAR_API_KEY' },
         }),
         bus: ownBus,
+        // no pipeline reads this bus: nothing to wait for
+        durable: ackIsDurable,
         cursors: {
           get: async (_c, scope) => memory.get(scope) ?? null,
           set: async (_c, scope, cursor, configHash = '') => void memory.set(scope, { cursor, configHash }),

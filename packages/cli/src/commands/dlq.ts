@@ -1,5 +1,7 @@
 import { queryRows } from '@orgpulse/clickhouse'
 import { toClickHouseTime } from '@orgpulse/contracts'
+// @orgpulse/ingest-decisions is how `ingest decisions` reads records: a replayed record is read the same way
+import { importDecisionText } from '@orgpulse/ingest-decisions'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -86,22 +88,10 @@ export function registerDlqCommands(program: Command, ctx: CommandContext): void
         )
         if (rows.length === 0) throw new UserError('nothing to replay (see `orgpulse dlq list`)')
         let replayed = 0
+        let failedAgain = 0
         const skipped: string[] = []
-        for (const r of rows) {
-          // file imports have no topic to return to: re-run `orgpulse ingest decisions` on the fixed file
-          if (r.topic.startsWith('file:')) {
-            skipped.push(`${r.id.slice(0, 12)} (${r.topic.slice(5)}:${r.offset}: re-import the fixed file)`)
-            continue
-          }
-          // nor has a record an api client sent and was refused (400): the client sends it again
-          if (r.topic.startsWith('api:')) {
-            skipped.push(
-              `${r.id.slice(0, 12)} (${r.topic.slice(4)} ${r.offset}: refused with 400, to be resent fixed)`,
-            )
-            continue
-          }
-          await rt.bus.publish(r.topic, [{ key: r.key || null, value: Buffer.from(r.value, 'base64') }])
-          await rt.client.insert({
+        const markReplayed = (r: DlqRow) =>
+          rt.client.insert({
             table: 'dlq',
             format: 'JSONEachRow',
             values: [
@@ -114,10 +104,43 @@ export function registerDlqCommands(program: Command, ctx: CommandContext): void
             ],
             clickhouse_settings: { async_insert: 0 },
           })
+        for (const r of rows) {
+          const bytes = Buffer.from(r.value, 'base64')
+          if (r.topic.startsWith('file:')) {
+            // a decision import's record: no topic to return to, so its original text is imported
+            // again as a record of that file. Marked first: a record rejected again is dead-lettered
+            // anew under the same id, and that later row must win.
+            if (bytes.length === 0) {
+              skipped.push(
+                `${r.id.slice(0, 12)} (${r.topic.slice(5)}:${r.offset}: no original bytes were kept; re-import the fixed file)`,
+              )
+              continue
+            }
+            await markReplayed(r)
+            const result = await importDecisionText(rt.bus, {
+              where: r.topic.slice(5),
+              line: Number(r.offset) || 1,
+              text: bytes.toString('utf8'),
+            })
+            failedAgain += result.rejected.length
+            replayed++
+            continue
+          }
+          // a record an api client sent and was refused (400): the client sends it again, fixed
+          if (r.topic.startsWith('api:')) {
+            skipped.push(
+              `${r.id.slice(0, 12)} (${r.topic.slice(4)} ${r.offset}: refused with 400, to be resent fixed)`,
+            )
+            continue
+          }
+          await rt.bus.publish(r.topic, [{ key: r.key || null, value: bytes }])
+          await markReplayed(r)
           replayed++
         }
         await rt.flush()
         io.out(`replayed ${replayed} record(s); any that fail again are dead-lettered anew with their reason`)
+        if (failedAgain > 0)
+          io.out(`  ${failedAgain} decision record(s) were rejected again (see \`orgpulse dlq list\`)`)
         for (const s of skipped) io.out(`  skipped ${s}`)
         return 0
       })

@@ -101,6 +101,7 @@ export function registerCalendarIngest(ingest: Command, ctx: CommandContext): vo
           if (!opts.ics && calendar.google) {
             google = await ingestGoogleCalendar({
               bus: rt.bus,
+              durable: rt.durable,
               client: rt.client,
               config: rt.config,
               ...(opts.person ? { people: opts.person.map((p) => p.toLowerCase()) } : {}),

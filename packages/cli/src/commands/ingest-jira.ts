@@ -86,6 +86,7 @@ export function registerJiraIngest(ingest: Command, ctx: CommandContext): void {
             client,
             bus: rt.bus,
             cursors: new CursorStore(rt.client),
+            durable: rt.durable,
             config,
             instance,
             full: opts.full === true,

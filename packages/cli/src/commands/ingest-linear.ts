@@ -59,6 +59,7 @@ export function registerLinearIngest(ingest: Command, ctx: CommandContext): void
               client,
               bus: rt.bus,
               cursors: new CursorStore(rt.client),
+              durable: rt.durable,
               config,
               full: opts.full === true,
               ...(opts.team ? { teams: opts.team } : {}),

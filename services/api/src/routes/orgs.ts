@@ -10,6 +10,7 @@ import {
   orgsResponse,
   orgTreeResponse,
   teamParams,
+  WINDOW_LIMIT_NOTE,
 } from '../schemas.ts'
 import { SECURED, type V1Options, type ZodApp } from './context.ts'
 
@@ -57,6 +58,7 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
       schema: {
         summary:
           'Every catalog metric for the org and each team in it over [from, to), optionally week by week',
+        description: WINDOW_LIMIT_NOTE,
         tags: ['metrics'],
         security: SECURED,
         params: directorParams,
@@ -76,6 +78,7 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
       schema: {
         summary:
           'Every catalog metric for one team (and the units below it) over [from, to), optionally week by week',
+        description: WINDOW_LIMIT_NOTE,
         tags: ['metrics'],
         security: SECURED,
         params: teamParams,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { CalendarConfig } from '@orgpulse/contracts'
-import { type Bus, publishRaw } from '@orgpulse/kafka'
+import { type Bus, type Durable, publishRaw } from '@orgpulse/kafka'
 import { classifyMeeting, type OrgLookup } from '../classify.ts'
 import { type CalendarEvent, calendarEnvelope, meetingShape } from '../payload.ts'
 import { type GoogleCalendarApi, type ListParams, SyncTokenExpiredError } from './api.ts'
@@ -38,6 +38,8 @@ export interface PersonSyncResult {
 export interface GoogleSyncOptions {
   bus: Bus
   cursors: CursorPort
+  /** awaited before a sync token is stored: until what it covers is durable (Runtime.durable) */
+  durable: Durable
   api: GoogleCalendarApi
   calendar: CalendarConfig
   google: { initialDaysBack: number; initialDaysAhead: number; pageSize: number }
@@ -63,7 +65,8 @@ export function classificationHash(calendar: Pick<CalendarConfig, 'rules' | 'rit
  * Org-wide Google Calendar sync: per person (acting as them through domain-wide delegation), a
  * full `events.list` over the initial window, then incremental syncs with the `nextSyncToken`
  * of the last page. A 410 on the token restarts that calendar's full sync. Cursors are written
- * only after every page the token covers has been acknowledged by the bus.
+ * only once every page the token covers is durable (acknowledged by Kafka; in embedded mode,
+ * written by the pipeline).
  */
 export async function syncGoogleCalendars(opts: GoogleSyncOptions): Promise<PersonSyncResult[]> {
   const started = Date.now()
@@ -171,7 +174,10 @@ async function runListing(
       continue
     }
     // nextSyncToken arrives only on the last page; it covers everything published above
-    if (page.nextSyncToken) await opts.cursors.set(GOOGLE_CONNECTOR, person, page.nextSyncToken, hash)
+    if (page.nextSyncToken) {
+      await opts.durable()
+      await opts.cursors.set(GOOGLE_CONNECTOR, person, page.nextSyncToken, hash)
+    }
     return { person, mode: params.kind, restartedFull, events, pages }
   }
 }

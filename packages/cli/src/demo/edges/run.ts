@@ -63,7 +63,9 @@ export async function syncThroughConnectors(
       applyJiraChanges(fake, jira.changes)
       const config = { ...rt.config.jira, baseUrl: fake.url }
       const { client, instance } = createJiraClient(config, { env: JIRA_ENV })
-      const [result, ms] = await timed(() => syncJira({ client, bus: rt.bus, cursors, config, instance }))
+      const [result, ms] = await timed(() =>
+        syncJira({ client, bus: rt.bus, cursors, durable: rt.durable, config, instance }),
+      )
       const issues = result.projects.reduce((n, p) => n + p.issues, 0)
       run.jira = { issues, requests: result.requests, ms }
       progress(`jira (fake, ${result.projects.length} projects): ${issues} issues synced in ${ms} ms`)
@@ -82,7 +84,9 @@ export async function syncThroughConnectors(
     try {
       const config = { ...rt.config.linear, apiUrl: fake.url }
       const client = linearClientFromConfig(config, { LINEAR_API_KEY: fake.apiKey })
-      const [result, ms] = await timed(() => syncLinear({ client, bus: rt.bus, cursors, config }))
+      const [result, ms] = await timed(() =>
+        syncLinear({ client, bus: rt.bus, cursors, durable: rt.durable, config }),
+      )
       const cycles = result.teams.reduce((n, t) => n + t.cycles, 0)
       run.linear = { cycles, requests: result.requests, ms }
       progress(`linear (fake, ${result.teams.length} teams): ${cycles} cycles synced in ${ms} ms`)
@@ -118,6 +122,7 @@ export async function syncThroughConnectors(
     const [results, ms] = await timed(() =>
       ingestGoogleCalendar({
         bus: rt.bus,
+        durable: rt.durable,
         client: rt.client,
         config: withSections({ calendar }),
         env: { GOOGLE_SERVICE_ACCOUNT_KEY: fake.serviceAccountKey },
