@@ -1,4 +1,12 @@
-import { type CanonicalEvent, canonicalEventSchema, rawEnvelopeSchema } from '@orgpulse/contracts'
+import {
+  type CanonicalEvent,
+  type CanonicalEventInput,
+  canonicalEventSchema,
+  eventId,
+  type RawEnvelope,
+  rawEnvelopeSchema,
+  syncedPayloadSchema,
+} from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { MAPPERS, type MapperContext } from './mappers/index.ts'
 
@@ -16,7 +24,10 @@ export function transformBytes(value: Buffer, ctx: MapperContext): CanonicalEven
       `not a raw envelope: ${envelope.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     )
   }
-  const mapped = MAPPERS[envelope.data.source](envelope.data, ctx)
+  const mapped =
+    envelope.data.entity === 'synced'
+      ? mapSynced(envelope.data)
+      : MAPPERS[envelope.data.source](envelope.data, ctx)
   return mapped.map((e) => {
     const checked = canonicalEventSchema.safeParse(e)
     if (!checked.success) {
@@ -42,4 +53,49 @@ export function decodeEvent(value: Buffer): CanonicalEvent {
     )
   }
   return checked.data
+}
+
+/**
+ * A connector's coverage record (entity `synced`, any source) → `source.synced`. One event per
+ * sync: the id hashes the scope and the sync's time, so a replay collapses onto it.
+ */
+export function mapSynced(envelope: RawEnvelope): CanonicalEventInput[] {
+  const parsed = syncedPayloadSchema.safeParse(envelope.payload)
+  if (!parsed.success) {
+    throw new RejectedRecord(
+      `invalid coverage record: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    )
+  }
+  const p = parsed.data
+  const iso = (v: string, what: string): string => {
+    const ms = Date.parse(v)
+    if (Number.isNaN(ms)) throw new RejectedRecord(`coverage record ${what} is not a time: "${v}"`)
+    return new Date(ms).toISOString()
+  }
+  const coveredTo = iso(p.coveredTo, 'coveredTo')
+  const coveredFrom = p.coveredFrom === null ? null : iso(p.coveredFrom, 'coveredFrom')
+  if (coveredFrom !== null && Date.parse(coveredFrom) > Date.parse(coveredTo))
+    throw new RejectedRecord(`coverage record ends (${coveredTo}) before it starts (${coveredFrom})`)
+  const at = iso(envelope.fetchedAt, 'fetchedAt')
+  const scope = p.scopeKind === 'calendar' ? p.scope.trim().toLowerCase() : p.scope
+  return [
+    {
+      type: 'source.synced',
+      id: eventId(
+        envelope.source,
+        `synced:${p.scopeKind}:${scope}`,
+        `${p.mode}:${coveredFrom ?? ''}:${coveredTo}:${at}`,
+      ),
+      source: envelope.source,
+      sourceId: `${p.scopeKind}:${scope}`,
+      occurredAt: at,
+      version: Date.parse(at),
+      scopeKind: p.scopeKind,
+      scope,
+      mode: p.mode,
+      coveredFrom,
+      coveredTo,
+      teams: p.teams,
+    },
+  ]
 }
