@@ -288,6 +288,23 @@ beforeAll(async () => {
   ]
   // separate inserts: the second m5 row must replace the first through ReplacingMergeTree
   for (const m of meetings) await insert('meetings', [row(m)])
+  // everyone's own calendar was read (a Google full sync) over the whole period the tests ask about
+  await insert(
+    'source_coverage',
+    [DIR, MGR, ANA].map((p) => ({
+      id: eventId('calendar', `synced:calendar:${p}`, 'full'),
+      source: 'calendar',
+      source_id: `calendar:${p}`,
+      scope_kind: 'calendar',
+      scope_id: p,
+      mode: 'full',
+      covered_from: '2026-01-01 00:00:00.000',
+      covered_to: '2026-06-01 00:00:00.000',
+      teams: [],
+      occurred_at: '2026-06-01 00:00:00.000',
+      version: 1,
+    })),
+  )
 })
 
 afterAll(async () => {
