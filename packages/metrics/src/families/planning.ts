@@ -75,7 +75,7 @@ framed AS (
 located AS (
   SELECT f.tracker AS tracker, f.w_from AS w_from, f.w_to AS w_to, f.snap AS snap,
     if(startsWith(${teamUnit('f.team')}, 'u:'), ${teamUnit('f.team')}, n.unit_id) AS unit
-  FROM (SELECT * FROM framed ARRAY JOIN teams AS team) AS f
+  FROM (SELECT tracker, w_from, w_to, snap, team FROM framed ARRAY JOIN teams AS team) AS f
   LEFT JOIN unit_names AS n ON n.effective = f.snap AND n.name = f.team
 )
 SELECT DISTINCT sc.scope AS scope, l.w_from AS w_from, l.w_to AS w_to, l.tracker AS tracker
