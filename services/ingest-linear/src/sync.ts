@@ -219,17 +219,15 @@ export async function syncLinear(options: SyncOptions): Promise<SyncResult> {
   if (options.relations !== false)
     result.relations = await reconcileRelations(options, new Set(wanted), hash, publish, now)
   // each team is read up to now (and its relations reconciled): coverage records behind its records
-  // (not counted in result.envelopes: those are the records read from Linear)
   const syncedAt = new Date(now()).toISOString()
-  await publishRaw(
-    bus,
+  await publish(
     wanted.map((key) =>
       syncedEnvelope(
         'linear',
         {
           scopeKind: 'team',
           scope: key,
-          mode: options.full ? 'full' : 'incremental',
+          mode: result.teams.find((t) => t.team === key)?.mode ?? 'incremental',
           coveredFrom: null,
           coveredTo: syncedAt,
           teams: config.teams[key] ? [config.teams[key]] : [],
