@@ -56,8 +56,13 @@ export function decodeEvent(value: Buffer): CanonicalEvent {
 }
 
 /**
- * A connector's coverage record (entity `synced`, any source) → `source.synced`. One event per
- * sync: the id hashes the scope and the sync's time, so a replay collapses onto it.
+ * A connector's coverage record (entity `synced`, any source) → `source.synced`. The id is
+ * deterministic, so a replay collapses onto it. A full sync keeps its own row; the frequent ones
+ * (incremental syncs and tracker pulls every few minutes, ICS feeds re-imported with a window
+ * relative to now) keep one row per scope and UTC day, the day's latest winning by version: a
+ * calendar pulled every 15 minutes stays one row a day, and no range is lost (the day's latest
+ * incremental reaches furthest; a re-imported window moves by less than the previous day's
+ * row overlaps).
  */
 export function mapSynced(envelope: RawEnvelope): CanonicalEventInput[] {
   const parsed = syncedPayloadSchema.safeParse(envelope.payload)
@@ -84,7 +89,11 @@ export function mapSynced(envelope: RawEnvelope): CanonicalEventInput[] {
       id: eventId(
         envelope.source,
         `synced:${p.scopeKind}:${scope}`,
-        `${p.mode}:${coveredFrom ?? ''}:${coveredTo}:${at}`,
+        p.mode === 'full'
+          ? `full:${coveredFrom ?? ''}:${coveredTo}:${at}`
+          : p.mode === 'range'
+            ? `range:${(coveredFrom ?? '').slice(0, 10)}:${coveredTo.slice(0, 10)}:${at.slice(0, 10)}`
+            : `incremental:${at.slice(0, 10)}`,
       ),
       source: envelope.source,
       sourceId: `${p.scopeKind}:${scope}`,

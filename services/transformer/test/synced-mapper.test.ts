@@ -64,6 +64,26 @@ describe('coverage records (entity synced, any source) → source.synced', () =>
     }
   })
 
+  it('frequent syncs keep one row per scope and day (the latest wins by version); full syncs each their own', () => {
+    const id = (mode: 'full' | 'incremental', at: string) =>
+      transformBytes(
+        bytes(
+          syncedEnvelope(
+            'calendar',
+            { scopeKind: 'calendar', scope: 'ana@acme.com', mode, coveredFrom: at, coveredTo: at },
+            at,
+          ),
+        ),
+        { config },
+      )[0]!
+    const a = id('incremental', '2026-04-01T09:00:00.000Z')
+    const b = id('incremental', '2026-04-01T09:15:00.000Z')
+    expect(b.id).toBe(a.id)
+    expect(b.version).toBeGreaterThan(a.version)
+    expect(id('incremental', '2026-04-02T09:00:00.000Z').id).not.toBe(a.id)
+    expect(id('full', '2026-04-01T09:00:00.000Z').id).not.toBe(id('full', '2026-04-01T09:15:00.000Z').id)
+  })
+
   it('rejects a record that cannot say what it covered', () => {
     const bad = (payload: unknown) =>
       transformBytes(
