@@ -117,15 +117,14 @@ covered_people AS (
 members AS (
   SELECT d.w_from AS w_from, d.w_to AS w_to, d.day AS day, d.day_lo AS day_lo, d.day_hi AS day_hi,
     d.snap AS snap, p.home_unit AS home_unit, p.person_id AS person,
-    if(p.timezone != '', p.timezone, {wh_tz:String}) AS tz,
-    (d.w_from, p.person_id) IN (SELECT w_from, person FROM covered_people) AS covered
+    if(p.timezone != '', p.timezone, {wh_tz:String}) AS tz
   FROM days AS d
   INNER JOIN (
     SELECT effective, person_id, home_unit, timezone FROM org_people
     WHERE (effective, home_unit) IN (SELECT effective, unit_id FROM scope_closure)
   ) AS p ON p.effective = d.snap
 ),
-in_scope AS (SELECT DISTINCT person FROM members WHERE covered),
+in_scope AS (SELECT DISTINCT person FROM members),
 held AS (
   SELECT meeting_id, start, end, class, ritual, organizer, attendees, responses
   FROM meetings FINAL
@@ -228,7 +227,7 @@ expected_held AS (
   GROUP BY e.scope, e.w_from, e.w_to, e.name, e.p_start
 ),
 person_measures AS (
-  SELECT w_from, w_to, snap, home_unit, person, covered,
+  SELECT w_from, w_to, snap, home_unit, person,
     (day_hi - day_lo) / 86400 AS person_days,
     ${unionLength('day_iv', 'day_lo')} AS meeting_s,
     ${unionLength('day_esc_iv', 'day_lo')} AS esc_s,
@@ -239,7 +238,9 @@ SELECT sc.scope AS scope, pm.w_from AS w_from, pm.w_to AS w_to, pm.person AS per
   pm.person_days AS person_days, pm.meeting_s AS meeting_s, pm.esc_s AS esc_s, pm.focus_s AS focus_s,
   pm.person = substring(sc.scope, 3) AS is_mgr,
   dateDiff('second', pm.w_from, pm.w_to) / 86400 AS window_days,
-  0 AS rit_expected, 0 AS rit_held, pm.covered AS covered, true AS is_person
+  0 AS rit_expected, 0 AS rit_held,
+  -- one membership test here: the CTEs above are inlined wherever they are referenced
+  (pm.w_from, pm.person) IN (SELECT w_from, person FROM covered_people) AS covered, true AS is_person
 FROM person_measures AS pm
 INNER JOIN scope_closure AS sc ON sc.effective = pm.snap AND sc.unit_id = pm.home_unit
 UNION ALL
