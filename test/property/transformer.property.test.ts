@@ -553,6 +553,14 @@ const REAL: Record<(typeof SOURCES)[number], unknown[]> = {
       project: 'ENG',
       statusCategories: { '10001': 'new', '10005': 'done' },
     }),
+    envelope('jira', 'synced', {
+      scopeKind: 'project',
+      scope: 'ENG',
+      mode: 'incremental',
+      coveredFrom: null,
+      coveredTo: '2026-05-01T00:00:00.000Z',
+      teams: ['u:erin@acme.com'],
+    }),
   ],
   linear: [
     envelope('linear', 'issue', linearIssue),
@@ -561,6 +569,14 @@ const REAL: Record<(typeof SOURCES)[number], unknown[]> = {
     envelope('linear', 'cycle', linearCycle),
     envelope('linear', 'webhook', linearWebhook),
     envelope('linear', 'webhook', { ...linearWebhook, action: 'create', updatedFrom: undefined }),
+    envelope('linear', 'synced', {
+      scopeKind: 'team',
+      scope: 'ENG',
+      mode: 'full',
+      coveredFrom: null,
+      coveredTo: '2026-05-01T00:00:00.000Z',
+      teams: ['u:eng-lead@acme.com'],
+    }),
   ],
   calendar: [
     envelope('calendar', 'event', calendarOccurrence, { calendar: 'ana@acme.com', via: 'google' }),
@@ -581,6 +597,13 @@ const REAL: Record<(typeof SOURCES)[number], unknown[]> = {
       },
       { calendar: 'ana@acme.com', via: 'google' },
     ),
+    envelope('calendar', 'synced', {
+      scopeKind: 'calendar',
+      scope: 'ana@acme.com',
+      mode: 'full',
+      coveredFrom: '2026-02-01T00:00:00.000Z',
+      coveredTo: '2026-05-29T00:00:00.000Z',
+    }),
   ],
 }
 
@@ -596,6 +619,7 @@ const ENTITIES = [
   'team',
   'user',
   'changelog',
+  'synced',
 ]
 
 const bytesOf = (v: unknown): Buffer => Buffer.from(JSON.stringify(v) ?? 'undefined', 'utf8')

@@ -98,11 +98,19 @@ describe('demo through the connectors (60 people × 8 weeks)', () => {
     expect(demo.edges).toBe('connectors')
     const bus = rt.bus as MemoryBus
     expect(bus).toBeInstanceOf(MemoryBus)
-    expect(bus.messages(rawTopic('jira')).length).toBe(demo.connectors!.jira!.issues)
+    // the vendor records, and behind them one coverage record per project / calendar synced
+    const entities = (source: 'jira' | 'calendar' | 'linear') =>
+      bus.messages(rawTopic(source)).map((m) => (JSON.parse(m.value.toString()) as { entity: string }).entity)
+    const synced = (source: 'jira' | 'calendar' | 'linear') =>
+      entities(source).filter((e) => e === 'synced').length
+    expect(entities('jira').length - synced('jira')).toBe(demo.connectors!.jira!.issues)
+    expect(synced('jira')).toBe(demo.config.jira!.projects.length)
     expect(demo.connectors!.jira!.issues).toBe(44)
     expect(demo.connectors!.linear!.cycles).toBe(36)
+    expect(synced('linear')).toBe(Object.keys(demo.config.linear!.teams).length)
     expect(demo.connectors!.calendar).toMatchObject({ calendars: 60, failed: [] })
-    expect(bus.messages(rawTopic('calendar')).length).toBe(demo.connectors!.calendar.events)
+    expect(entities('calendar').length - synced('calendar')).toBe(demo.connectors!.calendar.events)
+    expect(synced('calendar')).toBe(60)
     const connectors = await rows<{ connector: string }>(
       'SELECT DISTINCT connector FROM ingest_cursors ORDER BY connector',
     )
@@ -227,6 +235,10 @@ describe('demo through the connectors (60 people × 8 weeks)', () => {
     // the figures are real data, not two agreeing nulls
     const nulls = METRIC_IDS.filter((id) => viaConnectors.metrics[id] === null)
     expect(nulls).toEqual([])
+    // every calendar of the org synced over the window, and the org's trackers too
+    const cal = viaConnectors.coverage.calendar
+    expect([cal.covered, cal.share]).toEqual([cal.people, 1])
+    expect(viaConnectors.coverage.trackers.synced).toBeGreaterThan(0)
   })
 
   it('the stopped ritual is expected and shows: held in 4 of the 8 weeks', () => {

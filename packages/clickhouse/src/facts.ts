@@ -18,6 +18,7 @@ export const FACT_TABLE: Record<EventType, string> = {
   'dependency.resolved': 'dependency_events',
   'meeting.held': 'meetings',
   'cycle.snapshot': 'cycles',
+  'source.synced': 'source_coverage',
 }
 
 export type FactRow = Record<string, unknown>
@@ -97,6 +98,15 @@ export function factRow(e: CanonicalEvent): FactRow {
         committed: e.committedScope,
         completed: e.completedScope,
         added: e.addedScope,
+      })
+    case 'source.synced':
+      return Object.assign(common, {
+        scope_kind: e.scopeKind,
+        scope_id: e.scope,
+        mode: e.mode,
+        covered_from: e.coveredFrom === null ? null : toClickHouseTime(e.coveredFrom),
+        covered_to: toClickHouseTime(e.coveredTo),
+        teams: e.teams,
       })
   }
 }

@@ -27,3 +27,40 @@ export const dlqRecordSchema = z.object({
   failedAt: z.string(),
 })
 export type DlqRecord = z.infer<typeof dlqRecordSchema>
+
+/**
+ * The raw record a connector publishes after a sync, behind the records it read (entity
+ * `synced`, the same on every source): the transformer turns it into a `source.synced` event.
+ */
+export interface SyncedPayload {
+  scopeKind: 'calendar' | 'project' | 'team'
+  scope: string
+  mode: 'full' | 'incremental' | 'range'
+  /** ISO instants; null: from the beginning (trackers are read whole) */
+  coveredFrom: string | null
+  coveredTo: string
+  teams?: string[]
+}
+
+export const syncedPayloadSchema = z.object({
+  scopeKind: z.enum(['calendar', 'project', 'team']),
+  scope: z.string().min(1),
+  mode: z.enum(['full', 'incremental', 'range']),
+  coveredFrom: z.string().nullable(),
+  coveredTo: z.string(),
+  teams: z.array(z.string().min(1)).default([]),
+})
+
+export function syncedEnvelope(
+  source: RawEnvelope['source'],
+  payload: SyncedPayload,
+  fetchedAt = new Date().toISOString(),
+): RawEnvelope {
+  return {
+    source,
+    entity: 'synced',
+    sourceId: `synced:${payload.scopeKind}:${payload.scope}`,
+    fetchedAt,
+    payload,
+  }
+}

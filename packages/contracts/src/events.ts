@@ -164,6 +164,30 @@ export const cycleSnapshot = z.object({
   addedScope: z.number().nonnegative(),
 })
 
+/**
+ * A durable record of what a connector read completely, and over which time range: the
+ * coverage that tells "no data" from "zero". It travels the pipeline like any fact, behind the
+ * records of the sync it closes, so once it is stored the data it covers is stored too.
+ *
+ * - a person's calendar (`scopeKind` calendar, `scope` the owner's email): a Google full sync
+ *   (`mode` full, `[coveredFrom, coveredTo)` its timeMin/timeMax), each incremental sync (`mode`
+ *   incremental, both bounds the sync's time: it carries the preceding full sync's range up to
+ *   then), an ICS import (`mode` range, its --from/--to);
+ * - a Jira project (`project`, its key) or a Linear team (`team`, its key) at the time of a sync
+ *   (`coveredTo`; trackers are read whole, so `coveredFrom` is null); `teams` are the org team
+ *   references the configuration maps the project or team to.
+ */
+export const sourceSynced = z.object({
+  ...base,
+  type: z.literal('source.synced'),
+  scopeKind: z.enum(['calendar', 'project', 'team']),
+  scope: z.string().min(1),
+  mode: z.enum(['full', 'incremental', 'range']),
+  coveredFrom: z.iso.datetime().nullable(),
+  coveredTo: z.iso.datetime(),
+  teams: z.array(z.string().min(1)).default([]),
+})
+
 /** every text value storable too (see storable.ts): a refused event is dead-lettered, not retried */
 export const canonicalEventSchema = z
   .discriminatedUnion('type', [
@@ -180,6 +204,7 @@ export const canonicalEventSchema = z
     dependencyResolved,
     meetingHeld,
     cycleSnapshot,
+    sourceSynced,
   ])
   .superRefine((e, ctx) => checkStorable(e, ctx))
 export type CanonicalEvent = z.infer<typeof canonicalEventSchema>

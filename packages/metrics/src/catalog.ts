@@ -1,7 +1,7 @@
 import { decisionMetrics, decisionsFamily } from './families/decisions.ts'
 import { dependenciesFamily, dependencyMetrics } from './families/dependencies.ts'
 import { meetingMetrics, meetingsFamily } from './families/meetings.ts'
-import { planningFamily, planningMetrics } from './families/planning.ts'
+import { planningFamily, planningMetrics, trackerCoverage } from './families/planning.ts'
 import { type Family, type MetricDef, type MetricFamilyId, metricDefSchema } from './types.ts'
 
 /** The metric catalog: ids are the public contract (API, CLI, exports, dashboards, alerts). */
@@ -18,6 +18,9 @@ export const FAMILIES: Record<MetricFamilyId, Family> = {
   meetings: meetingsFamily,
   planning: planningFamily,
 }
+
+/** the tracker coverage relation (Jira projects / Linear teams synced per scope and window) */
+export const TRACKER_COVERAGE: Family = trackerCoverage
 
 export const METRIC_IDS = METRICS.map((m) => m.id)
 

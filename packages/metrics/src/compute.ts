@@ -1,9 +1,9 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { queryRows } from '@orgpulse/clickhouse'
 import { type OrgpulseConfig, toClickHouseTime, unitIdFor } from '@orgpulse/contracts'
-import { FAMILIES, METRICS, valueWithoutRows } from './catalog.ts'
+import { FAMILIES, METRICS, TRACKER_COVERAGE, valueWithoutRows } from './catalog.ts'
 import { SNAPSHOTS_CTE, snapFor } from './sql.ts'
-import type { MetricDef, MetricFamilyId, MetricValues } from './types.ts'
+import type { Family, MetricDef, MetricFamilyId, MetricValues } from './types.ts'
 
 export class MetricsQueryError extends Error {
   constructor(
@@ -78,11 +78,20 @@ export async function evaluate(
   }
   const byFamily = new Map<MetricFamilyId, MetricDef[]>()
   for (const m of metrics) byFamily.set(m.family, [...(byFamily.get(m.family) ?? []), m])
+  const queries: { family: Family; defs: MetricDef[] }[] = [...byFamily].map(([familyId, defs]) => ({
+    family: FAMILIES[familyId],
+    defs,
+  }))
+  // tracker coverage: its own relation (a tracker synced with no links has no dependency rows)
+  if (metrics.some((m) => m.requires === 'tracker')) queries.push({ family: TRACKER_COVERAGE, defs: [] })
   // families are independent queries: a ClickHouse server runs them in parallel
   await Promise.all(
-    [...byFamily].map(async ([familyId, defs]) => {
-      const family = FAMILIES[familyId]
-      const select = defs.map((d) => `${d.expr} AS ${d.id}`).join(',\n  ')
+    queries.map(async ({ family, defs }) => {
+      const extras = Object.entries(family.extras ?? {})
+      const select = [
+        ...defs.map((d) => `${d.expr} AS ${d.id}`),
+        ...extras.map(([k, e]) => `${e} AS ${k}`),
+      ].join(',\n  ')
       const query = `SELECT scope, toString(w_from) AS w_from_key,\n  ${select}\nFROM (${family.base}) GROUP BY scope, w_from`
       const rows = await queryRows<Record<string, unknown>>(client, query, {
         ...params,
@@ -95,6 +104,7 @@ export async function evaluate(
         result.set(scope, perScope)
         const values = perScope.get(key) ?? {}
         for (const d of defs) values[d.id] = toNumber(row[d.id])
+        for (const [k] of extras) values[k] = toNumber(row[k])
         perScope.set(key, values)
       }
     }),
@@ -117,11 +127,27 @@ export interface OrgMetricsRequest {
   grain?: string
 }
 
+/**
+ * What the group's figures rest on, for the window: `calendar` counts the people in the group
+ * (anyone who belonged to it during the window) and those whose own calendar is synced over the
+ * whole window (the only ones the per-person meeting figures are measured over); `trackers` the
+ * Jira projects and Linear teams mapped into the group and synced over the window.
+ */
+export interface Coverage {
+  calendar: { covered: number; people: number; share: number | null }
+  trackers: { synced: number }
+}
+
 export interface ScopeMetrics {
   metrics: MetricValues
-  /** metric id → why it is null (privacy threshold, no data) */
+  /**
+   * metric id → why it is null: `withheld: …` (privacy threshold), `no_data: …` (sources not
+   * connected or synced for the window, or nothing in it), `partial_coverage: …` (too few of the
+   * group's calendars synced)
+   */
   withheld: Record<string, string>
   people: number
+  coverage: Coverage
 }
 
 export interface OrgMetricsResult {
@@ -131,6 +157,7 @@ export interface OrgMetricsResult {
   metrics: MetricValues
   withheld: Record<string, string>
   people: number
+  coverage: Coverage
   teams: {
     id: string
     name: string
@@ -138,8 +165,15 @@ export interface OrgMetricsResult {
     people: number
     metrics: MetricValues
     withheld: Record<string, string>
+    coverage: Coverage
   }[]
-  series?: { from: string; to: string; metrics: MetricValues; withheld: Record<string, string> }[]
+  series?: {
+    from: string
+    to: string
+    metrics: MetricValues
+    withheld: Record<string, string>
+    coverage: Coverage
+  }[]
 }
 
 interface UnitRow {
@@ -172,20 +206,70 @@ export async function unitsUnder(client: ClickHouseClient, director: string, at:
   )
 }
 
-function applyPrivacy(values: MetricValues, people: number, minGroupSize: number): ScopeMetrics {
-  const metrics: MetricValues = {}
-  const withheld: Record<string, string> = {}
-  for (const m of METRICS) {
-    const v = m.id in values ? (values[m.id] ?? null) : valueWithoutRows(m)
-    if (m.peopleBased && people < minGroupSize) {
-      metrics[m.id] = null
-      withheld[m.id] = `withheld: group of ${people} people is below privacy.minGroupSize ${minGroupSize}`
-    } else {
-      metrics[m.id] = v
-      if (v === null) withheld[m.id] = 'no data in the window'
+/** The coverage behind one scope's evaluated values (the `_`-prefixed extras of `evaluate`). */
+export function coverageOf(values: MetricValues): Coverage {
+  const covered = values._cal_covered ?? 0
+  const people = values._cal_people ?? 0
+  return {
+    calendar: { covered, people, share: people > 0 ? Math.round((covered / people) * 1e6) / 1e6 : null },
+    trackers: { synced: values._trackers ?? 0 },
+  }
+}
+
+const pct = (share: number | null): string => `${Math.round((share ?? 0) * 1000) / 10}%`
+
+/**
+ * Why a metric of a scope must be null whatever its value, or null when it may be shown:
+ * privacy first (people-based metrics of a group under privacy.minGroupSize), then the coverage
+ * its sources need (DESIGN "No data is not zero").
+ */
+export function withheldReason(
+  m: MetricDef,
+  people: number,
+  coverage: Coverage,
+  values: MetricValues,
+  config: OrgpulseConfig,
+): string | null {
+  const minGroupSize = config.privacy.minGroupSize
+  if (m.peopleBased && people < minGroupSize)
+    return `withheld: group of ${people} people is below privacy.minGroupSize ${minGroupSize}`
+  const { covered, people: inGroup, share } = coverage.calendar
+  if (m.requires === 'tracker' && coverage.trackers.synced === 0)
+    return 'no_data: no Jira project or Linear team mapped to this group was synced over the window'
+  if (m.requires === 'leader_calendar' && !values._leader_covered)
+    return "no_data: the leader's own calendar is not synced for the window"
+  if (m.requires === 'calendar') {
+    if (covered === 0)
+      return `no_data: no calendar synced for the window (0 of ${inGroup} people have their own calendar synced)`
+    const minCoverage = config.calendar?.minCoverage ?? 0.8
+    if (covered < minGroupSize || (share ?? 0) < minCoverage) {
+      const why =
+        covered < minGroupSize
+          ? `fewer than privacy.minGroupSize ${minGroupSize}`
+          : `below calendar.minCoverage ${minCoverage}`
+      return `partial_coverage: ${covered} of ${inGroup} people (${pct(share)}, share ${share}) have their own calendar synced for the window, ${why}`
     }
   }
-  return { metrics, withheld, people }
+  return null
+}
+
+/** Privacy and coverage applied to one scope's evaluated values: what every output shows. */
+export function judge(values: MetricValues, people: number, config: OrgpulseConfig): ScopeMetrics {
+  const metrics: MetricValues = {}
+  const withheld: Record<string, string> = {}
+  const coverage = coverageOf(values)
+  for (const m of METRICS) {
+    const v = m.id in values ? (values[m.id] ?? null) : valueWithoutRows(m)
+    const reason = withheldReason(m, people, coverage, values, config)
+    if (reason !== null) {
+      metrics[m.id] = null
+      withheld[m.id] = reason
+    } else {
+      metrics[m.id] = v
+      if (v === null) withheld[m.id] = 'no_data: no data in the window'
+    }
+  }
+  return { metrics, withheld, people, coverage }
 }
 
 /** `orgpulse metrics` / `GET /v1/orgs/{director}/metrics`: the org, each team in it, optionally weekly. */
@@ -209,13 +293,12 @@ export async function computeOrgMetrics(
     )
   }
   const root = unitIdFor(director)
-  const minGroup = config.privacy.minGroupSize
   const scopes = units.map((u) => u.unit_id)
   const whole = await evaluate(client, config, scopes, [{ from, to }])
   const key = toClickHouseTime(from)
   const valuesFor = (scope: string): MetricValues => whole.get(scope)?.get(key) ?? {}
   const rootUnit = units.find((u) => u.unit_id === root)!
-  const org = applyPrivacy(valuesFor(root), rootUnit.people, minGroup)
+  const org = judge(valuesFor(root), rootUnit.people, config)
   const result: OrgMetricsResult = {
     org: director,
     // echo dates as the caller wrote them (YYYY-MM-DD), instants as ISO-8601 UTC
@@ -224,10 +307,11 @@ export async function computeOrgMetrics(
     metrics: org.metrics,
     withheld: org.withheld,
     people: org.people,
+    coverage: org.coverage,
     teams: units
       .filter((u) => u.unit_id !== root)
       .map((u) => {
-        const s = applyPrivacy(valuesFor(u.unit_id), u.people, minGroup)
+        const s = judge(valuesFor(u.unit_id), u.people, config)
         return {
           id: u.unit_id,
           name: u.name,
@@ -235,6 +319,7 @@ export async function computeOrgMetrics(
           people: u.people,
           metrics: s.metrics,
           withheld: s.withheld,
+          coverage: s.coverage,
         }
       }),
   }
@@ -242,8 +327,14 @@ export async function computeOrgMetrics(
     const weeks = weekWindows(from, to)
     const series = await evaluate(client, config, [root], weeks)
     result.series = weeks.map((w) => {
-      const s = applyPrivacy(series.get(root)?.get(toClickHouseTime(w.from)) ?? {}, rootUnit.people, minGroup)
-      return { from: w.from.toISOString(), to: w.to.toISOString(), metrics: s.metrics, withheld: s.withheld }
+      const s = judge(series.get(root)?.get(toClickHouseTime(w.from)) ?? {}, rootUnit.people, config)
+      return {
+        from: w.from.toISOString(),
+        to: w.to.toISOString(),
+        metrics: s.metrics,
+        withheld: s.withheld,
+        coverage: s.coverage,
+      }
     })
   }
   return result

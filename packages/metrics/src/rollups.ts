@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { queryRows } from '@orgpulse/clickhouse'
 import { type OrgpulseConfig, toClickHouseTime } from '@orgpulse/contracts'
-import { METRICS, valueWithoutRows } from './catalog.ts'
-import { evaluate, weekWindows } from './compute.ts'
+import { METRICS } from './catalog.ts'
+import { evaluate, judge, weekWindows } from './compute.ts'
 import { SNAPSHOTS_CTE, snapFor } from './sql.ts'
 
 export interface RollupOptions {
@@ -23,7 +23,9 @@ export function weekStart(d: Date): Date {
 
 /**
  * Recomputes weekly metric values for every org unit into `metric_rollups`, with the privacy
- * threshold applied (people-based metrics are NULL for groups under privacy.minGroupSize).
+ * threshold and the coverage rules applied (`judge`: people-based metrics are NULL for groups
+ * under privacy.minGroupSize, metrics whose sources are not synced for the week NULL with the
+ * reason in `withheld`, and the coverage in `coverage_*`).
  * Idempotent: a recomputed week replaces the previous values.
  */
 export async function refreshRollups(
@@ -56,22 +58,27 @@ export async function refreshRollups(
     for (const u of part) {
       const people = Number(u.people)
       for (const w of windows) {
-        const v = values.get(u.unit_id)?.get(toClickHouseTime(w.from)) ?? {}
+        // the same privacy and coverage rules as every other output (compute.ts `judge`)
+        const j = judge(values.get(u.unit_id)?.get(toClickHouseTime(w.from)) ?? {}, people, config)
+        const cal = j.coverage.calendar
         for (const m of METRICS) {
-          const value =
-            m.peopleBased && people < config.privacy.minGroupSize
-              ? null
-              : m.id in v
-                ? (v[m.id] ?? null)
-                : valueWithoutRows(m)
+          const calendarBased = m.family === 'meetings'
           out.push({
             scope: u.unit_id,
             grain: 'week',
             period_start: toClickHouseTime(w.from),
             period_end: toClickHouseTime(w.to),
             metric: m.id,
-            value,
+            value: j.metrics[m.id] ?? null,
             people,
+            withheld: j.withheld[m.id] ?? '',
+            coverage_covered: calendarBased
+              ? cal.covered
+              : m.requires === 'tracker'
+                ? j.coverage.trackers.synced
+                : null,
+            coverage_total: calendarBased ? cal.people : null,
+            coverage_share: calendarBased ? cal.share : null,
             computed_at: computedAt,
           })
         }

@@ -26,6 +26,13 @@ export const metricDefSchema = z.object({
   family: z.enum(['decisions', 'dependencies', 'meetings', 'planning']),
   /** people-based metrics are withheld for groups under privacy.minGroupSize */
   peopleBased: z.boolean(),
+  /**
+   * the source coverage the value needs (DESIGN "No data is not zero"): `calendar`, a group
+   * whose people's own calendars are synced for the window (enough of them: privacy.minGroupSize
+   * and calendar.minCoverage); `leader_calendar`, the scope leader's own calendar; `tracker`, a
+   * Jira project or Linear team mapped into the scope and synced over the window
+   */
+  requires: z.enum(['calendar', 'leader_calendar', 'tracker']).optional(),
   expr: z.string(),
 })
 export type MetricDef = z.infer<typeof metricDefSchema>
@@ -50,6 +57,8 @@ export interface Family {
   base: string
   /** extra query parameters the base needs (e.g. working hours) */
   params?: (config: import('@orgpulse/contracts').OrgpulseConfig) => Record<string, unknown>
+  /** aggregates evaluated next to the metrics, returned under their (`_`-prefixed) keys: coverage */
+  extras?: Record<string, string>
 }
 
 export type MetricValues = Record<string, number | null>

@@ -97,6 +97,27 @@ const cycle = (
   version: Date.parse(at),
 })
 
+/** a tracker scope synced at `at` (coverage: dependency and planning figures need one per scope) */
+const synced = (
+  source: 'jira' | 'linear',
+  scope: string,
+  teams: string[],
+  at: string,
+): CanonicalEventInput => ({
+  id: eventId(source, `synced:${scope}`, at),
+  source,
+  sourceId: scope,
+  type: 'source.synced',
+  scopeKind: source === 'jira' ? 'project' : 'team',
+  scope,
+  mode: 'full',
+  coveredFrom: null,
+  coveredTo: at,
+  teams,
+  occurredAt: at,
+  version: Date.parse(at),
+})
+
 beforeAll(async () => {
   const ch = await freshClickHouse()
   client = ch.client
@@ -114,6 +135,10 @@ beforeAll(async () => {
     cycle('C2', 'm2@x.io', '2026-08-01T00:00:00.000Z', 20, 10, 6, '2026-08-01T00:00:00.000Z'),
     cycle('C3', 'm1@x.io', '2026-10-05T00:00:00.000Z', 50, 50, 0, '2026-10-05T00:00:00.000Z'),
     cycle('C4', 'dir2@x.io', '2026-07-20T00:00:00.000Z', 7, 1, 1, '2026-07-20T00:00:00.000Z'),
+    // the Jira project behind the links and the Linear teams behind the cycles, last synced 10-02
+    synced('jira', 'ENG', ['u:m1@x.io', 'm2@x.io', 'dir2@x.io', 'ceo@x.io'], '2026-10-02T00:00:00.000Z'),
+    synced('linear', 'M1', ['u:m1@x.io'], '2026-10-02T00:00:00.000Z'),
+    synced('linear', 'M2', ['m2@x.io'], '2026-10-02T00:00:00.000Z'),
   ])
   org = await computeOrgMetrics(client, config, {
     director: 'dir@x.io',
@@ -144,6 +169,27 @@ describe('dependency health', () => {
     expect(m1.metrics.blockers_open).toBe(2)
     // blocked items of m1: A1 10 d + A2 19 d
     expect(m1.metrics.blocked_item_days).toBe(29)
+  })
+})
+
+describe('tracker coverage', () => {
+  it('counts the tracker scopes mapped into each scope and synced over the window', () => {
+    // ENG (m1, m2) and the Linear teams M1, M2
+    expect(org.coverage.trackers).toEqual({ synced: 3 })
+    expect(org.teams.find((t) => t.id === 'u:m1@x.io')!.coverage.trackers).toEqual({ synced: 2 })
+  })
+  it('a window after the last sync is no data, not the stale figures', async () => {
+    // before: L1 and L2 were still "open" at the end of a window nobody had synced
+    const later = await computeOrgMetrics(client, config, {
+      director: 'dir@x.io',
+      from: '2026-11-01',
+      to: '2026-12-01',
+    })
+    expect(later.coverage.trackers).toEqual({ synced: 0 })
+    for (const id of ['blockers_open', 'blocked_item_days', 'cycle_completion_rate']) {
+      expect(later.metrics[id], id).toBeNull()
+      expect(later.withheld[id], id).toMatch(/^no_data: no Jira project or Linear team/)
+    }
   })
 })
 

@@ -288,6 +288,23 @@ beforeAll(async () => {
   ]
   // separate inserts: the second m5 row must replace the first through ReplacingMergeTree
   for (const m of meetings) await insert('meetings', [row(m)])
+  // everyone's own calendar was read (a Google full sync) over the whole period the tests ask about
+  await insert(
+    'source_coverage',
+    [DIR, MGR, ANA].map((p) => ({
+      id: eventId('calendar', `synced:calendar:${p}`, 'full'),
+      source: 'calendar',
+      source_id: `calendar:${p}`,
+      scope_kind: 'calendar',
+      scope_id: p,
+      mode: 'full',
+      covered_from: '2026-01-01 00:00:00.000',
+      covered_to: '2026-06-01 00:00:00.000',
+      teams: [],
+      occurred_at: '2026-06-01 00:00:00.000',
+      version: 1,
+    })),
+  )
 })
 
 afterAll(async () => {
@@ -368,5 +385,58 @@ describe('meeting metrics against hand computations', () => {
       meetingMetrics,
     )
     expect(res.size).toBe(0)
+  })
+})
+
+describe('calendar coverage', () => {
+  const syncRow = (
+    person: string,
+    mode: 'full' | 'incremental' | 'range',
+    from: string,
+    to: string,
+    at: string,
+  ) => ({
+    id: eventId('calendar', `synced:calendar:${person}`, `${mode}:${at}`),
+    source: 'calendar',
+    source_id: `calendar:${person}`,
+    scope_kind: 'calendar',
+    scope_id: person,
+    mode,
+    covered_from: toClickHouseTime(from),
+    covered_to: toClickHouseTime(to),
+    teams: [],
+    occurred_at: toClickHouseTime(at),
+    version: 1,
+  })
+
+  it('measures only the people whose own calendar covers the window; an incremental sync carries its full sync on', async () => {
+    // every full sync above ends on 06-01: nobody is covered in the week of 06-01
+    const before = await values('2026-06-01T00:00:00Z', '2026-06-08T00:00:00Z')
+    expect([before.org._cal_covered, before.org._cal_people]).toEqual([0, 3])
+    expect(before.org.meeting_hours_per_person_week).toBeNull()
+    expect(before.org.focus_hours_per_person_week).toBeNull()
+    expect(before.org.director_escalation_meeting_hours_week).toBeNull()
+    expect(before.org._leader_covered).toBe(0)
+    await client.insert({
+      table: 'source_coverage',
+      values: [
+        // ana's calendar: an incremental sync on 06-10 continues the full sync of 06-01
+        syncRow(ANA, 'incremental', '2026-06-10T00:00:00Z', '2026-06-10T00:00:00Z', '2026-06-10T00:00:00Z'),
+        // dir's: an ICS import of 06-03 → 06-08 leaves 06-01 and 06-02 uncovered
+        syncRow(DIR, 'range', '2026-06-03T00:00:00Z', '2026-06-08T00:00:00Z', '2026-06-10T00:00:00Z'),
+      ],
+      format: 'JSONEachRow',
+      clickhouse_settings: { async_insert: 0 },
+    })
+    const after = await values('2026-06-01T00:00:00Z', '2026-06-08T00:00:00Z')
+    expect([after.org._cal_covered, after.org._cal_people]).toEqual([1, 3])
+    // ana alone, an empty week: a true 0 meeting hours and 5 × 8 h of focus
+    expect(after.org.meeting_hours_per_person_week).toBe(0)
+    expect(after.org.focus_hours_per_person_week).toBe(40)
+    // the leader's own calendar is not covered for the whole window
+    expect(after.org.director_escalation_meeting_hours_week).toBeNull()
+    // 06-03 → 06-08 is covered for dir by the import
+    const late = await values('2026-06-03T00:00:00Z', '2026-06-08T00:00:00Z')
+    expect([late.org._cal_covered, late.org._leader_covered]).toEqual([2, 1])
   })
 })

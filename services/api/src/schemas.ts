@@ -74,7 +74,30 @@ export const metricsQuery = z.object({
 const metricValues = z
   .record(z.string(), z.number().nullable())
   .describe(`metric id → value (null when withheld or no data); ids: ${METRIC_IDS.join(', ')}`)
-const withheld = z.record(z.string(), z.string()).describe('metric id → why its value is null')
+const withheld = z
+  .record(z.string(), z.string())
+  .describe(
+    "metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage)",
+  )
+const coverage = z
+  .object({
+    calendar: z
+      .object({
+        covered: z
+          .number()
+          .describe('people in the group whose own calendar is synced over the whole window'),
+        people: z.number().describe('people in the group during the window'),
+        share: z.number().nullable().describe('covered / people (null for an empty group)'),
+      })
+      .describe('the per-person meeting figures are means over the covered people only'),
+    trackers: z.object({
+      synced: z
+        .number()
+        .describe('Jira projects and Linear teams mapped into the group and synced over the window'),
+    }),
+  })
+  .describe('what the figures rest on (DESIGN "No data is not zero")')
+  .meta({ id: 'Coverage' })
 
 export const metricsResponse = z
   .object({
@@ -84,6 +107,7 @@ export const metricsResponse = z
     metrics: metricValues,
     withheld,
     people: z.number(),
+    coverage,
     teams: z.array(
       z.object({
         id: z.string(),
@@ -92,10 +116,11 @@ export const metricsResponse = z
         people: z.number(),
         metrics: metricValues,
         withheld,
+        coverage,
       }),
     ),
     series: z
-      .array(z.object({ from: z.string(), to: z.string(), metrics: metricValues, withheld }))
+      .array(z.object({ from: z.string(), to: z.string(), metrics: metricValues, withheld, coverage }))
       .optional(),
   })
   .meta({ id: 'OrgMetrics' })

@@ -96,6 +96,7 @@ function expectedMetricRows(): {
   previous: number | null
   withheld: string
   people: number
+  coverage: [number | null, number | null, number | null]
 }[] {
   const scopes = [
     {
@@ -119,6 +120,11 @@ function expectedMetricRows(): {
       previous: s.prev?.metrics[m.id] ?? null,
       withheld: s.cur.withheld[m.id] ?? '',
       people: s.people,
+      coverage: (m.family === 'meetings'
+        ? [s.cur.coverage.calendar.covered, s.cur.coverage.calendar.people, s.cur.coverage.calendar.share]
+        : m.requires === 'tracker'
+          ? [s.cur.coverage.trackers.synced, null, null]
+          : [null, null, null]) as [number | null, number | null, number | null],
     })),
   )
 }
@@ -158,6 +164,7 @@ describe('quarterly export', () => {
           previous: num(r.previous_value),
           withheld: r.withheld ?? '',
           people: num(r.people),
+          coverage: [num(r.coverage_covered), num(r.coverage_people), num(r.coverage_share)],
         })),
       ).toEqual(expected)
       for (const r of metrics) {
@@ -169,6 +176,18 @@ describe('quarterly export', () => {
       // the exact figures behind the comparison: 14 decided in Q3, 2 in Q2 (P1, P2)
       const decided = metrics.find((r) => r.scope_id === 'u:dir@x.io' && r.metric === 'decisions_decided')!
       expect([num(decided.value), num(decided.previous_value), num(decided.change)]).toEqual([14, 2, 12])
+      // the Jira project behind the links is synced: L1 and L3 are open at the end of Q3, one tracker covers the org
+      const open = metrics.find((r) => r.scope_id === 'u:dir@x.io' && r.metric === 'blockers_open')!
+      expect([num(open.value), num(open.coverage_covered), open.withheld ?? '']).toEqual([2, 1, ''])
+      // no calendar is synced in the fixture: meeting figures are no data, never 0
+      const meet = metrics.find(
+        (r) => r.scope_id === 'u:dir@x.io' && r.metric === 'meeting_hours_per_person_week',
+      )!
+      expect([num(meet.value), String(meet.withheld).slice(0, 8), num(meet.coverage_covered)]).toEqual([
+        null,
+        'no_data:',
+        0,
+      ])
       // team m2 has 3 people: people-based metrics are withheld
       const m2 = metrics.find(
         (r) => r.scope_id === 'u:m2@x.io' && r.metric === 'meeting_hours_per_person_week',

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
+import { eventId } from '@orgpulse/contracts'
 import { decisionEvents, type FixtureDecision, insertEvents, linkEvents } from './helpers.ts'
 
 /*
@@ -119,5 +120,21 @@ export async function loadFixtureActivity(client: ClickHouseClient): Promise<voi
     ...linkEvents('L3', 'u:m1@x.io', 'u:m3@x.io', '2026-08-01T00:00:00Z'),
     ...linkEvents('L4', 'u:m3@x.io', 'u:m3@x.io', '2026-08-01T00:00:00Z'),
     ...linkEvents('L6', 'u:m1@x.io', 'u:m2@x.io', '2026-03-01T00:00:00Z', '2026-03-05T00:00:00Z'),
+    // the links come from a Jira project of teams m1, m2 and m3, synced after both quarters
+    // began: its dependency figures are measured (no coverage would make them no_data)
+    {
+      type: 'source.synced',
+      id: eventId('jira', 'synced:project:ENG', '2026-10-15'),
+      source: 'jira',
+      sourceId: 'project:ENG',
+      occurredAt: '2026-10-15T00:00:00.000Z',
+      version: 1,
+      scopeKind: 'project',
+      scope: 'ENG',
+      mode: 'full',
+      coveredFrom: null,
+      coveredTo: '2026-10-15T00:00:00.000Z',
+      teams: ['u:m1@x.io', 'u:m2@x.io', 'u:m3@x.io'],
+    },
   ])
 }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import type { CalendarConfig } from '@orgpulse/contracts'
+import { type CalendarConfig, syncedEnvelope } from '@orgpulse/contracts'
 import { type Bus, publishRaw } from '@orgpulse/kafka'
 import { classifyMeeting, type OrgLookup } from './classify.ts'
 import { expandIcs, type IcsWindow } from './ics.ts'
@@ -45,6 +45,20 @@ export async function importIcs(opts: IcsImportOptions): Promise<IcsImportResult
     ),
   )
   for (let i = 0; i < envelopes.length; i += BATCH) await publishRaw(opts.bus, envelopes.slice(i, i + BATCH))
+  // the owner's calendar is now known over the window: the coverage record goes behind its occurrences
+  await publishRaw(opts.bus, [
+    syncedEnvelope(
+      'calendar',
+      {
+        scopeKind: 'calendar',
+        scope: owner,
+        mode: 'range',
+        coveredFrom: opts.window.from.toISOString(),
+        coveredTo: opts.window.to.toISOString(),
+      },
+      fetchedAt,
+    ),
+  ])
   return {
     source: opts.source,
     owner,

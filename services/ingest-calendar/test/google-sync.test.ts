@@ -121,7 +121,8 @@ describe('Google Calendar sync against the fake API', () => {
   it('publishes classified events without titles, descriptions, locations or comments', async () => {
     await sync([ANA, MGR])
     const raw = bus.text(rawTopic('calendar'))
-    expect(bus.published).toHaveLength(6)
+    // six events, then one coverage record per calendar (tested below)
+    expect(bus.published).toHaveLength(6 + 2)
     expect(raw).not.toContain('Falcon')
     expect(raw).not.toContain('Board room')
     expect(raw).not.toMatch(/"summary"|"description"|"location"|"comment"|"displayName"/)
@@ -134,6 +135,30 @@ describe('Google Calendar sync against the fake API', () => {
     expect(by[`${MGR}/e1`]).toEqual({ class: 'escalation', ritual: '' })
     expect(by[`${ANA}/e2`]).toEqual({ class: 'ritual', ritual: 'weekly product-engineering director sync' })
     expect(by[`${ANA}/e3`]).toEqual({ class: 'decision_review', ritual: '' })
+  })
+
+  it('records what each sync covered, behind its events: a full sync its window, an incremental one its time', async () => {
+    const records = () =>
+      bus.published.map((p) => JSON.parse(p.message.value.toString()) as { entity: string; payload: unknown })
+    await sync()
+    const first = records()
+    // the coverage record comes last, after every event of the sync
+    expect(first.map((r) => r.entity)).toEqual([...Array(5).fill('event'), 'synced'])
+    expect(first.at(-1)!.payload).toEqual({
+      scopeKind: 'calendar',
+      scope: ANA,
+      mode: 'full',
+      coveredFrom: '2026-02-23T00:00:00.000Z',
+      coveredTo: '2026-04-24T00:00:00.000Z',
+    })
+    await sync()
+    expect(records().at(-1)!.payload).toEqual({
+      scopeKind: 'calendar',
+      scope: ANA,
+      mode: 'incremental',
+      coveredFrom: NOW.toISOString(),
+      coveredTo: NOW.toISOString(),
+    })
   })
 
   it('incremental sync sends only the syncToken and picks up changes and deletions', async () => {

@@ -10,7 +10,7 @@ import {
   type FakeGoogleCalendar,
   startFakeGoogleCalendar,
 } from '../../../test/fakes/google-calendar/index.ts'
-import { ANA, allTablesText, config, DIR, GOOGLE_SEED, ingestFixtures } from './fixtures.ts'
+import { ANA, allTablesText, config, DIR, GOOGLE_SEED, ingestFixtures, MGR } from './fixtures.ts'
 import { RecordingBus } from './helpers.ts'
 
 /**
@@ -83,6 +83,38 @@ describe('calendar → Kafka topics → ClickHouse', () => {
       external_attendees: 1,
     })
     expect(rows.find((r) => r.meeting_id.startsWith('g1'))?.class).toBe('escalation')
+  })
+
+  it('records each calendar as synced over what was read: the ICS window, the Google full-sync window', async () => {
+    const rows = await queryRows<{ scope_id: string; source: string; mode: string; f: string; t: string }>(
+      client,
+      `SELECT scope_id, source, mode, toString(covered_from) AS f, toString(covered_to) AS t
+       FROM source_coverage FINAL WHERE scope_kind = 'calendar' ORDER BY scope_id`,
+    )
+    expect(rows).toEqual([
+      // the default window: 90 days back, 28 ahead of 2026-04-01
+      {
+        scope_id: ANA,
+        source: 'calendar',
+        mode: 'full',
+        f: '2026-01-01 00:00:00.000',
+        t: '2026-04-29 00:00:00.000',
+      },
+      {
+        scope_id: DIR,
+        source: 'calendar',
+        mode: 'range',
+        f: '2026-03-01 00:00:00.000',
+        t: '2026-05-01 00:00:00.000',
+      },
+      {
+        scope_id: MGR,
+        source: 'calendar',
+        mode: 'full',
+        f: '2026-01-01 00:00:00.000',
+        t: '2026-04-29 00:00:00.000',
+      },
+    ])
   })
 
   it('the title never reaches a topic', () => {

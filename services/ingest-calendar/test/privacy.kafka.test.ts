@@ -51,13 +51,17 @@ afterAll(async () => {
 describe('calendar privacy through Kafka', () => {
   it('no raw or canonical message carries the title', async () => {
     const seen = await collect(bus, uniqueName('calendar-check'), [rawTopic('calendar'), TOPICS.events])
-    // ICS: 3 weekly occurrences + 1 all-day; Google: the same meeting on 2 calendars
+    // ICS: 3 weekly occurrences + 1 all-day; Google: the same meeting on 2 calendars; then one
+    // coverage record per calendar synced (the ICS owner's, ana's and mgr's)
     const raw = (m: { topic: string }) => m.topic.endsWith(rawTopic('calendar'))
+    const coverage = (m: { value: Buffer }) =>
+      (JSON.parse(m.value.toString()) as { entity: string }).entity === 'synced'
     const messages = await seen.until(
-      (ms) => ms.filter(raw).length >= 6 && ms.filter((m) => !raw(m)).length >= 6,
+      (ms) => ms.filter(raw).length >= 6 + 3 && ms.filter((m) => !raw(m)).length >= 6 + 3,
     )
     await seen.subscription.stop()
-    expect(messages.filter(raw)).toHaveLength(6)
+    expect(messages.filter((m) => raw(m) && !coverage(m))).toHaveLength(6)
+    expect(messages.filter((m) => raw(m) && coverage(m))).toHaveLength(3)
     for (const m of messages) expect(m.value.toString('utf8')).not.toMatch(/zeppelin/i)
   })
 

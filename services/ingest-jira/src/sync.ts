@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { CursorStore } from '@orgpulse/clickhouse'
-import { type JiraConfig, jiraTimeMs } from '@orgpulse/contracts'
+import { type JiraConfig, jiraTimeMs, syncedEnvelope } from '@orgpulse/contracts'
 import { type Bus, type Durable, publishRaw } from '@orgpulse/kafka'
 import type { JiraClient } from './client.ts'
 import { issueEnvelope } from './envelopes.ts'
@@ -173,7 +173,32 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
       await options.durable()
       await cursors.set(JIRA_CONNECTOR, sprintScope, startedAt, hash)
     }
+    // the project is read up to now: its coverage record goes behind its issues and sprints
+    const syncedAt = new Date(now()).toISOString()
+    await publishRaw(bus, [
+      syncedEnvelope(
+        'jira',
+        {
+          scopeKind: 'project',
+          scope: project,
+          mode,
+          coveredFrom: null,
+          coveredTo: syncedAt,
+          teams: teamsOfProject(config, project),
+        },
+        syncedAt,
+      ),
+    ])
     results.push(result)
   }
   return { instance, projects: results, requests: client.http.requestCount - before }
+}
+
+/** The org teams the team rules can attribute a project's issues to (its own rules and any-project component rules). */
+export function teamsOfProject(config: JiraConfig, project: string): string[] {
+  return [
+    ...new Set(
+      config.teams.filter((r) => r.projects.length === 0 || r.projects.includes(project)).map((r) => r.team),
+    ),
+  ]
 }

@@ -134,7 +134,26 @@ describe('Jira connector, embedded pipeline', () => {
       ['ENG', 'full', 'no cursor yet', 4],
       ['OPS', 'full', 'no cursor yet', 2],
     ])
-    expect(published).toEqual(['ENG-1', 'ENG-2', 'ENG-3', 'ENG-4', 'OPS-1', 'OPS-2'])
+    // each project's issues, then its coverage record
+    expect(published).toEqual([
+      'ENG-1',
+      'ENG-2',
+      'ENG-3',
+      'ENG-4',
+      'synced:project:ENG',
+      'OPS-1',
+      'OPS-2',
+      'synced:project:OPS',
+    ])
+    // stored with the teams the projects map to: the dependency and planning metrics' coverage
+    expect(
+      await rows(
+        'SELECT scope_kind, scope_id, teams, covered_from FROM source_coverage FINAL ORDER BY scope_id',
+      ),
+    ).toEqual([
+      { scope_kind: 'project', scope_id: 'ENG', teams: ['u:erin@acme.test'], covered_from: null },
+      { scope_kind: 'project', scope_id: 'OPS', teams: ['u:olga@acme.test'], covered_from: null },
+    ])
     const work = await rows<{ item_id: string; to_status: string; category: string; team: string }>(
       'SELECT item_id, to_status, category, team FROM workitem_events FINAL ORDER BY item_id',
     )
@@ -176,7 +195,7 @@ describe('Jira connector, embedded pipeline', () => {
       'project = "ENG" AND updated >= "2026/03/05 08:45" ORDER BY updated ASC, key ASC',
     )
     // ENG-4 and OPS-2 sit inside the 15-minute lag window of their cursors; ENG-2 changed
-    expect(published).toEqual(['ENG-4', 'ENG-2', 'OPS-2'])
+    expect(published).toEqual(['ENG-4', 'ENG-2', 'synced:project:ENG', 'OPS-2', 'synced:project:OPS'])
     expect(await rows('SELECT toInt32(count()) AS n FROM workitem_events FINAL')).toEqual([{ n: 7 }])
     expect(
       await rows(

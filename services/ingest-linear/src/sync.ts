@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { CursorStore } from '@orgpulse/clickhouse'
-import type { LinearConfig, RawEnvelope } from '@orgpulse/contracts'
+import { type LinearConfig, type RawEnvelope, syncedEnvelope } from '@orgpulse/contracts'
 import { type Bus, type Durable, publishRaw } from '@orgpulse/kafka'
 import { type LinearClient, LinearConfigError } from './client.ts'
 import { pageSizeFor } from './complexity.ts'
@@ -221,6 +221,24 @@ export async function syncLinear(options: SyncOptions): Promise<SyncResult> {
 
   if (options.relations !== false)
     result.relations = await reconcileRelations(options, new Set(wanted), hash, publish, now)
+  // each team is read up to now (and its relations reconciled): coverage records behind its records
+  const syncedAt = new Date(now()).toISOString()
+  await publish(
+    wanted.map((key) =>
+      syncedEnvelope(
+        'linear',
+        {
+          scopeKind: 'team',
+          scope: key,
+          mode: result.teams.find((t) => t.team === key)?.mode ?? 'incremental',
+          coveredFrom: null,
+          coveredTo: syncedAt,
+          teams: config.teams[key] ? [config.teams[key]] : [],
+        },
+        syncedAt,
+      ),
+    ),
+  )
   result.requests = client.requests
   result.waitedMs = client.waitedMs
   return result

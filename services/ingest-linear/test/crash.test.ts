@@ -35,7 +35,13 @@ const apiClient = () =>
     url: fake.url,
     credential: { kind: 'apiKey', value: fake.apiKey, envName: 'LINEAR_API_KEY' },
   })
-const TABLES = ['decision_events', 'workitem_events', 'dependency_events', 'cycles'] as const
+const TABLES = [
+  'decision_events',
+  'workitem_events',
+  'dependency_events',
+  'cycles',
+  'source_coverage',
+] as const
 const stored = async (): Promise<Record<string, { rows: number; ids: string[] }>> => {
   const out: Record<string, { rows: number; ids: string[] }> = {}
   for (const t of TABLES) {

@@ -114,6 +114,15 @@ describe('Linear sync against the fake GraphQL API', () => {
     expect(progress.at(-1)).toBe(2)
     expect(result.relations).toEqual({ blocking: 2, removed: 0 })
     expect((await cursors.get('linear', 'team:ENG'))?.cursor).toBe('2026-04-02T13:00:00.000Z')
+    // each team recorded as synced, with the org team it maps to (the planning/dependency coverage)
+    expect(
+      await rows<{ scope_kind: string; scope_id: string; mode: string; teams: string[] }>(
+        'SELECT scope_kind, scope_id, mode, teams FROM source_coverage FINAL ORDER BY scope_id',
+      ),
+    ).toEqual([
+      { scope_kind: 'team', scope_id: 'ENG', mode: 'full', teams: [linear.teams.ENG] },
+      { scope_kind: 'team', scope_id: 'PLAT', mode: 'full', teams: [linear.teams.PLAT] },
+    ])
 
     // the decision: raised at creation (label), escalated to carol, decided by carol
     const decision = await rows<{

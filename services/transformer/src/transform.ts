@@ -1,8 +1,12 @@
 import {
   type CanonicalEvent,
+  type CanonicalEventInput,
   canonicalEventSchema,
+  eventId,
   formatIssues,
+  type RawEnvelope,
   rawEnvelopeSchema,
+  syncedPayloadSchema,
 } from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { MAPPERS, type MapperContext } from './mappers/index.ts'
@@ -19,7 +23,10 @@ export function transformBytes(value: Buffer, ctx: MapperContext): CanonicalEven
   if (!envelope.success) {
     throw new RejectedRecord(`not a raw envelope: ${formatIssues(envelope.error).join('; ')}`)
   }
-  const mapped = MAPPERS[envelope.data.source](envelope.data, ctx)
+  const mapped =
+    envelope.data.entity === 'synced'
+      ? mapSynced(envelope.data)
+      : MAPPERS[envelope.data.source](envelope.data, ctx)
   return mapped.map((e) => {
     const checked = canonicalEventSchema.safeParse(e)
     if (!checked.success) {
@@ -43,4 +50,58 @@ export function decodeEvent(value: Buffer): CanonicalEvent {
     throw new RejectedRecord(`not a canonical event: ${formatIssues(checked.error).join('; ')}`)
   }
   return checked.data
+}
+
+/**
+ * A connector's coverage record (entity `synced`, any source) → `source.synced`. The id is
+ * deterministic, so a replay collapses onto it. A full sync keeps its own row; the frequent ones
+ * (incremental syncs and tracker pulls every few minutes, ICS feeds re-imported with a window
+ * relative to now) keep one row per scope and UTC day, the day's latest winning by version: a
+ * calendar pulled every 15 minutes stays one row a day, and no range is lost (the day's latest
+ * incremental reaches furthest; a re-imported window moves by less than the previous day's
+ * row overlaps).
+ */
+export function mapSynced(envelope: RawEnvelope): CanonicalEventInput[] {
+  const parsed = syncedPayloadSchema.safeParse(envelope.payload)
+  if (!parsed.success) {
+    throw new RejectedRecord(
+      `invalid coverage record: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    )
+  }
+  const p = parsed.data
+  const iso = (v: string, what: string): string => {
+    const ms = Date.parse(v)
+    if (Number.isNaN(ms)) throw new RejectedRecord(`coverage record ${what} is not a time: "${v}"`)
+    return new Date(ms).toISOString()
+  }
+  const coveredTo = iso(p.coveredTo, 'coveredTo')
+  const coveredFrom = p.coveredFrom === null ? null : iso(p.coveredFrom, 'coveredFrom')
+  if (coveredFrom !== null && Date.parse(coveredFrom) > Date.parse(coveredTo))
+    throw new RejectedRecord(`coverage record ends (${coveredTo}) before it starts (${coveredFrom})`)
+  const at = iso(envelope.fetchedAt, 'fetchedAt')
+  const scope = p.scopeKind === 'calendar' ? p.scope.trim().toLowerCase() : p.scope
+  return [
+    {
+      type: 'source.synced',
+      id: eventId(
+        envelope.source,
+        `synced:${p.scopeKind}:${scope}`,
+        p.mode === 'full'
+          ? `full:${coveredFrom ?? ''}:${coveredTo}:${at}`
+          : p.mode === 'range'
+            ? `range:${(coveredFrom ?? '').slice(0, 10)}:${coveredTo.slice(0, 10)}:${at.slice(0, 10)}`
+            : `incremental:${at.slice(0, 10)}`,
+      ),
+      source: envelope.source,
+      sourceId: `${p.scopeKind}:${scope}`,
+      occurredAt: at,
+      version: Date.parse(at),
+      scopeKind: p.scopeKind,
+      scope,
+      mode: p.mode,
+      coveredFrom,
+      coveredTo,
+      teams: p.teams,
+    },
+  ]
 }

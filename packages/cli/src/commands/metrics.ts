@@ -5,6 +5,9 @@ import { requireOption } from '../context.ts'
 import { UserError } from '../io.ts'
 import { table } from '../table.ts'
 
+const NOTHING = 'no_data: no data in the window'
+const pct = (share: number | null): string => (share === null ? 'n/a' : `${Math.round(share * 1000) / 10}%`)
+
 export function registerMetricsCommands(program: Command, ctx: CommandContext): void {
   program
     .command('metrics')
@@ -35,22 +38,41 @@ export function registerMetricsCommands(program: Command, ctx: CommandContext): 
               io.out(JSON.stringify(result, null, 2))
               return 0
             }
+            const cal = result.coverage.calendar
             io.out(
-              `${result.org}'s org · ${result.people} people · ${result.from.slice(0, 10)} → ${result.to.slice(0, 10)} (end exclusive)\n`,
+              `${result.org}'s org · ${result.people} people · ${result.from.slice(0, 10)} → ${result.to.slice(0, 10)} (end exclusive)`,
             )
             io.out(
-              table(
-                METRICS.map((m) => ({
+              `calendar coverage: ${cal.covered} of ${cal.people} people (${pct(cal.share)}) have their own calendar synced for the window · trackers synced: ${result.coverage.trackers.synced}\n`,
+            )
+            const teams = result.teams.slice(0, 6)
+            io.out(
+              table([
+                ...METRICS.map((m) => ({
                   metric: m.id,
                   org: result.metrics[m.id] ?? null,
-                  ...Object.fromEntries(
-                    result.teams.slice(0, 6).map((t) => [t.name, t.metrics[m.id] ?? null]),
-                  ),
+                  ...Object.fromEntries(teams.map((t) => [t.name, t.metrics[m.id] ?? null])),
                 })),
-              ),
+                {
+                  metric: '(calendars synced)',
+                  org: `${cal.covered}/${cal.people}`,
+                  ...Object.fromEntries(
+                    teams.map((t) => [
+                      t.name,
+                      `${t.coverage.calendar.covered}/${t.coverage.calendar.people}`,
+                    ]),
+                  ),
+                },
+              ]),
             )
             if (result.teams.length > 6) io.out(`(${result.teams.length - 6} more teams: use --format json)`)
-            const withheld = Object.entries(result.withheld).filter(([, r]) => r.startsWith('withheld'))
+            // why the org's empty cells are empty: privacy, sources not synced, too few calendars
+            const withheld = Object.entries(result.withheld).filter(
+              ([, r]) =>
+                r.startsWith('withheld') ||
+                (r.startsWith('no_data') && r !== NOTHING) ||
+                r.startsWith('partial_coverage'),
+            )
             for (const [id, reason] of withheld) io.out(`${id}: ${reason}`)
             if (result.series) {
               io.out('\nweekly:')

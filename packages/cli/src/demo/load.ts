@@ -6,7 +6,7 @@ import { publishRaw } from '@orgpulse/kafka'
 import { importOrg } from '@orgpulse/org'
 import type { Runtime } from '../runtime.ts'
 import { applyDemoConfig, demoConfigSections, writeDemoConfig } from './config.ts'
-import { type ConnectorRun, syncThroughConnectors } from './edges/run.ts'
+import { type ConnectorRun, demoCoverageEvents, syncThroughConnectors } from './edges/run.ts'
 import { type DemoCompany, type DemoOptions, generateDemo, hrCsv } from './generate.ts'
 
 /**
@@ -98,7 +98,11 @@ export async function loadDemo(
   let connectors: ConnectorRun | null = null
   if (edges === 'connectors')
     connectors = await phase('connectors', () => syncThroughConnectors(rt, company, progress))
-  else await phase('direct', () => publishDirect(rt, company.events, progress))
+  else
+    await phase('direct', () =>
+      // the connectors would have recorded what they synced: the direct load records the same
+      publishDirect(rt, [...company.events, ...demoCoverageEvents(company, rt.config)], progress),
+    )
   await phase('flush', () => rt.flush())
 
   const s = company.stories

@@ -107,6 +107,11 @@ export const calendarConfigSchema = z.object({
   ics: z.array(icsFeedSchema).default([]),
   rituals: z.array(ritualSchema).default([]),
   rules: z.array(meetingRuleSchema).default(DEFAULT_MEETING_RULES.map((r) => meetingRuleSchema.parse(r))),
+  /**
+   * the share of a group's people whose own calendar must be synced for a window before the
+   * group's per-person meeting figures are shown (below it: null, reason partial_coverage)
+   */
+  minCoverage: z.number().min(0).max(1).default(0.8),
 })
 export type CalendarConfig = z.infer<typeof calendarConfigSchema>
 export type CalendarConfigInput = z.input<typeof calendarConfigSchema>

@@ -133,6 +133,7 @@ export const dependencyMetrics: MetricDef[] = [
     thresholds: { warn: 10, critical: 25 },
     family: 'dependencies',
     peopleBased: false,
+    requires: 'tracker',
     expr: 'countIf(open_at_end)',
   },
   {
@@ -144,6 +145,7 @@ export const dependencyMetrics: MetricDef[] = [
     thresholds: { warn: 7, critical: 14 },
     family: 'dependencies',
     peopleBased: false,
+    requires: 'tracker',
     expr: `if(countIf(open_at_end) = 0, NULL, quantileExactInclusiveIf(0.5)(${ageDays}, open_at_end))`,
   },
   {
@@ -155,6 +157,7 @@ export const dependencyMetrics: MetricDef[] = [
     thresholds: { warn: 14, critical: 30 },
     family: 'dependencies',
     peopleBased: false,
+    requires: 'tracker',
     expr: `if(countIf(open_at_end) = 0, NULL, quantileExactInclusiveIf(0.9)(${ageDays}, open_at_end))`,
   },
   {
@@ -167,6 +170,7 @@ export const dependencyMetrics: MetricDef[] = [
     thresholds: { warn: 0.7, critical: 0.5 },
     family: 'dependencies',
     peopleBased: false,
+    requires: 'tracker',
     expr: 'if(countIf(resolved_in_window) = 0, NULL, countIf(resolved_in_window AND resolved_within_14d) / countIf(resolved_in_window))',
   },
   {
@@ -179,6 +183,7 @@ export const dependencyMetrics: MetricDef[] = [
     thresholds: { warn: null, critical: null },
     family: 'dependencies',
     peopleBased: false,
+    requires: 'tracker',
     // per blocked item, the union of its blockers' open intervals clipped to the window (base row)
     expr: `sum(blocked_days_of_item)`,
   },

@@ -80,6 +80,39 @@ days AS (
   )
   WHERE day_hi > day_lo
 ),
+-- calendar coverage (source_coverage, written by the connectors): per calendar, the ranges it
+-- was read completely over: a full sync's range, carried up to the time of each incremental sync
+-- that followed it (they continue its sync token), and ICS imports' windows
+cal_syncs AS (
+  SELECT scope_id AS calendar, mode, ifNull(covered_from, covered_to) AS lo, covered_to AS hi, occurred_at AS at
+  FROM source_coverage FINAL WHERE scope_kind = 'calendar'
+),
+cal_ext AS (
+  SELECT f.calendar AS calendar, f.at AS full_at, max(i.hi) AS ext_hi
+  FROM (SELECT calendar, at, hi FROM cal_syncs WHERE mode = 'incremental') AS i
+  ASOF INNER JOIN (SELECT calendar, at FROM cal_syncs WHERE mode = 'full') AS f
+    ON f.calendar = i.calendar AND i.at >= f.at
+  GROUP BY f.calendar, f.at
+),
+cal_ranges AS (
+  SELECT c.calendar AS calendar,
+    groupArray((${unix('c.lo')}, ${unix("greatest(c.hi, if(e.calendar != '', e.ext_hi, c.hi))")})) AS iv
+  FROM (SELECT calendar, at, lo, hi FROM cal_syncs WHERE mode != 'incremental') AS c
+  LEFT JOIN cal_ext AS e ON e.calendar = c.calendar AND e.full_at = c.at
+  GROUP BY c.calendar
+),
+-- the people whose own calendar is read over the whole window: the only ones measured (a
+-- person without a synced calendar is not measured from other people's calendars)
+covered_people AS (
+  SELECT DISTINCT w_from, person FROM (
+    SELECT w.w_from AS w_from, if(r.person_id != '', r.person_id, cw.calendar) AS person,
+      ${unix('w.w_from')} AS wlo, ${unix('w.w_to')} AS whi,
+      ${unionLength(clipped('cw.iv', 'wlo', 'whi'), 'wlo')} AS covered_s
+    FROM cal_ranges AS cw CROSS JOIN windows AS w
+    LEFT JOIN resolved AS r ON r.identity = cw.calendar
+  )
+  WHERE covered_s >= whi - wlo - 0.001
+),
 -- people in any requested scope, per day: measured once per person-day, scoped at the end
 members AS (
   SELECT d.w_from AS w_from, d.w_to AS w_to, d.day AS day, d.day_lo AS day_lo, d.day_hi AS day_hi,
@@ -205,14 +238,16 @@ SELECT sc.scope AS scope, pm.w_from AS w_from, pm.w_to AS w_to, pm.person AS per
   pm.person_days AS person_days, pm.meeting_s AS meeting_s, pm.esc_s AS esc_s, pm.focus_s AS focus_s,
   pm.person = substring(sc.scope, 3) AS is_mgr,
   dateDiff('second', pm.w_from, pm.w_to) / 86400 AS window_days,
-  0 AS rit_expected, 0 AS rit_held
+  0 AS rit_expected, 0 AS rit_held,
+  -- one membership test here: the CTEs above are inlined wherever they are referenced
+  (pm.w_from, pm.person) IN (SELECT w_from, person FROM covered_people) AS covered, true AS is_person
 FROM person_measures AS pm
 INNER JOIN scope_closure AS sc ON sc.effective = pm.snap AND sc.unit_id = pm.home_unit
 UNION ALL
 SELECT e.scope AS scope, e.w_from AS w_from, e.w_to AS w_to, concat('ritual:', e.name, '@', toString(e.p_start)) AS person,
   0 AS person_days, 0 AS meeting_s, 0 AS esc_s, 0 AS focus_s, false AS is_mgr,
   dateDiff('second', e.w_from, e.w_to) / 86400 AS window_days,
-  1 AS rit_expected, e.held AS rit_held
+  1 AS rit_expected, e.held AS rit_held, false AS covered, false AS is_person
 FROM expected_held AS e
 `,
   params: (config: OrgpulseConfig) => {
@@ -227,22 +262,30 @@ FROM expected_held AS e
       rit_owners: rituals.map((r) => r.owner ?? ''),
     }
   },
+  // the group's calendar coverage, next to its metrics (see compute.ts: coverage gates)
+  extras: {
+    _cal_covered: 'uniqExactIf(person, is_person AND covered)',
+    _cal_people: 'uniqExactIf(person, is_person)',
+    _leader_covered: 'countIf(is_mgr AND covered) > 0',
+  },
 }
 
+/** total hours / person-weeks, over the people whose own calendar is synced for the window */
 const perPersonWeek = (col: string): string =>
-  `if(sum(person_days) = 0, NULL, sum(${col}) / 3600 / (sum(person_days) / 7))`
+  `if(sumIf(person_days, covered) = 0, NULL, sumIf(${col}, covered) / 3600 / (sumIf(person_days, covered) / 7))`
 
 export const meetingMetrics: MetricDef[] = [
   {
     id: 'meeting_hours_per_person_week',
     title: 'Meeting hours per person per week',
     description:
-      'Mean over people in the org of their weekly hours in meetings they organised or did not decline (all-day and cancelled occurrences excluded; double-booked time counts once): total hours / person-weeks.',
+      'Mean over the people in the org whose own calendar is synced for the window of their weekly hours in meetings they organised or did not decline (all-day and cancelled occurrences excluded; double-booked time counts once): total hours / person-weeks. Null (partial_coverage) when fewer than privacy.minGroupSize people, or a share below calendar.minCoverage, are covered.',
     unit: 'hours_per_week',
     direction: 'lower_is_better',
     thresholds: { warn: 15, critical: 20 },
     family: 'meetings',
     peopleBased: true,
+    requires: 'calendar',
     expr: perPersonWeek('meeting_s'),
   },
   {
@@ -255,18 +298,20 @@ export const meetingMetrics: MetricDef[] = [
     thresholds: { warn: 4, critical: 8 },
     family: 'meetings',
     peopleBased: true,
-    expr: `if(countIf(is_mgr) = 0, NULL, sumIf(esc_s, is_mgr) / 3600 / (max(window_days) / 7))`,
+    requires: 'leader_calendar',
+    expr: `if(countIf(is_mgr AND covered) = 0, NULL, sumIf(esc_s, is_mgr AND covered) / 3600 / (max(window_days) / 7))`,
   },
   {
     id: 'focus_hours_per_person_week',
     title: 'Focus hours per person per week',
     description:
-      'Mean weekly hours per person in free blocks of at least 2 hours inside working hours (workingHours in config, in each person’s time zone); meetings and out-of-office time are not free.',
+      'Mean weekly hours, over the people whose own calendar is synced for the window, in free blocks of at least 2 hours inside working hours (workingHours in config, in each person’s time zone); meetings and out-of-office time are not free. Null without calendar coverage, never a full-focus week.',
     unit: 'hours_per_week',
     direction: 'higher_is_better',
     thresholds: { warn: 12, critical: 6 },
     family: 'meetings',
     peopleBased: true,
+    requires: 'calendar',
     expr: perPersonWeek('focus_s'),
   },
   {
@@ -279,6 +324,7 @@ export const meetingMetrics: MetricDef[] = [
     thresholds: { warn: 0.8, critical: 0.6 },
     family: 'meetings',
     peopleBased: true,
+    requires: 'calendar',
     expr: 'if(sum(rit_expected) = 0, NULL, sum(rit_held) / sum(rit_expected))',
   },
 ]

@@ -75,7 +75,25 @@ export const EXPORT_COLUMNS: readonly ExportColumn[] = [
     name: 'withheld',
     type: 'Nullable(String)',
     section: 'metrics',
-    doc: 'why `value` is NULL (privacy threshold, or no data); empty otherwise',
+    doc: 'why `value` is NULL, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the quarter, or nothing in it), `partial_coverage:` (too few calendars synced); empty otherwise',
+  },
+  {
+    name: 'coverage_covered',
+    type: 'Nullable(UInt32)',
+    section: 'metrics',
+    doc: 'meetings metrics: people in the scope whose own calendar is synced over the whole quarter (the means are over them only); dependency and planning metrics: Jira projects and Linear teams mapped into the scope and synced over the quarter; NULL for decision metrics',
+  },
+  {
+    name: 'coverage_people',
+    type: 'Nullable(UInt32)',
+    section: 'metrics',
+    doc: 'meetings metrics: people in the scope during the quarter; NULL otherwise',
+  },
+  {
+    name: 'coverage_share',
+    type: 'Nullable(Float64)',
+    section: 'metrics',
+    doc: 'meetings metrics: `coverage_covered / coverage_people`; below `calendar.minCoverage` the value is NULL (`partial_coverage`); NULL otherwise',
   },
   {
     name: 'decision_id',

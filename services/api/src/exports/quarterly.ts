@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import { type ClickHouseClient, queryRows } from '@orgpulse/clickhouse'
 import { type OrgpulseConfig, unitIdFor } from '@orgpulse/contracts'
-import { computeOrgMetrics, METRICS, MetricsQueryError, type OrgMetricsResult } from '@orgpulse/metrics'
+import {
+  type Coverage,
+  computeOrgMetrics,
+  METRICS,
+  type MetricDef,
+  MetricsQueryError,
+  type OrgMetricsResult,
+} from '@orgpulse/metrics'
 import { decisionRowsSql } from '../queries/decisions.ts'
 import { dependencyRowsSql } from '../queries/dependencies.ts'
 import { EXPORT_COLUMN_NAMES, EXPORT_COLUMNS, SORT_COLUMNS } from './columns.ts'
@@ -179,6 +186,7 @@ async function stageMetrics(
       people: current.people,
       metrics: current.metrics,
       withheld: current.withheld,
+      coverage: current.coverage,
       prev: before?.metrics,
     },
     ...current.teams.map((t) => ({
@@ -188,6 +196,7 @@ async function stageMetrics(
       people: t.people,
       metrics: t.metrics,
       withheld: t.withheld,
+      coverage: t.coverage,
       prev: before?.teams.find((p) => p.id === t.id)?.metrics,
     })),
   ]
@@ -212,6 +221,7 @@ async function stageMetrics(
         previous_value: prev,
         change: value !== null && prev !== null ? Math.round((value - prev) * 1e6) / 1e6 : null,
         withheld: s.withheld[m.id] ?? '',
+        ...coverageColumns(m, s.coverage),
         _rank: RANK.metrics,
         _seq: seq++,
         _t: '1970-01-01 00:00:00.000',
@@ -220,4 +230,20 @@ async function stageMetrics(
     }),
   )
   await client.insert({ table, values, format: 'JSONEachRow', clickhouse_settings: { async_insert: 0 } })
+}
+
+/** The coverage behind one metric row: calendars for the meetings family, trackers for dependencies and planning. */
+function coverageColumns(
+  m: MetricDef,
+  c: Coverage,
+): { coverage_covered: number | null; coverage_people: number | null; coverage_share: number | null } {
+  if (m.family === 'meetings')
+    return {
+      coverage_covered: c.calendar.covered,
+      coverage_people: c.calendar.people,
+      coverage_share: c.calendar.share,
+    }
+  if (m.requires === 'tracker')
+    return { coverage_covered: c.trackers.synced, coverage_people: null, coverage_share: null }
+  return { coverage_covered: null, coverage_people: null, coverage_share: null }
 }

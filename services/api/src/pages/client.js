@@ -41,7 +41,10 @@
         points = values.filter((v) => v !== null).length
         const big = document.createElement('div')
         big.className = 'big'
-        big.textContent = last === null ? 'withheld / no data' : fmt(p.unit, last)
+        // an empty figure says why: no_data, partial_coverage or withheld (the latest week's reason)
+        const why = p.metric ? page.coverage?.withheld?.[p.metric] : undefined
+        big.textContent = last === null ? (why ? why.split(':')[0].replace(/_/g, ' ') : 'withheld / no data') : fmt(p.unit, last)
+        if (last === null && why) big.title = why
         big.style.color = colour(p.thresholds, last)
         el.appendChild(big)
         const spark = document.createElement('div')

@@ -1,5 +1,5 @@
 import { type ClickHouseClient, queryRows } from '@orgpulse/clickhouse'
-import { type OrgpulseConfig, unitIdFor } from '@orgpulse/contracts'
+import { type OrgpulseConfig, toClickHouseTime, unitIdFor } from '@orgpulse/contracts'
 import {
   type DashboardSpec,
   dashboardSpecs,
@@ -23,6 +23,8 @@ export type PanelData =
 
 export interface RenderedPanel {
   key: string
+  /** the catalog metric a stat panel shows (its reason is in OrgPage.coverage.withheld) */
+  metric: string | null
   kind: PanelSpec['kind']
   title: string
   description: string
@@ -32,10 +34,23 @@ export interface RenderedPanel {
   data: PanelData
 }
 
+/**
+ * What the director's latest week rests on (DESIGN "No data is not zero"), from the rollups:
+ * the calendars synced, the trackers synced, and why each empty metric is empty.
+ */
+export interface PageCoverage {
+  week: string | null
+  calendar: { covered: number; people: number; share: number | null } | null
+  trackers: number | null
+  /** metric id → reason (`no_data: …`, `partial_coverage: …`, `withheld: …`) */
+  withheld: Record<string, string>
+}
+
 export interface OrgPage {
   director: string
   from: string
   to: string
+  coverage: PageCoverage
   dashboards: { key: string; title: string; description: string; panels: RenderedPanel[] }[]
 }
 
@@ -105,6 +120,43 @@ async function panelData(
   return toData(panel, names, rows)
 }
 
+async function pageCoverage(
+  client: ClickHouseClient,
+  unit: string,
+  range: { from: Date; to: Date },
+): Promise<PageCoverage> {
+  const rows = await queryRows<{
+    week: string
+    metric: string
+    withheld: string
+    covered: number | null
+    total: number | null
+    share: number | null
+  }>(
+    client,
+    `SELECT toString(period_start) AS week, metric, withheld, coverage_covered AS covered,
+       coverage_total AS total, coverage_share AS share
+     FROM metric_rollups FINAL
+     WHERE scope = {unit:String} AND grain = 'week' AND period_start = (
+       SELECT max(period_start) FROM metric_rollups
+       WHERE scope = {unit:String} AND grain = 'week' AND period_start >= {from:DateTime64(3)} AND period_end <= {to:DateTime64(3)})`,
+    { unit, from: toClickHouseTime(range.from), to: toClickHouseTime(range.to) },
+  )
+  const meet = rows.find((r) => r.metric === 'meeting_hours_per_person_week')
+  const blockers = rows.find((r) => r.metric === 'blockers_open')
+  const n = (v: number | null | undefined): number | null =>
+    v === null || v === undefined ? null : Number(v)
+  return {
+    week: rows[0]?.week.slice(0, 10) ?? null,
+    calendar:
+      meet && meet.covered !== null
+        ? { covered: Number(meet.covered), people: Number(meet.total ?? 0), share: n(meet.share) }
+        : null,
+    trackers: n(blockers?.covered),
+    withheld: Object.fromEntries(rows.filter((r) => r.withheld !== '').map((r) => [r.metric, r.withheld])),
+  }
+}
+
 export async function orgPage(
   client: ClickHouseClient,
   config: OrgpulseConfig,
@@ -129,6 +181,7 @@ export async function orgPage(
           const metric = p.metrics[0]
           return {
             key: `${spec.key}.${p.key}`,
+            metric: metric?.id ?? null,
             kind: p.kind,
             title: p.title,
             description: p.description,
@@ -142,5 +195,11 @@ export async function orgPage(
       ),
     })),
   )
-  return { director, from: range.from.toISOString(), to: range.to.toISOString(), dashboards }
+  return {
+    director,
+    from: range.from.toISOString(),
+    to: range.to.toISOString(),
+    coverage: await pageCoverage(client, unit, range),
+    dashboards,
+  }
 }

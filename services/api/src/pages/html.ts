@@ -40,12 +40,21 @@ ${d.panels.map((p) => `<div class="panel" data-panel="${esc(p.key)}" data-kind="
 </div></section>`,
     )
     .join('\n')
+  const c = page.coverage
+  const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 1000) / 10}%`)
+  const coverage = c.week
+    ? `<p class="sub" id="coverage">Week of ${esc(c.week)}: ${
+        c.calendar
+          ? `calendars synced for ${c.calendar.covered} of ${c.calendar.people} people (${pct(c.calendar.share)}); meeting and focus figures are means over them`
+          : 'no calendar coverage'
+      } · ${c.trackers ?? 0} Jira project(s) / Linear team(s) synced. Empty figures say why (no data is not zero).</p>`
+    : ''
   // `</` in the JSON would close the script element early
   const data = JSON.stringify(page).replace(/</g, '\\u003c')
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>orgpulse · ${esc(name)}</title><style>${STYLE}</style>
 <script src="/assets/echarts.min.js"></script></head>
 <body><header><a href="/">orgpulse</a> · <strong>${esc(name)}</strong>'s org · ${page.from.slice(0, 10)} → ${page.to.slice(0, 10)} (weekly)</header>
-<main>${sections}</main>
+<main>${coverage}${sections}</main>
 <script type="application/json" id="orgpulse-data">${data}</script>
 <script src="/assets/pages.js"></script></body></html>`
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { CalendarConfig } from '@orgpulse/contracts'
+import { type CalendarConfig, syncedEnvelope } from '@orgpulse/contracts'
 import { type Bus, type Durable, publishRaw } from '@orgpulse/kafka'
 import { classifyMeeting, type OrgLookup } from '../classify.ts'
 import { type CalendarEvent, calendarEnvelope, meetingShape } from '../payload.ts'
@@ -173,6 +173,30 @@ async function runListing(
       pageToken = page.nextPageToken
       continue
     }
+    // the calendar is now read completely: a full sync over its window, an incremental one up
+    // to now (behind its records, so it is stored after them)
+    const syncedAt = (opts.now ?? (() => new Date()))().toISOString()
+    await publishRaw(opts.bus, [
+      syncedEnvelope(
+        'calendar',
+        params.kind === 'full'
+          ? {
+              scopeKind: 'calendar',
+              scope: person,
+              mode: 'full',
+              coveredFrom: params.timeMin,
+              coveredTo: params.timeMax,
+            }
+          : {
+              scopeKind: 'calendar',
+              scope: person,
+              mode: 'incremental',
+              coveredFrom: syncedAt,
+              coveredTo: syncedAt,
+            },
+        syncedAt,
+      ),
+    ])
     // nextSyncToken arrives only on the last page; it covers everything published above
     if (page.nextSyncToken) {
       await opts.durable()

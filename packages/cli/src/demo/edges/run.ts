@@ -1,7 +1,12 @@
 import { CursorStore } from '@orgpulse/clickhouse'
-import { calendarConfigSchema, type OrgpulseConfig } from '@orgpulse/contracts'
+import {
+  type CanonicalEventInput,
+  calendarConfigSchema,
+  eventId,
+  type OrgpulseConfig,
+} from '@orgpulse/contracts'
 import { GOOGLE_CONNECTOR, ingestGoogleCalendar } from '@orgpulse/ingest-calendar'
-import { createJiraClient, syncJira } from '@orgpulse/ingest-jira'
+import { createJiraClient, syncJira, teamsOfProject } from '@orgpulse/ingest-jira'
 import { linearClientFromConfig, syncLinear } from '@orgpulse/ingest-linear'
 import { startFakeGoogleCalendar } from '@orgpulse/test/fakes/google-calendar/index.ts'
 import { startFakeJira } from '@orgpulse/test/fakes/jira/index.ts'
@@ -107,14 +112,13 @@ export async function syncThroughConnectors(
   })
   const fake = await startFakeGoogleCalendar(cal.seed)
   try {
-    const weeks = Math.ceil((company.end.getTime() - company.start.getTime()) / (7 * DAY))
     const calendar = calendarConfigSchema.parse({
       ...rt.config.calendar,
       google: {
         rootUrl: fake.rootUrl,
         people: cal.people,
         // the whole history, as seen from the demo's last day; nothing lies ahead of it
-        initialDaysBack: weeks * 7 + 7,
+        initialDaysBack: calendarDaysBack(company),
         initialDaysAhead: 0,
         pageSize: 2500,
       },
@@ -146,4 +150,47 @@ export async function syncThroughConnectors(
     await fake.close()
   }
   return run
+}
+
+/** how far back the demo's Google sync reads, from its last day: the whole history */
+function calendarDaysBack(company: DemoCompany): number {
+  return Math.ceil((company.end.getTime() - company.start.getTime()) / (7 * DAY)) * 7 + 7
+}
+
+/**
+ * The coverage records the connectors write for the demo (one full sync per calendar over the
+ * demo's history, one sync per Jira project and Linear team), for the direct load, which skips
+ * the connectors: both loads then measure the same people and trackers.
+ */
+export function demoCoverageEvents(company: DemoCompany, config: OrgpulseConfig): CanonicalEventInput[] {
+  const at = company.end.toISOString()
+  const from = new Date(company.end.getTime() - calendarDaysBack(company) * DAY).toISOString()
+  const synced = (
+    source: 'calendar' | 'jira' | 'linear',
+    scopeKind: 'calendar' | 'project' | 'team',
+    scope: string,
+    coveredFrom: string | null,
+    teams: string[],
+  ): CanonicalEventInput => ({
+    type: 'source.synced',
+    id: eventId(source, `synced:${scopeKind}:${scope}`, `demo:${at}`),
+    source,
+    sourceId: `${scopeKind}:${scope}`,
+    occurredAt: at,
+    version: company.end.getTime(),
+    scopeKind,
+    scope,
+    mode: 'full',
+    coveredFrom,
+    coveredTo: at,
+    teams,
+  })
+  const jira = config.jira
+  return [
+    ...calendarPlan(company).people.map((p) => synced('calendar', 'calendar', p, from, [])),
+    ...(jira ? jira.projects.map((k) => synced('jira', 'project', k, null, teamsOfProject(jira, k))) : []),
+    ...Object.entries(config.linear?.teams ?? {}).map(([k, team]) =>
+      synced('linear', 'team', k, null, [team]),
+    ),
+  ]
 }
