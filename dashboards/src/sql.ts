@@ -103,8 +103,9 @@ FROM org_units
 WHERE kind IN ('group', 'org') AND effective = ${SNAPSHOT_AT_END}
 ORDER BY manager_id`
 
+/** the director's teams: the units directly below the director (DESIGN "Teams"), as in the api and CLI */
 export const TEAM_VARIABLE_SQL = `SELECT c.unit_id, u.name
 FROM org_closure AS c
 INNER JOIN org_units AS u ON u.effective = c.effective AND u.unit_id = c.unit_id
-WHERE c.ancestor_id = ${DIRECTOR} AND c.depth > 0 AND c.effective = ${SNAPSHOT_AT_END}
+WHERE c.ancestor_id = ${DIRECTOR} AND c.depth = 1 AND c.effective = ${SNAPSHOT_AT_END}
 ORDER BY u.name`

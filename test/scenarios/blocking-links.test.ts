@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { configSchema, type RawEnvelope } from '@orgpulse/contracts'
+import { configSchema, type RawEnvelope, syncedEnvelope } from '@orgpulse/contracts'
 import { publishRaw } from '@orgpulse/kafka'
 import { computeOrgMetrics } from '@orgpulse/metrics'
 import { importOrg } from '@orgpulse/org'
@@ -172,7 +172,17 @@ beforeAll(async () => {
   const org = join(work, 'org.csv')
   writeFileSync(org, ORG)
   await importOrg({ client: p.client, file: org, effective: '2026-01-01' })
-  await publishRaw(p.bus, ISSUES)
+  // both projects synced after the window (as `ingest jira` records it): the figures are measured
+  const synced = (project: string, team: string) =>
+    syncedEnvelope('jira', {
+      scopeKind: 'project',
+      scope: project,
+      mode: 'full',
+      coveredFrom: null,
+      coveredTo: '2026-08-02T00:00:00.000Z',
+      teams: [team],
+    })
+  await publishRaw(p.bus, [...ISSUES, synced('ENG', 'u:eng@x.io'), synced('OPS', 'u:ops@x.io')])
   await p.flush()
   return () => p.stop()
 })

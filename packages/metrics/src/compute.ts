@@ -285,7 +285,9 @@ export async function computeOrgMetrics(
   assertWindowWithinLimit(from, to, request)
   if (request.grain && request.grain !== 'week')
     throw new MetricsQueryError(`grain must be "week" (got "${request.grain}")`)
-  const units = await unitsUnder(client, director, to)
+  // DESIGN "Teams": the units directly below the director, each over its own subtree; deeper
+  // units are reached by asking for the unit that leads them (so teams[] partitions the org)
+  const units = (await unitsUnder(client, director, to)).filter((u) => u.depth <= 1)
   if (units.length === 0) {
     throw new MetricsQueryError(
       `no org led by ${director}: not a manager in the org chart (import one with \`orgpulse org import\`)`,

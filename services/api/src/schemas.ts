@@ -189,11 +189,15 @@ export const dependenciesResponse = z.object({
         blockerTeam: z.string(),
         blockedTeam: z.string(),
         links: z.number(),
-        open: z.number(),
-        blockedDaysOpen: z.number(),
+        open: z.number().describe('links between the pair open at `to`'),
+        oldestOpenAgeDays: z
+          .number()
+          .nullable()
+          .describe('age in days at `to` of the oldest open link (null with none open)'),
+        openAgeDaysTotal: z.number().describe('sum of the open links’ ages in days at `to`'),
       }),
     )
-    .describe('team pairs, worst first (most open links, then oldest)'),
+    .describe('team pairs, worst first: most open links, then the oldest open link'),
 })
 
 export const unresolvedResponse = z.object({

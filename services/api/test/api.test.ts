@@ -219,9 +219,30 @@ describe('dependencies', () => {
       ['jira:L3', true, 61, null],
     ])
     expect(body.pairs).toEqual([
-      { blockerTeam: 'u:m1@x.io', blockedTeam: 'u:m2@x.io', links: 1, open: 1, blockedDaysOpen: 92 },
-      { blockerTeam: 'u:m1@x.io', blockedTeam: 'u:m3@x.io', links: 1, open: 1, blockedDaysOpen: 61 },
-      { blockerTeam: 'u:m2@x.io', blockedTeam: 'u:m1@x.io', links: 1, open: 0, blockedDaysOpen: 0 },
+      {
+        blockerTeam: 'u:m1@x.io',
+        blockedTeam: 'u:m2@x.io',
+        links: 1,
+        open: 1,
+        oldestOpenAgeDays: 92,
+        openAgeDaysTotal: 92,
+      },
+      {
+        blockerTeam: 'u:m1@x.io',
+        blockedTeam: 'u:m3@x.io',
+        links: 1,
+        open: 1,
+        oldestOpenAgeDays: 61,
+        openAgeDaysTotal: 61,
+      },
+      {
+        blockerTeam: 'u:m2@x.io',
+        blockedTeam: 'u:m1@x.io',
+        links: 1,
+        open: 0,
+        oldestOpenAgeDays: null,
+        openAgeDaysTotal: 0,
+      },
     ])
     const open = await get(`/v1/orgs/dir@x.io/dependencies?${Q3}&open=true`)
     expect(open.body.links.map((l: { linkId: string }) => l.linkId)).toEqual(['jira:L1', 'jira:L3'])

@@ -62,3 +62,50 @@ FROM (
     },
   }
 }
+
+export interface TeamPair {
+  blockerTeam: string
+  blockedTeam: string
+  links: number
+  open: number
+  /** age in days at `to` of the pair's oldest open link; null with none open */
+  oldestOpenAgeDays: number | null
+  /** the open links' ages summed */
+  openAgeDaysTotal: number
+}
+
+/**
+ * The team pairs the links connect, worst first (DESIGN: by open links, then by the age of the
+ * oldest open link; then more links, then by name so the order is stable).
+ */
+export function rankTeamPairs(
+  links: { blockerTeam: string; blockedTeam: string; open: boolean; ageDays: number }[],
+): TeamPair[] {
+  const pairs = new Map<string, TeamPair>()
+  for (const l of links) {
+    const key = `${l.blockerTeam}\u0000${l.blockedTeam}`
+    const p = pairs.get(key) ?? {
+      blockerTeam: l.blockerTeam,
+      blockedTeam: l.blockedTeam,
+      links: 0,
+      open: 0,
+      oldestOpenAgeDays: null,
+      openAgeDaysTotal: 0,
+    }
+    p.links++
+    if (l.open) {
+      p.open++
+      p.oldestOpenAgeDays = Math.max(p.oldestOpenAgeDays ?? 0, l.ageDays)
+      p.openAgeDaysTotal = Math.round((p.openAgeDaysTotal + l.ageDays) * 1e6) / 1e6
+    }
+    pairs.set(key, p)
+  }
+  return [...pairs.values()].sort(
+    (a, b) =>
+      b.open - a.open ||
+      (b.oldestOpenAgeDays ?? -1) - (a.oldestOpenAgeDays ?? -1) ||
+      b.links - a.links ||
+      a.blockerTeam.localeCompare(b.blockerTeam) ||
+      a.blockedTeam.localeCompare(b.blockedTeam),
+  )
+}

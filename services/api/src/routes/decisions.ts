@@ -3,7 +3,7 @@ import { unitIdFor } from '@orgpulse/contracts'
 import { parseBound } from '@orgpulse/metrics'
 import { z } from 'zod'
 import { decisionRowsSql, EPOCH, FAR_FUTURE } from '../queries/decisions.ts'
-import { dependencyRowsSql } from '../queries/dependencies.ts'
+import { dependencyRowsSql, rankTeamPairs } from '../queries/dependencies.ts'
 import { assertOrgVisible, teamInOrg } from '../queries/scope.ts'
 import {
   decisionsQuery,
@@ -165,32 +165,7 @@ export function decisionRoutes(app: ZodApp, { client }: V1Options): void {
         open: Boolean(r.open_at_end),
         ageDays: Number(r.age_days),
       }))
-      const pairs = new Map<
-        string,
-        { blockerTeam: string; blockedTeam: string; links: number; open: number; blockedDaysOpen: number }
-      >()
-      for (const l of links) {
-        const key = `${l.blockerTeam}\u0000${l.blockedTeam}`
-        const p = pairs.get(key) ?? {
-          blockerTeam: l.blockerTeam,
-          blockedTeam: l.blockedTeam,
-          links: 0,
-          open: 0,
-          blockedDaysOpen: 0,
-        }
-        p.links++
-        if (l.open) {
-          p.open++
-          p.blockedDaysOpen = Math.round((p.blockedDaysOpen + l.ageDays) * 1e6) / 1e6
-        }
-        pairs.set(key, p)
-      }
-      return {
-        links,
-        pairs: [...pairs.values()].sort(
-          (a, b) => b.open - a.open || b.blockedDaysOpen - a.blockedDaysOpen || b.links - a.links,
-        ),
-      }
+      return { links, pairs: rankTeamPairs(links) }
     },
   )
 }
