@@ -22,8 +22,13 @@ export interface IcsImportOptions {
 export interface IcsImportResult {
   source: string
   owner: string
+  /** occurrences imported, cancelled ones not included */
   occurrences: number
+  /** cancelled occurrences (an EXDATE, STATUS:CANCELLED): published so an earlier import of them is replaced */
   cancelled: number
+  /** the window the feed was read over */
+  from: string
+  to: string
 }
 
 export class IcsSourceError extends Error {}
@@ -62,8 +67,11 @@ export async function importIcs(opts: IcsImportOptions): Promise<IcsImportResult
   return {
     source: opts.source,
     owner,
-    occurrences: occurrences.length,
+    // a cancelled slot (EXDATE, STATUS:CANCELLED) is counted once, as cancelled
+    occurrences: occurrences.filter((o) => o.status !== 'cancelled').length,
     cancelled: occurrences.filter((o) => o.status === 'cancelled').length,
+    from: opts.window.from.toISOString(),
+    to: opts.window.to.toISOString(),
   }
 }
 

@@ -87,8 +87,9 @@ describe('meeting classification (defaults + configured rituals)', () => {
     ).toBe('other')
   })
 
-  it('configured rules replace the defaults and apply in order (first match wins)', () => {
+  it('configured rules apply in order (first match wins); defaultRules: false drops the defaults', () => {
     const custom = calendarConfigSchema.parse({
+      defaultRules: false,
       rules: [
         { class: 'one_on_one', relationship: 'manager_report' },
         { class: 'escalation', titleKeywords: ['war room'], minAttendees: 3 },
@@ -113,6 +114,20 @@ describe('meeting classification (defaults + configured rituals)', () => {
         org,
       ).class,
     ).toBe('cross_team')
+  })
+
+  it('custom rules come first, the defaults after them', () => {
+    const first = calendarConfigSchema.parse({ rules: [{ class: 'escalation', titleKeywords: ['weekly'] }] })
+    expect(first.rules.length).toBe(defaults.rules.length + 1)
+    // the custom rule wins where it matches ...
+    expect(classifyMeeting(m('weekly', 'mgr@acme.com', ['ana@acme.com']), first, org).class).toBe(
+      'escalation',
+    )
+    // ... and the defaults still classify what it does not
+    expect(classifyMeeting(m('1:1', 'mgr@acme.com', ['ana@acme.com']), first, org).class).toBe(
+      classifyMeeting(m('1:1', 'mgr@acme.com', ['ana@acme.com']), defaults, org).class,
+    )
+    expect(calendarConfigSchema.parse({ defaultRules: false }).rules).toEqual([])
   })
 
   it('rejects contradictory rules in the config', () => {

@@ -63,10 +63,16 @@ export function registerCalendarIngest(ingest: Command, ctx: CommandContext): vo
         const calendar = rt.config.calendar ?? calendarConfigSchema.parse({})
         const back = calendar.google?.initialDaysBack ?? 90
         const ahead = calendar.google?.initialDaysAhead ?? 28
+        // without --from/--to: the past `initialDaysBack` days (default 90, so a first import feeds
+        // the usual quarter's metrics) and `initialDaysAhead` ahead (28), said in the output
+        const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate())
         const window = {
-          from: opts.from ? parseDay(opts.from, '--from') : new Date(Date.now() - back * DAY),
-          to: opts.to ? parseDay(opts.to, '--to') : new Date(Date.now() + ahead * DAY),
+          from: opts.from ? parseDay(opts.from, '--from') : new Date(today - back * DAY),
+          to: opts.to ? parseDay(opts.to, '--to') : new Date(today + ahead * DAY),
         }
+        const windowText = `${window.from.toISOString().slice(0, 10)} to ${window.to.toISOString().slice(0, 10)}${
+          opts.from || opts.to ? '' : ` (default: ${back} days back, ${ahead} ahead; choose with --from/--to)`
+        }`
         if (window.to <= window.from) throw new UserError('--to must be after --from')
         if (opts.ics && !opts.owner) throw new UserError('--ics needs --owner EMAIL (whose calendar it is)')
         if (opts.owner && !opts.ics) throw new UserError('--owner only goes with --ics')
@@ -130,6 +136,7 @@ export function registerCalendarIngest(ingest: Command, ctx: CommandContext): vo
         if (opts.format === 'json') io.out(JSON.stringify({ ics, google }, null, 2))
         else {
           const lines = ['calendar sync done']
+          if (ics.length > 0) lines.push(`  ics window: ${windowText}`)
           for (const r of ics)
             lines.push(
               `  ics ${r.source} (${r.owner}): ${r.occurrences} occurrence(s), ${r.cancelled} cancelled`,

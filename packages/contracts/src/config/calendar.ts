@@ -6,6 +6,7 @@ import { MEETING_CLASSES } from '../events.ts'
  *
  * Meetings are classified in the ingest service (titles never leave it, DESIGN "Privacy"), so the
  * classification rules live here: rituals first, then `rules` in order (first match wins), then
+ * the default rules (unless `defaultRules: false`), then
  * `other`. Secrets are never in this file: only the NAME of the environment variable holding the
  * Google service-account key.
  */
@@ -100,18 +101,26 @@ export const icsFeedSchema = z
     message: 'give exactly one of url or file',
   })
 
-export const calendarConfigSchema = z.object({
-  /** email domains of the organisation; other attendees are counted as external, never identified */
-  internalDomains: z.array(z.string().trim().toLowerCase().min(1)).default([]),
-  google: googleCalendarConfigSchema.optional(),
-  ics: z.array(icsFeedSchema).default([]),
-  rituals: z.array(ritualSchema).default([]),
-  rules: z.array(meetingRuleSchema).default(DEFAULT_MEETING_RULES.map((r) => meetingRuleSchema.parse(r))),
-  /**
-   * the share of a group's people whose own calendar must be synced for a window before the
-   * group's per-person meeting figures are shown (below it: null, reason partial_coverage)
-   */
-  minCoverage: z.number().min(0).max(1).default(0.8),
-})
+const PARSED_DEFAULT_RULES = DEFAULT_MEETING_RULES.map((r) => meetingRuleSchema.parse(r))
+
+export const calendarConfigSchema = z
+  .object({
+    /** email domains of the organisation; other attendees are counted as external, never identified */
+    internalDomains: z.array(z.string().trim().toLowerCase().min(1)).default([]),
+    google: googleCalendarConfigSchema.optional(),
+    ics: z.array(icsFeedSchema).default([]),
+    rituals: z.array(ritualSchema).default([]),
+    /** custom classification rules: tried in order before the defaults (first match wins) */
+    rules: z.array(meetingRuleSchema).default([]),
+    /** false: only `rules` (then `other`), without the default rules after them */
+    defaultRules: z.boolean().default(true),
+    /**
+     * the share of a group's people whose own calendar must be synced for a window before the
+     * group's per-person meeting figures are shown (below it: null, reason partial_coverage)
+     */
+    minCoverage: z.number().min(0).max(1).default(0.8),
+  })
+  // `rules` as parsed are the rules that apply: the custom ones first, the defaults after them
+  .transform((c) => ({ ...c, rules: c.defaultRules ? [...c.rules, ...PARSED_DEFAULT_RULES] : c.rules }))
 export type CalendarConfig = z.infer<typeof calendarConfigSchema>
 export type CalendarConfigInput = z.input<typeof calendarConfigSchema>

@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto'
-import {
-  type CalendarConfigInput,
-  type CanonicalEventInput,
-  DEFAULT_MEETING_RULES,
-  type MEETING_CLASSES,
-} from '@orgpulse/contracts'
+import type { CalendarConfigInput, CanonicalEventInput, MEETING_CLASSES } from '@orgpulse/contracts'
 import type { FakeEvent, FakeGoogleCalendarSeed } from '@orgpulse/test/fakes/google-calendar/index.ts'
 import type { DemoCompany } from '../generate.ts'
 
@@ -62,7 +57,8 @@ export function demoCalendarRules(company: DemoCompany): CalendarPlan['config'] 
   return {
     internalDomains: [company.domain],
     rituals: [{ name: ritual, cadence: 'weekly', titleKeywords: [ritual] }],
-    rules: [{ class: 'team', titleKeywords: ['team sync'] }, ...DEFAULT_MEETING_RULES],
+    // the defaults follow the custom rules
+    rules: [{ class: 'team', titleKeywords: ['team sync'] }],
   }
 }
 
