@@ -27,6 +27,8 @@ export interface AppDeps {
   auth?: AuthMode
   /** requests per token (per client address without a token) and window; default 600 per minute */
   rateLimit?: { max: number; timeWindow: number | string }
+  /** where the webhook signing secrets are read (default process.env): tests enable webhooks without touching it */
+  env?: NodeJS.ProcessEnv
 }
 
 /** never behind a token: probes, scraping, the api docs, vendor webhooks and the CLI bridge (each of the last two checks its own secret) */
@@ -112,7 +114,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await deps.flush?.()
   }
   await app.register(decisionRoutes, { publish, deadLetter: (dead) => publishDeadLetters(deps.bus, dead) })
-  await registerWebhooks(app, { config: deps.config, publish, log: (m) => app.log.info(m) })
+  await registerWebhooks(app, {
+    config: deps.config,
+    publish,
+    log: (m) => app.log.info(m),
+    ...(deps.env ? { env: deps.env } : {}),
+  })
   await app.register(v1Routes, { client: deps.client, config: deps.config })
   await app.register(pagesRoutes, { client: deps.client, config: deps.config })
 
