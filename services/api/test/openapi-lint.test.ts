@@ -46,7 +46,12 @@ describe('the OpenAPI document at /docs/json', () => {
       ],
       {
         cwd: API_DIR,
-        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
+        env: {
+          ...process.env,
+          REDOCLY_TELEMETRY: 'off',
+          REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
+          NO_COLOR: '1',
+        },
         timeout: 120_000,
       },
     ).then(
