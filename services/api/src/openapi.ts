@@ -55,7 +55,27 @@ const transformObject: TransformObject = (document) => {
     grew = used.size > before
   }
   const schemas = Object.fromEntries(Object.entries(all).filter(([name]) => used.has(name)))
+  for (const item of Object.values(doc.paths))
+    for (const op of Object.values(item ?? {}))
+      for (const [status, res] of Object.entries((op as OpenAPIV3.OperationObject).responses ?? {})) {
+        const r = res as OpenAPIV3.ResponseObject
+        if (r.description === 'Default Response' && STATUS_MEANING[status])
+          r.description = STATUS_MEANING[status]
+      }
   return { ...doc, components: { ...doc.components, schemas } }
+}
+
+/**
+ * What a status means on the /v1 routes (ACCESS.md, routes/errors.ts): the zod routes share these
+ * answers, so they are said once here instead of @fastify/swagger's "Default Response".
+ */
+const STATUS_MEANING: Record<string, string> = {
+  200: 'OK',
+  400: 'invalid input: `error` names the parameter and what is wrong',
+  401: 'no token, or an unknown or revoked one',
+  403: 'the token may not do this (an admin token is required)',
+  404: "not found, or outside the token's org: the same answer, so a token cannot probe which orgs exist",
+  429: "over the token's rate limit (see Retry-After)",
 }
 
 /**
