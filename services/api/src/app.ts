@@ -27,6 +27,8 @@ export interface AppDeps {
   auth?: AuthMode
   /** requests per token (per client address without a token) and window; default 600 per minute */
   rateLimit?: { max: number; timeWindow: number | string }
+  /** the api's address for the OpenAPI document's `servers` (ORGPULSE_API_PUBLIC_URL overrides it) */
+  serverUrl?: string
   /** where the webhook signing secrets are read (default process.env): tests enable webhooks without touching it */
   env?: NodeJS.ProcessEnv
 }
@@ -55,7 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 4 * 1024 * 1024 })
   // order matters: the docs and rate limiter see routes through onRoute, so they come first;
   // auth is a root onRequest hook, so it runs before the limiter's per-route hook keys on the token
-  await registerOpenApi(app)
+  await registerOpenApi(app, deps.serverUrl ? { serverUrl: deps.serverUrl } : {})
   await app.register(metricsPlugin, { service: 'api' })
   if (deps.health) registerStageMetrics(app.promRegistry, deps.health)
   registerAuth(app, {

@@ -79,30 +79,31 @@ const STATUS_MEANING: Record<string, string> = {
 }
 
 /**
- * The server the document names: the local default (`orgpulse start` listens on 127.0.0.1:3000),
- * or ORGPULSE_API_PUBLIC_URL where the api is reached at another address (behind a proxy, in
- * compose), so generated clients and Swagger UI's "try it out" point at the right place.
+ * The server the document names, so generated clients and Swagger UI's "try it out" point at the
+ * api: ORGPULSE_API_PUBLIC_URL where it is reached at another address than it listens on (behind a
+ * proxy, in compose), else the address the caller listens on, else the local default
+ * (`orgpulse start` listens on 127.0.0.1:3000).
  */
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:3000'
 
 export interface OpenApiOptions {
-  /** default: $ORGPULSE_API_PUBLIC_URL, else DEFAULT_SERVER_URL */
+  /** the address the api listens on, when known before it listens */
   serverUrl?: string
 }
 
 /** The generated OpenAPI 3 document at /docs/json, Swagger UI at /docs. Register before any route. */
 export async function registerOpenApi(app: FastifyInstance, options: OpenApiOptions = {}): Promise<void> {
-  const serverUrl = options.serverUrl ?? (process.env.ORGPULSE_API_PUBLIC_URL || DEFAULT_SERVER_URL)
+  const fromEnv = process.env.ORGPULSE_API_PUBLIC_URL?.trim()
+  const serverUrl = fromEnv || options.serverUrl || DEFAULT_SERVER_URL
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
       servers: [
         {
           url: serverUrl,
-          description:
-            serverUrl === DEFAULT_SERVER_URL
-              ? 'the local default (`orgpulse start`); set ORGPULSE_API_PUBLIC_URL to name another'
-              : 'from ORGPULSE_API_PUBLIC_URL',
+          description: fromEnv
+            ? 'from ORGPULSE_API_PUBLIC_URL'
+            : 'where this api listens (`orgpulse start`: 127.0.0.1:3000 unless --host/--port); ORGPULSE_API_PUBLIC_URL names another',
         },
       ],
       info: {
