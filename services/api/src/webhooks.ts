@@ -52,7 +52,9 @@ const LINEAR_DOCS: RouteDocs = {
   response: {
     200: ack('published', { ok: { type: 'boolean' } }),
     400: errorResponse('not a JSON body'),
-    401: errorResponse('the signature is missing or wrong, or the timestamp is stale'),
+    401: errorResponse(
+      'the signature is missing or wrong, the signed body is not a JSON object, or its timestamp is stale',
+    ),
     415: errorResponse('a content type the api does not read'),
   },
 }

@@ -707,7 +707,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the signature is missing or wrong, or the timestamp is stale */
+            /** @description the signature is missing or wrong, the signed body is not a JSON object, or its timestamp is stale */
             401: {
                 headers: {
                     [name: string]: unknown;
