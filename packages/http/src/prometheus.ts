@@ -55,7 +55,27 @@ const plugin: FastifyPluginAsync<MetricsPluginOptions> = async (app: FastifyInst
   app.get(
     '/metrics',
     {
-      schema: { summary: 'Prometheus metrics', tags: ['operations'], hide: false },
+      schema: {
+        operationId: 'getPrometheusMetrics',
+        summary: 'Prometheus metrics',
+        description:
+          'Public (no token), like every scrape target: it shows counts and latencies, no org data.',
+        tags: ['operations'],
+        hide: false,
+        // an OpenAPI `security: []`: public on purpose, not a forgotten token (only the api documents it)
+        security: [],
+        response: {
+          200: {
+            description: 'the Prometheus text exposition format',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          // the route takes no input: only the HTTP server refuses a request it cannot parse
+          '4xx': {
+            description: 'never from this route: only a request the HTTP server cannot parse',
+            type: 'null',
+          },
+        },
+      },
       config: { rateLimit: false },
     },
     async (_req, reply) => {

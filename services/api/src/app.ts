@@ -6,7 +6,7 @@ import { decisionRoutes } from '@orgpulse/ingest-decisions'
 import { type Bus, publishDeadLetters, publishRaw, type StageHealth } from '@orgpulse/kafka'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type AuthMode, registerAuth } from './auth/plugin.ts'
-import { registerOpenApi } from './openapi.ts'
+import { BEARER, documentRoutes, errorResponse, PROBE_4XX, PUBLIC, registerOpenApi } from './openapi.ts'
 import { pagesRoutes } from './pages/index.ts'
 import { v1Routes } from './routes/v1.ts'
 import { registerWebhooks } from './webhooks.ts'
@@ -27,6 +27,10 @@ export interface AppDeps {
   auth?: AuthMode
   /** requests per token (per client address without a token) and window; default 600 per minute */
   rateLimit?: { max: number; timeWindow: number | string }
+  /** the api's address for the OpenAPI document's `servers` (ORGPULSE_API_PUBLIC_URL overrides it) */
+  serverUrl?: string
+  /** where the webhook signing secrets are read (default process.env): tests enable webhooks without touching it */
+  env?: NodeJS.ProcessEnv
 }
 
 /** never behind a token: probes, scraping, the api docs, vendor webhooks and the CLI bridge (each of the last two checks its own secret) */
@@ -38,11 +42,22 @@ function authModeFrom(value: string | undefined): AuthMode {
   throw new Error(`ORGPULSE_API_AUTH must be tokens, none or auto (got "${value}")`)
 }
 
+/** the readiness body: `checks` maps clickhouse, bus and (embedded mode) stages to `ok…` or `error: …` */
+const readiness = (description: string) => ({
+  description,
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'not ready'] },
+    checks: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+})
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 4 * 1024 * 1024 })
   // order matters: the docs and rate limiter see routes through onRoute, so they come first;
   // auth is a root onRequest hook, so it runs before the limiter's per-route hook keys on the token
-  await registerOpenApi(app)
+  await registerOpenApi(app, deps.serverUrl ? { serverUrl: deps.serverUrl } : {})
   await app.register(metricsPlugin, { service: 'api' })
   if (deps.health) registerStageMetrics(app.promRegistry, deps.health)
   registerAuth(app, {
@@ -62,7 +77,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get(
     '/healthz',
-    { schema: { summary: 'Liveness', tags: ['operations'] }, config: { rateLimit: false } },
+    {
+      schema: {
+        operationId: 'getLiveness',
+        summary: 'Liveness',
+        description: 'Public (no token): probes run without credentials.',
+        tags: ['operations'],
+        security: PUBLIC,
+        response: {
+          200: {
+            description: 'the process serves requests',
+            type: 'object',
+            required: ['status'],
+            properties: { status: { type: 'string', enum: ['ok'] } },
+          },
+          '4xx': PROBE_4XX,
+        },
+      },
+      config: { rateLimit: false },
+    },
     async () => ({ status: 'ok' }),
   )
   app.get(
@@ -71,7 +104,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       schema: {
         summary:
           'Readiness: ClickHouse answers, the bus (Kafka or in-process) answers, and no pipeline stage run here has retried one batch for longer than ORGPULSE_STAGE_STALL_MS',
+        operationId: 'getReadiness',
+        description: 'Public (no token): probes run without credentials.',
         tags: ['operations'],
+        security: PUBLIC,
+        response: {
+          200: readiness('ready'),
+          503: readiness('not ready: `checks` says which part'),
+          '4xx': PROBE_4XX,
+        },
       },
       config: { rateLimit: false },
     },
@@ -111,8 +152,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await publishRaw(deps.bus, envelopes)
     await deps.flush?.()
   }
-  await app.register(decisionRoutes, { publish, deadLetter: (dead) => publishDeadLetters(deps.bus, dead) })
-  await registerWebhooks(app, { config: deps.config, publish, log: (m) => app.log.info(m) })
+  await app.register(async (scope) => {
+    // the route documents its own answers; the api adds its auth (admin tokens only, see above)
+    documentRoutes(scope, {
+      'POST /v1/decisions': {
+        security: BEARER,
+        response: {
+          401: errorResponse('no token, or an unknown or revoked one'),
+          403: errorResponse('an org token: submitting decisions takes an admin token'),
+          429: errorResponse("over the token's rate limit (see Retry-After)"),
+        },
+      },
+    })
+    await scope.register(decisionRoutes, {
+      publish,
+      deadLetter: (dead) => publishDeadLetters(deps.bus, dead),
+    })
+  })
+  await registerWebhooks(app, {
+    config: deps.config,
+    publish,
+    log: (m) => app.log.info(m),
+    ...(deps.env ? { env: deps.env } : {}),
+  })
   await app.register(v1Routes, { client: deps.client, config: deps.config })
   await app.register(pagesRoutes, { client: deps.client, config: deps.config })
 

@@ -19,12 +19,20 @@ async function main(): Promise<void> {
   const bus = namespacedFromEnv(kafka)
   const client = createClickHouse({ dataDir: process.env.ORGPULSE_DATA_DIR ?? '.orgpulse' })
   await migrate(client)
-  const app = await buildApp({ client, bus, config, logger: { level: process.env.LOG_LEVEL ?? 'info' } })
+  const port = Number(process.env.PORT ?? 3000)
+  const app = await buildApp({
+    client,
+    bus,
+    config,
+    logger: { level: process.env.LOG_LEVEL ?? 'info' },
+    // OpenAPI `servers`: from outside a container the api is rarely at this address (ORGPULSE_API_PUBLIC_URL)
+    serverUrl: `http://127.0.0.1:${port}`,
+  })
   const refresher = startRollupRefresher(client, config, {
     intervalMs: Number(process.env.ORGPULSE_ROLLUP_INTERVAL_MS ?? 60_000),
     onError: (err) => app.log.warn({ err: err.message }, 'rollup refresh failed; retrying on the next run'),
   })
-  await app.listen({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '0.0.0.0' })
+  await app.listen({ port, host: process.env.HOST ?? '0.0.0.0' })
   const stop = async () => {
     await app.close()
     await refresher.stop()

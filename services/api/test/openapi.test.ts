@@ -4,8 +4,9 @@ import { metricsPlugin } from '@orgpulse/http'
 import { MemoryBus } from '@orgpulse/kafka'
 import Fastify from 'fastify'
 import type { OpenAPIV3 } from 'openapi-types'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildApp } from '../src/app.ts'
+import { DEFAULT_SERVER_URL } from '../src/openapi.ts'
 import { config, freshClickHouse } from './helpers.ts'
 
 let client: ClickHouseClient
@@ -107,6 +108,28 @@ describe('OpenAPI document', () => {
     ])
     const format = (exportOp.parameters as OpenAPIV3.ParameterObject[]).find((p) => p.name === 'format')!
     expect((format.schema as OpenAPIV3.SchemaObject).enum).toEqual(['csv', 'json', 'parquet'])
+  })
+})
+
+describe('the servers the document names', () => {
+  const servers = async (deps: { serverUrl?: string }) => {
+    const a = await buildApp({ client, bus: new MemoryBus(), config, auth: 'tokens', ...deps })
+    const d = (await a
+      .inject({ method: 'GET', url: '/docs/json' })
+      .then((r) => r.json())) as OpenAPIV3.Document
+    await a.close()
+    return d.servers?.map((s) => s.url)
+  }
+
+  it('is the local default, the address the caller listens on, or ORGPULSE_API_PUBLIC_URL over both', async () => {
+    expect(doc.servers?.map((s) => s.url)).toEqual([DEFAULT_SERVER_URL])
+    expect(await servers({ serverUrl: 'http://127.0.0.1:4321' })).toEqual(['http://127.0.0.1:4321'])
+    vi.stubEnv('ORGPULSE_API_PUBLIC_URL', 'https://orgpulse.example.com')
+    try {
+      expect(await servers({ serverUrl: 'http://127.0.0.1:4321' })).toEqual(['https://orgpulse.example.com'])
+    } finally {
+      vi.unstubAllEnvs()
+    }
   })
 })
 

@@ -48,6 +48,43 @@ describe('vendor webhooks in the api', () => {
       },
     })
     expect(ok.statusCode).toBe(202)
+    // the documented response schemas serialise these answers: no field may be lost on the way
+    expect(ok.json()).toEqual({ accepted: 1, deliveryId: 'd-1' })
+    expect(unsigned.json().error).toMatch(/X-Hub-Signature/)
+    const retry = await a.inject({
+      method: 'POST',
+      url: '/webhooks/jira',
+      payload: body,
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature': sig,
+        'x-atlassian-webhook-identifier': 'd-1',
+      },
+    })
+    expect([retry.statusCode, retry.json()]).toEqual([200, { duplicate: true, deliveryId: 'd-1' }])
     expect(published.map((e) => [e.source, e.sourceId])).toEqual([['jira', 'ENG-1']])
+  })
+
+  it('publish a signed Linear delivery and refuse a mis-signed one', async () => {
+    const { a, published } = await app({ LINEAR_WEBHOOK_SECRET: 'linear-secret' })
+    const body = JSON.stringify({
+      type: 'Issue',
+      action: 'create',
+      webhookTimestamp: Date.now(),
+      data: { id: 'i-1' },
+    })
+    const sig = createHmac('sha256', 'linear-secret').update(body).digest('hex')
+    const post = (signature: string) =>
+      a.inject({
+        method: 'POST',
+        url: '/webhooks/linear',
+        payload: body,
+        headers: { 'content-type': 'application/json', 'linear-signature': signature },
+      })
+    const bad = await post('0'.repeat(64))
+    expect([bad.statusCode, bad.json()]).toEqual([401, { error: 'invalid Linear-Signature' }])
+    const ok = await post(sig)
+    expect([ok.statusCode, ok.json()]).toEqual([200, { ok: true }])
+    expect(published.map((e) => [e.source, e.sourceId])).toEqual([['linear', 'i-1']])
   })
 })

@@ -26,9 +26,50 @@ export async function decisionRoutes(app: FastifyInstance, options: DecisionRout
     {
       bodyLimit: MAX_BODY_BYTES,
       schema: {
+        operationId: 'submitDecisions',
         summary: 'Submit decision records',
+        description: `One decision record or an array of up to ${MAX_RECORDS_PER_REQUEST} (fields: see the decision record in the README). All or nothing: one invalid record refuses the whole request, every error listed, and the refused records are dead-lettered.`,
         tags: ['decisions'],
         body: { anyOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] },
+        response: {
+          202: {
+            description: 'every record acknowledged by the bus',
+            type: 'object',
+            required: ['accepted', 'ids'],
+            properties: { accepted: { type: 'integer' }, ids: { type: 'array', items: { type: 'string' } } },
+          },
+          400: {
+            description: 'an empty array, a body that is not records, or invalid records (nothing accepted)',
+            type: 'object',
+            required: ['error'],
+            properties: {
+              error: { type: 'string' },
+              records: {
+                type: 'array',
+                description:
+                  'the invalid records: their index in the request, their id if any, what is wrong',
+                items: {
+                  type: 'object',
+                  required: ['index', 'errors'],
+                  properties: {
+                    index: { type: 'integer' },
+                    id: { type: 'string' },
+                    errors: { type: 'array', items: { type: 'string' } },
+                  },
+                },
+              },
+            },
+            // fastify's own 400s (unparsable JSON, a body failing the schema above) add fields
+            additionalProperties: true,
+          },
+          413: {
+            description: `more than ${MAX_RECORDS_PER_REQUEST} records, or a body over ${MAX_BODY_BYTES / 1024 / 1024} MiB`,
+            type: 'object',
+            required: ['error'],
+            properties: { error: { type: 'string' } },
+            additionalProperties: true,
+          },
+        },
       },
     },
     async (request, reply) => {

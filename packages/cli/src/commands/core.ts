@@ -49,6 +49,7 @@ export function registerCoreCommands(program: Command, ctx: CommandContext): voi
             runCli,
             cliSecret: secret,
             logger: false,
+            serverUrl: callableUrl(opts.host, opts.port),
           })
           const address = await app.listen({ port: Number(opts.port), host: opts.host })
           if (rt.mode === 'embedded') acquireLock(rt.dataDir, address.replace('0.0.0.0', '127.0.0.1'), secret)
@@ -107,4 +108,10 @@ export function registerCoreCommands(program: Command, ctx: CommandContext): voi
         return 0
       })
     })
+}
+
+/** the OpenAPI document's `servers` entry for this listen address: 0.0.0.0 is not an address to call */
+function callableUrl(host: string, port: string): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  return `http://${h}:${port}`
 }

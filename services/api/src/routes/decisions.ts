@@ -68,6 +68,7 @@ export function decisionRoutes(app: ZodApp, { client }: V1Options): void {
     '/v1/orgs/:director/decisions',
     {
       schema: {
+        operationId: 'listDecisions',
         summary: "The org's decision log, filtered, oldest raised first, with cursor pagination",
         tags: ['decisions'],
         security: SECURED,
@@ -128,6 +129,7 @@ export function decisionRoutes(app: ZodApp, { client }: V1Options): void {
     '/v1/orgs/:director/dependencies',
     {
       schema: {
+        operationId: 'listDependencies',
         summary: 'Cross-team blocking links touching the org, and the team pairs they connect',
         tags: ['dependencies'],
         security: SECURED,

@@ -11,6 +11,7 @@ export function exportRoutes(app: ZodApp, { client, config }: V1Options): void {
     '/v1/orgs/:director/exports/quarterly',
     {
       schema: {
+        operationId: 'exportQuarterly',
         summary:
           'Quarterly-review export: metrics (quarter, previous, change) per org and team, the decision log, the dependency table',
         description:

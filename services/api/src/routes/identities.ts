@@ -9,6 +9,7 @@ export function identityRoutes(app: ZodApp, { client }: V1Options): void {
     '/v1/identities/unresolved',
     {
       schema: {
+        operationId: 'listUnresolvedIdentities',
         summary: 'Identities seen in the facts that map to no person (admin tokens only)',
         tags: ['admin'],
         security: SECURED,

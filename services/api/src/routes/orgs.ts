@@ -21,6 +21,7 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
     '/v1/orgs',
     {
       schema: {
+        operationId: 'listOrgs',
         summary: 'Directors (managers of managers) whose org the caller may read',
         tags: ['orgs'],
         security: SECURED,
@@ -42,6 +43,7 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
     '/v1/orgs/:director',
     {
       schema: {
+        operationId: 'getOrgTree',
         summary: "A director's org tree (units, managers, headcounts) in the org valid now",
         tags: ['orgs'],
         security: SECURED,
@@ -56,6 +58,7 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
     '/v1/orgs/:director/metrics',
     {
       schema: {
+        operationId: 'getOrgMetrics',
         summary:
           'Every catalog metric for the org and each team in it over [from, to), optionally week by week',
         description: WINDOW_LIMIT_NOTE,
@@ -76,6 +79,7 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
     '/v1/orgs/:director/teams/:team/metrics',
     {
       schema: {
+        operationId: 'getTeamMetrics',
         summary:
           'Every catalog metric for one team (and the units below it) over [from, to), optionally week by week',
         description: WINDOW_LIMIT_NOTE,
