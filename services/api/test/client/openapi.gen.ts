@@ -165,7 +165,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every catalog metric for the org and each team in it over [from, to), optionally week by week */
+        /**
+         * Every catalog metric for the org and each team in it over [from, to), optionally week by week
+         * @description A window longer than 731 days (2 years) answers 400 with a message saying so: ask for shorter windows.
+         */
         get: operations["getOrgMetrics"];
         put?: never;
         post?: never;
@@ -182,7 +185,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every catalog metric for one team (and the units below it) over [from, to), optionally week by week */
+        /**
+         * Every catalog metric for one team (and the units below it) over [from, to), optionally week by week
+         * @description A window longer than 731 days (2 years) answers 400 with a message saying so: ask for shorter windows.
+         */
         get: operations["getTeamMetrics"];
         put?: never;
         post?: never;
@@ -301,6 +307,22 @@ export interface components {
                 totalPeople: number;
             }[];
         };
+        /** @description what the figures rest on (DESIGN "No data is not zero") */
+        Coverage: {
+            /** @description the per-person meeting figures are means over the covered people only */
+            calendar: {
+                /** @description people in the group whose own calendar is synced over the whole window */
+                covered: number;
+                /** @description people in the group during the window */
+                people: number;
+                /** @description covered / people (null for an empty group) */
+                share: number | null;
+            };
+            trackers: {
+                /** @description Jira projects and Linear teams mapped into the group and synced over the window */
+                synced: number;
+            };
+        };
         OrgMetrics: {
             org: string;
             from: string;
@@ -309,11 +331,12 @@ export interface components {
             metrics: {
                 [key: string]: number | null;
             };
-            /** @description metric id → why its value is null */
+            /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage) */
             withheld: {
                 [key: string]: string;
             };
             people: number;
+            coverage: components["schemas"]["Coverage"];
             teams: {
                 id: string;
                 name: string;
@@ -323,10 +346,11 @@ export interface components {
                 metrics: {
                     [key: string]: number | null;
                 };
-                /** @description metric id → why its value is null */
+                /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage) */
                 withheld: {
                     [key: string]: string;
                 };
+                coverage: components["schemas"]["Coverage"];
             }[];
             series?: {
                 from: string;
@@ -335,10 +359,11 @@ export interface components {
                 metrics: {
                     [key: string]: number | null;
                 };
-                /** @description metric id → why its value is null */
+                /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage) */
                 withheld: {
                     [key: string]: string;
                 };
+                coverage: components["schemas"]["Coverage"];
             }[];
         };
         Decision: {
@@ -843,9 +868,9 @@ export interface operations {
             query: {
                 /** @description window start, inclusive */
                 from: string;
-                /** @description window end, exclusive */
+                /** @description window end, exclusive; at most 731 days (2 years) after from */
                 to: string;
-                /** @description add a weekly series */
+                /** @description add a weekly series (at most 105 weeks, as the window is at most 2 years) */
                 grain?: "week";
             };
             header?: never;
@@ -909,9 +934,9 @@ export interface operations {
             query: {
                 /** @description window start, inclusive */
                 from: string;
-                /** @description window end, exclusive */
+                /** @description window end, exclusive; at most 731 days (2 years) after from */
                 to: string;
-                /** @description add a weekly series */
+                /** @description add a weekly series (at most 105 weeks, as the window is at most 2 years) */
                 grain?: "week";
             };
             header?: never;
@@ -1075,13 +1100,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         links: components["schemas"]["Dependency"][];
-                        /** @description team pairs, worst first (most open links, then oldest) */
+                        /** @description team pairs, worst first: most open links, then the oldest open link */
                         pairs: {
                             blockerTeam: string;
                             blockedTeam: string;
                             links: number;
+                            /** @description links between the pair open at `to` */
                             open: number;
-                            blockedDaysOpen: number;
+                            /** @description age in days at `to` of the oldest open link (null with none open) */
+                            oldestOpenAgeDays: number | null;
+                            /** @description sum of the open links’ ages in days at `to` */
+                            openAgeDaysTotal: number;
                         }[];
                     };
                 };
