@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { queryRows } from '@orgpulse/clickhouse'
 import { configSchema, type RawEnvelope } from '@orgpulse/contracts'
 import { publishRaw } from '@orgpulse/kafka'
 import { computeOrgMetrics } from '@orgpulse/metrics'
@@ -241,5 +242,43 @@ describe('a tracker item that stops being a decision', () => {
     expect(await metrics(dir)).toMatchObject({ decisions_open: 0, decisions_decided: 0 })
     await send(dir, node(true, '2026-07-01T09:00:00.000Z'))
     expect(await metrics(dir)).toMatchObject({ decisions_open: 0 })
+  })
+
+  it("Linear: a cycle's scope changed after a re-sync, then the older read replayed: the newest read stands", async () => {
+    const dir = await dataDirWithOrg('cycles')
+    // Linear's Cycle node: daily scope histories from the start (GraphQL schema: scopeHistory,
+    // completedScopeHistory, issueCountHistory, completedIssueCountHistory)
+    const cycle = (fetchedAt: string, scope: number[], done: number[]) => ({
+      source: 'linear' as const,
+      entity: 'cycle',
+      sourceId: 'cyc-1',
+      fetchedAt,
+      payload: {
+        id: 'cyc-1',
+        number: 7,
+        name: 'Cycle 7',
+        startsAt: '2026-07-06T00:00:00.000Z',
+        endsAt: '2026-07-20T00:00:00.000Z',
+        completedAt: '2026-07-20T00:00:00.000Z',
+        scopeHistory: scope,
+        completedScopeHistory: done,
+        issueCountHistory: scope,
+        completedIssueCountHistory: done,
+        team: { id: 't1', key: 'ENG' },
+      },
+    })
+    const first = cycle('2026-07-21T00:00:00.000Z', [10, 10, 12], [0, 3, 6])
+    const resynced = cycle('2026-07-22T00:00:00.000Z', [10, 11, 15], [0, 4, 9])
+    await send(dir, first)
+    await send(dir, resynced)
+    await send(dir, first)
+    const p = await startEmbeddedPipeline(config, 'cmd', { dataDir: dir })
+    try {
+      expect(
+        await queryRows(p.client, 'SELECT cycle_id, committed, completed, added FROM cycles FINAL'),
+      ).toEqual([{ cycle_id: 'linear:cyc-1', committed: 10, completed: 9, added: 5 }])
+    } finally {
+      await p.stop()
+    }
   })
 })
