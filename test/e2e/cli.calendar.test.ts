@@ -1,32 +1,13 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { orgpulseIn } from '../setup/cli.ts'
 
 /** `orgpulse ingest calendar` over the ICS feeds orgpulse.yaml configures, as a user runs it. */
-const ROOT = join(import.meta.dirname, '..', '..')
 const work = mkdtempSync(join(tmpdir(), 'orgpulse-cli-calendar-'))
 
-function orgpulse(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      join(ROOT, 'node_modules/.bin/tsx'),
-      [join(ROOT, 'packages/cli/src/main.ts'), '--data-dir', join(work, 'data'), ...args],
-      {
-        cwd: work,
-        env: {
-          ...process.env,
-          KAFKA_BROKERS: '',
-          CLICKHOUSE_URL: '',
-          ORGPULSE_CONFIG: join(work, 'orgpulse.yaml'),
-        },
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    )
-  })
-}
+const orgpulse = orgpulseIn({ dataDir: join(work, 'data'), cwd: work, config: join(work, 'orgpulse.yaml') })
 
 const DAY = 86_400_000
 const stamp = (ms: number) =>

@@ -1,28 +1,17 @@
-import { execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { orgpulseIn } from '../setup/cli.ts'
 
 /**
  * A decision record rejected by `ingest decisions`, also one that could not be read at all, is
  * dead-lettered with its own original bytes, and `dlq replay` reads exactly those bytes again.
  */
-const ROOT = join(import.meta.dirname, '..', '..')
 const work = mkdtempSync(join(tmpdir(), 'orgpulse-dlq-'))
 const dataDir = join(work, 'data')
 
-function orgpulse(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      join(ROOT, 'node_modules/.bin/tsx'),
-      [join(ROOT, 'packages/cli/src/main.ts'), '--data-dir', dataDir, ...args],
-      { cwd: work, env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ORGPULSE_CONFIG: '' } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    )
-  })
-}
+const orgpulse = orgpulseIn({ dataDir, cwd: work })
 
 const ok = (id: string) =>
   JSON.stringify({ id, title: 't', raisedBy: 'a@x.io', raisedAt: '2026-07-01T00:00:00Z', status: 'proposed' })

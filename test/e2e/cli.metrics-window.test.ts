@@ -1,24 +1,13 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { orgpulseIn } from '../setup/cli.ts'
 
 /** `orgpulse metrics` refuses a window longer than 2 years like any other usage error. */
-const ROOT = join(import.meta.dirname, '..', '..')
 const work = mkdtempSync(join(tmpdir(), 'orgpulse-window-'))
 
-function orgpulse(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      join(ROOT, 'node_modules/.bin/tsx'),
-      [join(ROOT, 'packages/cli/src/main.ts'), '--data-dir', join(work, 'data'), ...args],
-      { cwd: work, env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ORGPULSE_CONFIG: '' } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    )
-  })
-}
+const orgpulse = orgpulseIn({ dataDir: join(work, 'data'), cwd: work })
 
 describe('orgpulse metrics window cap', () => {
   it('a 230-year weekly request exits 1 with the limit in the message, before any query', async () => {

@@ -1,29 +1,18 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { memoryPartition } from '@orgpulse/kafka'
 import { describe, expect, it } from 'vitest'
+import { orgpulseIn } from '../setup/cli.ts'
 
 /**
  * The integrity failures as a new user met them: separate `orgpulse` commands (real processes,
  * embedded mode) into one data directory, records sent one file at a time and updated later.
  */
-const ROOT = join(import.meta.dirname, '..', '..')
 const work = mkdtempSync(join(tmpdir(), 'orgpulse-cli-one-dir-'))
 const dataDir = join(work, 'data')
 
-function orgpulse(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      join(ROOT, 'node_modules/.bin/tsx'),
-      [join(ROOT, 'packages/cli/src/main.ts'), '--data-dir', dataDir, ...args],
-      { cwd: work, env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ORGPULSE_CONFIG: '' } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    )
-  })
-}
+const orgpulse = orgpulseIn({ dataDir, cwd: work })
 
 const metrics = async () => {
   const res = await orgpulse(
