@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { configSchema, syncedEnvelope } from '@orgpulse/contracts'
 import { publishRaw } from '@orgpulse/kafka'
 import { importOrg } from '@orgpulse/org'
-import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../services/api/src/app.ts'
 import { type FakeJira, startFakeJira, type WebhookPayload } from '../fakes/jira/index.ts'
@@ -107,7 +106,7 @@ const by = 'acc-a1'
 
 const work = mkdtempSync(join(tmpdir(), 'orgpulse-link-hooks-'))
 let p: EmbeddedPipeline
-let app: FastifyInstance
+let app: Awaited<ReturnType<typeof buildApp>>
 let jira: FakeJira
 let hookUrl: string
 const answers: number[] = []
