@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CursorStore } from '@orgpulse/clickhouse'
+import { CursorStore, queryRows } from '@orgpulse/clickhouse'
 import { configSchema } from '@orgpulse/contracts'
 import { computeOrgMetrics } from '@orgpulse/metrics'
 import { importOrg } from '@orgpulse/org'
@@ -185,6 +185,32 @@ describe('blocking relations through the Linear connector', () => {
       { blocking: 4, removed: 0 },
       { blocking: 4, removed: 1 },
       { blocking: 3, removed: 2 },
+    ])
+  })
+
+  it('what the connector observed: creations and blocker-done from Linear, removals at the pull that noticed them', async () => {
+    const rows = await queryRows<{ link_id: string; type: string; reason: string; at: string }>(
+      p.client,
+      `SELECT link_id, type, reason, toString(occurred_at) AS at FROM dependency_events FINAL
+       ORDER BY link_id, occurred_at, type, reason`,
+    )
+    expect(
+      rows.map((r) => `${r.link_id} ${r.at.slice(0, 16)} ${r.type.slice(11)} ${r.reason}`.trim()),
+    ).toEqual([
+      'linear:R1 2026-07-02 09:00 linked',
+      'linear:R1 2026-07-06 09:00 resolved blocker_done',
+      'linear:R1 2026-07-21 00:00 resolved unlinked', // removed 07-20: dated by P4
+      'linear:R2 2026-07-04 00:00 linked',
+      'linear:R2 2026-07-12 00:00 resolved unlinked', // removed 07-10 12:00: dated by P3
+      'linear:R3 2026-07-15 00:00 linked',
+      'linear:R4 2026-06-01 00:00 linked',
+      'linear:R4 2026-07-21 00:00 resolved unlinked', // removed 07-18: dated by P4
+      'linear:R5 2026-07-05 00:00 linked',
+      'linear:R5 2026-07-08 00:00 resolved blocker_done', // seen by P3, and in ENG-5's history at P4
+      'linear:R5 2026-07-08 00:00 resolved blocker_done',
+      'linear:R5 2026-07-16 00:00 linked', // the reopening, from ENG-5's history
+      'linear:R6 2026-07-09 00:00 linked', // made while PLAT-6 was done: resolved at once
+      'linear:R6 2026-07-09 00:00 resolved blocker_done',
     ])
   })
 
