@@ -598,3 +598,54 @@ describe('mapJira: an issue that stops being a decision', () => {
     expect(steps.map((e) => e.type)).toContain('decision.decided')
   })
 })
+
+describe('mapJira: a blocker reopened, seen by webhook', () => {
+  // ENG-9 blocks OPS-9; Done 03-05, reopened (In Progress) 03-08 while still linked
+  const reopened = issue({
+    id: '10090',
+    key: 'ENG-9',
+    status: STATUS.inProgress,
+    created: '2026-03-01T09:00:00Z',
+    links: [blocksLink('30090', 'outward', 'OPS-9')],
+    histories: [
+      {
+        id: '20090',
+        author: users.bob,
+        created: '2026-03-02T09:00:00Z',
+        items: [linkItem('blocks', 'OPS-9', true)],
+      },
+      {
+        id: '20091',
+        author: users.bob,
+        created: '2026-03-05T09:00:00Z',
+        items: [statusItem(STATUS.todo, STATUS.done)],
+      },
+      {
+        id: '20092',
+        author: users.bob,
+        created: '2026-03-08T09:00:00Z',
+        items: [statusItem(STATUS.done, STATUS.inProgress)],
+      },
+    ],
+  })
+
+  it('links again at the reopening, though the webhook does not say the previous status was done', () => {
+    const h = reopened.changelog.histories.at(-1)!
+    // a webhook envelope has no status categories: the previous status is named by id only
+    const hook = run(
+      webhookEnvelope({
+        timestamp: Date.parse('2026-03-08T09:00:00Z') + 5,
+        webhookEvent: 'jira:issue_updated',
+        user: h.author,
+        issue: { id: reopened.id, key: reopened.key, fields: reopened.fields },
+        changelog: { id: h.id, items: h.items },
+      }),
+    ).filter((e) => e.type.startsWith('dependency.'))
+    expect(summary(hook)).toEqual([
+      '2026-03-08T09:00:00.000Z linked jira:ENG-9(u:eng-lead@acme.test) blocks jira:OPS-9(u:ops-lead@acme.test)',
+    ])
+    // the poll of the same change (categories known) gives the same event
+    const poll = run(issueEnvelope(reopened)).filter((e) => e.occurredAt === '2026-03-08T09:00:00.000Z')
+    expect(hook.map((e) => e.id)).toEqual(poll.filter((e) => e.type === 'dependency.linked').map((e) => e.id))
+  })
+})

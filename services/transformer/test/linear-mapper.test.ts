@@ -242,3 +242,57 @@ describe('mapLinear', () => {
     expect(mapLinear(env('webhook', { ...webhook(issueData(), {}), type: 'Comment' }), ctx)).toEqual([])
   })
 })
+
+describe('mapLinear: the blocker of a relation done and reopened', () => {
+  const rel = (issueState: Record<string, unknown>, createdAt = '2026-04-01T00:00:00.000Z') => ({
+    id: 'r-9',
+    type: 'blocks',
+    createdAt,
+    issue: { id: 'a', team: { key: 'PLAT' }, ...issueState },
+    relatedIssue: { id: 'b', team: { key: 'ENG' }, state: { type: 'started' } },
+  })
+  const deps = (events: ReturnType<typeof mapLinear>) =>
+    events
+      .filter((e) => e.type.startsWith('dependency.'))
+      .map((e) => `${e.occurredAt} ${e.type}${'reason' in e ? ` ${e.reason}` : ''}`)
+      .sort()
+
+  it('a relation made while its blocker is done resolves at its creation (it opens no interval)', () => {
+    const done = rel({ state: { type: 'completed' }, completedAt: '2026-03-20T00:00:00.000Z' })
+    expect(deps(mapLinear(env('relation', done), ctx))).toEqual([
+      '2026-04-01T00:00:00.000Z dependency.linked',
+      '2026-04-01T00:00:00.000Z dependency.resolved blocker_done',
+    ])
+  })
+
+  it("the blocker's history: done, then reopened while linked, opens the relation again", () => {
+    const hist = (id: string, at: string, from: [string, string], to: [string, string]) => ({
+      id,
+      createdAt: at,
+      fromState: state(...from),
+      toState: state(...to),
+    })
+    const blocker = {
+      ...issueData({ id: 'a', identifier: 'PLAT-1', team: { id: 't-p', key: 'PLAT' } }),
+      labels: { nodes: [] },
+      history: {
+        nodes: [
+          // before the relation existed: not its story
+          hist('h-0', '2026-03-25T00:00:00.000Z', ['Todo', 'unstarted'], ['Done', 'completed']),
+          hist('h-1', '2026-03-28T00:00:00.000Z', ['Done', 'completed'], ['Todo', 'unstarted']),
+          hist('h-2', '2026-04-03T00:00:00.000Z', ['Todo', 'unstarted'], ['Done', 'completed']),
+          hist('h-3', '2026-04-06T00:00:00.000Z', ['Done', 'completed'], ['In Progress', 'started']),
+        ],
+      },
+      relations: { nodes: [rel({ state: { type: 'started' } })] },
+    }
+    expect(deps(mapLinear(env('issue', blocker), ctx))).toEqual([
+      '2026-04-01T00:00:00.000Z dependency.linked',
+      '2026-04-03T00:00:00.000Z dependency.resolved blocker_done',
+      '2026-04-06T00:00:00.000Z dependency.linked',
+    ])
+    // never reopened since the relation was made: the relation pull's blocker-done is the story
+    const once = { ...blocker, history: { nodes: blocker.history.nodes.slice(0, 3) } }
+    expect(deps(mapLinear(env('issue', once), ctx))).toEqual(['2026-04-01T00:00:00.000Z dependency.linked'])
+  })
+})

@@ -395,6 +395,13 @@ function categoryOf(view: IssueView, rules: Rules, statusId: string, statusName:
   return (key && JIRA_CATEGORY[key]) || 'in_progress'
 }
 
+/** whether the status's category is known (configured, the issue's own status, or in the envelope's meta) */
+function categoryKnown(view: IssueView, rules: Rules, statusId: string, statusName: string): boolean {
+  if (rules.categoryOverrides.has(statusName.trim().toLowerCase())) return true
+  const key = statusId === view.current.statusId ? view.currentCategoryKey : view.statusCategories[statusId]
+  return !!key && key in JIRA_CATEGORY
+}
+
 const finished = (c: Category): boolean => c === 'done' || c === 'cancelled'
 
 // ---------------------------------------------------------------------------------------------
@@ -647,8 +654,11 @@ function historyEvents(em: Emitter, h: History, before: State, after: State, was
   if (statusChanged && finished(afterCat) && !finished(beforeCat)) {
     for (const blocked of after.blocks) em.resolved(view.key, blocked, slot, ms, 'blocker_done')
   }
-  if (statusChanged && !finished(afterCat) && finished(beforeCat)) {
-    // a reopened blocker blocks again
+  // a reopened blocker blocks again. A webhook names the previous status by id only, without its
+  // category (its envelope has no status categories): when that status's category is unknown, the
+  // blocker not done after the change means its links are open, which a link already open ignores
+  const beforeKnown = categoryKnown(view, rules, before.statusId, before.statusName)
+  if (statusChanged && !finished(afterCat) && (finished(beforeCat) || !beforeKnown)) {
     for (const blocked of after.blocks) em.linked(blocked, slot, ms)
   }
 }

@@ -359,7 +359,41 @@ function dependencyCommon(r: Rules, rel: LinearRelation, at: string) {
  */
 function blockerDoneAt(rel: LinearRelation): string | null {
   const done = rel.issue.state?.type === 'completed' || rel.issue.state?.type === 'canceled'
-  return done ? (rel.issue.completedAt ?? rel.issue.canceledAt ?? null) : null
+  const at = done ? (rel.issue.completedAt ?? rel.issue.canceledAt ?? null) : null
+  // a relation made while its blocker is done opens no interval: resolved at its creation
+  return at !== null && ms(at) < ms(rel.createdAt) ? rel.createdAt : at
+}
+
+const isDone = (s: { type?: string | undefined } | null | undefined): boolean =>
+  s?.type === 'completed' || s?.type === 'canceled'
+
+/**
+ * The blocker's own state history, for the relations it blocks (the issue poll reads it; the
+ * relation pull sees only the blocker's latest state): each entry into a done state after the
+ * relation was made resolves it, each move out of one opens it again (DESIGN "A blocking link": a
+ * blocking item reopened while still linked opens a new interval). One event per history entry,
+ * and only for a blocker reopened since the relation was made: otherwise the relation pull's
+ * blocker-done (its first) is the whole story, and the same change is not recorded twice.
+ */
+function blockerHistoryEvents(r: Rules, rel: LinearRelation, history: HistoryEntry[]): CanonicalEventInput[] {
+  const events: CanonicalEventInput[] = []
+  for (const h of history) {
+    if (!h.toState || ms(h.createdAt) < ms(rel.createdAt) || isDone(h.fromState) === isDone(h.toState))
+      continue
+    events.push(
+      isDone(h.toState)
+        ? {
+            ...resolved(r, rel, 'blocker_done', h.createdAt),
+            id: eventId('linear', rel.id, `resolved:blocker_done:${h.id}`),
+          }
+        : {
+            ...dependencyCommon(r, rel, h.createdAt),
+            id: eventId('linear', rel.id, `reopened:${h.id}`),
+            type: 'dependency.linked',
+          },
+    )
+  }
+  return events.some((e) => e.type === 'dependency.linked') ? events : []
 }
 
 function resolved(
@@ -392,7 +426,11 @@ function mapIssue(r: Rules, i: LinearIssue, arrival: number): CanonicalEventInpu
     events.push(statusChanged(i.id, team, h.fromState?.name ?? '', h.toState!, h.createdAt, person(h.actor)))
   }
 
-  for (const rel of i.relations.nodes) if (rel.type === 'blocks') events.push(linked(r, rel))
+  for (const rel of i.relations.nodes) {
+    if (rel.type !== 'blocks') continue
+    events.push(linked(r, rel))
+    if (rel.issue.id === i.id) events.push(...blockerHistoryEvents(r, rel, history))
+  }
 
   events.push(...issueDecisions(r, i, history, team, arrival))
   return events
