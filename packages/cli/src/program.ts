@@ -32,7 +32,7 @@ export function buildProgram(ctx: CommandContext): Command {
       writeOut: (s) => ctx.io.out(s),
       writeErr: (s) => ctx.io.err(s),
     })
-  registerCoreCommands(program, ctx)
+  registerCoreCommands(program, ctx, buildProgram)
   registerOrgCommands(program, ctx)
   registerIngestCommands(program, ctx)
   registerMetricsCommands(program, ctx)

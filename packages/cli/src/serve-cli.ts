@@ -1,3 +1,4 @@
+import type { Command } from 'commander'
 import type { CommandContext } from './context.ts'
 import { bufferIO, UserError } from './io.ts'
 import type { Runtime } from './runtime.ts'
@@ -9,11 +10,11 @@ import type { Runtime } from './runtime.ts'
  */
 export function cliRunner(
   rt: Runtime,
+  /** the CLI's program (passed in: the program registers the command that calls this) */
+  buildProgram: (ctx: CommandContext) => Command,
 ): (argv: string[], cwd: string) => Promise<{ exitCode: number; stdout: string; stderr: string }> {
   let tail: Promise<unknown> = Promise.resolve()
   const runOne = async (argv: string[], cwd: string) => {
-    // imported lazily: program.ts registers the command that calls this
-    const { buildProgram } = await import('./program.ts')
     const io = bufferIO()
     const ctx: CommandContext = {
       io,

@@ -82,8 +82,3 @@ export const decisionRecordSchema = z
   })
 export type DecisionRecord = z.infer<typeof decisionRecordSchema>
 export type DecisionRecordInput = z.input<typeof decisionRecordSchema>
-
-/** One line per problem: `field: message`. */
-export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
-}

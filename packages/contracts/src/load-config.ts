@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { configSchema, type OrgpulseConfig } from './config.ts'
+import { formatIssues } from './format-issues.ts'
 
 export class ConfigError extends Error {}
 
@@ -26,7 +27,7 @@ export function loadConfig(explicit?: string): { config: OrgpulseConfig; path: s
   }
   const parsed = configSchema.safeParse(raw)
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`)
+    const lines = formatIssues(parsed.error).map((line) => `  ${line}`)
     throw new ConfigError(`${path} is invalid:\n${lines.join('\n')}`)
   }
   return { config: parsed.data, path }

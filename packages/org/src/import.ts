@@ -3,12 +3,14 @@ import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { OrgSnapshot } from '@orgpulse/contracts'
 import { isoDay, orgSnapshotSchema, TOPICS } from '@orgpulse/contracts'
 import type { Bus } from '@orgpulse/kafka'
-import { diffPeople, type OrgChanges } from './changes.ts'
-import { deriveOrg, type OrgStats, orgStats } from './derive.ts'
+import { diffPeople } from './changes.ts'
+import { deriveOrg, orgStats } from './derive.ts'
 import { type Alias, setAliases, writePersonIdentities } from './identities.ts'
 import { formatOf, type OrgInputFormat, readOrgFile } from './input.ts'
 import { previousSnapshot, readSnapshot, snapshotExists, writeSnapshot } from './store.ts'
-import { formatImportSummary } from './summary.ts'
+import { formatImportSummary, type ImportSummary } from './summary.ts'
+
+export type { ImportSummary } from './summary.ts'
 
 export interface ImportOptions {
   client: ClickHouseClient
@@ -24,23 +26,6 @@ export interface ImportOptions {
   config?: { identities?: { aliases?: readonly Alias[] } }
   /** the clock, for tests */
   now?: () => Date
-}
-
-export interface ImportSummary extends OrgStats {
-  effective: string
-  source: string
-  inputFormat: OrgInputFormat
-  /** an earlier import of the same effective date was replaced */
-  replaced: boolean
-  /** the snapshot the changes are counted against (latest before `effective`), null for the first */
-  previous: string | null
-  changes: OrgChanges
-  identities: { emails: number; employeeIds: number; aliases: number | null; aliasesRemoved: string[] }
-  /** the topic and key the snapshot went to, when a bus was given */
-  published: { topic: string; key: string } | null
-  warnings: string[]
-  /** a concise human summary for the CLI */
-  format(): string
 }
 
 /**

@@ -1,4 +1,24 @@
-import type { ImportSummary } from './import.ts'
+import type { OrgChanges } from './changes.ts'
+import type { OrgStats } from './derive.ts'
+import type { OrgInputFormat } from './input.ts'
+
+/** what one `org import` did: the summary's shape is the summary's own, import.ts fills it in */
+export interface ImportSummary extends OrgStats {
+  effective: string
+  source: string
+  inputFormat: OrgInputFormat
+  /** an earlier import of the same effective date was replaced */
+  replaced: boolean
+  /** the snapshot the changes are counted against (latest before `effective`), null for the first */
+  previous: string | null
+  changes: OrgChanges
+  identities: { emails: number; employeeIds: number; aliases: number | null; aliasesRemoved: string[] }
+  /** the topic and key the snapshot went to, when a bus was given */
+  published: { topic: string; key: string } | null
+  warnings: string[]
+  /** a concise human summary for the CLI */
+  format(): string
+}
 
 /** How many detail lines each kind of change prints before "… and N more". */
 const DETAIL_LIMIT = 10

@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
 import { metricsPlugin, registerStageMetrics } from '@orgpulse/http'
-import { decisionRoutes } from '@orgpulse/ingest-decisions'
+import { decisionIngestRoutes } from '@orgpulse/ingest-decisions'
 import { type Bus, publishDeadLetters, publishRaw, type StageHealth } from '@orgpulse/kafka'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type AuthMode, registerAuth } from './auth/plugin.ts'
@@ -164,7 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         },
       },
     })
-    await scope.register(decisionRoutes, {
+    await scope.register(decisionIngestRoutes, {
       publish,
       deadLetter: (dead) => publishDeadLetters(deps.bus, dead),
     })

@@ -2,7 +2,7 @@ import { loadConfig, TOPIC_SPECS } from '@orgpulse/contracts'
 import { metricsPlugin } from '@orgpulse/http'
 import { createBusFromEnv, namespacedFromEnv, publishDeadLetters, publishRaw } from '@orgpulse/kafka'
 import Fastify from 'fastify'
-import { decisionRoutes } from './routes.ts'
+import { decisionIngestRoutes } from './routes.ts'
 
 /** The decision-log ingest service for full mode: POST /v1/decisions → orgpulse.raw.decisions.v1. */
 async function main(): Promise<void> {
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? 'info' } })
   await app.register(metricsPlugin, { service: 'ingest-decisions' })
   app.get('/healthz', async () => ({ status: 'ok' }))
-  await app.register(decisionRoutes, {
+  await app.register(decisionIngestRoutes, {
     publish: (envelopes) => publishRaw(bus, envelopes),
     deadLetter: (dead) => publishDeadLetters(bus, dead),
   })

@@ -20,7 +20,10 @@ export interface DecisionRoutesOptions {
  * POST /v1/decisions: one record or an array of up to 1,000. All-or-nothing: any invalid record
  * rejects the whole request with every error listed; 202 means Kafka acknowledged every record.
  */
-export async function decisionRoutes(app: FastifyInstance, options: DecisionRoutesOptions): Promise<void> {
+export async function decisionIngestRoutes(
+  app: FastifyInstance,
+  options: DecisionRoutesOptions,
+): Promise<void> {
   app.post(
     '/v1/decisions',
     {

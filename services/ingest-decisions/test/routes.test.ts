@@ -1,7 +1,7 @@
 import type { DlqRecord, RawEnvelope } from '@orgpulse/contracts'
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
-import { decisionRoutes, MAX_BODY_BYTES } from '../src/routes.ts'
+import { decisionIngestRoutes, MAX_BODY_BYTES } from '../src/routes.ts'
 
 const valid = (id: string) => ({
   id,
@@ -18,7 +18,7 @@ async function app(publishDelayMs = 0) {
   const acked: number[] = []
   const dead: DlqRecord[] = []
   const a = Fastify()
-  await a.register(decisionRoutes, {
+  await a.register(decisionIngestRoutes, {
     publish: async (envelopes) => {
       published.push(envelopes)
       await new Promise((r) => setTimeout(r, publishDelayMs))

@@ -1,4 +1,4 @@
-import { jiraTimeMs } from '@orgpulse/contracts'
+import { formatIssues, jiraTimeMs } from '@orgpulse/contracts'
 import { z } from 'zod'
 import { JiraError, JiraNotFoundError } from './errors.ts'
 import type { JiraHttp } from './http.ts'
@@ -124,9 +124,7 @@ export interface SearchPage {
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value)
   if (!r.success) {
-    throw new JiraError(
-      `${what}: unexpected response shape: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    )
+    throw new JiraError(`${what}: unexpected response shape: ${formatIssues(r.error).join('; ')}`)
   }
   return r.data
 }

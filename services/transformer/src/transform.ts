@@ -64,9 +64,7 @@ export function decodeEvent(value: Buffer): CanonicalEvent {
 export function mapSynced(envelope: RawEnvelope): CanonicalEventInput[] {
   const parsed = syncedPayloadSchema.safeParse(envelope.payload)
   if (!parsed.success) {
-    throw new RejectedRecord(
-      `invalid coverage record: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    )
+    throw new RejectedRecord(`invalid coverage record: ${formatIssues(parsed.error).join('; ')}`)
   }
   const p = parsed.data
   const iso = (v: string, what: string): string => {

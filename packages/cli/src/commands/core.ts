@@ -11,7 +11,12 @@ import { acquireLock, releaseLock } from '../lock.ts'
 import { cliRunner } from '../serve-cli.ts'
 import { configuredSources, pullRounds, signalled } from './ingest-watch.ts'
 
-export function registerCoreCommands(program: Command, ctx: CommandContext): void {
+/** `buildProgram` runs the commands other CLI processes forward to a running `start` */
+export function registerCoreCommands(
+  program: Command,
+  ctx: CommandContext,
+  buildProgram: (ctx: CommandContext) => Command,
+): void {
   program
     .command('start')
     .description(
@@ -38,7 +43,7 @@ export function registerCoreCommands(program: Command, ctx: CommandContext): voi
             io.out(`\ndemo loaded: ${demo.summary}`)
           }
           const secret = randomBytes(24).toString('hex')
-          const runCli = cliRunner(rt)
+          const runCli = cliRunner(rt, buildProgram)
           const app = await buildApp({
             client: rt.client,
             bus: rt.bus,

@@ -63,7 +63,8 @@ interface LinkRow {
   age_days: number
 }
 
-export function decisionRoutes(app: ZodApp, { client }: V1Options): void {
+/** the org's decision log and its cross-team dependencies (reads; POST /v1/decisions is decisionIngestRoutes) */
+export function decisionLogRoutes(app: ZodApp, { client }: V1Options): void {
   app.get(
     '/v1/orgs/:director/decisions',
     {

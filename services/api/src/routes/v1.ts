@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { V1Options } from './context.ts'
-import { decisionRoutes } from './decisions.ts'
+import { decisionLogRoutes } from './decisions.ts'
 import { registerErrorHandler } from './errors.ts'
 import { exportRoutes } from './exports.ts'
 import { identityRoutes } from './identities.ts'
@@ -17,7 +17,7 @@ export async function v1Routes(app: FastifyInstance, options: V1Options): Promis
   registerErrorHandler(app)
   const zapp = app.withTypeProvider<ZodTypeProvider>()
   orgRoutes(zapp, options)
-  decisionRoutes(zapp, options)
+  decisionLogRoutes(zapp, options)
   exportRoutes(zapp, options)
   identityRoutes(zapp, options)
 }

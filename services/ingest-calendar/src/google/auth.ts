@@ -1,5 +1,6 @@
 import { createSign } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { formatIssues } from '@orgpulse/contracts'
 import { z } from 'zod'
 
 /** The fields of a Google service-account key file the connector uses. */
@@ -45,7 +46,7 @@ export function loadServiceAccountKey(
   const parsed = serviceAccountKeySchema.safeParse(json)
   if (!parsed.success) {
     throw new GoogleAuthError(
-      `${envName} is not a service-account key: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      `${envName} is not a service-account key: ${formatIssues(parsed.error).join('; ')}`,
     )
   }
   return parsed.data

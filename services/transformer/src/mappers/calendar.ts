@@ -1,6 +1,7 @@
 import {
   type CanonicalEventInput,
   eventId,
+  formatIssues,
   MEETING_CLASSES,
   normaliseIdentity,
   type RawEnvelope,
@@ -82,9 +83,7 @@ export const mapCalendar: Mapper = (envelope: RawEnvelope, ctx) => {
     throw new RejectedRecord(`unknown calendar entity "${envelope.entity}" (expected "event")`)
   const parsed = payloadSchema.safeParse(envelope.payload)
   if (!parsed.success) {
-    throw new RejectedRecord(
-      `invalid calendar event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    )
+    throw new RejectedRecord(`invalid calendar event: ${formatIssues(parsed.error).join('; ')}`)
   }
   const e: Payload = parsed.data
   if (e.eventType && NOT_MEETINGS.has(e.eventType)) return []

@@ -1,4 +1,4 @@
-import { type CanonicalEventInput, eventId, type RawEnvelope } from '@orgpulse/contracts'
+import { type CanonicalEventInput, eventId, formatIssues, type RawEnvelope } from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { z } from 'zod'
 import { parseJiraTime } from './jira-time.ts'
@@ -88,9 +88,7 @@ function valueAt<T>(changes: Change<T>[], ms: number, current: T): T {
 export function mapSprint(envelope: RawEnvelope, rules: SprintRules): CanonicalEventInput[] {
   const parsed = payloadSchema.safeParse(envelope.payload)
   if (!parsed.success)
-    throw new RejectedRecord(
-      `invalid Jira sprint payload: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    )
+    throw new RejectedRecord(`invalid Jira sprint payload: ${formatIssues(parsed.error).join('; ')}`)
   const { sprint, issues } = parsed.data
   // a future sprint has no start: nothing was committed yet
   if (!sprint.startDate || sprint.state === 'future') return []

@@ -1,6 +1,7 @@
 import {
   type CanonicalEventInput,
   eventId,
+  formatIssues,
   type JiraConfig,
   jiraConfigSchema,
   normaliseIdentity,
@@ -804,7 +805,7 @@ function deletionEvents(
 }
 
 function issuesText(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+  return formatIssues(error).join('; ')
 }
 
 export const mapJira: Mapper = (envelope, ctx) => {
