@@ -1,0 +1,40 @@
+/**
+ * Dependency rules checked by the test suite (test/structure/dependencies.test.ts), DESIGN
+ * "Layout": no import cycles, type-only and dynamic imports included; libraries under packages/
+ * never import a service or test/. packages/cli is the composition root (the `orgpulse`
+ * command) and is the one package allowed to reach services/ and test/fakes until it moves
+ * next to the services.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'an import cycle, dynamic imports and type-only imports included',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'packages-import-no-service',
+      severity: 'error',
+      comment: 'packages/ holds libraries: they never import a service',
+      from: { path: '^packages/', pathNot: '^packages/cli/' },
+      to: { path: '^services/' },
+    },
+    {
+      name: 'product-imports-no-test',
+      severity: 'error',
+      comment: 'product code never imports test/ (fakes and setup are for tests)',
+      from: { path: '^(packages|services|dashboards)/[^/]+/src/', pathNot: '^packages/cli/' },
+      to: { path: '^test/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // tests of a package or service are not product code; top-level test/ stays visible as a target
+    exclude: { path: '(^|/)(node_modules|generated)/|^(packages|services|dashboards)/[^/]+/test/|\\.test\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'default'] },
+  },
+}
