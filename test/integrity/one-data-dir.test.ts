@@ -8,7 +8,7 @@ import { memoryPartition } from '@orgpulse/kafka'
 import { computeOrgMetrics } from '@orgpulse/metrics'
 import { importOrg } from '@orgpulse/org'
 import { describe, expect, it } from 'vitest'
-import { startEmbeddedPipeline } from '../setup/embedded-pipeline.ts'
+import { type EmbeddedPipeline, inCommand } from '../setup/embedded-pipeline.ts'
 
 /**
  * Many commands into one data directory, as people work: each command opens the data dir with a
@@ -27,19 +27,8 @@ b1@x.io,Bea,m2@x.io,Engineer
 `
 
 /** one `orgpulse …` command on `dataDir` */
-async function command<T>(
-  dataDir: string,
-  run: (p: Awaited<ReturnType<typeof startEmbeddedPipeline>>) => Promise<T>,
-) {
-  const p = await startEmbeddedPipeline(config, 'cmd', { dataDir })
-  try {
-    const out = await run(p)
-    await p.flush()
-    return out
-  } finally {
-    await p.stop()
-  }
-}
+const command = <T>(dataDir: string, run: (p: EmbeddedPipeline) => Promise<T>) =>
+  inCommand(config, dataDir, run)
 
 let files = 0
 /** `orgpulse ingest decisions FILE` with these records */

@@ -7,7 +7,7 @@ import { publishRaw } from '@orgpulse/kafka'
 import { computeOrgMetrics } from '@orgpulse/metrics'
 import { importOrg } from '@orgpulse/org'
 import { describe, expect, it } from 'vitest'
-import { startEmbeddedPipeline } from '../setup/embedded-pipeline.ts'
+import { inCommand } from '../setup/embedded-pipeline.ts'
 
 /**
  * Tracker items that stop being decisions, read by several commands into one data directory and
@@ -132,33 +132,23 @@ const unlabelledRead = jiraRead([h1, h2, h3], { labels: ['backend'], status: STA
 
 async function dataDirWithOrg(name: string): Promise<string> {
   const dataDir = join(work, name)
-  const p = await startEmbeddedPipeline(config, name, { dataDir })
   const file = join(work, 'org.csv')
   writeFileSync(file, ORG)
-  await importOrg({ client: p.client, file, effective: '2026-01-01' })
-  await p.stop()
+  await inCommand(config, dataDir, (p) => importOrg({ client: p.client, file, effective: '2026-01-01' }))
   return dataDir
 }
 /** one command publishing these envelopes (as `ingest jira` or a webhook would) */
-async function send(dataDir: string, ...envelopes: RawEnvelope[]): Promise<void> {
-  const p = await startEmbeddedPipeline(config, 'cmd', { dataDir })
-  await publishRaw(p.bus, envelopes)
-  await p.flush()
-  await p.stop()
-}
-async function metrics(dataDir: string) {
-  const p = await startEmbeddedPipeline(config, 'cmd', { dataDir })
-  try {
+const send = (dataDir: string, ...envelopes: RawEnvelope[]) =>
+  inCommand(config, dataDir, (p) => publishRaw(p.bus, envelopes))
+const metrics = (dataDir: string) =>
+  inCommand(config, dataDir, async (p) => {
     const r = await computeOrgMetrics(p.client, config, {
       director: 'carol@acme.test',
       from: '2026-07-01',
       to: '2026-08-01',
     })
     return r.metrics
-  } finally {
-    await p.stop()
-  }
-}
+  })
 
 describe('a tracker item that stops being a decision', () => {
   it('Jira: decided by the director, then its label removed: no decision counts any more', async () => {
@@ -272,13 +262,9 @@ describe('a tracker item that stops being a decision', () => {
     await send(dir, first)
     await send(dir, resynced)
     await send(dir, first)
-    const p = await startEmbeddedPipeline(config, 'cmd', { dataDir: dir })
-    try {
-      expect(
-        await queryRows(p.client, 'SELECT cycle_id, committed, completed, added FROM cycles FINAL'),
-      ).toEqual([{ cycle_id: 'linear:cyc-1', committed: 10, completed: 9, added: 5 }])
-    } finally {
-      await p.stop()
-    }
+    const rows = await inCommand(config, dir, (p) =>
+      queryRows(p.client, 'SELECT cycle_id, committed, completed, added FROM cycles FINAL'),
+    )
+    expect(rows).toEqual([{ cycle_id: 'linear:cyc-1', committed: 10, completed: 9, added: 5 }])
   })
 })

@@ -8,7 +8,7 @@ import { computeOrgMetrics, liveDecisionEvents } from '@orgpulse/metrics'
 import { importOrg } from '@orgpulse/org'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
-import { startEmbeddedPipeline } from '../setup/embedded-pipeline.ts'
+import { type EmbeddedPipeline, inCommand } from '../setup/embedded-pipeline.ts'
 
 /**
  * Whole-version semantics across commands: for any versions of a few decision records, sent in
@@ -90,19 +90,8 @@ const materialise = (records: Records, id: string, i: number) => ({
 })
 
 let dirs = 0
-async function withDataDir<T>(
-  dataDir: string,
-  run: (p: Awaited<ReturnType<typeof startEmbeddedPipeline>>) => Promise<T>,
-) {
-  const p = await startEmbeddedPipeline(config, 'prop', { dataDir })
-  try {
-    const out = await run(p)
-    await p.flush()
-    return out
-  } finally {
-    await p.stop()
-  }
-}
+const withDataDir = <T>(dataDir: string, run: (p: EmbeddedPipeline) => Promise<T>) =>
+  inCommand(config, dataDir, run)
 async function freshDir(): Promise<string> {
   const dataDir = join(work, `d${++dirs}`)
   const org = join(work, 'org.csv')

@@ -148,3 +148,23 @@ export function diesOnFirstCursor<C extends { set(...args: never[]): Promise<voi
     },
   })
 }
+
+/**
+ * One `orgpulse …` command on `dataDir`, as a user runs several into one data directory: opens
+ * the embedded pipeline with a fresh in-process bus, runs `run`, waits until what it published
+ * is written, and closes, also when `run` throws.
+ */
+export async function inCommand<T>(
+  config: OrgpulseConfig,
+  dataDir: string,
+  run: (p: EmbeddedPipeline) => Promise<T>,
+): Promise<T> {
+  const p = await startEmbeddedPipeline(config, 'cmd', { dataDir })
+  try {
+    const out = await run(p)
+    await p.flush()
+    return out
+  } finally {
+    await p.stop()
+  }
+}

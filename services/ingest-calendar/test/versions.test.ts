@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { queryRows } from '@orgpulse/clickhouse'
 import { calendarConfigSchema, configSchema } from '@orgpulse/contracts'
 import { describe, expect, it } from 'vitest'
-import { startEmbeddedPipeline } from '../../../test/setup/embedded-pipeline.ts'
+import { inCommand } from '../../../test/setup/embedded-pipeline.ts'
 import { importIcs } from '../src/ics-import.ts'
 
 /**
@@ -43,33 +43,25 @@ let n = 0
 async function importVersion(text: string): Promise<void> {
   const file = join(work, `cal-${++n}.ics`)
   writeFileSync(file, text)
-  const p = await startEmbeddedPipeline(config, 'ics', { dataDir })
-  try {
-    await importIcs({
+  await inCommand(config, dataDir, (p) =>
+    importIcs({
       bus: p.bus,
       calendar: calendarConfigSchema.parse({}),
       source: file,
       owner: 'dir@x.io',
       window: { from: new Date('2026-07-01T00:00:00Z'), to: new Date('2026-08-01T00:00:00Z') },
       defaultZone: 'UTC',
-    })
-    await p.flush()
-  } finally {
-    await p.stop()
-  }
+    }),
+  )
 }
 
-async function stored() {
-  const p = await startEmbeddedPipeline(config, 'ics', { dataDir })
-  try {
-    return await queryRows<{ start: string; end: string; cancelled: number }>(
+const stored = () =>
+  inCommand(config, dataDir, (p) =>
+    queryRows<{ start: string; end: string; cancelled: number }>(
       p.client,
       'SELECT toString(start) AS start, toString(end) AS end, cancelled FROM meetings FINAL ORDER BY start',
-    )
-  } finally {
-    await p.stop()
-  }
-}
+    ),
+  )
 
 describe('a meeting moved, shortened, cancelled and replayed, one command per version', () => {
   const v1 = ics('20260706T100000Z', '20260706T110000Z', '20260601T080000Z')
