@@ -1,9 +1,9 @@
 /**
  * Dependency rules checked by the test suite (test/structure/dependencies.test.ts), DESIGN
  * "Layout": no import cycles, type-only and dynamic imports included; libraries under packages/
- * never import a service or test/. packages/cli is the composition root (the `orgpulse`
- * command) and is the one package allowed to reach services/ and test/fakes until it moves
- * next to the services.
+ * never import a service, and no product code imports test/ (the fake vendor APIs the demo uses
+ * are the package @orgpulse/fakes). packages/cli is the composition root (the `orgpulse`
+ * command) and the one package allowed to reach services/ until it moves next to them.
  */
 module.exports = {
   forbidden: [
@@ -25,7 +25,7 @@ module.exports = {
       name: 'product-imports-no-test',
       severity: 'error',
       comment: 'product code never imports test/ (fakes and setup are for tests)',
-      from: { path: '^(packages|services|dashboards)/[^/]+/src/', pathNot: '^packages/cli/' },
+      from: { path: '^(packages|services|dashboards)/' },
       to: { path: '^test/' },
     },
   ],

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClickHouse, migrate, queryRows } from '@orgpulse/clickhouse'
 import { configSchema, jiraConfigSchema, TOPIC_SPECS } from '@orgpulse/contracts'
+import { startFakeJira } from '@orgpulse/fakes/jira'
 import { jiraWebhookRoutes } from '@orgpulse/ingest-jira'
 import { createKafkaBusWith, type KafkaClientName, publishRaw } from '@orgpulse/kafka'
 import { startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import Fastify from 'fastify'
 import { startLocalKafka } from '../../infra/kafka-local/local-kafka.ts'
-import { startFakeJira } from '../../test/fakes/jira/index.ts'
 import { quantile, round } from '../format.ts'
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { deliveries?: number; client?: KafkaClientName }

@@ -1,7 +1,7 @@
 import { configSchema } from '@orgpulse/contracts'
+import { type FakeGrafana, startFakeGrafana } from '@orgpulse/fakes/grafana'
 import { ALERT_RULES } from '@orgpulse/metrics'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type FakeGrafana, startFakeGrafana } from '../../test/fakes/grafana/index.ts'
 import { directorHash } from '../src/grafana.ts'
 import { GrafanaClient } from '../src/grafana-api.ts'
 import { derivedCredentials, orgName, type SyncOptions, syncGrafana } from '../src/sync.ts'

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeJira, startFakeJira } from '../fakes/jira/index.ts'
 
 /**
  * "No data is not zero", as a user meets it: one data directory, the `orgpulse` command, ICS

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CursorStore, queryRows } from '@orgpulse/clickhouse'
 import { configSchema } from '@orgpulse/contracts'
+import { type FakeLinear, type LinearSeed, type SeedState, startFakeLinear } from '@orgpulse/fakes/linear'
 import { computeOrgMetrics } from '@orgpulse/metrics'
 import { importOrg } from '@orgpulse/org'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { LinearClient, syncLinear } from '../../services/ingest-linear/src/index.ts'
-import { type FakeLinear, type LinearSeed, type SeedState, startFakeLinear } from '../fakes/linear/index.ts'
 import { type EmbeddedPipeline, startEmbeddedPipeline } from '../setup/embedded-pipeline.ts'
 
 /**

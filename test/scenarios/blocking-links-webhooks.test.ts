@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { configSchema, syncedEnvelope } from '@orgpulse/contracts'
+import { type FakeJira, startFakeJira, type WebhookPayload } from '@orgpulse/fakes/jira'
 import { publishRaw } from '@orgpulse/kafka'
 import { importOrg } from '@orgpulse/org'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../services/api/src/app.ts'
-import { type FakeJira, startFakeJira, type WebhookPayload } from '../fakes/jira/index.ts'
 import { type EmbeddedPipeline, startEmbeddedPipeline } from '../setup/embedded-pipeline.ts'
 
 /**
@@ -20,7 +20,7 @@ import { type EmbeddedPipeline, startEmbeddedPipeline } from '../setup/embedded-
  * is blocked by K", to, toString}]}:
  * https://developer.atlassian.com/cloud/jira/platform/webhooks/ (payload and signature) and
  * https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-links/ (link types).
- * The bodies are the ones the fake Jira builds for each change (test/fakes/jira); only the
+ * The bodies are the ones the fake Jira builds for each change (packages/fakes/src/jira); only the
  * deliveries listed below are sent, so "one side only" means the other side's body is never posted.
  *
  * Org (HR snapshot 2026-01-01):        dana (director)

@@ -1,11 +1,11 @@
 import { CursorStore } from '@orgpulse/clickhouse'
 import { rawTopic } from '@orgpulse/contracts'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type FakeGoogleCalendar,
   type FakeGoogleCalendarSeed,
   startFakeGoogleCalendar,
-} from '../../../test/fakes/google-calendar/index.ts'
+} from '@orgpulse/fakes/google-calendar'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   diesOnFirstCursor,
   type EmbeddedPipeline,

@@ -1,11 +1,8 @@
 import { queryRows } from '@orgpulse/clickhouse'
 import { rawTopic } from '@orgpulse/contracts'
+import { type FakeGoogleCalendar, startFakeGoogleCalendar } from '@orgpulse/fakes/google-calendar'
 import { transformBytes } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  type FakeGoogleCalendar,
-  startFakeGoogleCalendar,
-} from '../../../test/fakes/google-calendar/index.ts'
 import { type EmbeddedPipeline, startEmbeddedPipeline } from '../../../test/setup/embedded-pipeline.ts'
 import { ingestGoogleCalendar } from '../src/index.ts'
 import { config, GOOGLE_SEED } from './fixtures.ts'

@@ -1,11 +1,11 @@
 import { calendarConfigSchema, rawTopic } from '@orgpulse/contracts'
-import { ackIsDurable } from '@orgpulse/kafka'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   type FakeEvent,
   type FakeGoogleCalendar,
   startFakeGoogleCalendar,
-} from '../../../test/fakes/google-calendar/index.ts'
+} from '@orgpulse/fakes/google-calendar'
+import { ackIsDurable } from '@orgpulse/kafka'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GoogleCalendarApi, LIST_FIELDS, type RetryNotice } from '../src/google/api.ts'
 import { ServiceAccountTokens, serviceAccountKeySchema } from '../src/google/auth.ts'
 import { GOOGLE_CONNECTOR, type PersonSyncResult, syncGoogleCalendars } from '../src/google/sync.ts'

@@ -3,13 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ClickHouseClient, createClickHouse, migrate, queryRows } from '@orgpulse/clickhouse'
 import { rawTopic, TOPIC_SPECS, TOPICS } from '@orgpulse/contracts'
+import { type FakeGoogleCalendar, startFakeGoogleCalendar } from '@orgpulse/fakes/google-calendar'
 import { type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  type FakeGoogleCalendar,
-  startFakeGoogleCalendar,
-} from '../../../test/fakes/google-calendar/index.ts'
 import { ANA, allTablesText, config, DIR, GOOGLE_SEED, ingestFixtures, MGR } from './fixtures.ts'
 import { RecordingBus } from './helpers.ts'
 

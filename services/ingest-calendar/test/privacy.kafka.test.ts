@@ -3,13 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ClickHouseClient, createClickHouse, migrate, queryRows } from '@orgpulse/clickhouse'
 import { rawTopic, TOPIC_SPECS, TOPICS } from '@orgpulse/contracts'
+import { type FakeGoogleCalendar, startFakeGoogleCalendar } from '@orgpulse/fakes/google-calendar'
 import { type Bus, namespacedBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  type FakeGoogleCalendar,
-  startFakeGoogleCalendar,
-} from '../../../test/fakes/google-calendar/index.ts'
 import { collect, createTestBus, uniqueName, uniqueTopicPrefix } from '../../../test/setup/kafka.ts'
 import { allTablesText, config, GOOGLE_SEED, ingestFixtures } from './fixtures.ts'
 

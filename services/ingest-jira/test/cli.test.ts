@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createClickHouse, queryRows } from '@orgpulse/clickhouse'
+import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeJira, startFakeJira } from '../../../test/fakes/jira/index.ts'
 import { seed, tempDir, USERS } from './fixtures.ts'
 
 /** `orgpulse ingest jira` as a user runs it: a separate process, embedded mode, env pointing at the fake. */

@@ -1,5 +1,5 @@
+import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type FakeJira, startFakeJira } from '../../../test/fakes/jira/index.ts'
 import {
   buildSyncJql,
   formatJqlDate,

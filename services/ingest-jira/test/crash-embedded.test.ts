@@ -1,7 +1,7 @@
 import { CursorStore } from '@orgpulse/clickhouse'
 import { configSchema, rawTopic } from '@orgpulse/contracts'
+import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeJira, startFakeJira } from '../../../test/fakes/jira/index.ts'
 import {
   diesOnFirstCursor,
   type EmbeddedPipeline,

@@ -1,8 +1,8 @@
 import type { CursorStore } from '@orgpulse/clickhouse'
 import { rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
+import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import { ackIsDurable, type Bus, type BusMessage, MemoryBus } from '@orgpulse/kafka'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeJira, startFakeJira } from '../../../test/fakes/jira/index.ts'
 import { syncJira } from '../src/index.ts'
 import { clientFor, jiraConfig, seed } from './fixtures.ts'
 

@@ -9,10 +9,10 @@ import {
   queryRows,
 } from '@orgpulse/clickhouse'
 import { configSchema, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
+import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import { MemoryBus, type Subscription, waitUntilCaughtUp, waitUntilWritten } from '@orgpulse/kafka'
 import { STAGE_GROUPS, startSink, startTransformer } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeJira, startFakeJira } from '../../../test/fakes/jira/index.ts'
 import { cursorScope, syncJira } from '../src/index.ts'
 import { clientFor, jiraConfig, seed, USERS } from './fixtures.ts'
 

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type JiraConfig, jiraConfigSchema } from '@orgpulse/contracts'
-import type { FakeJiraSeed } from '../../../test/fakes/jira/index.ts'
+import type { FakeJiraSeed } from '@orgpulse/fakes/jira'
 import { JiraClient } from '../src/client.ts'
 import { JiraHttp, type JiraHttpOptions } from '../src/http.ts'
 

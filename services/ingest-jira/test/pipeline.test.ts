@@ -15,6 +15,7 @@ import {
   rawTopic,
   TOPIC_SPECS,
 } from '@orgpulse/contracts'
+import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import {
   type Bus,
   type BusMessage,
@@ -28,7 +29,6 @@ import { importOrg, unresolvedIdentities } from '@orgpulse/org'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeJira, startFakeJira } from '../../../test/fakes/jira/index.ts'
 import { cursorScope, JIRA_CONNECTOR, jiraWebhookRoutes, type SyncOptions, syncJira } from '../src/index.ts'
 import { clientFor, jiraConfig, seed, tempDir, USERS } from './fixtures.ts'
 

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createClickHouse, queryRows } from '@orgpulse/clickhouse'
+import { type FakeLinear, linearTestSeed, startFakeLinear } from '@orgpulse/fakes/linear'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeLinear, linearTestSeed, startFakeLinear } from '../../../test/fakes/linear/index.ts'
 
 const root = resolve(import.meta.dirname, '../../..')
 const work = mkdtempSync(join(tmpdir(), 'orgpulse-linear-cli-'))

@@ -1,7 +1,7 @@
 import { CursorStore } from '@orgpulse/clickhouse'
 import { configSchema, rawTopic } from '@orgpulse/contracts'
+import { type FakeLinear, linearTestSeed, startFakeLinear } from '@orgpulse/fakes/linear'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeLinear, linearTestSeed, startFakeLinear } from '../../../test/fakes/linear/index.ts'
 import {
   diesOnFirstCursor,
   type EmbeddedPipeline,

@@ -1,8 +1,8 @@
 import { CursorStore, FACT_TABLE, queryRows } from '@orgpulse/clickhouse'
 import { configSchema, rawTopic } from '@orgpulse/contracts'
+import { type FakeLinear, linearTestSeed, startFakeLinear } from '@orgpulse/fakes/linear'
 import { transformBytes } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeLinear, linearTestSeed, startFakeLinear } from '../../../test/fakes/linear/index.ts'
 import { type EmbeddedPipeline, startEmbeddedPipeline } from '../../../test/setup/embedded-pipeline.ts'
 import { LinearClient, syncLinear } from '../src/index.ts'
 

@@ -9,10 +9,10 @@ import {
   queryRows,
 } from '@orgpulse/clickhouse'
 import { configSchema, TOPIC_SPECS } from '@orgpulse/contracts'
+import { type FakeLinear, linearTestSeed, startFakeLinear } from '@orgpulse/fakes/linear'
 import { ackIsDurable, type Bus, namespacedBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
 import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeLinear, linearTestSeed, startFakeLinear } from '../../../test/fakes/linear/index.ts'
 import { createTestBus, uniqueTopicPrefix } from '../../../test/setup/kafka.ts'
 import { LinearClient, syncLinear } from '../src/index.ts'
 

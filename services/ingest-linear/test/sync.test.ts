@@ -9,6 +9,7 @@ import {
   queryRows,
 } from '@orgpulse/clickhouse'
 import { configSchema, eventId, type OrgpulseConfig, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
+import { type FakeLinear, LINEAR_IDS, linearTestSeed, startFakeLinear, stateId } from '@orgpulse/fakes/linear'
 import {
   ackIsDurable,
   MemoryBus,
@@ -20,13 +21,6 @@ import {
 import { STAGE_GROUPS, startSink, startTransformer } from '@orgpulse/transformer'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  type FakeLinear,
-  LINEAR_IDS,
-  linearTestSeed,
-  startFakeLinear,
-  stateId,
-} from '../../../test/fakes/linear/index.ts'
 import {
   credentialFromEnv,
   LinearClient,

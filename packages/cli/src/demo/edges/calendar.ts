@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { CalendarConfigInput, CanonicalEventInput, MEETING_CLASSES } from '@orgpulse/contracts'
-import type { FakeEvent, FakeGoogleCalendarSeed } from '@orgpulse/test/fakes/google-calendar/index.ts'
+import type { FakeEvent, FakeGoogleCalendarSeed } from '@orgpulse/fakes/google-calendar'
 import type { DemoCompany } from '../generate.ts'
 
 type Meeting = Extract<CanonicalEventInput, { type: 'meeting.held' }>

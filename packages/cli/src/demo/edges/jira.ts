@@ -1,5 +1,5 @@
 import type { CanonicalEventInput, JiraConfigInput } from '@orgpulse/contracts'
-import type { FakeIssueSeed, FakeJira, FakeJiraSeed, FakeUser } from '@orgpulse/test/fakes/jira/index.ts'
+import type { FakeIssueSeed, FakeJira, FakeJiraSeed, FakeUser } from '@orgpulse/fakes/jira'
 import type { DemoCompany } from '../generate.ts'
 import { type DemoTeam, demoTeams, msOf, teamOf } from './teams.ts'
 

@@ -1,5 +1,5 @@
 import type { CanonicalEventInput, LinearConfigInput } from '@orgpulse/contracts'
-import type { LinearSeed, SeedCycle } from '@orgpulse/test/fakes/linear/index.ts'
+import type { LinearSeed, SeedCycle } from '@orgpulse/fakes/linear'
 import type { DemoCompany } from '../generate.ts'
 import { type DemoTeam, demoTeams, msOf, teamOf } from './teams.ts'
 

@@ -5,12 +5,12 @@ import {
   eventId,
   type OrgpulseConfig,
 } from '@orgpulse/contracts'
+import { startFakeGoogleCalendar } from '@orgpulse/fakes/google-calendar'
+import { startFakeJira } from '@orgpulse/fakes/jira'
+import { startFakeLinear } from '@orgpulse/fakes/linear'
 import { GOOGLE_CONNECTOR, ingestGoogleCalendar } from '@orgpulse/ingest-calendar'
 import { createJiraClient, syncJira, teamsOfProject } from '@orgpulse/ingest-jira'
 import { linearClientFromConfig, syncLinear } from '@orgpulse/ingest-linear'
-import { startFakeGoogleCalendar } from '@orgpulse/test/fakes/google-calendar/index.ts'
-import { startFakeJira } from '@orgpulse/test/fakes/jira/index.ts'
-import { startFakeLinear } from '@orgpulse/test/fakes/linear/index.ts'
 import type { Runtime } from '../../runtime.ts'
 import type { DemoCompany } from '../generate.ts'
 import { calendarPlan } from './calendar.ts'
