@@ -7,6 +7,7 @@ import { publishRaw } from '@orgpulse/kafka'
 import { computeOrgMetrics } from '@orgpulse/metrics'
 import { importOrg } from '@orgpulse/org'
 import { describe, expect, it } from 'vitest'
+import { jiraStatusItem } from '../../services/transformer/test/fixtures.ts'
 import { inCommand } from '../setup/embedded-pipeline.ts'
 
 /**
@@ -46,15 +47,8 @@ const labels = (from: string, to: string) => ({
   to: null,
   toString: to,
 })
-const status = (from: typeof STATUS.todo, to: typeof STATUS.todo) => ({
-  field: 'status',
-  fieldtype: 'jira',
-  fieldId: 'status',
-  from: from.id,
-  fromString: from.name,
-  to: to.id,
-  toString: to.name,
-})
+/** one status change item of a changelog history (the mapper tests' shared builder) */
+const status = jiraStatusItem
 type History = { id: string; author: typeof users.alice; created: string; items: object[] }
 
 /** ENG-7 as a read with its full changelog after `histories` */

@@ -6,6 +6,7 @@ import { publishRaw } from '@orgpulse/kafka'
 import { computeOrgMetrics } from '@orgpulse/metrics'
 import { importOrg } from '@orgpulse/org'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { jiraStatusItem } from '../../services/transformer/test/fixtures.ts'
 import { type EmbeddedPipeline, startEmbeddedPipeline } from '../setup/embedded-pipeline.ts'
 
 /**
@@ -60,15 +61,8 @@ const link = (phrase: 'blocks' | 'is blocked by', key: string, added: boolean) =
   to: added ? key : null,
   toString: added ? `This issue ${phrase} ${key}` : null,
 })
-const status = (from: typeof STATUS.todo, to: typeof STATUS.todo) => ({
-  field: 'status',
-  fieldtype: 'jira',
-  fieldId: 'status',
-  from: from.id,
-  fromString: from.name,
-  to: to.id,
-  toString: to.name,
-})
+/** one status change item of a changelog history (the mapper tests' shared builder) */
+const status = jiraStatusItem
 const BLOCKS = { id: '10000', name: 'Blocks', inward: 'is blocked by', outward: 'blocks' }
 
 let n = 0

@@ -117,6 +117,23 @@ export async function storedFacts(
   return out
 }
 
+/**
+ * For `tables`: the facts the raw records imply, each once, and the facts stored (a crash test
+ * asserts the two are equal: nothing lost, nothing twice)
+ */
+export async function impliedAndStored(
+  client: ClickHouseClient,
+  raw: DeliveredMessage[],
+  config: OrgpulseConfig,
+  tables: string[],
+): Promise<{ implied: Record<string, string[]>; stored: Record<string, string[]> }> {
+  const all = factsImpliedBy(raw, config)
+  return {
+    implied: Object.fromEntries(tables.map((t) => [t, all[t] ?? []])),
+    stored: await storedFacts(client, tables),
+  }
+}
+
 export class ProcessDied extends Error {}
 
 /**

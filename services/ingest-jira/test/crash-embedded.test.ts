@@ -5,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   diesOnFirstCursor,
   type EmbeddedPipeline,
-  factsImpliedBy,
+  impliedAndStored,
   ProcessDied,
   startEmbeddedPipeline,
-  storedFacts,
 } from '../../../test/setup/embedded-pipeline.ts'
 import { cursorScope, syncJira } from '../src/index.ts'
 import { clientFor, jiraConfig, seed } from './fixtures.ts'
@@ -62,10 +61,13 @@ describe('Jira connector killed between storing a cursor and the sink writing', 
     await pipeline.flush()
 
     // every fact any published record implies is stored, once
-    const expected = factsImpliedBy([...firstRun, ...pipeline.bus.messages(rawTopic('jira'))], config)
-    expect(expected.workitem_events?.length).toBeGreaterThan(0)
-    expect(await storedFacts(pipeline.client, TABLES)).toEqual(
-      Object.fromEntries(TABLES.map((t) => [t, expected[t] ?? []])),
+    const { implied, stored } = await impliedAndStored(
+      pipeline.client,
+      [...firstRun, ...pipeline.bus.messages(rawTopic('jira'))],
+      config,
+      TABLES,
     )
+    expect(implied.workitem_events?.length).toBeGreaterThan(0)
+    expect(stored).toEqual(implied)
   })
 })
