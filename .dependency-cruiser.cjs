@@ -2,8 +2,7 @@
  * Dependency rules checked by the test suite (test/structure/dependencies.test.ts), DESIGN
  * "Layout": no import cycles, type-only and dynamic imports included; libraries under packages/
  * never import a service, and no product code imports test/ (the fake vendor APIs the demo uses
- * are the package @orgpulse/fakes). packages/cli is the composition root (the `orgpulse`
- * command) and the one package allowed to reach services/ until it moves next to them.
+ * are the package @orgpulse/fakes).
  */
 module.exports = {
   forbidden: [
@@ -18,7 +17,7 @@ module.exports = {
       name: 'packages-import-no-service',
       severity: 'error',
       comment: 'packages/ holds libraries: they never import a service',
-      from: { path: '^packages/', pathNot: '^packages/cli/' },
+      from: { path: '^packages/', pathNot: '^services/cli/' },
       to: { path: '^services/' },
     },
     {

@@ -2,9 +2,9 @@ import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { loadDemo } from '../packages/cli/src/demo/load.ts'
-import { openRuntime } from '../packages/cli/src/runtime.ts'
+import { loadDemo } from '@orgpulse/demo'
 import { type ExportFormat, quarterlyExport } from '../services/api/src/index.ts'
+import { openRuntime } from '../services/cli/src/runtime.ts'
 
 export interface ExportBenchFigures {
   people: number

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { queryRows } from '@orgpulse/clickhouse'
 import { DIRECTOR_VARIABLE_SQL, dashboardSpecs, expandQuery, TEAM_VARIABLE_SQL } from '@orgpulse/dashboards'
+import { loadDemo } from '@orgpulse/demo'
 import { computeOrgMetrics, refreshRollups } from '@orgpulse/metrics'
-import { loadDemo } from '../../packages/cli/src/demo/load.ts'
-import { openRuntime } from '../../packages/cli/src/runtime.ts'
+import { openRuntime } from '../../services/cli/src/runtime.ts'
 import { sample, timed } from '../format.ts'
 
 const args = JSON.parse(process.argv[2] ?? '{}') as {

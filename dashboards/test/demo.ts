@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { DemoCompany } from '@orgpulse/demo'
+import { loadDemo } from '@orgpulse/demo'
 import { refreshRollups } from '@orgpulse/metrics'
-import type { DemoCompany } from '../../packages/cli/src/demo/generate.ts'
-import { loadDemo } from '../../packages/cli/src/demo/load.ts'
-import { openRuntime, type Runtime } from '../../packages/cli/src/runtime.ts'
+import { openRuntime, type Runtime } from '../../services/cli/src/runtime.ts'
 
 /** the demo the committed dashboards and the tests are checked against */
 export const DEMO = { people: 120, weeks: 26, seed: 1, end: new Date('2026-11-23T00:00:00Z') }

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { loadDemo } from '@orgpulse/demo'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadDemo } from '../../packages/cli/src/demo/load.ts'
-import { openRuntime, type Runtime } from '../../packages/cli/src/runtime.ts'
 import { pagesApp } from '../../services/api/src/pages/index.ts'
+import { openRuntime, type Runtime } from '../../services/cli/src/runtime.ts'
 
 /** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH overrides */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
  */
 const ROOT = join(import.meta.dirname, '..', '..')
 const TSX = join(ROOT, 'node_modules/.bin/tsx')
-const MAIN = join(ROOT, 'packages/cli/src/main.ts')
+const MAIN = join(ROOT, 'services/cli/src/main.ts')
 const work = mkdtempSync(join(tmpdir(), 'orgpulse-fwd-'))
 const dataDir = join(work, 'data')
 const env = { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ORGPULSE_CONFIG: '' }

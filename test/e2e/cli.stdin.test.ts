@@ -18,7 +18,7 @@ const SHELL_ENV = {
   KAFKA_BROKERS: '',
   CLICKHOUSE_URL: '',
   ORGPULSE_CONFIG: '',
-  ORGPULSE: `${join(ROOT, 'node_modules/.bin/tsx')} ${join(ROOT, 'packages/cli/src/main.ts')} --data-dir ${dataDir}`,
+  ORGPULSE: `${join(ROOT, 'node_modules/.bin/tsx')} ${join(ROOT, 'services/cli/src/main.ts')} --data-dir ${dataDir}`,
 }
 
 /** a shell script with `$ORGPULSE` as the command, its stdin fed from `input` through a pipe */

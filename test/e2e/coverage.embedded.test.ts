@@ -39,7 +39,7 @@ function orgpulse(...args: string[]): Promise<{ code: number; stdout: string; st
   return new Promise((resolve) => {
     execFile(
       join(ROOT, 'node_modules/.bin/tsx'),
-      [join(ROOT, 'packages/cli/src/main.ts'), '--data-dir', dataDir, ...args],
+      [join(ROOT, 'services/cli/src/main.ts'), '--data-dir', dataDir, ...args],
       {
         cwd: work,
         env: {

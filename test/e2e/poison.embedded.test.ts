@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { queryRows } from '@orgpulse/clickhouse'
+import { importDecisions } from '@orgpulse/connector-decisions'
 import { rawTopic } from '@orgpulse/contracts'
-import { importDecisions } from '@orgpulse/ingest-decisions'
 import { MemoryBus, publishRaw } from '@orgpulse/kafka'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openRuntime, type Runtime } from '../../packages/cli/src/runtime.ts'
 import { buildApp } from '../../services/api/src/app.ts'
+import { openRuntime, type Runtime } from '../../services/cli/src/runtime.ts'
 
 /**
  * The reported failure, as a user meets it: one decision titled "\ud800" used to stall the

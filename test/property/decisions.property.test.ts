@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { checkRecord, readDecisionFile, type SourceRecord } from '@orgpulse/connector-decisions'
 import { decisionRecordSchema } from '@orgpulse/contracts'
-import { checkRecord, readDecisionFile, type SourceRecord } from '@orgpulse/ingest-decisions'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 

@@ -1,7 +1,7 @@
+// the module itself: the package index also loads the Google connector and ClickHouse
+import { expandIcs, IcsParseError } from '@orgpulse/connector-calendar'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-// the module itself: the package index also loads the Google connector and ClickHouse
-import { expandIcs, IcsParseError } from '../../services/ingest-calendar/src/ics.ts'
 
 /**
  * Property: `expandIcs` on any text (and on real ICS exports with lines mutated) returns
@@ -14,7 +14,7 @@ const runs = (n: number): number => Math.ceil(n * SCALE)
 
 const WINDOW = { from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-05-01T00:00:00Z') }
 
-/** Europe/Berlin rules under a Windows zone name (from services/ingest-calendar/test/ics.test.ts). */
+/** Europe/Berlin rules under a Windows zone name (from packages/connector-calendar/test/ics.test.ts). */
 const VTIMEZONE = [
   'BEGIN:VTIMEZONE',
   'TZID:W. Europe Standard Time',

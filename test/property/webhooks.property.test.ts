@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto'
+// the modules themselves: the package indexes also load the sync clients and ClickHouse
+import { verifyJiraSignature } from '@orgpulse/connector-jira'
+import { checkLinearWebhook, verifyLinearSignature } from '@orgpulse/connector-linear'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-// the modules themselves: the package indexes also load the sync clients and ClickHouse
-import { verifyJiraSignature } from '../../services/ingest-jira/src/webhooks.ts'
-import { checkLinearWebhook, verifyLinearSignature } from '../../services/ingest-linear/src/webhooks.ts'
 
 /**
  * Properties of the webhook signature checks: arbitrary bodies, headers and secrets never throw,

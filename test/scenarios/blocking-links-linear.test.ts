@@ -2,16 +2,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CursorStore, queryRows } from '@orgpulse/clickhouse'
+import { LinearClient, syncLinear } from '@orgpulse/connector-linear'
 import { configSchema } from '@orgpulse/contracts'
 import { type FakeLinear, type LinearSeed, type SeedState, startFakeLinear } from '@orgpulse/fakes/linear'
 import { computeOrgMetrics } from '@orgpulse/metrics'
 import { importOrg } from '@orgpulse/org'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { LinearClient, syncLinear } from '../../services/ingest-linear/src/index.ts'
 import { type EmbeddedPipeline, startEmbeddedPipeline } from '../setup/embedded-pipeline.ts'
 
 /**
- * Blocking relations through the real Linear connector (services/ingest-linear) against the fake
+ * Blocking relations through the real Linear connector (packages/connector-linear) against the fake
  * Linear GraphQL API, into an embedded pipeline, hand-computed (DESIGN "A blocking link").
  *
  * What Linear lets orgpulse observe: a relation `A blocks B` is one IssueRelation {issue: A,

@@ -23,7 +23,7 @@ export function orgpulseIn(opts: {
     new Promise((resolve) => {
       execFile(
         join(ROOT, 'node_modules/.bin/tsx'),
-        [join(ROOT, 'packages/cli/src/main.ts'), '--data-dir', opts.dataDir, ...args],
+        [join(ROOT, 'services/cli/src/main.ts'), '--data-dir', opts.dataDir, ...args],
         {
           cwd: opts.cwd,
           env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ORGPULSE_CONFIG: opts.config ?? '' },

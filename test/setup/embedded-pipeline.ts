@@ -40,7 +40,7 @@ export interface EmbeddedPipeline {
 const STAGES = [STAGE_GROUPS.transformer, STAGE_GROUPS.sink, STAGE_GROUPS.dlqSink]
 
 /**
- * The embedded pipeline a connector test publishes into, wired as packages/cli/src/runtime.ts
+ * The embedded pipeline a connector test publishes into, wired as services/cli/src/runtime.ts
  * wires it: a data dir with the migrations applied (chDB: one per process at a time), a fresh
  * in-process bus with every topic, transformer, sink and DLQ sink — what one `orgpulse` command
  * opens. Without `dataDir` a temp dir is made and removed on stop; with it the dir is kept, so

@@ -1,7 +1,7 @@
+import { jiraWebhookRoutes, jiraWebhookSecretFromEnv } from '@orgpulse/connector-jira'
+import { linearWebhookRoutes } from '@orgpulse/connector-linear'
 import type { OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
 import { linearConfigSchema } from '@orgpulse/contracts'
-import { jiraWebhookRoutes, jiraWebhookSecretFromEnv } from '@orgpulse/ingest-jira'
-import { linearWebhookRoutes } from '@orgpulse/ingest-linear'
 import type { FastifyInstance } from 'fastify'
 import { documentRoutes, errorResponse, PUBLIC, type RouteDocs } from './openapi.ts'
 

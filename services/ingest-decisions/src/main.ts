@@ -1,8 +1,8 @@
+import { decisionIngestRoutes } from '@orgpulse/connector-decisions'
 import { loadConfig, TOPIC_SPECS } from '@orgpulse/contracts'
 import { metricsPlugin } from '@orgpulse/http'
 import { createBusFromEnv, namespacedFromEnv, publishDeadLetters, publishRaw } from '@orgpulse/kafka'
 import Fastify from 'fastify'
-import { decisionIngestRoutes } from './routes.ts'
 
 /** The decision-log ingest service for full mode: POST /v1/decisions → orgpulse.raw.decisions.v1. */
 async function main(): Promise<void> {

@@ -1,3 +1,5 @@
+import type { MapperContext } from '@orgpulse/connector'
+import { MAPPERS } from '@orgpulse/connectors'
 import {
   type CanonicalEvent,
   type CanonicalEventInput,
@@ -9,7 +11,6 @@ import {
   syncedPayloadSchema,
 } from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
-import { MAPPERS, type MapperContext } from './mappers/index.ts'
 
 /** Raw bytes → canonical events, or a RejectedRecord saying exactly why not. */
 export function transformBytes(value: Buffer, ctx: MapperContext): CanonicalEvent[] {

@@ -1,7 +1,7 @@
+import { mapCalendar } from '@orgpulse/connector-calendar'
 import { type CanonicalEventInput, configSchema, eventId, type RawEnvelope } from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { describe, expect, it } from 'vitest'
-import { mapCalendar } from '../src/mappers/calendar.ts'
 import { googleOccurrence } from './fixtures.ts'
 
 const config = configSchema.parse({ calendar: { internalDomains: ['acme.com'] } })

@@ -1,3 +1,4 @@
+import { mapJira } from '@orgpulse/connector-jira'
 import {
   type CanonicalEvent,
   canonicalEventSchema,
@@ -7,7 +8,6 @@ import {
 } from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { describe, expect, it } from 'vitest'
-import { mapJira } from '../src/mappers/jira.ts'
 import { JIRA_STATUS, JIRA_USERS, jiraStatusItem } from './fixtures.ts'
 
 /**

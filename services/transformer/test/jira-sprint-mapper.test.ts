@@ -1,6 +1,6 @@
+import { mapJira } from '@orgpulse/connector-jira'
 import { canonicalEventSchema, configSchema, type RawEnvelope } from '@orgpulse/contracts'
 import { describe, expect, it } from 'vitest'
-import { mapJira } from '../src/mappers/jira.ts'
 import { JIRA_STATUS, jiraStatusItem } from './fixtures.ts'
 
 /**

@@ -1,7 +1,7 @@
+import { mapLinear } from '@orgpulse/connector-linear'
 import { configSchema, eventId, type RawEnvelope } from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { describe, expect, it } from 'vitest'
-import { mapLinear } from '../src/mappers/linear.ts'
 
 const config = configSchema.parse({ linear: { teams: { ENG: 'u:eng@x.io', PLAT: 'u:plat@x.io' } } })
 const ctx = { config }

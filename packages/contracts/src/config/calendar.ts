@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { MEETING_CLASSES } from '../events.ts'
 
 /**
- * `calendar:` section of orgpulse.yaml. Owned by the calendar connector (services/ingest-calendar).
+ * `calendar:` section of orgpulse.yaml. Owned by the calendar connector (packages/connector-calendar).
  *
  * Meetings are classified in the ingest service (titles never leave it, DESIGN "Privacy"), so the
  * classification rules live here: rituals first, then `rules` in order (first match wins), then

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 
 /**
- * `jira:` section of orgpulse.yaml. Owned by the Jira connector (services/ingest-jira).
+ * `jira:` section of orgpulse.yaml. Owned by the Jira connector (packages/connector-jira).
  *
  * Secrets never live here: only the NAMES of the environment variables that hold them.
  * Names of statuses, labels and issue types are matched case-insensitively.

@@ -28,7 +28,7 @@ export type LinearDecisionMapping = z.infer<typeof linearDecisionMappingSchema>
 
 const decisionDefaults: LinearDecisionMapping = linearDecisionMappingSchema.parse({})
 
-/** `linear:` section of orgpulse.yaml. Owned by the Linear connector (services/ingest-linear). */
+/** `linear:` section of orgpulse.yaml. Owned by the Linear connector (packages/connector-linear). */
 export const linearConfigSchema = z
   .object({
     /** GraphQL endpoint; the environment variable LINEAR_API_URL overrides it (tests, proxies) */

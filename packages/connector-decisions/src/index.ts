@@ -1,0 +1,5 @@
+export * from './import.ts'
+export * from './mapper.ts'
+export * from './parse.ts'
+export * from './routes.ts'
+export * from './validate.ts'

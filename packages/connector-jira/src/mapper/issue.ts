@@ -1,0 +1,829 @@
+import { arrivalOf, type Mapper } from '@orgpulse/connector'
+import {
+  type CanonicalEventInput,
+  eventId,
+  formatIssues,
+  type JiraConfig,
+  jiraConfigSchema,
+  normaliseIdentity,
+  type RawEnvelope,
+} from '@orgpulse/contracts'
+import { RejectedRecord } from '@orgpulse/kafka'
+import { z } from 'zod'
+import { mapSprint } from './sprints.ts'
+import { parseJiraTime } from './time.ts'
+
+/**
+ * Jira → canonical events.
+ *
+ * Three envelope kinds arrive on `orgpulse.raw.jira.v1` (`sprint`: see jira-sprints.ts):
+ * - `issue`: an issue as the search returned it, with its COMPLETE changelog in `changelog.histories`
+ *   (the connector fills in what `expand=changelog` truncates). The issue's states are replayed
+ *   from creation through every history.
+ * - `webhook`: a Jira webhook body, unchanged. `jira:issue_updated` carries one history
+ *   (`changelog.id` + items, author = `user`, time = `timestamp`); the state before it is the
+ *   issue's fields with that history's items undone.
+ *
+ * Both paths run the same per-history rules and key every event by the history id, so a webhook
+ * and a later poll of one change yield the same event ids (one row downstream).
+ *
+ * Dependencies are read from both sides of a link (DESIGN "A blocking link"): Jira records a
+ * link on the blocker ("This issue blocks X") and on the blocked issue ("This issue is blocked by
+ * K"), and either record, alone, is the link's creation or removal; both name one link id
+ * (`jira:<blocker>/blocks/<blocked>`), and the metrics fold a link's changes into its open
+ * intervals, so a change seen twice counts once. Only the blocker's side knows its status, so
+ * done and reopened come from there. The other issue's team comes from its project key
+ * (components of the other issue are not in the payload).
+ */
+
+// ---------------------------------------------------------------------------------------------
+// The parts of Jira's documented shapes this mapper reads (everything else passes through).
+
+const idLike = z.union([z.string(), z.number()]).transform(String)
+const userSchema = z
+  .looseObject({
+    accountId: z.string().optional(),
+    emailAddress: z.string().nullish(),
+    // Data Center identifies users by key/name instead of accountId
+    key: z.string().optional(),
+    name: z.string().optional(),
+  })
+  .nullish()
+type JiraUser = z.infer<typeof userSchema>
+const statusSchema = z.looseObject({
+  id: idLike,
+  name: z.string(),
+  statusCategory: z.looseObject({ key: z.string() }).optional(),
+})
+const linkedIssueSchema = z.looseObject({ key: z.string() })
+const issueLinkSchema = z.looseObject({
+  type: z.looseObject({ name: z.string(), inward: z.string().optional(), outward: z.string().optional() }),
+  inwardIssue: linkedIssueSchema.optional(),
+  outwardIssue: linkedIssueSchema.optional(),
+})
+const itemSchema = z.record(z.string(), z.unknown())
+const historySchema = z.looseObject({
+  id: idLike,
+  author: userSchema,
+  created: z.string(),
+  items: z.array(itemSchema),
+})
+const fieldsSchema = z.looseObject({
+  summary: z.string().nullish(),
+  issuetype: z.looseObject({ name: z.string() }).nullish(),
+  project: z.looseObject({ key: z.string() }).nullish(),
+  status: statusSchema,
+  labels: z.array(z.string()).nullish(),
+  components: z.array(z.looseObject({ name: z.string() })).nullish(),
+  reporter: userSchema,
+  creator: userSchema,
+  assignee: userSchema,
+  created: z.string(),
+  updated: z.string().nullish(),
+  issuelinks: z.array(issueLinkSchema).nullish(),
+})
+const issueSchema = z.looseObject({
+  id: idLike,
+  key: z.string(),
+  fields: fieldsSchema,
+  changelog: z.looseObject({ histories: z.array(historySchema) }).optional(),
+})
+type JiraIssue = z.infer<typeof issueSchema>
+/** ms since the epoch, within the range a Date can hold (beyond it, toISOString throws a RangeError) */
+const epochMs = z.number().int().min(-8.64e15).max(8.64e15)
+const webhookSchema = z.looseObject({
+  timestamp: epochMs,
+  webhookEvent: z.string(),
+  user: userSchema,
+  issue: issueSchema.optional(),
+  changelog: z.looseObject({ id: idLike, items: z.array(itemSchema) }).optional(),
+})
+
+// ---------------------------------------------------------------------------------------------
+// Rules compiled from the `jira:` config section (case-insensitive names).
+
+type Category = 'todo' | 'in_progress' | 'done' | 'cancelled'
+
+interface Rules {
+  raisedTypes: Set<string>
+  raisedLabels: Set<string>
+  raisedStatuses: Set<string>
+  escalatedLabels: Set<string>
+  escalatedStatuses: Set<string>
+  decidedStatuses: Set<string>
+  rejectedStatuses: Set<string>
+  withdrawnStatuses: Set<string>
+  /** lower-cased phrase → direction, from the blocking link types */
+  outwardPhrases: Set<string>
+  inwardPhrases: Set<string>
+  linkTypeNames: Set<string>
+  teams: JiraConfig['teams']
+  categoryOverrides: Map<string, Category>
+}
+
+const lower = (xs: readonly string[]): Set<string> => new Set(xs.map((x) => x.trim().toLowerCase()))
+
+// with no `jira:` section (a replay into an instance without one) the documented defaults apply;
+// `projects` is only needed by the connector, so a placeholder satisfies the schema here
+const DEFAULT_CONFIG = jiraConfigSchema.parse({ projects: ['DEFAULT'] })
+const compiled = new WeakMap<JiraConfig, Rules>()
+
+function rulesFor(config: JiraConfig | undefined): Rules {
+  const c = config ?? DEFAULT_CONFIG
+  let r = compiled.get(c)
+  if (!r) {
+    const d = c.decisions
+    r = {
+      raisedTypes: lower(d.raised.issueTypes),
+      raisedLabels: lower(d.raised.labels),
+      raisedStatuses: lower(d.raised.statuses),
+      escalatedLabels: lower(d.escalated.labels),
+      escalatedStatuses: lower(d.escalated.statuses),
+      decidedStatuses: lower(d.decided.statuses),
+      rejectedStatuses: lower(d.rejected.statuses),
+      withdrawnStatuses: lower(d.withdrawn.statuses),
+      outwardPhrases: lower(c.blocking.linkTypes.map((t) => t.outward)),
+      inwardPhrases: lower(c.blocking.linkTypes.map((t) => t.inward)),
+      linkTypeNames: lower(c.blocking.linkTypes.map((t) => t.name)),
+      teams: c.teams,
+      categoryOverrides: new Map(
+        Object.entries(c.statusCategories).map(([k, v]) => [k.trim().toLowerCase(), v]),
+      ),
+    }
+    compiled.set(c, r)
+  }
+  return r
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue state, replayed through the changelog.
+
+interface State {
+  statusId: string
+  statusName: string
+  type: string
+  labels: string[]
+  /** accountId (or DC key/name) of the assignee */
+  assignee: string | null
+  /** keys of the issues this one blocks */
+  blocks: Set<string>
+  /** keys of the issues blocking this one */
+  blockedBy: Set<string>
+}
+
+/** One changelog item, read with own-property checks: `toString` would otherwise hit Object.prototype. */
+interface Item {
+  field: string
+  from: string | null
+  fromString: string | null
+  to: string | null
+  toString: string | null
+}
+
+const own = (o: Record<string, unknown>, k: string): string | null => {
+  if (!Object.hasOwn(o, k)) return null
+  const v = o[k]
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null
+}
+
+const toItem = (o: Record<string, unknown>): Item => ({
+  field: (own(o, 'fieldId') ?? own(o, 'field') ?? '').toLowerCase(),
+  from: own(o, 'from'),
+  fromString: own(o, 'fromString'),
+  to: own(o, 'to'),
+  toString: own(o, 'toString'),
+})
+
+interface History {
+  id: string
+  author: JiraUser
+  createdMs: number
+  items: Item[]
+}
+
+const LINK_TEXT = /^This issue (.+) ([A-Z][A-Z0-9_]*-\d+)$/i
+
+/** "This issue blocks ENG-2" → the other key, when the phrase is one of `phrases` */
+function linkedKeyOf(text: string | null, key: string | null, phrases: Set<string>): string | null {
+  if (!text) return null
+  const m = LINK_TEXT.exec(text.trim())
+  if (!m || !phrases.has(m[1]!.toLowerCase())) return null
+  return key ?? m[2]!
+}
+/** the issue this one blocks, from a configured outward phrase ("blocks") */
+const blockedKeyOf = (text: string | null, key: string | null, rules: Rules) =>
+  linkedKeyOf(text, key, rules.outwardPhrases)
+/** the issue blocking this one, from a configured inward phrase ("is blocked by") */
+const blockerKeyOf = (text: string | null, key: string | null, rules: Rules) =>
+  linkedKeyOf(text, key, rules.inwardPhrases)
+
+const splitLabels = (s: string | null): string[] => (s ? s.split(/\s+/).filter(Boolean) : [])
+
+function cloneState(s: State): State {
+  return { ...s, labels: [...s.labels], blocks: new Set(s.blocks), blockedBy: new Set(s.blockedBy) }
+}
+
+function applyItem(s: State, it: Item, rules: Rules, direction: 'forward' | 'undo'): void {
+  const fwd = direction === 'forward'
+  switch (it.field) {
+    case 'status':
+      s.statusId = (fwd ? it.to : it.from) ?? s.statusId
+      s.statusName = (fwd ? it.toString : it.fromString) ?? s.statusName
+      return
+    case 'issuetype':
+      s.type = (fwd ? it.toString : it.fromString) ?? s.type
+      return
+    case 'labels':
+      s.labels = splitLabels(fwd ? it.toString : it.fromString)
+      return
+    case 'assignee':
+      s.assignee = fwd ? it.to : it.from
+      return
+    case 'link': {
+      const added = blockedKeyOf(it.toString, it.to, rules)
+      const removed = blockedKeyOf(it.fromString, it.from, rules)
+      if (added) fwd ? s.blocks.add(added) : s.blocks.delete(added)
+      if (removed) fwd ? s.blocks.delete(removed) : s.blocks.add(removed)
+      const addedBy = blockerKeyOf(it.toString, it.to, rules)
+      const removedBy = blockerKeyOf(it.fromString, it.from, rules)
+      if (addedBy) fwd ? s.blockedBy.add(addedBy) : s.blockedBy.delete(addedBy)
+      if (removedBy) fwd ? s.blockedBy.delete(removedBy) : s.blockedBy.add(removedBy)
+      return
+    }
+  }
+}
+
+function stateAfter(s: State, h: History, rules: Rules): State {
+  const next = cloneState(s)
+  for (const it of h.items) applyItem(next, it, rules, 'forward')
+  return next
+}
+
+function stateBefore(s: State, h: History, rules: Rules): State {
+  const prev = cloneState(s)
+  for (const it of [...h.items].reverse()) applyItem(prev, it, rules, 'undo')
+  return prev
+}
+
+// ---------------------------------------------------------------------------------------------
+// The issue as the mapper sees it: identity, team, current state.
+
+interface IssueView {
+  id: string
+  key: string
+  project: string
+  summary: string
+  team: string
+  raisedBy: string
+  creatorIdentity: string | undefined
+  current: State
+  currentCategoryKey: string | undefined
+  /** accountId → email, from every user object in the payload (emails are often hidden) */
+  emails: Map<string, string>
+  statusCategories: Record<string, string>
+  createdMs: number
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+const userId = (u: JiraUser): string | undefined => (u ? (u.accountId ?? u.key ?? u.name) : undefined)
+
+function identityOf(u: JiraUser, emails: Map<string, string>): string | undefined {
+  if (!u) return undefined
+  if (u.emailAddress) return normaliseIdentity(u.emailAddress)
+  const id = userId(u)
+  if (!id) return undefined
+  const email = emails.get(id)
+  return email ? normaliseIdentity(email) : `jira:${id}`
+}
+
+function accountIdentity(accountId: string | null, emails: Map<string, string>): string | undefined {
+  if (!accountId) return undefined
+  const email = emails.get(accountId)
+  return email ? normaliseIdentity(email) : `jira:${accountId}`
+}
+
+const projectOfKey = (key: string): string => key.replace(/-\d+$/, '')
+
+function teamFor(rules: Rules, project: string, components: string[]): string {
+  const comps = lower(components)
+  const projectMatches = (r: JiraConfig['teams'][number]) =>
+    r.projects.length === 0 || r.projects.includes(project)
+  const byComponent = rules.teams.find(
+    (r) =>
+      r.components.length > 0 && projectMatches(r) && r.components.some((c) => comps.has(c.toLowerCase())),
+  )
+  if (byComponent) return byComponent.team
+  return rules.teams.find((r) => r.components.length === 0 && r.projects.includes(project))?.team ?? ''
+}
+
+function collectEmails(value: unknown, into: Map<string, string>, depth = 0): void {
+  if (depth > 8 || value === null || typeof value !== 'object') return
+  if (Array.isArray(value)) {
+    for (const v of value) collectEmails(v, into, depth + 1)
+    return
+  }
+  const o = value as Record<string, unknown>
+  const id =
+    typeof o.accountId === 'string'
+      ? o.accountId
+      : typeof o.key === 'string' && typeof o.name === 'string'
+        ? o.key
+        : undefined
+  if (id && typeof o.emailAddress === 'string' && o.emailAddress) into.set(id, o.emailAddress)
+  for (const v of Object.values(o)) collectEmails(v, into, depth + 1)
+}
+
+function viewOf(issue: JiraIssue, rules: Rules, meta: RawEnvelope['meta'], extraUsers: unknown[]): IssueView {
+  const f = issue.fields
+  const emails = new Map<string, string>()
+  collectEmails(
+    [f.reporter, f.creator, f.assignee, issue.changelog?.histories.map((h) => h.author), ...extraUsers],
+    emails,
+  )
+  const project = f.project?.key ?? projectOfKey(issue.key)
+  const blocks = new Set<string>()
+  const blockedBy = new Set<string>()
+  for (const l of f.issuelinks ?? []) {
+    const typeMatches =
+      rules.linkTypeNames.has(l.type.name.toLowerCase()) ||
+      (l.type.outward !== undefined && rules.outwardPhrases.has(l.type.outward.toLowerCase())) ||
+      (l.type.inward !== undefined && rules.inwardPhrases.has(l.type.inward.toLowerCase()))
+    // outwardIssue present: this issue is the link's source, i.e. it "blocks" the outward issue;
+    // inwardIssue present: the inward issue blocks this one
+    if (typeMatches && l.outwardIssue) blocks.add(l.outwardIssue.key)
+    if (typeMatches && l.inwardIssue) blockedBy.add(l.inwardIssue.key)
+  }
+  const rawCategories = meta?.statusCategories
+  const statusCategories: Record<string, string> = {}
+  if (rawCategories && typeof rawCategories === 'object') {
+    for (const [k, v] of Object.entries(rawCategories)) if (typeof v === 'string') statusCategories[k] = v
+  }
+  return {
+    id: issue.id,
+    key: issue.key,
+    project,
+    summary: f.summary ?? '',
+    team: teamFor(
+      rules,
+      project,
+      (f.components ?? []).map((c) => c.name),
+    ),
+    raisedBy: identityOf(f.reporter, emails) ?? identityOf(f.creator, emails) ?? 'jira:anonymous',
+    creatorIdentity: identityOf(f.creator, emails) ?? identityOf(f.reporter, emails),
+    current: {
+      statusId: f.status.id,
+      statusName: f.status.name,
+      type: f.issuetype?.name ?? '',
+      labels: f.labels ?? [],
+      assignee: userId(f.assignee) ?? null,
+      blocks,
+      blockedBy,
+    },
+    currentCategoryKey: f.status.statusCategory?.key,
+    emails,
+    statusCategories,
+    createdMs: parseJiraTime(f.created, 'issue created'),
+  }
+}
+
+const JIRA_CATEGORY: Record<string, Category> = { new: 'todo', indeterminate: 'in_progress', done: 'done' }
+
+function categoryOf(view: IssueView, rules: Rules, statusId: string, statusName: string): Category {
+  const override = rules.categoryOverrides.get(statusName.trim().toLowerCase())
+  if (override) return override
+  const key = statusId === view.current.statusId ? view.currentCategoryKey : view.statusCategories[statusId]
+  // an unknown category is most often a custom workflow status between start and finish
+  return (key && JIRA_CATEGORY[key]) || 'in_progress'
+}
+
+/** whether the status's category is known (configured, the issue's own status, or in the envelope's meta) */
+function categoryKnown(view: IssueView, rules: Rules, statusId: string, statusName: string): boolean {
+  if (rules.categoryOverrides.has(statusName.trim().toLowerCase())) return true
+  const key = statusId === view.current.statusId ? view.currentCategoryKey : view.statusCategories[statusId]
+  return !!key && key in JIRA_CATEGORY
+}
+
+const finished = (c: Category): boolean => c === 'done' || c === 'cancelled'
+
+// ---------------------------------------------------------------------------------------------
+// Events.
+
+/** a decision by what the item is: its type or a label */
+const isDecisionByTag = (s: State, r: Rules): boolean =>
+  r.raisedTypes.has(s.type.toLowerCase()) || s.labels.some((l) => r.raisedLabels.has(l.toLowerCase()))
+
+/** a decision by where it is in the workflow: a needs-decision or escalated status */
+const isDecisionByStatus = (s: State, r: Rules): boolean =>
+  r.raisedStatuses.has(s.statusName.toLowerCase()) || r.escalatedStatuses.has(s.statusName.toLowerCase())
+
+function isDecisionState(s: State, r: Rules): boolean {
+  return isDecisionByTag(s, r) || isDecisionByStatus(s, r)
+}
+
+const hasEscalation = (s: State, r: Rules): boolean =>
+  r.escalatedStatuses.has(s.statusName.toLowerCase()) ||
+  s.labels.some((l) => r.escalatedLabels.has(l.toLowerCase()))
+
+class Emitter {
+  readonly events = new Map<string, CanonicalEventInput>()
+  /**
+   * @param completeVersion set when the issue is read whole (with its full changelog): its
+   * decision steps are then one complete version (DESIGN "Decision semantics"), all carrying this
+   * version, so the newest read replaces older reads' steps; unset for a webhook's single change
+   */
+  constructor(
+    readonly view: IssueView,
+    readonly rules: Rules,
+    readonly completeVersion?: number,
+    /** when the read reached orgpulse (ms): orders two reads of one version */
+    readonly arrival = 0,
+  ) {}
+
+  get hasDecisionSteps(): boolean {
+    for (const e of this.events.values()) if ('decisionId' in e) return true
+    return false
+  }
+
+  /** the item is no longer a decision: its steps give way to one `decision.dropped` complete version */
+  dropDecision(slot: string, version: number): void {
+    for (const [id, e] of this.events) if ('decisionId' in e) this.events.delete(id)
+    this.add({
+      ...this.decisionBase(version),
+      id: this.issueId(`decision.dropped:${slot}`),
+      type: 'decision.dropped',
+      version,
+      complete: true,
+    })
+  }
+
+  private add(e: CanonicalEventInput): void {
+    // one history can justify the same event twice (a link added while already done): keep one
+    this.events.set(e.id, e)
+  }
+
+  private issueId(slot: string): string {
+    return eventId('jira', `issue:${this.view.id}`, slot)
+  }
+
+  linkId(blocker: string, blocked: string): string {
+    return `jira:${blocker}/blocks/${blocked}`
+  }
+
+  status(
+    slot: string,
+    ms: number,
+    from: string,
+    to: string,
+    category: Category,
+    actor: string | undefined,
+  ): void {
+    const v = this.view
+    this.add({
+      id: this.issueId(`status:${slot}`),
+      type: 'workitem.status_changed',
+      source: 'jira',
+      sourceId: v.key,
+      occurredAt: iso(ms),
+      version: ms,
+      itemId: `jira:${v.key}`,
+      team: v.team,
+      fromStatus: from,
+      toStatus: to,
+      category,
+      ...(actor ? { actor } : {}),
+    })
+  }
+
+  private decisionBase(ms: number) {
+    const v = this.view
+    return {
+      source: 'jira' as const,
+      sourceId: v.key,
+      occurredAt: iso(ms),
+      version: this.completeVersion ?? ms,
+      complete: this.completeVersion !== undefined,
+      arrival: this.arrival,
+      decisionId: `jira:${v.key}`,
+      raisedBy: v.raisedBy,
+      title: v.summary,
+      team: v.team,
+    }
+  }
+
+  raised(slot: string, ms: number, labels: string[]): void {
+    this.add({
+      ...this.decisionBase(ms),
+      id: this.issueId(`decision.raised:${slot}`),
+      type: 'decision.raised',
+      tags: labels,
+    })
+  }
+
+  escalated(slot: string, ms: number, to: string[], actor: string | undefined): void {
+    this.add({
+      ...this.decisionBase(ms),
+      id: this.issueId(`decision.escalated:${slot}`),
+      type: 'decision.escalated',
+      escalatedTo: to,
+      ...(actor ? { actor } : {}),
+    })
+  }
+
+  call(slot: string, ms: number, type: 'decision.decided' | 'decision.rejected', actor: string): void {
+    this.add({ ...this.decisionBase(ms), id: this.issueId(`decision.call:${slot}`), type, actor })
+  }
+
+  withdrawn(slot: string, ms: number, actor: string | undefined): void {
+    this.add({
+      ...this.decisionBase(ms),
+      id: this.issueId(`decision.withdrawn:${slot}`),
+      type: 'decision.withdrawn',
+      ...(actor ? { actor } : {}),
+    })
+  }
+
+  private linkBase(blocker: string, blocked: string, ms: number, blockerTeam: string, blockedTeam: string) {
+    return {
+      source: 'jira' as const,
+      sourceId: this.view.key,
+      occurredAt: iso(ms),
+      version: ms,
+      linkId: this.linkId(blocker, blocked),
+      blockerItem: `jira:${blocker}`,
+      blockedItem: `jira:${blocked}`,
+      blockerTeam,
+      blockedTeam,
+    }
+  }
+
+  /** this issue blocks `blocked` */
+  linked(blocked: string, slot: string, ms: number): void {
+    const v = this.view
+    const base = this.linkBase(v.key, blocked, ms, v.team, teamFor(this.rules, projectOfKey(blocked), []))
+    this.add({ ...base, id: eventId('jira', base.linkId, `linked:${slot}`), type: 'dependency.linked' })
+  }
+
+  /** `blocker` blocks this issue, as recorded on this (the blocked) issue */
+  linkedBy(blocker: string, slot: string, ms: number): void {
+    const v = this.view
+    const base = this.linkBase(blocker, v.key, ms, teamFor(this.rules, projectOfKey(blocker), []), v.team)
+    this.add({ ...base, id: eventId('jira', base.linkId, `linked:in:${slot}`), type: 'dependency.linked' })
+  }
+
+  resolved(
+    blocker: string,
+    blocked: string,
+    slot: string,
+    ms: number,
+    reason: 'unlinked' | 'blocker_done' | 'blocked_closed',
+  ): void {
+    const v = this.view
+    const blockerTeam = blocker === v.key ? v.team : teamFor(this.rules, projectOfKey(blocker), [])
+    const blockedTeam = blocked === v.key ? v.team : teamFor(this.rules, projectOfKey(blocked), [])
+    const base = this.linkBase(blocker, blocked, ms, blockerTeam, blockedTeam)
+    this.add({
+      ...base,
+      id: eventId('jira', base.linkId, `resolved:${slot}`),
+      type: 'dependency.resolved',
+      reason,
+    })
+  }
+}
+
+/** What the issue's creation implies: its first status, a decision raised by type/label, links made at creation. */
+function creationEvents(em: Emitter, initial: State): void {
+  const { view, rules } = em
+  const ms = view.createdMs
+  em.status(
+    'created',
+    ms,
+    '',
+    initial.statusName,
+    categoryOf(view, rules, initial.statusId, initial.statusName),
+    view.creatorIdentity,
+  )
+  if (isDecisionState(initial, rules)) em.raised('created', ms, initial.labels)
+  for (const blocked of initial.blocks) em.linked(blocked, 'created', ms)
+  for (const blocker of initial.blockedBy) em.linkedBy(blocker, 'created', ms)
+}
+
+/** The rules for one changelog history, identical for the poll replay and a webhook. */
+function historyEvents(em: Emitter, h: History, before: State, after: State, wasDecision: boolean): void {
+  const { view, rules } = em
+  const ms = h.createdMs
+  const slot = h.id
+  const actor = identityOf(h.author, view.emails)
+  const statusChanged = h.items.some((i) => i.field === 'status')
+  const beforeCat = categoryOf(view, rules, before.statusId, before.statusName)
+  const afterCat = categoryOf(view, rules, after.statusId, after.statusName)
+
+  if (statusChanged) em.status(slot, ms, before.statusName, after.statusName, afterCat, actor)
+
+  // decision lifecycle
+  const isDecisionNow = isDecisionState(after, rules)
+  if (isDecisionNow && !isDecisionState(before, rules)) em.raised(slot, ms, after.labels)
+  const decision = wasDecision || isDecisionNow
+  if (decision) {
+    if (hasEscalation(after, rules) && !hasEscalation(before, rules)) {
+      // escalated to whoever holds it after the change; the escalating person when nobody does
+      const to = accountIdentity(after.assignee, view.emails) ?? actor
+      if (to) em.escalated(slot, ms, [to], actor)
+    }
+    const st = after.statusName.toLowerCase()
+    const entered = (set: Set<string>) => set.has(st) && !set.has(before.statusName.toLowerCase())
+    if (actor && entered(rules.decidedStatuses)) em.call(slot, ms, 'decision.decided', actor)
+    else if (actor && entered(rules.rejectedStatuses)) em.call(slot, ms, 'decision.rejected', actor)
+    else if (entered(rules.withdrawnStatuses)) em.withdrawn(slot, ms, actor)
+  }
+
+  // dependencies, from the blocker's side
+  for (const it of h.items) {
+    if (it.field !== 'link') continue
+    const added = blockedKeyOf(it.toString, it.to, rules)
+    const removed = blockedKeyOf(it.fromString, it.from, rules)
+    if (added) {
+      em.linked(added, slot, ms)
+      if (finished(afterCat)) em.resolved(view.key, added, slot, ms, 'blocker_done')
+    }
+    if (removed) em.resolved(view.key, removed, slot, ms, 'unlinked')
+    // the same link recorded on the blocked issue
+    const addedBy = blockerKeyOf(it.toString, it.to, rules)
+    const removedBy = blockerKeyOf(it.fromString, it.from, rules)
+    if (addedBy) em.linkedBy(addedBy, slot, ms)
+    if (removedBy) em.resolved(removedBy, view.key, `in:${slot}`, ms, 'unlinked')
+  }
+  if (statusChanged && finished(afterCat) && !finished(beforeCat)) {
+    for (const blocked of after.blocks) em.resolved(view.key, blocked, slot, ms, 'blocker_done')
+  }
+  // a reopened blocker blocks again. A webhook names the previous status by id only, without its
+  // category (its envelope has no status categories): when that status's category is unknown, the
+  // blocker not done after the change means its links are open, which a link already open ignores
+  const beforeKnown = categoryKnown(view, rules, before.statusId, before.statusName)
+  if (statusChanged && !finished(afterCat) && (finished(beforeCat) || !beforeKnown)) {
+    for (const blocked of after.blocks) em.linked(blocked, slot, ms)
+  }
+}
+
+function histories(raw: z.infer<typeof historySchema>[]): History[] {
+  return raw
+    .map((h) => ({
+      id: h.id,
+      author: h.author,
+      createdMs: parseJiraTime(h.created, `history ${h.id}`),
+      items: h.items.map(toItem),
+    }))
+    .sort((a, b) => a.createdMs - b.createdMs || Number(a.id) - Number(b.id) || a.id.localeCompare(b.id))
+}
+
+function mapIssue(envelope: RawEnvelope, rules: Rules): CanonicalEventInput[] {
+  const parsed = issueSchema.safeParse(envelope.payload)
+  if (!parsed.success) throw new RejectedRecord(`invalid Jira issue: ${issuesText(parsed.error)}`)
+  const issue = parsed.data
+  if (!issue.changelog) {
+    throw new RejectedRecord(
+      `Jira issue ${issue.key} has no changelog: the connector publishes issues with their full changelog`,
+    )
+  }
+  const view = viewOf(issue, rules, envelope.meta, [])
+  const hs = histories(issue.changelog.histories)
+  let state = view.current
+  for (const h of [...hs].reverse()) state = stateBefore(state, h, rules)
+  const version = readVersion(issue, view, hs)
+  const em = new Emitter(view, rules, version, arrivalOf(envelope))
+  creationEvents(em, state)
+  let wasDecision = isDecisionState(state, rules)
+  let everByStatus = isDecisionByStatus(state, rules)
+  for (const h of hs) {
+    const after = stateAfter(state, h, rules)
+    historyEvents(em, h, state, after, wasDecision)
+    wasDecision ||= isDecisionState(after, rules)
+    everByStatus ||= isDecisionByStatus(after, rules)
+    state = after
+  }
+  // A decision by workflow stays one (moving on from "Needs decision" is the call being made);
+  // a decision only by its type or label stops being one when they are removed, and all its
+  // steps stop counting (DESIGN: the newest version wins as a whole).
+  if (em.hasDecisionSteps && !everByStatus && !isDecisionByTag(view.current, rules))
+    em.dropDecision('read', version)
+  return [...em.events.values()]
+}
+
+/** The version of an issue read whole: when it last changed (Jira's `updated`, else its newest history). */
+function readVersion(issue: JiraIssue, view: IssueView, hs: History[]): number {
+  const newest = Math.max(view.createdMs, ...hs.map((h) => h.createdMs))
+  const updated = issue.fields.updated ? parseJiraTime(issue.fields.updated, 'issue updated') : newest
+  return Math.max(updated, newest)
+}
+
+function mapWebhook(envelope: RawEnvelope, rules: Rules): CanonicalEventInput[] {
+  const parsed = webhookSchema.safeParse(envelope.payload)
+  if (!parsed.success) throw new RejectedRecord(`invalid Jira webhook: ${issuesText(parsed.error)}`)
+  const w = parsed.data
+  switch (w.webhookEvent) {
+    case 'jira:issue_created': {
+      if (!w.issue) throw new RejectedRecord('jira:issue_created webhook without an issue')
+      const view = viewOf(w.issue, rules, envelope.meta, [w.user])
+      const em = new Emitter(view, rules)
+      creationEvents(em, view.current)
+      return [...em.events.values()]
+    }
+    case 'jira:issue_updated': {
+      if (!w.issue) throw new RejectedRecord('jira:issue_updated webhook without an issue')
+      // updates without a changelog (comments, worklogs) change nothing we measure
+      if (!w.changelog) return []
+      const view = viewOf(w.issue, rules, envelope.meta, [w.user])
+      const h: History = {
+        id: w.changelog.id,
+        author: w.user,
+        createdMs: changeTime(w.issue, w.timestamp),
+        items: w.changelog.items.map(toItem),
+      }
+      const before = stateBefore(view.current, h, rules)
+      const em = new Emitter(view, rules)
+      historyEvents(em, h, before, view.current, isDecisionState(before, rules))
+      // its decision type or label removed: as of this change it is no longer a decision (a
+      // decision by workflow status stays one; the next full read settles any doubt)
+      const after = view.current
+      if (
+        isDecisionByTag(before, rules) &&
+        !isDecisionByTag(after, rules) &&
+        !isDecisionByStatus(before, rules) &&
+        !isDecisionByStatus(after, rules)
+      )
+        em.dropDecision(h.id, h.createdMs)
+      return [...em.events.values()]
+    }
+    case 'jira:issue_deleted': {
+      if (!w.issue) throw new RejectedRecord('jira:issue_deleted webhook without an issue')
+      return deletionEvents(w.issue, w.user, w.timestamp, rules, envelope.meta)
+    }
+    default:
+      // issuelink_created/deleted name issues by numeric id only: the connector re-fetches the
+      // blocker and publishes it as an `issue` envelope, whose changelog carries the link change
+      return []
+  }
+}
+
+/**
+ * When the change happened. Jira stamps `fields.updated` with the change's time, the same instant
+ * as the history's `created` a poll sees; the delivery `timestamp` is a few ms later. Prefer the
+ * former (so both paths carry one version) unless it is clearly about another change.
+ */
+function changeTime(issue: JiraIssue, timestamp: number): number {
+  const raw = issue.fields.updated
+  if (!raw) return timestamp
+  const updated = parseJiraTime(raw, 'issue updated')
+  return Math.abs(updated - timestamp) <= 60_000 ? updated : timestamp
+}
+
+/** A deleted issue stops being work, stops being an open decision, and stops blocking or being blocked. */
+function deletionEvents(
+  issue: JiraIssue,
+  user: JiraUser,
+  ms: number,
+  rules: Rules,
+  meta: RawEnvelope['meta'],
+): CanonicalEventInput[] {
+  const view = viewOf(issue, rules, meta, [user])
+  const em = new Emitter(view, rules)
+  const actor = identityOf(user, view.emails)
+  const s = view.current
+  em.status('deleted', ms, s.statusName, 'Deleted', 'cancelled', actor)
+  const st = s.statusName.toLowerCase()
+  const called =
+    rules.decidedStatuses.has(st) || rules.rejectedStatuses.has(st) || rules.withdrawnStatuses.has(st)
+  if (isDecisionState(s, rules) && !called) em.withdrawn('deleted', ms, actor)
+  for (const blocked of s.blocks) em.resolved(view.key, blocked, 'deleted', ms, 'unlinked')
+  for (const l of issue.fields.issuelinks ?? []) {
+    const typeMatches =
+      rules.linkTypeNames.has(l.type.name.toLowerCase()) ||
+      (l.type.inward !== undefined && rules.inwardPhrases.has(l.type.inward.toLowerCase()))
+    // deleting an issue deletes its links: the link is removed, not merely its blocked item closed
+    if (typeMatches && l.inwardIssue) em.resolved(l.inwardIssue.key, view.key, 'in:deleted', ms, 'unlinked')
+  }
+  return [...em.events.values()]
+}
+
+function issuesText(error: z.ZodError): string {
+  return formatIssues(error).join('; ')
+}
+
+export const mapJira: Mapper = (envelope, ctx) => {
+  const rules = rulesFor(ctx.config.jira)
+  switch (envelope.entity) {
+    case 'issue':
+      return mapIssue(envelope, rules)
+    case 'webhook':
+      return mapWebhook(envelope, rules)
+    case 'sprint':
+      return mapSprint(envelope, {
+        teamOf: (project) => teamFor(rules, project, []),
+        isDone: (_id, name, key) => {
+          const override = rules.categoryOverrides.get(name.trim().toLowerCase())
+          return override ? override === 'done' : key === 'done'
+        },
+      })
+    default:
+      throw new RejectedRecord(`unknown Jira entity "${envelope.entity}" (expected issue, webhook or sprint)`)
+  }
+}

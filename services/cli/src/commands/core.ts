@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto'
+import { buildApp } from '@orgpulse/api'
+import { migrate } from '@orgpulse/clickhouse'
+import { loadDemo } from '@orgpulse/demo'
+import { startRollupRefresher } from '@orgpulse/metrics'
+import { effectiveAt } from '@orgpulse/org'
+import type { Command } from 'commander'
+import type { CommandContext } from '../context.ts'
+import { UserError } from '../io.ts'
+import { acquireLock, releaseLock } from '../lock.ts'
+import { cliRunner } from '../serve-cli.ts'
+import { configuredSources, pullRounds, signalled } from './ingest-watch.ts'
+
+/** `buildProgram` runs the commands other CLI processes forward to a running `start` */
+export function registerCoreCommands(
+  program: Command,
+  ctx: CommandContext,
+  buildProgram: (ctx: CommandContext) => Command,
+): void {
+  program
+    .command('start')
+    .description(
+      'run orgpulse: pipeline, api and built-in pages (embedded mode unless KAFKA_BROKERS/CLICKHOUSE_URL are set); loads a demo org when nothing is configured',
+    )
+    .option('--port <port>', 'HTTP port', process.env.ORGPULSE_PORT ?? '3000')
+    .option('--host <host>', 'address to listen on', process.env.ORGPULSE_HOST ?? '127.0.0.1')
+    .option('--no-demo', 'do not load the demo org when the data dir is empty')
+    .option(
+      '--pull-every <minutes>',
+      'pull the connectors orgpulse.yaml configures (jira, linear, calendar) this often, as `ingest watch` does; 0: never',
+      process.env.ORGPULSE_PULL_EVERY ?? '15',
+    )
+    .action(async (opts: { port: string; host: string; demo: boolean; pullEvery: string }, cmd: Command) => {
+      const pullEvery = Number(opts.pullEvery)
+      if (!Number.isFinite(pullEvery) || pullEvery < 0)
+        throw new UserError(`--pull-every must be a number of minutes, 0 for never (got "${opts.pullEvery}")`)
+      await ctx.withRuntime(
+        cmd,
+        async (rt, io) => {
+          if (opts.demo && !rt.configPath && (await effectiveAt(rt.client)) === null) {
+            io.out('no org configured: loading the demo company (orgpulse demo --people 120 --weeks 26)…')
+            const demo = await loadDemo(rt, { people: 120, weeks: 26, seed: 1 }, (m) => io.progress(m))
+            io.out(`\ndemo loaded: ${demo.summary}`)
+          }
+          const secret = randomBytes(24).toString('hex')
+          const runCli = cliRunner(rt, buildProgram)
+          const app = await buildApp({
+            client: rt.client,
+            bus: rt.bus,
+            config: rt.config,
+            flush: () => rt.flush(),
+            health: rt.health,
+            // other `orgpulse` processes on this data dir send their commands here
+            runCli,
+            cliSecret: secret,
+            logger: false,
+            serverUrl: callableUrl(opts.host, opts.port),
+          })
+          const address = await app.listen({ port: Number(opts.port), host: opts.host })
+          if (rt.mode === 'embedded') acquireLock(rt.dataDir, address.replace('0.0.0.0', '127.0.0.1'), secret)
+          // dashboards, pages and alerts read weekly rollups: keep them current as data arrives
+          const refresher = startRollupRefresher(rt.client, rt.config, {
+            onError: (err) =>
+              rt.log.warn({ err: err.message }, 'rollup refresh failed; retrying on the next run'),
+          })
+          io.out(`orgpulse is running in ${rt.mode} mode at ${address}`)
+          io.out(`  pages:   ${address}/            api docs: ${address}/docs`)
+          io.out(`  ingest:  POST ${address}/v1/decisions   or   pnpm orgpulse ingest decisions FILE`)
+          // the demo's connectors pointed at fake servers that are gone: only a user's config is pulled
+          const sources = rt.configPath && pullEvery > 0 ? configuredSources(rt.config) : []
+          if (sources.length > 0)
+            io.out(`  pulls:   ${sources.join(', ')} every ${pullEvery} min (--pull-every; 0 turns it off)`)
+          io.out('  stop:    Ctrl-C')
+          const stopped = signalled()
+          const pulling =
+            sources.length > 0
+              ? pullRounds({
+                  sources,
+                  everyMs: pullEvery * 60_000,
+                  stopped,
+                  log: (line) => io.err(line),
+                  run: async (source) => {
+                    const r = await runCli(['ingest', source], process.cwd())
+                    const detail = r.stderr.trim().split('\n').at(-1)
+                    return { code: r.exitCode, ...(r.exitCode !== 0 && detail ? { detail } : {}) }
+                  },
+                })
+              : Promise.resolve()
+          await stopped
+          io.out('stopping…')
+          // the pull in hand finishes first: it shares the runtime being closed
+          await pulling
+          await app.close()
+          await refresher.stop()
+          releaseLock(rt.dataDir)
+          return 0
+        },
+        { pipeline: true },
+      )
+    })
+
+  program
+    .command('migrate')
+    .description('apply pending ClickHouse migrations (each once, in order, checksummed)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await ctx.withRuntime(cmd, async (rt, io) => {
+        const result = await migrate(rt.client)
+        io.out(
+          result.applied.length > 0
+            ? `applied ${result.applied.join(', ')}`
+            : `schema is up to date (version ${result.current})`,
+        )
+        return 0
+      })
+    })
+}
+
+/** the OpenAPI document's `servers` entry for this listen address: 0.0.0.0 is not an address to call */
+function callableUrl(host: string, port: string): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  return `http://${h}:${port}`
+}

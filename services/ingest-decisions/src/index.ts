@@ -1,4 +1,0 @@
-export * from './import.ts'
-export * from './parse.ts'
-export * from './routes.ts'
-export * from './validate.ts'
