@@ -1,4 +1,5 @@
 export * from './classify.ts'
+export * from './connector.ts'
 export * from './google/api.ts'
 export * from './google/auth.ts'
 export * from './google/sync.ts'

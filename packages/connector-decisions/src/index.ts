@@ -1,3 +1,4 @@
+export * from './connector.ts'
 export * from './import.ts'
 export * from './mapper.ts'
 export * from './parse.ts'

@@ -1,2 +1,3 @@
 export * from './context.ts'
+export * from './contract.ts'
 export * from './mapper.ts'

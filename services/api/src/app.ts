@@ -1,15 +1,14 @@
 import rateLimit from '@fastify/rate-limit'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
-import { decisionIngestRoutes } from '@orgpulse/connector-decisions'
-import type { OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
+import type { DlqRecord, OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
 import { metricsPlugin, registerStageMetrics } from '@orgpulse/http'
 import { type Bus, publishDeadLetters, publishRaw, type StageHealth } from '@orgpulse/kafka'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type AuthMode, registerAuth } from './auth/plugin.ts'
-import { BEARER, documentRoutes, errorResponse, PROBE_4XX, PUBLIC, registerOpenApi } from './openapi.ts'
+import { PROBE_4XX, PUBLIC, registerOpenApi } from './openapi.ts'
 import { pagesRoutes } from './pages/index.ts'
 import { v1Routes } from './routes/v1.ts'
-import { registerWebhooks } from './webhooks.ts'
+import { clientIngestPaths, registerClientIngest, registerWebhooks } from './webhooks.ts'
 
 export interface AppDeps {
   client: ClickHouseClient
@@ -138,10 +137,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // org tokens are for the org-scoped /v1 read routes. Writing decisions is not scoped to an org
   // (records name any people), and the built-in pages do not filter by org: admin or local only.
+  const writePaths = clientIngestPaths()
   app.addHook('onRequest', async (req, reply) => {
     if (req.principal?.kind !== 'org') return
     const path = req.url.split('?')[0] ?? ''
-    if (req.method === 'POST' && path === '/v1/decisions')
+    if (req.method === 'POST' && writePaths.includes(path))
       return reply.code(403).send({ error: 'admin token required to submit decisions' })
     if (!path.startsWith('/v1/'))
       return reply
@@ -152,29 +152,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await publishRaw(deps.bus, envelopes)
     await deps.flush?.()
   }
-  await app.register(async (scope) => {
-    // the route documents its own answers; the api adds its auth (admin tokens only, see above)
-    documentRoutes(scope, {
-      'POST /v1/decisions': {
-        security: BEARER,
-        response: {
-          401: errorResponse('no token, or an unknown or revoked one'),
-          403: errorResponse('an org token: submitting decisions takes an admin token'),
-          429: errorResponse("over the token's rate limit (see Retry-After)"),
-        },
-      },
-    })
-    await scope.register(decisionIngestRoutes, {
-      publish,
-      deadLetter: (dead) => publishDeadLetters(deps.bus, dead),
-    })
-  })
-  await registerWebhooks(app, {
+  const wiring = {
     config: deps.config,
     publish,
-    log: (m) => app.log.info(m),
+    deadLetter: (dead: DlqRecord[]) => publishDeadLetters(deps.bus, dead),
+    log: (m: string) => app.log.info(m),
     ...(deps.env ? { env: deps.env } : {}),
-  })
+  }
+  await registerClientIngest(app, wiring)
+  await registerWebhooks(app, wiring)
   await app.register(v1Routes, { client: deps.client, config: deps.config })
   await app.register(pagesRoutes, { client: deps.client, config: deps.config })
 

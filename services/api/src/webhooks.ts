@@ -1,100 +1,77 @@
-import { jiraWebhookRoutes, jiraWebhookSecretFromEnv } from '@orgpulse/connector-jira'
-import { linearWebhookRoutes } from '@orgpulse/connector-linear'
-import type { OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
-import { linearConfigSchema } from '@orgpulse/contracts'
+import type { ConnectorWebhook, WebhookMount } from '@orgpulse/connector'
+import { withWebhook } from '@orgpulse/connectors'
+import type { DlqRecord, OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
 import type { FastifyInstance } from 'fastify'
-import { documentRoutes, errorResponse, PUBLIC, type RouteDocs } from './openapi.ts'
-
-/** a 2xx body of a webhook route: the fields listed, whichever apply */
-const ack = (description: string, properties: Record<string, unknown>) => ({
-  description,
-  type: 'object',
-  properties,
-  additionalProperties: true,
-})
-
-/*
- * The webhooks take no bearer token (`security: []`): the vendor cannot send one. Each delivery is
- * authenticated by its signature instead, an HMAC-SHA256 of the raw body with the shared secret,
- * which the connector checks before anything is published.
- */
-const JIRA_DOCS: RouteDocs = {
-  operationId: 'receiveJiraWebhook',
-  summary: 'Jira webhook deliveries (issues and issue links)',
-  description:
-    'Authenticated by signature, not by token: `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret in $JIRA_WEBHOOK_SECRET>`. A retried delivery (same `X-Atlassian-Webhook-Identifier`) is acknowledged without publishing again. Enabled when the secret is set.',
-  tags: ['webhooks'],
-  security: PUBLIC,
-  response: {
-    200: ack('a retried delivery, already published', {
-      duplicate: { type: 'boolean' },
-      deliveryId: { type: 'string' },
-    }),
-    202: ack('published (or an event type orgpulse does not handle: `ignored`)', {
-      accepted: { type: 'integer' },
-      deliveryId: { type: 'string' },
-      ignored: { type: 'boolean' },
-      reason: { type: 'string' },
-    }),
-    400: errorResponse('the body is not a JSON object, or X-Atlassian-Webhook-Identifier is missing'),
-    401: errorResponse('X-Hub-Signature missing or not the signature of this body'),
-    415: errorResponse('not a JSON body'),
-  },
-}
-
-const LINEAR_DOCS: RouteDocs = {
-  operationId: 'receiveLinearWebhook',
-  summary: 'Linear webhook deliveries',
-  description:
-    'Authenticated by signature, not by token: `Linear-Signature: <hex HMAC-SHA256 of the raw body with the secret in $LINEAR_WEBHOOK_SECRET>`, and a `webhookTimestamp` within the tolerance (replays are refused). Enabled when the secret is set.',
-  tags: ['webhooks'],
-  security: PUBLIC,
-  response: {
-    200: ack('published', { ok: { type: 'boolean' } }),
-    400: errorResponse('not a JSON body'),
-    401: errorResponse(
-      'the signature is missing or wrong, the signed body is not a JSON object, or its timestamp is stale',
-    ),
-    415: errorResponse('a content type the api does not read'),
-  },
-}
+import { BEARER, documentRoutes, errorResponse, PUBLIC, type RouteDocs } from './openapi.ts'
 
 export interface WebhookWiring {
   config: OrgpulseConfig
   publish(envelopes: RawEnvelope[]): Promise<void>
+  deadLetter?(records: DlqRecord[]): Promise<void>
   env?: NodeJS.ProcessEnv
   log?: (msg: string) => void
 }
 
-/**
- * Vendor webhooks, each enabled when its signing secret is in the environment: they are public
- * routes (no bearer token) whose signatures the connectors verify. Google Calendar has none:
- * its push notifications carry no event body, so calendars are polled.
- */
-export async function registerWebhooks(app: FastifyInstance, wiring: WebhookWiring): Promise<string[]> {
-  const env = wiring.env ?? process.env
-  const enabled: string[] = []
-  if (wiring.config.jira) {
-    const secret = jiraWebhookSecretFromEnv(wiring.config.jira, env)
-    if (secret) {
-      await app.register(async (scope) => {
-        documentRoutes(scope, { 'POST /webhooks/jira': JIRA_DOCS })
-        await scope.register(jiraWebhookRoutes, { secret, publish: wiring.publish })
-      })
-      enabled.push('/webhooks/jira')
-    } else
-      wiring.log?.(
-        `Jira webhooks off: set ${wiring.config.jira.webhook.secretEnv} to enable POST /webhooks/jira`,
-      )
+/** what the api says about a route: the connector's docs, plus the auth this mount puts in front */
+function routeDocs(webhook: ConnectorWebhook): RouteDocs {
+  const { accepted, errors, ...docs } = webhook.docs
+  const response: Record<string, unknown> = { ...accepted }
+  for (const [status, when] of Object.entries(errors)) response[status] = errorResponse(when)
+  if (webhook.auth === 'token') {
+    // the api's tokens (see app.ts): admin only, rate-limited per token
+    response[401] = errorResponse('no token, or an unknown or revoked one')
+    response[403] = errorResponse('an org token: submitting decisions takes an admin token')
+    response[429] = errorResponse("over the token's rate limit (see Retry-After)")
   }
-  const linear = wiring.config.linear ?? linearConfigSchema.parse({})
-  const linearSecret = env[linear.webhookSecretEnv]?.trim()
-  if (linearSecret) {
+  return { ...docs, security: webhook.auth === 'token' ? BEARER : PUBLIC, response }
+}
+
+async function mount(
+  app: FastifyInstance,
+  wiring: WebhookWiring,
+  auth: ConnectorWebhook['auth'],
+): Promise<string[]> {
+  const env = wiring.env ?? process.env
+  const on: WebhookMount = {
+    config: wiring.config,
+    publish: wiring.publish,
+    ...(wiring.deadLetter ? { deadLetter: wiring.deadLetter } : {}),
+    log: (m) => wiring.log?.(m),
+    secret: (name) => env[name]?.trim() || undefined,
+  }
+  const enabled: string[] = []
+  for (const connector of withWebhook()) {
+    const webhook = connector.webhook
+    if (!webhook || webhook.auth !== auth) continue
+    const plugin = webhook.plugin(on)
+    if ('off' in plugin) {
+      wiring.log?.(plugin.off)
+      continue
+    }
     await app.register(async (scope) => {
-      documentRoutes(scope, { 'POST /webhooks/linear': LINEAR_DOCS })
-      await scope.register(linearWebhookRoutes, { secret: linearSecret, publish: wiring.publish })
+      documentRoutes(scope, { [`${webhook.method} ${webhook.path}`]: routeDocs(webhook) })
+      await scope.register(plugin)
     })
-    enabled.push('/webhooks/linear')
+    enabled.push(webhook.path)
   }
   return enabled
 }
+
+/**
+ * The vendor webhooks of every connector that has one, each enabled when its signing secret is
+ * in the environment: public routes (no bearer token: the vendor cannot send one) whose
+ * signatures the connectors verify. The same routes the ingest services serve in full mode.
+ */
+export const registerWebhooks = (app: FastifyInstance, wiring: WebhookWiring): Promise<string[]> =>
+  mount(app, wiring, 'signature')
+
+/** The connectors' client ingest routes (POST /v1/decisions), behind the api's tokens. */
+export const registerClientIngest = (app: FastifyInstance, wiring: WebhookWiring): Promise<string[]> =>
+  mount(app, wiring, 'token')
+
+/** the paths of the client ingest routes: writing, so never for an org token */
+export const clientIngestPaths = (): string[] =>
+  withWebhook()
+    .map((c) => c.webhook)
+    .filter((w): w is ConnectorWebhook => w?.auth === 'token')
+    .map((w) => w.path)

@@ -1,5 +1,5 @@
 import type { MapperContext } from '@orgpulse/connector'
-import { MAPPERS } from '@orgpulse/connectors'
+import { connectorFor } from '@orgpulse/connectors'
 import {
   type CanonicalEvent,
   type CanonicalEventInput,
@@ -27,7 +27,7 @@ export function transformBytes(value: Buffer, ctx: MapperContext): CanonicalEven
   const mapped =
     envelope.data.entity === 'synced'
       ? mapSynced(envelope.data)
-      : MAPPERS[envelope.data.source](envelope.data, ctx)
+      : connectorFor(envelope.data.source).mapper(envelope.data, ctx)
   return mapped.map((e) => {
     const checked = canonicalEventSchema.safeParse(e)
     if (!checked.success) {

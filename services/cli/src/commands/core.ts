@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { buildApp } from '@orgpulse/api'
 import { migrate } from '@orgpulse/clickhouse'
+import { pullRounds } from '@orgpulse/connectors'
 import { loadDemo } from '@orgpulse/demo'
 import { startRollupRefresher } from '@orgpulse/metrics'
 import { effectiveAt } from '@orgpulse/org'
@@ -9,7 +10,7 @@ import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
 import { acquireLock, releaseLock } from '../lock.ts'
 import { cliRunner } from '../serve-cli.ts'
-import { configuredSources, pullRounds, signalled } from './ingest-watch.ts'
+import { configuredSources, signalled } from './ingest-watch.ts'
 
 /** `buildProgram` runs the commands other CLI processes forward to a running `start` */
 export function registerCoreCommands(

@@ -1,13 +1,6 @@
-import { CursorStore } from '@orgpulse/clickhouse'
-// @orgpulse/connector-jira is not a dependency of @orgpulse/cli yet: imported by path until it is
-import {
-  createJiraClient,
-  formatProgress,
-  JiraError,
-  type SyncProgress,
-  type SyncResult,
-  syncJira,
-} from '@orgpulse/connector-jira'
+import type { SyncProgressLine } from '@orgpulse/connector'
+import { JiraError } from '@orgpulse/connector-jira'
+import { connectorFor } from '@orgpulse/connectors'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import type { CommandIO } from '../io.ts'
@@ -29,30 +22,12 @@ async function asUserError<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function progressReporter(io: CommandIO): (p: SyncProgress) => void {
+function progressReporter(io: CommandIO): (p: SyncProgressLine) => void {
   // a terminal gets one redrawn line; logs get one structured record per page
   return (p) =>
-    io.isTTY
-      ? io.progress(formatProgress(p))
-      : io.err(
-          JSON.stringify({ level: 'info', time: new Date().toISOString(), msg: 'jira sync progress', ...p }),
-        )
-}
-
-function printResult(io: CommandIO, result: SyncResult, format: string): void {
-  if (format === 'json') {
-    io.out(JSON.stringify(result, null, 2))
-    return
-  }
-  for (const p of result.projects) {
-    io.out(
-      `jira ${p.project}: ${p.mode} sync (${p.reason}): ${p.issues} issue(s), ${p.histories} change(s)` +
-        `${p.changelogsFetched > 0 ? `, ${p.changelogsFetched} long changelog(s) fetched` : ''}` +
-        `${p.sprints ? `, ${p.sprints.published} of ${p.sprints.sprints} sprint(s) on ${p.sprints.boards} scrum board(s) snapshotted` : ''}` +
-        `; cursor ${p.cursor ?? 'not set'}`,
-    )
-  }
-  io.out(`${result.requests} request(s) to ${result.instance}`)
+    p.record && !io.isTTY
+      ? io.err(JSON.stringify({ level: 'info', time: new Date().toISOString(), ...p.record }))
+      : io.progress(p.line)
 }
 
 /** `orgpulse ingest jira [--full] [--project KEY...] [--format text|json]` */
@@ -69,35 +44,23 @@ export function registerJiraIngest(ingest: Command, ctx: CommandContext): void {
       if (opts.format !== 'text' && opts.format !== 'json')
         throw new UserError(`--format must be text or json (got "${opts.format}")`)
       await ctx.withRuntime(cmd, async (rt, io) => {
-        const config = rt.config.jira
-        if (!config) {
+        if (!rt.config.jira) {
           throw new UserError(
             `no jira: section in ${rt.configPath ?? 'orgpulse.yaml (none found)'}; add one with at least jira.projects`,
           )
         }
-        const result = await asUserError(async () => {
-          const { client, instance } = createJiraClient(config, {
-            onRetry: (r) =>
-              io.progress(
-                `jira: ${r.status} on ${r.method} ${r.path}; retry ${r.attempt} in ${(r.waitMs / 1000).toFixed(1)} s`,
-              ),
-          })
-          return syncJira({
-            client,
-            bus: rt.bus,
-            cursors: new CursorStore(rt.client),
-            durable: rt.durable,
-            config,
-            instance,
+        const report = await asUserError(() =>
+          connectorFor('jira').sync(rt, {
             full: opts.full === true,
-            ...(opts.project ? { projects: opts.project.map((p) => p.toUpperCase()) } : {}),
-            onProgress: progressReporter(io),
-          })
-        })
+            ...(opts.project ? { only: opts.project } : {}),
+            progress: progressReporter(io),
+          }),
+        )
         io.progress('jira: records published; waiting until they are queryable…')
         await rt.flush()
         if (io.isTTY) io.progress('')
-        printResult(io, result, opts.format)
+        if (opts.format === 'json') io.out(JSON.stringify(report.result, null, 2))
+        else for (const line of report.lines) io.out(line)
         return 0
       })
     })

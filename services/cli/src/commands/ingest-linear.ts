@@ -1,39 +1,9 @@
-import { CursorStore } from '@orgpulse/clickhouse'
-import {
-  LinearConfigError,
-  linearClientFromConfig,
-  type SyncProgress,
-  type SyncResult,
-  syncLinear,
-} from '@orgpulse/connector-linear'
-import { linearConfigSchema } from '@orgpulse/contracts'
+import type { SyncReport } from '@orgpulse/connector'
+import { LinearConfigError, type SyncResult } from '@orgpulse/connector-linear'
+import { connectorFor } from '@orgpulse/connectors'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
-
-function progressLine(p: SyncProgress): string {
-  const where = p.team ? `${p.team} ` : ''
-  const rate = p.ratePerSecond > 0 ? `, ${p.ratePerSecond.toFixed(1)}/s` : ''
-  const total = p.total !== undefined ? `/${p.total}` : ''
-  const eta = p.etaSeconds !== undefined ? `, ETA ${Math.ceil(p.etaSeconds)} s` : ''
-  return `linear ${where}${p.phase}: ${p.done}${total}${rate}${eta}`
-}
-
-function summary(r: SyncResult): string[] {
-  const lines = r.teams.map(
-    (t) =>
-      `  ${t.team}: ${t.mode}${t.reason ? ` (${t.reason})` : ''}, ${t.issues} issue(s), ${t.cycles} cycle(s), cursor ${t.cursor ?? '(none)'}`,
-  )
-  if (r.relations)
-    lines.push(
-      `  relations: ${r.relations.blocking} blocking, ${r.relations.removed} removed since the last pull`,
-    )
-  if (r.users > 0) lines.push(`  users: ${r.users}`)
-  lines.push(
-    `  ${r.envelopes} record(s) published in ${r.requests} request(s)${r.waitedMs > 0 ? `, ${(r.waitedMs / 1000).toFixed(1)} s waiting for Linear rate limits` : ''}`,
-  )
-  return lines
-}
 
 /** `orgpulse ingest linear`: sync issues, history, cycles and relations of the configured Linear teams. */
 export function registerLinearIngest(ingest: Command, ctx: CommandContext): void {
@@ -49,32 +19,25 @@ export function registerLinearIngest(ingest: Command, ctx: CommandContext): void
     .action(
       async (opts: { full?: boolean; team?: string[]; relations: boolean; format: string }, cmd: Command) => {
         await ctx.withRuntime(cmd, async (rt, io) => {
-          const config = rt.config.linear ?? linearConfigSchema.parse({})
-          let result: SyncResult
+          let report: SyncReport<SyncResult>
           try {
-            const client = linearClientFromConfig(config, process.env, {
-              onWait: ({ ms, reason }) => io.progress(`waiting ${(ms / 1000).toFixed(1)} s: ${reason}`),
-            })
-            result = await syncLinear({
-              client,
-              bus: rt.bus,
-              cursors: new CursorStore(rt.client),
-              durable: rt.durable,
-              config,
+            report = await connectorFor('linear').sync(rt, {
               full: opts.full === true,
-              ...(opts.team ? { teams: opts.team } : {}),
+              ...(opts.team ? { only: opts.team } : {}),
               relations: opts.relations,
-              progress: (p) => io.progress(progressLine(p)),
+              progress: (p) => io.progress(p.line),
             })
           } catch (err) {
             if (err instanceof LinearConfigError) throw new UserError(err.message)
             throw err
           }
-          io.progress(`linear: ${result.envelopes} records published; waiting until they are queryable…`)
+          io.progress(
+            `linear: ${report.result.envelopes} records published; waiting until they are queryable…`,
+          )
           await rt.flush()
           if (io.isTTY) io.err('')
-          if (opts.format === 'json') io.out(JSON.stringify(result, null, 2))
-          else io.out(['linear sync done', ...summary(result)].join('\n'))
+          if (opts.format === 'json') io.out(JSON.stringify(report.result, null, 2))
+          else io.out(report.lines.join('\n'))
           return 0
         })
       },

@@ -1,33 +1,15 @@
+import { configuredConnectors, PULLED, pullRounds } from '@orgpulse/connectors'
 import { ConfigError, loadConfig, type OrgpulseConfig } from '@orgpulse/contracts'
 import type { Command } from 'commander'
 import { type CommandContext, globalOptions } from '../context.ts'
 import { UserError } from '../io.ts'
 
-export const WATCHABLE = ['jira', 'linear', 'calendar'] as const
-type Watchable = (typeof WATCHABLE)[number]
+/** the connectors with a scheduled pull, in pull order */
+export const WATCHABLE: readonly string[] = PULLED.map((c) => c.source)
 
-/** the connectors orgpulse.yaml configures, in a fixed order */
-export function configuredSources(config: OrgpulseConfig): Watchable[] {
-  const on: Record<Watchable, boolean> = {
-    jira: config.jira !== undefined,
-    linear: config.linear !== undefined,
-    calendar:
-      config.calendar !== undefined &&
-      (config.calendar.google !== undefined || config.calendar.ics.length > 0),
-  }
-  return WATCHABLE.filter((s) => on[s])
-}
-
-export interface PullRounds {
-  sources: readonly Watchable[]
-  everyMs: number
-  /** one round, then return */
-  once?: boolean
-  run(source: Watchable): Promise<{ code: number; detail?: string }>
-  log(line: string): void
-  /** resolves when the rounds should end (after the run in hand) */
-  stopped: Promise<void>
-}
+/** the connectors orgpulse.yaml configures, in pull order */
+export const configuredSources = (config: OrgpulseConfig): string[] =>
+  configuredConnectors(config).map((c) => c.source)
 
 /** resolves on the first SIGTERM or SIGINT */
 export const signalled = (): Promise<void> =>
@@ -36,45 +18,6 @@ export const signalled = (): Promise<void> =>
     process.once('SIGINT', () => resolve())
   })
 
-/**
- * Runs `ingest <source>` for each source, one after the other, every `everyMs` from the start of
- * one round to the start of the next; a failure is logged and the next source runs.
- */
-export async function pullRounds(options: PullRounds): Promise<{ failedLastRound: boolean }> {
-  let stopping = false
-  let wake: (() => void) | undefined
-  void options.stopped.then(() => {
-    stopping = true
-    wake?.()
-  })
-  const stamp = () => new Date().toISOString()
-  let failedLastRound = false
-  while (!stopping) {
-    const started = Date.now()
-    failedLastRound = false
-    for (const source of options.sources) {
-      if (stopping) break
-      options.log(`${stamp()} ingest watch: ${source}…`)
-      const { code, detail } = await options.run(source)
-      if (code !== 0) failedLastRound = true
-      options.log(
-        `${stamp()} ingest watch: ${source} ${code === 0 ? 'done' : `FAILED (exit ${code})${detail ? `: ${detail}` : ''}`}`,
-      )
-    }
-    if (options.once || stopping) break
-    const next = started + options.everyMs
-    options.log(`${stamp()} ingest watch: next round at ${new Date(next).toISOString()}`)
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, Math.max(0, next - Date.now()))
-      wake = () => {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-  }
-  return { failedLastRound }
-}
-
 interface WatchOptions {
   every: string
   only?: string[]
@@ -82,7 +25,8 @@ interface WatchOptions {
 }
 
 /**
- * `orgpulse ingest watch`: the scheduled pull for full mode (and next to `orgpulse start`): every
+ * `orgpulse ingest watch`: the scheduled pull from one process (next to `orgpulse start`, or from
+ * cron; in full mode each ingest service pulls its own connector instead): every
  * `--every` minutes it runs `ingest <source>` for each configured connector, exactly as typed by
  * hand (incremental from the cursors, forwarded to a running instance that holds the data dir),
  * one after the other. A failed run is reported and retried next round; SIGTERM/SIGINT stop it
@@ -111,7 +55,7 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
         if (err instanceof ConfigError) throw new UserError(err.message)
         throw err
       }
-      const unknown = (opts.only ?? []).filter((s) => !(WATCHABLE as readonly string[]).includes(s))
+      const unknown = (opts.only ?? []).filter((s) => !WATCHABLE.includes(s))
       if (unknown.length > 0)
         throw new UserError(
           `--only: unknown connector(s) ${unknown.join(', ')} (use ${WATCHABLE.join(', ')})`,

@@ -1,0 +1,124 @@
+import type { PullConnector, SyncOptions } from '@orgpulse/connector'
+import { type CalendarConfig, calendarConfigSchema } from '@orgpulse/contracts'
+import type { PersonSyncResult, SyncProgress } from './google/sync.ts'
+import { type IcsImportResult, importIcs } from './ics-import.ts'
+import { mapCalendar } from './mapper.ts'
+import { loadOrgLookup, personTimeZone } from './org.ts'
+import { CalendarConfigError, ingestGoogleCalendar } from './run.ts'
+import { isIanaZone } from './zones.ts'
+
+export interface CalendarSyncOptions extends SyncOptions {
+  /** one ICS file or feed instead of the configured sources */
+  ics?: { source: string; owner: string }
+  /** the ICS window; each end defaults to calendar.google's initialDaysBack/initialDaysAhead around today */
+  from?: Date
+  to?: Date
+}
+
+export interface CalendarSyncResult {
+  ics: IcsImportResult[]
+  google: PersonSyncResult[]
+}
+
+const DAY = 86_400_000
+
+/**
+ * The ICS window: without `from`/`to`, the past `initialDaysBack` days (default 90, so a first
+ * import feeds the usual quarter's metrics) and `initialDaysAhead` ahead (28), said in `text`.
+ */
+export function icsWindow(
+  calendar: CalendarConfig,
+  given: { from?: Date; to?: Date },
+  now: Date = new Date(),
+): { window: { from: Date; to: Date }; text: string } {
+  const back = calendar.google?.initialDaysBack ?? 90
+  const ahead = calendar.google?.initialDaysAhead ?? 28
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
+  const window = {
+    from: given.from ?? new Date(today - back * DAY),
+    to: given.to ?? new Date(today + ahead * DAY),
+  }
+  if (window.to <= window.from) throw new CalendarConfigError('--to must be after --from')
+  const text = `${window.from.toISOString().slice(0, 10)} to ${window.to.toISOString().slice(0, 10)}${
+    given.from || given.to ? '' : ` (default: ${back} days back, ${ahead} ahead; choose with --from/--to)`
+  }`
+  return { window, text }
+}
+
+function googleLine(p: SyncProgress): string {
+  const eta = p.etaMs !== null ? `, ETA ${Math.ceil(p.etaMs / 1000)} s` : ''
+  return `calendar google: ${p.done}/${p.total} calendars, ${p.rate.toFixed(2)}/s${eta} (last: ${p.person}, ${p.events} events)`
+}
+
+/**
+ * The org-wide Google Calendar sync and the ICS feeds of orgpulse.yaml (or one ICS feed). A
+ * calendar that fails is reported in `failed` while the others sync.
+ */
+export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOptions> = {
+  source: 'calendar',
+  mappingVersion: 1,
+  configSchema: calendarConfigSchema,
+  configured: (config) =>
+    config.calendar !== undefined && (config.calendar.google !== undefined || config.calendar.ics.length > 0),
+  mapper: mapCalendar,
+  async sync(ctx, options: CalendarSyncOptions = {}) {
+    const progress = options.progress ?? (() => {})
+    const calendar = ctx.config.calendar ?? calendarConfigSchema.parse({})
+    const { window, text: windowText } = icsWindow(calendar, options)
+    const feeds = options.ics
+      ? [options.ics]
+      : calendar.ics.map((f) => ({ source: (f.url ?? f.file) as string, owner: f.owner }))
+    if (!options.ics && !calendar.google && feeds.length === 0) {
+      throw new CalendarConfigError(
+        'nothing to sync: configure calendar.google or calendar.ics in orgpulse.yaml, or pass --ics FILE|URL --owner EMAIL',
+      )
+    }
+    const ics: IcsImportResult[] = []
+    let google: PersonSyncResult[] = []
+    const org = await loadOrgLookup(ctx.client)
+    for (const f of feeds) {
+      const own = await personTimeZone(ctx.client, f.owner)
+      const defaultZone = own && isIanaZone(own) ? own : ctx.config.workingHours.timeZone
+      progress({ line: `calendar ics: reading ${f.source} for ${f.owner}` })
+      ics.push(
+        await importIcs({
+          bus: ctx.bus,
+          calendar,
+          source: f.source,
+          owner: f.owner,
+          window,
+          defaultZone,
+          org,
+        }),
+      )
+    }
+    if (!options.ics && calendar.google) {
+      google = await ingestGoogleCalendar({
+        bus: ctx.bus,
+        durable: ctx.durable,
+        client: ctx.client,
+        config: ctx.config,
+        ...(options.env ? { env: options.env } : {}),
+        ...(options.only ? { people: options.only.map((p) => p.toLowerCase()) } : {}),
+        onProgress: (p) => progress({ line: googleLine(p) }),
+        onRetry: (n) =>
+          progress({
+            line: `calendar google: ${n.subject} answered ${n.status} ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`,
+          }),
+      })
+    }
+    const lines = ['calendar sync done']
+    if (ics.length > 0) lines.push(`  ics window: ${windowText}`)
+    for (const r of ics)
+      lines.push(`  ics ${r.source} (${r.owner}): ${r.occurrences} occurrence(s), ${r.cancelled} cancelled`)
+    for (const g of google) {
+      lines.push(
+        g.error
+          ? `  google ${g.person}: FAILED – ${g.error}`
+          : `  google ${g.person}: ${g.mode}${g.restartedFull ? ' (sync token expired: full resync)' : ''}, ${g.events} event(s) in ${g.pages} page(s)`,
+      )
+    }
+    const failed = google.filter((g) => g.error).map((g) => g.person)
+    return { result: { ics, google }, lines, failed }
+  },
+}

@@ -1,0 +1,19 @@
+import type { JiraConfig } from '@orgpulse/contracts'
+import { JiraClient } from './client.ts'
+import { jiraConnectionFromEnv } from './env.ts'
+import { JiraHttp, type RetryInfo } from './http.ts'
+
+/** A client for the configured instance, with credentials from the environment. */
+export function createJiraClient(
+  config: JiraConfig,
+  options: { env?: NodeJS.ProcessEnv; onRetry?: (info: RetryInfo) => void } = {},
+): { client: JiraClient; instance: string } {
+  const conn = jiraConnectionFromEnv(config, options.env)
+  const http = new JiraHttp({
+    baseUrl: conn.baseUrl,
+    auth: conn.auth,
+    maxRetries: config.sync.maxRetries,
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+  })
+  return { client: new JiraClient(http, config.deployment), instance: http.baseUrl }
+}

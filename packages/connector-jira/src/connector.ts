@@ -1,0 +1,116 @@
+import { CursorStore } from '@orgpulse/clickhouse'
+import type { ConnectorWebhook, PullConnector, SyncOptions } from '@orgpulse/connector'
+import { jiraConfigSchema } from '@orgpulse/contracts'
+import { createJiraClient } from './client-from-config.ts'
+import { JiraConfigError } from './errors.ts'
+import { mapJira } from './mapper/issue.ts'
+import { formatProgress } from './progress.ts'
+import { type SyncResult, syncJira } from './sync.ts'
+import { jiraWebhookRoutes } from './webhooks.ts'
+
+const ack = (description: string, properties: Record<string, unknown>) => ({
+  description,
+  type: 'object',
+  properties,
+  additionalProperties: true,
+})
+
+/** one line per project and the request count, as `orgpulse ingest jira` prints them */
+export function jiraReportLines(result: SyncResult): string[] {
+  const lines = result.projects.map(
+    (p) =>
+      `jira ${p.project}: ${p.mode} sync (${p.reason}): ${p.issues} issue(s), ${p.histories} change(s)` +
+      `${p.changelogsFetched > 0 ? `, ${p.changelogsFetched} long changelog(s) fetched` : ''}` +
+      `${p.sprints ? `, ${p.sprints.published} of ${p.sprints.sprints} sprint(s) on ${p.sprints.boards} scrum board(s) snapshotted` : ''}` +
+      `; cursor ${p.cursor ?? 'not set'}`,
+  )
+  lines.push(`${result.requests} request(s) to ${result.instance}`)
+  return lines
+}
+
+/*
+ * No bearer token on this route: Jira cannot send one. Each delivery is signed instead (HMAC-SHA256
+ * of the raw body with the shared secret), checked before anything is published.
+ */
+const webhook: ConnectorWebhook = {
+  method: 'POST',
+  path: '/webhooks/jira',
+  auth: 'signature',
+  docs: {
+    operationId: 'receiveJiraWebhook',
+    summary: 'Jira webhook deliveries (issues and issue links)',
+    description:
+      'Authenticated by signature, not by token: `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret in $JIRA_WEBHOOK_SECRET>`. A retried delivery (same `X-Atlassian-Webhook-Identifier`) is acknowledged without publishing again. Enabled when the secret is set.',
+    tags: ['webhooks'],
+    accepted: {
+      200: ack('a retried delivery, already published', {
+        duplicate: { type: 'boolean' },
+        deliveryId: { type: 'string' },
+      }),
+      202: ack('published (or an event type orgpulse does not handle: `ignored`)', {
+        accepted: { type: 'integer' },
+        deliveryId: { type: 'string' },
+        ignored: { type: 'boolean' },
+        reason: { type: 'string' },
+      }),
+    },
+    errors: {
+      400: 'the body is not a JSON object, or X-Atlassian-Webhook-Identifier is missing',
+      401: 'X-Hub-Signature missing or not the signature of this body',
+      415: 'not a JSON body',
+    },
+  },
+  plugin(mount) {
+    const config = mount.config.jira
+    if (!config) return { off: 'Jira webhooks off: no jira section in orgpulse.yaml' }
+    const secret = mount.secret(config.webhook.secretEnv)
+    if (!secret)
+      return {
+        off: `Jira webhooks off: set ${config.webhook.secretEnv} to enable POST /webhooks/jira`,
+      }
+    return (scope) => jiraWebhookRoutes(scope, { secret, publish: mount.publish })
+  },
+}
+
+export const jiraConnector: PullConnector<SyncResult> = {
+  source: 'jira',
+  mappingVersion: 1,
+  configSchema: jiraConfigSchema,
+  configured: (config) => config.jira !== undefined,
+  mapper: mapJira,
+  async sync(ctx, options: SyncOptions = {}) {
+    const config = ctx.config.jira
+    if (!config)
+      throw new JiraConfigError('no jira: section in orgpulse.yaml; add one with at least jira.projects')
+    const progress = options.progress
+    const { client, instance } = createJiraClient(config, {
+      ...(options.env ? { env: options.env } : {}),
+      ...(progress
+        ? {
+            onRetry: (r) =>
+              progress({
+                line: `jira: ${r.status} on ${r.method} ${r.path}; retry ${r.attempt} in ${(r.waitMs / 1000).toFixed(1)} s`,
+              }),
+          }
+        : {}),
+    })
+    const result = await syncJira({
+      client,
+      bus: ctx.bus,
+      cursors: new CursorStore(ctx.client),
+      durable: ctx.durable,
+      config,
+      instance,
+      full: options.full === true,
+      ...(options.only ? { projects: options.only.map((p) => p.toUpperCase()) } : {}),
+      ...(progress
+        ? {
+            onProgress: (p) =>
+              progress({ line: formatProgress(p), record: { msg: 'jira sync progress', ...p } }),
+          }
+        : {}),
+    })
+    return { result, lines: jiraReportLines(result), failed: [] }
+  },
+  webhook,
+}

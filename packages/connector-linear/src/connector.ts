@@ -1,0 +1,102 @@
+import { CursorStore } from '@orgpulse/clickhouse'
+import type { ConnectorWebhook, PullConnector, SyncOptions } from '@orgpulse/connector'
+import { linearConfigSchema } from '@orgpulse/contracts'
+import { linearClientFromConfig } from './client-from-config.ts'
+import { mapLinear } from './mapper.ts'
+import { type SyncProgress, type SyncResult, syncLinear } from './sync.ts'
+import { linearWebhookRoutes } from './webhooks.ts'
+
+export interface LinearSyncOptions extends SyncOptions {
+  /** reconcile blocking relations (Linear has no webhook for them); default true */
+  relations?: boolean
+}
+
+function progressLine(p: SyncProgress): string {
+  const where = p.team ? `${p.team} ` : ''
+  const rate = p.ratePerSecond > 0 ? `, ${p.ratePerSecond.toFixed(1)}/s` : ''
+  const total = p.total !== undefined ? `/${p.total}` : ''
+  const eta = p.etaSeconds !== undefined ? `, ETA ${Math.ceil(p.etaSeconds)} s` : ''
+  return `linear ${where}${p.phase}: ${p.done}${total}${rate}${eta}`
+}
+
+/** what `orgpulse ingest linear` prints after a sync */
+export function linearReportLines(r: SyncResult): string[] {
+  const lines = r.teams.map(
+    (t) =>
+      `  ${t.team}: ${t.mode}${t.reason ? ` (${t.reason})` : ''}, ${t.issues} issue(s), ${t.cycles} cycle(s), cursor ${t.cursor ?? '(none)'}`,
+  )
+  if (r.relations)
+    lines.push(
+      `  relations: ${r.relations.blocking} blocking, ${r.relations.removed} removed since the last pull`,
+    )
+  if (r.users > 0) lines.push(`  users: ${r.users}`)
+  lines.push(
+    `  ${r.envelopes} record(s) published in ${r.requests} request(s)${r.waitedMs > 0 ? `, ${(r.waitedMs / 1000).toFixed(1)} s waiting for Linear rate limits` : ''}`,
+  )
+  return ['linear sync done', ...lines]
+}
+
+/* Signed by Linear (HMAC-SHA256 of the raw body), never a bearer token: Linear cannot send one. */
+const webhook: ConnectorWebhook = {
+  method: 'POST',
+  path: '/webhooks/linear',
+  auth: 'signature',
+  docs: {
+    operationId: 'receiveLinearWebhook',
+    summary: 'Linear webhook deliveries',
+    description:
+      'Authenticated by signature, not by token: `Linear-Signature: <hex HMAC-SHA256 of the raw body with the secret in $LINEAR_WEBHOOK_SECRET>`, and a `webhookTimestamp` within the tolerance (replays are refused). Enabled when the secret is set.',
+    tags: ['webhooks'],
+    accepted: {
+      200: {
+        description: 'published',
+        type: 'object',
+        properties: { ok: { type: 'boolean' } },
+        additionalProperties: true,
+      },
+    },
+    errors: {
+      400: 'not a JSON body',
+      401: 'the signature is missing or wrong, the signed body is not a JSON object, or its timestamp is stale',
+      415: 'a content type the api does not read',
+    },
+  },
+  plugin(mount) {
+    // the secret alone turns it on: a workspace may push to orgpulse before any team is mapped
+    const config = mount.config.linear ?? linearConfigSchema.parse({})
+    const secret = mount.secret(config.webhookSecretEnv)
+    if (!secret)
+      return { off: `Linear webhooks off: set ${config.webhookSecretEnv} to enable POST /webhooks/linear` }
+    return (scope) => linearWebhookRoutes(scope, { secret, publish: mount.publish })
+  },
+}
+
+export const linearConnector: PullConnector<SyncResult, LinearSyncOptions> = {
+  source: 'linear',
+  mappingVersion: 1,
+  configSchema: linearConfigSchema,
+  configured: (config) => config.linear !== undefined,
+  mapper: mapLinear,
+  async sync(ctx, options: LinearSyncOptions = {}) {
+    const config = ctx.config.linear ?? linearConfigSchema.parse({})
+    const progress = options.progress
+    const client = linearClientFromConfig(config, options.env, {
+      ...(progress
+        ? { onWait: ({ ms, reason }) => progress({ line: `waiting ${(ms / 1000).toFixed(1)} s: ${reason}` }) }
+        : {}),
+    })
+    const result = await syncLinear({
+      client,
+      bus: ctx.bus,
+      cursors: new CursorStore(ctx.client),
+      durable: ctx.durable,
+      config,
+      full: options.full === true,
+      ...(options.only ? { teams: options.only } : {}),
+      ...(options.relations !== undefined ? { relations: options.relations } : {}),
+      ...(progress ? { progress: (p) => progress({ line: progressLine(p) }) } : {}),
+    })
+    return { result, lines: linearReportLines(result), failed: [] }
+  },
+  webhook,
+}

@@ -1,0 +1,13 @@
+import { jiraConnector } from '@orgpulse/connector-jira'
+import { serveIngest } from '@orgpulse/connectors'
+import { loadConfig } from '@orgpulse/contracts'
+
+/** The jira ingest service for full mode (see startIngestService). */
+serveIngest(jiraConnector, {
+  config: loadConfig().config,
+  env: process.env,
+  port: Number(process.env.PORT ?? 8082),
+  host: process.env.HOST ?? '0.0.0.0',
+  pullEveryMinutes: Number(process.env.ORGPULSE_PULL_EVERY ?? 15),
+  dataDir: process.env.ORGPULSE_DATA_DIR ?? '.orgpulse',
+})
