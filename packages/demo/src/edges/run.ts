@@ -1,8 +1,8 @@
 import { CursorStore } from '@orgpulse/clickhouse'
 import type { ConnectorContext } from '@orgpulse/connector'
 import { GOOGLE_CONNECTOR, ingestGoogleCalendar } from '@orgpulse/connector-calendar'
-import { createJiraClient, syncJira, teamsOfProject } from '@orgpulse/connector-jira'
-import { linearClientFromConfig, syncLinear } from '@orgpulse/connector-linear'
+import { teamsOfProject } from '@orgpulse/connector-jira'
+import { connectorFor } from '@orgpulse/connectors'
 import {
   type CanonicalEventInput,
   calendarConfigSchema,
@@ -39,7 +39,8 @@ const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
 /**
  * The company's Jira, Linear and Google Calendar activity through the real edges: each vendor
  * is a fake server on 127.0.0.1 seeded from the company, and the connectors sync it exactly as
- * `orgpulse ingest jira|linear|calendar` would, onto the runtime's bus, with cursors in
+ * `orgpulse ingest jira|linear|calendar` would (Jira and Linear through the registry's
+ * connectors), onto the runtime's bus, with cursors in
  * ClickHouse. The connectors read the runtime's config for the mapping (it must already hold the
  * demo's sections, see applyDemoConfig) plus the fake's address, which only this run knows.
  * The fakes are closed before returning, also on failure.
@@ -66,11 +67,8 @@ export async function syncThroughConnectors(
     })
     try {
       applyJiraChanges(fake, jira.changes)
-      const config = { ...rt.config.jira, baseUrl: fake.url }
-      const { client, instance } = createJiraClient(config, { env: JIRA_ENV })
-      const [result, ms] = await timed(() =>
-        syncJira({ client, bus: rt.bus, cursors, durable: rt.durable, config, instance }),
-      )
+      const at = { ...rt, config: withSections({ jira: { ...rt.config.jira, baseUrl: fake.url } }) }
+      const [{ result }, ms] = await timed(() => connectorFor('jira').sync(at, { env: JIRA_ENV }))
       const issues = result.projects.reduce((n, p) => n + p.issues, 0)
       run.jira = { issues, requests: result.requests, ms }
       progress(`jira (fake, ${result.projects.length} projects): ${issues} issues synced in ${ms} ms`)
@@ -87,10 +85,9 @@ export async function syncThroughConnectors(
       limits: { requestsLimit: 1_000_000, complexityLimit: 1_000_000_000 },
     })
     try {
-      const config = { ...rt.config.linear, apiUrl: fake.url }
-      const client = linearClientFromConfig(config, { LINEAR_API_KEY: fake.apiKey })
-      const [result, ms] = await timed(() =>
-        syncLinear({ client, bus: rt.bus, cursors, durable: rt.durable, config }),
+      const at = { ...rt, config: withSections({ linear: { ...rt.config.linear, apiUrl: fake.url } }) }
+      const [{ result }, ms] = await timed(() =>
+        connectorFor('linear').sync(at, { env: { LINEAR_API_KEY: fake.apiKey } }),
       )
       const cycles = result.teams.reduce((n, t) => n + t.cycles, 0)
       run.linear = { cycles, requests: result.requests, ms }
