@@ -25,6 +25,8 @@ export interface IngestServiceOptions {
   pullEveryMinutes: number
   /** the embedded ClickHouse's data dir, when CLICKHOUSE_URL is unset (one process per dir) */
   dataDir: string
+  /** pino level of the service's JSON log (default info) */
+  logLevel?: string
   log?: Logger
 }
 
@@ -44,7 +46,7 @@ export async function startIngestService(
   options: IngestServiceOptions,
 ): Promise<IngestService> {
   const name = `ingest-${connector.source}`
-  const log = options.log ?? pino({ name })
+  const log = options.log ?? pino({ name, level: options.logLevel ?? 'info' })
   const kafka = createBusFromEnv({ clientId: `orgpulse-${name}` }, options.env)
   if (!kafka) throw new Error(`KAFKA_BROKERS is not set: ${name} needs a Kafka broker`)
   const bus: Bus = namespacedFromEnv(kafka, options.env)

@@ -2,7 +2,7 @@ import { calendarConnector } from '@orgpulse/connector-calendar'
 import { serveIngest } from '@orgpulse/connectors'
 import { loadConfig } from '@orgpulse/contracts'
 
-/** The calendar ingest service for full mode (see startIngestService). */
+/** The calendar ingest service for full mode: Google Calendar and ICS feeds, pulled only (see startIngestService). */
 serveIngest(calendarConnector, {
   config: loadConfig().config,
   env: process.env,
@@ -10,4 +10,5 @@ serveIngest(calendarConnector, {
   host: process.env.HOST ?? '0.0.0.0',
   pullEveryMinutes: Number(process.env.ORGPULSE_PULL_EVERY ?? 15),
   dataDir: process.env.ORGPULSE_DATA_DIR ?? '.orgpulse',
+  logLevel: process.env.LOG_LEVEL ?? 'info',
 })

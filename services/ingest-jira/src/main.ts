@@ -10,4 +10,5 @@ serveIngest(jiraConnector, {
   host: process.env.HOST ?? '0.0.0.0',
   pullEveryMinutes: Number(process.env.ORGPULSE_PULL_EVERY ?? 15),
   dataDir: process.env.ORGPULSE_DATA_DIR ?? '.orgpulse',
+  logLevel: process.env.LOG_LEVEL ?? 'info',
 })
