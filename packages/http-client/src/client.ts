@@ -106,8 +106,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const now = options.now ?? Date.now
   // fetch refuses credentials in a URL: they travel as basic auth, and never appear in messages
   const baseUrl = new URL(options.baseUrl)
-  const userinfo = baseUrl.username
-    ? { authorization: `Basic ${Buffer.from(`${decodeURIComponent(baseUrl.username)}:${decodeURIComponent(baseUrl.password)}`).toString('base64')}` }
+  const userinfo: Record<string, string> = baseUrl.username
+    ? {
+        authorization: `Basic ${Buffer.from(`${decodeURIComponent(baseUrl.username)}:${decodeURIComponent(baseUrl.password)}`).toString('base64')}`,
+      }
     : {}
   const base = redactUrl(baseUrl).replace(/\/+$/, '')
   let notBefore = 0
@@ -118,8 +120,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const url = /^https?:\/\//i.test(path)
       ? new URL(path)
       : new URL(path === '' || path.startsWith('/') ? base + path : `${base}/${path}`)
-    for (const [k, v] of Object.entries(query ?? {}))
-      if (v !== undefined) url.searchParams.set(k, String(v))
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
     return url
   }
 

@@ -55,7 +55,9 @@ describe('createHttpClient', () => {
     expect(res.status).toBe(200)
     expect(res.json()).toEqual({ ok: true })
     expect(waits).toEqual([3000])
-    expect(retries).toMatchObject([{ method: 'GET', path: '/thing', status: 429, attempt: 1, waitMs: 3000, retryAfterMs: 3000 }])
+    expect(retries).toMatchObject([
+      { method: 'GET', path: '/thing', status: 429, attempt: 1, waitMs: 3000, retryAfterMs: 3000 },
+    ])
     expect(seen.map((s) => s.path)).toEqual(['/thing?a=1', '/thing?a=1'])
     expect(http.sent).toBe(2)
   })
@@ -78,9 +80,15 @@ describe('createHttpClient', () => {
     const err = (await strict.request('GET', '/x').catch((e: unknown) => e)) as HttpRetryError
     expect(err).toBeInstanceOf(HttpRetryError)
     expect(err.reason).toBe('retry-after')
-    expect(err.message).toBe(`GET ${url}/x: answered 429 asking to wait 600 s (Retry-After), longer than the 60 s limit`)
+    expect(err.message).toBe(
+      `GET ${url}/x: answered 429 asking to wait 600 s (Retry-After), longer than the 60 s limit`,
+    )
     script = [{ status: 429, headers: { 'retry-after': '600' } }]
-    const capped = createHttpClient({ baseUrl: url, sleep, retry: { maxRetryAfterMs: 60_000, longRetryAfter: 'cap' } })
+    const capped = createHttpClient({
+      baseUrl: url,
+      sleep,
+      retry: { maxRetryAfterMs: 60_000, longRetryAfter: 'cap' },
+    })
     expect((await capped.request('GET', '/x')).status).toBe(200)
     expect(waits).toEqual([60_000])
   })
@@ -197,7 +205,9 @@ describe('createHttpClient', () => {
     script = [{ status: 0, hangUp: true }]
     const post = await http.request('POST', '/once').catch((e: unknown) => e)
     expect(post).toBeInstanceOf(HttpRetryError)
-    expect((post as HttpRetryError).message).toMatch(new RegExp(`^POST ${url}/once: no answer after 1 attempt: `))
+    expect((post as HttpRetryError).message).toMatch(
+      new RegExp(`^POST ${url}/once: no answer after 1 attempt: `),
+    )
     const closed = createHttpClient({ baseUrl: 'http://127.0.0.1:9', sleep, retry: { maxAttempts: 2 } })
     const err = (await closed.request('GET', '/x').catch((e: unknown) => e)) as HttpRetryError
     expect([err.reason, err.attempts, err.status]).toEqual(['network', 2, 'network'])
