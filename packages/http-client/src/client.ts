@@ -73,6 +73,8 @@ export interface RequestOptions {
   body?: string
   headers?: Record<string, string>
   signal?: AbortSignal
+  /** told about this request's retries, after the client's own onRetry (for per-request context) */
+  onRetry?: (info: RetryInfo) => void
 }
 
 const DEFAULT_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504]
@@ -148,6 +150,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const headers: Record<string, string> = { ...userinfo, ...options.headers, ...opts.headers }
     if (opts.json !== undefined) headers['content-type'] ??= 'application/json'
     const body = opts.json !== undefined ? JSON.stringify(opts.json) : opts.body
+    const report = (info: RetryInfo) => {
+      options.onRetry?.(info)
+      opts.onRetry?.(info)
+    }
     for (let attempt = 0; ; attempt++) {
       const pending = takeBudget()
       if (pending > 0) {
@@ -186,7 +192,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           )
         }
         const waitMs = backoffMs(attempt, backoff, random)
-        options.onRetry?.({
+        report({
           method: verb,
           path,
           url: shown,
@@ -233,7 +239,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         : (retryAfterMs ?? fromBackoff)
       // a budget the response imposed is part of this wait, not another one after it
       const waitMs = Math.max(delayed, takeBudget())
-      options.onRetry?.({
+      report({
         method: verb,
         path,
         url: shown,
