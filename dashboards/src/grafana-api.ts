@@ -1,3 +1,4 @@
+import { OrgpulseError } from '@orgpulse/contracts'
 import { createHttpClient, type HttpClient, HttpRetryError } from '@orgpulse/http-client'
 import { z } from 'zod'
 
@@ -44,12 +45,12 @@ export const alertRuleSchema = z
 export type GrafanaOrg = z.infer<typeof orgSchema>
 export type GrafanaDatasource = z.infer<typeof datasourceSchema>
 
-export class GrafanaApiError extends Error {
+export class GrafanaApiError extends OrgpulseError {
   constructor(
     message: string,
     readonly status: number,
   ) {
-    super(message)
+    super('upstream', message)
   }
 }
 
@@ -61,7 +62,7 @@ export interface GrafanaAuth {
 
 export function grafanaAuthFromEnv(env: NodeJS.ProcessEnv = process.env): { url: string; auth: GrafanaAuth } {
   const url = env.GRAFANA_URL
-  if (!url) throw new Error('GRAFANA_URL is not set (e.g. http://localhost:3001)')
+  if (!url) throw new OrgpulseError('config', 'GRAFANA_URL is not set (e.g. http://localhost:3001)')
   if (env.GRAFANA_USER || env.GRAFANA_PASSWORD) {
     return {
       url,
@@ -69,7 +70,8 @@ export function grafanaAuthFromEnv(env: NodeJS.ProcessEnv = process.env): { url:
     }
   }
   if (env.GRAFANA_TOKEN) return { url, auth: { token: env.GRAFANA_TOKEN } }
-  throw new Error(
+  throw new OrgpulseError(
+    'config',
     'set GRAFANA_USER/GRAFANA_PASSWORD (server admin: creating organisations needs one) or GRAFANA_TOKEN',
   )
 }

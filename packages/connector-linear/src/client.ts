@@ -1,18 +1,23 @@
+import { OrgpulseError } from '@orgpulse/contracts'
 import { createHttpClient, type HttpClient, type HttpResponse, HttpRetryError } from '@orgpulse/http-client'
 import { estimateComplexity } from './complexity.ts'
 import { type RateLimitSnapshot, readRateLimitHeaders, waitBefore } from './rate-limit.ts'
 
 /** A failure the user must fix (credential, permission, team name): retrying cannot help. */
-export class LinearConfigError extends Error {}
+export class LinearConfigError extends OrgpulseError {
+  constructor(message: string) {
+    super('config', message)
+  }
+}
 
 /** Linear refused a request (not a rate limit) or answered something we cannot use. */
-export class LinearApiError extends Error {
+export class LinearApiError extends OrgpulseError {
   constructor(
     message: string,
     readonly status: number,
     readonly code?: string,
   ) {
-    super(message)
+    super('upstream', message)
   }
 }
 

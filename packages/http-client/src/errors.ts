@@ -1,3 +1,4 @@
+import { OrgpulseError } from '@orgpulse/contracts'
 import type { HttpResponse } from './response.ts'
 
 export type RetryGiveUp =
@@ -12,7 +13,7 @@ export type RetryGiveUp =
  * The retry budget is spent. Connectors turn it into their own error class; the message alone
  * says what was tried, where, how often, and what came back last.
  */
-export class HttpRetryError extends Error {
+export class HttpRetryError extends OrgpulseError {
   constructor(
     message: string,
     readonly method: string,
@@ -25,7 +26,7 @@ export class HttpRetryError extends Error {
     readonly retryAfterMs: number | null = null,
     options?: { cause?: unknown },
   ) {
-    super(message, options)
+    super('upstream', message, options)
   }
 
   get status(): number | 'network' {

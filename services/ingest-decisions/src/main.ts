@@ -1,6 +1,6 @@
 import { decisionIngestRoutes } from '@orgpulse/connector-decisions'
 import { loadConfig, TOPIC_SPECS } from '@orgpulse/contracts'
-import { metricsPlugin } from '@orgpulse/http'
+import { metricsPlugin, registerErrorHandler } from '@orgpulse/http'
 import { createBusFromEnv, namespacedFromEnv, publishDeadLetters, publishRaw } from '@orgpulse/kafka'
 import Fastify from 'fastify'
 
@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const bus = namespacedFromEnv(kafka)
   await bus.ensureTopics(TOPIC_SPECS)
   const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? 'info' } })
+  registerErrorHandler(app)
   await app.register(metricsPlugin, { service: 'ingest-decisions' })
   app.get('/healthz', async () => ({ status: 'ok' }))
   await app.register(decisionIngestRoutes, {

@@ -1,3 +1,4 @@
+import { OrgpulseError } from '@orgpulse/contracts'
 import { createHttpClient, type HttpClient, type HttpResponse, HttpRetryError } from '@orgpulse/http-client'
 import { z } from 'zod'
 import { type CalendarEvent, calendarEventSchema } from '../payload.ts'
@@ -45,13 +46,13 @@ const listResponseSchema = z.object({
 })
 export type EventsPage = z.infer<typeof listResponseSchema>
 
-export class GoogleApiError extends Error {
+export class GoogleApiError extends OrgpulseError {
   constructor(
     message: string,
     readonly status: number,
     readonly reason: string,
   ) {
-    super(message)
+    super('upstream', message)
   }
 }
 

@@ -1,6 +1,6 @@
 import { createSign } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { formatIssues } from '@orgpulse/contracts'
+import { formatIssues, OrgpulseError } from '@orgpulse/contracts'
 import { createHttpClient, type HttpClient, HttpRetryError } from '@orgpulse/http-client'
 import { z } from 'zod'
 
@@ -15,7 +15,12 @@ export type ServiceAccountKey = z.infer<typeof serviceAccountKeySchema>
 
 export const CALENDAR_READONLY_SCOPE = 'https://www.googleapis.com/auth/calendar.readonly'
 
-export class GoogleAuthError extends Error {}
+/** a missing or broken key is `config`; Google refusing a token for a good key is `upstream` */
+export class GoogleAuthError extends OrgpulseError {
+  constructor(message: string, kind: 'config' | 'upstream' = 'config') {
+    super(kind, message)
+  }
+}
 
 /** Reads the key from the named environment variable: the JSON itself, or a path to the key file. */
 export function loadServiceAccountKey(
@@ -126,6 +131,7 @@ export class ServiceAccountTokens {
             : ''
       throw new GoogleAuthError(
         `Google refused a token for ${subject} (service account ${this.key.client_email}): ${why}${hint}`,
+        'upstream',
       )
     }
     this.cache.set(subject, {
