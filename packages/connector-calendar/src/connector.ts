@@ -1,5 +1,5 @@
 import type { PullConnector, SyncOptions } from '@orgpulse/connector'
-import { type CalendarConfig, calendarConfigSchema } from '@orgpulse/contracts'
+import { type CalendarConfig, calendarConfigSchema, OrgpulseError } from '@orgpulse/contracts'
 import type { PersonSyncResult, SyncProgress } from './google/sync.ts'
 import { type IcsImportResult, importIcs } from './ics-import.ts'
 import { mapCalendar } from './mapper.ts'
@@ -38,7 +38,7 @@ export function icsWindow(
     from: given.from ?? new Date(today - back * DAY),
     to: given.to ?? new Date(today + ahead * DAY),
   }
-  if (window.to <= window.from) throw new CalendarConfigError('--to must be after --from')
+  if (window.to <= window.from) throw new OrgpulseError('invalid_input', '--to must be after --from')
   const text = `${window.from.toISOString().slice(0, 10)} to ${window.to.toISOString().slice(0, 10)}${
     given.from || given.to ? '' : ` (default: ${back} days back, ${ahead} ahead; choose with --from/--to)`
   }`

@@ -1,7 +1,7 @@
 import { type ClickHouseClient, createClickHouse, migrate } from '@orgpulse/clickhouse'
 import { type Connector, type ConnectorContext, webhookOff } from '@orgpulse/connector'
 import { type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
-import { metricsPlugin } from '@orgpulse/http'
+import { metricsPlugin, registerErrorHandler } from '@orgpulse/http'
 import {
   ackIsDurable,
   type Bus,
@@ -10,7 +10,7 @@ import {
   publishDeadLetters,
   publishRaw,
 } from '@orgpulse/kafka'
-import Fastify from 'fastify'
+import Fastify, { type FastifyBaseLogger } from 'fastify'
 import { type Logger, pino } from 'pino'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { pullRounds } from './pull-rounds.ts'
@@ -77,7 +77,9 @@ export async function startIngestService(
     registers: [registry],
   })
 
-  const app = Fastify({ loggerInstance: log })
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger })
+  // first, so the webhook route answers errors as every orgpulse service does
+  registerErrorHandler(app)
   await app.register(metricsPlugin, { service: name, registry })
   app.get('/healthz', async () => ({ status: 'ok', service: name }))
   app.get('/readyz', async (_req, reply) => {

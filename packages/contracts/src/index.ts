@@ -1,6 +1,7 @@
 export * from './config.ts'
 export * from './decision-record.ts'
 export * from './envelope.ts'
+export * from './errors.ts'
 export * from './events.ts'
 export * from './format-issues.ts'
 export * from './ids.ts'

@@ -1,2 +1,3 @@
+export * from './errors.ts'
 export * from './prometheus.ts'
 export * from './stage-metrics.ts'

@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { DlqRecord, OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
-import { metricsPlugin, registerStageMetrics } from '@orgpulse/http'
+import { metricsPlugin, registerErrorHandler, registerStageMetrics } from '@orgpulse/http'
 import { type Bus, publishDeadLetters, publishRaw, type StageHealth } from '@orgpulse/kafka'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type AuthMode, registerAuth } from './auth/plugin.ts'
@@ -56,6 +56,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 4 * 1024 * 1024 })
   // order matters: the docs and rate limiter see routes through onRoute, so they come first;
   // auth is a root onRequest hook, so it runs before the limiter's per-route hook keys on the token
+  // first, so every route and plugin registered below answers errors the same way
+  registerErrorHandler(app)
   await registerOpenApi(app, deps.serverUrl ? { serverUrl: deps.serverUrl } : {})
   await app.register(metricsPlugin, { service: 'api' })
   if (deps.health) registerStageMetrics(app.promRegistry, deps.health)

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
+import { OrgpulseError } from '@orgpulse/contracts'
 import type { Command } from 'commander'
-import { CommanderError } from 'commander'
 import { type CommandContext, globalOptions, type Handler } from './context.ts'
-import { consoleIO, UserError } from './io.ts'
+import { reportFailure } from './exit-codes.ts'
+import { consoleIO } from './io.ts'
 import { readLiveLock } from './lock.ts'
 import { buildProgram } from './program.ts'
 import { openRuntime, type RuntimeOptions } from './runtime.ts'
@@ -22,7 +23,8 @@ async function forward(
     body: JSON.stringify({ argv, cwd: process.cwd() }),
   })
   if (!res.ok)
-    throw new UserError(
+    throw new OrgpulseError(
+      'upstream',
       `the running orgpulse at ${url} refused the command: ${res.status} ${await res.text()}`,
     )
   const out = (await res.json()) as { exitCode: number; stdout: string; stderr: string }
@@ -46,7 +48,8 @@ async function main(argv: string[]): Promise<number> {
         return
       }
       if (lock) {
-        throw new UserError(
+        throw new OrgpulseError(
+          'conflict',
           `${g.dataDir} is in use by orgpulse (pid ${lock.pid}, ${lock.url}); stop it or use another --data-dir`,
         )
       }
@@ -68,14 +71,7 @@ async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' })
     return ctx.exitCode
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode
-    if (err instanceof UserError) {
-      io.err(`error: ${err.message}`)
-      return err.exitCode
-    }
-    io.err(`error: ${(err as Error).message}`)
-    if (process.env.LOG_LEVEL === 'debug') io.err(String((err as Error).stack))
-    return 1
+    return reportFailure(io, err, { stack: process.env.LOG_LEVEL === 'debug' })
   }
 }
 

@@ -1,6 +1,6 @@
 import { createClickHouse, migrate } from '@orgpulse/clickhouse'
 import { loadConfig, TOPIC_SPECS } from '@orgpulse/contracts'
-import { metricsPlugin, registerStageMetrics } from '@orgpulse/http'
+import { metricsPlugin, registerErrorHandler, registerStageMetrics } from '@orgpulse/http'
 import { createBusFromEnv, namespacedFromEnv, StageHealth, type Subscription } from '@orgpulse/kafka'
 import Fastify from 'fastify'
 import { pino } from 'pino'
@@ -29,6 +29,7 @@ async function startOpsServer(stages: string[], health: StageHealth) {
   const port = Number(process.env.ORGPULSE_METRICS_PORT ?? 0)
   if (!port) return null
   const app = Fastify()
+  registerErrorHandler(app)
   await app.register(metricsPlugin, { service: 'transformer', registry: register })
   registerStageMetrics(register, health)
   app.get('/healthz', async () => ({ status: 'ok', stages }))

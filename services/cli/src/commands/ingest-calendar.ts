@@ -1,10 +1,4 @@
-import {
-  CalendarConfigError,
-  GoogleAuthError,
-  IcsParseError,
-  IcsSourceError,
-  icsWindow,
-} from '@orgpulse/connector-calendar'
+import { icsWindow } from '@orgpulse/connector-calendar'
 import { connectorFor } from '@orgpulse/connectors'
 import { calendarConfigSchema } from '@orgpulse/contracts'
 import type { Command } from 'commander'
@@ -49,14 +43,11 @@ export function registerCalendarIngest(ingest: Command, ctx: CommandContext): vo
       await ctx.withRuntime(cmd, async (rt, io) => {
         const from = opts.from ? parseDay(opts.from, '--from') : undefined
         const to = opts.to ? parseDay(opts.to, '--to') : undefined
-        try {
-          icsWindow(rt.config.calendar ?? calendarConfigSchema.parse({}), {
-            ...(from ? { from } : {}),
-            ...(to ? { to } : {}),
-          })
-        } catch (err) {
-          throw new UserError((err as Error).message)
-        }
+        // the window is checked before anything is read: a wrong one is the command line's fault
+        icsWindow(rt.config.calendar ?? calendarConfigSchema.parse({}), {
+          ...(from ? { from } : {}),
+          ...(to ? { to } : {}),
+        })
         if (opts.ics && !opts.owner) throw new UserError('--ics needs --owner EMAIL (whose calendar it is)')
         if (opts.owner && !opts.ics) throw new UserError('--owner only goes with --ics')
         const sync = () =>
@@ -69,20 +60,7 @@ export function registerCalendarIngest(ingest: Command, ctx: CommandContext): vo
             ...(opts.person ? { only: opts.person } : {}),
             progress: (p) => io.progress(p.line),
           })
-        let report: Awaited<ReturnType<typeof sync>>
-        try {
-          report = await sync()
-        } catch (err) {
-          if (
-            err instanceof CalendarConfigError ||
-            err instanceof GoogleAuthError ||
-            err instanceof IcsSourceError ||
-            err instanceof IcsParseError
-          ) {
-            throw new UserError(err.message)
-          }
-          throw err
-        }
+        const report = await sync()
         io.progress('calendar: published; waiting until it is queryable…')
         await rt.flush()
         if (io.isTTY) io.err('')

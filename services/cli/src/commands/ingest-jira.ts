@@ -1,5 +1,4 @@
 import type { SyncProgressLine } from '@orgpulse/connector'
-import { JiraError } from '@orgpulse/connector-jira'
 import { connectorFor } from '@orgpulse/connectors'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
@@ -10,16 +9,6 @@ interface JiraIngestOptions {
   full?: boolean
   project?: string[]
   format: string
-}
-
-/** Jira's own errors already say which credential/project: surface them as user errors. */
-async function asUserError<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (err) {
-    if (err instanceof JiraError) throw new UserError(err.message)
-    throw err
-  }
 }
 
 function progressReporter(io: CommandIO): (p: SyncProgressLine) => void {
@@ -49,13 +38,11 @@ export function registerJiraIngest(ingest: Command, ctx: CommandContext): void {
             `no jira: section in ${rt.configPath ?? 'orgpulse.yaml (none found)'}; add one with at least jira.projects`,
           )
         }
-        const report = await asUserError(() =>
-          connectorFor('jira').sync(rt, {
-            full: opts.full === true,
-            ...(opts.project ? { only: opts.project } : {}),
-            progress: progressReporter(io),
-          }),
-        )
+        const report = await connectorFor('jira').sync(rt, {
+          full: opts.full === true,
+          ...(opts.project ? { only: opts.project } : {}),
+          progress: progressReporter(io),
+        })
         io.progress('jira: records published; waiting until they are queryable…')
         await rt.flush()
         if (io.isTTY) io.progress('')

@@ -1,9 +1,6 @@
-import type { SyncReport } from '@orgpulse/connector'
-import { LinearConfigError, type SyncResult } from '@orgpulse/connector-linear'
 import { connectorFor } from '@orgpulse/connectors'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
-import { UserError } from '../io.ts'
 
 /** `orgpulse ingest linear`: sync issues, history, cycles and relations of the configured Linear teams. */
 export function registerLinearIngest(ingest: Command, ctx: CommandContext): void {
@@ -19,18 +16,12 @@ export function registerLinearIngest(ingest: Command, ctx: CommandContext): void
     .action(
       async (opts: { full?: boolean; team?: string[]; relations: boolean; format: string }, cmd: Command) => {
         await ctx.withRuntime(cmd, async (rt, io) => {
-          let report: SyncReport<SyncResult>
-          try {
-            report = await connectorFor('linear').sync(rt, {
-              full: opts.full === true,
-              ...(opts.team ? { only: opts.team } : {}),
-              relations: opts.relations,
-              progress: (p) => io.progress(p.line),
-            })
-          } catch (err) {
-            if (err instanceof LinearConfigError) throw new UserError(err.message)
-            throw err
-          }
+          const report = await connectorFor('linear').sync(rt, {
+            full: opts.full === true,
+            ...(opts.team ? { only: opts.team } : {}),
+            relations: opts.relations,
+            progress: (p) => io.progress(p.line),
+          })
           io.progress(
             `linear: ${report.result.envelopes} records published; waiting until they are queryable…`,
           )

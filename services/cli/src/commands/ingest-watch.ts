@@ -1,5 +1,5 @@
 import { configuredConnectors, PULLED, pullRounds } from '@orgpulse/connectors'
-import { ConfigError, loadConfig, type OrgpulseConfig } from '@orgpulse/contracts'
+import { loadConfig, type OrgpulseConfig } from '@orgpulse/contracts'
 import type { Command } from 'commander'
 import { type CommandContext, globalOptions } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -48,13 +48,7 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
       if (!Number.isFinite(every) || every <= 0)
         throw new UserError(`--every must be a positive number of minutes (got "${opts.every}")`)
       const g = globalOptions(cmd)
-      let config: OrgpulseConfig
-      try {
-        config = loadConfig(g.config).config
-      } catch (err) {
-        if (err instanceof ConfigError) throw new UserError(err.message)
-        throw err
-      }
+      const config = loadConfig(g.config).config
       const unknown = (opts.only ?? []).filter((s) => !WATCHABLE.includes(s))
       if (unknown.length > 0)
         throw new UserError(
