@@ -1,3 +1,4 @@
+import type { Env } from '@orgpulse/contracts'
 import { z } from 'zod'
 
 /**
@@ -58,7 +59,9 @@ export interface GrafanaAuth {
   token?: string
 }
 
-export function grafanaAuthFromEnv(env: NodeJS.ProcessEnv = process.env): { url: string; auth: GrafanaAuth } {
+export function grafanaAuthFromEnv(
+  env: Pick<Env, 'GRAFANA_URL' | 'GRAFANA_USER' | 'GRAFANA_PASSWORD' | 'GRAFANA_TOKEN'>,
+): { url: string; auth: GrafanaAuth } {
   const url = env.GRAFANA_URL
   if (!url) throw new Error('GRAFANA_URL is not set (e.g. http://localhost:3001)')
   if (env.GRAFANA_USER || env.GRAFANA_PASSWORD) {

@@ -1,6 +1,6 @@
 import { createSign } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { formatIssues } from '@orgpulse/contracts'
+import { formatIssues, type NamedEnv } from '@orgpulse/contracts'
 import { z } from 'zod'
 
 /** The fields of a Google service-account key file the connector uses. */
@@ -19,9 +19,9 @@ export class GoogleAuthError extends Error {}
 /** Reads the key from the named environment variable: the JSON itself, or a path to the key file. */
 export function loadServiceAccountKey(
   envName: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NamedEnv,
 ): ServiceAccountKey {
-  const raw = env[envName]
+  const raw = env.named(envName)
   if (!raw || raw.trim() === '') {
     throw new GoogleAuthError(
       `${envName} is not set: put the Google service-account key JSON (or the path to the key file) in it; the account needs domain-wide delegation for ${CALENDAR_READONLY_SCOPE}`,

@@ -8,6 +8,7 @@ import {
   calendarConfigSchema,
   eventId,
   type OrgpulseConfig,
+  parseEnv,
 } from '@orgpulse/contracts'
 import { startFakeGoogleCalendar } from '@orgpulse/fakes/google-calendar'
 import { startFakeJira } from '@orgpulse/fakes/jira'
@@ -28,7 +29,7 @@ export interface ConnectorRun {
 const DAY = 86_400_000
 
 // Credentials only these in-process fakes accept; they never leave this process.
-const JIRA_ENV = { JIRA_EMAIL: 'demo@orgpulse.dev', JIRA_API_TOKEN: 'orgpulse-demo-token' }
+const JIRA_CREDENTIALS = { JIRA_EMAIL: 'demo@orgpulse.dev', JIRA_API_TOKEN: 'orgpulse-demo-token' }
 
 const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
   const t0 = performance.now()
@@ -62,12 +63,12 @@ export async function syncThroughConnectors(
   if (jira && rt.config.jira) {
     const fake = await startFakeJira({
       ...jira.seed,
-      credentials: { email: JIRA_ENV.JIRA_EMAIL, token: JIRA_ENV.JIRA_API_TOKEN },
+      credentials: { email: JIRA_CREDENTIALS.JIRA_EMAIL, token: JIRA_CREDENTIALS.JIRA_API_TOKEN },
     })
     try {
       applyJiraChanges(fake, jira.changes)
       const config = { ...rt.config.jira, baseUrl: fake.url }
-      const { client, instance } = createJiraClient(config, { env: JIRA_ENV })
+      const { client, instance } = createJiraClient(config, { env: parseEnv(JIRA_CREDENTIALS) })
       const [result, ms] = await timed(() =>
         syncJira({ client, bus: rt.bus, cursors, durable: rt.durable, config, instance }),
       )
@@ -88,7 +89,7 @@ export async function syncThroughConnectors(
     })
     try {
       const config = { ...rt.config.linear, apiUrl: fake.url }
-      const client = linearClientFromConfig(config, { LINEAR_API_KEY: fake.apiKey })
+      const client = linearClientFromConfig(config, parseEnv({ LINEAR_API_KEY: fake.apiKey }))
       const [result, ms] = await timed(() =>
         syncLinear({ client, bus: rt.bus, cursors, durable: rt.durable, config }),
       )
@@ -129,7 +130,7 @@ export async function syncThroughConnectors(
         durable: rt.durable,
         client: rt.client,
         config: withSections({ calendar }),
-        env: { GOOGLE_SERVICE_ACCOUNT_KEY: fake.serviceAccountKey },
+        env: parseEnv({ GOOGLE_SERVICE_ACCOUNT_KEY: fake.serviceAccountKey }),
         cursors,
         now: () => company.end,
       }),
