@@ -1,2 +1,3 @@
 export * from './prometheus.ts'
 export * from './stage-metrics.ts'
+export * from './process.ts'
