@@ -1,6 +1,6 @@
 import { jiraWebhookRoutes, jiraWebhookSecretFromEnv } from '@orgpulse/connector-jira'
 import { linearWebhookRoutes } from '@orgpulse/connector-linear'
-import type { OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
+import type { NamedEnv, OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
 import { linearConfigSchema } from '@orgpulse/contracts'
 import type { FastifyInstance } from 'fastify'
 import { documentRoutes, errorResponse, PUBLIC, type RouteDocs } from './openapi.ts'
@@ -62,7 +62,8 @@ const LINEAR_DOCS: RouteDocs = {
 export interface WebhookWiring {
   config: OrgpulseConfig
   publish(envelopes: RawEnvelope[]): Promise<void>
-  env?: NodeJS.ProcessEnv
+  /** where the signing secrets named by the config are read */
+  env: NamedEnv
   log?: (msg: string) => void
 }
 
@@ -72,7 +73,7 @@ export interface WebhookWiring {
  * its push notifications carry no event body, so calendars are polled.
  */
 export async function registerWebhooks(app: FastifyInstance, wiring: WebhookWiring): Promise<string[]> {
-  const env = wiring.env ?? process.env
+  const env = wiring.env
   const enabled: string[] = []
   if (wiring.config.jira) {
     const secret = jiraWebhookSecretFromEnv(wiring.config.jira, env)
@@ -88,7 +89,7 @@ export async function registerWebhooks(app: FastifyInstance, wiring: WebhookWiri
       )
   }
   const linear = wiring.config.linear ?? linearConfigSchema.parse({})
-  const linearSecret = env[linear.webhookSecretEnv]?.trim()
+  const linearSecret = env.named(linear.webhookSecretEnv)?.trim()
   if (linearSecret) {
     await app.register(async (scope) => {
       documentRoutes(scope, { 'POST /webhooks/linear': LINEAR_DOCS })

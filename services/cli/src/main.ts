@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { type Env, EnvError, parseEnv } from '@orgpulse/contracts'
 import type { Command } from 'commander'
 import { CommanderError } from 'commander'
 import { type CommandContext, globalOptions, type Handler } from './context.ts'
@@ -32,15 +33,16 @@ async function forward(
   return out.exitCode
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], env: Env): Promise<number> {
   const io = consoleIO()
   const ctx: CommandContext = {
     io,
+    env,
     exitCode: 0,
-    runCommand: (next) => main(next),
+    runCommand: (next) => main(next, env),
     async withRuntime(cmd: Command, handler: Handler, options: Partial<RuntimeOptions> = {}) {
       const g = globalOptions(cmd)
-      const lock = process.env.KAFKA_BROKERS ? null : readLiveLock(g.dataDir)
+      const lock = env.KAFKA_BROKERS.length > 0 ? null : readLiveLock(g.dataDir)
       if (lock && !LOCAL_ONLY.has(cmd.name())) {
         ctx.exitCode = await forward(lock.url, lock.secret, argv, io)
         return
@@ -51,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
         )
       }
       const rt = await openRuntime({
+        env,
         dataDir: g.dataDir,
         configPath: g.config,
         logLevel: g.logLevel,
@@ -74,12 +77,25 @@ async function main(argv: string[]): Promise<number> {
       return err.exitCode
     }
     io.err(`error: ${(err as Error).message}`)
-    if (process.env.LOG_LEVEL === 'debug') io.err(String((err as Error).stack))
+    if (env.LOG_LEVEL === 'debug') io.err(String((err as Error).stack))
     return 1
   }
 }
 
-main(process.argv.slice(2)).then(
+/** the one read of the environment in this process: everything below gets the parsed values */
+function environment(): Env | null {
+  try {
+    return parseEnv(process.env)
+  } catch (err) {
+    if (!(err instanceof EnvError)) throw err
+    process.stderr.write(`error: ${err.message}\n`)
+    return null
+  }
+}
+
+const env = environment()
+if (!env) process.exit(1)
+main(process.argv.slice(2), env).then(
   (code) => process.exit(code),
   (err) => {
     process.stderr.write(`fatal: ${String(err)}\n`)

@@ -19,13 +19,13 @@ export function buildProgram(ctx: CommandContext): Command {
     .option(
       '--data-dir <dir>',
       'where embedded mode keeps its data (ClickHouse files, lock)',
-      process.env.ORGPULSE_DATA_DIR ?? './.orgpulse',
+      ctx.env.ORGPULSE_DATA_DIR,
     )
     .option('--config <file>', 'orgpulse.yaml (default: $ORGPULSE_CONFIG or ./orgpulse.yaml)')
     .option(
       '--log-level <level>',
       'pino log level for pipeline logs on stderr',
-      process.env.LOG_LEVEL ?? 'warn',
+      ctx.env.LOG_LEVEL ?? 'warn',
     )
     .showHelpAfterError()
     .configureOutput({

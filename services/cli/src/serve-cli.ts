@@ -18,6 +18,7 @@ export function cliRunner(
     const io = bufferIO()
     const ctx: CommandContext = {
       io,
+      env: rt.env,
       exitCode: 0,
       async withRuntime(cmd, handler) {
         if (cmd.name() === 'start') throw new UserError(`orgpulse is already running on ${rt.dataDir}`)

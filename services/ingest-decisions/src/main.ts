@@ -1,34 +1,28 @@
 import { decisionIngestRoutes } from '@orgpulse/connector-decisions'
-import { loadConfig, TOPIC_SPECS } from '@orgpulse/contracts'
-import { metricsPlugin } from '@orgpulse/http'
+import { loadConfig, parseEnv, TOPIC_SPECS } from '@orgpulse/contracts'
+import { metricsPlugin, runProcess } from '@orgpulse/http'
 import { createBusFromEnv, namespacedFromEnv, publishDeadLetters, publishRaw } from '@orgpulse/kafka'
 import Fastify from 'fastify'
 
 /** The decision-log ingest service for full mode: POST /v1/decisions → orgpulse.raw.decisions.v1. */
-async function main(): Promise<void> {
-  loadConfig()
-  const kafka = createBusFromEnv({ clientId: 'orgpulse-ingest-decisions' })
+runProcess('ingest-decisions', async () => {
+  const env = parseEnv(process.env)
+  // an invalid orgpulse.yaml stops the service at start, as it does every other one
+  loadConfig(env.ORGPULSE_CONFIG)
+  const kafka = createBusFromEnv({ clientId: 'orgpulse-ingest-decisions' }, env)
   if (!kafka) throw new Error('KAFKA_BROKERS is not set: the ingest service needs a Kafka broker')
-  const bus = namespacedFromEnv(kafka)
+  const bus = namespacedFromEnv(kafka, env)
   await bus.ensureTopics(TOPIC_SPECS)
-  const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? 'info' } })
+  const app = Fastify({ logger: { level: env.LOG_LEVEL ?? 'info' } })
   await app.register(metricsPlugin, { service: 'ingest-decisions' })
   app.get('/healthz', async () => ({ status: 'ok' }))
   await app.register(decisionIngestRoutes, {
     publish: (envelopes) => publishRaw(bus, envelopes),
     deadLetter: (dead) => publishDeadLetters(bus, dead),
   })
-  await app.listen({ port: Number(process.env.PORT ?? 8081), host: process.env.HOST ?? '0.0.0.0' })
-  const stop = async () => {
-    await app.close()
-    await bus.close()
-    process.exit(0)
-  }
-  process.once('SIGTERM', () => void stop())
-  process.once('SIGINT', () => void stop())
-}
-
-main().catch((err) => {
-  process.stderr.write(`ingest-decisions failed: ${(err as Error).message}\n`)
-  process.exit(1)
+  await app.listen({ port: env.PORT ?? 8081, host: env.HOST })
+  return [
+    { name: 'kafka bus', stop: () => bus.close() },
+    { name: 'http server', stop: () => app.close() },
+  ]
 })

@@ -22,13 +22,13 @@ export function registerCoreCommands(
     .description(
       'run orgpulse: pipeline, api and built-in pages (embedded mode unless KAFKA_BROKERS/CLICKHOUSE_URL are set); loads a demo org when nothing is configured',
     )
-    .option('--port <port>', 'HTTP port', process.env.ORGPULSE_PORT ?? '3000')
-    .option('--host <host>', 'address to listen on', process.env.ORGPULSE_HOST ?? '127.0.0.1')
+    .option('--port <port>', 'HTTP port', String(ctx.env.ORGPULSE_PORT))
+    .option('--host <host>', 'address to listen on', ctx.env.ORGPULSE_HOST)
     .option('--no-demo', 'do not load the demo org when the data dir is empty')
     .option(
       '--pull-every <minutes>',
       'pull the connectors orgpulse.yaml configures (jira, linear, calendar) this often, as `ingest watch` does; 0: never',
-      process.env.ORGPULSE_PULL_EVERY ?? '15',
+      String(ctx.env.ORGPULSE_PULL_EVERY),
     )
     .action(async (opts: { port: string; host: string; demo: boolean; pullEvery: string }, cmd: Command) => {
       const pullEvery = Number(opts.pullEvery)
@@ -54,6 +54,7 @@ export function registerCoreCommands(
             runCli,
             cliSecret: secret,
             logger: false,
+            env: rt.env,
             serverUrl: callableUrl(opts.host, opts.port),
           })
           const address = await app.listen({ port: Number(opts.port), host: opts.host })

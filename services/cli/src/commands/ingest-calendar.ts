@@ -110,6 +110,7 @@ export function registerCalendarIngest(ingest: Command, ctx: CommandContext): vo
               durable: rt.durable,
               client: rt.client,
               config: rt.config,
+              env: rt.env,
               ...(opts.person ? { people: opts.person.map((p) => p.toLowerCase()) } : {}),
               onProgress: (p) => io.progress(progressLine(p)),
               onRetry: (n) =>

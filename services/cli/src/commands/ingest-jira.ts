@@ -77,6 +77,7 @@ export function registerJiraIngest(ingest: Command, ctx: CommandContext): void {
         }
         const result = await asUserError(async () => {
           const { client, instance } = createJiraClient(config, {
+            env: rt.env,
             onRetry: (r) =>
               io.progress(
                 `jira: ${r.status} on ${r.method} ${r.path}; retry ${r.attempt} in ${(r.waitMs / 1000).toFixed(1)} s`,

@@ -52,7 +52,7 @@ export function registerLinearIngest(ingest: Command, ctx: CommandContext): void
           const config = rt.config.linear ?? linearConfigSchema.parse({})
           let result: SyncResult
           try {
-            const client = linearClientFromConfig(config, process.env, {
+            const client = linearClientFromConfig(config, rt.env, {
               onWait: ({ ms, reason }) => io.progress(`waiting ${(ms / 1000).toFixed(1)} s: ${reason}`),
             })
             result = await syncLinear({
