@@ -8,10 +8,7 @@ export interface JiraConnection {
 }
 
 /** Base URL from config or env; credentials from the environment only (never from the file). */
-export function jiraConnectionFromEnv(
-  config: JiraConfig,
-  env: NamedEnv,
-): JiraConnection {
+export function jiraConnectionFromEnv(config: JiraConfig, env: NamedEnv): JiraConnection {
   const baseUrl = config.baseUrl ?? env.named(config.baseUrlEnv)
   if (!baseUrl) {
     throw new JiraConfigError(
@@ -49,9 +46,6 @@ export function jiraConnectionFromEnv(
 }
 
 /** The webhook secret, from the variable the config names. */
-export function jiraWebhookSecretFromEnv(
-  config: JiraConfig,
-  env: NamedEnv,
-): string | null {
+export function jiraWebhookSecretFromEnv(config: JiraConfig, env: NamedEnv): string | null {
   return env.named(config.webhook.secretEnv) || null
 }

@@ -218,7 +218,10 @@ describe('JQL and configuration', () => {
       ),
     ).toThrow(/set JIRA_API_TOKEN \(basic auth/)
     expect(() =>
-      jiraConnectionFromEnv(jiraConfig({ deployment: 'datacenter', baseUrl: 'https://jira.acme.test' }), parseEnv({})),
+      jiraConnectionFromEnv(
+        jiraConfig({ deployment: 'datacenter', baseUrl: 'https://jira.acme.test' }),
+        parseEnv({}),
+      ),
     ).toThrow(/set JIRA_PAT \(sent as a bearer token\)/)
     expect(
       jiraConnectionFromEnv(

@@ -495,7 +495,9 @@ describe('Linear rate limits and credentials', () => {
     expect(await oauth.request<{ viewer: { id: string } }>('{ viewer { id } }')).toEqual({
       viewer: { id: LINEAR_IDS.users.bob },
     })
-    expect(() => credentialFromEnv(parseEnv({}), linear)).toThrow(/set LINEAR_API_KEY .* or LINEAR_OAUTH_TOKEN/)
+    expect(() => credentialFromEnv(parseEnv({}), linear)).toThrow(
+      /set LINEAR_API_KEY .* or LINEAR_OAUTH_TOKEN/,
+    )
   })
 
   it('names the team keys it cannot see', async () => {

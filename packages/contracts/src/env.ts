@@ -45,7 +45,9 @@ export const TRANSFORMER_STAGES = ['transformer', 'sink', 'dlq'] as const
 
 export const envSchema = z.object({
   ORGPULSE_DATA_DIR: text.default('./.orgpulse').describe('embedded data directory (default `./.orgpulse`)'),
-  ORGPULSE_CONFIG: text.optional().describe('path of `orgpulse.yaml` (default `./orgpulse.yaml` when present)'),
+  ORGPULSE_CONFIG: text
+    .optional()
+    .describe('path of `orgpulse.yaml` (default `./orgpulse.yaml` when present)'),
   LOG_LEVEL: z
     .enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
     .optional()
@@ -79,7 +81,9 @@ export const envSchema = z.object({
     .describe('which stages run: `transformer,sink,dlq` (default all)'),
   ORGPULSE_STAGE_STALL_MS: positiveInt('number of milliseconds')
     .default(60_000)
-    .describe('a stage retrying one batch longer than this is stalled: `/readyz` answers 503 naming it (default 60000)'),
+    .describe(
+      'a stage retrying one batch longer than this is stalled: `/readyz` answers 503 naming it (default 60000)',
+    ),
   ORGPULSE_METRICS_PORT: port
     .default(0)
     .describe('serve `/metrics`, `/healthz` and `/readyz` on this port (off when unset or 0)'),
@@ -111,12 +115,16 @@ export const envSchema = z.object({
     .describe('requests per token per minute (default 600)'),
   ORGPULSE_API_PUBLIC_URL: text
     .optional()
-    .describe("the api's address in the OpenAPI document's `servers` (default: where it listens), for an api behind a proxy"),
+    .describe(
+      "the api's address in the OpenAPI document's `servers` (default: where it listens), for an api behind a proxy",
+    ),
   ORGPULSE_DIRECTOR_DS_SECRET: z
     .string()
     .optional()
     .describe('derives the per-director Grafana data source passwords (`grafana sync`)'),
-  GRAFANA_URL: text.optional().describe('Grafana to provision (`grafana sync`), e.g. `http://localhost:3001`'),
+  GRAFANA_URL: text
+    .optional()
+    .describe('Grafana to provision (`grafana sync`), e.g. `http://localhost:3001`'),
   GRAFANA_USER: z.string().optional().describe('Grafana server admin user (default `admin`)'),
   GRAFANA_PASSWORD: z.string().optional().describe('Grafana server admin password'),
   GRAFANA_TOKEN: z.string().optional().describe('Grafana API token, when no admin user/password is set'),
@@ -126,7 +134,9 @@ export const envSchema = z.object({
   GRAFANA_CLICKHOUSE_PORT: port
     .default(8123)
     .describe("ClickHouse HTTP port as Grafana's data sources reach it (default 8123)"),
-  LINEAR_API_URL: text.optional().describe('Linear GraphQL endpoint over the configured one (tests, proxies)'),
+  LINEAR_API_URL: text
+    .optional()
+    .describe('Linear GraphQL endpoint over the configured one (tests, proxies)'),
 })
 
 export type EnvValues = z.output<typeof envSchema>

@@ -1,3 +1,3 @@
+export * from './process.ts'
 export * from './prometheus.ts'
 export * from './stage-metrics.ts'
-export * from './process.ts'

@@ -22,8 +22,11 @@ export interface ShellLog {
 export interface ShutdownOptions {
   /** default: lines on stderr */
   log?: ShellLog
-  /** from the first signal, how long the parts get to stop before the process is forced out */
-  timeoutMs?: number
+  /**
+   * from the first signal, how long the parts get to stop before the process is forced out;
+   * null: no limit (a CLI command whose run in hand may take minutes; a second Ctrl-C still forces)
+   */
+  timeoutMs?: number | null
   /** for tests; default process.exit */
   exit?: (code: number) => void
 }
@@ -73,7 +76,8 @@ export function onShutdown(name: string, options: ShutdownOptions = {}): Shutdow
     first = signal
     log.info(`${signal}: stopping`)
     // a hung part must not keep the process alive past the timeout, nor the timer keep it alive
-    setTimeout(() => force(`not stopped ${timeoutMs} ms after ${signal}`), timeoutMs).unref()
+    if (timeoutMs !== null)
+      setTimeout(() => force(`not stopped ${timeoutMs} ms after ${signal}`), timeoutMs).unref()
     resolveSignalled(signal)
   }
   for (const s of SIGNALS) process.on(s, onSignal)

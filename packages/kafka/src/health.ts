@@ -7,7 +7,6 @@
 
 export const DEFAULT_STALL_MS = 60_000
 
-
 export interface StalledBatch {
   stage: string
   /** `topic:partition:first-last` */

@@ -1,3 +1,4 @@
+import type { ShellLog } from '@orgpulse/http'
 /** Where a command writes: the terminal, or a buffer when a running instance executes it for a client. */
 export interface CommandIO {
   out(text: string): void
@@ -40,3 +41,9 @@ export class UserError extends Error {
     super(message)
   }
 }
+
+/**
+ * The process shell's lines for a command that waits for Ctrl-C: the command says "stopping…"
+ * itself, so only a forced exit is written.
+ */
+export const shellLog = (io: CommandIO): ShellLog => ({ info: () => {}, error: (m) => io.err(m) })

@@ -22,11 +22,7 @@ export function buildProgram(ctx: CommandContext): Command {
       ctx.env.ORGPULSE_DATA_DIR,
     )
     .option('--config <file>', 'orgpulse.yaml (default: $ORGPULSE_CONFIG or ./orgpulse.yaml)')
-    .option(
-      '--log-level <level>',
-      'pino log level for pipeline logs on stderr',
-      ctx.env.LOG_LEVEL ?? 'warn',
-    )
+    .option('--log-level <level>', 'pino log level for pipeline logs on stderr', ctx.env.LOG_LEVEL ?? 'warn')
     .showHelpAfterError()
     .configureOutput({
       writeOut: (s) => ctx.io.out(s),

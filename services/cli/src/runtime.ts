@@ -67,7 +67,9 @@ function demoConfigIfAny(env: Env, dataDir: string): string | undefined {
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { env } = options
   const dataDir = resolve(options.dataDir)
-  const { config, path } = loadConfig(options.configPath || env.ORGPULSE_CONFIG || demoConfigIfAny(env, dataDir))
+  const { config, path } = loadConfig(
+    options.configPath || env.ORGPULSE_CONFIG || demoConfigIfAny(env, dataDir),
+  )
   const log = pino({ level: options.logLevel ?? env.LOG_LEVEL ?? 'warn' }, pino.destination(2))
   const client = createClickHouse({
     url: env.CLICKHOUSE_URL,

@@ -69,7 +69,10 @@ runProcess('transformer', async () => {
     parts.push({ name: 'transformer stage', stop: () => transformer.stop() })
   }
   if (client && stages.includes('sink')) {
-    const sink = await startSink(bus, client, log, { health, onWritten: (events) => written.inc(events.length) })
+    const sink = await startSink(bus, client, log, {
+      health,
+      onWritten: (events) => written.inc(events.length),
+    })
     parts.push({ name: 'sink stage', stop: () => sink.stop() })
   }
   if (client && stages.includes('dlq')) {

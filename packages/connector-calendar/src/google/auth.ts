@@ -17,10 +17,7 @@ export const CALENDAR_READONLY_SCOPE = 'https://www.googleapis.com/auth/calendar
 export class GoogleAuthError extends Error {}
 
 /** Reads the key from the named environment variable: the JSON itself, or a path to the key file. */
-export function loadServiceAccountKey(
-  envName: string,
-  env: NamedEnv,
-): ServiceAccountKey {
+export function loadServiceAccountKey(envName: string, env: NamedEnv): ServiceAccountKey {
   const raw = env.named(envName)
   if (!raw || raw.trim() === '') {
     throw new GoogleAuthError(

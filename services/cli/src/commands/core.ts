@@ -2,14 +2,15 @@ import { randomBytes } from 'node:crypto'
 import { buildApp } from '@orgpulse/api'
 import { migrate } from '@orgpulse/clickhouse'
 import { loadDemo } from '@orgpulse/demo'
+import { onShutdown } from '@orgpulse/http'
 import { startRollupRefresher } from '@orgpulse/metrics'
 import { effectiveAt } from '@orgpulse/org'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
-import { UserError } from '../io.ts'
+import { shellLog, UserError } from '../io.ts'
 import { acquireLock, releaseLock } from '../lock.ts'
 import { cliRunner } from '../serve-cli.ts'
-import { configuredSources, pullRounds, signalled } from './ingest-watch.ts'
+import { configuredSources, pullRounds } from './ingest-watch.ts'
 
 /** `buildProgram` runs the commands other CLI processes forward to a running `start` */
 export function registerCoreCommands(
@@ -72,7 +73,8 @@ export function registerCoreCommands(
           if (sources.length > 0)
             io.out(`  pulls:   ${sources.join(', ')} every ${pullEvery} min (--pull-every; 0 turns it off)`)
           io.out('  stop:    Ctrl-C')
-          const stopped = signalled()
+          const shutdown = onShutdown('orgpulse start', { log: shellLog(io), timeoutMs: null })
+          const stopped = shutdown.signalled
           const pulling =
             sources.length > 0
               ? pullRounds({
@@ -89,12 +91,14 @@ export function registerCoreCommands(
               : Promise.resolve()
           await stopped
           io.out('stopping…')
-          // the pull in hand finishes first: it shares the runtime being closed
-          await pulling
-          await app.close()
-          await refresher.stop()
+          // in start order; stopped in reverse, so the pull in hand finishes first: it shares the runtime being closed
+          const clean = await shutdown.stop([
+            { name: 'rollup refresher', stop: () => refresher.stop() },
+            { name: 'http server', stop: () => app.close() },
+            { name: 'connector pull', stop: () => pulling },
+          ])
           releaseLock(rt.dataDir)
-          return 0
+          return clean ? 0 : 1
         },
         { pipeline: true },
       )

@@ -1,7 +1,8 @@
 import { ConfigError, loadConfig, type OrgpulseConfig } from '@orgpulse/contracts'
+import { onShutdown } from '@orgpulse/http'
 import type { Command } from 'commander'
 import { type CommandContext, globalOptions } from '../context.ts'
-import { UserError } from '../io.ts'
+import { shellLog, UserError } from '../io.ts'
 
 export const WATCHABLE = ['jira', 'linear', 'calendar'] as const
 type Watchable = (typeof WATCHABLE)[number]
@@ -26,15 +27,8 @@ export interface PullRounds {
   run(source: Watchable): Promise<{ code: number; detail?: string }>
   log(line: string): void
   /** resolves when the rounds should end (after the run in hand) */
-  stopped: Promise<void>
+  stopped: Promise<unknown>
 }
-
-/** resolves on the first SIGTERM or SIGINT */
-export const signalled = (): Promise<void> =>
-  new Promise((resolve) => {
-    process.once('SIGTERM', () => resolve())
-    process.once('SIGINT', () => resolve())
-  })
 
 /**
  * Runs `ingest <source>` for each source, one after the other, every `everyMs` from the start of
@@ -134,7 +128,7 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
         once: opts.once === true,
         run: async (source) => ({ code: await run([...globals, 'ingest', source]) }),
         log: (line) => ctx.io.err(line),
-        stopped: signalled(),
+        stopped: onShutdown('ingest watch', { log: shellLog(ctx.io), timeoutMs: null }).signalled,
       })
       ctx.exitCode = opts.once && failedLastRound ? 2 : 0
     })
