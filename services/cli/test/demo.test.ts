@@ -45,6 +45,7 @@ function directInChildProcess(director: string): Promise<OrgMetricsResult> {
     const { openRuntime } = await import(${url('src/runtime.ts')})
     const { loadDemo } = await import(${url('../../packages/demo/src/index.ts')})
     const { computeOrgMetrics } = await import('@orgpulse/metrics')
+    const { parseEnv } = await import('@orgpulse/contracts')
     const dataDir = mkdtempSync(join(tmpdir(), 'orgpulse-demo-direct-'))
     const rt = await openRuntime({ env: parseEnv(process.env), dataDir, logLevel: 'error' })
     try {
