@@ -124,7 +124,7 @@ export function runProcess(
       exit(clean ? 0 : 1)
     },
     (err: unknown) => {
-      log.error(`${name} failed: ${err instanceof Error ? err.message : String(err)}`)
+      log.error(`failed to start: ${err instanceof Error ? err.message : String(err)}`)
       exit(1)
     },
   )

@@ -58,6 +58,6 @@ describe('runProcess', () => {
   it('a failed start is logged and exits 1', async () => {
     const r = await child('fail-start')
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain('child: child failed: boom')
+    expect(r.stderr).toContain('child: failed to start: boom')
   })
 })
