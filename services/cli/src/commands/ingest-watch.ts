@@ -100,7 +100,7 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
       const g = globalOptions(cmd)
       let config: OrgpulseConfig
       try {
-        config = loadConfig(g.config).config
+        config = loadConfig(g.config || ctx.env.ORGPULSE_CONFIG).config
       } catch (err) {
         if (err instanceof ConfigError) throw new UserError(err.message)
         throw err
