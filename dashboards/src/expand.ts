@@ -1,3 +1,4 @@
+import { OrgpulseError } from '@orgpulse/contracts'
 /**
  * Expands a ClickHouse data source query the way Grafana and the plugin do before it reaches
  * ClickHouse, so tests (and the built-in pages) run exactly what Grafana would send:
@@ -23,7 +24,11 @@ export interface ExpandOptions {
   alert?: boolean
 }
 
-export class QueryExpansionError extends Error {}
+export class QueryExpansionError extends OrgpulseError {
+  constructor(message: string) {
+    super('invalid_input', message)
+  }
+}
 
 const BROWSER_ONLY_MACROS = ['$__conditionalAll', '$__adHocFilters']
 

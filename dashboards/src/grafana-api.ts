@@ -1,4 +1,5 @@
-import type { Env } from '@orgpulse/contracts'
+import { type Env, OrgpulseError } from '@orgpulse/contracts'
+import { createHttpClient, type HttpClient, HttpRetryError } from '@orgpulse/http-client'
 import { z } from 'zod'
 
 /**
@@ -44,12 +45,12 @@ export const alertRuleSchema = z
 export type GrafanaOrg = z.infer<typeof orgSchema>
 export type GrafanaDatasource = z.infer<typeof datasourceSchema>
 
-export class GrafanaApiError extends Error {
+export class GrafanaApiError extends OrgpulseError {
   constructor(
     message: string,
     readonly status: number,
   ) {
-    super(message)
+    super('upstream', message)
   }
 }
 
@@ -63,7 +64,7 @@ export function grafanaAuthFromEnv(
   env: Pick<Env, 'GRAFANA_URL' | 'GRAFANA_USER' | 'GRAFANA_PASSWORD' | 'GRAFANA_TOKEN'>,
 ): { url: string; auth: GrafanaAuth } {
   const url = env.GRAFANA_URL
-  if (!url) throw new Error('GRAFANA_URL is not set (e.g. http://localhost:3001)')
+  if (!url) throw new OrgpulseError('config', 'GRAFANA_URL is not set (e.g. http://localhost:3001)')
   if (env.GRAFANA_USER || env.GRAFANA_PASSWORD) {
     return {
       url,
@@ -71,7 +72,8 @@ export function grafanaAuthFromEnv(
     }
   }
   if (env.GRAFANA_TOKEN) return { url, auth: { token: env.GRAFANA_TOKEN } }
-  throw new Error(
+  throw new OrgpulseError(
+    'config',
     'set GRAFANA_USER/GRAFANA_PASSWORD (server admin: creating organisations needs one) or GRAFANA_TOKEN',
   )
 }
@@ -79,12 +81,16 @@ export function grafanaAuthFromEnv(
 export class GrafanaClient {
   /** non-GET requests sent: a second sync must send none */
   writes = 0
+  private readonly http: HttpClient
 
   constructor(
     private readonly baseUrl: string,
     private readonly auth: GrafanaAuth,
-    private readonly fetchImpl: typeof fetch = fetch,
-  ) {}
+    fetchImpl: typeof fetch = fetch,
+  ) {
+    // reads are retried on 429/5xx and network errors; a create is not sent twice
+    this.http = createHttpClient({ baseUrl, fetch: fetchImpl })
+  }
 
   private async call<T>(
     method: string,
@@ -101,13 +107,18 @@ export class GrafanaClient {
     // keep alert rules editable in the UI of the director's organisation
     if (path.startsWith('/api/v1/provisioning/')) headers['x-disable-provenance'] = 'true'
     if (method !== 'GET') this.writes++
-    const res = await this.fetchImpl(new URL(path, this.baseUrl), {
-      method,
-      headers,
-      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-    })
+    const res = await this.http
+      .request(method, new URL(path, this.baseUrl).toString(), {
+        headers,
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      })
+      .catch((err: unknown) => {
+        // retries spent: the last answer is reported like any other failure
+        if (err instanceof HttpRetryError && err.response) return err.response
+        throw err
+      })
     if (res.status === 404 && options.allow404) return null
-    const text = await res.text()
+    const text = res.text
     if (!res.ok)
       throw new GrafanaApiError(`${method} ${path} → ${res.status}: ${text.slice(0, 300)}`, res.status)
     return schema.parse(text ? JSON.parse(text) : {})

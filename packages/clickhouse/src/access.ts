@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
-import type { NamedEnv } from '@orgpulse/contracts'
+import { type NamedEnv, OrgpulseError } from '@orgpulse/contracts'
 import { queryRows } from './client.ts'
 
 /**
@@ -55,7 +55,12 @@ export interface AccessPlan {
   directors: DirectorAccess[]
 }
 
-export class AccessError extends Error {}
+/** a plan orgpulse refuses to write is `invalid_input`; ClickHouse refusing a statement is `upstream` */
+export class AccessError extends OrgpulseError {
+  constructor(message: string, kind: 'invalid_input' | 'upstream' = 'invalid_input') {
+    super(kind, message)
+  }
+}
 
 export const DIRECTOR_ROLE = 'orgpulse_director'
 export const DIRECTOR_PROFILE = 'orgpulse_director_profile'
@@ -186,7 +191,7 @@ export async function applyAccess(client: ClickHouseClient, plan: AccessPlan): P
     try {
       await client.command({ query })
     } catch (err) {
-      throw new AccessError(`failed: ${query}\n${(err as Error).message}`)
+      throw new AccessError(`failed: ${query}\n${(err as Error).message}`, 'upstream')
     }
   }
 }

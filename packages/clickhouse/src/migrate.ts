@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ClickHouseClient } from '@clickhouse/client'
+import { OrgpulseError } from '@orgpulse/contracts'
 import { queryRows } from './client.ts'
 
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations')
@@ -14,7 +15,12 @@ export interface Migration {
   statements: string[]
 }
 
-export class MigrationError extends Error {}
+/** an applied migration edited on disk is a `conflict`; ClickHouse failing a statement is `upstream` */
+export class MigrationError extends OrgpulseError {
+  constructor(message: string, kind: 'conflict' | 'upstream' = 'conflict') {
+    super(kind, message)
+  }
+}
 
 /** `NNN_name.sql`, statements separated by a line holding only `;` or ending in `;`. */
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
@@ -77,6 +83,7 @@ export async function migrate(
       } catch (err) {
         throw new MigrationError(
           `migration ${m.name} failed: ${(err as Error).message}\n--- statement ---\n${statement}`,
+          'upstream',
         )
       }
     }

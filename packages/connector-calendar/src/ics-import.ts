@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { type CalendarConfig, syncedEnvelope } from '@orgpulse/contracts'
+import { type CalendarConfig, OrgpulseError, syncedEnvelope } from '@orgpulse/contracts'
 import { type Bus, publishRaw } from '@orgpulse/kafka'
 import { classifyMeeting, type OrgLookup } from './classify.ts'
 import { expandIcs, type IcsWindow } from './ics.ts'
@@ -31,7 +31,12 @@ export interface IcsImportResult {
   to: string
 }
 
-export class IcsSourceError extends Error {}
+/** a feed that fails is `upstream`; a file that cannot be read is the caller's `invalid_input` */
+export class IcsSourceError extends OrgpulseError {
+  constructor(message: string, kind: 'upstream' | 'invalid_input' = 'upstream') {
+    super(kind, message)
+  }
+}
 
 const BATCH = 500
 
@@ -96,6 +101,6 @@ async function readIcsSource(source: string, fetchImpl: typeof fetch): Promise<s
   try {
     return await readFile(source, 'utf8')
   } catch (err) {
-    throw new IcsSourceError(`cannot read ICS file ${source}: ${(err as Error).message}`)
+    throw new IcsSourceError(`cannot read ICS file ${source}: ${(err as Error).message}`, 'invalid_input')
   }
 }

@@ -1,3 +1,4 @@
+import { OrgpulseError } from '@orgpulse/contracts'
 import ICAL from 'ical.js'
 import type { CalendarEvent, EventTime } from './payload.ts'
 import { isIanaZone, wallTimeToUtc } from './zones.ts'
@@ -20,7 +21,11 @@ export interface ExpandOptions {
 /** Guards against a pathological RRULE (e.g. FREQ=SECONDLY without COUNT) stalling the import. */
 const MAX_OCCURRENCES_PER_SERIES = 5000
 
-export class IcsParseError extends Error {}
+export class IcsParseError extends OrgpulseError {
+  constructor(message: string) {
+    super('invalid_input', message)
+  }
+}
 
 /**
  * Expands an iCalendar document into occurrences inside the window, in the Google Calendar

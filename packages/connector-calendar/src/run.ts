@@ -1,5 +1,5 @@
 import { type ClickHouseClient, CursorStore } from '@orgpulse/clickhouse'
-import { calendarConfigSchema, type NamedEnv, type OrgpulseConfig } from '@orgpulse/contracts'
+import { calendarConfigSchema, type NamedEnv, type OrgpulseConfig, OrgpulseError } from '@orgpulse/contracts'
 import type { Bus, Durable } from '@orgpulse/kafka'
 import { GoogleCalendarApi, type RetryNotice } from './google/api.ts'
 import { loadServiceAccountKey, ServiceAccountTokens } from './google/auth.ts'
@@ -31,7 +31,11 @@ export interface GoogleIngestOptions {
   onRetry?: (n: RetryNotice) => void
 }
 
-export class CalendarConfigError extends Error {}
+export class CalendarConfigError extends OrgpulseError {
+  constructor(message: string) {
+    super('config', message)
+  }
+}
 
 /** `orgpulse ingest calendar`: the org-wide Google Calendar sync as configured in orgpulse.yaml. */
 export async function ingestGoogleCalendar(opts: GoogleIngestOptions): Promise<PersonSyncResult[]> {

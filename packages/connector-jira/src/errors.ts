@@ -1,10 +1,12 @@
+import { type ErrorKind, OrgpulseError } from '@orgpulse/contracts'
 /** Every failure the connector reports names what it was doing, which credential, and which project. */
-export class JiraError extends Error {
+export class JiraError extends OrgpulseError {
   constructor(
     message: string,
     readonly status?: number,
+    kind: ErrorKind = 'upstream',
   ) {
-    super(message)
+    super(kind, message)
     this.name = new.target.name
   }
 }
@@ -20,4 +22,8 @@ export class JiraRateLimitError extends JiraError {}
 /** 400 and other answers Jira explains in errorMessages (bad JQL, unknown project in JQL). */
 export class JiraRequestError extends JiraError {}
 /** The environment or config does not say how to reach Jira. */
-export class JiraConfigError extends JiraError {}
+export class JiraConfigError extends JiraError {
+  constructor(message: string) {
+    super(message, undefined, 'config')
+  }
+}

@@ -1,4 +1,13 @@
 import {
+  type BudgetWait,
+  createHttpClient,
+  type HttpClient,
+  type HttpResponse,
+  HttpRetryError,
+  type RetryInfo as HttpRetryInfo,
+  parseRetryAfter,
+} from '@orgpulse/http-client'
+import {
   JiraAuthError,
   JiraError,
   JiraNotFoundError,
@@ -47,43 +56,69 @@ export interface RequestOptions {
   what: string
 }
 
-const RETRYABLE = new Set([429, 503])
+export { parseRetryAfter }
 
-/** Retry-After is either delta-seconds or an HTTP date. */
-export function parseRetryAfter(header: string | null, nowMs = Date.now()): number | null {
-  if (!header) return null
-  const trimmed = header.trim()
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000)
-  const at = Date.parse(trimmed)
-  return Number.isNaN(at) ? null : Math.max(0, at - nowMs)
-}
-
-/** Full-jitter-ish backoff: between half and all of base·2^attempt, capped. */
-export function backoffMs(attempt: number, base: number, max: number, random = Math.random): number {
-  const ceiling = Math.min(max, base * 2 ** attempt)
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2)
+/**
+ * Jira Cloud's cost budget: when a response says none is left, the next request waits for the
+ * reset (an ISO timestamp) instead of spending a 429.
+ */
+function jiraBudget(res: HttpResponse, maxMs: number): BudgetWait | number {
+  if (res.headers.get('x-ratelimit-remaining')?.trim() !== '0') return 0
+  const reset = Date.parse(res.headers.get('x-ratelimit-reset') ?? '')
+  if (Number.isNaN(reset)) return 0
+  return {
+    waitMs: Math.min(maxMs, reset - Date.now()),
+    reason: 'Jira rate-limit budget spent (X-RateLimit-Remaining: 0)',
+  }
 }
 
 /**
- * fetch with Jira's failure modes handled: 429/503 wait for Retry-After (or back off with jitter),
+ * Jira over the shared retrying client: 429/503 wait for Retry-After (or back off with jitter),
  * a bounded number of times; 401/403/404 become errors that say which credential and what for.
  */
 export class JiraHttp {
   readonly baseUrl: string
-  private readonly maxRetries: number
-  private readonly backoff: { baseMs: number; maxMs: number }
+  private readonly http: HttpClient
   private readonly maxRetryAfterMs: number
-  private readonly timeoutMs: number
-  private readonly sleep: (ms: number) => Promise<void>
-  requestCount = 0
 
   constructor(private readonly options: JiraHttpOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
-    this.maxRetries = options.maxRetries ?? 6
-    this.backoff = options.backoff ?? { baseMs: 500, maxMs: 30_000 }
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000
-    this.timeoutMs = options.timeoutMs ?? 60_000
-    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)))
+    const backoff = options.backoff ?? { baseMs: 500, maxMs: 30_000 }
+    this.http = createHttpClient({
+      baseUrl: this.baseUrl,
+      headers: this.headers(),
+      retry: {
+        maxAttempts: (options.maxRetries ?? 6) + 1,
+        on: [429, 503],
+        // Jira's POSTs are searches and bulk reads
+        retryPost: true,
+        // at least half a step: the measured timing the tests hold Jira to
+        backoff: { ...backoff, jitter: { min: 0.5, max: 1 } },
+        maxRetryAfterMs: this.maxRetryAfterMs,
+      },
+      budget: (res) => jiraBudget(res, this.maxRetryAfterMs),
+      timeoutMs: options.timeoutMs ?? 60_000,
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.onRetry
+        ? {
+            onRetry: (r: HttpRetryInfo) =>
+              options.onRetry?.({
+                method: r.method,
+                path: r.path,
+                status: r.status,
+                attempt: r.attempt,
+                waitMs: r.waitMs,
+                retryAfterMs: r.retryAfterMs,
+              }),
+          }
+        : {}),
+    })
+  }
+
+  /** requests sent, retries included */
+  get requestCount(): number {
+    return this.http.sent
   }
 
   get credential(): string {
@@ -100,67 +135,35 @@ export class JiraHttp {
   }
 
   async request<T>(method: 'GET' | 'POST', path: string, opts: RequestOptions): Promise<T> {
-    const url = new URL(this.baseUrl + path)
-    for (const [k, v] of Object.entries(opts.query ?? {}))
-      if (v !== undefined) url.searchParams.set(k, String(v))
-    for (let attempt = 0; ; attempt++) {
-      let res: Response
-      try {
-        this.requestCount++
-        res = await fetch(url, {
-          method,
-          headers: this.headers(),
-          ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
-          signal: AbortSignal.timeout(this.timeoutMs),
-        })
-      } catch (err) {
-        if (attempt >= this.maxRetries) {
-          throw new JiraError(
-            `${opts.what}: cannot reach Jira at ${this.baseUrl} after ${attempt + 1} attempts: ${(err as Error).message}`,
-          )
-        }
-        const waitMs = backoffMs(attempt, this.backoff.baseMs, this.backoff.maxMs)
-        this.options.onRetry?.({
-          method,
-          path,
-          status: 'network',
-          attempt: attempt + 1,
-          waitMs,
-          retryAfterMs: null,
-        })
-        await this.sleep(waitMs)
-        continue
-      }
-      if (res.ok) return (await res.json()) as T
-      const text = await res.text()
-      if (RETRYABLE.has(res.status)) {
-        const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'))
-        if (attempt >= this.maxRetries) {
-          throw new JiraRateLimitError(
-            `${opts.what}: Jira at ${this.baseUrl} still answered ${res.status} after ${attempt + 1} attempts${messagesOf(text)}; try again later or lower the sync rate`,
-            res.status,
-          )
-        }
-        if (retryAfterMs !== null && retryAfterMs > this.maxRetryAfterMs) {
-          throw new JiraRateLimitError(
-            `${opts.what}: Jira at ${this.baseUrl} asked to wait ${Math.round(retryAfterMs / 1000)} s (Retry-After), longer than the ${Math.round(this.maxRetryAfterMs / 1000)} s limit`,
-            res.status,
-          )
-        }
-        const waitMs = retryAfterMs ?? backoffMs(attempt, this.backoff.baseMs, this.backoff.maxMs)
-        this.options.onRetry?.({
-          method,
-          path,
-          status: res.status,
-          attempt: attempt + 1,
-          waitMs,
-          retryAfterMs,
-        })
-        await this.sleep(waitMs)
-        continue
-      }
-      throw this.failure(res.status, text, opts.what, path)
+    let res: HttpResponse
+    try {
+      res = await this.http.request(method, path, {
+        ...(opts.query ? { query: opts.query } : {}),
+        ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+      })
+    } catch (err) {
+      if (!(err instanceof HttpRetryError)) throw err
+      throw this.gaveUp(err, opts.what)
     }
+    if (res.ok) return JSON.parse(res.text) as T
+    throw this.failure(res.status, res.text, opts.what, path)
+  }
+
+  private gaveUp(err: HttpRetryError, what: string): JiraError {
+    if (err.reason === 'network')
+      return new JiraError(
+        `${what}: cannot reach Jira at ${this.baseUrl} after ${err.attempts} attempts: ${(err.cause as Error | undefined)?.message ?? err.message}`,
+      )
+    const status = err.response?.status ?? 0
+    if (err.reason === 'retry-after')
+      return new JiraRateLimitError(
+        `${what}: Jira at ${this.baseUrl} asked to wait ${Math.round((err.retryAfterMs ?? 0) / 1000)} s (Retry-After), longer than the ${Math.round(this.maxRetryAfterMs / 1000)} s limit`,
+        status,
+      )
+    return new JiraRateLimitError(
+      `${what}: Jira at ${this.baseUrl} still answered ${status} after ${err.attempts} attempts${messagesOf(err.response?.text ?? '')}; try again later or lower the sync rate`,
+      status,
+    )
   }
 
   private failure(status: number, text: string, what: string, path: string): JiraError {

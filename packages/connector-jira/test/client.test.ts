@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { parseEnv } from '@orgpulse/contracts'
 import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -139,6 +141,33 @@ describe('rate limits and faults', () => {
     for (const [i, w] of waits.slice(0, 3).entries()) {
       expect(w).toBeGreaterThanOrEqual(50 * 2 ** i)
       expect(w).toBeLessThanOrEqual(100 * 2 ** i)
+    }
+  })
+
+  it('holds the next request while X-RateLimit-Remaining is 0, until X-RateLimit-Reset', async () => {
+    const reset = new Date(Date.now() + 5_000).toISOString()
+    const server = createServer((_req, res) => {
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': reset,
+      })
+      res.end('{"accountId":"a","displayName":"Bot"}')
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const waits: number[] = []
+      const client = clientFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {
+        sleep: async (ms) => void waits.push(ms),
+      })
+      await client.http.request('GET', '/rest/api/3/myself', { what: 'first' })
+      expect(waits).toEqual([])
+      await client.http.request('GET', '/rest/api/3/myself', { what: 'second' })
+      expect(waits).toHaveLength(1)
+      expect(waits[0]).toBeGreaterThan(3_000)
+      expect(waits[0]).toBeLessThanOrEqual(5_000)
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()))
     }
   })
 

@@ -1,18 +1,23 @@
-import type { NamedEnv } from '@orgpulse/contracts'
+import { type NamedEnv, OrgpulseError } from '@orgpulse/contracts'
+import { createHttpClient, type HttpClient, type HttpResponse, HttpRetryError } from '@orgpulse/http-client'
 import { estimateComplexity } from './complexity.ts'
 import { type RateLimitSnapshot, readRateLimitHeaders, waitBefore } from './rate-limit.ts'
 
 /** A failure the user must fix (credential, permission, team name): retrying cannot help. */
-export class LinearConfigError extends Error {}
+export class LinearConfigError extends OrgpulseError {
+  constructor(message: string) {
+    super('config', message)
+  }
+}
 
 /** Linear refused a request (not a rate limit) or answered something we cannot use. */
-export class LinearApiError extends Error {
+export class LinearApiError extends OrgpulseError {
   constructor(
     message: string,
     readonly status: number,
     readonly code?: string,
   ) {
-    super(message)
+    super('upstream', message)
   }
 }
 
@@ -34,6 +39,8 @@ export function credentialFromEnv(
   )
 }
 
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
 export interface LinearClientOptions {
   url: string
   credential: LinearCredential
@@ -54,21 +61,29 @@ interface GraphQLError {
   extensions?: { code?: string; type?: string; userPresentableMessage?: string }
 }
 
-const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+type GraphQLBody<T> = { data?: T; errors?: GraphQLError[] }
+
+const errorCodes = (res: HttpResponse): string[] =>
+  ((res.json() as GraphQLBody<unknown> | undefined)?.errors ?? []).map((e) => e?.extensions?.code ?? '')
+
+/** Linear says "slow down" with HTTP 429 or, more often, a GraphQL error coded RATELIMITED */
+const isRateLimited = (res: HttpResponse): boolean =>
+  res.status === 429 || errorCodes(res).includes('RATELIMITED')
 
 /**
- * A minimal Linear GraphQL client over fetch: auth from the environment, rate-limit budgets
- * read from every response and respected before the next request, retries on HTTP 429 and on
- * GraphQL errors with `extensions.code = "RATELIMITED"`, clear errors for credentials.
+ * A minimal Linear GraphQL client over the shared retrying client: auth from the environment,
+ * rate-limit budgets read from every response and respected before the next request, retries on
+ * HTTP 429, 5xx and GraphQL errors with `extensions.code = "RATELIMITED"`, clear errors for
+ * credentials.
  */
 export class LinearClient {
   readonly limits: RateLimitSnapshot = {}
-  private readonly fetchFn: typeof fetch
   private readonly now: () => number
   private readonly sleep: (ms: number) => Promise<void>
+  private readonly http: HttpClient
+  private readonly maxRetries: number
   /** total time spent waiting for budgets, ms */
   waitedMs = 0
-  requests = 0
 
   constructor(private readonly options: LinearClientOptions) {
     let url: URL
@@ -84,126 +99,152 @@ export class LinearClient {
         `the Linear API URL "${options.url}" must be http(s) (linear.apiUrl or LINEAR_API_URL)`,
       )
     }
-    this.fetchFn = options.fetch ?? fetch
     this.now = options.now ?? Date.now
     this.sleep = options.sleep ?? realSleep
+    this.maxRetries = options.maxRetries ?? 6
+    this.http = createHttpClient({
+      baseUrl: options.url,
+      headers: {
+        'content-type': 'application/json',
+        authorization:
+          options.credential.kind === 'apiKey'
+            ? options.credential.value
+            : `Bearer ${options.credential.value}`,
+      },
+      retry: {
+        maxAttempts: this.maxRetries + 1,
+        // every request is a GraphQL query: a read
+        retryPost: true,
+        on: (res) => isRateLimited(res) || res.status >= 500,
+        // no jitter: the waits are measured exactly (base·2^attempt)
+        backoff: {
+          baseMs: options.baseBackoffMs ?? 1000,
+          maxMs: options.maxBackoffMs ?? 60_000,
+          jitter: { min: 1, max: 1 },
+        },
+        maxRetryAfterMs: Number.POSITIVE_INFINITY,
+        delay: ({ response, retryAfterMs, backoffMs }) => {
+          if (!isRateLimited(response)) return backoffMs
+          const resets = [this.limits.requests, this.limits.complexity]
+            .filter((b) => b && b.remaining <= 0)
+            .map((b) => b!.resetAt - this.now())
+          const fromHeaders = Math.max(0, ...resets, retryAfterMs ?? 0)
+          return fromHeaders > 0 ? fromHeaders : backoffMs
+        },
+      },
+      budget: (res) => {
+        Object.assign(this.limits, readRateLimitHeaders(res.headers))
+        // the request bucket holds the next request whatever it costs; complexity is per query
+        const waitMs = waitBefore(
+          { ...(this.limits.requests ? { requests: this.limits.requests } : {}) },
+          0,
+          this.now(),
+        )
+        return {
+          waitMs,
+          reason: `Linear budget nearly spent (requests ${this.limits.requests?.remaining ?? '?'}, complexity ${this.limits.complexity?.remaining ?? '?'})`,
+        }
+      },
+      onRetry: (r) =>
+        this.count(
+          r.waitMs,
+          r.status === 'network'
+            ? 'network error'
+            : r.response && isRateLimited(r.response)
+              ? 'rate limited by Linear'
+              : `Linear HTTP ${r.status}`,
+        ),
+      onWait: (w) => this.count(w.ms, w.reason),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      sleep: this.sleep,
+      now: this.now,
+    })
   }
 
-  private async pause(ms: number, reason: string): Promise<void> {
+  /** requests sent, retries included */
+  get requests(): number {
+    return this.http.sent
+  }
+
+  private count(ms: number, reason: string): void {
     if (ms <= 0) return
     this.options.onWait?.({ ms, reason })
     this.waitedMs += ms
-    await this.sleep(ms)
   }
 
   async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
     const cost = estimateComplexity(query, variables)
-    const maxRetries = this.options.maxRetries ?? 6
-    const base = this.options.baseBackoffMs ?? 1000
-    const cap = this.options.maxBackoffMs ?? 60_000
-    for (let attempt = 0; ; attempt++) {
-      const bucket = this.limits.complexity
-      if (bucket && cost > bucket.limit) {
-        // waiting cannot help: the bucket never holds enough points for this query
+    const bucket = this.limits.complexity
+    if (bucket && cost > bucket.limit) {
+      // waiting cannot help: the bucket never holds enough points for this query
+      throw new LinearApiError(
+        `a ${cost}-point query exceeds Linear's whole complexity budget of ${bucket.limit}: lower linear.maxQueryComplexity`,
+        0,
+        'RATELIMITED',
+      )
+    }
+    const wait = waitBefore({ ...(bucket ? { complexity: bucket } : {}) }, cost, this.now())
+    if (wait > 0) {
+      this.count(
+        wait,
+        `Linear budget nearly spent (requests ${this.limits.requests?.remaining ?? '?'}, complexity ${bucket?.remaining ?? '?'} for a ${cost}-point query)`,
+      )
+      await this.sleep(wait)
+      // the bucket is full again at its reset time
+      if (this.limits.requests) this.limits.requests.remaining = this.limits.requests.limit
+      if (this.limits.complexity) this.limits.complexity.remaining = this.limits.complexity.limit
+    }
+    let res: HttpResponse
+    try {
+      res = await this.http.request('POST', '', { body: JSON.stringify({ query, variables }) })
+    } catch (err) {
+      if (!(err instanceof HttpRetryError)) throw err
+      if (!err.response)
         throw new LinearApiError(
-          `a ${cost}-point query exceeds Linear's whole complexity budget of ${bucket.limit}: lower linear.maxQueryComplexity`,
+          `cannot reach Linear at ${this.options.url}: ${(err.cause as Error | undefined)?.message ?? err.message}`,
           0,
+        )
+      if (isRateLimited(err.response))
+        throw new LinearApiError(
+          `Linear kept rate-limiting after ${this.maxRetries} retries`,
+          err.response.status,
           'RATELIMITED',
         )
-      }
-      const wait = waitBefore(this.limits, cost, this.now())
-      if (wait > 0) {
-        await this.pause(
-          wait,
-          `Linear budget nearly spent (requests ${this.limits.requests?.remaining ?? '?'}, complexity ${this.limits.complexity?.remaining ?? '?'} for a ${cost}-point query)`,
-        )
-        // the bucket is full again at its reset time
-        if (this.limits.requests) this.limits.requests.remaining = this.limits.requests.limit
-        if (this.limits.complexity) this.limits.complexity.remaining = this.limits.complexity.limit
-      }
-      let res: Response
-      try {
-        this.requests++
-        res = await this.fetchFn(this.options.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            authorization:
-              this.options.credential.kind === 'apiKey'
-                ? this.options.credential.value
-                : `Bearer ${this.options.credential.value}`,
-          },
-          body: JSON.stringify({ query, variables }),
-        })
-      } catch (err) {
-        if (attempt >= maxRetries)
-          throw new LinearApiError(`cannot reach Linear at ${this.options.url}: ${(err as Error).message}`, 0)
-        await this.pause(Math.min(cap, base * 2 ** attempt), 'network error')
-        continue
-      }
-      Object.assign(this.limits, readRateLimitHeaders(res.headers))
-      const text = await res.text()
-      let body: { data?: T; errors?: GraphQLError[] } | undefined
-      try {
-        body = text ? (JSON.parse(text) as { data?: T; errors?: GraphQLError[] }) : undefined
-      } catch {
-        body = undefined
-      }
-      const codes = (body?.errors ?? []).map((e) => e.extensions?.code ?? '')
-      const rateLimited = res.status === 429 || codes.includes('RATELIMITED')
-      if (rateLimited) {
-        if (attempt >= maxRetries)
-          throw new LinearApiError(
-            `Linear kept rate-limiting after ${maxRetries} retries`,
-            res.status,
-            'RATELIMITED',
-          )
-        const resets = [this.limits.requests, this.limits.complexity]
-          .filter((b) => b && b.remaining <= 0)
-          .map((b) => b!.resetAt - this.now())
-        const retryAfter = Number(res.headers.get('retry-after'))
-        const fromHeaders = Math.max(0, ...resets, Number.isFinite(retryAfter) ? retryAfter * 1000 : 0)
-        await this.pause(
-          fromHeaders > 0 ? fromHeaders : Math.min(cap, base * 2 ** attempt),
-          'rate limited by Linear',
-        )
-        continue
-      }
-      const auth =
-        res.status === 401 ||
-        res.status === 403 ||
-        codes.includes('AUTHENTICATION_ERROR') ||
-        codes.includes('FORBIDDEN')
-      if (auth) {
-        const c = this.options.credential
-        const what = c.kind === 'apiKey' ? `the API key in ${c.envName}` : `the OAuth token in ${c.envName}`
-        const detail = body?.errors?.[0]?.message ?? `HTTP ${res.status}`
-        throw new LinearConfigError(
-          res.status === 403 || codes.includes('FORBIDDEN')
-            ? `Linear refused ${what} access to this data (${detail}): grant it read access to the teams in orgpulse.yaml`
-            : `Linear rejected ${what} (${detail}): check that it is valid and not revoked`,
-        )
-      }
-      if (res.status >= 500) {
-        if (attempt >= maxRetries)
-          throw new LinearApiError(`Linear answered HTTP ${res.status} ${maxRetries + 1} times`, res.status)
-        await this.pause(Math.min(cap, base * 2 ** attempt), `Linear HTTP ${res.status}`)
-        continue
-      }
-      if (body?.errors && body.errors.length > 0) {
-        const e = body.errors[0]!
-        throw new LinearApiError(
-          `Linear GraphQL error: ${e.extensions?.userPresentableMessage ?? e.message}`,
-          res.status,
-          e.extensions?.code,
-        )
-      }
-      if (!res.ok || !body?.data)
-        throw new LinearApiError(
-          `Linear answered HTTP ${res.status} without data: ${text.slice(0, 200)}`,
-          res.status,
-        )
-      return body.data
+      throw new LinearApiError(
+        `Linear answered HTTP ${err.response.status} ${this.maxRetries + 1} times`,
+        err.response.status,
+      )
     }
+    const body = res.json() as GraphQLBody<T> | undefined
+    const codes = errorCodes(res)
+    const auth =
+      res.status === 401 ||
+      res.status === 403 ||
+      codes.includes('AUTHENTICATION_ERROR') ||
+      codes.includes('FORBIDDEN')
+    if (auth) {
+      const c = this.options.credential
+      const what = c.kind === 'apiKey' ? `the API key in ${c.envName}` : `the OAuth token in ${c.envName}`
+      const detail = body?.errors?.[0]?.message ?? `HTTP ${res.status}`
+      throw new LinearConfigError(
+        res.status === 403 || codes.includes('FORBIDDEN')
+          ? `Linear refused ${what} access to this data (${detail}): grant it read access to the teams in orgpulse.yaml`
+          : `Linear rejected ${what} (${detail}): check that it is valid and not revoked`,
+      )
+    }
+    if (body?.errors && body.errors.length > 0) {
+      const e = body.errors[0]!
+      throw new LinearApiError(
+        `Linear GraphQL error: ${e.extensions?.userPresentableMessage ?? e.message}`,
+        res.status,
+        e.extensions?.code,
+      )
+    }
+    if (!res.ok || !body?.data)
+      throw new LinearApiError(
+        `Linear answered HTTP ${res.status} without data: ${res.text.slice(0, 200)}`,
+        res.status,
+      )
+    return body.data
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { OrgpulseError } from './errors.ts'
 import { formatIssues } from './format-issues.ts'
 
 /**
@@ -151,7 +152,12 @@ export type Env = Readonly<EnvValues> & { named(name: string): string | undefine
 /** What a function that only reads variables named by the config needs. */
 export type NamedEnv = Pick<Env, 'named'>
 
-export class EnvError extends Error {}
+/** The environment does not say how to run: one line per bad variable. */
+export class EnvError extends OrgpulseError {
+  constructor(message: string) {
+    super('config', message)
+  }
+}
 
 /**
  * Parses a process's environment once. An empty variable counts as unset, as shells and compose

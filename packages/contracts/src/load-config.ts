@@ -2,9 +2,14 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { configSchema, type OrgpulseConfig } from './config.ts'
+import { OrgpulseError, type OrgpulseErrorOptions } from './errors.ts'
 import { formatIssues } from './format-issues.ts'
 
-export class ConfigError extends Error {}
+export class ConfigError extends OrgpulseError {
+  constructor(message: string, options?: OrgpulseErrorOptions) {
+    super('config', message, options)
+  }
+}
 
 /**
  * The chosen file (the caller's `--config`, else its ORGPULSE_CONFIG), else `./orgpulse.yaml` if

@@ -1,4 +1,4 @@
-import { type RawEnvelope, rawEnvelopeSchema, rawTopic } from '@orgpulse/contracts'
+import { OrgpulseError, type RawEnvelope, rawEnvelopeSchema, rawTopic } from '@orgpulse/contracts'
 import type { StageHealth } from './health.ts'
 import type { MemoryBus } from './memory-bus.ts'
 import type { Bus } from './port.ts'
@@ -23,10 +23,15 @@ export async function publishRaw(bus: Bus, envelopes: RawEnvelope[]): Promise<vo
 /**
  * A wait for the pipeline ended because a stage is stalled. What was published stays on the bus
  * and is written once the stage gets through (in embedded mode, while this process runs); an
- * HTTP edge answers 503 with the message (Fastify reads `statusCode`).
+ * HTTP edge answers 503 with the message (kind `unavailable`).
  */
-export class PipelineStalledError extends Error {
+export class PipelineStalledError extends OrgpulseError {
+  /** for callers that read Fastify's convention on the error itself; the edges map the kind */
   readonly statusCode = 503
+
+  constructor(message: string) {
+    super('unavailable', message)
+  }
 }
 
 /** Polls until the groups have consumed everything on their topics (embedded commands use this). */

@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto'
-import { type DlqRecord, TOPICS } from '@orgpulse/contracts'
+import { type DlqRecord, OrgpulseError, type OrgpulseErrorOptions, TOPICS } from '@orgpulse/contracts'
 import type { StageHealth } from './health.ts'
 import type { Bus, DeliveredBatch, DeliveredMessage, Subscription } from './port.ts'
 
 /** Thrown by a decoder for input that can never succeed: the record goes to the DLQ, the batch goes on. */
-export class RejectedRecord extends Error {}
+export class RejectedRecord extends OrgpulseError {
+  constructor(message: string, options?: OrgpulseErrorOptions) {
+    super('invalid_input', message, options)
+  }
+}
 
 export interface BatchInfo {
   topic: string

@@ -1,16 +1,13 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { queryRows } from '@orgpulse/clickhouse'
-import { type OrgpulseConfig, toClickHouseTime, unitIdFor } from '@orgpulse/contracts'
+import { type OrgpulseConfig, OrgpulseError, toClickHouseTime, unitIdFor } from '@orgpulse/contracts'
 import { FAMILIES, METRICS, TRACKER_COVERAGE, valueWithoutRows } from './catalog.ts'
 import { SNAPSHOTS_CTE, snapFor } from './sql.ts'
 import type { Family, MetricDef, MetricFamilyId, MetricValues } from './types.ts'
 
-export class MetricsQueryError extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message)
+export class MetricsQueryError extends OrgpulseError {
+  constructor(message: string, kind: 'invalid_input' | 'not_found' = 'invalid_input') {
+    super(kind, message)
   }
 }
 
@@ -291,7 +288,7 @@ export async function computeOrgMetrics(
   if (units.length === 0) {
     throw new MetricsQueryError(
       `no org led by ${director}: not a manager in the org chart (import one with \`orgpulse org import\`)`,
-      404,
+      'not_found',
     )
   }
   const root = unitIdFor(director)

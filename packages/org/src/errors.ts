@@ -1,3 +1,4 @@
+import { OrgpulseError } from '@orgpulse/contracts'
 /**
  * Org input problems are collected, never thrown one at a time: an HR export with twenty bad rows
  * should be fixed in one pass, so every check runs and reports all it finds.
@@ -20,14 +21,14 @@ export interface OrgIssue {
   message: string
 }
 
-export class OrgValidationError extends Error {
+export class OrgValidationError extends OrgpulseError {
   readonly issues: OrgIssue[]
   readonly source: string
 
   constructor(source: string, issues: OrgIssue[]) {
     const lines = issues.map((i) => `  - ${i.line !== undefined ? `line ${i.line}: ` : ''}${i.message}`)
     const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`
-    super(`${source}: ${count}\n${lines.join('\n')}`)
+    super('invalid_input', `${source}: ${count}\n${lines.join('\n')}`)
     this.name = 'OrgValidationError'
     this.issues = issues
     this.source = source
@@ -35,6 +36,10 @@ export class OrgValidationError extends Error {
 }
 
 /** A query about a person or unit that the org valid at that time does not have. */
-export class OrgLookupError extends Error {
+export class OrgLookupError extends OrgpulseError {
   override readonly name = 'OrgLookupError'
+
+  constructor(message: string) {
+    super('not_found', message)
+  }
 }

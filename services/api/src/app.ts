@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { decisionIngestRoutes } from '@orgpulse/connector-decisions'
 import { type Env, type OrgpulseConfig, parseEnv, type RawEnvelope } from '@orgpulse/contracts'
-import { metricsPlugin, registerStageMetrics } from '@orgpulse/http'
+import { metricsPlugin, registerErrorHandler, registerStageMetrics } from '@orgpulse/http'
 import { type Bus, publishDeadLetters, publishRaw, type StageHealth } from '@orgpulse/kafka'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type AuthMode, registerAuth } from './auth/plugin.ts'
@@ -52,6 +52,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 4 * 1024 * 1024 })
   // order matters: the docs and rate limiter see routes through onRoute, so they come first;
   // auth is a root onRequest hook, so it runs before the limiter's per-route hook keys on the token
+  // first, so every route and plugin registered below answers errors the same way
+  registerErrorHandler(app)
   await registerOpenApi(app, {
     ...(deps.serverUrl ? { serverUrl: deps.serverUrl } : {}),
     ...(env.ORGPULSE_API_PUBLIC_URL ? { publicUrl: env.ORGPULSE_API_PUBLIC_URL } : {}),

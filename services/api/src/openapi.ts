@@ -66,7 +66,7 @@ const transformObject: TransformObject = (document) => {
 }
 
 /**
- * What a status means on the /v1 routes (ACCESS.md, routes/errors.ts): the zod routes share these
+ * What a status means on the /v1 routes (ACCESS.md, @orgpulse/http errors.ts): the zod routes share these
  * answers, so they are said once here instead of @fastify/swagger's "Default Response".
  */
 const STATUS_MEANING: Record<string, string> = {
@@ -142,7 +142,7 @@ export const BEARER = [{ bearerAuth: [] }]
 export const PUBLIC: never[] = []
 
 /**
- * The api's error body (`{error}`, see routes/errors.ts) as plain JSON schema, for the routes
+ * The api's error body (`{error}`, see @orgpulse/http errors.ts) as plain JSON schema, for the routes
  * whose schemas are not zod (probes, webhooks, POST /v1/decisions). Extra fields stay: the rate
  * limiter's 429 adds `statusCode` and `message`, a refused decision batch its `records`.
  */

@@ -1,3 +1,4 @@
+import { OrgpulseError } from '@orgpulse/contracts'
 import type { ShellLog } from '@orgpulse/http'
 /** Where a command writes: the terminal, or a buffer when a running instance executes it for a client. */
 export interface CommandIO {
@@ -32,13 +33,10 @@ export function bufferIO(): CommandIO & { stdout: string[]; stderr: string[] } {
   }
 }
 
-/** A failure with a message meant for the user, and an exit code. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message)
+/** A command line the command cannot act on (a bad flag value, a missing option). */
+export class UserError extends OrgpulseError {
+  constructor(message: string) {
+    super('invalid_input', message)
   }
 }
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { type Env, EnvError, parseEnv } from '@orgpulse/contracts'
+import { type Env, OrgpulseError, parseEnv } from '@orgpulse/contracts'
 import type { Command } from 'commander'
-import { CommanderError } from 'commander'
 import { type CommandContext, globalOptions, type Handler } from './context.ts'
-import { consoleIO, UserError } from './io.ts'
+import { reportFailure } from './exit-codes.ts'
+import { consoleIO } from './io.ts'
 import { readLiveLock } from './lock.ts'
 import { buildProgram } from './program.ts'
 import { openRuntime, type RuntimeOptions } from './runtime.ts'
@@ -23,7 +23,8 @@ async function forward(
     body: JSON.stringify({ argv, cwd: process.cwd() }),
   })
   if (!res.ok)
-    throw new UserError(
+    throw new OrgpulseError(
+      'upstream',
       `the running orgpulse at ${url} refused the command: ${res.status} ${await res.text()}`,
     )
   const out = (await res.json()) as { exitCode: number; stdout: string; stderr: string }
@@ -48,7 +49,8 @@ async function main(argv: string[], env: Env): Promise<number> {
         return
       }
       if (lock) {
-        throw new UserError(
+        throw new OrgpulseError(
+          'conflict',
           `${g.dataDir} is in use by orgpulse (pid ${lock.pid}, ${lock.url}); stop it or use another --data-dir`,
         )
       }
@@ -71,31 +73,20 @@ async function main(argv: string[], env: Env): Promise<number> {
     await program.parseAsync(argv, { from: 'user' })
     return ctx.exitCode
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode
-    if (err instanceof UserError) {
-      io.err(`error: ${err.message}`)
-      return err.exitCode
-    }
-    io.err(`error: ${(err as Error).message}`)
-    if (env.LOG_LEVEL === 'debug') io.err(String((err as Error).stack))
-    return 1
+    return reportFailure(io, err, { stack: env.LOG_LEVEL === 'debug' })
   }
 }
 
 /** the one read of the environment in this process: everything below gets the parsed values */
-function environment(): Env | null {
+function environment(): Env {
   try {
     return parseEnv(process.env)
   } catch (err) {
-    if (!(err instanceof EnvError)) throw err
-    process.stderr.write(`error: ${err.message}\n`)
-    return null
+    process.exit(reportFailure(consoleIO(), err))
   }
 }
 
-const env = environment()
-if (!env) process.exit(1)
-main(process.argv.slice(2), env).then(
+main(process.argv.slice(2), environment()).then(
   (code) => process.exit(code),
   (err) => {
     process.stderr.write(`fatal: ${String(err)}\n`)

@@ -1,6 +1,8 @@
+import { OrgpulseError } from '@orgpulse/contracts'
 import type { Command } from 'commander'
 import type { CommandContext } from './context.ts'
-import { bufferIO, UserError } from './io.ts'
+import { reportFailure } from './exit-codes.ts'
+import { bufferIO } from './io.ts'
 import type { Runtime } from './runtime.ts'
 
 /**
@@ -21,7 +23,8 @@ export function cliRunner(
       env: rt.env,
       exitCode: 0,
       async withRuntime(cmd, handler) {
-        if (cmd.name() === 'start') throw new UserError(`orgpulse is already running on ${rt.dataDir}`)
+        if (cmd.name() === 'start')
+          throw new OrgpulseError('conflict', `orgpulse is already running on ${rt.dataDir}`)
         ctx.exitCode = (await handler(rt, io, cmd)) ?? 0
       },
     }
@@ -30,9 +33,7 @@ export function cliRunner(
       process.chdir(cwd)
       await buildProgram(ctx).exitOverride().parseAsync(argv, { from: 'user' })
     } catch (err) {
-      const e = err as Error & { exitCode?: number }
-      if (e.exitCode === undefined || !('code' in e)) io.err(`error: ${e.message}`)
-      ctx.exitCode = e instanceof UserError ? e.exitCode : (e.exitCode ?? 1)
+      ctx.exitCode = reportFailure(io, err)
     } finally {
       process.chdir(previous)
     }

@@ -1,6 +1,6 @@
 import { decisionIngestRoutes } from '@orgpulse/connector-decisions'
 import { loadConfig, parseEnv, TOPIC_SPECS } from '@orgpulse/contracts'
-import { metricsPlugin, runProcess } from '@orgpulse/http'
+import { metricsPlugin, registerErrorHandler, runProcess } from '@orgpulse/http'
 import { createBusFromEnv, namespacedFromEnv, publishDeadLetters, publishRaw } from '@orgpulse/kafka'
 import Fastify from 'fastify'
 
@@ -14,6 +14,7 @@ runProcess('ingest-decisions', async () => {
   const bus = namespacedFromEnv(kafka, env)
   await bus.ensureTopics(TOPIC_SPECS)
   const app = Fastify({ logger: { level: env.LOG_LEVEL ?? 'info' } })
+  registerErrorHandler(app)
   await app.register(metricsPlugin, { service: 'ingest-decisions' })
   app.get('/healthz', async () => ({ status: 'ok' }))
   await app.register(decisionIngestRoutes, {

@@ -1,6 +1,12 @@
 import { createClickHouse, migrate } from '@orgpulse/clickhouse'
 import { type Env, loadConfig, parseEnv, TOPIC_SPECS } from '@orgpulse/contracts'
-import { metricsPlugin, registerStageMetrics, runProcess, type Stoppable } from '@orgpulse/http'
+import {
+  metricsPlugin,
+  registerErrorHandler,
+  registerStageMetrics,
+  runProcess,
+  type Stoppable,
+} from '@orgpulse/http'
 import { createBusFromEnv, namespacedFromEnv, StageHealth } from '@orgpulse/kafka'
 import Fastify from 'fastify'
 import { pino } from 'pino'
@@ -28,6 +34,7 @@ async function startOpsServer(env: Env, stages: readonly string[], health: Stage
   const port = env.ORGPULSE_METRICS_PORT
   if (!port) return null
   const app = Fastify()
+  registerErrorHandler(app)
   await app.register(metricsPlugin, { service: 'transformer', registry: register })
   registerStageMetrics(register, health)
   app.get('/healthz', async () => ({ status: 'ok', stages }))

@@ -1,3 +1,5 @@
+import { OrgpulseError } from '@orgpulse/contracts'
+import { createHttpClient, type HttpClient, type HttpResponse, HttpRetryError } from '@orgpulse/http-client'
 import { z } from 'zod'
 import { type CalendarEvent, calendarEventSchema } from '../payload.ts'
 
@@ -44,13 +46,13 @@ const listResponseSchema = z.object({
 })
 export type EventsPage = z.infer<typeof listResponseSchema>
 
-export class GoogleApiError extends Error {
+export class GoogleApiError extends OrgpulseError {
   constructor(
     message: string,
     readonly status: number,
     readonly reason: string,
   ) {
-    super(message)
+    super('upstream', message)
   }
 }
 
@@ -88,14 +90,24 @@ export type ListParams =
 
 /** Calendar API v3 `events.list` / `events.get` for a user, acting as that user (domain-wide delegation). */
 export class GoogleCalendarApi {
-  private readonly root: string
-  private readonly fetchImpl: typeof fetch
-  private readonly sleep: (ms: number) => Promise<void>
+  private readonly http: HttpClient
 
   constructor(private readonly opts: GoogleCalendarApiOptions) {
-    this.root = opts.rootUrl.endsWith('/') ? opts.rootUrl : `${opts.rootUrl}/`
-    this.fetchImpl = opts.fetchImpl ?? fetch
-    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)))
+    const maxDelayMs = opts.maxDelayMs ?? 32_000
+    this.http = createHttpClient({
+      baseUrl: opts.rootUrl,
+      headers: { accept: 'application/json' },
+      retry: {
+        maxAttempts: opts.maxRetries + 1,
+        on: (res) => failureOf(res).retryable,
+        // a step plus up to a quarter on top, so parallel syncs do not retry in lockstep
+        backoff: { baseMs: opts.baseDelayMs ?? 1000, maxMs: maxDelayMs, jitter: { min: 1, max: 1.25 } },
+        maxRetryAfterMs: maxDelayMs,
+        longRetryAfter: 'cap',
+      },
+      ...(opts.fetchImpl ? { fetch: opts.fetchImpl } : {}),
+      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+    })
   }
 
   async listEvents(subject: string, p: ListParams): Promise<EventsPage> {
@@ -140,62 +152,61 @@ export class GoogleCalendarApi {
   }
 
   private async request(subject: string, path: string): Promise<unknown> {
-    let authRetried = false
-    for (let attempt = 0; ; attempt++) {
+    for (let authRetried = false; ; authRetried = true) {
       const token = await this.opts.tokens.tokenFor(subject)
-      const res = await this.fetchImpl(`${this.root}${path}`, {
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-      })
-      if (res.ok) return res.json()
-      const body = errorBodySchema.safeParse(await res.json().catch(() => ({})))
-      const first = body.success ? body.data.error?.errors?.[0] : undefined
-      const reason = first?.reason ?? ''
-      const message =
-        (body.success ? body.data.error?.message : undefined) ?? first?.message ?? res.statusText
-      const retryable =
-        res.status === 429 ||
-        res.status >= 500 ||
-        (res.status === 403 && (RATE_LIMIT_REASONS.has(reason) || first?.domain === 'usageLimits'))
+      let res: HttpResponse
+      try {
+        res = await this.http.request('GET', path, {
+          headers: { authorization: `Bearer ${token}` },
+          onRetry: (r) => {
+            if (r.response)
+              this.opts.onRetry?.({
+                subject,
+                attempt: r.attempt,
+                delayMs: r.waitMs,
+                status: r.response.status,
+                reason: failureOf(r.response).reason || String(r.response.status),
+              })
+          },
+        })
+      } catch (err) {
+        if (!(err instanceof HttpRetryError) || !err.response) throw err
+        res = err.response
+      }
+      if (res.ok) return JSON.parse(res.text)
+      const f = failureOf(res)
       if (res.status === 410)
         throw new SyncTokenExpiredError(
-          `sync token of ${subject} expired: ${message}`,
+          `sync token of ${subject} expired: ${f.message}`,
           410,
-          reason || 'fullSyncRequired',
+          f.reason || 'fullSyncRequired',
         )
+      // a token revoked or expired early: one more try with a fresh one
       if (res.status === 401 && !authRetried) {
-        authRetried = true
         this.opts.tokens.invalidate(subject)
         continue
       }
-      if (retryable && attempt < this.opts.maxRetries) {
-        const delayMs = this.backoff(attempt, res.headers.get('retry-after'))
-        this.opts.onRetry?.({
-          subject,
-          attempt: attempt + 1,
-          delayMs,
-          status: res.status,
-          reason: reason || String(res.status),
-        })
-        await this.sleep(delayMs)
-        continue
-      }
       throw new GoogleApiError(
-        describe(res.status, reason, message, subject, retryable, this.opts.maxRetries),
+        describe(res.status, f.reason, f.message, subject, f.retryable, this.opts.maxRetries),
         res.status,
-        reason,
+        f.reason,
       )
     }
   }
+}
 
-  private backoff(attempt: number, retryAfter: string | null): number {
-    const base = this.opts.baseDelayMs ?? 1000
-    const max = this.opts.maxDelayMs ?? 32_000
-    const seconds = retryAfter ? Number(retryAfter) : Number.NaN
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, max)
-    const exp = Math.min(base * 2 ** attempt, max)
-    // up to 25% jitter on top, so parallel syncs do not retry in lockstep
-    return Math.round(exp + Math.random() * exp * 0.25)
-  }
+/** what Google's error body says, and whether it means "slow down" (429, 5xx, 403 usageLimits) */
+function failureOf(res: HttpResponse): { reason: string; message: string; retryable: boolean } {
+  if (res.ok) return { reason: '', message: '', retryable: false }
+  const body = errorBodySchema.safeParse(res.json() ?? {})
+  const first = body.success ? body.data.error?.errors?.[0] : undefined
+  const reason = first?.reason ?? ''
+  const message = (body.success ? body.data.error?.message : undefined) ?? first?.message ?? res.statusText
+  const retryable =
+    res.status === 429 ||
+    res.status >= 500 ||
+    (res.status === 403 && (RATE_LIMIT_REASONS.has(reason) || first?.domain === 'usageLimits'))
+  return { reason, message, retryable }
 }
 
 function describe(

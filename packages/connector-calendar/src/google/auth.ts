@@ -1,6 +1,7 @@
 import { createSign } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { formatIssues, type NamedEnv } from '@orgpulse/contracts'
+import { formatIssues, type NamedEnv, OrgpulseError } from '@orgpulse/contracts'
+import { createHttpClient, type HttpClient, HttpRetryError } from '@orgpulse/http-client'
 import { z } from 'zod'
 
 /** The fields of a Google service-account key file the connector uses. */
@@ -14,7 +15,12 @@ export type ServiceAccountKey = z.infer<typeof serviceAccountKeySchema>
 
 export const CALENDAR_READONLY_SCOPE = 'https://www.googleapis.com/auth/calendar.readonly'
 
-export class GoogleAuthError extends Error {}
+/** a missing or broken key is `config`; Google refusing a token for a good key is `upstream` */
+export class GoogleAuthError extends OrgpulseError {
+  constructor(message: string, kind: 'config' | 'upstream' = 'config') {
+    super(kind, message)
+  }
+}
 
 /** Reads the key from the named environment variable: the JSON itself, or a path to the key file. */
 export function loadServiceAccountKey(envName: string, env: NamedEnv): ServiceAccountKey {
@@ -58,12 +64,20 @@ const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64ur
  */
 export class ServiceAccountTokens {
   private readonly cache = new Map<string, { token: string; expiresAt: number }>()
+  private readonly http: HttpClient
 
   constructor(
     private readonly key: ServiceAccountKey,
     private readonly scope = CALENDAR_READONLY_SCOPE,
-    private readonly fetchImpl: typeof fetch = fetch,
-  ) {}
+    fetchImpl: typeof fetch = fetch,
+  ) {
+    this.http = createHttpClient({
+      baseUrl: key.token_uri,
+      // an exchange grants a token and changes nothing: safe to send again
+      retry: { maxAttempts: 3, retryPost: true },
+      fetch: fetchImpl,
+    })
+  }
 
   async tokenFor(subject: string): Promise<string> {
     const cached = this.cache.get(subject)
@@ -83,15 +97,20 @@ export class ServiceAccountTokens {
     const signer = createSign('RSA-SHA256')
     signer.update(`${header}.${claims}`)
     const assertion = `${header}.${claims}.${b64url(signer.sign(this.key.private_key))}`
-    const res = await this.fetchImpl(this.key.token_uri, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-        assertion,
-      }).toString(),
-    })
-    const body = (await res.json().catch(() => ({}))) as {
+    const res = await this.http
+      .request('POST', '', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+          assertion,
+        }).toString(),
+      })
+      // retries spent on 429/5xx: the last answer says why
+      .catch((err: unknown) => {
+        if (err instanceof HttpRetryError && err.response) return err.response
+        throw err
+      })
+    const body = (res.json() ?? {}) as {
       access_token?: string
       expires_in?: number
       error?: string
@@ -109,6 +128,7 @@ export class ServiceAccountTokens {
             : ''
       throw new GoogleAuthError(
         `Google refused a token for ${subject} (service account ${this.key.client_email}): ${why}${hint}`,
+        'upstream',
       )
     }
     this.cache.set(subject, {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { type ClickHouseClient, queryRows } from '@orgpulse/clickhouse'
-import { toClickHouseTime } from '@orgpulse/contracts'
+import { OrgpulseError, toClickHouseTime } from '@orgpulse/contracts'
 import { z } from 'zod'
 
 /**
@@ -22,7 +22,11 @@ export const tokenInfoSchema = z.object({
 })
 export type TokenInfo = z.infer<typeof tokenInfoSchema>
 
-export class TokenError extends Error {}
+export class TokenError extends OrgpulseError {
+  constructor(message: string, kind: 'invalid_input' | 'not_found' = 'invalid_input') {
+    super(kind, message)
+  }
+}
 
 const TOKEN_PREFIX = 'opt_'
 
@@ -105,7 +109,7 @@ export async function revokeToken(client: ClickHouseClient, id: string): Promise
     { id },
   )
   const row = rows[0]
-  if (!row) throw new TokenError(`no token with id ${id} (see \`orgpulse tokens list\`)`)
+  if (!row) throw new TokenError(`no token with id ${id} (see \`orgpulse tokens list\`)`, 'not_found')
   if (row.revoked_at) return toInfo(row)
   const now = new Date()
   await client.insert({

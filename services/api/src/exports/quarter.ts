@@ -1,3 +1,4 @@
+import { OrgpulseError } from '@orgpulse/contracts'
 /** Calendar quarters in UTC: `2026-Q3` = [2026-07-01, 2026-10-01). */
 export interface Quarter {
   label: string
@@ -5,7 +6,11 @@ export interface Quarter {
   to: Date
 }
 
-export class QuarterError extends Error {}
+export class QuarterError extends OrgpulseError {
+  constructor(message: string) {
+    super('invalid_input', message)
+  }
+}
 
 export function parseQuarter(label: string): Quarter {
   const m = /^(\d{4})-Q([1-4])$/.exec(label.trim())

@@ -83,11 +83,11 @@ export async function quarterlyExport(
   const quarter = parseQuarter(request.quarter)
   const previous = previousQuarter(quarter)
   const window = (q: Quarter) => ({ director, from: q.from.toISOString(), to: q.to.toISOString() })
-  // throws MetricsQueryError 404 for an unknown director before anything is staged
+  // throws a not_found MetricsQueryError for an unknown director before anything is staged
   const current = await computeOrgMetrics(client, config, window(quarter))
   // the director may not have led an org at the end of the previous quarter: then no previous values
   const before = await computeOrgMetrics(client, config, window(previous)).catch((err: unknown) => {
-    if (err instanceof MetricsQueryError && err.status === 404) return null
+    if (err instanceof MetricsQueryError && err.kind === 'not_found') return null
     throw err
   })
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { OrgpulseConfig } from '@orgpulse/contracts'
 import { dashboardSpecs } from '@orgpulse/dashboards'
+import { registerErrorHandler } from '@orgpulse/http'
 import { listDirectors } from '@orgpulse/org'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { orgPage, pageRange, rollupKeeper } from './data.ts'
@@ -66,6 +67,7 @@ export async function pagesRoutes(app: FastifyInstance, options: PagesOptions): 
 /** just the pages, on their own server (tests; a pages-only process) */
 export async function pagesApp(options: PagesOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: false })
+  registerErrorHandler(app)
   await app.register(pagesRoutes, options)
   return app
 }

@@ -1,11 +1,13 @@
 import { type ClickHouseClient, queryRows } from '@orgpulse/clickhouse'
-import { unitIdFor } from '@orgpulse/contracts'
+import { OrgpulseError, unitIdFor } from '@orgpulse/contracts'
 import { effectiveAt } from '@orgpulse/org'
 import type { Principal } from '../auth/plugin.ts'
 
 /** A resource the caller may not see, or that does not exist: both answer 404 with the same body. */
-export class NotFoundError extends Error {
-  readonly status = 404
+export class NotFoundError extends OrgpulseError {
+  constructor(message: string) {
+    super('not_found', message)
+  }
 }
 
 /** Whether unit `unit` sits in the subtree of unit `ancestor` (itself included) in the org valid now. */

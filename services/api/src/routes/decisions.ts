@@ -1,5 +1,5 @@
 import { queryRows } from '@orgpulse/clickhouse'
-import { unitIdFor } from '@orgpulse/contracts'
+import { OrgpulseError, unitIdFor } from '@orgpulse/contracts'
 import { parseBound } from '@orgpulse/metrics'
 import { z } from 'zod'
 import { decisionRowsSql, EPOCH, FAR_FUTURE } from '../queries/decisions.ts'
@@ -14,7 +14,6 @@ import {
   errorSchema,
 } from '../schemas.ts'
 import { SECURED, type V1Options, type ZodApp } from './context.ts'
-import { BadRequestError } from './errors.ts'
 
 const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 429: errorSchema }
 
@@ -33,7 +32,10 @@ function decodeCursor(cursor: string): [string, string] {
   try {
     return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')))
   } catch {
-    throw new BadRequestError('cursor is not one this api issued (use nextCursor from the previous page)')
+    throw new OrgpulseError(
+      'invalid_input',
+      'cursor is not one this api issued (use nextCursor from the previous page)',
+    )
   }
 }
 

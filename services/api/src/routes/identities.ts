@@ -1,8 +1,8 @@
+import { OrgpulseError } from '@orgpulse/contracts'
 import { unresolvedIdentities } from '@orgpulse/org'
 import { isAdmin } from '../auth/plugin.ts'
 import { errorSchema, unresolvedResponse } from '../schemas.ts'
 import { SECURED, type V1Options, type ZodApp } from './context.ts'
-import { ForbiddenError } from './errors.ts'
 
 export function identityRoutes(app: ZodApp, { client }: V1Options): void {
   app.get(
@@ -18,7 +18,7 @@ export function identityRoutes(app: ZodApp, { client }: V1Options): void {
     },
     async (req) => {
       // they span every org: an org-scoped token must not see other orgs' people
-      if (!isAdmin(req.principal)) throw new ForbiddenError('admin token required')
+      if (!isAdmin(req.principal)) throw new OrgpulseError('forbidden', 'admin token required')
       return { identities: await unresolvedIdentities(client) }
     },
   )

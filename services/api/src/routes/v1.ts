@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { V1Options } from './context.ts'
 import { decisionLogRoutes } from './decisions.ts'
-import { registerErrorHandler } from './errors.ts'
 import { exportRoutes } from './exports.ts'
 import { identityRoutes } from './identities.ts'
 import { orgRoutes } from './orgs.ts'
@@ -14,7 +13,6 @@ import { orgRoutes } from './orgs.ts'
 export async function v1Routes(app: FastifyInstance, options: V1Options): Promise<void> {
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  registerErrorHandler(app)
   const zapp = app.withTypeProvider<ZodTypeProvider>()
   orgRoutes(zapp, options)
   decisionLogRoutes(zapp, options)

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import {
-  AccessError,
   accessStatements,
   applyAccess,
   DEFAULT_PASSWORD_ENV_PATTERN,
@@ -42,41 +41,36 @@ export function registerClickHouseAccessCommands(program: Command, ctx: CommandC
             throw new UserError(
               '--apply needs a ClickHouse server (CLICKHOUSE_URL): the embedded engine has no access control',
             )
-          try {
-            const plan = await accessStatements(rt.client, {
-              passwordEnvPattern: opts.passwordEnv,
-              env: rt.env,
-              ...(rt.env.CLICKHOUSE_DATABASE ? { database: rt.env.CLICKHOUSE_DATABASE } : {}),
-              ...(opts.director ? { directors: opts.director } : {}),
-              // applying: existing users keep their passwords unless one is given in the environment
-              ...(opts.apply ? { existingUsers: await existingUsers(rt.client) } : {}),
-            })
-            if (plan.directors.length === 0)
-              throw new UserError('no directors in the org (import one with `orgpulse org import`)')
-            const sql = `${plan.statements.join(';\n')};\n`
-            if (opts.out) writeFileSync(resolve(opts.out), sql)
-            if (opts.apply) await applyAccess(rt.client, plan)
-            if (!opts.out && !opts.apply) io.out(sql)
-            io.err(
-              `${plan.directors.length} director users${opts.apply ? ' applied' : ''}${opts.out ? `, statements in ${opts.out}` : ''}`,
-            )
-            for (const d of plan.directors) {
-              const how =
-                d.passwordSource === 'generated'
-                  ? `password (shown once): ${d.password}`
-                  : d.passwordSource === 'env'
-                    ? `password from $${d.passwordEnv}`
-                    : 'existing user, password unchanged'
-              io.err(`  ${d.director} → ${d.user}  ${how}`)
-            }
-            if (!opts.apply && plan.directors.some((d) => d.passwordSource === 'generated')) {
-              io.err('generated passwords apply only to users this SQL creates (CREATE USER IF NOT EXISTS)')
-            }
-            return 0
-          } catch (err) {
-            if (err instanceof AccessError) throw new UserError(err.message)
-            throw err
+          const plan = await accessStatements(rt.client, {
+            passwordEnvPattern: opts.passwordEnv,
+            env: rt.env,
+            ...(rt.env.CLICKHOUSE_DATABASE ? { database: rt.env.CLICKHOUSE_DATABASE } : {}),
+            ...(opts.director ? { directors: opts.director } : {}),
+            // applying: existing users keep their passwords unless one is given in the environment
+            ...(opts.apply ? { existingUsers: await existingUsers(rt.client) } : {}),
+          })
+          if (plan.directors.length === 0)
+            throw new UserError('no directors in the org (import one with `orgpulse org import`)')
+          const sql = `${plan.statements.join(';\n')};\n`
+          if (opts.out) writeFileSync(resolve(opts.out), sql)
+          if (opts.apply) await applyAccess(rt.client, plan)
+          if (!opts.out && !opts.apply) io.out(sql)
+          io.err(
+            `${plan.directors.length} director users${opts.apply ? ' applied' : ''}${opts.out ? `, statements in ${opts.out}` : ''}`,
+          )
+          for (const d of plan.directors) {
+            const how =
+              d.passwordSource === 'generated'
+                ? `password (shown once): ${d.password}`
+                : d.passwordSource === 'env'
+                  ? `password from $${d.passwordEnv}`
+                  : 'existing user, password unchanged'
+            io.err(`  ${d.director} → ${d.user}  ${how}`)
           }
+          if (!opts.apply && plan.directors.some((d) => d.passwordSource === 'generated')) {
+            io.err('generated passwords apply only to users this SQL creates (CREATE USER IF NOT EXISTS)')
+          }
+          return 0
         })
       },
     )

@@ -1,8 +1,7 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { type ExportFormat, QuarterError, quarterlyExport } from '@orgpulse/api'
-import { MetricsQueryError } from '@orgpulse/metrics'
+import { type ExportFormat, quarterlyExport } from '@orgpulse/api'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -44,8 +43,6 @@ export function registerExportCommands(program: Command, ctx: CommandContext): v
           return 0
         } catch (err) {
           rmSync(partial, { force: true })
-          if (err instanceof QuarterError || err instanceof MetricsQueryError)
-            throw new UserError(err.message)
           throw err
         }
       })

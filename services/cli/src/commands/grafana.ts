@@ -34,12 +34,7 @@ export function registerGrafanaCommands(program: Command, ctx: CommandContext): 
     .action(
       async (opts: { clickhouseHost: string; clickhousePort: string; database: string }, cmd: Command) => {
         await ctx.withRuntime(cmd, async (rt, io) => {
-          let target: ReturnType<typeof grafanaAuthFromEnv>
-          try {
-            target = grafanaAuthFromEnv(rt.env)
-          } catch (err) {
-            throw new UserError((err as Error).message)
-          }
+          const target = grafanaAuthFromEnv(rt.env)
           const secret = rt.env.ORGPULSE_DIRECTOR_DS_SECRET
           // the ClickHouse users and row policies come from accessStatements (same user names);
           // the password is the one its env var gives that user, else derived from the secret

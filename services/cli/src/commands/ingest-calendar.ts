@@ -1,9 +1,5 @@
 import {
-  CalendarConfigError,
-  GoogleAuthError,
   type IcsImportResult,
-  IcsParseError,
-  IcsSourceError,
   importIcs,
   ingestGoogleCalendar,
   isIanaZone,
@@ -86,49 +82,37 @@ export function registerCalendarIngest(ingest: Command, ctx: CommandContext): vo
         }
         const ics: IcsImportResult[] = []
         let google: PersonSyncResult[] = []
-        try {
-          const org = await loadOrgLookup(rt.client)
-          for (const f of feeds) {
-            const own = await personTimeZone(rt.client, f.owner)
-            const defaultZone = own && isIanaZone(own) ? own : rt.config.workingHours.timeZone
-            io.progress(`calendar ics: reading ${f.source} for ${f.owner}`)
-            ics.push(
-              await importIcs({
-                bus: rt.bus,
-                calendar,
-                source: f.source,
-                owner: f.owner,
-                window,
-                defaultZone,
-                org,
-              }),
-            )
-          }
-          if (!opts.ics && calendar.google) {
-            google = await ingestGoogleCalendar({
+        const org = await loadOrgLookup(rt.client)
+        for (const f of feeds) {
+          const own = await personTimeZone(rt.client, f.owner)
+          const defaultZone = own && isIanaZone(own) ? own : rt.config.workingHours.timeZone
+          io.progress(`calendar ics: reading ${f.source} for ${f.owner}`)
+          ics.push(
+            await importIcs({
               bus: rt.bus,
-              durable: rt.durable,
-              client: rt.client,
-              config: rt.config,
-              env: rt.env,
-              ...(opts.person ? { people: opts.person.map((p) => p.toLowerCase()) } : {}),
-              onProgress: (p) => io.progress(progressLine(p)),
-              onRetry: (n) =>
-                io.progress(
-                  `calendar google: ${n.subject} answered ${n.status} ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`,
-                ),
-            })
-          }
-        } catch (err) {
-          if (
-            err instanceof CalendarConfigError ||
-            err instanceof GoogleAuthError ||
-            err instanceof IcsSourceError ||
-            err instanceof IcsParseError
-          ) {
-            throw new UserError(err.message)
-          }
-          throw err
+              calendar,
+              source: f.source,
+              owner: f.owner,
+              window,
+              defaultZone,
+              org,
+            }),
+          )
+        }
+        if (!opts.ics && calendar.google) {
+          google = await ingestGoogleCalendar({
+            bus: rt.bus,
+            durable: rt.durable,
+            client: rt.client,
+            config: rt.config,
+            env: rt.env,
+            ...(opts.person ? { people: opts.person.map((p) => p.toLowerCase()) } : {}),
+            onProgress: (p) => io.progress(progressLine(p)),
+            onRetry: (n) =>
+              io.progress(
+                `calendar google: ${n.subject} answered ${n.status} ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`,
+              ),
+          })
         }
         io.progress('calendar: published; waiting until it is queryable…')
         await rt.flush()

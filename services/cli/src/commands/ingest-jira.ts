@@ -3,7 +3,6 @@ import { CursorStore } from '@orgpulse/clickhouse'
 import {
   createJiraClient,
   formatProgress,
-  JiraError,
   type SyncProgress,
   type SyncResult,
   syncJira,
@@ -17,16 +16,6 @@ interface JiraIngestOptions {
   full?: boolean
   project?: string[]
   format: string
-}
-
-/** Jira's own errors already say which credential/project: surface them as user errors. */
-async function asUserError<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (err) {
-    if (err instanceof JiraError) throw new UserError(err.message)
-    throw err
-  }
 }
 
 function progressReporter(io: CommandIO): (p: SyncProgress) => void {
@@ -75,25 +64,23 @@ export function registerJiraIngest(ingest: Command, ctx: CommandContext): void {
             `no jira: section in ${rt.configPath ?? 'orgpulse.yaml (none found)'}; add one with at least jira.projects`,
           )
         }
-        const result = await asUserError(async () => {
-          const { client, instance } = createJiraClient(config, {
-            env: rt.env,
-            onRetry: (r) =>
-              io.progress(
-                `jira: ${r.status} on ${r.method} ${r.path}; retry ${r.attempt} in ${(r.waitMs / 1000).toFixed(1)} s`,
-              ),
-          })
-          return syncJira({
-            client,
-            bus: rt.bus,
-            cursors: new CursorStore(rt.client),
-            durable: rt.durable,
-            config,
-            instance,
-            full: opts.full === true,
-            ...(opts.project ? { projects: opts.project.map((p) => p.toUpperCase()) } : {}),
-            onProgress: progressReporter(io),
-          })
+        const { client, instance } = createJiraClient(config, {
+          env: rt.env,
+          onRetry: (r) =>
+            io.progress(
+              `jira: ${r.status} on ${r.method} ${r.path}; retry ${r.attempt} in ${(r.waitMs / 1000).toFixed(1)} s`,
+            ),
+        })
+        const result = await syncJira({
+          client,
+          bus: rt.bus,
+          cursors: new CursorStore(rt.client),
+          durable: rt.durable,
+          config,
+          instance,
+          full: opts.full === true,
+          ...(opts.project ? { projects: opts.project.map((p) => p.toUpperCase()) } : {}),
+          onProgress: progressReporter(io),
         })
         io.progress('jira: records published; waiting until they are queryable…')
         await rt.flush()

@@ -1,6 +1,5 @@
 import { CursorStore } from '@orgpulse/clickhouse'
 import {
-  LinearConfigError,
   linearClientFromConfig,
   type SyncProgress,
   type SyncResult,
@@ -9,7 +8,6 @@ import {
 import { linearConfigSchema } from '@orgpulse/contracts'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
-import { UserError } from '../io.ts'
 
 function progressLine(p: SyncProgress): string {
   const where = p.team ? `${p.team} ` : ''
@@ -50,26 +48,20 @@ export function registerLinearIngest(ingest: Command, ctx: CommandContext): void
       async (opts: { full?: boolean; team?: string[]; relations: boolean; format: string }, cmd: Command) => {
         await ctx.withRuntime(cmd, async (rt, io) => {
           const config = rt.config.linear ?? linearConfigSchema.parse({})
-          let result: SyncResult
-          try {
-            const client = linearClientFromConfig(config, rt.env, {
-              onWait: ({ ms, reason }) => io.progress(`waiting ${(ms / 1000).toFixed(1)} s: ${reason}`),
-            })
-            result = await syncLinear({
-              client,
-              bus: rt.bus,
-              cursors: new CursorStore(rt.client),
-              durable: rt.durable,
-              config,
-              full: opts.full === true,
-              ...(opts.team ? { teams: opts.team } : {}),
-              relations: opts.relations,
-              progress: (p) => io.progress(progressLine(p)),
-            })
-          } catch (err) {
-            if (err instanceof LinearConfigError) throw new UserError(err.message)
-            throw err
-          }
+          const client = linearClientFromConfig(config, rt.env, {
+            onWait: ({ ms, reason }) => io.progress(`waiting ${(ms / 1000).toFixed(1)} s: ${reason}`),
+          })
+          const result = await syncLinear({
+            client,
+            bus: rt.bus,
+            cursors: new CursorStore(rt.client),
+            durable: rt.durable,
+            config,
+            full: opts.full === true,
+            ...(opts.team ? { teams: opts.team } : {}),
+            relations: opts.relations,
+            progress: (p) => io.progress(progressLine(p)),
+          })
           io.progress(`linear: ${result.envelopes} records published; waiting until they are queryable…`)
           await rt.flush()
           if (io.isTTY) io.err('')

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type OrgpulseConfig } from '@orgpulse/contracts'
+import { loadConfig, type OrgpulseConfig } from '@orgpulse/contracts'
 import { onShutdown } from '@orgpulse/http'
 import type { Command } from 'commander'
 import { type CommandContext, globalOptions } from '../context.ts'
@@ -98,13 +98,7 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
       if (!Number.isFinite(every) || every <= 0)
         throw new UserError(`--every must be a positive number of minutes (got "${opts.every}")`)
       const g = globalOptions(cmd)
-      let config: OrgpulseConfig
-      try {
-        config = loadConfig(g.config || ctx.env.ORGPULSE_CONFIG).config
-      } catch (err) {
-        if (err instanceof ConfigError) throw new UserError(err.message)
-        throw err
-      }
+      const config = loadConfig(g.config || ctx.env.ORGPULSE_CONFIG).config
       const unknown = (opts.only ?? []).filter((s) => !(WATCHABLE as readonly string[]).includes(s))
       if (unknown.length > 0)
         throw new UserError(

@@ -1,4 +1,4 @@
-import { importOrg, listDirectors, OrgValidationError, unresolvedIdentities } from '@orgpulse/org'
+import { importOrg, listDirectors, unresolvedIdentities } from '@orgpulse/org'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -17,23 +17,18 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
     .option('--format <format>', 'output: text or json', 'text')
     .action(async (file: string, opts: { effective?: string; format: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
-        try {
-          const summary = await importOrg({
-            client: rt.client,
-            bus: rt.bus,
-            file,
-            config: rt.config,
-            ...(opts.effective ? { effective: opts.effective } : {}),
-          })
-          if (opts.format === 'json') {
-            const { format: _format, ...rest } = summary
-            io.out(JSON.stringify(rest, null, 2))
-          } else io.out(summary.format())
-          return 0
-        } catch (err) {
-          if (err instanceof OrgValidationError) throw new UserError(err.message)
-          throw err
-        }
+        const summary = await importOrg({
+          client: rt.client,
+          bus: rt.bus,
+          file,
+          config: rt.config,
+          ...(opts.effective ? { effective: opts.effective } : {}),
+        })
+        if (opts.format === 'json') {
+          const { format: _format, ...rest } = summary
+          io.out(JSON.stringify(rest, null, 2))
+        } else io.out(summary.format())
+        return 0
       })
     })
 

@@ -1,4 +1,4 @@
-import { createToken, listTokens, revokeToken, TokenError } from '@orgpulse/api'
+import { createToken, listTokens, revokeToken } from '@orgpulse/api'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -20,22 +20,17 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
       await ctx.withRuntime(cmd, async (rt, io) => {
         if (Boolean(opts.org) === Boolean(opts.admin))
           throw new UserError('pass exactly one of --org EMAIL or --admin')
-        try {
-          const { token, info } = await createToken(rt.client, {
-            scope: opts.admin ? 'admin' : 'org',
-            ...(opts.org ? { org: opts.org } : {}),
-            ...(opts.name ? { name: opts.name } : {}),
-          })
-          io.out(token)
-          io.err(
-            `created ${info.id} (${info.scope === 'admin' ? 'admin' : `org ${info.org}`}, "${info.name}"). The token is shown once: store it now.`,
-          )
-          io.err('use it as: Authorization: Bearer <token>')
-          return 0
-        } catch (err) {
-          if (err instanceof TokenError) throw new UserError(err.message)
-          throw err
-        }
+        const { token, info } = await createToken(rt.client, {
+          scope: opts.admin ? 'admin' : 'org',
+          ...(opts.org ? { org: opts.org } : {}),
+          ...(opts.name ? { name: opts.name } : {}),
+        })
+        io.out(token)
+        io.err(
+          `created ${info.id} (${info.scope === 'admin' ? 'admin' : `org ${info.org}`}, "${info.name}"). The token is shown once: store it now.`,
+        )
+        io.err('use it as: Authorization: Bearer <token>')
+        return 0
       })
     })
 
@@ -70,14 +65,9 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
     .description('revoke a token: it answers 401 from then on')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
-        try {
-          const info = await revokeToken(rt.client, id)
-          io.out(`revoked ${info.id} ("${info.name}") at ${info.revokedAt}`)
-          return 0
-        } catch (err) {
-          if (err instanceof TokenError) throw new UserError(err.message)
-          throw err
-        }
+        const info = await revokeToken(rt.client, id)
+        io.out(`revoked ${info.id} ("${info.name}") at ${info.revokedAt}`)
+        return 0
       })
     })
 }
