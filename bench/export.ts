@@ -2,6 +2,7 @@ import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { parseEnv } from '@orgpulse/contracts'
 import { loadDemo } from '@orgpulse/demo'
 import { type ExportFormat, quarterlyExport } from '../services/api/src/index.ts'
 import { openRuntime } from '../services/cli/src/runtime.ts'
@@ -45,7 +46,7 @@ export async function benchExport(
   const people = options.people ?? 10_000
   const weeks = options.weeks ?? 52
   const dataDir = mkdtempSync(join(tmpdir(), 'orgpulse-bench-export-'))
-  const rt = await openRuntime({ dataDir, logLevel: 'error' })
+  const rt = await openRuntime({ env: parseEnv(process.env), dataDir, logLevel: 'error' })
   try {
     const t0 = performance.now()
     // direct edges: the bulk data only needs to be there; the connector path is measured by its own tests

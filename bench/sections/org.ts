@@ -3,10 +3,12 @@
  * (CLI/api) for one director, every dashboard panel query expanded as Grafana's backend would,
  * and the rollup refresh that feeds them.
  */
+
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { queryRows } from '@orgpulse/clickhouse'
+import { parseEnv } from '@orgpulse/contracts'
 import { DIRECTOR_VARIABLE_SQL, dashboardSpecs, expandQuery, TEAM_VARIABLE_SQL } from '@orgpulse/dashboards'
 import { loadDemo } from '@orgpulse/demo'
 import { computeOrgMetrics, refreshRollups } from '@orgpulse/metrics'
@@ -26,7 +28,7 @@ const step = (m: string) => process.stderr.write(`org bench: ${m}\n`)
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'orgpulse-bench-org-'))
-  const rt = await openRuntime({ dataDir, logLevel: 'error' })
+  const rt = await openRuntime({ env: parseEnv(process.env), dataDir, logLevel: 'error' })
   const end = new Date('2026-11-23T00:00:00Z')
   const start = new Date(end.getTime() - weeks * 7 * 86400000)
   const load = await timed(() => loadDemo(rt, { people, weeks, seed: 11, end, edges: 'direct' }))

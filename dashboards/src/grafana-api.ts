@@ -1,4 +1,4 @@
-import { OrgpulseError } from '@orgpulse/contracts'
+import { type Env, OrgpulseError } from '@orgpulse/contracts'
 import { createHttpClient, type HttpClient, HttpRetryError } from '@orgpulse/http-client'
 import { z } from 'zod'
 
@@ -60,7 +60,9 @@ export interface GrafanaAuth {
   token?: string
 }
 
-export function grafanaAuthFromEnv(env: NodeJS.ProcessEnv = process.env): { url: string; auth: GrafanaAuth } {
+export function grafanaAuthFromEnv(
+  env: Pick<Env, 'GRAFANA_URL' | 'GRAFANA_USER' | 'GRAFANA_PASSWORD' | 'GRAFANA_TOKEN'>,
+): { url: string; auth: GrafanaAuth } {
   const url = env.GRAFANA_URL
   if (!url) throw new OrgpulseError('config', 'GRAFANA_URL is not set (e.g. http://localhost:3001)')
   if (env.GRAFANA_USER || env.GRAFANA_PASSWORD) {

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { parseEnv } from '@orgpulse/contracts'
 import type { DemoCompany } from '@orgpulse/demo'
 import { loadDemo } from '@orgpulse/demo'
 import { refreshRollups } from '@orgpulse/metrics'
@@ -15,7 +16,7 @@ export const DEMO = { people: 120, weeks: 26, seed: 1, end: new Date('2026-11-23
  */
 export async function demoRuntime(): Promise<{ rt: Runtime; company: DemoCompany }> {
   const dir = mkdtempSync(join(tmpdir(), 'orgpulse-dashboards-'))
-  const rt = await openRuntime({ dataDir: dir })
+  const rt = await openRuntime({ env: parseEnv(process.env), dataDir: dir })
   const { company } = await loadDemo(rt, DEMO)
   await refreshRollups(rt.client, rt.config, { from: company.start, to: company.end })
   return { rt, company }

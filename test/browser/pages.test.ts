@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { parseEnv } from '@orgpulse/contracts'
 import { loadDemo } from '@orgpulse/demo'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -27,7 +28,10 @@ beforeAll(async () => {
       `Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`,
     )
   }
-  rt = await openRuntime({ dataDir: mkdtempSync(join(tmpdir(), 'orgpulse-pages-')) })
+  rt = await openRuntime({
+    env: parseEnv(process.env),
+    dataDir: mkdtempSync(join(tmpdir(), 'orgpulse-pages-')),
+  })
   const { company } = await loadDemo(rt, {
     people: 120,
     weeks: 26,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { queryRows } from '@orgpulse/clickhouse'
 import { importDecisions } from '@orgpulse/connector-decisions'
-import { rawTopic } from '@orgpulse/contracts'
+import { parseEnv, rawTopic } from '@orgpulse/contracts'
 import { MemoryBus, publishRaw } from '@orgpulse/kafka'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../services/api/src/app.ts'
@@ -22,7 +22,7 @@ let app: Awaited<ReturnType<typeof buildApp>>
 
 /** the api as `orgpulse start` wires it */
 async function open(): Promise<void> {
-  rt = await openRuntime({ dataDir, logLevel: 'error' })
+  rt = await openRuntime({ env: parseEnv(process.env), dataDir, logLevel: 'error' })
   app = await buildApp({
     client: rt.client,
     bus: rt.bus,

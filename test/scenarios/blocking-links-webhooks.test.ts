@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { configSchema, syncedEnvelope } from '@orgpulse/contracts'
+import { configSchema, parseEnv, syncedEnvelope } from '@orgpulse/contracts'
 import { type FakeJira, startFakeJira, type WebhookPayload } from '@orgpulse/fakes/jira'
 import { publishRaw } from '@orgpulse/kafka'
 import { importOrg } from '@orgpulse/org'
@@ -131,7 +131,7 @@ beforeAll(async () => {
     config,
     flush: p.flush,
     auth: 'none',
-    env: { JIRA_WEBHOOK_SECRET: SECRET },
+    env: parseEnv({ JIRA_WEBHOOK_SECRET: SECRET }),
   })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const addr = app.server.address()

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
-import { OrgpulseError } from '@orgpulse/contracts'
+import { type NamedEnv, OrgpulseError } from '@orgpulse/contracts'
 import { queryRows } from './client.ts'
 
 /**
@@ -27,13 +27,14 @@ import { queryRows } from './client.ts'
  * derived identifiers ([a-z0-9_] only).
  */
 export interface AccessOptions {
-  /** database holding the orgpulse tables; default $CLICKHOUSE_DATABASE or 'default' */
+  /** database holding the orgpulse tables (the caller's CLICKHOUSE_DATABASE); default 'default' */
   database?: string
   /** directors to provision; default: every manager of managers (level >= 2) in the latest org snapshot */
   directors?: string[]
   /** env var name per director; `{SLUG}` is replaced by the user's slug in upper case */
   passwordEnvPattern?: string
-  env?: Record<string, string | undefined>
+  /** where the per-director password variables are read; unset → none is set */
+  env?: NamedEnv
   /** users that already exist on the server: their password is left as it is unless set from env */
   existingUsers?: ReadonlySet<string>
   maxExecutionTime?: number
@@ -117,9 +118,8 @@ export async function accessStatements(
   client: ClickHouseClient,
   options: AccessOptions = {},
 ): Promise<AccessPlan> {
-  const db = options.database ?? process.env.CLICKHOUSE_DATABASE ?? 'default'
+  const db = options.database ?? 'default'
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(db)) throw new AccessError(`database name is not an identifier: ${db}`)
-  const env = options.env ?? process.env
   const pattern = options.passwordEnvPattern ?? DEFAULT_PASSWORD_ENV_PATTERN
   const emails = [
     ...new Set((options.directors ?? (await latestDirectors(client))).map((e) => e.trim().toLowerCase())),
@@ -139,7 +139,7 @@ export async function accessStatements(
   for (const email of emails) {
     const user = directorUser(email)
     const passwordEnv = pattern.replace('{SLUG}', userSlug(email).toUpperCase())
-    const fromEnv = env[passwordEnv]
+    const fromEnv = options.env?.named(passwordEnv)
     const exists = options.existingUsers?.has(user) ?? false
     const password = fromEnv ?? (exists ? null : randomBytes(18).toString('base64url'))
     const source: DirectorAccess['passwordSource'] = fromEnv ? 'env' : exists ? 'unchanged' : 'generated'

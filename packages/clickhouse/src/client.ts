@@ -16,20 +16,20 @@ export interface ClickHouseOptions {
   database?: string
 }
 
-/** `CLICKHOUSE_URL` set → a ClickHouse server over HTTP; unset → chDB in-process, same client API. */
+/** `url` (CLICKHOUSE_URL) set → a ClickHouse server over HTTP; unset → chDB in-process, same client API. */
 export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseClient {
-  const url = options.url ?? process.env.CLICKHOUSE_URL
+  const url = options.url
   // The ack of an insert must mean "written": 26.2+ defaults async_insert to 1.
   const clickhouse_settings = { async_insert: 0 as const, wait_end_of_query: 1 as const }
   if (url) {
     return createClient({
       url,
-      database: options.database ?? process.env.CLICKHOUSE_DATABASE ?? 'default',
+      database: options.database ?? 'default',
       clickhouse_settings,
       request_timeout: 120_000,
     })
   }
-  const dir = resolve(options.dataDir ?? process.env.ORGPULSE_DATA_DIR ?? '.orgpulse', 'clickhouse')
+  const dir = resolve(options.dataDir ?? '.orgpulse', 'clickhouse')
   mkdirSync(dir, { recursive: true })
   // chdb types its connection against @clickhouse/client-common 1.23.0 while the client bundles
   // its own copy of the same interface; they are identical at runtime, so bridge the nominal gap.
@@ -183,8 +183,7 @@ async function readAll(stream: Readable): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-export const isEmbedded = (options: ClickHouseOptions = {}): boolean =>
-  !(options.url ?? process.env.CLICKHOUSE_URL)
+export const isEmbedded = (options: ClickHouseOptions = {}): boolean => !options.url
 
 export const embeddedPath = (dataDir: string): string => join(resolve(dataDir), 'clickhouse')
 

@@ -98,7 +98,7 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
         durable: ctx.durable,
         client: ctx.client,
         config: ctx.config,
-        ...(options.env ? { env: options.env } : {}),
+        env: options.env ?? ctx.env,
         ...(options.only ? { people: options.only.map((p) => p.toLowerCase()) } : {}),
         onProgress: (p) => progress({ line: googleLine(p) }),
         onRetry: (n) =>

@@ -1,5 +1,5 @@
 import { type ClickHouseClient, CursorStore } from '@orgpulse/clickhouse'
-import { calendarConfigSchema, type OrgpulseConfig, OrgpulseError } from '@orgpulse/contracts'
+import { calendarConfigSchema, type NamedEnv, type OrgpulseConfig, OrgpulseError } from '@orgpulse/contracts'
 import type { Bus, Durable } from '@orgpulse/kafka'
 import { GoogleCalendarApi, type RetryNotice } from './google/api.ts'
 import { loadServiceAccountKey, ServiceAccountTokens } from './google/auth.ts'
@@ -17,7 +17,8 @@ export interface GoogleIngestOptions {
   durable: Durable
   client: ClickHouseClient
   config: OrgpulseConfig
-  env?: NodeJS.ProcessEnv
+  /** where the service-account key variable (calendar.google.serviceAccountKeyEnv) is read */
+  env: NamedEnv
   /** only these people (default: calendar.google.people, else everybody in the latest org snapshot) */
   people?: string[]
   fetchImpl?: typeof fetch

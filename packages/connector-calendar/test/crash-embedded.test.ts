@@ -1,5 +1,5 @@
 import { CursorStore } from '@orgpulse/clickhouse'
-import { rawTopic } from '@orgpulse/contracts'
+import { parseEnv, rawTopic } from '@orgpulse/contracts'
 import {
   type FakeGoogleCalendar,
   type FakeGoogleCalendarSeed,
@@ -63,7 +63,7 @@ const sync = (cursors: CursorStore) =>
       ...config,
       calendar: { ...config.calendar!, google: { ...config.calendar!.google!, rootUrl: fake.rootUrl } },
     },
-    env: { TEST_GOOGLE_KEY: fake.serviceAccountKey },
+    env: parseEnv({ TEST_GOOGLE_KEY: fake.serviceAccountKey }),
     people: [ANA],
     cursors,
     now: () => new Date('2026-04-01T00:00:00Z'),

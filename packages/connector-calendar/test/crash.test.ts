@@ -1,5 +1,5 @@
 import { queryRows } from '@orgpulse/clickhouse'
-import { rawTopic } from '@orgpulse/contracts'
+import { parseEnv, rawTopic } from '@orgpulse/contracts'
 import { type FakeGoogleCalendar, startFakeGoogleCalendar } from '@orgpulse/fakes/google-calendar'
 import { transformBytes } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -41,7 +41,7 @@ const sync = (cursors: MemoryCursors) =>
       ...config,
       calendar: { ...config.calendar!, google: { ...config.calendar!.google!, rootUrl: fake.rootUrl } },
     },
-    env: { TEST_GOOGLE_KEY: fake.serviceAccountKey },
+    env: parseEnv({ TEST_GOOGLE_KEY: fake.serviceAccountKey }),
     cursors,
     now: () => new Date('2026-04-01T00:00:00Z'),
   })

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
-import { configSchema } from '@orgpulse/contracts'
+import { configSchema, parseEnv } from '@orgpulse/contracts'
 import type { FakeGoogleCalendar, FakeGoogleCalendarSeed } from '@orgpulse/fakes/google-calendar'
 import { ackIsDurable, type Bus, type Durable } from '@orgpulse/kafka'
 import { expect } from 'vitest'
@@ -131,7 +131,7 @@ export async function ingestFixtures(o: {
     durable: o.durable ?? ackIsDurable,
     client: o.client,
     config: { ...config, calendar: { ...calendar, google: { ...calendar.google, rootUrl: o.fake.rootUrl } } },
-    env: { TEST_GOOGLE_KEY: o.fake.serviceAccountKey },
+    env: parseEnv({ TEST_GOOGLE_KEY: o.fake.serviceAccountKey }),
     now: () => new Date('2026-04-01T00:00:00Z'),
   })
   expect(results.map((r) => r.error ?? 'ok')).toEqual(['ok', 'ok'])

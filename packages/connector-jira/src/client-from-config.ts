@@ -1,4 +1,4 @@
-import type { JiraConfig } from '@orgpulse/contracts'
+import type { JiraConfig, NamedEnv } from '@orgpulse/contracts'
 import { JiraClient } from './client.ts'
 import { jiraConnectionFromEnv } from './env.ts'
 import { JiraHttp, type RetryInfo } from './http.ts'
@@ -6,7 +6,7 @@ import { JiraHttp, type RetryInfo } from './http.ts'
 /** A client for the configured instance, with credentials from the environment. */
 export function createJiraClient(
   config: JiraConfig,
-  options: { env?: NodeJS.ProcessEnv; onRetry?: (info: RetryInfo) => void } = {},
+  options: { env: NamedEnv; onRetry?: (info: RetryInfo) => void },
 ): { client: JiraClient; instance: string } {
   const conn = jiraConnectionFromEnv(config, options.env)
   const http = new JiraHttp({

@@ -84,7 +84,7 @@ export const jiraConnector: PullConnector<SyncResult> = {
       throw new JiraConfigError('no jira: section in orgpulse.yaml; add one with at least jira.projects')
     const progress = options.progress
     const { client, instance } = createJiraClient(config, {
-      ...(options.env ? { env: options.env } : {}),
+      env: options.env ?? ctx.env,
       ...(progress
         ? {
             onRetry: (r) =>

@@ -1,4 +1,4 @@
-import type { JiraConfig } from '@orgpulse/contracts'
+import type { JiraConfig, NamedEnv } from '@orgpulse/contracts'
 import { JiraConfigError } from './errors.ts'
 import type { JiraAuth } from './http.ts'
 
@@ -8,11 +8,8 @@ export interface JiraConnection {
 }
 
 /** Base URL from config or env; credentials from the environment only (never from the file). */
-export function jiraConnectionFromEnv(
-  config: JiraConfig,
-  env: NodeJS.ProcessEnv = process.env,
-): JiraConnection {
-  const baseUrl = config.baseUrl ?? env[config.baseUrlEnv]
+export function jiraConnectionFromEnv(config: JiraConfig, env: NamedEnv): JiraConnection {
+  const baseUrl = config.baseUrl ?? env.named(config.baseUrlEnv)
   if (!baseUrl) {
     throw new JiraConfigError(
       `no Jira URL: set jira.baseUrl in orgpulse.yaml or the ${config.baseUrlEnv} environment variable`,
@@ -27,8 +24,8 @@ export function jiraConnectionFromEnv(
   }
   const a = config.auth
   if (config.deployment === 'cloud') {
-    const email = env[a.emailEnv]
-    const token = env[a.tokenEnv]
+    const email = env.named(a.emailEnv)
+    const token = env.named(a.tokenEnv)
     const missing = [!email && a.emailEnv, !token && a.tokenEnv].filter(Boolean)
     if (missing.length > 0) {
       throw new JiraConfigError(
@@ -40,7 +37,7 @@ export function jiraConnectionFromEnv(
       auth: { kind: 'basic', email: email!, token: token!, describe: `${a.emailEnv} + ${a.tokenEnv}` },
     }
   }
-  const pat = env[a.patEnv]
+  const pat = env.named(a.patEnv)
   if (!pat)
     throw new JiraConfigError(
       `Jira Data Center needs a personal access token: set ${a.patEnv} (sent as a bearer token)`,
@@ -48,10 +45,3 @@ export function jiraConnectionFromEnv(
   return { baseUrl, auth: { kind: 'bearer', token: pat, describe: a.patEnv } }
 }
 
-/** The webhook secret, from the variable the config names. */
-export function jiraWebhookSecretFromEnv(
-  config: JiraConfig,
-  env: NodeJS.ProcessEnv = process.env,
-): string | null {
-  return env[config.webhook.secretEnv] || null
-}

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { parseEnv } from '@orgpulse/contracts'
 import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -231,19 +232,25 @@ describe('JQL and configuration', () => {
   })
 
   it('names the missing environment variables', () => {
-    expect(() => jiraConnectionFromEnv(jiraConfig(), {})).toThrow(
+    expect(() => jiraConnectionFromEnv(jiraConfig(), parseEnv({}))).toThrow(
       new JiraConfigError(
         'no Jira URL: set jira.baseUrl in orgpulse.yaml or the JIRA_BASE_URL environment variable',
       ),
     )
     expect(() =>
-      jiraConnectionFromEnv(jiraConfig(), {
-        JIRA_BASE_URL: 'https://acme.atlassian.net',
-        JIRA_EMAIL: 'a@b.c',
-      }),
+      jiraConnectionFromEnv(
+        jiraConfig(),
+        parseEnv({
+          JIRA_BASE_URL: 'https://acme.atlassian.net',
+          JIRA_EMAIL: 'a@b.c',
+        }),
+      ),
     ).toThrow(/set JIRA_API_TOKEN \(basic auth/)
     expect(() =>
-      jiraConnectionFromEnv(jiraConfig({ deployment: 'datacenter', baseUrl: 'https://jira.acme.test' }), {}),
+      jiraConnectionFromEnv(
+        jiraConfig({ deployment: 'datacenter', baseUrl: 'https://jira.acme.test' }),
+        parseEnv({}),
+      ),
     ).toThrow(/set JIRA_PAT \(sent as a bearer token\)/)
     expect(
       jiraConnectionFromEnv(
@@ -252,7 +259,7 @@ describe('JQL and configuration', () => {
           deployment: 'datacenter',
           baseUrl: 'https://jira.acme.test',
         }),
-        { MY_PAT: 'x' },
+        parseEnv({ MY_PAT: 'x' }),
       ).auth,
     ).toEqual({
       kind: 'bearer',

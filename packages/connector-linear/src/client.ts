@@ -1,4 +1,4 @@
-import { OrgpulseError } from '@orgpulse/contracts'
+import { type NamedEnv, OrgpulseError } from '@orgpulse/contracts'
 import { createHttpClient, type HttpClient, type HttpResponse, HttpRetryError } from '@orgpulse/http-client'
 import { estimateComplexity } from './complexity.ts'
 import { type RateLimitSnapshot, readRateLimitHeaders, waitBefore } from './rate-limit.ts'
@@ -27,12 +27,12 @@ export type LinearCredential =
 
 /** API key (`Authorization: <key>`) when set, else an OAuth access token (`Bearer`). */
 export function credentialFromEnv(
-  env: NodeJS.ProcessEnv,
+  env: NamedEnv,
   names: { apiKeyEnv: string; oauthTokenEnv: string },
 ): LinearCredential {
-  const key = env[names.apiKeyEnv]?.trim()
+  const key = env.named(names.apiKeyEnv)?.trim()
   if (key) return { kind: 'apiKey', value: key, envName: names.apiKeyEnv }
-  const token = env[names.oauthTokenEnv]?.trim()
+  const token = env.named(names.oauthTokenEnv)?.trim()
   if (token) return { kind: 'oauth', value: token, envName: names.oauthTokenEnv }
   throw new LinearConfigError(
     `no Linear credential: set ${names.apiKeyEnv} (a personal API key) or ${names.oauthTokenEnv} (an OAuth access token)`,

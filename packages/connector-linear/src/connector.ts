@@ -80,7 +80,7 @@ export const linearConnector: PullConnector<SyncResult, LinearSyncOptions> = {
   async sync(ctx, options: LinearSyncOptions = {}) {
     const config = ctx.config.linear ?? linearConfigSchema.parse({})
     const progress = options.progress
-    const client = linearClientFromConfig(config, options.env, {
+    const client = linearClientFromConfig(config, options.env ?? ctx.env, {
       ...(progress
         ? { onWait: ({ ms, reason }) => progress({ line: `waiting ${(ms / 1000).toFixed(1)} s: ${reason}` }) }
         : {}),

@@ -8,7 +8,14 @@ import {
   migrate,
   queryRows,
 } from '@orgpulse/clickhouse'
-import { configSchema, eventId, type OrgpulseConfig, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
+import {
+  configSchema,
+  eventId,
+  type OrgpulseConfig,
+  parseEnv,
+  rawTopic,
+  TOPIC_SPECS,
+} from '@orgpulse/contracts'
 import { type FakeLinear, LINEAR_IDS, linearTestSeed, startFakeLinear, stateId } from '@orgpulse/fakes/linear'
 import {
   ackIsDurable,
@@ -483,12 +490,14 @@ describe('Linear rate limits and credentials', () => {
     await expect(bad.request('{ viewer { id } }')).rejects.toBeInstanceOf(LinearConfigError)
     const oauth = new LinearClient({
       url: fake.url,
-      credential: credentialFromEnv({ LINEAR_OAUTH_TOKEN: fake.oauthToken }, linear),
+      credential: credentialFromEnv(parseEnv({ LINEAR_OAUTH_TOKEN: fake.oauthToken }), linear),
     })
     expect(await oauth.request<{ viewer: { id: string } }>('{ viewer { id } }')).toEqual({
       viewer: { id: LINEAR_IDS.users.bob },
     })
-    expect(() => credentialFromEnv({}, linear)).toThrow(/set LINEAR_API_KEY .* or LINEAR_OAUTH_TOKEN/)
+    expect(() => credentialFromEnv(parseEnv({}), linear)).toThrow(
+      /set LINEAR_API_KEY .* or LINEAR_OAUTH_TOKEN/,
+    )
   })
 
   it('names the team keys it cannot see', async () => {

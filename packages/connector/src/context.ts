@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
-import type { OrgpulseConfig } from '@orgpulse/contracts'
+import type { Env, OrgpulseConfig } from '@orgpulse/contracts'
 import type { Bus, Durable } from '@orgpulse/kafka'
 import type { Logger } from 'pino'
 
@@ -11,6 +11,8 @@ export interface ConnectorContext {
   mode: 'embedded' | 'full'
   dataDir: string
   config: OrgpulseConfig
+  /** the process's environment, parsed once at its entry point (connector credentials are read from it) */
+  env: Env
   client: ClickHouseClient
   bus: Bus
   log: Logger

@@ -1,4 +1,4 @@
-import type { DlqRecord, OrgpulseConfig, RawEnvelope, Source } from '@orgpulse/contracts'
+import type { DlqRecord, Env, OrgpulseConfig, RawEnvelope, Source } from '@orgpulse/contracts'
 import type { FastifyPluginAsync } from 'fastify'
 import type { ZodType } from 'zod'
 import type { ConnectorContext } from './context.ts'
@@ -16,8 +16,8 @@ export interface SyncOptions {
   /** only these scopes (Jira project keys, Linear team keys, calendar owners); default: all configured */
   only?: string[]
   progress?: (p: SyncProgressLine) => void
-  /** where credentials are read; each connector defaults to the process environment */
-  env?: NodeJS.ProcessEnv
+  /** where credentials are read instead of the context's environment (the demo's fake vendors) */
+  env?: Env
 }
 
 export interface SyncReport<R> {

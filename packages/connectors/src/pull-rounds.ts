@@ -6,7 +6,7 @@ export interface PullRounds {
   run(source: string): Promise<{ code: number; detail?: string }>
   log(line: string): void
   /** resolves when the rounds should end (after the run in hand) */
-  stopped: Promise<void>
+  stopped: Promise<unknown>
   /** what the log lines say is pulling (default `ingest watch`) */
   label?: string
 }

@@ -1,7 +1,7 @@
 import { type ClickHouseClient, createClickHouse, migrate } from '@orgpulse/clickhouse'
 import { type Connector, type ConnectorContext, webhookOff } from '@orgpulse/connector'
-import { type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
-import { metricsPlugin, registerErrorHandler } from '@orgpulse/http'
+import { type Env, type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
+import { metricsPlugin, registerErrorHandler, runProcess } from '@orgpulse/http'
 import {
   ackIsDurable,
   type Bus,
@@ -17,16 +17,16 @@ import { pullRounds } from './pull-rounds.ts'
 
 export interface IngestServiceOptions {
   config: OrgpulseConfig
-  /** KAFKA_BROKERS and the bus settings, CLICKHOUSE_URL/_DATABASE, the credentials and webhook secrets the config names */
-  env: NodeJS.ProcessEnv
+  /**
+   * the process's parsed environment: KAFKA_BROKERS and the bus settings, CLICKHOUSE_URL/_DATABASE,
+   * ORGPULSE_DATA_DIR (the embedded ClickHouse when CLICKHOUSE_URL is unset), HOST, LOG_LEVEL, and
+   * the credentials and webhook secrets the config names
+   */
+  env: Env
+  /** the service's own port when PORT is unset */
   port: number
-  host: string
   /** minutes from the start of one pull to the start of the next; 0: webhook only */
   pullEveryMinutes: number
-  /** the embedded ClickHouse's data dir, when CLICKHOUSE_URL is unset (one process per dir) */
-  dataDir: string
-  /** pino level of the service's JSON log (default info) */
-  logLevel?: string
   log?: Logger
 }
 
@@ -46,7 +46,7 @@ export async function startIngestService(
   options: IngestServiceOptions,
 ): Promise<IngestService> {
   const name = `ingest-${connector.source}`
-  const log = options.log ?? pino({ name, level: options.logLevel ?? 'info' })
+  const log = options.log ?? pino({ name, level: options.env.LOG_LEVEL ?? 'info' })
   const kafka = createBusFromEnv({ clientId: `orgpulse-${name}` }, options.env)
   if (!kafka) throw new Error(`KAFKA_BROKERS is not set: ${name} needs a Kafka broker`)
   const bus: Bus = namespacedFromEnv(kafka, options.env)
@@ -54,11 +54,9 @@ export async function startIngestService(
   // only a pull needs ClickHouse (its cursors, the org it reads calendars for)
   let client: ClickHouseClient | null = null
   if (connector.sync) {
-    const url = options.env.CLICKHOUSE_URL?.trim()
+    const { CLICKHOUSE_URL: url, CLICKHOUSE_DATABASE: database } = options.env
     client = createClickHouse(
-      url
-        ? { url, ...(options.env.CLICKHOUSE_DATABASE ? { database: options.env.CLICKHOUSE_DATABASE } : {}) }
-        : { dataDir: options.dataDir },
+      url ? { url, ...(database ? { database } : {}) } : { dataDir: options.env.ORGPULSE_DATA_DIR },
     )
     await migrate(client, { log: (m) => log.info(m) })
   }
@@ -107,12 +105,12 @@ export async function startIngestService(
       publish: (envelopes) => publishRaw(bus, envelopes),
       deadLetter: (dead) => publishDeadLetters(bus, dead),
       log: (m) => log.info(m),
-      secret: (env) => options.env[env]?.trim() || undefined,
+      secret: (name) => options.env.named(name)?.trim() || undefined,
     })
     if (webhookOff(plugin)) log.warn(plugin.off)
     else await app.register(plugin)
   }
-  const address = await app.listen({ port: options.port, host: options.host })
+  const address = await app.listen({ port: options.env.PORT ?? options.port, host: options.env.HOST })
 
   let stop!: () => void
   const stopped = new Promise<void>((resolve) => (stop = resolve))
@@ -121,8 +119,9 @@ export async function startIngestService(
   if (sync && client && options.pullEveryMinutes > 0) {
     const ctx: ConnectorContext = {
       mode: 'full',
-      dataDir: options.dataDir,
+      dataDir: options.env.ORGPULSE_DATA_DIR,
       config: options.config,
+      env: options.env,
       client,
       bus,
       log,
@@ -139,7 +138,6 @@ export async function startIngestService(
       run: async () => {
         try {
           const report = await sync.call(connector, ctx, {
-            env: options.env,
             progress: (p) => log.debug(p.record ?? {}, p.line),
           })
           for (const line of report.lines) log.info(line.trim())
@@ -169,24 +167,14 @@ export async function startIngestService(
   }
 }
 
-/** startIngestService for a main.ts: SIGTERM/SIGINT end the pull in hand and exit 0; a failed start exits 1. */
-export function serveIngest(connector: Connector, options: IngestServiceOptions): void {
-  startIngestService(connector, options).then(
-    (service) => {
-      const stop = () =>
-        void service.stop().then(
-          () => process.exit(0),
-          (err: Error) => {
-            process.stderr.write(`ingest-${connector.source}: stop failed: ${err.message}\n`)
-            process.exit(1)
-          },
-        )
-      process.once('SIGTERM', stop)
-      process.once('SIGINT', stop)
-    },
-    (err: Error) => {
-      process.stderr.write(`ingest-${connector.source} failed: ${err.message}\n`)
-      process.exit(1)
-    },
-  )
+/**
+ * startIngestService for a main.ts: SIGTERM/SIGINT end the pull in hand and exit 0; a failed start
+ * exits 1. The options are read inside the start, so a bad environment or orgpulse.yaml is
+ * reported as a failed start, not as a crash.
+ */
+export function serveIngest(connector: Connector, options: () => IngestServiceOptions): void {
+  runProcess(`ingest-${connector.source}`, async () => {
+    const service = await startIngestService(connector, options())
+    return [{ name: 'pull, server, bus and ClickHouse', stop: () => service.stop() }]
+  })
 }

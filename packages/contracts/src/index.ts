@@ -1,5 +1,6 @@
 export * from './config.ts'
 export * from './decision-record.ts'
+export * from './env.ts'
 export * from './envelope.ts'
 export * from './errors.ts'
 export * from './events.ts'

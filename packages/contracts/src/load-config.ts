@@ -11,10 +11,13 @@ export class ConfigError extends OrgpulseError {
   }
 }
 
-/** `--config`, else `ORGPULSE_CONFIG`, else `./orgpulse.yaml` if present, else defaults. */
+/**
+ * The chosen file (the caller's `--config`, else its ORGPULSE_CONFIG), else `./orgpulse.yaml` if
+ * present, else defaults.
+ */
 export function configPath(explicit?: string): string | null {
-  // an empty variable counts as unset, as shells and compose files often leave them
-  const chosen = explicit || process.env.ORGPULSE_CONFIG || ''
+  // an empty flag counts as unset, as an empty variable does
+  const chosen = explicit || ''
   const abs = resolve(chosen || 'orgpulse.yaml')
   if (existsSync(abs)) return abs
   if (chosen) throw new ConfigError(`config file not found: ${abs}`)

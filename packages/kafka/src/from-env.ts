@@ -1,26 +1,9 @@
+import type { Env } from '@orgpulse/contracts'
 import type { KafkaBus, KafkaBusOptions, KafkaClientName } from './kafka-common.ts'
 import { createKafkaBus } from './kafkajs-bus.ts'
 import { createPlatformaticBus } from './platformatic-bus.ts'
 
 export type BusFromEnvOptions = Omit<KafkaBusOptions, 'brokers'>
-
-/** Parses KAFKA_BROKERS (`host:port,host:port`); empty or unset → no brokers. */
-export function brokersFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env.KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter((b) => b.length > 0)
-}
-
-/** ORGPULSE_KAFKA_CLIENT: `kafkajs` (default) or `platformatic`. */
-export function kafkaClientFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaClientName {
-  const name = (env.ORGPULSE_KAFKA_CLIENT ?? 'kafkajs').trim().toLowerCase()
-  if (name === 'kafkajs' || name === '') return 'kafkajs'
-  if (name === 'platformatic' || name === '@platformatic/kafka') return 'platformatic'
-  throw new Error(
-    `ORGPULSE_KAFKA_CLIENT must be kafkajs or platformatic, not ${JSON.stringify(env.ORGPULSE_KAFKA_CLIENT)}`,
-  )
-}
 
 export function createKafkaBusWith(client: KafkaClientName, options: KafkaBusOptions): KafkaBus {
   return client === 'platformatic' ? createPlatformaticBus(options) : createKafkaBus(options)
@@ -32,9 +15,9 @@ export function createKafkaBusWith(client: KafkaClientName, options: KafkaBusOpt
  */
 export function createBusFromEnv(
   options: BusFromEnvOptions,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Pick<Env, 'KAFKA_BROKERS' | 'ORGPULSE_KAFKA_CLIENT'>,
 ): KafkaBus | null {
-  const brokers = brokersFromEnv(env)
+  const brokers = [...env.KAFKA_BROKERS]
   if (brokers.length === 0) return null
-  return createKafkaBusWith(kafkaClientFromEnv(env), { ...options, brokers })
+  return createKafkaBusWith(env.ORGPULSE_KAFKA_CLIENT, { ...options, brokers })
 }

@@ -7,16 +7,6 @@
 
 export const DEFAULT_STALL_MS = 60_000
 
-/** ORGPULSE_STAGE_STALL_MS: milliseconds of retrying one batch after which a stage counts as stalled */
-export function stallMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.ORGPULSE_STAGE_STALL_MS?.trim()
-  if (!raw) return DEFAULT_STALL_MS
-  const ms = Number(raw)
-  if (!Number.isInteger(ms) || ms <= 0)
-    throw new Error(`ORGPULSE_STAGE_STALL_MS must be a positive number of milliseconds (got "${raw}")`)
-  return ms
-}
-
 export interface StalledBatch {
   stage: string
   /** `topic:partition:first-last` */
@@ -40,7 +30,8 @@ export class StageHealth {
   private readonly stalls = new Map<string, number>()
 
   constructor(
-    readonly stallMs: number = stallMsFromEnv(),
+    /** ORGPULSE_STAGE_STALL_MS: retrying one batch this long counts as stalled */
+    readonly stallMs: number = DEFAULT_STALL_MS,
     private readonly now: () => number = Date.now,
   ) {}
 

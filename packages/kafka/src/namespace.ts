@@ -1,3 +1,4 @@
+import type { Env } from '@orgpulse/contracts'
 import type { Bus, ConsumeOptions, DeliveredBatch } from './port.ts'
 
 /**
@@ -35,7 +36,7 @@ export function namespacedBus(bus: Bus, prefix: string): Bus {
 }
 
 /** Applies ORGPULSE_TOPIC_PREFIX, when set, to a bus built from the environment. */
-export function namespacedFromEnv(bus: Bus, env: NodeJS.ProcessEnv = process.env): Bus {
-  const prefix = env.ORGPULSE_TOPIC_PREFIX?.trim()
+export function namespacedFromEnv(bus: Bus, env: Pick<Env, 'ORGPULSE_TOPIC_PREFIX'>): Bus {
+  const prefix = env.ORGPULSE_TOPIC_PREFIX
   return prefix ? namespacedBus(bus, prefix) : bus
 }

@@ -1,13 +1,14 @@
+import { parseEnv } from '@orgpulse/contracts'
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_STALL_MS, StageHealth, stallMsFromEnv } from '../src/health.ts'
+import { DEFAULT_STALL_MS, StageHealth } from '../src/health.ts'
 
 describe('StageHealth', () => {
   it('ORGPULSE_STAGE_STALL_MS: default 60 s, a positive integer, anything else an error naming it', () => {
-    expect(stallMsFromEnv({})).toBe(DEFAULT_STALL_MS)
-    expect(stallMsFromEnv({ ORGPULSE_STAGE_STALL_MS: ' 1500 ' })).toBe(1500)
+    expect(parseEnv({}).ORGPULSE_STAGE_STALL_MS).toBe(DEFAULT_STALL_MS)
+    expect(parseEnv({ ORGPULSE_STAGE_STALL_MS: ' 1500 ' }).ORGPULSE_STAGE_STALL_MS).toBe(1500)
     for (const bad of ['0', '-5', '1.5', 'soon'])
-      expect(() => stallMsFromEnv({ ORGPULSE_STAGE_STALL_MS: bad })).toThrow(
-        `ORGPULSE_STAGE_STALL_MS must be a positive number of milliseconds (got "${bad}")`,
+      expect(() => parseEnv({ ORGPULSE_STAGE_STALL_MS: bad })).toThrow(
+        `ORGPULSE_STAGE_STALL_MS: must be a positive number of milliseconds (got "${bad}")`,
       )
   })
 

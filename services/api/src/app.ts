@@ -1,6 +1,12 @@
 import rateLimit from '@fastify/rate-limit'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
-import type { DlqRecord, OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
+import {
+  type DlqRecord,
+  type Env,
+  type OrgpulseConfig,
+  parseEnv,
+  type RawEnvelope,
+} from '@orgpulse/contracts'
 import { metricsPlugin, registerErrorHandler, registerStageMetrics } from '@orgpulse/http'
 import { type Bus, publishDeadLetters, publishRaw, type StageHealth } from '@orgpulse/kafka'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -22,24 +28,18 @@ export interface AppDeps {
   runCli?: (argv: string[], cwd: string) => Promise<{ exitCode: number; stdout: string; stderr: string }>
   cliSecret?: string
   logger?: boolean | object
-  /** default: $ORGPULSE_API_AUTH, else 'auto' (see AuthMode) */
+  /** default: env.ORGPULSE_API_AUTH (see AuthMode) */
   auth?: AuthMode
-  /** requests per token (per client address without a token) and window; default 600 per minute */
+  /** requests per token (per client address without a token) and window; default env.ORGPULSE_API_RATE_LIMIT per minute */
   rateLimit?: { max: number; timeWindow: number | string }
   /** the api's address for the OpenAPI document's `servers` (ORGPULSE_API_PUBLIC_URL overrides it) */
   serverUrl?: string
-  /** where the webhook signing secrets are read (default process.env): tests enable webhooks without touching it */
-  env?: NodeJS.ProcessEnv
+  /** the process's parsed environment (auth mode, rate limit, public URL, webhook secrets); default: every variable unset */
+  env?: Env
 }
 
 /** never behind a token: probes, scraping, the api docs, vendor webhooks and the CLI bridge (each of the last two checks its own secret) */
 export const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics', '/docs/', '/internal/cli', '/webhooks/']
-
-function authModeFrom(value: string | undefined): AuthMode {
-  if (value === undefined || value === '') return 'auto'
-  if (value === 'tokens' || value === 'none' || value === 'auto') return value
-  throw new Error(`ORGPULSE_API_AUTH must be tokens, none or auto (got "${value}")`)
-}
 
 /** the readiness body: `checks` maps clickhouse, bus and (embedded mode) stages to `ok…` or `error: …` */
 const readiness = (description: string) => ({
@@ -53,22 +53,26 @@ const readiness = (description: string) => ({
 })
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const env = deps.env ?? parseEnv({})
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 4 * 1024 * 1024 })
   // order matters: the docs and rate limiter see routes through onRoute, so they come first;
   // auth is a root onRequest hook, so it runs before the limiter's per-route hook keys on the token
   // first, so every route and plugin registered below answers errors the same way
   registerErrorHandler(app)
-  await registerOpenApi(app, deps.serverUrl ? { serverUrl: deps.serverUrl } : {})
+  await registerOpenApi(app, {
+    ...(deps.serverUrl ? { serverUrl: deps.serverUrl } : {}),
+    ...(env.ORGPULSE_API_PUBLIC_URL ? { publicUrl: env.ORGPULSE_API_PUBLIC_URL } : {}),
+  })
   await app.register(metricsPlugin, { service: 'api' })
   if (deps.health) registerStageMetrics(app.promRegistry, deps.health)
   registerAuth(app, {
     client: deps.client,
-    mode: deps.auth ?? authModeFrom(process.env.ORGPULSE_API_AUTH),
+    mode: deps.auth ?? env.ORGPULSE_API_AUTH,
     publicPaths: PUBLIC_PATHS,
   })
   await app.register(rateLimit, {
     global: true,
-    max: deps.rateLimit?.max ?? Number(process.env.ORGPULSE_API_RATE_LIMIT ?? 600),
+    max: deps.rateLimit?.max ?? env.ORGPULSE_API_RATE_LIMIT,
     timeWindow: deps.rateLimit?.timeWindow ?? '1 minute',
     keyGenerator: (req) => {
       const p = req.principal
@@ -159,7 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     publish,
     deadLetter: (dead: DlqRecord[]) => publishDeadLetters(deps.bus, dead),
     log: (m: string) => app.log.info(m),
-    ...(deps.env ? { env: deps.env } : {}),
+    env,
   }
   await registerClientIngest(app, wiring)
   await registerWebhooks(app, wiring)

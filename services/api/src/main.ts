@@ -1,5 +1,6 @@
 import { createClickHouse, migrate } from '@orgpulse/clickhouse'
-import { loadConfig } from '@orgpulse/contracts'
+import { loadConfig, parseEnv } from '@orgpulse/contracts'
+import { runProcess } from '@orgpulse/http'
 import { createBusFromEnv, namespacedFromEnv } from '@orgpulse/kafka'
 import { startRollupRefresher } from '@orgpulse/metrics'
 import { buildApp } from './app.ts'
@@ -9,42 +10,40 @@ import { buildApp } from './app.ts'
  * POSTed decisions and vendor webhooks to Kafka (KAFKA_BROKERS), and keeps the weekly metric
  * rollups that Grafana dashboards and alerts read current.
  */
-async function main(): Promise<void> {
-  const { config } = loadConfig()
-  const kafka = createBusFromEnv({ clientId: 'orgpulse-api' })
+runProcess('api', async () => {
+  const env = parseEnv(process.env)
+  const { config } = loadConfig(env.ORGPULSE_CONFIG)
+  const kafka = createBusFromEnv({ clientId: 'orgpulse-api' }, env)
   if (!kafka)
     throw new Error(
       'KAFKA_BROKERS is not set: the api service publishes to Kafka (use `orgpulse start` for embedded mode)',
     )
-  const bus = namespacedFromEnv(kafka)
-  const client = createClickHouse({ dataDir: process.env.ORGPULSE_DATA_DIR ?? '.orgpulse' })
+  const bus = namespacedFromEnv(kafka, env)
+  const client = createClickHouse({
+    url: env.CLICKHOUSE_URL,
+    dataDir: env.ORGPULSE_DATA_DIR,
+    ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
+  })
   await migrate(client)
-  const port = Number(process.env.PORT ?? 3000)
+  const port = env.PORT ?? 3000
   const app = await buildApp({
     client,
     bus,
     config,
-    logger: { level: process.env.LOG_LEVEL ?? 'info' },
+    env,
+    logger: { level: env.LOG_LEVEL ?? 'info' },
     // OpenAPI `servers`: from outside a container the api is rarely at this address (ORGPULSE_API_PUBLIC_URL)
     serverUrl: `http://127.0.0.1:${port}`,
   })
   const refresher = startRollupRefresher(client, config, {
-    intervalMs: Number(process.env.ORGPULSE_ROLLUP_INTERVAL_MS ?? 60_000),
+    intervalMs: env.ORGPULSE_ROLLUP_INTERVAL_MS,
     onError: (err) => app.log.warn({ err: err.message }, 'rollup refresh failed; retrying on the next run'),
   })
-  await app.listen({ port, host: process.env.HOST ?? '0.0.0.0' })
-  const stop = async () => {
-    await app.close()
-    await refresher.stop()
-    await bus.close()
-    await client.close()
-    process.exit(0)
-  }
-  process.once('SIGTERM', () => void stop())
-  process.once('SIGINT', () => void stop())
-}
-
-main().catch((err) => {
-  process.stderr.write(`api failed: ${(err as Error).message}\n`)
-  process.exit(1)
+  await app.listen({ port, host: env.HOST })
+  return [
+    { name: 'clickhouse client', stop: () => client.close() },
+    { name: 'kafka bus', stop: () => bus.close() },
+    { name: 'rollup refresher', stop: () => refresher.stop() },
+    { name: 'http server', stop: () => app.close() },
+  ]
 })

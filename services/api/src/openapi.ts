@@ -89,11 +89,13 @@ export const DEFAULT_SERVER_URL = 'http://127.0.0.1:3000'
 export interface OpenApiOptions {
   /** the address the api listens on, when known before it listens */
   serverUrl?: string
+  /** ORGPULSE_API_PUBLIC_URL: where callers reach the api, over serverUrl */
+  publicUrl?: string
 }
 
 /** The generated OpenAPI 3 document at /docs/json, Swagger UI at /docs. Register before any route. */
 export async function registerOpenApi(app: FastifyInstance, options: OpenApiOptions = {}): Promise<void> {
-  const fromEnv = process.env.ORGPULSE_API_PUBLIC_URL?.trim()
+  const fromEnv = options.publicUrl
   const serverUrl = fromEnv || options.serverUrl || DEFAULT_SERVER_URL
   await app.register(swagger, {
     openapi: {

@@ -1,6 +1,6 @@
 import type { ConnectorWebhook, WebhookMount } from '@orgpulse/connector'
 import { withWebhook } from '@orgpulse/connectors'
-import type { DlqRecord, OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
+import type { DlqRecord, NamedEnv, OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
 import type { FastifyInstance } from 'fastify'
 import { BEARER, documentRoutes, errorResponse, PUBLIC, type RouteDocs } from './openapi.ts'
 
@@ -8,7 +8,8 @@ export interface WebhookWiring {
   config: OrgpulseConfig
   publish(envelopes: RawEnvelope[]): Promise<void>
   deadLetter?(records: DlqRecord[]): Promise<void>
-  env?: NodeJS.ProcessEnv
+  /** where the signing secrets named by the config are read */
+  env: NamedEnv
   log?: (msg: string) => void
 }
 
@@ -31,13 +32,13 @@ async function mount(
   wiring: WebhookWiring,
   auth: ConnectorWebhook['auth'],
 ): Promise<string[]> {
-  const env = wiring.env ?? process.env
+  const env = wiring.env
   const on: WebhookMount = {
     config: wiring.config,
     publish: wiring.publish,
     ...(wiring.deadLetter ? { deadLetter: wiring.deadLetter } : {}),
     log: (m) => wiring.log?.(m),
-    secret: (name) => env[name]?.trim() || undefined,
+    secret: (name) => env.named(name)?.trim() || undefined,
   }
   const enabled: string[] = []
   for (const connector of withWebhook()) {

@@ -7,6 +7,7 @@ import {
   policyCondition,
   queryRows,
 } from '@orgpulse/clickhouse'
+import { parseEnv } from '@orgpulse/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freshClickHouse, importFixtureOrg } from './helpers.ts'
 
@@ -48,9 +49,9 @@ afterAll(async () => {
 describe('accessStatements', () => {
   it('provisions every director of the latest snapshot, passwords from env or generated once', async () => {
     const user = directorUser('dir@x.io')
-    const env = {
+    const env = parseEnv({
       [`ORGPULSE_CH_PASSWORD_${user.replace('orgpulse_dir_', '').toUpperCase()}`]: 'from-env-secret',
-    }
+    })
     const plan = await accessStatements(client, {
       database: 'default',
       env,
@@ -83,7 +84,7 @@ describe('accessStatements', () => {
   })
 
   it('every statement parses with the ClickHouse parser', async () => {
-    const plan = await accessStatements(client, { database: 'default', env: {} })
+    const plan = await accessStatements(client, { database: 'default', env: parseEnv({}) })
     expect(plan.statements.length).toBe(2 + 5 + 3 * (2 + 4) + 4)
     for (const statement of plan.statements) {
       const rows = await queryRows<{ f: string }>(client, 'SELECT formatQuery({q:String}) AS f', {

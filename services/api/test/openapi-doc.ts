@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
-import { configSchema, jiraConfigSchema } from '@orgpulse/contracts'
+import { configSchema, jiraConfigSchema, parseEnv } from '@orgpulse/contracts'
 import { MemoryBus } from '@orgpulse/kafka'
 import type { FastifyInstance } from 'fastify'
 import type { OpenAPIV3 } from 'openapi-types'
@@ -16,7 +16,7 @@ export async function documentedApp(client: ClickHouseClient): Promise<FastifyIn
     config: configSchema.parse({
       jira: jiraConfigSchema.parse({ baseUrl: 'https://acme.atlassian.net', projects: ['ENG'] }),
     }),
-    env: { JIRA_WEBHOOK_SECRET: 'jira-secret', LINEAR_WEBHOOK_SECRET: 'linear-secret' },
+    env: parseEnv({ JIRA_WEBHOOK_SECRET: 'jira-secret', LINEAR_WEBHOOK_SECRET: 'linear-secret' }),
     auth: 'tokens',
     runCli: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
     cliSecret: 'cli-secret',

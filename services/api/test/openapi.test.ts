@@ -1,10 +1,11 @@
 import SwaggerParser from '@apidevtools/swagger-parser'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
+import { type Env, parseEnv } from '@orgpulse/contracts'
 import { metricsPlugin } from '@orgpulse/http'
 import { MemoryBus } from '@orgpulse/kafka'
 import Fastify from 'fastify'
 import type { OpenAPIV3 } from 'openapi-types'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.ts'
 import { DEFAULT_SERVER_URL } from '../src/openapi.ts'
 import { config, freshClickHouse } from './helpers.ts'
@@ -112,7 +113,7 @@ describe('OpenAPI document', () => {
 })
 
 describe('the servers the document names', () => {
-  const servers = async (deps: { serverUrl?: string }) => {
+  const servers = async (deps: { serverUrl?: string; env?: Env }) => {
     const a = await buildApp({ client, bus: new MemoryBus(), config, auth: 'tokens', ...deps })
     const d = (await a
       .inject({ method: 'GET', url: '/docs/json' })
@@ -124,12 +125,10 @@ describe('the servers the document names', () => {
   it('is the local default, the address the caller listens on, or ORGPULSE_API_PUBLIC_URL over both', async () => {
     expect(doc.servers?.map((s) => s.url)).toEqual([DEFAULT_SERVER_URL])
     expect(await servers({ serverUrl: 'http://127.0.0.1:4321' })).toEqual(['http://127.0.0.1:4321'])
-    vi.stubEnv('ORGPULSE_API_PUBLIC_URL', 'https://orgpulse.example.com')
-    try {
-      expect(await servers({ serverUrl: 'http://127.0.0.1:4321' })).toEqual(['https://orgpulse.example.com'])
-    } finally {
-      vi.unstubAllEnvs()
-    }
+    const env = parseEnv({ ORGPULSE_API_PUBLIC_URL: 'https://orgpulse.example.com' })
+    expect(await servers({ serverUrl: 'http://127.0.0.1:4321', env })).toEqual([
+      'https://orgpulse.example.com',
+    ])
   })
 })
 

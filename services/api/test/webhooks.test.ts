@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import { configSchema, jiraConfigSchema, type RawEnvelope } from '@orgpulse/contracts'
+import { configSchema, jiraConfigSchema, parseEnv, type RawEnvelope } from '@orgpulse/contracts'
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { registerWebhooks } from '../src/webhooks.ts'
@@ -8,7 +8,8 @@ const config = configSchema.parse({
   jira: jiraConfigSchema.parse({ baseUrl: 'https://acme.atlassian.net', projects: ['ENG'] }),
 })
 
-async function app(env: NodeJS.ProcessEnv) {
+async function app(vars: Record<string, string>) {
+  const env = parseEnv(vars)
   const published: RawEnvelope[] = []
   const a = Fastify()
   const enabled = await registerWebhooks(a, { config, env, publish: async (e) => void published.push(...e) })

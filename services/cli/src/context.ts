@@ -1,3 +1,4 @@
+import type { Env } from '@orgpulse/contracts'
 import type { Command } from 'commander'
 import { type CommandIO, UserError } from './io.ts'
 import type { Runtime, RuntimeOptions } from './runtime.ts'
@@ -16,6 +17,8 @@ export type Handler = (rt: Runtime, io: CommandIO, cmd: Command) => Promise<numb
  */
 export interface CommandContext {
   io: CommandIO
+  /** the process's environment, parsed once at its entry point (main.ts) */
+  env: Env
   withRuntime(cmd: Command, handler: Handler, options?: Partial<RuntimeOptions>): Promise<void>
   /** the exit code the last handler asked for */
   exitCode: number

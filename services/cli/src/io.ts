@@ -1,4 +1,5 @@
 import { OrgpulseError } from '@orgpulse/contracts'
+import type { ShellLog } from '@orgpulse/http'
 /** Where a command writes: the terminal, or a buffer when a running instance executes it for a client. */
 export interface CommandIO {
   out(text: string): void
@@ -38,3 +39,9 @@ export class UserError extends OrgpulseError {
     super('invalid_input', message)
   }
 }
+
+/**
+ * The process shell's lines for a command that waits for Ctrl-C: the command says "stopping…"
+ * itself, so only a forced exit is written.
+ */
+export const shellLog = (io: CommandIO): ShellLog => ({ info: () => {}, error: (m) => io.err(m) })

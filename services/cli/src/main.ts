@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { OrgpulseError } from '@orgpulse/contracts'
+import { type Env, OrgpulseError, parseEnv } from '@orgpulse/contracts'
 import type { Command } from 'commander'
 import { type CommandContext, globalOptions, type Handler } from './context.ts'
 import { reportFailure } from './exit-codes.ts'
@@ -34,15 +34,16 @@ async function forward(
   return out.exitCode
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], env: Env): Promise<number> {
   const io = consoleIO()
   const ctx: CommandContext = {
     io,
+    env,
     exitCode: 0,
-    runCommand: (next) => main(next),
+    runCommand: (next) => main(next, env),
     async withRuntime(cmd: Command, handler: Handler, options: Partial<RuntimeOptions> = {}) {
       const g = globalOptions(cmd)
-      const lock = process.env.KAFKA_BROKERS ? null : readLiveLock(g.dataDir)
+      const lock = env.KAFKA_BROKERS.length > 0 ? null : readLiveLock(g.dataDir)
       if (lock && !LOCAL_ONLY.has(cmd.name())) {
         ctx.exitCode = await forward(lock.url, lock.secret, argv, io)
         return
@@ -54,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
         )
       }
       const rt = await openRuntime({
+        env,
         dataDir: g.dataDir,
         configPath: g.config,
         logLevel: g.logLevel,
@@ -71,11 +73,20 @@ async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' })
     return ctx.exitCode
   } catch (err) {
-    return reportFailure(io, err, { stack: process.env.LOG_LEVEL === 'debug' })
+    return reportFailure(io, err, { stack: env.LOG_LEVEL === 'debug' })
   }
 }
 
-main(process.argv.slice(2)).then(
+/** the one read of the environment in this process: everything below gets the parsed values */
+function environment(): Env {
+  try {
+    return parseEnv(process.env)
+  } catch (err) {
+    process.exit(reportFailure(consoleIO(), err))
+  }
+}
+
+main(process.argv.slice(2), environment()).then(
   (code) => process.exit(code),
   (err) => {
     process.stderr.write(`fatal: ${String(err)}\n`)

@@ -19,14 +19,10 @@ export function buildProgram(ctx: CommandContext): Command {
     .option(
       '--data-dir <dir>',
       'where embedded mode keeps its data (ClickHouse files, lock)',
-      process.env.ORGPULSE_DATA_DIR ?? './.orgpulse',
+      ctx.env.ORGPULSE_DATA_DIR,
     )
     .option('--config <file>', 'orgpulse.yaml (default: $ORGPULSE_CONFIG or ./orgpulse.yaml)')
-    .option(
-      '--log-level <level>',
-      'pino log level for pipeline logs on stderr',
-      process.env.LOG_LEVEL ?? 'warn',
-    )
+    .option('--log-level <level>', 'pino log level for pipeline logs on stderr', ctx.env.LOG_LEVEL ?? 'warn')
     .showHelpAfterError()
     .configureOutput({
       writeOut: (s) => ctx.io.out(s),

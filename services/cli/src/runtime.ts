@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { type ClickHouseClient, createClickHouse, migrate } from '@orgpulse/clickhouse'
-import { loadConfig, type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
+import { type Env, loadConfig, type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
 import {
   ackIsDurable,
   type Bus,
@@ -18,6 +18,8 @@ import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpul
 import { pino } from 'pino'
 
 export interface RuntimeOptions {
+  /** the process's environment, parsed once at its entry point */
+  env: Env
   dataDir: string
   configPath?: string | undefined
   /** run transformer and sink in this process (embedded mode always does) */
@@ -31,6 +33,8 @@ export interface RuntimeOptions {
  */
 export interface Runtime {
   mode: 'embedded' | 'full'
+  /** the process's parsed environment: commands read connector credentials through it */
+  env: Env
   dataDir: string
   config: OrgpulseConfig
   configPath: string | null
@@ -54,27 +58,34 @@ export interface Runtime {
  * With no orgpulse.yaml anywhere, a data dir that holds the demo keeps using the demo's config
  * (its team mapping and rituals), so a restarted `pnpm start` shows the same figures.
  */
-function demoConfigIfAny(dataDir: string): string | undefined {
-  if (process.env.ORGPULSE_CONFIG || existsSync(resolve('orgpulse.yaml'))) return undefined
+function demoConfigIfAny(env: Env, dataDir: string): string | undefined {
+  if (env.ORGPULSE_CONFIG || existsSync(resolve('orgpulse.yaml'))) return undefined
   const demo = join(dataDir, 'demo', 'orgpulse.demo.yaml')
   return existsSync(demo) ? demo : undefined
 }
 
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { env } = options
   const dataDir = resolve(options.dataDir)
-  const { config, path } = loadConfig(options.configPath ?? demoConfigIfAny(dataDir))
-  const log = pino({ level: options.logLevel ?? process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2))
-  const client = createClickHouse({ dataDir })
+  const { config, path } = loadConfig(
+    options.configPath || env.ORGPULSE_CONFIG || demoConfigIfAny(env, dataDir),
+  )
+  const log = pino({ level: options.logLevel ?? env.LOG_LEVEL ?? 'warn' }, pino.destination(2))
+  const client = createClickHouse({
+    url: env.CLICKHOUSE_URL,
+    dataDir,
+    ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
+  })
   await migrate(client, { log: (m) => log.info(m) })
   // the config file is the complete alias set: removing an alias there must retire it here
   if (path) await setAliases(client, config.identities.aliases)
-  const kafka = createBusFromEnv({ clientId: 'orgpulse-cli' })
+  const kafka = createBusFromEnv({ clientId: 'orgpulse-cli' }, env)
   const bus: Bus = kafka ?? new MemoryBus()
   await bus.ensureTopics(TOPIC_SPECS)
   const mode = kafka ? 'full' : 'embedded'
   const runsPipeline = mode === 'embedded' || options.pipeline === true
   const subscriptions: Subscription[] = []
-  const health = new StageHealth()
+  const health = new StageHealth(env.ORGPULSE_STAGE_STALL_MS)
   if (runsPipeline) {
     subscriptions.push(await startTransformer(bus, config, log, { health }))
     subscriptions.push(await startSink(bus, client, log, { health }))
@@ -82,6 +93,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   return {
     mode,
+    env,
     dataDir,
     config,
     configPath: path,

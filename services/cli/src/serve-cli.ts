@@ -20,6 +20,7 @@ export function cliRunner(
     const io = bufferIO()
     const ctx: CommandContext = {
       io,
+      env: rt.env,
       exitCode: 0,
       async withRuntime(cmd, handler) {
         if (cmd.name() === 'start')

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { queryRows } from '@orgpulse/clickhouse'
-import { configSchema, rawTopic, TOPICS } from '@orgpulse/contracts'
+import { configSchema, parseEnv, rawTopic, TOPICS } from '@orgpulse/contracts'
 import { type DemoLoadResult, loadDemo } from '@orgpulse/demo'
 import { MemoryBus } from '@orgpulse/kafka'
 import { computeOrgMetrics, METRIC_IDS, type OrgMetricsResult } from '@orgpulse/metrics'
@@ -45,8 +45,9 @@ function directInChildProcess(director: string): Promise<OrgMetricsResult> {
     const { openRuntime } = await import(${url('src/runtime.ts')})
     const { loadDemo } = await import(${url('../../packages/demo/src/index.ts')})
     const { computeOrgMetrics } = await import('@orgpulse/metrics')
+    const { parseEnv } = await import('@orgpulse/contracts')
     const dataDir = mkdtempSync(join(tmpdir(), 'orgpulse-demo-direct-'))
-    const rt = await openRuntime({ dataDir, logLevel: 'error' })
+    const rt = await openRuntime({ env: parseEnv(process.env), dataDir, logLevel: 'error' })
     try {
       await loadDemo(rt, { ...${JSON.stringify(DEMO)}, end: new Date(${JSON.stringify(DEMO.end.toISOString())}), edges: 'direct' })
       const m = await computeOrgMetrics(rt.client, rt.config, { director: ${JSON.stringify(director)}, from: '${FROM}', to: '${TO}', grain: 'week' })
@@ -79,7 +80,7 @@ function directInChildProcess(director: string): Promise<OrgMetricsResult> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'orgpulse-demo-'))
-  rt = await openRuntime({ dataDir: dir, logLevel: 'error' })
+  rt = await openRuntime({ env: parseEnv(process.env), dataDir: dir, logLevel: 'error' })
   // the planted director is known before loading: the generator is deterministic
   const director = (await import('@orgpulse/demo')).generateDemo(DEMO).stories.centralisingDirector
   const direct = directInChildProcess(director)

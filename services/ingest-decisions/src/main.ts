@@ -1,17 +1,17 @@
 import { decisionsConnector } from '@orgpulse/connector-decisions'
 import { serveIngest } from '@orgpulse/connectors'
-import { loadConfig } from '@orgpulse/contracts'
+import { loadConfig, parseEnv } from '@orgpulse/contracts'
 
 /**
  * The decision-log ingest service for full mode: POST /v1/decisions → orgpulse.raw.decisions.v1
  * (no pull: decision records are pushed). See startIngestService.
  */
-serveIngest(decisionsConnector, {
-  config: loadConfig().config,
-  env: process.env,
-  port: Number(process.env.PORT ?? 8081),
-  host: process.env.HOST ?? '0.0.0.0',
-  pullEveryMinutes: 0,
-  dataDir: process.env.ORGPULSE_DATA_DIR ?? '.orgpulse',
-  logLevel: process.env.LOG_LEVEL ?? 'info',
+serveIngest(decisionsConnector, () => {
+  const env = parseEnv(process.env)
+  return {
+    config: loadConfig(env.ORGPULSE_CONFIG).config,
+    env,
+    port: 8081,
+    pullEveryMinutes: 0,
+  }
 })

@@ -1,14 +1,14 @@
 import { jiraConnector } from '@orgpulse/connector-jira'
 import { serveIngest } from '@orgpulse/connectors'
-import { loadConfig } from '@orgpulse/contracts'
+import { loadConfig, parseEnv } from '@orgpulse/contracts'
 
 /** The jira ingest service for full mode (see startIngestService). */
-serveIngest(jiraConnector, {
-  config: loadConfig().config,
-  env: process.env,
-  port: Number(process.env.PORT ?? 8082),
-  host: process.env.HOST ?? '0.0.0.0',
-  pullEveryMinutes: Number(process.env.ORGPULSE_PULL_EVERY ?? 15),
-  dataDir: process.env.ORGPULSE_DATA_DIR ?? '.orgpulse',
-  logLevel: process.env.LOG_LEVEL ?? 'info',
+serveIngest(jiraConnector, () => {
+  const env = parseEnv(process.env)
+  return {
+    config: loadConfig(env.ORGPULSE_CONFIG).config,
+    env,
+    port: 8082,
+    pullEveryMinutes: env.ORGPULSE_PULL_EVERY,
+  }
 })

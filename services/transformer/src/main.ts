@@ -1,7 +1,13 @@
 import { createClickHouse, migrate } from '@orgpulse/clickhouse'
-import { loadConfig, TOPIC_SPECS } from '@orgpulse/contracts'
-import { metricsPlugin, registerErrorHandler, registerStageMetrics } from '@orgpulse/http'
-import { createBusFromEnv, namespacedFromEnv, StageHealth, type Subscription } from '@orgpulse/kafka'
+import { type Env, loadConfig, parseEnv, TOPIC_SPECS } from '@orgpulse/contracts'
+import {
+  metricsPlugin,
+  registerErrorHandler,
+  registerStageMetrics,
+  runProcess,
+  type Stoppable,
+} from '@orgpulse/http'
+import { createBusFromEnv, namespacedFromEnv, StageHealth } from '@orgpulse/kafka'
 import Fastify from 'fastify'
 import { pino } from 'pino'
 import { Counter, register } from 'prom-client'
@@ -13,7 +19,6 @@ import { startDlqSink, startSink, startTransformer } from './stages.ts'
  * the DLQ sink), so they can be scaled per partition independently. SIGTERM/SIGINT: finish the
  * batch in hand (its offsets committed only if it was written), leave the group, exit 0.
  */
-const log = pino({ level: process.env.LOG_LEVEL ?? 'info' })
 
 const written = new Counter({
   name: 'orgpulse_sink_events_written_total',
@@ -25,8 +30,8 @@ const written = new Counter({
  * processes may share a host). /healthz stays green while a stage retries (restarting would drop
  * nothing but the retry); /readyz turns red once one has held a batch past ORGPULSE_STAGE_STALL_MS.
  */
-async function startOpsServer(stages: string[], health: StageHealth) {
-  const port = Number(process.env.ORGPULSE_METRICS_PORT ?? 0)
+async function startOpsServer(env: Env, stages: readonly string[], health: StageHealth) {
+  const port = env.ORGPULSE_METRICS_PORT
   if (!port) return null
   const app = Fastify()
   registerErrorHandler(app)
@@ -39,48 +44,50 @@ async function startOpsServer(stages: string[], health: StageHealth) {
       .code(check === 'ok' ? 200 : 503)
       .send({ status: check === 'ok' ? 'ready' : 'not ready', checks: { stages: check } })
   })
-  await app.listen({ port, host: process.env.HOST ?? '0.0.0.0' })
+  await app.listen({ port, host: env.HOST })
   return app
 }
 
-async function main(): Promise<void> {
-  const kafka = createBusFromEnv({ clientId: 'orgpulse-transformer' })
+runProcess('transformer', async () => {
+  const env = parseEnv(process.env)
+  const log = pino({ level: env.LOG_LEVEL ?? 'info' })
+  const kafka = createBusFromEnv({ clientId: 'orgpulse-transformer' }, env)
   if (!kafka) throw new Error('KAFKA_BROKERS is not set: the transformer service needs a Kafka broker')
-  const bus = namespacedFromEnv(kafka)
+  const bus = namespacedFromEnv(kafka, env)
   await bus.ensureTopics(TOPIC_SPECS)
-  const stages = (process.env.ORGPULSE_STAGES ?? 'transformer,sink,dlq').split(',').map((s) => s.trim())
+  const stages = env.ORGPULSE_STAGES
   // only the sinks write to ClickHouse; a transformer-only process must not hold the embedded engine's data dir
   const needsClickHouse = stages.includes('sink') || stages.includes('dlq')
   const client = needsClickHouse
-    ? createClickHouse({ dataDir: process.env.ORGPULSE_DATA_DIR ?? '.orgpulse' })
+    ? createClickHouse({
+        url: env.CLICKHOUSE_URL,
+        dataDir: env.ORGPULSE_DATA_DIR,
+        ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
+      })
     : null
   if (client) await migrate(client, { log: (m) => log.info(m) })
-  const { config } = loadConfig()
-  const health = new StageHealth()
-  const subs: Subscription[] = []
-  if (stages.includes('transformer')) subs.push(await startTransformer(bus, config, log, { health }))
+  const { config } = loadConfig(env.ORGPULSE_CONFIG)
+  const health = new StageHealth(env.ORGPULSE_STAGE_STALL_MS)
+  // start order; the shell stops them in reverse: the stages finish their batch before the bus and client close
+  const parts: Stoppable[] = [{ name: 'kafka bus', stop: () => bus.close() }]
+  if (client) parts.unshift({ name: 'clickhouse client', stop: () => client.close() })
+  if (stages.includes('transformer')) {
+    const transformer = await startTransformer(bus, config, log, { health })
+    parts.push({ name: 'transformer stage', stop: () => transformer.stop() })
+  }
   if (client && stages.includes('sink')) {
-    subs.push(
-      await startSink(bus, client, log, { health, onWritten: (events) => written.inc(events.length) }),
-    )
+    const sink = await startSink(bus, client, log, {
+      health,
+      onWritten: (events) => written.inc(events.length),
+    })
+    parts.push({ name: 'sink stage', stop: () => sink.stop() })
   }
-  if (client && stages.includes('dlq')) subs.push(await startDlqSink(bus, client, log, { health }))
+  if (client && stages.includes('dlq')) {
+    const dlq = await startDlqSink(bus, client, log, { health })
+    parts.push({ name: 'dlq sink stage', stop: () => dlq.stop() })
+  }
   log.info({ stages, stallMs: health.stallMs }, 'transformer service running')
-  const http = await startOpsServer(stages, health)
-  const stop = async (signal: string) => {
-    log.info({ signal }, 'stopping: finishing the batch in hand')
-    for (const s of subs) await s.stop()
-    await http?.close()
-    await bus.close()
-    await client?.close()
-    log.info('stopped cleanly')
-    process.exit(0)
-  }
-  process.once('SIGTERM', () => void stop('SIGTERM'))
-  process.once('SIGINT', () => void stop('SIGINT'))
-}
-
-main().catch((err) => {
-  log.fatal({ err: (err as Error).message }, 'transformer service failed')
-  process.exit(1)
+  const http = await startOpsServer(env, stages, health)
+  if (http) parts.push({ name: 'ops http server', stop: () => http.close() })
+  return parts
 })

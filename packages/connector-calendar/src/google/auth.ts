@@ -1,6 +1,6 @@
 import { createSign } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { formatIssues, OrgpulseError } from '@orgpulse/contracts'
+import { formatIssues, type NamedEnv, OrgpulseError } from '@orgpulse/contracts'
 import { createHttpClient, type HttpClient, HttpRetryError } from '@orgpulse/http-client'
 import { z } from 'zod'
 
@@ -23,11 +23,8 @@ export class GoogleAuthError extends OrgpulseError {
 }
 
 /** Reads the key from the named environment variable: the JSON itself, or a path to the key file. */
-export function loadServiceAccountKey(
-  envName: string,
-  env: NodeJS.ProcessEnv = process.env,
-): ServiceAccountKey {
-  const raw = env[envName]
+export function loadServiceAccountKey(envName: string, env: NamedEnv): ServiceAccountKey {
+  const raw = env.named(envName)
   if (!raw || raw.trim() === '') {
     throw new GoogleAuthError(
       `${envName} is not set: put the Google service-account key JSON (or the path to the key file) in it; the account needs domain-wide delegation for ${CALENDAR_READONLY_SCOPE}`,

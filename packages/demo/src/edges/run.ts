@@ -8,6 +8,7 @@ import {
   calendarConfigSchema,
   eventId,
   type OrgpulseConfig,
+  parseEnv,
 } from '@orgpulse/contracts'
 import { startFakeGoogleCalendar } from '@orgpulse/fakes/google-calendar'
 import { startFakeJira } from '@orgpulse/fakes/jira'
@@ -28,7 +29,7 @@ export interface ConnectorRun {
 const DAY = 86_400_000
 
 // Credentials only these in-process fakes accept; they never leave this process.
-const JIRA_ENV = { JIRA_EMAIL: 'demo@orgpulse.dev', JIRA_API_TOKEN: 'orgpulse-demo-token' }
+const JIRA_CREDENTIALS = { JIRA_EMAIL: 'demo@orgpulse.dev', JIRA_API_TOKEN: 'orgpulse-demo-token' }
 
 const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
   const t0 = performance.now()
@@ -63,12 +64,14 @@ export async function syncThroughConnectors(
   if (jira && rt.config.jira) {
     const fake = await startFakeJira({
       ...jira.seed,
-      credentials: { email: JIRA_ENV.JIRA_EMAIL, token: JIRA_ENV.JIRA_API_TOKEN },
+      credentials: { email: JIRA_CREDENTIALS.JIRA_EMAIL, token: JIRA_CREDENTIALS.JIRA_API_TOKEN },
     })
     try {
       applyJiraChanges(fake, jira.changes)
       const at = { ...rt, config: withSections({ jira: { ...rt.config.jira, baseUrl: fake.url } }) }
-      const [{ result }, ms] = await timed(() => connectorFor('jira').sync(at, { env: JIRA_ENV }))
+      const [{ result }, ms] = await timed(() =>
+        connectorFor('jira').sync(at, { env: parseEnv(JIRA_CREDENTIALS) }),
+      )
       const issues = result.projects.reduce((n, p) => n + p.issues, 0)
       run.jira = { issues, requests: result.requests, ms }
       progress(`jira (fake, ${result.projects.length} projects): ${issues} issues synced in ${ms} ms`)
@@ -87,7 +90,7 @@ export async function syncThroughConnectors(
     try {
       const at = { ...rt, config: withSections({ linear: { ...rt.config.linear, apiUrl: fake.url } }) }
       const [{ result }, ms] = await timed(() =>
-        connectorFor('linear').sync(at, { env: { LINEAR_API_KEY: fake.apiKey } }),
+        connectorFor('linear').sync(at, { env: parseEnv({ LINEAR_API_KEY: fake.apiKey }) }),
       )
       const cycles = result.teams.reduce((n, t) => n + t.cycles, 0)
       run.linear = { cycles, requests: result.requests, ms }
@@ -126,7 +129,7 @@ export async function syncThroughConnectors(
         durable: rt.durable,
         client: rt.client,
         config: withSections({ calendar }),
-        env: { GOOGLE_SERVICE_ACCOUNT_KEY: fake.serviceAccountKey },
+        env: parseEnv({ GOOGLE_SERVICE_ACCOUNT_KEY: fake.serviceAccountKey }),
         cursors,
         now: () => company.end,
       }),

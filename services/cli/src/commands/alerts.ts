@@ -30,7 +30,7 @@ export function registerAlertsCommands(program: Command, ctx: CommandContext): v
           if (Number.isNaN(at.getTime())) throw new UserError(`--at is not a date: ${opts.at}`)
         }
         const webhookEnv = rt.config.alerts.webhookUrlEnv
-        const url = process.env[webhookEnv]
+        const url = rt.env.named(webhookEnv)
         if (opts.post && !url)
           throw new UserError(`--post needs a webhook URL in $${webhookEnv} (alerts.webhookUrlEnv)`)
         const result = await checkAlerts(rt.client, rt.config, at ? { at } : {})

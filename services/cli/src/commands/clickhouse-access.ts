@@ -37,12 +37,14 @@ export function registerClickHouseAccessCommands(program: Command, ctx: CommandC
         cmd: Command,
       ) => {
         await ctx.withRuntime(cmd, async (rt, io) => {
-          if (opts.apply && isEmbedded())
+          if (opts.apply && isEmbedded({ url: rt.env.CLICKHOUSE_URL }))
             throw new UserError(
               '--apply needs a ClickHouse server (CLICKHOUSE_URL): the embedded engine has no access control',
             )
           const plan = await accessStatements(rt.client, {
             passwordEnvPattern: opts.passwordEnv,
+            env: rt.env,
+            ...(rt.env.CLICKHOUSE_DATABASE ? { database: rt.env.CLICKHOUSE_DATABASE } : {}),
             ...(opts.director ? { directors: opts.director } : {}),
             // applying: existing users keep their passwords unless one is given in the environment
             ...(opts.apply ? { existingUsers: await existingUsers(rt.client) } : {}),

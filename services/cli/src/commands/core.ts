@@ -3,14 +3,15 @@ import { buildApp } from '@orgpulse/api'
 import { migrate } from '@orgpulse/clickhouse'
 import { pullRounds } from '@orgpulse/connectors'
 import { loadDemo } from '@orgpulse/demo'
+import { onShutdown } from '@orgpulse/http'
 import { startRollupRefresher } from '@orgpulse/metrics'
 import { effectiveAt } from '@orgpulse/org'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
-import { UserError } from '../io.ts'
+import { shellLog, UserError } from '../io.ts'
 import { acquireLock, releaseLock } from '../lock.ts'
 import { cliRunner } from '../serve-cli.ts'
-import { configuredSources, signalled } from './ingest-watch.ts'
+import { configuredSources } from './ingest-watch.ts'
 
 /** `buildProgram` runs the commands other CLI processes forward to a running `start` */
 export function registerCoreCommands(
@@ -23,13 +24,13 @@ export function registerCoreCommands(
     .description(
       'run orgpulse: pipeline, api and built-in pages (embedded mode unless KAFKA_BROKERS/CLICKHOUSE_URL are set); loads a demo org when nothing is configured',
     )
-    .option('--port <port>', 'HTTP port', process.env.ORGPULSE_PORT ?? '3000')
-    .option('--host <host>', 'address to listen on', process.env.ORGPULSE_HOST ?? '127.0.0.1')
+    .option('--port <port>', 'HTTP port', String(ctx.env.ORGPULSE_PORT))
+    .option('--host <host>', 'address to listen on', ctx.env.ORGPULSE_HOST)
     .option('--no-demo', 'do not load the demo org when the data dir is empty')
     .option(
       '--pull-every <minutes>',
       'pull the connectors orgpulse.yaml configures (jira, linear, calendar) this often, as `ingest watch` does; 0: never',
-      process.env.ORGPULSE_PULL_EVERY ?? '15',
+      String(ctx.env.ORGPULSE_PULL_EVERY),
     )
     .action(async (opts: { port: string; host: string; demo: boolean; pullEvery: string }, cmd: Command) => {
       const pullEvery = Number(opts.pullEvery)
@@ -55,6 +56,7 @@ export function registerCoreCommands(
             runCli,
             cliSecret: secret,
             logger: false,
+            env: rt.env,
             serverUrl: callableUrl(opts.host, opts.port),
           })
           const address = await app.listen({ port: Number(opts.port), host: opts.host })
@@ -72,7 +74,8 @@ export function registerCoreCommands(
           if (sources.length > 0)
             io.out(`  pulls:   ${sources.join(', ')} every ${pullEvery} min (--pull-every; 0 turns it off)`)
           io.out('  stop:    Ctrl-C')
-          const stopped = signalled()
+          const shutdown = onShutdown('orgpulse start', { log: shellLog(io), timeoutMs: null })
+          const stopped = shutdown.signalled
           const pulling =
             sources.length > 0
               ? pullRounds({
@@ -89,12 +92,14 @@ export function registerCoreCommands(
               : Promise.resolve()
           await stopped
           io.out('stopping…')
-          // the pull in hand finishes first: it shares the runtime being closed
-          await pulling
-          await app.close()
-          await refresher.stop()
+          // in start order; stopped in reverse, so the pull in hand finishes first: it shares the runtime being closed
+          const clean = await shutdown.stop([
+            { name: 'rollup refresher', stop: () => refresher.stop() },
+            { name: 'http server', stop: () => app.close() },
+            { name: 'connector pull', stop: () => pulling },
+          ])
           releaseLock(rt.dataDir)
-          return 0
+          return clean ? 0 : 1
         },
         { pipeline: true },
       )

@@ -23,24 +23,25 @@ export function registerGrafanaCommands(program: Command, ctx: CommandContext): 
     .option(
       '--clickhouse-host <host>',
       'ClickHouse host as Grafana reaches it',
-      process.env.GRAFANA_CLICKHOUSE_HOST ?? 'clickhouse',
+      ctx.env.GRAFANA_CLICKHOUSE_HOST,
     )
     .option(
       '--clickhouse-port <port>',
       'ClickHouse HTTP port as Grafana reaches it',
-      process.env.GRAFANA_CLICKHOUSE_PORT ?? '8123',
+      String(ctx.env.GRAFANA_CLICKHOUSE_PORT),
     )
-    .option('--database <db>', 'ClickHouse database', process.env.CLICKHOUSE_DATABASE ?? 'orgpulse')
+    .option('--database <db>', 'ClickHouse database', ctx.env.CLICKHOUSE_DATABASE ?? 'orgpulse')
     .action(
       async (opts: { clickhouseHost: string; clickhousePort: string; database: string }, cmd: Command) => {
         await ctx.withRuntime(cmd, async (rt, io) => {
-          const target = grafanaAuthFromEnv()
-          const secret = process.env.ORGPULSE_DIRECTOR_DS_SECRET
+          const target = grafanaAuthFromEnv(rt.env)
+          const secret = rt.env.ORGPULSE_DIRECTOR_DS_SECRET
           // the ClickHouse users and row policies come from accessStatements (same user names);
           // the password is the one its env var gives that user, else derived from the secret
           const credentialsFor = (email: string): DirectorCredentials => {
-            const fromEnv =
-              process.env[DEFAULT_PASSWORD_ENV_PATTERN.replace('{SLUG}', userSlug(email).toUpperCase())]
+            const fromEnv = rt.env.named(
+              DEFAULT_PASSWORD_ENV_PATTERN.replace('{SLUG}', userSlug(email).toUpperCase()),
+            )
             if (fromEnv) return { username: directorUser(email), password: fromEnv }
             if (!secret) {
               throw new UserError(

@@ -1,8 +1,9 @@
 import { configuredConnectors, PULLED, pullRounds } from '@orgpulse/connectors'
 import { loadConfig, type OrgpulseConfig } from '@orgpulse/contracts'
+import { onShutdown } from '@orgpulse/http'
 import type { Command } from 'commander'
 import { type CommandContext, globalOptions } from '../context.ts'
-import { UserError } from '../io.ts'
+import { shellLog, UserError } from '../io.ts'
 
 /** the connectors with a scheduled pull, in pull order */
 export const WATCHABLE: readonly string[] = PULLED.map((c) => c.source)
@@ -10,13 +11,6 @@ export const WATCHABLE: readonly string[] = PULLED.map((c) => c.source)
 /** the connectors orgpulse.yaml configures, in pull order */
 export const configuredSources = (config: OrgpulseConfig): string[] =>
   configuredConnectors(config).map((c) => c.source)
-
-/** resolves on the first SIGTERM or SIGINT */
-export const signalled = (): Promise<void> =>
-  new Promise((resolve) => {
-    process.once('SIGTERM', () => resolve())
-    process.once('SIGINT', () => resolve())
-  })
 
 interface WatchOptions {
   every: string
@@ -48,7 +42,7 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
       if (!Number.isFinite(every) || every <= 0)
         throw new UserError(`--every must be a positive number of minutes (got "${opts.every}")`)
       const g = globalOptions(cmd)
-      const config = loadConfig(g.config).config
+      const config = loadConfig(g.config || ctx.env.ORGPULSE_CONFIG).config
       const unknown = (opts.only ?? []).filter((s) => !WATCHABLE.includes(s))
       if (unknown.length > 0)
         throw new UserError(
@@ -72,7 +66,7 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
         once: opts.once === true,
         run: async (source) => ({ code: await run([...globals, 'ingest', source]) }),
         log: (line) => ctx.io.err(line),
-        stopped: signalled(),
+        stopped: onShutdown('ingest watch', { log: shellLog(ctx.io), timeoutMs: null }).signalled,
       })
       ctx.exitCode = opts.once && failedLastRound ? 2 : 0
     })
