@@ -5,7 +5,7 @@ import { type CommandContext, globalOptions, type Handler } from './context.ts'
 import { consoleIO, UserError } from './io.ts'
 import { readLiveLock } from './lock.ts'
 import { buildProgram } from './program.ts'
-import { openRuntime, type RuntimeOptions } from './runtime.ts'
+import type { RuntimeOptions } from './runtime.ts'
 
 /** Commands that must run here even when an instance holds the data dir. */
 const LOCAL_ONLY = new Set(['start'])
@@ -50,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
           `${g.dataDir} is in use by orgpulse (pid ${lock.pid}, ${lock.url}); stop it or use another --data-dir`,
         )
       }
+      // the runtime's graph (engine, bus, pipeline) is loaded only by a command that runs here
+      const { openRuntime } = await import('./runtime.ts')
       const rt = await openRuntime({
         dataDir: g.dataDir,
         configPath: g.config,
