@@ -10,7 +10,6 @@ import { CLI_MAIN } from '../setup/cli.ts'
  * The embedded engine allows one process per data directory: while `orgpulse start` holds it,
  * other `orgpulse` commands on the same directory run inside the running instance.
  */
-const ROOT = join(import.meta.dirname, '..', '..')
 const NODE = process.execPath
 const work = mkdtempSync(join(tmpdir(), 'orgpulse-fwd-'))
 const dataDir = join(work, 'data')

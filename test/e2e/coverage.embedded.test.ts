@@ -31,7 +31,6 @@ import { CLI_MAIN } from '../setup/cli.ts'
  *   partial_coverage. Over [03-02, 03-16) as a whole the same 6 (p5…p7 miss W1).
  */
 
-const ROOT = join(import.meta.dirname, '..', '..')
 const work = mkdtempSync(join(tmpdir(), 'orgpulse-coverage-'))
 const dataDir = join(work, 'data')
 let fake: FakeJira
