@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Writes each built workspace's tsconfig.json and the root tsconfig.build.json from the
 // package.json files, so the build's project references follow the runtime dependencies and
-// live in one place (package.json). `--check` fails instead of writing when one is out of date
-// (the structure test runs it).
+// live in one place (package.json), and gives every package export its source and build targets.
+// `--check` fails instead of writing when one is out of date (the structure test runs it).
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -34,8 +34,25 @@ const write = (file, value) => {
   if (!check) writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`)
 }
 
+/**
+ * An export written as a plain './src/x.ts' becomes the two targets every package has: its
+ * sources for the typecheck, vitest and tsx (`@orgpulse/source`), its build for node.
+ */
+const conditional = (target) =>
+  typeof target === 'string' && target.startsWith('./src/') && target.endsWith('.ts')
+    ? { '@orgpulse/source': target, default: target.replace(/^\.\/src\//, './dist/').replace(/\.ts$/, '.js') }
+    : target
+
 for (const dir of dirs) {
-  const pkg = JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8'))
+  const pkgFile = join(dir, 'package.json')
+  const pkg = JSON.parse(readFileSync(join(ROOT, pkgFile), 'utf8'))
+  if (pkg.exports) {
+    const exports =
+      typeof pkg.exports === 'string'
+        ? conditional(pkg.exports)
+        : Object.fromEntries(Object.entries(pkg.exports).map(([k, v]) => [k, conditional(v)]))
+    write(pkgFile, { ...pkg, exports })
+  }
   // src imports only runtime dependencies; devDependencies are for the package's tests
   const refs = Object.keys(pkg.dependencies ?? {})
     .filter((n) => byName.has(n))
