@@ -31,9 +31,9 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     // tests of a package or service are not product code; top-level test/ stays visible as a target
-    exclude: { path: '(^|/)(node_modules|generated)/|^(packages|services|dashboards)/[^/]+/test/|\\.test\\.ts$' },
+    exclude: { path: '(^|/)(node_modules|generated|dist)/|^(packages|services|dashboards)/[^/]+/test/|\\.test\\.ts$' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'default'] },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['@orgpulse/source', 'import', 'default'] },
   },
 }

@@ -95,7 +95,7 @@ export async function benchExport(
   }
 }
 
-// `tsx bench/export.ts [people] [weeks]` runs it alone
+// `tsx --conditions=@orgpulse/source bench/export.ts [people] [weeks]` runs it alone
 if (import.meta.url === `file://${process.argv[1]}`) {
   benchExport({ people: Number(process.argv[2] ?? 10_000), weeks: Number(process.argv[3] ?? 52) })
     .then((f) => process.stdout.write(`${JSON.stringify(f, null, 2)}\n`))

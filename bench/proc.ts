@@ -6,12 +6,12 @@ import { fileURLToPath } from 'node:url'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 
-/** A service as its own process (node + tsx loader), as in a deployment. */
+/** A service as its own process on its built entry point (`pnpm bench` builds first), as in a deployment. */
 export function startService(
-  entry: string,
+  service: string,
   env: Record<string, string>,
 ): ChildProcess & { ready: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], {
+  const child = spawn(process.execPath, [join(ROOT, 'services', service, 'dist', 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,7 +67,14 @@ export function runSection<T>(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'bench/sections', `${name}.ts`), JSON.stringify(args)],
+      // the workspace packages from their sources, as the sections import services/cli/src
+      [
+        '--conditions=@orgpulse/source',
+        '--import',
+        'tsx',
+        join(ROOT, 'bench/sections', `${name}.ts`),
+        JSON.stringify(args),
+      ],
       {
         cwd: ROOT,
         env: { ...process.env, LOG_LEVEL: 'error' },

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const result: Record<string, number> = { records: N }
   try {
     // 1. ingest: the decisions service over HTTP, 1,000 records per request (its max)
-    const ingest = startService('services/ingest-decisions/src/main.ts', {
+    const ingest = startService('ingest-decisions', {
       KAFKA_BROKERS: kafka.brokers,
       ORGPULSE_TOPIC_PREFIX: prefix,
       ORGPULSE_KAFKA_CLIENT: clientName,
@@ -123,11 +123,11 @@ async function main(): Promise<void> {
       ORGPULSE_DATA_DIR: dataDir,
     }
     t = performance.now()
-    const transformer = startService('services/transformer/src/main.ts', {
+    const transformer = startService('transformer', {
       ...env,
       ORGPULSE_STAGES: 'transformer',
     })
-    const sink = startService('services/transformer/src/main.ts', { ...env, ORGPULSE_STAGES: 'sink,dlq' })
+    const sink = startService('transformer', { ...env, ORGPULSE_STAGES: 'sink,dlq' })
     const transformerRss = peakRss(transformer.pid!)
     const sinkRss = peakRss(sink.pid!)
     const pids = { transformer: transformer.pid!, sink: sink.pid!, broker: kafka.pid()! }

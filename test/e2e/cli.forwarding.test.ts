@@ -4,14 +4,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CLI_MAIN } from '../setup/cli.ts'
 
 /**
  * The embedded engine allows one process per data directory: while `orgpulse start` holds it,
  * other `orgpulse` commands on the same directory run inside the running instance.
  */
-const ROOT = join(import.meta.dirname, '..', '..')
-const TSX = join(ROOT, 'node_modules/.bin/tsx')
-const MAIN = join(ROOT, 'services/cli/src/main.ts')
+const NODE = process.execPath
 const work = mkdtempSync(join(tmpdir(), 'orgpulse-fwd-'))
 const dataDir = join(work, 'data')
 const env = { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ORGPULSE_CONFIG: '' }
@@ -20,13 +19,13 @@ let url = ''
 
 const orgpulse = (...args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(TSX, [MAIN, '--data-dir', dataDir, ...args], { cwd: work, env }, (err, stdout, stderr) =>
+    execFile(NODE, [CLI_MAIN, '--data-dir', dataDir, ...args], { cwd: work, env }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     )
   })
 
 beforeAll(async () => {
-  server = spawn(TSX, [MAIN, '--data-dir', dataDir, 'start', '--no-demo', '--port', '0'], {
+  server = spawn(NODE, [CLI_MAIN, '--data-dir', dataDir, 'start', '--no-demo', '--port', '0'], {
     cwd: work,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

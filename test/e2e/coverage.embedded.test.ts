@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CLI_MAIN } from '../setup/cli.ts'
 
 /**
  * "No data is not zero", as a user meets it: one data directory, the `orgpulse` command, ICS
@@ -30,7 +31,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
  *   partial_coverage. Over [03-02, 03-16) as a whole the same 6 (p5…p7 miss W1).
  */
 
-const ROOT = join(import.meta.dirname, '..', '..')
 const work = mkdtempSync(join(tmpdir(), 'orgpulse-coverage-'))
 const dataDir = join(work, 'data')
 let fake: FakeJira
@@ -38,8 +38,8 @@ let fake: FakeJira
 function orgpulse(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
-      join(ROOT, 'node_modules/.bin/tsx'),
-      [join(ROOT, 'services/cli/src/main.ts'), '--data-dir', dataDir, ...args],
+      process.execPath,
+      [CLI_MAIN, '--data-dir', dataDir, ...args],
       {
         cwd: work,
         env: {

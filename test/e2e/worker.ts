@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { serviceMain } from '../setup/cli.ts'
 
 export const ROOT = join(import.meta.dirname, '..', '..')
 
@@ -12,8 +13,8 @@ export function startWorker(
   /** every stdout and stderr line is appended here too (the evidence when a fault test fails) */
   logFile?: string,
 ): ChildProcess {
-  // one process (node with tsx's loader), so a SIGKILL hits the service itself, not a wrapper
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services/transformer/src/main.ts')], {
+  // one process (node on the built service), so a SIGKILL hits the service itself, not a wrapper
+  const child = spawn(process.execPath, [serviceMain('transformer')], {
     cwd: ROOT,
     env: { ...process.env, ...env, LOG_LEVEL: 'debug' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,15 @@ import { join } from 'node:path'
 
 export const ROOT = join(import.meta.dirname, '..', '..')
 
+/**
+ * A service's built entry point: what `pnpm start` and docker-compose run. The suite's global
+ * setup builds first (test/setup/build.ts), so this is never a stale build.
+ */
+export const serviceMain = (service: string): string => join(ROOT, 'services', service, 'dist', 'main.js')
+
+/** the `orgpulse` command's built entry point */
+export const CLI_MAIN = serviceMain('cli')
+
 export interface CliResult {
   code: number
   stdout: string
@@ -22,8 +31,8 @@ export function orgpulseIn(opts: {
   return (...args) =>
     new Promise((resolve) => {
       execFile(
-        join(ROOT, 'node_modules/.bin/tsx'),
-        [join(ROOT, 'services/cli/src/main.ts'), '--data-dir', opts.dataDir, ...args],
+        process.execPath,
+        [CLI_MAIN, '--data-dir', opts.dataDir, ...args],
         {
           cwd: opts.cwd,
           env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ORGPULSE_CONFIG: opts.config ?? '' },

@@ -1,8 +1,19 @@
 import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
-import { type ClickHouseClient, createClient } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
+import type { ClickHouseClient, createClient } from '@clickhouse/client'
+
+const require = createRequire(import.meta.url)
+/**
+ * The HTTP client and the embedded engine (a native library) are loaded when a client is
+ * created, not with this package: commands that never query (`--help`, a command forwarded to
+ * the running instance) start without them. Both are CommonJS, so a plain require.
+ */
+const clickhouseClient = (): typeof import('@clickhouse/client') =>
+  require('@clickhouse/client') as typeof import('@clickhouse/client')
+const chdbConnection = (): typeof import('chdb/connection') =>
+  require('chdb/connection') as typeof import('chdb/connection')
 
 export type { ClickHouseClient } from '@clickhouse/client'
 
@@ -21,6 +32,7 @@ export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseCli
   const url = options.url
   // The ack of an insert must mean "written": 26.2+ defaults async_insert to 1.
   const clickhouse_settings = { async_insert: 0 as const, wait_end_of_query: 1 as const }
+  const { createClient } = clickhouseClient()
   if (url) {
     return createClient({
       url,
@@ -33,7 +45,7 @@ export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseCli
   mkdirSync(dir, { recursive: true })
   // chdb types its connection against @clickhouse/client-common 1.23.0 while the client bundles
   // its own copy of the same interface; they are identical at runtime, so bridge the nominal gap.
-  const connection = createChdbConnection({ path: dir }) as unknown as Connection
+  const connection = chdbConnection().createChdbConnection({ path: dir }) as unknown as Connection
   return createClient({ connection: withoutStdinInserts(connection), clickhouse_settings })
 }
 

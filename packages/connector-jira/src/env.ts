@@ -44,4 +44,3 @@ export function jiraConnectionFromEnv(config: JiraConfig, env: NamedEnv): JiraCo
     )
   return { baseUrl, auth: { kind: 'bearer', token: pat, describe: a.patEnv } }
 }
-

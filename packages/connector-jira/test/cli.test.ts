@@ -9,6 +9,8 @@ import { seed, tempDir, USERS } from './fixtures.ts'
 /** `orgpulse ingest jira` as a user runs it: a separate process, embedded mode, env pointing at the fake. */
 
 const ROOT = resolve(import.meta.dirname, '../../..')
+/** the built command (the suite's global setup builds it), run by node itself as a process manager would */
+const CLI_MAIN = join(ROOT, 'services/cli/dist/main.js')
 const dir = tempDir('jira-cli')
 const dataDir = join(dir, 'data')
 const configFile = join(dir, 'orgpulse.yaml')
@@ -19,7 +21,7 @@ function orgpulse(
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn('npx', ['tsx', 'services/cli/src/main.ts', ...args], {
+    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
       cwd: ROOT,
       env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,7 +40,7 @@ function orgpulse(
  * manager's would; `rounds(n)` waits until n jira pulls are done (or a minute passed).
  */
 function running(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/cli/src/main.ts', ...args], {
+  const child = spawn(process.execPath, [CLI_MAIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ...env() },
     stdio: ['ignore', 'pipe', 'pipe'],

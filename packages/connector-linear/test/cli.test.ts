@@ -18,8 +18,8 @@ function orgpulse(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     execFile(
-      'npx',
-      ['tsx', 'services/cli/src/main.ts', ...args],
+      process.execPath,
+      [join(root, 'services/cli/dist/main.js'), ...args],
       { cwd: root, env: { ...process.env, ...env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '' }, timeout: 120_000 },
       (err, stdout, stderr) =>
         done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),

@@ -13,9 +13,18 @@
  * A kafkajs consumer can also stop for good on its own (a crash it deems non-retriable): each
  * subscription is supervised (kafka-common.ts supervise()), which replaces a crashed consumer.
  */
+import { createRequire } from 'node:module'
 import type { TopicSpec } from '@orgpulse/contracts'
-import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, LogEntry, Producer } from 'kafkajs'
-import kafkajs from 'kafkajs'
+import type {
+  Admin,
+  Consumer,
+  EachBatchPayload,
+  IHeaders,
+  Kafka,
+  KafkaMessage,
+  LogEntry,
+  Producer,
+} from 'kafkajs'
 import {
   type BusLogger,
   type ClientConsumer,
@@ -36,9 +45,12 @@ import {
 } from './kafka-common.ts'
 import type { BusMessage, ConsumeOptions, DeliveredBatch, DeliveredMessage, Subscription } from './port.ts'
 
-// kafkajs is CommonJS and spreads its error classes into module.exports, which defeats Node's
-// named-export detection: take the values from the default export.
-const { Kafka, Partitioners } = kafkajs
+const require = createRequire(import.meta.url)
+/**
+ * kafkajs is loaded when a bus is created, not with this package: the in-process bus and
+ * `orgpulse --help` do not pay for it. (It is CommonJS, so a plain require.)
+ */
+const kafkajs = (): typeof import('kafkajs') => require('kafkajs') as typeof import('kafkajs')
 
 /** kafkajs log levels (its `logLevel` enum exists only as a type declaration) */
 const LEVEL = { NOTHING: 0, ERROR: 1, WARN: 2, INFO: 4, DEBUG: 5 } as const
@@ -74,6 +86,7 @@ const isTransient = (err: unknown): boolean => {
 }
 
 export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
+  const { Kafka, Partitioners } = kafkajs()
   const logger = options.logger ?? consoleBusLogger
   const cfg = resolveTuning(options)
   const kafka = new Kafka({
@@ -233,7 +246,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
  * crash itself, with a new consumer.
  */
 async function startClient(
-  kafka: InstanceType<typeof Kafka>,
+  kafka: Kafka,
   options: ConsumeOptions,
   cfg: KafkaTuning,
   logger: BusLogger,

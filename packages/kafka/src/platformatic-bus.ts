@@ -11,19 +11,9 @@
  *   committed offsets (opened before the old one closes, so the group does not rebalance);
  * - heartbeats run on the client's own timer, so heartbeat() has nothing to do.
  */
+import { createRequire } from 'node:module'
 import type { TopicSpec } from '@orgpulse/contracts'
-import {
-  Admin,
-  Consumer,
-  compatibilityPartitioner,
-  ListOffsetTimestamps,
-  type Message,
-  type MessagesStream,
-  MessagesStreamFallbackModes,
-  MessagesStreamModes,
-  ProduceAcks,
-  Producer,
-} from '@platformatic/kafka'
+import type { Admin, Message, MessagesStream, Producer } from '@platformatic/kafka'
 import {
   type BusLogger,
   type ClientConsumer,
@@ -44,6 +34,17 @@ import {
 } from './kafka-common.ts'
 import type { BusMessage, ConsumeOptions, DeliveredMessage, Subscription } from './port.ts'
 
+const require = createRequire(import.meta.url)
+let loaded: typeof import('@platformatic/kafka') | undefined
+/**
+ * The client is loaded on first use, not with this package: importing it costs every process
+ * that links the bus about 0.3 s of start-up (`orgpulse --help` included) even on the in-process bus.
+ */
+const platformatic = (): typeof import('@platformatic/kafka') => {
+  loaded ??= require('@platformatic/kafka') as typeof import('@platformatic/kafka')
+  return loaded
+}
+
 /** records handed to one handler call at most */
 const MAX_BATCH = 1000
 
@@ -60,6 +61,7 @@ export function createPlatformaticBus(options: KafkaBusOptions): KafkaBus {
   let closed = false
 
   const getProducer = (): Producer => {
+    const { Producer, ProduceAcks, compatibilityPartitioner } = platformatic()
     producer ??= new Producer({
       ...base,
       idempotent: true,
@@ -74,6 +76,7 @@ export function createPlatformaticBus(options: KafkaBusOptions): KafkaBus {
     return producer
   }
   const getAdmin = (): Admin => {
+    const { Admin } = platformatic()
     admin ??= new Admin({ ...base, retries: 5, retryDelay: 500 })
     return admin
   }
@@ -167,8 +170,8 @@ async function platformaticLag(a: Admin, groupId: string, topics: string[]): Pro
     })),
   })
   const [ends, starts, groups] = await Promise.all([
-    a.listOffsets(request(ListOffsetTimestamps.LATEST)),
-    a.listOffsets(request(ListOffsetTimestamps.EARLIEST)),
+    a.listOffsets(request(platformatic().ListOffsetTimestamps.LATEST)),
+    a.listOffsets(request(platformatic().ListOffsetTimestamps.EARLIEST)),
     a.listConsumerGroupOffsets({
       groups: [{ groupId, topics: topics.map((name) => ({ name, partitionIndexes: partitions(name) })) }],
     }),
@@ -203,7 +206,7 @@ async function startClient(
   cfg: KafkaTuning,
   logger: BusLogger,
 ): Promise<ClientConsumer> {
-  const consumer = new Consumer({
+  const consumer = new (platformatic().Consumer)({
     ...base,
     groupId: options.groupId,
     sessionTimeout: cfg.sessionTimeoutMs,
@@ -238,10 +241,10 @@ async function startClient(
     const stream = await consumer.consume({
       topics: options.topics,
       autocommit: false,
-      mode: MessagesStreamModes.COMMITTED,
+      mode: platformatic().MessagesStreamModes.COMMITTED,
       fallbackMode: options.fromBeginning
-        ? MessagesStreamFallbackModes.EARLIEST
-        : MessagesStreamFallbackModes.LATEST,
+        ? platformatic().MessagesStreamFallbackModes.EARLIEST
+        : platformatic().MessagesStreamFallbackModes.LATEST,
       maxWaitTime: 1_000,
     })
     // a 'readable' listener switches the stream to pull mode: it fetches only while we read

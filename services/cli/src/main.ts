@@ -6,7 +6,7 @@ import { reportFailure } from './exit-codes.ts'
 import { consoleIO } from './io.ts'
 import { readLiveLock } from './lock.ts'
 import { buildProgram } from './program.ts'
-import { openRuntime, type RuntimeOptions } from './runtime.ts'
+import type { RuntimeOptions } from './runtime.ts'
 
 /** Commands that must run here even when an instance holds the data dir. */
 const LOCAL_ONLY = new Set(['start'])
@@ -54,6 +54,8 @@ async function main(argv: string[], env: Env): Promise<number> {
           `${g.dataDir} is in use by orgpulse (pid ${lock.pid}, ${lock.url}); stop it or use another --data-dir`,
         )
       }
+      // the runtime's graph (engine, bus, pipeline) is loaded only by a command that runs here
+      const { openRuntime } = await import('./runtime.ts')
       const rt = await openRuntime({
         env,
         dataDir: g.dataDir,

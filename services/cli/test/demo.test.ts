@@ -57,11 +57,15 @@ function directInChildProcess(director: string): Promise<OrgMetricsResult> {
       rmSync(dataDir, { recursive: true, force: true })
     }`
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: CLI,
-      env: { ...process.env, ORGPULSE_CONFIG: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@orgpulse/source', '--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        cwd: CLI,
+        env: { ...process.env, ORGPULSE_CONFIG: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let out = ''
     let err = ''
     child.stdout.on('data', (c: Buffer) => {

@@ -19,7 +19,10 @@ export interface PagesOptions {
 const require = createRequire(import.meta.url)
 /** ECharts from node_modules, never a CDN: the pages work offline */
 const ECHARTS = readFileSync(require.resolve('echarts/dist/echarts.min.js'))
-const CLIENT = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'client.js'))
+// a browser script, not compiled: read from src/ whether this module runs from src/ or dist/
+const CLIENT = readFileSync(
+  join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'pages', 'client.js'),
+)
 
 /**
  * Built-in pages for embedded mode (`pnpm start`): `GET /` lists the directors, `GET

@@ -1,4 +1,3 @@
-import { checkAlerts, postAlerts } from '@orgpulse/dashboards'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -22,6 +21,7 @@ export function registerAlertsCommands(program: Command, ctx: CommandContext): v
     .option('--at <instant>', 'evaluate as of this instant (YYYY-MM-DD or ISO; default now)')
     .action(async (opts: { format: string; post?: boolean; at?: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
+        const { checkAlerts, postAlerts } = await import('@orgpulse/dashboards')
         if (!['table', 'json'].includes(opts.format))
           throw new UserError(`--format must be table or json (got ${opts.format})`)
         let at: Date | undefined

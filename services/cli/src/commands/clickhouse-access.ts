@@ -1,12 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import {
-  accessStatements,
-  applyAccess,
-  DEFAULT_PASSWORD_ENV_PATTERN,
-  existingUsers,
-  isEmbedded,
-} from '@orgpulse/clickhouse'
+import { DEFAULT_PASSWORD_ENV_PATTERN } from '@orgpulse/clickhouse'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -37,6 +31,9 @@ export function registerClickHouseAccessCommands(program: Command, ctx: CommandC
         cmd: Command,
       ) => {
         await ctx.withRuntime(cmd, async (rt, io) => {
+          const { accessStatements, applyAccess, existingUsers, isEmbedded } = await import(
+            '@orgpulse/clickhouse'
+          )
           if (opts.apply && isEmbedded({ url: rt.env.CLICKHOUSE_URL }))
             throw new UserError(
               '--apply needs a ClickHouse server (CLICKHOUSE_URL): the embedded engine has no access control',

@@ -1,17 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { buildApp } from '@orgpulse/api'
-import { migrate } from '@orgpulse/clickhouse'
-import { pullRounds } from '@orgpulse/connectors'
-import { loadDemo } from '@orgpulse/demo'
-import { onShutdown } from '@orgpulse/http'
-import { startRollupRefresher } from '@orgpulse/metrics'
-import { effectiveAt } from '@orgpulse/org'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { shellLog, UserError } from '../io.ts'
 import { acquireLock, releaseLock } from '../lock.ts'
-import { cliRunner } from '../serve-cli.ts'
-import { configuredSources } from './ingest-watch.ts'
 
 /** `buildProgram` runs the commands other CLI processes forward to a running `start` */
 export function registerCoreCommands(
@@ -39,6 +30,15 @@ export function registerCoreCommands(
       await ctx.withRuntime(
         cmd,
         async (rt, io) => {
+          // the server's graph loads here, not with the command line: --help and forwarded commands skip it
+          const { buildApp } = await import('@orgpulse/api')
+          const { loadDemo } = await import('@orgpulse/demo')
+          const { startRollupRefresher } = await import('@orgpulse/metrics')
+          const { effectiveAt } = await import('@orgpulse/org')
+          const { cliRunner } = await import('../serve-cli.ts')
+          const { configuredSources } = await import('./ingest-watch.ts')
+          const { pullRounds } = await import('@orgpulse/connectors')
+          const { onShutdown } = await import('@orgpulse/http')
           if (opts.demo && !rt.configPath && (await effectiveAt(rt.client)) === null) {
             io.out('no org configured: loading the demo company (orgpulse demo --people 120 --weeks 26)…')
             const demo = await loadDemo(rt, { people: 120, weeks: 26, seed: 1 }, (m) => io.progress(m))
@@ -110,6 +110,7 @@ export function registerCoreCommands(
     .description('apply pending ClickHouse migrations (each once, in order, checksummed)')
     .action(async (_opts: unknown, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
+        const { migrate } = await import('@orgpulse/clickhouse')
         const result = await migrate(rt.client)
         io.out(
           result.applied.length > 0

@@ -1,5 +1,4 @@
 import { relative } from 'node:path'
-import { DASHBOARDS_DIR, staleArtifacts, writeArtifacts } from '@orgpulse/dashboards'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 
@@ -15,6 +14,7 @@ export function registerDashboardsCommands(program: Command, ctx: CommandContext
     .option('--check', 'write nothing; exit 1 when the committed files differ from a fresh build')
     .action(async (opts: { check?: boolean }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
+        const { DASHBOARDS_DIR, staleArtifacts, writeArtifacts } = await import('@orgpulse/dashboards')
         const where = relative(process.cwd(), DASHBOARDS_DIR) || '.'
         if (opts.check) {
           const stale = staleArtifacts(rt.config)

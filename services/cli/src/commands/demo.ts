@@ -1,4 +1,3 @@
-import { loadDemo } from '@orgpulse/demo'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -28,6 +27,7 @@ export function registerDemoCommand(program: Command, ctx: CommandContext): void
         cmd: Command,
       ) => {
         await ctx.withRuntime(cmd, async (rt, io) => {
+          const { loadDemo } = await import('@orgpulse/demo')
           const end = opts.end ? new Date(`${opts.end}T00:00:00Z`) : undefined
           if (end && Number.isNaN(end.getTime())) throw new UserError(`--end is not a date: ${opts.end}`)
           if (opts.edges !== undefined && opts.edges !== 'connectors' && opts.edges !== 'direct') {

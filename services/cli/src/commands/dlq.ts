@@ -1,7 +1,3 @@
-import { queryRows } from '@orgpulse/clickhouse'
-// @orgpulse/connector-decisions is how `ingest decisions` reads records: a replayed record is read the same way
-import { importDecisionText } from '@orgpulse/connector-decisions'
-import { toClickHouseTime } from '@orgpulse/contracts'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -32,6 +28,7 @@ export function registerDlqCommands(program: Command, ctx: CommandContext): void
     .option('--format <format>', 'table or json', 'table')
     .action(async (opts: { stage?: string; all?: boolean; limit: string; format: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
+        const { queryRows } = await import('@orgpulse/clickhouse')
         const rows = await queryRows<DlqRow>(
           rt.client,
           `SELECT id, reason, stage, topic, partition, offset, key, value, toString(failed_at) AS failed_at,
@@ -78,6 +75,10 @@ export function registerDlqCommands(program: Command, ctx: CommandContext): void
     .option('--stage <stage>', 'only one stage')
     .action(async (ids: string[], opts: { stage?: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
+        const { queryRows } = await import('@orgpulse/clickhouse')
+        // @orgpulse/connector-decisions is how `ingest decisions` reads records: a replayed record is read the same way
+        const { importDecisionText } = await import('@orgpulse/connector-decisions')
+        const { toClickHouseTime } = await import('@orgpulse/contracts')
         const rows = await queryRows<DlqRow>(
           rt.client,
           `SELECT id, reason, stage, topic, partition, offset, key, value, toString(failed_at) AS failed_at, 0 AS replayed

@@ -1,7 +1,7 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { type ExportFormat, quarterlyExport } from '@orgpulse/api'
+import type { ExportFormat } from '@orgpulse/api'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -23,6 +23,8 @@ export function registerExportCommands(program: Command, ctx: CommandContext): v
     .requiredOption('--out <file>', 'where to write it')
     .action(async (opts: { org: string; quarter: string; format: string; out: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
+        const { QuarterError, quarterlyExport } = await import('@orgpulse/api')
+        const { MetricsQueryError } = await import('@orgpulse/metrics')
         if (!FORMATS.includes(opts.format as ExportFormat))
           throw new UserError(`--format must be csv, json or parquet (got ${opts.format})`)
         const out = resolve(opts.out)

@@ -1,12 +1,4 @@
-import { DEFAULT_PASSWORD_ENV_PATTERN, directorUser, userSlug } from '@orgpulse/clickhouse'
-import {
-  type DirectorCredentials,
-  derivedCredentials,
-  GrafanaClient,
-  grafanaAuthFromEnv,
-  syncGrafana,
-} from '@orgpulse/dashboards'
-import { listDirectors } from '@orgpulse/org'
+import type { DirectorCredentials, grafanaAuthFromEnv } from '@orgpulse/dashboards'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -34,6 +26,13 @@ export function registerGrafanaCommands(program: Command, ctx: CommandContext): 
     .action(
       async (opts: { clickhouseHost: string; clickhousePort: string; database: string }, cmd: Command) => {
         await ctx.withRuntime(cmd, async (rt, io) => {
+          const { DEFAULT_PASSWORD_ENV_PATTERN, directorUser, userSlug } = await import(
+            '@orgpulse/clickhouse'
+          )
+          const { derivedCredentials, GrafanaClient, grafanaAuthFromEnv, syncGrafana } = await import(
+            '@orgpulse/dashboards'
+          )
+          const { listDirectors } = await import('@orgpulse/org')
           const target = grafanaAuthFromEnv(rt.env)
           const secret = rt.env.ORGPULSE_DIRECTOR_DS_SECRET
           // the ClickHouse users and row policies come from accessStatements (same user names);

@@ -1,4 +1,3 @@
-import { computeOrgMetrics, METRICS } from '@orgpulse/metrics'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { requireOption } from '../context.ts'
@@ -25,6 +24,7 @@ export function registerMetricsCommands(program: Command, ctx: CommandContext): 
         cmd: Command,
       ) => {
         await ctx.withRuntime(cmd, async (rt, io) => {
+          const { computeOrgMetrics, METRICS, MetricsQueryError } = await import('@orgpulse/metrics')
           if (!['json', 'table'].includes(opts.format))
             throw new UserError(`--format must be json or table (got ${opts.format})`)
           const result = await computeOrgMetrics(rt.client, rt.config, {

@@ -1,4 +1,3 @@
-import { importOrg, listDirectors, unresolvedIdentities } from '@orgpulse/org'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -17,6 +16,7 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
     .option('--format <format>', 'output: text or json', 'text')
     .action(async (file: string, opts: { effective?: string; format: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
+        const { importOrg } = await import('@orgpulse/org')
         const summary = await importOrg({
           client: rt.client,
           bus: rt.bus,
@@ -38,6 +38,7 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
     .option('--format <format>', 'output: table or json', 'table')
     .action(async (opts: { format: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
+        const { listDirectors } = await import('@orgpulse/org')
         const directors = await listDirectors(rt.client)
         if (opts.format === 'json') io.out(JSON.stringify(directors, null, 2))
         else io.out(table(directors as unknown as Record<string, unknown>[]))
@@ -54,6 +55,7 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
     .option('--format <format>', 'output: table or json', 'table')
     .action(async (opts: { unresolved?: boolean; format: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
+        const { unresolvedIdentities } = await import('@orgpulse/org')
         if (!opts.unresolved)
           throw new UserError('only --unresolved is supported: resolved identities are the org itself')
         const rows = await unresolvedIdentities(rt.client)

@@ -1,4 +1,3 @@
-import { createToken, listTokens, revokeToken } from '@orgpulse/api'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -18,6 +17,7 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
     .option('--name <name>', 'a label for `tokens list`')
     .action(async (opts: { org?: string; admin?: boolean; name?: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
+        const { createToken } = await import('@orgpulse/api')
         if (Boolean(opts.org) === Boolean(opts.admin))
           throw new UserError('pass exactly one of --org EMAIL or --admin')
         const { token, info } = await createToken(rt.client, {
@@ -40,6 +40,7 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
     .option('--format <format>', 'table or json', 'table')
     .action(async (opts: { format: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
+        const { listTokens } = await import('@orgpulse/api')
         const list = await listTokens(rt.client)
         if (opts.format === 'json') io.out(JSON.stringify(list, null, 2))
         else if (list.length === 0) io.out('no tokens (orgpulse tokens create --org EMAIL | --admin)')
@@ -65,6 +66,7 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
     .description('revoke a token: it answers 401 from then on')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
+        const { revokeToken } = await import('@orgpulse/api')
         const info = await revokeToken(rt.client, id)
         io.out(`revoked ${info.id} ("${info.name}") at ${info.revokedAt}`)
         return 0
