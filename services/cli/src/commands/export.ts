@@ -23,8 +23,7 @@ export function registerExportCommands(program: Command, ctx: CommandContext): v
     .requiredOption('--out <file>', 'where to write it')
     .action(async (opts: { org: string; quarter: string; format: string; out: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
-        const { QuarterError, quarterlyExport } = await import('@orgpulse/api')
-        const { MetricsQueryError } = await import('@orgpulse/metrics')
+        const { quarterlyExport } = await import('@orgpulse/api')
         if (!FORMATS.includes(opts.format as ExportFormat))
           throw new UserError(`--format must be csv, json or parquet (got ${opts.format})`)
         const out = resolve(opts.out)

@@ -1,4 +1,4 @@
-import type { DirectorCredentials, grafanaAuthFromEnv } from '@orgpulse/dashboards'
+import type { DirectorCredentials } from '@orgpulse/dashboards'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'

@@ -24,7 +24,7 @@ export function registerMetricsCommands(program: Command, ctx: CommandContext): 
         cmd: Command,
       ) => {
         await ctx.withRuntime(cmd, async (rt, io) => {
-          const { computeOrgMetrics, METRICS, MetricsQueryError } = await import('@orgpulse/metrics')
+          const { computeOrgMetrics, METRICS } = await import('@orgpulse/metrics')
           if (!['json', 'table'].includes(opts.format))
             throw new UserError(`--format must be json or table (got ${opts.format})`)
           const result = await computeOrgMetrics(rt.client, rt.config, {
