@@ -1,5 +1,3 @@
-import { icsWindow } from '@orgpulse/connector-calendar'
-import { connectorFor } from '@orgpulse/connectors'
 import { calendarConfigSchema } from '@orgpulse/contracts'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
@@ -41,6 +39,8 @@ export function registerCalendarIngest(ingest: Command, ctx: CommandContext): vo
     .option('--format <format>', 'output: text or json', 'text')
     .action(async (opts: CalendarIngestOptions, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
+        const { icsWindow } = await import('@orgpulse/connector-calendar')
+        const { connectorFor } = await import('@orgpulse/connectors')
         const from = opts.from ? parseDay(opts.from, '--from') : undefined
         const to = opts.to ? parseDay(opts.to, '--to') : undefined
         // the window is checked before anything is read: a wrong one is the command line's fault

@@ -1,5 +1,4 @@
 import type { SyncProgressLine } from '@orgpulse/connector'
-import { connectorFor } from '@orgpulse/connectors'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import type { CommandIO } from '../io.ts'
@@ -38,6 +37,7 @@ export function registerJiraIngest(ingest: Command, ctx: CommandContext): void {
             `no jira: section in ${rt.configPath ?? 'orgpulse.yaml (none found)'}; add one with at least jira.projects`,
           )
         }
+        const { connectorFor } = await import('@orgpulse/connectors')
         const report = await connectorFor('jira').sync(rt, {
           full: opts.full === true,
           ...(opts.project ? { only: opts.project } : {}),

@@ -1,4 +1,3 @@
-import { connectorFor } from '@orgpulse/connectors'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 
@@ -16,6 +15,7 @@ export function registerLinearIngest(ingest: Command, ctx: CommandContext): void
     .action(
       async (opts: { full?: boolean; team?: string[]; relations: boolean; format: string }, cmd: Command) => {
         await ctx.withRuntime(cmd, async (rt, io) => {
+          const { connectorFor } = await import('@orgpulse/connectors')
           const report = await connectorFor('linear').sync(rt, {
             full: opts.full === true,
             ...(opts.team ? { only: opts.team } : {}),

@@ -1,16 +1,14 @@
-import { configuredConnectors, PULLED, pullRounds } from '@orgpulse/connectors'
 import { loadConfig, type OrgpulseConfig } from '@orgpulse/contracts'
-import { onShutdown } from '@orgpulse/http'
 import type { Command } from 'commander'
 import { type CommandContext, globalOptions } from '../context.ts'
 import { shellLog, UserError } from '../io.ts'
 
-/** the connectors with a scheduled pull, in pull order */
-export const WATCHABLE: readonly string[] = PULLED.map((c) => c.source)
+// the registry loads every connector: only a command that pulls pays for it (`--help` stays fast)
+const registry = () => import('@orgpulse/connectors')
 
 /** the connectors orgpulse.yaml configures, in pull order */
-export const configuredSources = (config: OrgpulseConfig): string[] =>
-  configuredConnectors(config).map((c) => c.source)
+export const configuredSources = async (config: OrgpulseConfig): Promise<string[]> =>
+  (await registry()).configuredConnectors(config).map((c) => c.source)
 
 interface WatchOptions {
   every: string
@@ -33,7 +31,7 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
       'pull every configured connector (jira, linear, calendar) on a schedule: each round runs `ingest <source>` incrementally, one after the other',
     )
     .option('--every <minutes>', 'minutes from the start of one round to the start of the next', '15')
-    .option('--only <source...>', `only these connectors (${WATCHABLE.join(', ')})`)
+    .option('--only <source...>', 'only these of the connectors it pulls')
     .option('--once', 'run one round and exit (exit code 2 when a connector failed): for cron')
     .action(async (opts: WatchOptions, cmd: Command) => {
       const run = ctx.runCommand
@@ -41,6 +39,9 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
       const every = Number(opts.every)
       if (!Number.isFinite(every) || every <= 0)
         throw new UserError(`--every must be a positive number of minutes (got "${opts.every}")`)
+      const { PULLED, pullRounds } = await registry()
+      const { onShutdown } = await import('@orgpulse/http')
+      const WATCHABLE: string[] = PULLED.map((c) => c.source)
       const g = globalOptions(cmd)
       const config = loadConfig(g.config || ctx.env.ORGPULSE_CONFIG).config
       const unknown = (opts.only ?? []).filter((s) => !WATCHABLE.includes(s))
@@ -48,7 +49,7 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
         throw new UserError(
           `--only: unknown connector(s) ${unknown.join(', ')} (use ${WATCHABLE.join(', ')})`,
         )
-      const configured = configuredSources(config)
+      const configured = await configuredSources(config)
       const sources = opts.only ? configured.filter((s) => opts.only!.includes(s)) : configured
       if (sources.length === 0)
         throw new UserError(

@@ -1,4 +1,3 @@
-import { importDecisions } from '@orgpulse/connector-decisions'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -17,6 +16,7 @@ export function registerIngestCommands(program: Command, ctx: CommandContext): v
     .option('--format <format>', 'output: text or json', 'text')
     .action(async (path: string, opts: { format: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
+        const { importDecisions } = await import('@orgpulse/connector-decisions')
         let result: Awaited<ReturnType<typeof importDecisions>>
         try {
           result = await importDecisions(rt.bus, path)
