@@ -36,6 +36,11 @@ export interface AppDeps {
   serverUrl?: string
   /** the process's parsed environment (auth mode, rate limit, public URL, webhook secrets); default: every variable unset */
   env?: Env
+  /**
+   * mount the connectors' signed vendor webhooks (default true: embedded mode, one process mounts
+   * them all); the full-mode api passes false, since each ingest service serves its own
+   */
+  vendorWebhooks?: boolean
 }
 
 /** never behind a token: probes, scraping, the api docs, vendor webhooks and the CLI bridge (each of the last two checks its own secret) */
@@ -166,7 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     env,
   }
   await registerClientIngest(app, wiring)
-  await registerWebhooks(app, wiring)
+  if (deps.vendorWebhooks !== false) await registerWebhooks(app, wiring)
   await app.register(v1Routes, { client: deps.client, config: deps.config })
   await app.register(pagesRoutes, { client: deps.client, config: deps.config })
 

@@ -7,8 +7,9 @@ import { buildApp } from './app.ts'
 
 /**
  * The api service for full mode (docker compose): reads ClickHouse (CLICKHOUSE_URL), publishes
- * POSTed decisions and vendor webhooks to Kafka (KAFKA_BROKERS), and keeps the weekly metric
- * rollups that Grafana dashboards and alerts read current.
+ * POSTed decisions to Kafka (KAFKA_BROKERS), and keeps the weekly metric rollups that Grafana
+ * dashboards and alerts read current. Vendor webhooks are the ingest services' (ingest-jira,
+ * ingest-linear), one each, as in DESIGN's full mode.
  */
 runProcess('api', async () => {
   const env = parseEnv(process.env)
@@ -31,6 +32,7 @@ runProcess('api', async () => {
     bus,
     config,
     env,
+    vendorWebhooks: false,
     logger: { level: env.LOG_LEVEL ?? 'info' },
     // OpenAPI `servers`: from outside a container the api is rarely at this address (ORGPULSE_API_PUBLIC_URL)
     serverUrl: `http://127.0.0.1:${port}`,
