@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
+import type { ChildProcess } from 'node:child_process'
 import { type RawEnvelope, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
 import { type Bus, namespacedBus } from '@orgpulse/kafka'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,50 +9,31 @@ import {
   kafkaBrokers,
   uniqueName,
   uniqueTopicPrefix,
-  waitFor,
 } from '../../../test/setup/kafka.ts'
+import { startServiceProcess } from '../../../test/setup/service.ts'
 
-/** services/ingest-decisions/src/main.ts on a real broker: a push-only service needs no ClickHouse. */
+/** the built ingest-decisions service on a real broker: a push-only service needs no ClickHouse. */
 
-const ROOT = resolve(import.meta.dirname, '../../..')
 const prefix = uniqueTopicPrefix('ingest-decisions')
 let bus: Bus
 let raw: Collector
 let child: ChildProcess
 let address = ''
-const output: string[] = []
 
 beforeAll(async () => {
   bus = namespacedBus(createTestBus(), prefix)
   await bus.ensureTopics(TOPIC_SPECS)
   raw = await collect(bus, uniqueName('ingest-decisions-raw'), [rawTopic('decisions')])
-  child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services/ingest-decisions/src/main.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      ORGPULSE_TOPIC_PREFIX: prefix,
-      // no ClickHouse at all: a data dir would be created if the service opened one
-      CLICKHOUSE_URL: '',
-      ORGPULSE_DATA_DIR: '/nonexistent/orgpulse-ingest-decisions',
-      ORGPULSE_CONFIG: '',
-      HOST: '127.0.0.1',
-      PORT: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const service = await startServiceProcess('ingest-decisions', {
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    ORGPULSE_TOPIC_PREFIX: prefix,
+    // no ClickHouse at all: a data dir would be created if the service opened one
+    CLICKHOUSE_URL: '',
+    ORGPULSE_DATA_DIR: '/nonexistent/orgpulse-ingest-decisions',
+    ORGPULSE_CONFIG: '',
   })
-  for (const stream of [child.stdout!, child.stderr!])
-    createInterface({ input: stream }).on('line', (line) => {
-      output.push(line)
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line)
-      if (m) address = m[1]!
-    })
-  await waitFor(
-    () => address !== '' || child.exitCode !== null,
-    120_000,
-    () => output.slice(-5).join('\n'),
-  )
-  if (!address) throw new Error(`ingest-decisions did not start:\n${output.join('\n')}`)
+  child = service.child
+  address = service.address
 }, 180_000)
 
 afterAll(async () => {

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
+import { join } from 'node:path'
 import { type RawEnvelope, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
 import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import { type Bus, namespacedBus } from '@orgpulse/kafka'
@@ -17,14 +16,14 @@ import {
   uniqueTopicPrefix,
   waitFor,
 } from '../../../test/setup/kafka.ts'
+import { startServiceProcess } from '../../../test/setup/service.ts'
 
 /**
- * services/ingest-jira/src/main.ts as full mode runs it: its own process on a real broker, its
+ * The built ingest-jira service as full mode runs it: its own process on a real broker, its
  * cursors in ClickHouse (CLICKHOUSE_URL when set, else the embedded engine in a data dir of its
  * own), pulling the fake Jira on a schedule and serving its webhook, probes and /metrics.
  */
 
-const ROOT = resolve(import.meta.dirname, '../../..')
 const SECRET = 'ingest-jira-secret'
 const dir = mkdtempSync(join(tmpdir(), 'orgpulse-ingest-jira-'))
 const configFile = join(dir, 'orgpulse.yaml')
@@ -37,7 +36,7 @@ let bus: Bus
 let raw: Collector
 let child: ChildProcess
 let address = ''
-const output: string[] = []
+let output: string[] = []
 
 /** the issues on the raw topic (each pull also publishes its coverage record, `synced:…`) */
 const sourceIds = () =>
@@ -60,37 +59,21 @@ beforeAll(async () => {
   bus = namespacedBus(createTestBus(), prefix)
   await bus.ensureTopics(TOPIC_SPECS)
   raw = await collect(bus, uniqueName('ingest-jira-raw'), [rawTopic('jira')])
-  child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services/ingest-jira/src/main.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      ORGPULSE_TOPIC_PREFIX: prefix,
-      CLICKHOUSE_URL: process.env.CLICKHOUSE_URL ?? '',
-      ORGPULSE_DATA_DIR: join(dir, 'data'),
-      ORGPULSE_CONFIG: configFile,
-      ORGPULSE_PULL_EVERY: '0.05',
-      JIRA_BASE_URL: fake.url,
-      JIRA_EMAIL: credentials.email,
-      JIRA_API_TOKEN: credentials.token,
-      JIRA_WEBHOOK_SECRET: SECRET,
-      HOST: '127.0.0.1',
-      PORT: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const service = await startServiceProcess('ingest-jira', {
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    ORGPULSE_TOPIC_PREFIX: prefix,
+    CLICKHOUSE_URL: process.env.CLICKHOUSE_URL ?? '',
+    ORGPULSE_DATA_DIR: join(dir, 'data'),
+    ORGPULSE_CONFIG: configFile,
+    ORGPULSE_PULL_EVERY: '0.05',
+    JIRA_BASE_URL: fake.url,
+    JIRA_EMAIL: credentials.email,
+    JIRA_API_TOKEN: credentials.token,
+    JIRA_WEBHOOK_SECRET: SECRET,
   })
-  for (const stream of [child.stdout!, child.stderr!])
-    createInterface({ input: stream }).on('line', (line) => {
-      output.push(line)
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line)
-      if (m) address = m[1]!
-    })
-  await waitFor(
-    () => address !== '' || child.exitCode !== null,
-    120_000,
-    () => output.slice(-5).join('\n'),
-  )
-  if (!address) throw new Error(`ingest-jira did not start:\n${output.join('\n')}`)
+  child = service.child
+  address = service.address
+  output = service.output
 }, 180_000)
 
 afterAll(async () => {
