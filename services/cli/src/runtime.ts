@@ -38,6 +38,8 @@ export interface Runtime {
   dataDir: string
   config: OrgpulseConfig
   configPath: string | null
+  /** the config is the demo's own (`<dataDir>/demo/orgpulse.demo.yaml`): its connectors point at fake servers that only ran while it loaded */
+  demoConfig: boolean
   client: ClickHouseClient
   bus: Bus
   log: pino.Logger
@@ -67,9 +69,8 @@ function demoConfigIfAny(env: Env, dataDir: string): string | undefined {
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { env } = options
   const dataDir = resolve(options.dataDir)
-  const { config, path } = loadConfig(
-    options.configPath || env.ORGPULSE_CONFIG || demoConfigIfAny(env, dataDir),
-  )
+  const demoConfig = options.configPath || env.ORGPULSE_CONFIG ? undefined : demoConfigIfAny(env, dataDir)
+  const { config, path } = loadConfig(options.configPath || env.ORGPULSE_CONFIG || demoConfig)
   const log = pino({ level: options.logLevel ?? env.LOG_LEVEL ?? 'warn' }, pino.destination(2))
   const client = createClickHouse({
     url: env.CLICKHOUSE_URL,
@@ -97,6 +98,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     dataDir,
     config,
     configPath: path,
+    demoConfig: demoConfig !== undefined,
     client,
     bus,
     log,

@@ -69,8 +69,10 @@ export function registerCoreCommands(
           io.out(`orgpulse is running in ${rt.mode} mode at ${address}`)
           io.out(`  pages:   ${address}/            api docs: ${address}/docs`)
           io.out(`  ingest:  POST ${address}/v1/decisions   or   pnpm orgpulse ingest decisions FILE`)
-          // the demo's connectors pointed at fake servers that are gone: only a user's config is pulled
-          const sources = rt.configPath && pullEvery > 0 ? await configuredSources(rt.config) : []
+          // the demo's connectors pointed at fake servers that are gone (also when a restart reuses
+          // its config): only a user's config is pulled
+          const sources =
+            rt.configPath && !rt.demoConfig && pullEvery > 0 ? await configuredSources(rt.config) : []
           if (sources.length > 0)
             io.out(`  pulls:   ${sources.join(', ')} every ${pullEvery} min (--pull-every; 0 turns it off)`)
           io.out('  stop:    Ctrl-C')
