@@ -26,7 +26,7 @@ export function jiraReportLines(result: SyncResult): string[] {
         `${p.changelogsFetched > 0 ? `, ${p.changelogsFetched} long changelog(s) fetched` : ''}` +
         `${p.sprints ? `, ${p.sprints.published} of ${p.sprints.sprints} sprint(s) on ${p.sprints.boards} scrum board(s) snapshotted` : ''}` +
         `; cursor ${p.cursor ?? 'not set'}` +
-        `${p.deletions ? `; ${p.deletions.missing} of ${p.deletions.checked} open item(s) deleted in Jira (${p.deletions.requests} request(s))` : ''}`,
+        `${p.deletions && p.deletions.checked > 0 ? `; ${p.deletions.missing} of ${p.deletions.checked} open item(s) deleted in Jira (${p.deletions.requests} request(s))` : ''}`,
     ),
   )
   lines.push(`${result.requests} request(s) to ${result.instance}`)

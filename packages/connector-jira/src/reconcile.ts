@@ -34,19 +34,21 @@ export interface DeletionCheck {
 const BATCH = 100
 const TERMINAL = ['decision.decided', 'decision.rejected', 'decision.withdrawn', 'decision.dropped']
 
+// column aliases differ from the columns: ClickHouse would otherwise read the alias (an
+// aggregate) where the column is meant, in WHERE and inside the aggregates
 interface OpenDecision {
-  key: string
-  decision_id: string
-  raised_by: string
-  title: string
-  team: string
+  issue_key: string
+  decision: string
+  last_raised_by: string
+  last_title: string
+  last_team: string
 }
 interface OpenLink {
-  link_id: string
-  blocker_item: string
-  blocked_item: string
-  blocker_team: string
-  blocked_team: string
+  link: string
+  blocker: string
+  blocked: string
+  blocker_t: string
+  blocked_t: string
 }
 
 /** the project's issues behind open decisions and open blocking links, as the facts have them */
@@ -54,10 +56,10 @@ async function openItems(clickhouse: ClickHouseClient, project: string) {
   const prefix = `${project}-`
   const decisions = await queryRows<OpenDecision>(
     clickhouse,
-    `SELECT source_id AS key, decision_id,
-       argMax(raised_by, tuple(occurred_at, version)) AS raised_by,
-       argMax(title, tuple(occurred_at, version)) AS title,
-       argMax(team, tuple(occurred_at, version)) AS team
+    `SELECT source_id AS issue_key, decision_id AS decision,
+       argMax(raised_by, tuple(occurred_at, version)) AS last_raised_by,
+       argMax(title, tuple(occurred_at, version)) AS last_title,
+       argMax(team, tuple(occurred_at, version)) AS last_team
      FROM decision_events FINAL
      WHERE source = 'jira' AND startsWith(source_id, {prefix:String})
      GROUP BY source_id, decision_id
@@ -66,9 +68,9 @@ async function openItems(clickhouse: ClickHouseClient, project: string) {
   )
   const links = await queryRows<OpenLink>(
     clickhouse,
-    `SELECT link_id,
-       any(blocker_item) AS blocker_item, any(blocked_item) AS blocked_item,
-       any(blocker_team) AS blocker_team, any(blocked_team) AS blocked_team
+    `SELECT link_id AS link,
+       any(blocker_item) AS blocker, any(blocked_item) AS blocked,
+       any(blocker_team) AS blocker_t, any(blocked_team) AS blocked_t
      FROM dependency_events FINAL
      WHERE source = 'jira'
        AND (startsWith(blocker_item, {item:String}) OR startsWith(blocked_item, {item:String}))
@@ -141,9 +143,8 @@ export async function reconcileDeletions(options: {
   const before = client.http.requestCount
   const { decisions, links } = await openItems(options.clickhouse, project)
   const inProject = (key: string) => key.startsWith(`${project}-`)
-  const keys = new Set<string>(decisions.map((d) => d.key))
-  for (const l of links)
-    for (const k of [keyOf(l.blocker_item), keyOf(l.blocked_item)]) if (inProject(k)) keys.add(k)
+  const keys = new Set<string>(decisions.map((d) => d.issue_key))
+  for (const l of links) for (const k of [keyOf(l.blocker), keyOf(l.blocked)]) if (inProject(k)) keys.add(k)
   const candidates = [...keys].filter((k) => !options.seen.has(k)).sort()
   const found = candidates.length > 0 ? await existing(client, candidates) : new Set<string>()
   const deleted: string[] = []
@@ -151,7 +152,7 @@ export async function reconcileDeletions(options: {
     if (!found.has(key.toUpperCase()) && (await gone(client, key))) deleted.push(key)
 
   const envelopes: RawEnvelope[] = deleted.map((key) => {
-    const decision = decisions.find((d) => d.key === key)
+    const decision = decisions.find((d) => d.issue_key === key)
     return {
       source: 'jira',
       entity: 'deletion',
@@ -163,20 +164,20 @@ export async function reconcileDeletions(options: {
         detectedAt: options.detectedAt,
         decision: decision
           ? {
-              decisionId: decision.decision_id,
-              raisedBy: decision.raised_by,
-              title: decision.title,
-              team: decision.team,
+              decisionId: decision.decision,
+              raisedBy: decision.last_raised_by,
+              title: decision.last_title,
+              team: decision.last_team,
             }
           : null,
         links: links
-          .filter((l) => keyOf(l.blocker_item) === key || keyOf(l.blocked_item) === key)
+          .filter((l) => keyOf(l.blocker) === key || keyOf(l.blocked) === key)
           .map((l) => ({
-            linkId: l.link_id,
-            blockerItem: l.blocker_item,
-            blockedItem: l.blocked_item,
-            blockerTeam: l.blocker_team,
-            blockedTeam: l.blocked_team,
+            linkId: l.link,
+            blockerItem: l.blocker,
+            blockedItem: l.blocked,
+            blockerTeam: l.blocker_t,
+            blockedTeam: l.blocked_t,
           })),
       },
     }
