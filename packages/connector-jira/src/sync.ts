@@ -193,6 +193,7 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
         changelog: config.sync.changelog,
         sinceMs: sprintsSinceMs,
         fetchedAt: startedAt,
+        timeZone,
       })
       await options.durable()
       await cursors.set(JIRA_CONNECTOR, sprintScope, startedAt, hash)
