@@ -226,4 +226,47 @@ describe('Jira deletions seen by polling', () => {
     expect(again.stdout).not.toMatch(/deleted in Jira/)
     expect(fake.count('/rest/api/3/issue/bulkfetch', 'POST')).toBe(before2)
   }, 180_000)
+
+  it('on Data Center: `key in (...)` searches that tolerate the deleted key, then the same events', async () => {
+    const dc = await startFakeJira(seed({ flavor: 'datacenter' }))
+    const dcConfig = join(dir, 'dc.yaml')
+    const dcData = join(dir, 'dc-data')
+    writeFileSync(
+      dcConfig,
+      JSON.stringify({
+        jira: {
+          deployment: 'datacenter',
+          projects: ['ENG'],
+          teams: [{ team: 'u:erin@acme.test', projects: ['ENG'] }],
+          sync: { sprints: false },
+        },
+      }),
+    )
+    const dcEnv = { JIRA_BASE_URL: dc.url, JIRA_PAT: 'pat-token', JIRA_WEBHOOK_SECRET: '' }
+    const run = (extra: Record<string, string> = {}) =>
+      orgpulse(['ingest', 'jira', '--data-dir', dcData, '--config', dcConfig], { ...dcEnv, ...extra })
+    try {
+      expect((await run()).code).toBe(0)
+      // an hour on, so the next pull's lag window does not re-read it
+      dc.transition('ENG-1', 'In Progress', { by: USERS.erin.accountId, at: Date.UTC(2026, 2, 8, 12) })
+      dc.deleteIssue('ENG-3', { by: USERS.erin.accountId })
+      const second = await run()
+      expect(second.code).toBe(0)
+      expect(second.stdout).toMatch(/jira ENG: .*; 1 of 1 open item\(s\) deleted in Jira \(2 request\(s\)\)/)
+      const client = createClickHouse({ dataDir: dcData })
+      try {
+        expect(
+          await queryRows(
+            client,
+            `SELECT argMax(type, tuple(occurred_at, version)) AS last FROM decision_events FINAL
+             WHERE decision_id = 'jira:ENG-3'`,
+          ),
+        ).toEqual([{ last: 'decision.withdrawn' }])
+      } finally {
+        await client.close()
+      }
+    } finally {
+      await dc.close()
+    }
+  }, 180_000)
 })
