@@ -101,8 +101,14 @@ export async function registerJiraWebhook(options: {
   const idOf = (w: { self: string }) => w.self.replace(/\/+$/, '').split('/').pop() ?? w.self
   const ours = existing.find((w) => w.url === url)
   if (ours) {
+    // an administrator's choice to pause it stands: re-enabling it behind their back would not
+    if (ours.enabled === false)
+      return {
+        state: 'off',
+        reason: `admin webhook ${idOf(ours)} for ${url} is disabled in Jira; enable it there (Jira settings → System → WebHooks)`,
+      }
     const current = typeof ours.filters?.[JQL_FILTER] === 'string' ? ours.filters[JQL_FILTER] : ''
-    if (sameSet(ours.events, JIRA_WEBHOOK_EVENTS) && current === jql && ours.enabled !== false)
+    if (sameSet(ours.events, JIRA_WEBHOOK_EVENTS) && current === jql)
       return { state: 'already registered', url, id: idOf(ours) }
     const updated = adminWebhookSchema.parse(
       await client.http.request<unknown>('PUT', `${ADMIN_PATH}/${idOf(ours)}`, { body, what }),

@@ -2,9 +2,12 @@ import { spawn } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createClickHouse, queryRows } from '@orgpulse/clickhouse'
+import type { RawEnvelope } from '@orgpulse/contracts'
 import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
+import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seed, tempDir, USERS } from './fixtures.ts'
+import { jiraWebhookRoutes, registerJiraWebhook } from '../src/index.ts'
+import { clientFor, jiraConfig, seed, tempDir, USERS } from './fixtures.ts'
 
 /**
  * Webhook registration and deletions seen by polling, through the CLI as a user runs it
@@ -269,4 +272,43 @@ describe('Jira deletions seen by polling', () => {
       await dc.close()
     }
   }, 180_000)
+})
+
+describe('the registered admin webhook, delivering', () => {
+  it('Jira signs its deliveries with the registered secret: the webhook route accepts them', async () => {
+    const jira = await startFakeJira(seed())
+    const published: RawEnvelope[][] = []
+    const app = Fastify()
+    await app.register(jiraWebhookRoutes, {
+      secret: SECRET,
+      publish: async (envelopes) => {
+        published.push(envelopes)
+      },
+    })
+    const base = await app.listen({ port: 0, host: '127.0.0.1' })
+    const config = jiraConfig({ webhook: { url: base } })
+    const named = { named: (n: string) => ({ JIRA_WEBHOOK_SECRET: SECRET })[n] }
+    try {
+      const r = await registerJiraWebhook({ client: clientFor(jira.url), config, env: named })
+      expect(r).toEqual({ state: 'registered', url: `${base}/webhooks/jira`, id: '1' })
+      const [res] = await jira.deliverToRegistered(
+        jira.transition('ENG-1', 'In Progress', { by: USERS.ivan.accountId }),
+      )
+      expect(res!.status).toBe(202)
+      expect(published.flat().map((e) => e.sourceId)).toEqual(['ENG-1'])
+
+      // paused by an administrator: reported, and left paused
+      jira.setAdminWebhookEnabled(1, false)
+      const paused = await registerJiraWebhook({ client: clientFor(jira.url), config, env: named })
+      expect(paused).toEqual({
+        state: 'off',
+        reason: `admin webhook 1 for ${base}/webhooks/jira is disabled in Jira; enable it there (Jira settings → System → WebHooks)`,
+      })
+      expect(jira.adminWebhooks()[0]!.enabled).toBe(false)
+      expect(jira.count('/rest/webhooks/1.0/webhook', 'PUT')).toBe(0)
+    } finally {
+      await app.close()
+      await jira.close()
+    }
+  })
 })

@@ -199,6 +199,10 @@ export interface FakeJira {
   issueKeys(): string[]
   /** the admin webhooks registered through /rest/webhooks/1.0/webhook, secrets included */
   adminWebhooks(): AdminWebhook[]
+  /** an administrator pausing (or resuming) a webhook in Jira's admin page */
+  setAdminWebhookEnabled(id: number, enabled: boolean): void
+  /** delivers a payload to every enabled admin webhook, signed with its own secret, as Jira does */
+  deliverToRegistered(payload: WebhookPayload): Promise<Response[]>
   close(): Promise<void>
 }
 
@@ -1003,6 +1007,32 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     },
     issueKeys: () => [...issues.keys()],
     adminWebhooks: () => [...adminHooks.webhooks.values()],
+    setAdminWebhookEnabled: (id, enabled) => {
+      const w = adminHooks.webhooks.get(id)
+      if (!w) throw new Error(`fake Jira: no admin webhook ${id}`)
+      w.enabled = enabled
+    },
+    deliverToRegistered: (payload) =>
+      Promise.all(
+        [...adminHooks.webhooks.values()]
+          .filter((w) => w.enabled && w.events.includes(payload.webhookEvent))
+          .map((w) => {
+            const body = JSON.stringify(payload)
+            // an admin webhook saved without a secret is delivered unsigned
+            const signature: Record<string, string> = w.secret
+              ? { 'x-hub-signature': `sha256=${createHmac('sha256', w.secret).update(body).digest('hex')}` }
+              : {}
+            return fetch(w.url, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                'x-atlassian-webhook-identifier': randomUUID(),
+                ...signature,
+              },
+              body,
+            })
+          }),
+      ),
     close: () => new Promise<void>((r) => server.close(() => r())),
   }
   return fake
