@@ -163,7 +163,8 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
     }
     if (result.cursor === null && cursor && mode === 'incremental') result.cursor = cursor.cursor
     if (config.sync.reconcileDeletions && options.clickhouse) {
-      // after this project's issues are durable, so what the facts call open includes this run's reads
+      // with this run's reads written (embedded mode) the facts are as fresh as they get; the
+      // issues this run read are no candidates anyway (`seen`): they exist
       await options.durable()
       result.deletions = await reconcileDeletions({
         client,
