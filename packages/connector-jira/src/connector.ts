@@ -2,9 +2,10 @@ import { CursorStore } from '@orgpulse/clickhouse'
 import type { ConnectorWebhook, PullConnector, SyncOptions } from '@orgpulse/connector'
 import { jiraConfigSchema } from '@orgpulse/contracts'
 import { createJiraClient } from './client-from-config.ts'
-import { JiraConfigError } from './errors.ts'
+import { JiraConfigError, JiraError } from './errors.ts'
 import { mapJira } from './mapper/issue.ts'
 import { formatProgress } from './progress.ts'
+import { registerJiraWebhook, registrationLine, type WebhookRegistration } from './register.ts'
 import { type SyncResult, syncJira } from './sync.ts'
 import { jiraWebhookRoutes } from './webhooks.ts'
 
@@ -17,12 +18,16 @@ const ack = (description: string, properties: Record<string, unknown>) => ({
 
 /** one line per project and the request count, as `orgpulse ingest jira` prints them */
 export function jiraReportLines(result: SyncResult): string[] {
-  const lines = result.projects.map(
-    (p) =>
-      `jira ${p.project}: ${p.mode} sync (${p.reason}): ${p.issues} issue(s), ${p.histories} change(s)` +
-      `${p.changelogsFetched > 0 ? `, ${p.changelogsFetched} long changelog(s) fetched` : ''}` +
-      `${p.sprints ? `, ${p.sprints.published} of ${p.sprints.sprints} sprint(s) on ${p.sprints.boards} scrum board(s) snapshotted` : ''}` +
-      `; cursor ${p.cursor ?? 'not set'}`,
+  const lines = result.webhook ? [registrationLine(result.webhook)] : []
+  lines.push(
+    ...result.projects.map(
+      (p) =>
+        `jira ${p.project}: ${p.mode} sync (${p.reason}): ${p.issues} issue(s), ${p.histories} change(s)` +
+        `${p.changelogsFetched > 0 ? `, ${p.changelogsFetched} long changelog(s) fetched` : ''}` +
+        `${p.sprints ? `, ${p.sprints.published} of ${p.sprints.sprints} sprint(s) on ${p.sprints.boards} scrum board(s) snapshotted` : ''}` +
+        `; cursor ${p.cursor ?? 'not set'}` +
+        `${p.deletions && p.deletions.checked > 0 ? `; ${p.deletions.missing} of ${p.deletions.checked} open item(s) deleted in Jira (${p.deletions.requests} request(s))` : ''}`,
+    ),
   )
   lines.push(`${result.requests} request(s) to ${result.instance}`)
   return lines
@@ -83,8 +88,9 @@ export const jiraConnector: PullConnector<SyncResult> = {
     if (!config)
       throw new JiraConfigError('no jira: section in orgpulse.yaml; add one with at least jira.projects')
     const progress = options.progress
+    const env = options.env ?? ctx.env
     const { client, instance } = createJiraClient(config, {
-      env: options.env ?? ctx.env,
+      env,
       ...(progress
         ? {
             onRetry: (r) =>
@@ -94,8 +100,19 @@ export const jiraConnector: PullConnector<SyncResult> = {
           }
         : {}),
     })
+    // every pull makes sure the webhook exists (idempotent): `ingest jira`, `ingest watch`, `start`
+    // and the ingest-jira service all come through here
+    const before = client.http.requestCount
+    const webhook: WebhookRegistration = await registerJiraWebhook({ client, config, env }).catch(
+      (err: unknown) => {
+        if (err instanceof JiraError) return { state: 'off', reason: err.message }
+        throw err
+      },
+    )
+    const registrationRequests = client.http.requestCount - before
     const result = await syncJira({
       client,
+      clickhouse: ctx.client,
       bus: ctx.bus,
       cursors: new CursorStore(ctx.client),
       durable: ctx.durable,
@@ -110,6 +127,8 @@ export const jiraConnector: PullConnector<SyncResult> = {
           }
         : {}),
     })
+    result.webhook = webhook
+    result.requests += registrationRequests
     return { result, lines: jiraReportLines(result), failed: [] }
   },
   webhook,

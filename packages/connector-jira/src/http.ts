@@ -134,7 +134,7 @@ export class JiraHttp {
     return { authorization, accept: 'application/json', 'content-type': 'application/json' }
   }
 
-  async request<T>(method: 'GET' | 'POST', path: string, opts: RequestOptions): Promise<T> {
+  async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, opts: RequestOptions): Promise<T> {
     let res: HttpResponse
     try {
       res = await this.http.request(method, path, {

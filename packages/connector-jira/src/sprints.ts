@@ -2,6 +2,7 @@ import { jiraTimeMs, type RawEnvelope } from '@orgpulse/contracts'
 import { type Bus, publishRaw } from '@orgpulse/kafka'
 import type { JiraClient, JiraIssue, JiraSprint } from './client.ts'
 import { statusCategoriesOf } from './envelopes.ts'
+import { buildSyncJql } from './jql.ts'
 
 export interface SprintSyncResult {
   boards: number
@@ -9,6 +10,8 @@ export interface SprintSyncResult {
   sprints: number
   /** sprints whose snapshot was (re)published this run */
   published: number
+  /** issues moved out of a snapshotted sprint, found by the project search (absent when none) */
+  removed?: number
 }
 
 /**
@@ -16,6 +19,15 @@ export interface SprintSyncResult {
  * snapshot (all on a full sync; active ones and those closed since `sinceMs` otherwise) one
  * `sprint` envelope with the sprint and its issues' complete changelogs. A sprint shown on several
  * boards is published once.
+ *
+ * The Agile API lists only the issues a sprint holds now: one moved out before the end (to the
+ * backlog or another sprint) is gone from it, yet it was committed (or added) scope. So the
+ * project is searched once per run for issues updated since the earliest start among the sprints
+ * being snapshotted (a removal updates the issue, so every issue removed after a start is in that
+ * window), and an issue whose changelog has a Sprint item taking a sprint away joins that sprint's
+ * issues. The cost: one search of the issues updated in that window (on an incremental run, since
+ * the running sprint began; on a full one, since the oldest sprint began, about what the issue
+ * sync itself reads) plus their long changelogs.
  */
 export async function syncSprints(options: {
   client: JiraClient
@@ -27,18 +39,28 @@ export async function syncSprints(options: {
   /** null: full sync */
   sinceMs: number | null
   fetchedAt: string
+  /** the searching user's time zone (JQL dates); default UTC */
+  timeZone?: string
 }): Promise<SprintSyncResult> {
   const { client, project } = options
   const boards = await client.boards(project)
   const sprints = new Map<number, JiraSprint>()
   for (const board of boards) for (const s of await client.sprints(board.id)) sprints.set(s.id, s)
   const result: SprintSyncResult = { boards: boards.length, sprints: sprints.size, published: 0 }
-  for (const sprint of sprints.values()) {
-    if (!sprint.startDate) continue
+  const due = [...sprints.values()].filter((sprint) => {
+    if (!sprint.startDate) return false
     const completed = sprint.completeDate ? jiraTimeMs(sprint.completeDate) : Number.NaN
-    if (options.sinceMs !== null && sprint.state === 'closed' && !(completed >= options.sinceMs)) continue
-    const issues = await client.sprintIssues(sprint.id)
-    await client.completeChangelogs(issues, options.changelog)
+    return !(options.sinceMs !== null && sprint.state === 'closed' && !(completed >= options.sinceMs))
+  })
+  const leavers =
+    due.length > 0 ? await sprintLeavers(options, Math.min(...due.map((s) => jiraTimeMs(s.startDate!)))) : []
+  for (const sprint of due) {
+    const current = await client.sprintIssues(sprint.id)
+    await client.completeChangelogs(current, options.changelog)
+    const keys = new Set(current.map((i) => i.key))
+    const removed = leavers.filter((i) => !keys.has(i.key) && leftSprint(i, sprint.id))
+    if (removed.length > 0) result.removed = (result.removed ?? 0) + removed.length
+    const issues = [...current, ...removed]
     const categories = statusCategoriesOf(issues, options.statusCategories)
     const envelope: RawEnvelope = {
       source: 'jira',
@@ -52,6 +74,43 @@ export async function syncSprints(options: {
     result.published++
   }
   return result
+}
+
+const sprintIdsOf = (v: unknown): string[] =>
+  String(v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+const isSprintItem = (it: Record<string, unknown>): boolean =>
+  String(it.field ?? '').toLowerCase() === 'sprint' || String(it.fieldId ?? '').toLowerCase() === 'sprint'
+const itemsOf = (h: unknown): Record<string, unknown>[] =>
+  ((h as { items?: unknown }).items as Record<string, unknown>[] | undefined) ?? []
+
+/** whether a Sprint change ever took this sprint away from the issue */
+function leftSprint(issue: JiraIssue, sprintId: number): boolean {
+  const id = String(sprintId)
+  return (issue.changelog?.histories ?? []).some((h) =>
+    itemsOf(h).some(
+      (it) => isSprintItem(it) && sprintIdsOf(it.from).includes(id) && !sprintIdsOf(it.to).includes(id),
+    ),
+  )
+}
+
+/** the project's issues updated since `sinceMs` that some Sprint change took out of a sprint */
+async function sprintLeavers(
+  options: { client: JiraClient; project: string; changelog: 'bulk' | 'per-issue'; timeZone?: string },
+  sinceMs: number,
+): Promise<JiraIssue[]> {
+  const { client, project } = options
+  const jql = buildSyncJql(project, { sinceMs, timeZone: options.timeZone ?? 'UTC' })
+  const what = `searching Jira project ${project} for issues moved out of sprints`
+  const out: JiraIssue[] = []
+  for await (const page of client.searchPages(jql, { pageSize: 100, what })) {
+    await client.completeChangelogs(page.issues, options.changelog)
+    for (const issue of page.issues)
+      if ((issue.changelog?.histories ?? []).some((h) => itemsOf(h).some(isSprintItem))) out.push(issue)
+  }
+  return out
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { CursorStore } from '@orgpulse/clickhouse'
+import type { ClickHouseClient, CursorStore } from '@orgpulse/clickhouse'
 import { type JiraConfig, jiraTimeMs, syncedEnvelope } from '@orgpulse/contracts'
 import { type Bus, type Durable, publishRaw } from '@orgpulse/kafka'
 import type { JiraClient } from './client.ts'
@@ -7,6 +7,8 @@ import { issueEnvelope } from './envelopes.ts'
 import { JiraConfigError } from './errors.ts'
 import { buildSyncJql } from './jql.ts'
 import { ProgressMeter, type SyncProgress } from './progress.ts'
+import { type DeletionCheck, reconcileDeletions } from './reconcile.ts'
+import type { WebhookRegistration } from './register.ts'
 import { type SprintSyncResult, syncSprints } from './sprints.ts'
 
 export const JIRA_CONNECTOR = 'jira'
@@ -15,6 +17,8 @@ export interface SyncOptions {
   client: JiraClient
   bus: Bus
   cursors: CursorStore
+  /** the fact tables, where the open decisions and blocking links checked for deletion are read */
+  clickhouse?: ClickHouseClient
   /** awaited before each cursor write: until what the cursor covers is durable (Runtime.durable) */
   durable: Durable
   config: JiraConfig
@@ -43,12 +47,16 @@ export interface ProjectSyncResult {
   cursor: string | null
   /** scrum boards and sprints (null when `sync.sprints` is off) */
   sprints: SprintSyncResult | null
+  /** the open items asked about for deletion (null when not checked) */
+  deletions: DeletionCheck | null
 }
 
 export interface SyncResult {
   instance: string
   projects: ProjectSyncResult[]
   requests: number
+  /** what the pull did about Jira's webhook (set by the connector) */
+  webhook?: WebhookRegistration
 }
 
 /**
@@ -123,7 +131,9 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
       pages: 0,
       cursor: null,
       sprints: null,
+      deletions: null,
     }
+    const seen = new Set<string>()
     let maxUpdated = mode === 'incremental' && cursor ? jiraTimeMs(cursor.cursor) : Number.NEGATIVE_INFINITY
 
     for await (const page of client.searchPages(jql, { pageSize: config.sync.pageSize, what })) {
@@ -137,6 +147,7 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
       )
       await publishRaw(bus, envelopes)
       for (const issue of page.issues) {
+        seen.add(issue.key)
         const updated = issue.fields.updated ? jiraTimeMs(issue.fields.updated) : Number.NaN
         if (!Number.isNaN(updated)) maxUpdated = Math.max(maxUpdated, updated)
         result.histories += issue.changelog?.histories.length ?? 0
@@ -151,6 +162,20 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
       options.onProgress?.(meter.advance(page.issues.length))
     }
     if (result.cursor === null && cursor && mode === 'incremental') result.cursor = cursor.cursor
+    if (config.sync.reconcileDeletions && options.clickhouse) {
+      // with this run's reads written (embedded mode) the facts are as fresh as they get; the
+      // issues this run read are no candidates anyway (`seen`): they exist
+      await options.durable()
+      result.deletions = await reconcileDeletions({
+        client,
+        clickhouse: options.clickhouse,
+        bus,
+        project,
+        instance,
+        seen,
+        detectedAt: new Date(now()).toISOString(),
+      })
+    }
     if (config.sync.sprints) {
       // Sprints keep their own cursor (when the last sprint phase began): the issue cursor has
       // already moved past this run's changes, so taking the window from it would let a crash in
@@ -169,6 +194,7 @@ export async function syncJira(options: SyncOptions): Promise<SyncResult> {
         changelog: config.sync.changelog,
         sinceMs: sprintsSinceMs,
         fetchedAt: startedAt,
+        timeZone,
       })
       await options.durable()
       await cursors.set(JIRA_CONNECTOR, sprintScope, startedAt, hash)

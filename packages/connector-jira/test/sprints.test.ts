@@ -105,6 +105,45 @@ describe('Jira sprints → cycle snapshots', () => {
     ])
   })
 
+  it('an issue moved out of a sprint before its end counts as committed (or added) and never completed', async () => {
+    fake = await startFakeJira(seed({ boards: [{ id: 7, name: 'ENG board', project: 'ENG' }] }))
+    // sprint 1 (6 → 13 March): ENG-1, ENG-2 and ENG-4 committed; ENG-4 moved to the backlog on the
+    // 8th, ENG-2 to sprint 2 on the 9th (already done by then: it still left); ENG-3 added on the
+    // 9th and taken out again on the 11th; ENG-1 done on the 10th
+    const s1 = fake.createSprint(7, 'ENG Sprint 1', { at: at(1) })
+    const s2 = fake.createSprint(7, 'ENG Sprint 2', { at: at(1) })
+    for (const [key, h] of [
+      ['ENG-1', 14],
+      ['ENG-2', 15],
+      ['ENG-4', 16],
+    ] as const)
+      fake.moveToSprint(key, s1, { by, at: at(5, h) })
+    fake.startSprint(s1, { at: at(6, 9), endAt: at(13, 17) })
+    fake.moveToSprint('ENG-4', null, { by, at: at(8) })
+    fake.transition('ENG-2', 'Done', { by, at: at(8, 15) })
+    fake.moveToSprint('ENG-2', s2, { by, at: at(9) })
+    fake.moveToSprint('ENG-3', s1, { by, at: at(9, 14) })
+    fake.transition('ENG-1', 'Done', { by, at: at(10) })
+    fake.moveToSprint('ENG-3', null, { by, at: at(11) })
+    fake.closeSprint(s1, { by, at: at(13, 17) })
+    // the Agile API lists only what the sprint holds now
+    const listed = await clientFor(fake.url).sprintIssues(s1)
+    expect(listed.map((i) => i.key)).toEqual(['ENG-1'])
+
+    const { result, events } = await snapshots(null)
+    expect(result).toEqual({ boards: 1, sprints: 1, published: 1, removed: 3 })
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'cycle.snapshot',
+        cycleId: `jira:${s1}`,
+        // ENG-1, ENG-2, ENG-4 in at the start; ENG-3 joined after it; only ENG-1 there and done at the end
+        committedScope: 3,
+        addedScope: 1,
+        completedScope: 1,
+      }),
+    ])
+  })
+
   it('an incremental run refreshes the running sprint and those closed since the cursor only', async () => {
     const { s2 } = await story()
     const { result, raw } = await snapshots(at(14))

@@ -10,6 +10,7 @@ import {
 } from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { z } from 'zod'
+import { mapDeletion } from './deletion.ts'
 import { mapSprint } from './sprints.ts'
 import { parseJiraTime } from './time.ts'
 
@@ -815,6 +816,8 @@ export const mapJira: Mapper = (envelope, ctx) => {
       return mapIssue(envelope, rules)
     case 'webhook':
       return mapWebhook(envelope, rules)
+    case 'deletion':
+      return mapDeletion(envelope)
     case 'sprint':
       return mapSprint(envelope, {
         teamOf: (project) => teamFor(rules, project, []),
@@ -824,6 +827,8 @@ export const mapJira: Mapper = (envelope, ctx) => {
         },
       })
     default:
-      throw new RejectedRecord(`unknown Jira entity "${envelope.entity}" (expected issue, webhook or sprint)`)
+      throw new RejectedRecord(
+        `unknown Jira entity "${envelope.entity}" (expected issue, webhook, deletion or sprint)`,
+      )
   }
 }

@@ -14,7 +14,11 @@ import { parseJiraTime } from './time.ts'
  * - committed: in the sprint at its start;
  * - added: joined after the start (moved in, or created in it), before the end;
  * - completed: in the sprint at its end (or now, while it runs) with a done status at that time.
- * Issues moved out before the end are not returned by the Agile API, so they count nowhere.
+ * An issue moved out before the end (the Agile API no longer lists it; the connector finds it by
+ * its Sprint change and adds it) counts as DESIGN's planning metrics say: committed scope when it
+ * was in at the start (or added scope when it joined later), never completed, since it is not in
+ * the sprint at the end. cycle_completion_rate = completed / committed thus shows what the removal
+ * cost the plan, instead of the sprint looking as if it had never been promised.
  */
 
 const idLike = z.union([z.string(), z.number()]).transform(String)

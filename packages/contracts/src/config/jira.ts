@@ -57,6 +57,28 @@ export const jiraTeamRuleSchema = z
   })
 export type JiraTeamRule = z.infer<typeof jiraTeamRuleSchema>
 
+/**
+ * Webhook delivery and its registration at Jira. Registration runs at the start of every pull
+ * (`ingest jira`, `ingest watch`, `start`, the ingest-jira service) and is idempotent.
+ */
+export const jiraWebhookConfigSchema = z.object({
+  /** the shared secret deliveries are signed with (HMAC-SHA256, `X-Hub-Signature`) */
+  secretEnv: z.string().min(1).default('JIRA_WEBHOOK_SECRET'),
+  /**
+   * admin: an admin webhook through `/rest/webhooks/1.0/webhook` (needs a site-admin credential;
+   * signed with the secret, never expires). dynamic: `/rest/api/3/webhook` (30-day expiry, JWT
+   * signed) is only open to OAuth 2.0 / Connect apps, which this connector does not authenticate
+   * as: it reports itself off with that reason. off: register nothing (a webhook made by hand).
+   */
+  registration: z.enum(['admin', 'dynamic', 'off']).default('admin'),
+  /** the public URL of orgpulse (the api, or ingest-jira in full mode) as Jira reaches it; Jira is given `<url>/webhooks/jira`. Unset → urlEnv */
+  url: z.url().optional(),
+  urlEnv: z.string().min(1).default('ORGPULSE_API_PUBLIC_URL'),
+  /** the admin webhook's name in Jira (it is found again by its URL, not its name) */
+  name: z.string().min(1).default('orgpulse'),
+})
+export type JiraWebhookConfig = z.infer<typeof jiraWebhookConfigSchema>
+
 const WORK_CATEGORIES = ['todo', 'in_progress', 'done', 'cancelled'] as const
 
 export const jiraConfigSchema = z.object({
@@ -89,11 +111,21 @@ export const jiraConfigSchema = z.object({
        * off for Jira Work Management sites, which have no boards
        */
       sprints: z.boolean().default(true),
+      /**
+       * each pull asks Jira whether the issues behind still-open decisions and blocking links exist
+       * (100 keys a request): the incremental JQL never returns a deleted issue
+       */
+      reconcileDeletions: z.boolean().default(true),
     })
-    .default({ lagMinutes: 15, pageSize: 100, maxRetries: 6, changelog: 'bulk', sprints: true }),
-  webhook: z
-    .object({ secretEnv: z.string().min(1).default('JIRA_WEBHOOK_SECRET') })
-    .default({ secretEnv: 'JIRA_WEBHOOK_SECRET' }),
+    .default({
+      lagMinutes: 15,
+      pageSize: 100,
+      maxRetries: 6,
+      changelog: 'bulk',
+      sprints: true,
+      reconcileDeletions: true,
+    }),
+  webhook: jiraWebhookConfigSchema.default(jiraWebhookConfigSchema.parse({})),
   decisions: jiraDecisionMappingSchema.default(jiraDecisionMappingSchema.parse({})),
   /** link types meaning "A blocks B" */
   blocking: z

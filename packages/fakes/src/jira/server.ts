@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { JqlError, parseJql } from './jql.ts'
+import { type AdminWebhook, type AdminWebhookState, adminWebhookRoute } from './webhooks-admin.ts'
 
 /**
  * A fake Jira (Cloud REST v3, or Data Center REST v2) built from Atlassian's documented shapes:
@@ -62,6 +63,8 @@ export interface FakeJiraSeed {
   boards?: { id: number; name: string; project: string; type?: 'scrum' | 'kanban' }[]
   /** the fake's clock (ms); default Date.now */
   now?: () => number
+  /** whether the credential is a Jira administrator (admin webhooks need one); default true */
+  siteAdmin?: boolean
 }
 
 export const DEFAULT_STATUSES: FakeStatus[] = [
@@ -194,9 +197,16 @@ export interface FakeJira {
     opts: { secret: string; deliveryId?: string; signature?: string },
   ): Promise<Response>
   issueKeys(): string[]
+  /** the admin webhooks registered through /rest/webhooks/1.0/webhook, secrets included */
+  adminWebhooks(): AdminWebhook[]
+  /** an administrator pausing (or resuming) a webhook in Jira's admin page */
+  setAdminWebhookEnabled(id: number, enabled: boolean): void
+  /** delivers a payload to every enabled admin webhook, signed with its own secret, as Jira does */
+  deliverToRegistered(payload: WebhookPayload): Promise<Response[]>
   close(): Promise<void>
 }
 
+const unquoteKey = (k: string): string => k.trim().replace(/^["']|["']$/g, '')
 const jiraTime = (ms: number): string => new Date(ms).toISOString().replace('Z', '+0000')
 
 export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
@@ -229,6 +239,7 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
   let nextHistoryId = 20000
   let nextLinkId = 30000
   let baseUrl = ''
+  const adminHooks: AdminWebhookState = { webhooks: new Map(), nextId: 1 }
 
   const statusByName = (name: string): FakeStatus => {
     const s = statuses.find((x) => x.name.toLowerCase() === name.toLowerCase())
@@ -572,6 +583,17 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
         )
       }
       const body = method === 'POST' ? await readBody(req) : Object.fromEntries(query)
+      // Jira validates named keys strictly unless asked not to (validateQuery: warn | none, per
+      // https://docs.atlassian.com/software/jira/docs/api/REST/9.17.0/#api/2/search-searchUsingSearchRequest)
+      if (body.validateQuery !== 'warn' && body.validateQuery !== 'none') {
+        const named = /\b(?:key|issuekey)\s+in\s*\(([^)]*)\)/i.exec(String(body.jql ?? ''))
+        const missing = (named?.[1] ?? '')
+          .split(',')
+          .map((k) => unquoteKey(k))
+          .filter((k) => k && !issues.has(k.toUpperCase()))
+        if (missing.length > 0)
+          return errors(res, 400, `An issue with key '${missing[0]}' does not exist for field 'key'.`)
+      }
       const { matched } = search(String(body.jql ?? ''))
       const startAt = Number(body.startAt ?? 0)
       const maxResults = Math.min(Number(body.maxResults ?? 50), 100)
@@ -692,6 +714,41 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       return send(res, 200, { ...me, self: `${baseUrl}${v}/myself`, active: true, timeZone })
     }
     if (path.startsWith('/rest/agile/1.0/') && method === 'GET') return agile(res, path, query)
+    if (flavor === 'cloud' && method === 'POST' && m(/^\/rest\/api\/3\/issue\/bulkfetch\/?$/)) {
+      // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-bulkfetch-post
+      // (BulkIssueResults in the v3 OpenAPI document): at most 100 ids or keys; issues that do
+      // not exist or cannot be seen are simply left out, and are not listed in issueErrors either
+      const body = await readBody(req)
+      const wanted = listParam(body.issueIdsOrKeys) ?? []
+      if (wanted.length === 0 || wanted.length > 100)
+        return errors(res, 400, 'issueIdsOrKeys must name between 1 and 100 issues.')
+      const upper = new Set(wanted.map((w) => w.toUpperCase()))
+      const found = [...issues.values()]
+        .filter((i) => upper.has(i.key.toUpperCase()) || upper.has(i.id))
+        .sort((a, b) => Number(a.id) - Number(b.id))
+      return send(res, 200, {
+        expand: 'schema,names',
+        issues: found.map((i) => renderIssue(i, listParam(body.fields) ?? ['*navigable'], [], 20)),
+        issueErrors: [],
+      })
+    }
+    if (
+      await adminWebhookRoute(
+        {
+          req,
+          res,
+          path,
+          baseUrl,
+          siteAdmin: seed.siteAdmin ?? true,
+          now,
+          state: adminHooks,
+          readBody,
+          send,
+        },
+        'Bot',
+      )
+    )
+      return
     return errors(res, 404, `fake Jira (${flavor}) has no ${method} ${path}`)
   }
 
@@ -949,6 +1006,33 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       })
     },
     issueKeys: () => [...issues.keys()],
+    adminWebhooks: () => [...adminHooks.webhooks.values()],
+    setAdminWebhookEnabled: (id, enabled) => {
+      const w = adminHooks.webhooks.get(id)
+      if (!w) throw new Error(`fake Jira: no admin webhook ${id}`)
+      w.enabled = enabled
+    },
+    deliverToRegistered: (payload) =>
+      Promise.all(
+        [...adminHooks.webhooks.values()]
+          .filter((w) => w.enabled && w.events.includes(payload.webhookEvent))
+          .map((w) => {
+            const body = JSON.stringify(payload)
+            // an admin webhook saved without a secret is delivered unsigned
+            const signature: Record<string, string> = w.secret
+              ? { 'x-hub-signature': `sha256=${createHmac('sha256', w.secret).update(body).digest('hex')}` }
+              : {}
+            return fetch(w.url, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                'x-atlassian-webhook-identifier': randomUUID(),
+                ...signature,
+              },
+              body,
+            })
+          }),
+      ),
     close: () => new Promise<void>((r) => server.close(() => r())),
   }
   return fake
