@@ -91,6 +91,18 @@ function windowsTable(): Map<string, string> {
   return windowsZones
 }
 
+/** every Windows zone name in the table, as CLDR spells it */
+export function windowsZoneNames(): string[] {
+  const data = createRequire(import.meta.url)('cldr-core/supplemental/windowsZones.json') as WindowsZonesJson
+  return [
+    ...new Set(
+      data.supplemental.windowsZones.mapTimezones
+        .filter((z) => z.mapZone._territory === '001')
+        .map((z) => z.mapZone._other),
+    ),
+  ]
+}
+
 /** the IANA zone CLDR maps a Windows zone name to, else undefined */
 export function windowsZoneToIana(name: string): string | undefined {
   return windowsTable().get(name.trim().toLowerCase())
