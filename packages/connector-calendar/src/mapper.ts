@@ -128,7 +128,11 @@ export const mapCalendar: Mapper = (envelope: RawEnvelope, ctx) => {
   const original = instantOf(e.originalStartTime) ?? instantOf(e.start)
   if (!e.iCalUID || !original) {
     throw new RejectedRecord(
-      `calendar event ${e.id}${cancelled ? ' (cancelled)' : ''} has no ${e.iCalUID ? 'start' : 'iCalUID'}: the occurrence cannot be identified`,
+      `calendar event ${e.id}${cancelled ? ' (cancelled)' : ''} has no ${e.iCalUID ? 'start' : 'iCalUID'}: the occurrence cannot be identified${
+        !e.iCalUID && e.recurringEventId
+          ? ` (an instance of series ${e.recurringEventId}, whose own event could not be read for its iCalUID)`
+          : ''
+      }`,
     )
   }
   const start = instantOf(e.start) ?? original

@@ -262,6 +262,30 @@ describe('Google Calendar sync against the fake API', () => {
     expect(cancelled.version).toBeGreaterThan(held.version)
   })
 
+  it('a bare cancelled instance whose series cannot be read goes on as it is, to be dead-lettered with the reason', async () => {
+    fake.upsertEvent(
+      ANA,
+      ev('gone_20260317T100000Z', '2026-03-17', 'Orphan', {
+        recurringEventId: 'gone',
+        originalStartTime: { dateTime: '2026-03-17T10:00:00Z' },
+      }),
+    )
+    await sync()
+    fake.cancelEvent(ANA, 'gone_20260317T100000Z')
+    await sync()
+    const last = JSON.parse(
+      (
+        bus.published.filter((p) => p.topic === rawTopic('calendar')).at(-2)?.message.value as Buffer
+      ).toString(),
+    ) as RawEnvelope
+    expect(last.payload).toMatchObject({ id: 'gone_20260317T100000Z', status: 'cancelled' })
+    expect(last.payload).not.toHaveProperty('iCalUID')
+    const config = configSchema.parse({ calendar: { internalDomains: ['acme.com'] } })
+    expect(() => mapCalendar(last, { config })).toThrow(
+      /gone_20260317T100000Z \(cancelled\) has no iCalUID: the occurrence cannot be identified \(an instance of series gone, whose own event could not be read/,
+    )
+  })
+
   it('a 410 on an expired sync token restarts that calendar with a full sync', async () => {
     await sync([ANA, MGR])
     fake.expireSyncTokens(ANA)
