@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createClickHouse, queryRows } from '@orgpulse/clickhouse'
 import { describe, expect, it } from 'vitest'
 import { orgpulseIn, ROOT } from '../setup/cli.ts'
 
@@ -91,5 +92,72 @@ describe('ingest calendar --ics with Windows time-zone names and no VTIMEZONE', 
     // Focus (free blocks >= 2 h inside 09-17Z): Mon 09-14 and 15-17 (7 h; the standup is before
     // 09:00), Tue-Fri 8 h each: 39 h. Read in UTC it was 36 h (Mon and Tue 11-17 only).
     expect(m.metrics.focus_hours_per_person_week).toBe(39)
+  }, 180_000)
+})
+
+describe('ingest calendar --ics with floating times, in the owner’s HR time zone', () => {
+  const work2 = mkdtempSync(join(tmpdir(), 'orgpulse-cli-calendar-floating-'))
+  const dataDir = join(work2, 'data')
+  const cli = orgpulseIn({ dataDir, cwd: work2, config: join(work2, 'orgpulse.yaml') })
+  const floating = (uid: string, owner: string) =>
+    [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//orgpulse test//EN',
+      'BEGIN:VEVENT',
+      `UID:${uid}`,
+      'DTSTAMP:20260601T000000Z',
+      // no TZID and no Z: RFC 5545's floating time, "the same hour" wherever the reader is
+      'DTSTART:20260708T100000',
+      'DTEND:20260708T110000',
+      `ORGANIZER:mailto:${owner}`,
+      `ATTENDEE;PARTSTAT=ACCEPTED:mailto:${owner}`,
+      'ATTENDEE;PARTSTAT=ACCEPTED:mailto:ann@x.io',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n')
+
+  it('reads them in the HR zone (a Windows name through CLDR too), and says when that zone names nothing', async () => {
+    writeFileSync(
+      join(work2, 'org.csv'),
+      [
+        'email,name,manager_email,title,timezone',
+        'dir@x.io,Dir,,Director,UTC',
+        // an HR system that exports Windows zone names; and one whose zone names nothing
+        'ben@x.io,Ben,dir@x.io,EM,W. Europe Standard Time',
+        'cal@x.io,Cal,dir@x.io,EM,Mars/Olympus',
+        '',
+      ].join('\n'),
+    )
+    writeFileSync(join(work2, 'orgpulse.yaml'), 'calendar:\n  internalDomains: [x.io]\n')
+    writeFileSync(join(work2, 'ben.ics'), floating('ben-1@x.io', 'ben@x.io'))
+    writeFileSync(join(work2, 'cal.ics'), floating('cal-1@x.io', 'cal@x.io'))
+    expect((await cli('org', 'import', 'org.csv', '--effective', '2026-01-01')).code).toBe(0)
+    const window = ['--from', '2026-07-06', '--to', '2026-07-13']
+    const ben = await cli('ingest', 'calendar', '--ics', 'ben.ics', '--owner', 'ben@x.io', ...window)
+    expect(ben.code).toBe(0)
+    expect(ben.stdout).not.toMatch(/warning/)
+    const cal = await cli('ingest', 'calendar', '--ics', 'cal.ics', '--owner', 'cal@x.io', ...window)
+    expect(cal.code).toBe(0)
+    expect(cal.stdout).toContain(
+      'warning: the HR record of cal@x.io has time zone "Mars/Olympus", which is neither an IANA nor a Windows zone name: floating times in cal.ics are read in workingHours.timeZone (UTC)',
+    )
+
+    // the CLI has exited: this process may open the data directory
+    const client = createClickHouse({ dataDir })
+    try {
+      const rows = await queryRows<{ meeting_id: string; start: string }>(
+        client,
+        'SELECT meeting_id, toString(start) AS start FROM meetings FINAL ORDER BY meeting_id',
+      )
+      expect(rows).toEqual([
+        // 10:00 in Berlin in July (CEST, UTC+2)
+        { meeting_id: 'ben-1@x.io', start: '2026-07-08 08:00:00.000' },
+        { meeting_id: 'cal-1@x.io', start: '2026-07-08 10:00:00.000' },
+      ])
+    } finally {
+      await client.close()
+    }
   }, 180_000)
 })
