@@ -1,4 +1,7 @@
-/** IANA time-zone arithmetic on top of Intl (no zone database of our own to keep up to date). */
+/**
+ * IANA time-zone arithmetic on top of Intl (no zone database of our own to keep up to date), and
+ * Windows zone names read through CLDR's table.
+ */
 import { createRequire } from 'node:module'
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
