@@ -1,5 +1,11 @@
 // the module itself: the package index also loads the Google connector and ClickHouse
-import { expandIcs, IcsParseError } from '@orgpulse/connector-calendar'
+import {
+  expandIcs,
+  IcsParseError,
+  resolveZone,
+  windowsZoneNames,
+  windowsZoneToIana,
+} from '@orgpulse/connector-calendar'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
@@ -211,6 +217,65 @@ describe('expandIcs: occurrences or an IcsParseError, nothing else', () => {
         (edits, eol, zone) => expandsOrParseError(mutate(BASE, edits).join(eol), zone),
       ),
       { numRuns: runs(400) },
+    )
+  })
+})
+
+/** one event at a local wall time in `tzid`, with no VTIMEZONE (as Outlook exports are seen) */
+const bareZoneDoc = (tzid: string, wall: string): string =>
+  [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN',
+    'BEGIN:VEVENT',
+    'UID:zone-test@x.io',
+    'DTSTAMP:20260101T000000Z',
+    `DTSTART;TZID="${tzid}":${wall}`,
+    `DTEND;TZID="${tzid}":${wall}`,
+    'END:VEVENT',
+    'END:VCALENDAR',
+  ].join('\r\n')
+
+const ALL_TIME = { from: new Date('2019-12-30T00:00:00Z'), to: new Date('2031-01-02T00:00:00Z') }
+const wallTime = fc
+  .date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-12-31T00:00:00Z'), noInvalidDate: true })
+  .map((d) => d.toISOString().replace(/[-:]/g, '').slice(0, 15))
+
+describe('TZIDs without a VTIMEZONE', () => {
+  it('a Windows zone name is read as the IANA zone CLDR maps it to, at any time of year', () => {
+    const names = windowsZoneNames()
+    expect(names.length).toBeGreaterThan(100)
+    fc.assert(
+      fc.property(fc.constantFrom(...names), wallTime, (name, wall) => {
+        const iana = windowsZoneToIana(name) as string
+        const [win] = expandIcs(bareZoneDoc(name, wall), { window: ALL_TIME, defaultZone: 'UTC' })
+        const [ref] = expandIcs(bareZoneDoc(iana, wall), { window: ALL_TIME, defaultZone: 'UTC' })
+        expect(win?.start).toEqual(ref?.start)
+      }),
+      { numRuns: runs(300) },
+    )
+  })
+
+  it('a name that is no zone is never read in another zone: the wall time stays, with the name', () => {
+    // quotes, separators and `^` (RFC 6868 escapes, which ical.js decodes) cannot be written in a
+    // quoted parameter value as they are
+    const name = fc
+      .string({ minLength: 1, maxLength: 30 })
+      .map((s) =>
+        [...s]
+          .filter((c) => c >= ' ' && c !== '\u007f' && !'";:,^\\'.includes(c))
+          .join('')
+          .trim(),
+      )
+      // `Z` is UTC to ical.js (RFC 5545's UTC designator), rightly
+      .filter((s) => s.length > 0 && s !== 'Z' && resolveZone(s) === null)
+    fc.assert(
+      fc.property(name, wallTime, (tzid, wall) => {
+        const [occ] = expandIcs(bareZoneDoc(tzid, wall), { window: ALL_TIME, defaultZone: 'Europe/Berlin' })
+        const iso = `${wall.slice(0, 4)}-${wall.slice(4, 6)}-${wall.slice(6, 8)}T${wall.slice(9, 11)}:${wall.slice(11, 13)}:${wall.slice(13, 15)}`
+        expect(occ?.start).toEqual({ dateTime: iso, timeZone: tzid })
+      }),
+      { numRuns: runs(300) },
     )
   })
 })

@@ -5,7 +5,7 @@ import { type IcsImportResult, importIcs } from './ics-import.ts'
 import { mapCalendar } from './mapper.ts'
 import { loadOrgLookup, personTimeZone } from './org.ts'
 import { CalendarConfigError, ingestGoogleCalendar } from './run.ts'
-import { isIanaZone } from './zones.ts'
+import { resolveZone } from './zones.ts'
 
 export interface CalendarSyncOptions extends SyncOptions {
   /** one ICS file or feed instead of the configured sources */
@@ -76,9 +76,17 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
     const ics: IcsImportResult[] = []
     let google: PersonSyncResult[] = []
     const org = await loadOrgLookup(ctx.client)
+    const warnings: string[] = []
     for (const f of feeds) {
       const own = await personTimeZone(ctx.client, f.owner)
-      const defaultZone = own && isIanaZone(own) ? own : ctx.config.workingHours.timeZone
+      // an HR system may hold the zone under its Windows name too
+      const ownZone = resolveZone(own)
+      const defaultZone = ownZone ?? ctx.config.workingHours.timeZone
+      if (own && !ownZone) {
+        warnings.push(
+          `  warning: the HR record of ${f.owner} has time zone "${own}", which is neither an IANA nor a Windows zone name: floating times in ${f.source} are read in workingHours.timeZone (${defaultZone})`,
+        )
+      }
       progress({ line: `calendar ics: reading ${f.source} for ${f.owner}` })
       ics.push(
         await importIcs({
@@ -109,8 +117,17 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
     }
     const lines = ['calendar sync done']
     if (ics.length > 0) lines.push(`  ics window: ${windowText}`)
-    for (const r of ics)
-      lines.push(`  ics ${r.source} (${r.owner}): ${r.occurrences} occurrence(s), ${r.cancelled} cancelled`)
+    for (const r of ics) {
+      const unplaced = r.unknownZones.reduce((n, z) => n + z.occurrences, 0)
+      lines.push(
+        `  ics ${r.source} (${r.owner}): ${r.occurrences} occurrence(s), ${r.cancelled} cancelled${unplaced > 0 ? `, ${unplaced} dead-lettered (unknown time zone)` : ''}`,
+      )
+      for (const z of r.unknownZones) {
+        warnings.push(
+          `  warning: ${r.source} (${r.owner}): TZID "${z.tzid}" is not defined by a VTIMEZONE in the file and is neither an IANA nor a Windows zone name: ${z.occurrences} occurrence(s) dead-lettered with the reason, not imported and not shifted into another zone (see orgpulse dlq list)`,
+        )
+      }
+    }
     for (const g of google) {
       lines.push(
         g.error
@@ -118,6 +135,7 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
           : `  google ${g.person}: ${g.mode}${g.restartedFull ? ' (sync token expired: full resync)' : ''}, ${g.events} event(s) in ${g.pages} page(s)`,
       )
     }
+    lines.push(...warnings)
     const failed = google.filter((g) => g.error).map((g) => g.person)
     return { result: { ics, google }, lines, failed }
   },

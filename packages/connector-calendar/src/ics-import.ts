@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { type CalendarConfig, OrgpulseError, syncedEnvelope } from '@orgpulse/contracts'
 import { type Bus, publishRaw } from '@orgpulse/kafka'
 import { classifyMeeting, type OrgLookup } from './classify.ts'
-import { expandIcs, type IcsWindow } from './ics.ts'
+import { expandIcs, type IcsWindow, unknownZonesOf } from './ics.ts'
 import { calendarEnvelope, meetingShape } from './payload.ts'
 
 export interface IcsImportOptions {
@@ -26,6 +26,11 @@ export interface IcsImportResult {
   occurrences: number
   /** cancelled occurrences (an EXDATE, STATUS:CANCELLED): published so an earlier import of them is replaced */
   cancelled: number
+  /**
+   * occurrences whose TZID names no zone (not defined by a VTIMEZONE, neither IANA nor Windows):
+   * published all the same, so the mapper dead-letters each with the reason; in neither count above
+   */
+  unknownZones: { tzid: string; occurrences: number }[]
   /** the window the feed was read over */
   from: string
   to: string
@@ -69,12 +74,19 @@ export async function importIcs(opts: IcsImportOptions): Promise<IcsImportResult
       fetchedAt,
     ),
   ])
+  const unplaced = new Map<string, number>()
+  const placed = occurrences.filter((o) => {
+    const zones = unknownZonesOf(o)
+    for (const z of zones) unplaced.set(z, (unplaced.get(z) ?? 0) + 1)
+    return zones.length === 0
+  })
   return {
     source: opts.source,
     owner,
     // a cancelled slot (EXDATE, STATUS:CANCELLED) is counted once, as cancelled
-    occurrences: occurrences.filter((o) => o.status !== 'cancelled').length,
-    cancelled: occurrences.filter((o) => o.status === 'cancelled').length,
+    occurrences: placed.filter((o) => o.status !== 'cancelled').length,
+    cancelled: placed.filter((o) => o.status === 'cancelled').length,
+    unknownZones: [...unplaced].map(([tzid, n]) => ({ tzid, occurrences: n })),
     from: opts.window.from.toISOString(),
     to: opts.window.to.toISOString(),
   }

@@ -1,7 +1,7 @@
 import { OrgpulseError } from '@orgpulse/contracts'
 import ICAL from 'ical.js'
 import type { CalendarEvent, EventTime } from './payload.ts'
-import { isIanaZone, wallTimeToUtc } from './zones.ts'
+import { hasNoOffset, resolveZone, wallTimeToUtc } from './zones.ts'
 
 type IcalTime = InstanceType<typeof ICAL.Time>
 type IcalComponent = InstanceType<typeof ICAL.Component>
@@ -14,7 +14,7 @@ export interface IcsWindow {
 
 export interface ExpandOptions {
   window: IcsWindow
-  /** zone for floating times and TZIDs that are neither defined in the file nor IANA names */
+  /** zone for floating times (no TZID, no Z): the owner's, else workingHours.timeZone */
   defaultZone: string
 }
 
@@ -193,31 +193,57 @@ function tzidOf(comp: IcalComponent, prop: string): string | undefined {
   return typeof tzid === 'string' ? tzid : undefined
 }
 
+interface Placed {
+  /** the instant; for a time in an unknown zone, its wall time read as UTC (only to bound the expansion) */
+  at: Date
+  /** the TZID that names no zone we know: the time cannot be placed */
+  unknownZone?: string
+}
+
 /**
  * An ICAL.Time as an instant. Times in a zone the document defined (VTIMEZONE) or in UTC are
  * converted by ical.js; a TZID without VTIMEZONE parses as floating, so its wall time is read in
- * that IANA zone; truly floating times use the default zone.
+ * the zone the TZID names (an IANA name, or a Windows name as Outlook and Exchange write them,
+ * through CLDR); truly floating times (no TZID) use the default zone. A TZID that names no known
+ * zone is not guessed: reading it in the default zone would move the meeting by hours, silently.
  */
-function instantOf(t: IcalTime, tzidHint: string | undefined, defaultZone: string): Date {
+function place(t: IcalTime, tzidHint: string | undefined, defaultZone: string): Placed {
   const zone = t.zone
-  if (zone && zone.tzid !== 'floating') return t.toJSDate()
-  const tz = tzidHint && isIanaZone(tzidHint) ? tzidHint : defaultZone
-  return wallTimeToUtc(tz, {
-    year: t.year,
-    month: t.month,
-    day: t.day,
-    hour: t.hour,
-    minute: t.minute,
-    second: t.second,
-  })
+  if (zone && zone.tzid !== 'floating') return { at: t.toJSDate() }
+  const wall = { year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second }
+  if (tzidHint === undefined) return { at: wallTimeToUtc(defaultZone, wall) }
+  const tz = resolveZone(tzidHint)
+  if (tz) return { at: wallTimeToUtc(tz, wall) }
+  return {
+    at: new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second)),
+    unknownZone: tzidHint,
+  }
 }
+
+const instantOf = (t: IcalTime, tzidHint: string | undefined, defaultZone: string): Date =>
+  place(t, tzidHint, defaultZone).at
 
 const pad = (n: number): string => String(n).padStart(2, '0')
 const dateOf = (t: IcalTime): string => `${t.year}-${pad(t.month)}-${pad(t.day)}`
+const wallOf = (t: IcalTime): string => `${dateOf(t)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`
 
 function eventTime(t: IcalTime, tzidHint: string | undefined, defaultZone: string): EventTime {
   if (t.isDate) return { date: dateOf(t) }
-  return { dateTime: instantOf(t, tzidHint, defaultZone).toISOString() }
+  const placed = place(t, tzidHint, defaultZone)
+  // Google's EventDateTime allows a dateTime without offset when `timeZone` names its zone: the
+  // wall time goes on as written, and the mapper dead-letters it with the reason (or places it,
+  // on a replay once the zone is known)
+  if (placed.unknownZone !== undefined) return { dateTime: wallOf(t), timeZone: placed.unknownZone }
+  return { dateTime: placed.at.toISOString() }
+}
+
+/** The TZIDs of an occurrence's times that name no known zone (the occurrence cannot be placed). */
+export function unknownZonesOf(e: CalendarEvent): string[] {
+  const zones = new Set<string>()
+  for (const t of [e.start, e.end, e.originalStartTime]) {
+    if (t?.dateTime && hasNoOffset(t.dateTime) && !resolveZone(t.timeZone)) zones.add(t.timeZone ?? '')
+  }
+  return [...zones]
 }
 
 const PARTSTAT: Record<string, string> = {
@@ -294,7 +320,8 @@ function toOccurrence(
 
 function bounds(t: EventTime | undefined): number {
   if (!t) return Number.NaN
-  if (t.dateTime) return Date.parse(t.dateTime)
+  // a wall time in an unknown zone, read as UTC: within a day of the truth, enough for the window
+  if (t.dateTime) return Date.parse(hasNoOffset(t.dateTime) ? `${t.dateTime}Z` : t.dateTime)
   // all-day: the date itself, read as UTC; only used to decide whether it falls in the window
   return Date.parse(`${t.date}T00:00:00Z`)
 }

@@ -10,13 +10,16 @@ import {
 } from '@orgpulse/contracts'
 import { RejectedRecord } from '@orgpulse/kafka'
 import { z } from 'zod'
+import { resolveZone, wallTimeToUtc } from './zones.ts'
 
 /**
  * Calendar events → `meeting.held`, one per occurrence. The payload is a Google Calendar v3 event
  * (ICS occurrences arrive in the same shape) with every free-text field already removed by the
  * ingest service and its `classification` added there (titles never get this far).
  */
-const time = z.object({ date: z.string().optional(), dateTime: z.string().optional() }).loose()
+const time = z
+  .object({ date: z.string().optional(), dateTime: z.string().optional(), timeZone: z.string().optional() })
+  .loose()
 
 const payloadSchema = z
   .object({
@@ -60,11 +63,41 @@ export const EXTERNAL_IDENTITY = 'external'
 function instantOf(t: z.infer<typeof time> | undefined): { iso: string; allDay: boolean } | null {
   if (!t) return null
   if (t.dateTime) {
+    const wall = WALL_TIME.exec(t.dateTime.trim())
+    if (wall) return { iso: wallInstant(wall, t.timeZone), allDay: false }
     const ms = Date.parse(t.dateTime)
     return Number.isNaN(ms) ? null : { iso: new Date(ms).toISOString(), allDay: false }
   }
   if (t.date && /^\d{4}-\d{2}-\d{2}$/.test(t.date)) return { iso: `${t.date}T00:00:00.000Z`, allDay: true }
   return null
+}
+
+/**
+ * A date-time without an offset is a wall time in `timeZone` (Google: "A time zone offset is
+ * required unless a time zone is explicitly specified in timeZone"); an ICS occurrence whose TZID
+ * names no zone we know arrives so. Read anywhere else it would be hours off, so it is rejected.
+ */
+const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?$/
+
+function wallInstant(m: RegExpExecArray, timeZone: string | undefined): string {
+  const wall = m[0]
+  const zone = resolveZone(timeZone)
+  if (!zone) {
+    throw new RejectedRecord(
+      timeZone
+        ? `unknown time zone "${timeZone}" for ${wall}: neither an IANA nor a Windows (CLDR windowsZones) zone name, and no VTIMEZONE in the file defines it; the occurrence cannot be placed in time (add the VTIMEZONE to the export or use an IANA TZID, then replay)`
+        : `calendar time ${wall} has neither a UTC offset nor a time zone: the occurrence cannot be placed in time`,
+    )
+  }
+  const n = (i: number): number => Number(m[i] ?? 0)
+  return wallTimeToUtc(zone, {
+    year: n(1),
+    month: n(2),
+    day: n(3),
+    hour: n(4),
+    minute: n(5),
+    second: n(6),
+  }).toISOString()
 }
 
 const domainOf = (email: string): string => email.slice(email.lastIndexOf('@') + 1)
@@ -95,7 +128,11 @@ export const mapCalendar: Mapper = (envelope: RawEnvelope, ctx) => {
   const original = instantOf(e.originalStartTime) ?? instantOf(e.start)
   if (!e.iCalUID || !original) {
     throw new RejectedRecord(
-      `calendar event ${e.id}${cancelled ? ' (cancelled)' : ''} has no ${e.iCalUID ? 'start' : 'iCalUID'}: the occurrence cannot be identified`,
+      `calendar event ${e.id}${cancelled ? ' (cancelled)' : ''} has no ${e.iCalUID ? 'start' : 'iCalUID'}: the occurrence cannot be identified${
+        !e.iCalUID && e.recurringEventId
+          ? ` (an instance of series ${e.recurringEventId}, whose own event could not be read for its iCalUID)`
+          : ''
+      }`,
     )
   }
   const start = instantOf(e.start) ?? original

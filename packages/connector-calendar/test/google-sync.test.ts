@@ -1,4 +1,10 @@
-import { calendarConfigSchema, rawTopic } from '@orgpulse/contracts'
+import {
+  type CanonicalEventInput,
+  calendarConfigSchema,
+  configSchema,
+  type RawEnvelope,
+  rawTopic,
+} from '@orgpulse/contracts'
 import {
   type FakeEvent,
   type FakeGoogleCalendar,
@@ -9,6 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GoogleCalendarApi, LIST_FIELDS, type RetryNotice } from '../src/google/api.ts'
 import { ServiceAccountTokens, serviceAccountKeySchema } from '../src/google/auth.ts'
 import { GOOGLE_CONNECTOR, type PersonSyncResult, syncGoogleCalendars } from '../src/google/sync.ts'
+import { mapCalendar } from '../src/mapper.ts'
 import { MemoryCursors, RecordingBus } from './helpers.ts'
 
 const ANA = 'ana@acme.com'
@@ -189,6 +196,93 @@ describe('Google Calendar sync against the fake API', () => {
       .filter((p) => p.payload.status === 'cancelled')
     expect(cancelled.map((p) => [p.payload.id, p.payload.iCalUID])).toEqual([['e3', 'e3@google.com']])
     expect((await cursors.get(GOOGLE_CONNECTOR, ANA))?.cursor).not.toBe(token)
+  })
+
+  it('a cancelled instance of a series arrives bare and cancels the occurrence it names (the series gives its iCalUID)', async () => {
+    // a weekly series organised by ana: its own event (which singleEvents=true listings leave out)
+    // and two instances, Google's ids `<series id>_<original start>`
+    const instance = (day: string): FakeEvent =>
+      ev(`w1_${day.replace(/-/g, '')}T100000Z`, day, 'Team weekly', {
+        iCalUID: 'w1-series@google.com',
+        recurringEventId: 'w1',
+        originalStartTime: { dateTime: `${day}T10:00:00Z` },
+        organizer: { email: ANA },
+        attendees: [
+          { email: ANA, responseStatus: 'accepted', organizer: true },
+          { email: MGR, responseStatus: 'accepted' },
+        ],
+      })
+    fake.upsertEvent(ANA, {
+      ...instance('2026-03-16'),
+      id: 'w1',
+      recurringEventId: undefined,
+      originalStartTime: undefined,
+      recurrence: ['RRULE:FREQ=WEEKLY;COUNT=2'],
+    })
+    fake.upsertEvent(ANA, instance('2026-03-16'))
+    fake.upsertEvent(ANA, instance('2026-03-23'))
+    await sync()
+    fake.cancelEvent(ANA, 'w1_20260323T100000Z')
+    const before = bus.published.length
+    const [r] = await sync()
+    expect(r).toMatchObject({ mode: 'incremental', events: 1 })
+
+    expect(bus.published.length).toBeGreaterThan(before)
+    const envelopes = bus.published
+      .filter((p) => p.topic === rawTopic('calendar'))
+      .map((p) => JSON.parse(p.message.value.toString()) as RawEnvelope)
+      .filter((e) => e.entity === 'event')
+    const sent = envelopes.at(-1) as RawEnvelope
+    // what the fake sent (and Google guarantees), plus the series' iCalUID and organiser
+    expect(sent.payload).toMatchObject({
+      id: 'w1_20260323T100000Z',
+      status: 'cancelled',
+      recurringEventId: 'w1',
+      originalStartTime: { dateTime: '2026-03-23T10:00:00Z' },
+      iCalUID: 'w1-series@google.com',
+      organizer: { email: ANA },
+    })
+    expect(sent.payload).not.toHaveProperty('start')
+    // the series' own event was read once, for its iCalUID
+    expect(fake.requests.filter((x) => x.path.endsWith('/events/w1'))).toHaveLength(1)
+
+    const config = configSchema.parse({ calendar: { internalDomains: ['acme.com'] } })
+    const mapped = envelopes.flatMap((e) => mapCalendar(e, { config })) as Extract<
+      CanonicalEventInput,
+      { type: 'meeting.held' }
+    >[]
+    const weekly = mapped.filter((m) => m.meetingId.startsWith('w1-series@google.com'))
+    expect(weekly.map((m) => [m.meetingId, m.cancelled])).toEqual([
+      ['w1-series@google.com|2026-03-16T10:00:00.000Z', false],
+      ['w1-series@google.com|2026-03-23T10:00:00.000Z', false],
+      // the same key the occurrence had, with a later version: it replaces it
+      ['w1-series@google.com|2026-03-23T10:00:00.000Z', true],
+    ])
+    const [held, cancelled] = weekly.slice(1) as [(typeof weekly)[0], (typeof weekly)[0]]
+    expect(cancelled.version).toBeGreaterThan(held.version)
+  })
+
+  it('a bare cancelled instance whose series cannot be read goes on as it is, to be dead-lettered with the reason', async () => {
+    fake.upsertEvent(
+      ANA,
+      ev('gone_20260317T100000Z', '2026-03-17', 'Orphan', {
+        recurringEventId: 'gone',
+        originalStartTime: { dateTime: '2026-03-17T10:00:00Z' },
+      }),
+    )
+    await sync()
+    fake.cancelEvent(ANA, 'gone_20260317T100000Z')
+    await sync()
+    // the event of the second sync, before its coverage record
+    const raw = bus.published.filter((p) => p.topic === rawTopic('calendar')).at(-2)
+    expect(raw).toBeDefined()
+    const last = JSON.parse(String(raw?.message.value)) as RawEnvelope
+    expect(last.payload).toMatchObject({ id: 'gone_20260317T100000Z', status: 'cancelled' })
+    expect(last.payload).not.toHaveProperty('iCalUID')
+    const config = configSchema.parse({ calendar: { internalDomains: ['acme.com'] } })
+    expect(() => mapCalendar(last, { config })).toThrow(
+      /gone_20260317T100000Z \(cancelled\) has no iCalUID: the occurrence cannot be identified \(an instance of series gone, whose own event could not be read/,
+    )
   })
 
   it('a 410 on an expired sync token restarts that calendar with a full sync', async () => {

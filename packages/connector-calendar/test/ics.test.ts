@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { expandIcs } from '../src/ics.ts'
+import { expandIcs, unknownZonesOf } from '../src/ics.ts'
 import type { CalendarEvent } from '../src/payload.ts'
 
 /** Europe/Berlin rules under a Windows zone name, so only the VTIMEZONE can explain the offsets. */
@@ -169,5 +171,52 @@ describe('ICS window and errors', () => {
 
   it('says what is wrong with a document that is not iCalendar', () => {
     expect(() => expandIcs('hello', { window, defaultZone: 'UTC' })).toThrow(/not an iCalendar document/)
+  })
+})
+
+describe('an Outlook export with Windows TZIDs and no VTIMEZONE (fixtures/README.md)', () => {
+  const text = readFileSync(join(import.meta.dirname, 'fixtures', 'outlook-windows-tzids.ics'), 'utf8')
+  // UTC as the default zone: what the Windows names were silently read in before
+  const events = expandIcs(text, { window, defaultZone: 'UTC' })
+  const starts = events.map((e) => [e.summary, e.start, e.end])
+
+  it('reads Windows zone names through CLDR: 10:00 W. Europe is 08:00Z, 10:00 Eastern 14:00Z (summer)', () => {
+    expect(starts).toContainEqual([
+      'Berlin standup',
+      { dateTime: '2026-07-06T08:00:00.000Z' },
+      { dateTime: '2026-07-06T09:00:00.000Z' },
+    ])
+    expect(starts).toContainEqual([
+      'Berlin standup',
+      { dateTime: '2026-07-07T08:00:00.000Z' },
+      { dateTime: '2026-07-07T09:00:00.000Z' },
+    ])
+    expect(starts).toContainEqual([
+      'New York sync',
+      { dateTime: '2026-07-06T14:00:00.000Z' },
+      { dateTime: '2026-07-06T15:00:00.000Z' },
+    ])
+  })
+
+  it('keeps a TZID that names no zone as the wall time it is, in that zone: never shifted into the default one', () => {
+    const vendor = events.find((e) => e.summary === 'Vendor call')
+    expect(vendor?.start).toEqual({ dateTime: '2026-07-07T10:00:00', timeZone: 'Customized Time Zone' })
+    expect(vendor && unknownZonesOf(vendor)).toEqual(['Customized Time Zone'])
+    expect(events.filter((e) => unknownZonesOf(e).length > 0)).toHaveLength(1)
+  })
+
+  it("uses the default zone (the owner's HR zone) for floating times only", () => {
+    const floating = expandIcs(
+      doc(
+        'BEGIN:VEVENT',
+        'UID:floating@x.io',
+        'DTSTAMP:20260601T000000Z',
+        'DTSTART:20260708T100000',
+        'DTEND:20260708T110000',
+        'END:VEVENT',
+      ),
+      { window, defaultZone: 'Europe/Berlin' },
+    )
+    expect(floating.map((e) => e.start)).toEqual([{ dateTime: '2026-07-08T08:00:00.000Z' }])
   })
 })

@@ -154,11 +154,13 @@ async function runListing(
   let pageToken: string | undefined
   let pages = 0
   let events = 0
+  const series = new SeriesDirectory(opts.api, person)
   for (;;) {
     const page = await opts.api.listEvents(person, pageToken ? { ...params, pageToken } : params)
     pages++
     const fetchedAt = new Date().toISOString()
-    const items = await Promise.all(page.items.map((e) => completeCancelled(opts.api, person, e)))
+    for (const e of page.items) series.learn(e)
+    const items = await Promise.all(page.items.map((e) => completeCancelled(opts.api, person, e, series)))
     const envelopes = items.map((e) =>
       calendarEnvelope(
         e,
@@ -206,19 +208,70 @@ async function runListing(
   }
 }
 
+/** What a cancelled instance needs from its series to name the occurrence it cancels. */
+interface SeriesIdentity {
+  iCalUID: string
+  organizer?: CalendarEvent['organizer']
+}
+
 /**
- * Deleted events in an incremental sync may carry little more than their id. The occurrence's
- * identity (iCalUID + original start) is needed downstream to cancel the right row, so fetch the
- * event itself when it is missing; when even that fails the record goes on as it is and the
- * transformer sends it to the dead-letter topic with the reason.
+ * The iCalUID (and organiser) of each series seen in this listing, by its event id: learnt from
+ * the series' other instances, else read once with `events.get` of the series' own event.
+ */
+class SeriesDirectory {
+  private readonly known = new Map<string, Promise<SeriesIdentity | null>>()
+
+  constructor(
+    private readonly api: GoogleCalendarApi,
+    private readonly person: string,
+  ) {}
+
+  learn(e: CalendarEvent): void {
+    if (e.recurringEventId && e.iCalUID && !this.known.has(e.recurringEventId)) {
+      this.known.set(e.recurringEventId, Promise.resolve(identityOf(e)))
+    }
+  }
+
+  of(recurringEventId: string): Promise<SeriesIdentity | null> {
+    let found = this.known.get(recurringEventId)
+    if (!found) {
+      found = this.api
+        .getEvent(this.person, recurringEventId)
+        .then((master) => (master?.iCalUID ? identityOf(master) : null))
+      this.known.set(recurringEventId, found)
+    }
+    return found
+  }
+}
+
+const identityOf = (e: CalendarEvent): SeriesIdentity => ({
+  iCalUID: e.iCalUID as string,
+  ...(e.organizer ? { organizer: e.organizer } : {}),
+})
+
+/**
+ * Deleted events may carry little more than their id. The occurrence's identity (iCalUID +
+ * original start) is needed downstream to cancel the right row. A cancelled instance of a series
+ * arrives as `{id, status, recurringEventId, originalStartTime}` (Google, Event `status`:
+ * "Cancelled exceptions are only guaranteed to have values for the id, recurringEventId and
+ * originalStartTime fields populated", https://developers.google.com/calendar/api/v3/reference/events),
+ * and `events.get` of the instance returns no more: the iCalUID is the series', so is the
+ * organiser (whose copy alone may cancel an internal meeting, see the mapper). Any other deleted
+ * event is fetched itself; when even that fails the record goes on as it is and the transformer
+ * sends it to the dead-letter topic with the reason.
  */
 async function completeCancelled(
   api: GoogleCalendarApi,
   person: string,
   e: CalendarEvent,
+  series: SeriesDirectory,
 ): Promise<CalendarEvent> {
   if (e.status !== 'cancelled') return e
   if (e.iCalUID && (e.originalStartTime ?? e.start)) return e
+  if (e.recurringEventId && e.originalStartTime) {
+    const s = await series.of(e.recurringEventId)
+    if (s) return { ...s, ...stripUndefined(e), id: e.id, iCalUID: s.iCalUID }
+  }
   const full = await api.getEvent(person, e.id)
   return full ? { ...full, ...stripUndefined(e), status: 'cancelled' } : e
 }

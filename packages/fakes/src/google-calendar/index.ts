@@ -16,7 +16,21 @@ import { projectFields } from './fields.ts'
  * - the JWT bearer grant (RS256, `sub` = the user impersonated through domain-wide delegation),
  *   verified against the key pair it generated, whose key JSON it hands out.
  * Calendars hold occurrences as `singleEvents=true` returns them (recurring series already
- * expanded into instances with `recurringEventId`/`originalStartTime`).
+ * expanded into instances with `recurringEventId`/`originalStartTime`). A series' own event (with
+ * `recurrence`) may be stored too: `events.get` returns it, a `singleEvents=true` listing does not
+ * ("Whether to expand recurring events into instances and only return single one-off events and
+ * instances of recurring events, but not the underlying recurring events themselves",
+ * https://developers.google.com/calendar/api/v3/reference/events/list). `singleEvents=false`
+ * listings are not modelled: the connector never asks for them.
+ *
+ * A cancelled instance of a series (a cancelled exception) is sent bare, in listings and by
+ * `events.get`, as `{kind, id, status: "cancelled", recurringEventId, originalStartTime}`: no
+ * iCalUID, start, end, organizer or attendees. Google's Event resource, `status`: "Cancelled
+ * exceptions are only guaranteed to have values for the id, recurringEventId and
+ * originalStartTime fields populated. The other fields might be empty."
+ * (https://developers.google.com/calendar/api/v3/reference/events; the same text is in
+ * `calendar_v3.Schema$Event.status` of @googleapis/calendar 20.0.1, generated from the discovery
+ * document).
  */
 
 export interface FakeEventTime {
@@ -50,6 +64,8 @@ export interface FakeEvent {
   }[]
   updated?: string
   sequence?: number
+  /** RRULE/EXRULE/RDATE/EXDATE lines: set on a series' own event only */
+  recurrence?: string[]
   [key: string]: unknown
 }
 
@@ -79,6 +95,20 @@ interface StoredEvent {
   minimal: boolean
 }
 
+/** what Google sends for an event (see the header): a cancelled instance of a series bare */
+function asSent(event: FakeEvent): Record<string, unknown> {
+  if (event.status === 'cancelled' && event.recurringEventId) {
+    return {
+      kind: 'calendar#event',
+      id: event.id,
+      status: 'cancelled',
+      recurringEventId: event.recurringEventId,
+      ...(event.originalStartTime ? { originalStartTime: event.originalStartTime } : {}),
+    }
+  }
+  return { kind: 'calendar#event', ...event }
+}
+
 interface Calendar {
   events: Map<string, StoredEvent>
   /** bumped by expireSyncTokens: tokens of an older epoch answer 410 */
@@ -92,7 +122,10 @@ export interface FakeGoogleCalendar {
   serviceAccountKey: string
   requests: RecordedRequest[]
   upsertEvent(calendar: string, event: FakeEvent): void
-  /** deletes (cancels) an event; `minimal` makes incremental syncs return only its id and status */
+  /**
+   * deletes (cancels) an event; `minimal` makes incremental syncs return only its id and status.
+   * An instance of a series becomes a cancelled exception, sent bare (see the header).
+   */
   cancelEvent(calendar: string, id: string, options?: { minimal?: boolean }): void
   /** invalidates every sync token handed out so far (for one calendar, or all) */
   expireSyncTokens(calendar?: string): void
@@ -269,8 +302,10 @@ export async function startFakeGoogleCalendar(
     const timeMin = q.has('timeMin') ? Date.parse(q.get('timeMin') as string) : Number.NEGATIVE_INFINITY
     const timeMax = q.has('timeMax') ? Date.parse(q.get('timeMax') as string) : Number.POSITIVE_INFINITY
     const showDeleted = q.get('showDeleted') === 'true' || Boolean(syncToken)
+    const expand = q.get('singleEvents') === 'true'
     const matching = [...cal.events.values()]
       .filter((s) => s.seq <= upTo && s.seq > since)
+      .filter((s) => !(expand && s.event.recurrence))
       .filter((s) => showDeleted || s.event.status !== 'cancelled')
       .filter((s) => {
         if (syncToken) return true
@@ -288,7 +323,7 @@ export async function startFakeGoogleCalendar(
     const items = slice.map((s) =>
       s.minimal && s.event.status === 'cancelled' && syncToken
         ? { id: s.event.id, status: 'cancelled' }
-        : { kind: 'calendar#event', ...s.event },
+        : asSent(s.event),
     )
     const body: Record<string, unknown> = { kind: 'calendar#events', timeZone: 'UTC', items }
     if (offset + maxResults < matching.length)
@@ -341,12 +376,7 @@ export async function startFakeGoogleCalendar(
     if (m[2]) {
       const stored = cal.events.get(decodeURIComponent(m[2]))
       if (!stored) googleError(res, 404, 'notFound', 'Not Found')
-      else
-        json(
-          res,
-          200,
-          projectFields({ kind: 'calendar#event', ...stored.event }, url.searchParams.get('fields')),
-        )
+      else json(res, 200, projectFields(asSent(stored.event), url.searchParams.get('fields')))
       return res.statusCode
     }
     list(res, cal, url.searchParams)
