@@ -5,8 +5,8 @@ import { type ClickHouseClient, createClickHouse, migrate, queryRows } from '@or
 import { rawTopic, TOPIC_SPECS, TOPICS } from '@orgpulse/contracts'
 import { type FakeGoogleCalendar, startFakeGoogleCalendar } from '@orgpulse/fakes/google-calendar'
 import { type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
-import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '../../../test/setup/pipeline.ts'
 import { ANA, allTablesText, config, DIR, GOOGLE_SEED, ingestFixtures, MGR } from './fixtures.ts'
 import { RecordingBus } from './helpers.ts'
 

@@ -5,9 +5,9 @@ import { type ClickHouseClient, createClickHouse, migrate, queryRows } from '@or
 import { rawTopic, TOPIC_SPECS, TOPICS } from '@orgpulse/contracts'
 import { type FakeGoogleCalendar, startFakeGoogleCalendar } from '@orgpulse/fakes/google-calendar'
 import { type Bus, namespacedBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
-import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collect, createTestBus, uniqueName, uniqueTopicPrefix } from '../../../test/setup/kafka.ts'
+import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '../../../test/setup/pipeline.ts'
 import { allTablesText, config, GOOGLE_SEED, ingestFixtures } from './fixtures.ts'
 
 /**

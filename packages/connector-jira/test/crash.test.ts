@@ -11,8 +11,8 @@ import {
 import { configSchema, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
 import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import { MemoryBus, type Subscription, waitUntilCaughtUp, waitUntilWritten } from '@orgpulse/kafka'
-import { STAGE_GROUPS, startSink, startTransformer } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { STAGE_GROUPS, startSink, startTransformer } from '../../../test/setup/pipeline.ts'
 import { cursorScope, syncJira } from '../src/index.ts'
 import { clientFor, jiraConfig, seed, USERS } from './fixtures.ts'
 

@@ -26,9 +26,9 @@ import {
   waitUntilWritten,
 } from '@orgpulse/kafka'
 import { importOrg, unresolvedIdentities } from '@orgpulse/org'
-import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '../../../test/setup/pipeline.ts'
 import { cursorScope, JIRA_CONNECTOR, jiraWebhookRoutes, type SyncOptions, syncJira } from '../src/index.ts'
 import { clientFor, jiraConfig, seed, tempDir, USERS } from './fixtures.ts'
 

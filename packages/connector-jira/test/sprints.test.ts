@@ -1,8 +1,8 @@
 import { configSchema, rawEnvelopeSchema, rawTopic } from '@orgpulse/contracts'
 import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import { MemoryBus } from '@orgpulse/kafka'
-import { transformBytes } from '@orgpulse/transformer'
 import { afterEach, describe, expect, it } from 'vitest'
+import { transformBytes } from '../../../test/setup/pipeline.ts'
 import { syncSprints } from '../src/index.ts'
 import { clientFor, jiraConfig, seed } from './fixtures.ts'
 

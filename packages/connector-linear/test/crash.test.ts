@@ -1,9 +1,9 @@
 import { CursorStore, FACT_TABLE, queryRows } from '@orgpulse/clickhouse'
 import { configSchema, rawTopic } from '@orgpulse/contracts'
 import { type FakeLinear, linearTestSeed, startFakeLinear } from '@orgpulse/fakes/linear'
-import { transformBytes } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type EmbeddedPipeline, startEmbeddedPipeline } from '../../../test/setup/embedded-pipeline.ts'
+import { transformBytes } from '../../../test/setup/pipeline.ts'
 import { LinearClient, syncLinear } from '../src/index.ts'
 
 /**

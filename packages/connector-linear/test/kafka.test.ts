@@ -11,9 +11,9 @@ import {
 import { configSchema, TOPIC_SPECS } from '@orgpulse/contracts'
 import { type FakeLinear, linearTestSeed, startFakeLinear } from '@orgpulse/fakes/linear'
 import { ackIsDurable, type Bus, namespacedBus, type Subscription, waitUntilCaughtUp } from '@orgpulse/kafka'
-import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '@orgpulse/transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestBus, uniqueTopicPrefix } from '../../../test/setup/kafka.ts'
+import { STAGE_GROUPS, startDlqSink, startSink, startTransformer } from '../../../test/setup/pipeline.ts'
 import { LinearClient, syncLinear } from '../src/index.ts'
 
 /** The Linear connector through a real Kafka broker, the transformer and the sink into ClickHouse. */

@@ -25,9 +25,9 @@ import {
   waitUntilCaughtUp,
   waitUntilWritten,
 } from '@orgpulse/kafka'
-import { STAGE_GROUPS, startSink, startTransformer } from '@orgpulse/transformer'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { STAGE_GROUPS, startSink, startTransformer } from '../../../test/setup/pipeline.ts'
 import {
   credentialFromEnv,
   LinearClient,

@@ -9,7 +9,7 @@ import {
   type DecisionRecordInput,
 } from '@orgpulse/contracts'
 import { importOrg } from '@orgpulse/org'
-import { transformBytes } from '@orgpulse/transformer'
+import { transformBytes } from '../../../test/setup/pipeline.ts'
 
 export const config = configSchema.parse({})
 
