@@ -62,10 +62,13 @@ const issueLinkSchema = z.looseObject({
   outwardIssue: linkedIssueSchema.optional(),
 })
 const itemSchema = z.record(z.string(), z.unknown())
+/** ms since the epoch, within the range a Date can hold (beyond it, toISOString throws a RangeError) */
+const epochMs = z.number().int().min(-8.64e15).max(8.64e15)
 const historySchema = z.looseObject({
   id: idLike,
   author: userSchema,
-  created: z.string(),
+  // the bulk changelog's epoch ms as well as the string form (see the client's historyCreatedSchema)
+  created: z.union([z.string(), epochMs.transform((ms) => new Date(ms).toISOString())]),
   items: z.array(itemSchema),
 })
 const fieldsSchema = z.looseObject({
@@ -89,8 +92,6 @@ const issueSchema = z.looseObject({
   changelog: z.looseObject({ histories: z.array(historySchema) }).optional(),
 })
 type JiraIssue = z.infer<typeof issueSchema>
-/** ms since the epoch, within the range a Date can hold (beyond it, toISOString throws a RangeError) */
-const epochMs = z.number().int().min(-8.64e15).max(8.64e15)
 const webhookSchema = z.looseObject({
   timestamp: epochMs,
   webhookEvent: z.string(),

@@ -631,8 +631,12 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       const offset = offsetOf(body.nextPageToken)
       const maxResults = Math.min(Number(body.maxResults ?? 1000), 1000)
       const page = all.slice(offset, offset + maxResults)
-      const byIssue = new Map<string, ReturnType<typeof renderHistory>[]>()
-      for (const { i, h } of page) byIssue.set(i.id, [...(byIssue.get(i.id) ?? []), renderHistory(h)])
+      // `created` as epoch ms, not the string form the other changelog endpoints use: the
+      // published example of this endpoint sends a number
+      // (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-changelog-bulkfetch-post)
+      const bulkHistory = (h: History) => ({ ...renderHistory(h), created: h.createdMs })
+      const byIssue = new Map<string, ReturnType<typeof bulkHistory>[]>()
+      for (const { i, h } of page) byIssue.set(i.id, [...(byIssue.get(i.id) ?? []), bulkHistory(h)])
       return send(res, 200, {
         issueChangeLogs: [...byIssue].map(([issueId, changeHistories]) => ({ issueId, changeHistories })),
         ...(offset + maxResults < all.length ? { nextPageToken: token(offset + maxResults) } : {}),
