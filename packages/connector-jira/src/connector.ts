@@ -68,7 +68,23 @@ const webhook: ConnectorWebhook = {
       return {
         off: `Jira webhooks off: set ${config.webhook.secretEnv} to enable POST /webhooks/jira`,
       }
-    return (scope) => jiraWebhookRoutes(scope, { secret, publish: mount.publish })
+    // issuelink_* deliveries name issues by id only: the route reads their keys back with the
+    // configured credentials; without them those deliveries are dead-lettered with the reason
+    let client: ReturnType<typeof createJiraClient> | undefined
+    try {
+      client = createJiraClient(config, { env: mount.env })
+    } catch (err) {
+      if (!(err instanceof JiraConfigError)) throw err
+      mount.log(
+        `Jira webhooks: issuelink_* deliveries cannot be read back (${err.message}); they go to the dead-letter topic`,
+      )
+    }
+    return (scope) =>
+      jiraWebhookRoutes(scope, {
+        secret,
+        publish: mount.publish,
+        ...(client ? { client: client.client, instance: client.instance } : {}),
+      })
   },
 }
 

@@ -758,11 +758,124 @@ function mapWebhook(envelope: RawEnvelope, rules: Rules): CanonicalEventInput[] 
       if (!w.issue) throw new RejectedRecord('jira:issue_deleted webhook without an issue')
       return deletionEvents(w.issue, w.user, w.timestamp, rules, envelope.meta)
     }
+    case 'issuelink_created':
+    case 'issuelink_deleted':
+      return issueLinkEvents(envelope, w.webhookEvent, w.timestamp, rules)
     default:
-      // issuelink_created/deleted name issues by numeric id only: the connector re-fetches the
-      // blocker and publishes it as an `issue` envelope, whose changelog carries the link change
       return []
   }
+}
+
+const linkSideSchema = z.looseObject({
+  key: z.string(),
+  project: z.string(),
+  components: z.array(z.string()),
+  history: z.looseObject({ id: idLike, created: z.string() }).optional(),
+  status: z.looseObject({ id: idLike, name: z.string(), categoryKey: z.string().optional() }).optional(),
+})
+const linkSidesSchema = z.looseObject({ source: linkSideSchema, destination: linkSideSchema })
+const issueLinkEventSchema = z.looseObject({
+  id: idLike,
+  sourceIssueId: idLike,
+  destinationIssueId: idLike,
+  issueLinkType: z.looseObject({
+    name: z.string(),
+    inwardName: z.string().optional(),
+    outwardName: z.string().optional(),
+  }),
+})
+
+/**
+ * An issue link made or removed, from `issuelink_*` (source "outward" destination: with Blocks,
+ * the source blocks the destination). The delivery names issues by id; the webhook route adds
+ * their keys and each side's history of the change to meta.link (connector-jira link-sides.ts).
+ * The event is the one a poll (or that side's `jira:issue_updated`) yields for the side's history
+ * of the change — same id, time and teams — taken from the blocker when it has that history, else
+ * from the blocked issue; a site that records neither gets one event keyed by the Jira link id, at
+ * the delivery's time.
+ */
+function issueLinkEvents(
+  envelope: RawEnvelope,
+  event: 'issuelink_created' | 'issuelink_deleted',
+  timestamp: number,
+  rules: Rules,
+): CanonicalEventInput[] {
+  const payload = envelope.payload as { issueLink?: unknown }
+  const parsedLink = issueLinkEventSchema.safeParse(payload.issueLink)
+  if (!parsedLink.success) throw new RejectedRecord(`invalid Jira ${event}: ${issuesText(parsedLink.error)}`)
+  const link = parsedLink.data
+  const t = link.issueLinkType
+  const blocking =
+    rules.linkTypeNames.has(t.name.toLowerCase()) ||
+    (t.outwardName !== undefined && rules.outwardPhrases.has(t.outwardName.toLowerCase())) ||
+    (t.inwardName !== undefined && rules.inwardPhrases.has(t.inwardName.toLowerCase()))
+  if (!blocking) return []
+  const sides = linkSidesSchema.safeParse(envelope.meta?.link)
+  if (!sides.success)
+    throw new RejectedRecord(
+      `Jira ${event} ${link.id} (issue ${link.sourceIssueId} → ${link.destinationIssueId}): the issues' keys are not in the envelope; the webhook route reads them back from Jira, which needs the Jira credentials (and both issues gone leaves nothing to read)`,
+    )
+  const { source, destination } = sides.data
+  const added = event === 'issuelink_created'
+  // an emitter per side, each seeing the link as that side's poll does
+  const emitterFor = (side: z.infer<typeof linkSideSchema>) => {
+    const statusName = side.status?.name ?? ''
+    const view: IssueView = {
+      id: side.key,
+      key: side.key,
+      project: side.project,
+      summary: '',
+      team: teamFor(rules, side.project, side.components),
+      raisedBy: 'jira:anonymous',
+      creatorIdentity: undefined,
+      current: {
+        statusId: side.status?.id ?? '',
+        statusName,
+        type: '',
+        labels: [],
+        assignee: null,
+        blocks: new Set(),
+        blockedBy: new Set(),
+      },
+      currentCategoryKey: side.status?.categoryKey,
+      emails: new Map(),
+      statusCategories: {},
+      createdMs: timestamp,
+    }
+    return new Emitter(view, rules)
+  }
+  const blockerDone = (em: Emitter): boolean =>
+    source.status !== undefined &&
+    categoryKnown(em.view, rules, source.status.id, source.status.name) &&
+    finished(categoryOf(em.view, rules, source.status.id, source.status.name))
+  // one change, one event: the blocker's record of it when it has one (a poll of the blocker
+  // yields the same), else the blocked issue's, else the link id
+  if (source.history) {
+    const em = emitterFor(source)
+    const ms = parseJiraTime(source.history.created, `history ${source.history.id}`)
+    const slot = source.history.id
+    if (added) {
+      em.linked(destination.key, slot, ms)
+      if (blockerDone(em)) em.resolved(source.key, destination.key, slot, ms, 'blocker_done')
+    } else em.resolved(source.key, destination.key, slot, ms, 'unlinked')
+    return [...em.events.values()]
+  }
+  if (destination.history) {
+    const em = emitterFor(destination)
+    const ms = parseJiraTime(destination.history.created, `history ${destination.history.id}`)
+    const slot = destination.history.id
+    if (added) em.linkedBy(source.key, slot, ms)
+    else em.resolved(source.key, destination.key, `in:${slot}`, ms, 'unlinked')
+    // no blocker_done here: a poll of the blocked issue, whose history this is, emits none either
+    return [...em.events.values()]
+  }
+  const em = emitterFor(source)
+  const slot = `link:${link.id}`
+  if (added) {
+    em.linked(destination.key, slot, timestamp)
+    if (blockerDone(em)) em.resolved(source.key, destination.key, slot, timestamp, 'blocker_done')
+  } else em.resolved(source.key, destination.key, slot, timestamp, 'unlinked')
+  return [...em.events.values()]
 }
 
 /**

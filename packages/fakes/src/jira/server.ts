@@ -62,6 +62,25 @@ export interface FakeJiraSeed {
   boards?: { id: number; name: string; project: string; type?: 'scrum' | 'kanban' }[]
   /** the fake's clock (ms); default Date.now */
   now?: () => number
+  /**
+   * Which webhooks a link change fires (`deliveries` of link/unlink). `both` (default):
+   * `issuelink_created`/`_deleted` and each issue's `jira:issue_updated` with its Link item.
+   * `issuelink`: only `issuelink_*`, as Jira Server/DC documents linking (a Link changelog item is
+   * recorded on both issues, which polls see, but no issue-updated event fires: Jira Server/Data
+   * Center's webhook documentation, as issue 16 quotes it; unverified for Cloud).
+   */
+  linkEvents?: LinkEvents
+}
+
+export type LinkEvents = 'both' | 'issuelink'
+
+export interface LinkChange {
+  issueLink: WebhookPayload
+  /** the blocker's and the blocked issue's jira:issue_updated, whether or not the mode delivers them */
+  blocker: WebhookPayload
+  blocked: WebhookPayload
+  /** what Jira delivers for this change in the fake's (or the call's) `linkEvents` mode, in order */
+  deliveries: WebhookPayload[]
 }
 
 export const DEFAULT_STATUSES: FakeStatus[] = [
@@ -172,13 +191,9 @@ export interface FakeJira {
   link(
     blocker: string,
     blocked: string,
-    opts: ChangeOptions & { type?: string },
-  ): { issueLink: WebhookPayload; blocker: WebhookPayload; blocked: WebhookPayload }
-  unlink(
-    blocker: string,
-    blocked: string,
-    opts: ChangeOptions,
-  ): { issueLink: WebhookPayload; blocker: WebhookPayload; blocked: WebhookPayload }
+    opts: ChangeOptions & { type?: string; events?: LinkEvents },
+  ): LinkChange
+  unlink(blocker: string, blocked: string, opts: ChangeOptions & { events?: LinkEvents }): LinkChange
   deleteIssue(key: string, opts: ChangeOptions): WebhookPayload
   /** a future sprint on a board; returns its id */
   createSprint(boardId: number, name: string, opts?: { at?: number }): number
@@ -418,6 +433,10 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     to: added ? otherKey : null,
     toString: added ? `This issue ${phrase} ${otherKey}` : null,
   })
+  // issue link events as documented: issueLink {id, sourceIssueId, destinationIssueId,
+  // issueLinkType {id, name, outwardName, inwardName, isSubTaskLinkType, isSystemLinkType},
+  // systemLink, sequence}, numeric ids, no keys and no user
+  // (https://developer.atlassian.com/cloud/jira/platform/webhooks/, "Issue link events")
   const linkWebhook = (
     event: 'issuelink_created' | 'issuelink_deleted',
     l: Link,
@@ -440,6 +459,19 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       systemLink: false,
       sequence: 0,
     },
+  })
+
+  const linkChange = (
+    issueLink: WebhookPayload,
+    blocker: WebhookPayload,
+    blocked: WebhookPayload,
+    events: LinkEvents | undefined,
+  ): LinkChange => ({
+    issueLink,
+    blocker,
+    blocked,
+    deliveries:
+      (events ?? seed.linkEvents ?? 'both') === 'issuelink' ? [issueLink] : [issueLink, blocker, blocked],
   })
 
   // --- HTTP ----------------------------------------------------------------------------------
@@ -878,11 +910,12 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       const b = issueOf(blocked)
       const ha = record(a, opts.by, at, [linkItem(blocked, type.outward, true)])
       const hb = record(b, opts.by, at, [linkItem(blocker, type.inward, true)])
-      return {
-        issueLink: linkWebhook('issuelink_created', l, at),
-        blocker: updatedWebhook(a, ha),
-        blocked: updatedWebhook(b, hb),
-      }
+      return linkChange(
+        linkWebhook('issuelink_created', l, at),
+        updatedWebhook(a, ha),
+        updatedWebhook(b, hb),
+        opts.events,
+      )
     },
     unlink: (blocker, blocked, opts) => {
       const l = [...links.values()].find((x) => x.sourceKey === blocker && x.destinationKey === blocked)
@@ -893,11 +926,13 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       const b = issueOf(blocked)
       const ha = record(a, opts.by, at, [linkItem(blocked, l.type.outward, false)])
       const hb = record(b, opts.by, at, [linkItem(blocker, l.type.inward, false)])
-      return {
-        issueLink: linkWebhook('issuelink_deleted', l, at),
-        blocker: updatedWebhook(a, ha),
-        blocked: updatedWebhook(b, hb),
-      }
+      // the link is already gone from both issues' `issuelinks`: Jira renders issue_updated after the change
+      return linkChange(
+        linkWebhook('issuelink_deleted', l, at),
+        updatedWebhook(a, ha),
+        updatedWebhook(b, hb),
+        opts.events,
+      )
     },
     deleteIssue: (key, opts) => {
       const i = issueOf(key)
