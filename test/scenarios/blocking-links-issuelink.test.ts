@@ -251,4 +251,35 @@ describe('blocking links delivered as issuelink_* events', () => {
     ])
     await expectWindow()
   })
+
+  it('without Jira credentials the route cannot read the issues back: the delivery is dead-lettered with the reason', async () => {
+    const bare = await buildApp({
+      client: p.client,
+      bus: p.bus,
+      config,
+      flush: p.flush,
+      auth: 'none',
+      env: parseEnv({ JIRA_WEBHOOK_SECRET: SECRET }),
+    })
+    try {
+      await bare.listen({ host: '127.0.0.1', port: 0 })
+      const addr = bare.server.address()
+      const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/webhooks/jira`
+      const { issueLink } = jira.link('CORE-6', 'APP-5', { by, at: at(7, 30) })
+      const res = await jira.deliver(url, issueLink, { secret: SECRET, deliveryId: 'no-credentials' })
+      expect(res.status).toBe(202)
+      await p.flush()
+      const dead = await queryRows<{ reason: string; key: string }>(
+        p.client,
+        'SELECT reason, key FROM dlq FINAL',
+      )
+      expect(dead).toHaveLength(1)
+      expect(dead[0]!.key).toBe(`issuelink:${String((issueLink.issueLink as { id: number }).id)}`)
+      expect(dead[0]!.reason).toMatch(
+        /issuelink_created .*the issues' keys are not in the envelope.*Jira credentials/,
+      )
+    } finally {
+      await bare.close()
+    }
+  })
 })
