@@ -714,6 +714,17 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
         return errors(res, 404, `No project could be found with key '${decodeURIComponent(project[1]!)}'.`)
       return send(res, 200, { ...p, self: `${baseUrl}${v}/project/${p.id}`, projectTypeKey: 'software' })
     }
+    // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-link-types/#api-rest-api-3-issuelinktype-get
+    if (m(/^\/rest\/api\/[23]\/issueLinkType\/?$/) && method === 'GET')
+      return send(res, 200, {
+        issueLinkTypes: linkTypes.map((t) => ({
+          id: t.id,
+          name: t.name,
+          inward: t.inward,
+          outward: t.outward,
+          self: `${baseUrl}${v}/issueLinkType/${t.id}`,
+        })),
+      })
     if (m(/^\/rest\/api\/[23]\/status\/?$/) && method === 'GET')
       return send(
         res,
