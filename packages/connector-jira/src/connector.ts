@@ -90,7 +90,9 @@ const webhook: ConnectorWebhook = {
 
 export const jiraConnector: PullConnector<SyncResult> = {
   source: 'jira',
-  mappingVersion: 1,
+  // 2: issuelink_* deliveries map to dependency events (they mapped to none); a history `created`
+  // in epoch ms is read (it was rejected)
+  mappingVersion: 2,
   configSchema: jiraConfigSchema,
   configured: (config) => config.jira !== undefined,
   mapper: mapJira,
