@@ -116,7 +116,11 @@ export async function jiraWebhookRoutes(app: FastifyInstance, options: JiraWebho
         if (options.client && event.startsWith('issuelink_')) {
           // a failed read (other than a missing issue) answers 5xx: Jira retries the delivery
           const sides = await linkSidesOf(options.client, body)
-          if (sides) envelope.meta = { ...envelope.meta, link: sides }
+          if (sides) {
+            envelope.meta = { ...envelope.meta, link: sides }
+            // the blocker's key, as its polls and issue_updated deliveries are keyed: one partition
+            envelope.sourceId = sides.source.key
+          }
         }
         const envelopes: RawEnvelope[] = [envelope]
         await options.publish(envelopes)
