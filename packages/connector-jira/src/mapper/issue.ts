@@ -57,6 +57,7 @@ const statusSchema = z.looseObject({
 })
 const linkedIssueSchema = z.looseObject({ key: z.string() })
 const issueLinkSchema = z.looseObject({
+  id: idLike.optional(),
   type: z.looseObject({ name: z.string(), inward: z.string().optional(), outward: z.string().optional() }),
   inwardIssue: linkedIssueSchema.optional(),
   outwardIssue: linkedIssueSchema.optional(),
@@ -283,6 +284,8 @@ interface IssueView {
   emails: Map<string, string>
   statusCategories: Record<string, string>
   createdMs: number
+  /** `jira:<blocker>/blocks/<blocked>` → Jira's id of that link, for the links the issue has now */
+  linkIds: Map<string, string>
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString()
@@ -344,6 +347,7 @@ function viewOf(issue: JiraIssue, rules: Rules, meta: RawEnvelope['meta'], extra
   const project = f.project?.key ?? projectOfKey(issue.key)
   const blocks = new Set<string>()
   const blockedBy = new Set<string>()
+  const linkIds = new Map<string, string>()
   for (const l of f.issuelinks ?? []) {
     const typeMatches =
       rules.linkTypeNames.has(l.type.name.toLowerCase()) ||
@@ -353,6 +357,10 @@ function viewOf(issue: JiraIssue, rules: Rules, meta: RawEnvelope['meta'], extra
     // inwardIssue present: the inward issue blocks this one
     if (typeMatches && l.outwardIssue) blocks.add(l.outwardIssue.key)
     if (typeMatches && l.inwardIssue) blockedBy.add(l.inwardIssue.key)
+    if (typeMatches && l.id !== undefined) {
+      if (l.outwardIssue) linkIds.set(`jira:${issue.key}/blocks/${l.outwardIssue.key}`, l.id)
+      if (l.inwardIssue) linkIds.set(`jira:${l.inwardIssue.key}/blocks/${issue.key}`, l.id)
+    }
   }
   const rawCategories = meta?.statusCategories
   const statusCategories: Record<string, string> = {}
@@ -384,6 +392,7 @@ function viewOf(issue: JiraIssue, rules: Rules, meta: RawEnvelope['meta'], extra
     emails,
     statusCategories,
     createdMs: parseJiraTime(f.created, 'issue created'),
+    linkIds,
   }
 }
 
@@ -564,11 +573,15 @@ class Emitter {
     this.add({ ...base, id: eventId('jira', base.linkId, `linked:${slot}`), type: 'dependency.linked' })
   }
 
-  /** `blocker` blocks this issue, as recorded on this (the blocked) issue */
-  linkedBy(blocker: string, slot: string, ms: number): void {
+  /**
+   * `blocker` blocks this issue, as recorded on this (the blocked) issue: keyed by this side's
+   * history (`in:`), or by what both sides share (`shared`: the Jira link id)
+   */
+  linkedBy(blocker: string, slot: string, ms: number, shared = false): void {
     const v = this.view
     const base = this.linkBase(blocker, v.key, ms, teamFor(this.rules, projectOfKey(blocker), []), v.team)
-    this.add({ ...base, id: eventId('jira', base.linkId, `linked:in:${slot}`), type: 'dependency.linked' })
+    const key = shared ? `linked:${slot}` : `linked:in:${slot}`
+    this.add({ ...base, id: eventId('jira', base.linkId, key), type: 'dependency.linked' })
   }
 
   resolved(
@@ -604,8 +617,19 @@ function creationEvents(em: Emitter, initial: State): void {
     view.creatorIdentity,
   )
   if (isDecisionState(initial, rules)) em.raised('created', ms, initial.labels)
-  for (const blocked of initial.blocks) em.linked(blocked, 'created', ms)
-  for (const blocker of initial.blockedBy) em.linkedBy(blocker, 'created', ms)
+  // A link no history explains (made with the issue, or on a site whose changelog records no
+  // links) is dated by the issue's creation. When it exists still, it is keyed by its Jira id, as
+  // its issuelink_created delivery is: both sides and the delivery write one row, whose newest
+  // version wins (the delivery's real time, else the later of the two issues' creations).
+  for (const blocked of initial.blocks) {
+    const id = view.linkIds.get(em.linkId(view.key, blocked))
+    em.linked(blocked, id ? `link:${id}` : 'created', ms)
+  }
+  for (const blocker of initial.blockedBy) {
+    const id = view.linkIds.get(em.linkId(blocker, view.key))
+    if (id) em.linkedBy(blocker, `link:${id}`, ms, true)
+    else em.linkedBy(blocker, 'created', ms)
+  }
 }
 
 /** The rules for one changelog history, identical for the poll replay and a webhook. */
@@ -841,6 +865,7 @@ function issueLinkEvents(
       emails: new Map(),
       statusCategories: {},
       createdMs: timestamp,
+      linkIds: new Map(),
     }
     return new Emitter(view, rules)
   }

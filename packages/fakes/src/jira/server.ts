@@ -68,15 +68,20 @@ export interface FakeJiraSeed {
    * `issuelink`: only `issuelink_*`, as Jira Server/DC documents linking (a Link changelog item is
    * recorded on both issues, which polls see, but no issue-updated event fires: Jira Server/Data
    * Center's webhook documentation, as issue 16 quotes it; unverified for Cloud).
+   * `issuelink-unrecorded`: only `issuelink_*`, and no Link changelog item either (a site whose
+   * changelog does not record links: polls see only the links that exist, in `issuelinks`).
    */
   linkEvents?: LinkEvents
 }
 
-export type LinkEvents = 'both' | 'issuelink'
+export type LinkEvents = 'both' | 'issuelink' | 'issuelink-unrecorded'
 
 export interface LinkChange {
   issueLink: WebhookPayload
-  /** the blocker's and the blocked issue's jira:issue_updated, whether or not the mode delivers them */
+  /**
+   * the blocker's and the blocked issue's jira:issue_updated, whether or not the mode delivers
+   * them (reading them throws in `issuelink-unrecorded`: without a history there is none)
+   */
   blocker: WebhookPayload
   blocked: WebhookPayload
   /** what Jira delivers for this change in the fake's (or the call's) `linkEvents` mode, in order */
@@ -461,18 +466,43 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     },
   })
 
+  const modeOf = (events: LinkEvents | undefined): LinkEvents => events ?? seed.linkEvents ?? 'both'
+  /** the link change recorded in both issues' changelogs (unless the mode records none) */
   const linkChange = (
     issueLink: WebhookPayload,
-    blocker: WebhookPayload,
-    blocked: WebhookPayload,
-    events: LinkEvents | undefined,
-  ): LinkChange => ({
-    issueLink,
-    blocker,
-    blocked,
-    deliveries:
-      (events ?? seed.linkEvents ?? 'both') === 'issuelink' ? [issueLink] : [issueLink, blocker, blocked],
-  })
+    mode: LinkEvents,
+    a: Issue,
+    b: Issue,
+    by: string,
+    at: number,
+    items: [Item, Item],
+  ): LinkChange => {
+    if (mode === 'issuelink-unrecorded') {
+      const none = (): never => {
+        throw new Error(
+          'fake Jira: this site records no Link changelog, so no issue_updated exists for the change',
+        )
+      }
+      return {
+        issueLink,
+        get blocker() {
+          return none()
+        },
+        get blocked() {
+          return none()
+        },
+        deliveries: [issueLink],
+      }
+    }
+    const blocker = updatedWebhook(a, record(a, by, at, [items[0]]))
+    const blocked = updatedWebhook(b, record(b, by, at, [items[1]]))
+    return {
+      issueLink,
+      blocker,
+      blocked,
+      deliveries: mode === 'issuelink' ? [issueLink] : [issueLink, blocker, blocked],
+    }
+  }
 
   // --- HTTP ----------------------------------------------------------------------------------
 
@@ -917,15 +947,14 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       const at = opts.at ?? now()
       const l: Link = { id: String(nextLinkId++), type, sourceKey: blocker, destinationKey: blocked }
       links.set(l.id, l)
-      const a = issueOf(blocker)
-      const b = issueOf(blocked)
-      const ha = record(a, opts.by, at, [linkItem(blocked, type.outward, true)])
-      const hb = record(b, opts.by, at, [linkItem(blocker, type.inward, true)])
       return linkChange(
         linkWebhook('issuelink_created', l, at),
-        updatedWebhook(a, ha),
-        updatedWebhook(b, hb),
-        opts.events,
+        modeOf(opts.events),
+        issueOf(blocker),
+        issueOf(blocked),
+        opts.by,
+        at,
+        [linkItem(blocked, type.outward, true), linkItem(blocker, type.inward, true)],
       )
     },
     unlink: (blocker, blocked, opts) => {
@@ -933,16 +962,15 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       if (!l) throw new Error(`fake Jira: no link ${blocker} → ${blocked}`)
       const at = opts.at ?? now()
       links.delete(l.id)
-      const a = issueOf(blocker)
-      const b = issueOf(blocked)
-      const ha = record(a, opts.by, at, [linkItem(blocked, l.type.outward, false)])
-      const hb = record(b, opts.by, at, [linkItem(blocker, l.type.inward, false)])
       // the link is already gone from both issues' `issuelinks`: Jira renders issue_updated after the change
       return linkChange(
         linkWebhook('issuelink_deleted', l, at),
-        updatedWebhook(a, ha),
-        updatedWebhook(b, hb),
-        opts.events,
+        modeOf(opts.events),
+        issueOf(blocker),
+        issueOf(blocked),
+        opts.by,
+        at,
+        [linkItem(blocked, l.type.outward, false), linkItem(blocker, l.type.inward, false)],
       )
     },
     deleteIssue: (key, opts) => {
