@@ -16,7 +16,11 @@ import { JqlError, parseJql } from './jql.ts'
  * Mutations (transition, label, assign, link, unlink, delete, moveToSprint and closeSprint's
  * carry-over, as Sprint field changes with comma-separated ids) write changelog histories exactly as
  * Jira records them, and return the webhook payload Jira would deliver for that change, so tests
- * can send "the same change" by webhook and by poll.
+ * can send "the same change" by webhook and by poll; link changes return what the site's
+ * `linkEvents` mode delivers (issuelink_* and/or issue_updated, with or without a Link history).
+ * The bulk changelog sends `created` as epoch ms, as its published example does; the other
+ * changelog endpoints the string form. Checked against Jira's OpenAPI schemas (as jira.js ships
+ * them) in packages/connector-jira/test/fake-contract.test.ts.
  */
 
 export type StatusCategoryKey = 'new' | 'indeterminate' | 'done'
