@@ -9,9 +9,26 @@ import type { JiraHttp } from './http.ts'
  * classic /search with startAt/total, full changelogs through `expand=changelog`.
  */
 
+/**
+ * A history's `created`: a Jira timestamp string ("2026-07-01T09:00:00.000+0000") from
+ * `expand=changelog` and `/issue/{key}/changelog`, and an epoch number in ms from the bulk
+ * changelog, as its published example shows
+ * (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-changelog-bulkfetch-post).
+ * Both are accepted; the number is turned into the string form, so completed changelogs keep the
+ * `expand=changelog` shape the envelopes promise.
+ */
+export const historyCreatedSchema = z.union([
+  z.string(),
+  z
+    .number()
+    .int()
+    .min(-8.64e15)
+    .max(8.64e15)
+    .transform((ms) => new Date(ms).toISOString()),
+])
 const historySchema = z.looseObject({
   id: z.union([z.string(), z.number()]).transform(String),
-  created: z.string(),
+  created: historyCreatedSchema,
 })
 export type JiraHistory = z.infer<typeof historySchema>
 

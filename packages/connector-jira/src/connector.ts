@@ -73,13 +73,31 @@ const webhook: ConnectorWebhook = {
       return {
         off: `Jira webhooks off: set ${config.webhook.secretEnv} to enable POST /webhooks/jira`,
       }
-    return (scope) => jiraWebhookRoutes(scope, { secret, publish: mount.publish })
+    // issuelink_* deliveries name issues by id only: the route reads their keys back with the
+    // configured credentials; without them those deliveries are dead-lettered with the reason
+    let client: ReturnType<typeof createJiraClient> | undefined
+    try {
+      client = createJiraClient(config, { env: mount.env })
+    } catch (err) {
+      if (!(err instanceof JiraConfigError)) throw err
+      mount.log(
+        `Jira webhooks: issuelink_* deliveries cannot be read back (${err.message}); they go to the dead-letter topic`,
+      )
+    }
+    return (scope) =>
+      jiraWebhookRoutes(scope, {
+        secret,
+        publish: mount.publish,
+        ...(client ? { client: client.client, instance: client.instance } : {}),
+      })
   },
 }
 
 export const jiraConnector: PullConnector<SyncResult> = {
   source: 'jira',
-  mappingVersion: 1,
+  // 2: issuelink_* deliveries map to dependency events (they mapped to none); a history `created`
+  // in epoch ms is read (it was rejected)
+  mappingVersion: 2,
   configSchema: jiraConfigSchema,
   configured: (config) => config.jira !== undefined,
   mapper: mapJira,

@@ -2,7 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { RawEnvelope } from '@orgpulse/contracts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { JiraClient } from './client.ts'
-import { issueEnvelope, webhookEnvelope } from './envelopes.ts'
+import { webhookEnvelope } from './envelopes.ts'
+import { linkSidesOf } from './link-sides.ts'
 
 export const JIRA_WEBHOOK_EVENTS = [
   'jira:issue_created',
@@ -20,8 +21,10 @@ export interface JiraWebhookOptions {
   /** the Jira base URL, recorded in envelope meta */
   instance?: string
   /**
-   * Optional: issuelink_* deliveries name issues by numeric id only, so with a client the blocker
-   * (the link's source issue) is re-fetched with its changelog and published like a poll would.
+   * issuelink_* deliveries name issues by numeric id only: with a client, both issues are read
+   * (key, project, components, status, changelog) and what the mapper needs rides in the envelope's
+   * meta (see link-sides.ts). Without one, those deliveries are published bare and the mapper
+   * dead-letters them with the reason.
    */
   client?: JiraClient
   /** delivery ids remembered for retry dedupe */
@@ -72,7 +75,6 @@ export async function jiraWebhookRoutes(app: FastifyInstance, options: JiraWebho
   const seen = new RecentIds(options.dedupeCapacity ?? 10_000)
   const inFlight = new Set<string>()
   const instance = options.instance ?? ''
-  let statusCategories: Promise<Map<string, string>> | null = null
 
   // the signature covers the exact bytes: keep them (this parser is scoped to this plugin)
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
@@ -110,18 +112,17 @@ export async function jiraWebhookRoutes(app: FastifyInstance, options: JiraWebho
 
       inFlight.add(deliveryId)
       try {
-        const envelopes: RawEnvelope[] = [webhookEnvelope(body, { instance, deliveryId })]
+        const envelope = webhookEnvelope(body, { instance, deliveryId })
         if (options.client && event.startsWith('issuelink_')) {
-          const link = body.issueLink as { sourceIssueId?: unknown } | undefined
-          if (link?.sourceIssueId !== undefined) {
-            statusCategories ??= options.client.statusCategories()
-            const issue = await options.client.issue(String(link.sourceIssueId))
-            const project = issue.key.replace(/-\d+$/, '')
-            envelopes.push(
-              issueEnvelope(issue, { instance, project, statusCategories: await statusCategories }),
-            )
+          // a failed read (other than a missing issue) answers 5xx: Jira retries the delivery
+          const sides = await linkSidesOf(options.client, body)
+          if (sides) {
+            envelope.meta = { ...envelope.meta, link: sides }
+            // the blocker's key, as its polls and issue_updated deliveries are keyed: one partition
+            envelope.sourceId = sides.source.key
           }
         }
+        const envelopes: RawEnvelope[] = [envelope]
         await options.publish(envelopes)
         // remembered only once published: a delivery that failed here is processed when Jira retries it
         seen.add(deliveryId)

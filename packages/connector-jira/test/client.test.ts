@@ -70,6 +70,11 @@ describe('JiraClient search', () => {
     // oldest first
     expect(histories.map((h) => h.created)).toEqual([...histories.map((h) => h.created)].sort())
     expect(fake.count('/rest/api/3/changelog/bulkfetch')).toBe(1)
+    // the bulk endpoint sends `created` as epoch ms (its published example); read, it is the
+    // string form of the same instant, as `expand=changelog` gives it
+    expect(histories.map((h) => Date.parse(h.created))).toEqual(
+      Array.from({ length: 25 }, (_, n) => Date.UTC(2026, 2, 7, 0, n)),
+    )
   })
 
   it('can page a changelog per issue instead', async () => {

@@ -1,4 +1,4 @@
-import type { DlqRecord, Env, OrgpulseConfig, RawEnvelope, Source } from '@orgpulse/contracts'
+import type { DlqRecord, Env, NamedEnv, OrgpulseConfig, RawEnvelope, Source } from '@orgpulse/contracts'
 import type { FastifyPluginAsync } from 'fastify'
 import type { ZodType } from 'zod'
 import type { ConnectorContext } from './context.ts'
@@ -38,6 +38,11 @@ export interface WebhookMount {
   log(msg: string): void
   /** a secret by the environment variable the config names (undefined when unset or blank) */
   secret(name: string): string | undefined
+  /**
+   * the parsed environment, for a route that calls its vendor back (Jira's issuelink_* deliveries
+   * name issues by id only: the route reads their keys with the configured credentials)
+   */
+  env: NamedEnv
 }
 
 /** OpenAPI for a webhook route, in plain JSON schema; the host adds the security its mount has. */

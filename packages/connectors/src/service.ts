@@ -106,6 +106,7 @@ export async function startIngestService(
       deadLetter: (dead) => publishDeadLetters(bus, dead),
       log: (m) => log.info(m),
       secret: (name) => options.env.named(name)?.trim() || undefined,
+      env: options.env,
     })
     if (webhookOff(plugin)) log.warn(plugin.off)
     else await app.register(plugin)

@@ -39,6 +39,7 @@ async function mount(
     ...(wiring.deadLetter ? { deadLetter: wiring.deadLetter } : {}),
     log: (m) => wiring.log?.(m),
     secret: (name) => env.named(name)?.trim() || undefined,
+    env,
   }
   const enabled: string[] = []
   for (const connector of withWebhook()) {

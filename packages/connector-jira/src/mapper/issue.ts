@@ -58,15 +58,19 @@ const statusSchema = z.looseObject({
 })
 const linkedIssueSchema = z.looseObject({ key: z.string() })
 const issueLinkSchema = z.looseObject({
+  id: idLike.optional(),
   type: z.looseObject({ name: z.string(), inward: z.string().optional(), outward: z.string().optional() }),
   inwardIssue: linkedIssueSchema.optional(),
   outwardIssue: linkedIssueSchema.optional(),
 })
 const itemSchema = z.record(z.string(), z.unknown())
+/** ms since the epoch, within the range a Date can hold (beyond it, toISOString throws a RangeError) */
+const epochMs = z.number().int().min(-8.64e15).max(8.64e15)
 const historySchema = z.looseObject({
   id: idLike,
   author: userSchema,
-  created: z.string(),
+  // the bulk changelog's epoch ms as well as the string form (see the client's historyCreatedSchema)
+  created: z.union([z.string(), epochMs.transform((ms) => new Date(ms).toISOString())]),
   items: z.array(itemSchema),
 })
 const fieldsSchema = z.looseObject({
@@ -90,8 +94,6 @@ const issueSchema = z.looseObject({
   changelog: z.looseObject({ histories: z.array(historySchema) }).optional(),
 })
 type JiraIssue = z.infer<typeof issueSchema>
-/** ms since the epoch, within the range a Date can hold (beyond it, toISOString throws a RangeError) */
-const epochMs = z.number().int().min(-8.64e15).max(8.64e15)
 const webhookSchema = z.looseObject({
   timestamp: epochMs,
   webhookEvent: z.string(),
@@ -283,6 +285,8 @@ interface IssueView {
   emails: Map<string, string>
   statusCategories: Record<string, string>
   createdMs: number
+  /** `jira:<blocker>/blocks/<blocked>` → Jira's id of that link, for the links the issue has now */
+  linkIds: Map<string, string>
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString()
@@ -344,6 +348,7 @@ function viewOf(issue: JiraIssue, rules: Rules, meta: RawEnvelope['meta'], extra
   const project = f.project?.key ?? projectOfKey(issue.key)
   const blocks = new Set<string>()
   const blockedBy = new Set<string>()
+  const linkIds = new Map<string, string>()
   for (const l of f.issuelinks ?? []) {
     const typeMatches =
       rules.linkTypeNames.has(l.type.name.toLowerCase()) ||
@@ -353,6 +358,10 @@ function viewOf(issue: JiraIssue, rules: Rules, meta: RawEnvelope['meta'], extra
     // inwardIssue present: the inward issue blocks this one
     if (typeMatches && l.outwardIssue) blocks.add(l.outwardIssue.key)
     if (typeMatches && l.inwardIssue) blockedBy.add(l.inwardIssue.key)
+    if (typeMatches && l.id !== undefined) {
+      if (l.outwardIssue) linkIds.set(`jira:${issue.key}/blocks/${l.outwardIssue.key}`, l.id)
+      if (l.inwardIssue) linkIds.set(`jira:${l.inwardIssue.key}/blocks/${issue.key}`, l.id)
+    }
   }
   const rawCategories = meta?.statusCategories
   const statusCategories: Record<string, string> = {}
@@ -384,6 +393,7 @@ function viewOf(issue: JiraIssue, rules: Rules, meta: RawEnvelope['meta'], extra
     emails,
     statusCategories,
     createdMs: parseJiraTime(f.created, 'issue created'),
+    linkIds,
   }
 }
 
@@ -564,11 +574,15 @@ class Emitter {
     this.add({ ...base, id: eventId('jira', base.linkId, `linked:${slot}`), type: 'dependency.linked' })
   }
 
-  /** `blocker` blocks this issue, as recorded on this (the blocked) issue */
-  linkedBy(blocker: string, slot: string, ms: number): void {
+  /**
+   * `blocker` blocks this issue, as recorded on this (the blocked) issue: keyed by this side's
+   * history (`in:`), or by what both sides share (`shared`: the Jira link id)
+   */
+  linkedBy(blocker: string, slot: string, ms: number, shared = false): void {
     const v = this.view
     const base = this.linkBase(blocker, v.key, ms, teamFor(this.rules, projectOfKey(blocker), []), v.team)
-    this.add({ ...base, id: eventId('jira', base.linkId, `linked:in:${slot}`), type: 'dependency.linked' })
+    const key = shared ? `linked:${slot}` : `linked:in:${slot}`
+    this.add({ ...base, id: eventId('jira', base.linkId, key), type: 'dependency.linked' })
   }
 
   resolved(
@@ -604,8 +618,19 @@ function creationEvents(em: Emitter, initial: State): void {
     view.creatorIdentity,
   )
   if (isDecisionState(initial, rules)) em.raised('created', ms, initial.labels)
-  for (const blocked of initial.blocks) em.linked(blocked, 'created', ms)
-  for (const blocker of initial.blockedBy) em.linkedBy(blocker, 'created', ms)
+  // A link no history explains (made with the issue, or on a site whose changelog records no
+  // links) is dated by the issue's creation. When it exists still, it is keyed by its Jira id, as
+  // its issuelink_created delivery is: both sides and the delivery write one row, whose newest
+  // version wins (the delivery's real time, else the later of the two issues' creations).
+  for (const blocked of initial.blocks) {
+    const id = view.linkIds.get(em.linkId(view.key, blocked))
+    em.linked(blocked, id ? `link:${id}` : 'created', ms)
+  }
+  for (const blocker of initial.blockedBy) {
+    const id = view.linkIds.get(em.linkId(blocker, view.key))
+    if (id) em.linkedBy(blocker, `link:${id}`, ms, true)
+    else em.linkedBy(blocker, 'created', ms)
+  }
 }
 
 /** The rules for one changelog history, identical for the poll replay and a webhook. */
@@ -758,11 +783,125 @@ function mapWebhook(envelope: RawEnvelope, rules: Rules): CanonicalEventInput[] 
       if (!w.issue) throw new RejectedRecord('jira:issue_deleted webhook without an issue')
       return deletionEvents(w.issue, w.user, w.timestamp, rules, envelope.meta)
     }
+    case 'issuelink_created':
+    case 'issuelink_deleted':
+      return issueLinkEvents(envelope, w.webhookEvent, w.timestamp, rules)
     default:
-      // issuelink_created/deleted name issues by numeric id only: the connector re-fetches the
-      // blocker and publishes it as an `issue` envelope, whose changelog carries the link change
       return []
   }
+}
+
+const linkSideSchema = z.looseObject({
+  key: z.string(),
+  project: z.string(),
+  components: z.array(z.string()),
+  history: z.looseObject({ id: idLike, created: z.string() }).optional(),
+  status: z.looseObject({ id: idLike, name: z.string(), categoryKey: z.string().optional() }).optional(),
+})
+const linkSidesSchema = z.looseObject({ source: linkSideSchema, destination: linkSideSchema })
+const issueLinkEventSchema = z.looseObject({
+  id: idLike,
+  sourceIssueId: idLike,
+  destinationIssueId: idLike,
+  issueLinkType: z.looseObject({
+    name: z.string(),
+    inwardName: z.string().optional(),
+    outwardName: z.string().optional(),
+  }),
+})
+
+/**
+ * An issue link made or removed, from `issuelink_*` (source "outward" destination: with Blocks,
+ * the source blocks the destination). The delivery names issues by id; the webhook route adds
+ * their keys and each side's history of the change to meta.link (connector-jira link-sides.ts).
+ * The event is the one a poll (or that side's `jira:issue_updated`) yields for the side's history
+ * of the change — same id, time and teams — taken from the blocker when it has that history, else
+ * from the blocked issue; a site that records neither gets one event keyed by the Jira link id, at
+ * the delivery's time.
+ */
+function issueLinkEvents(
+  envelope: RawEnvelope,
+  event: 'issuelink_created' | 'issuelink_deleted',
+  timestamp: number,
+  rules: Rules,
+): CanonicalEventInput[] {
+  const payload = envelope.payload as { issueLink?: unknown }
+  const parsedLink = issueLinkEventSchema.safeParse(payload.issueLink)
+  if (!parsedLink.success) throw new RejectedRecord(`invalid Jira ${event}: ${issuesText(parsedLink.error)}`)
+  const link = parsedLink.data
+  const t = link.issueLinkType
+  const blocking =
+    rules.linkTypeNames.has(t.name.toLowerCase()) ||
+    (t.outwardName !== undefined && rules.outwardPhrases.has(t.outwardName.toLowerCase())) ||
+    (t.inwardName !== undefined && rules.inwardPhrases.has(t.inwardName.toLowerCase()))
+  if (!blocking) return []
+  const sides = linkSidesSchema.safeParse(envelope.meta?.link)
+  if (!sides.success)
+    throw new RejectedRecord(
+      `Jira ${event} ${link.id} (issue ${link.sourceIssueId} → ${link.destinationIssueId}): the issues' keys are not in the envelope; the webhook route reads them back from Jira, which needs the Jira credentials (and both issues gone leaves nothing to read)`,
+    )
+  const { source, destination } = sides.data
+  const added = event === 'issuelink_created'
+  // an emitter per side, each seeing the link as that side's poll does
+  const emitterFor = (side: z.infer<typeof linkSideSchema>) => {
+    const statusName = side.status?.name ?? ''
+    const view: IssueView = {
+      id: side.key,
+      key: side.key,
+      project: side.project,
+      summary: '',
+      team: teamFor(rules, side.project, side.components),
+      raisedBy: 'jira:anonymous',
+      creatorIdentity: undefined,
+      current: {
+        statusId: side.status?.id ?? '',
+        statusName,
+        type: '',
+        labels: [],
+        assignee: null,
+        blocks: new Set(),
+        blockedBy: new Set(),
+      },
+      currentCategoryKey: side.status?.categoryKey,
+      emails: new Map(),
+      statusCategories: {},
+      createdMs: timestamp,
+      linkIds: new Map(),
+    }
+    return new Emitter(view, rules)
+  }
+  const blockerDone = (em: Emitter): boolean =>
+    source.status !== undefined &&
+    categoryKnown(em.view, rules, source.status.id, source.status.name) &&
+    finished(categoryOf(em.view, rules, source.status.id, source.status.name))
+  // one change, one event: the blocker's record of it when it has one (a poll of the blocker
+  // yields the same), else the blocked issue's, else the link id
+  if (source.history) {
+    const em = emitterFor(source)
+    const ms = parseJiraTime(source.history.created, `history ${source.history.id}`)
+    const slot = source.history.id
+    if (added) {
+      em.linked(destination.key, slot, ms)
+      if (blockerDone(em)) em.resolved(source.key, destination.key, slot, ms, 'blocker_done')
+    } else em.resolved(source.key, destination.key, slot, ms, 'unlinked')
+    return [...em.events.values()]
+  }
+  if (destination.history) {
+    const em = emitterFor(destination)
+    const ms = parseJiraTime(destination.history.created, `history ${destination.history.id}`)
+    const slot = destination.history.id
+    if (added) em.linkedBy(source.key, slot, ms)
+    else em.resolved(source.key, destination.key, `in:${slot}`, ms, 'unlinked')
+    // no blocker_done here: a poll of the blocked issue, whose history this is, emits none either
+    return [...em.events.values()]
+  }
+  const em = emitterFor(source)
+  const slot = `link:${link.id}`
+  if (added) {
+    em.linked(destination.key, slot, timestamp)
+    if (blockerDone(em)) em.resolved(source.key, destination.key, slot, timestamp, 'blocker_done')
+  } else em.resolved(source.key, destination.key, slot, timestamp, 'unlinked')
+  return [...em.events.values()]
 }
 
 /**

@@ -17,7 +17,11 @@ import { type AdminWebhook, type AdminWebhookState, adminWebhookRoute } from './
  * Mutations (transition, label, assign, link, unlink, delete, moveToSprint and closeSprint's
  * carry-over, as Sprint field changes with comma-separated ids) write changelog histories exactly as
  * Jira records them, and return the webhook payload Jira would deliver for that change, so tests
- * can send "the same change" by webhook and by poll.
+ * can send "the same change" by webhook and by poll; link changes return what the site's
+ * `linkEvents` mode delivers (issuelink_* and/or issue_updated, with or without a Link history).
+ * The bulk changelog sends `created` as epoch ms, as its published example does; the other
+ * changelog endpoints the string form. Checked against Jira's OpenAPI schemas (as jira.js ships
+ * them) in packages/connector-jira/test/fake-contract.test.ts.
  */
 
 export type StatusCategoryKey = 'new' | 'indeterminate' | 'done'
@@ -65,6 +69,30 @@ export interface FakeJiraSeed {
   now?: () => number
   /** whether the credential is a Jira administrator (admin webhooks need one); default true */
   siteAdmin?: boolean
+  /**
+   * Which webhooks a link change fires (`deliveries` of link/unlink). `both` (default):
+   * `issuelink_created`/`_deleted` and each issue's `jira:issue_updated` with its Link item.
+   * `issuelink`: only `issuelink_*`, as Jira Server/DC documents linking (a Link changelog item is
+   * recorded on both issues, which polls see, but no issue-updated event fires: Jira Server/Data
+   * Center's webhook documentation, as issue 16 quotes it; unverified for Cloud).
+   * `issuelink-unrecorded`: only `issuelink_*`, and no Link changelog item either (a site whose
+   * changelog does not record links: polls see only the links that exist, in `issuelinks`).
+   */
+  linkEvents?: LinkEvents
+}
+
+export type LinkEvents = 'both' | 'issuelink' | 'issuelink-unrecorded'
+
+export interface LinkChange {
+  issueLink: WebhookPayload
+  /**
+   * the blocker's and the blocked issue's jira:issue_updated, whether or not the mode delivers
+   * them (reading them throws in `issuelink-unrecorded`: without a history there is none)
+   */
+  blocker: WebhookPayload
+  blocked: WebhookPayload
+  /** what Jira delivers for this change in the fake's (or the call's) `linkEvents` mode, in order */
+  deliveries: WebhookPayload[]
 }
 
 export const DEFAULT_STATUSES: FakeStatus[] = [
@@ -175,13 +203,9 @@ export interface FakeJira {
   link(
     blocker: string,
     blocked: string,
-    opts: ChangeOptions & { type?: string },
-  ): { issueLink: WebhookPayload; blocker: WebhookPayload; blocked: WebhookPayload }
-  unlink(
-    blocker: string,
-    blocked: string,
-    opts: ChangeOptions,
-  ): { issueLink: WebhookPayload; blocker: WebhookPayload; blocked: WebhookPayload }
+    opts: ChangeOptions & { type?: string; events?: LinkEvents },
+  ): LinkChange
+  unlink(blocker: string, blocked: string, opts: ChangeOptions & { events?: LinkEvents }): LinkChange
   deleteIssue(key: string, opts: ChangeOptions): WebhookPayload
   /** a future sprint on a board; returns its id */
   createSprint(boardId: number, name: string, opts?: { at?: number }): number
@@ -429,6 +453,10 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     to: added ? otherKey : null,
     toString: added ? `This issue ${phrase} ${otherKey}` : null,
   })
+  // issue link events as documented: issueLink {id, sourceIssueId, destinationIssueId,
+  // issueLinkType {id, name, outwardName, inwardName, isSubTaskLinkType, isSystemLinkType},
+  // systemLink, sequence}, numeric ids, no keys and no user
+  // (https://developer.atlassian.com/cloud/jira/platform/webhooks/, "Issue link events")
   const linkWebhook = (
     event: 'issuelink_created' | 'issuelink_deleted',
     l: Link,
@@ -452,6 +480,44 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       sequence: 0,
     },
   })
+
+  const modeOf = (events: LinkEvents | undefined): LinkEvents => events ?? seed.linkEvents ?? 'both'
+  /** the link change recorded in both issues' changelogs (unless the mode records none) */
+  const linkChange = (
+    issueLink: WebhookPayload,
+    mode: LinkEvents,
+    a: Issue,
+    b: Issue,
+    by: string,
+    at: number,
+    items: [Item, Item],
+  ): LinkChange => {
+    if (mode === 'issuelink-unrecorded') {
+      const none = (): never => {
+        throw new Error(
+          'fake Jira: this site records no Link changelog, so no issue_updated exists for the change',
+        )
+      }
+      return {
+        issueLink,
+        get blocker() {
+          return none()
+        },
+        get blocked() {
+          return none()
+        },
+        deliveries: [issueLink],
+      }
+    }
+    const blocker = updatedWebhook(a, record(a, by, at, [items[0]]))
+    const blocked = updatedWebhook(b, record(b, by, at, [items[1]]))
+    return {
+      issueLink,
+      blocker,
+      blocked,
+      deliveries: mode === 'issuelink' ? [issueLink] : [issueLink, blocker, blocked],
+    }
+  }
 
   // --- HTTP ----------------------------------------------------------------------------------
 
@@ -653,8 +719,12 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       const offset = offsetOf(body.nextPageToken)
       const maxResults = Math.min(Number(body.maxResults ?? 1000), 1000)
       const page = all.slice(offset, offset + maxResults)
-      const byIssue = new Map<string, ReturnType<typeof renderHistory>[]>()
-      for (const { i, h } of page) byIssue.set(i.id, [...(byIssue.get(i.id) ?? []), renderHistory(h)])
+      // `created` as epoch ms, not the string form the other changelog endpoints use: the
+      // published example of this endpoint sends a number
+      // (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-changelog-bulkfetch-post)
+      const bulkHistory = (h: History) => ({ ...renderHistory(h), created: h.createdMs })
+      const byIssue = new Map<string, ReturnType<typeof bulkHistory>[]>()
+      for (const { i, h } of page) byIssue.set(i.id, [...(byIssue.get(i.id) ?? []), bulkHistory(h)])
       return send(res, 200, {
         issueChangeLogs: [...byIssue].map(([issueId, changeHistories]) => ({ issueId, changeHistories })),
         ...(offset + maxResults < all.length ? { nextPageToken: token(offset + maxResults) } : {}),
@@ -700,6 +770,17 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
         return errors(res, 404, `No project could be found with key '${decodeURIComponent(project[1]!)}'.`)
       return send(res, 200, { ...p, self: `${baseUrl}${v}/project/${p.id}`, projectTypeKey: 'software' })
     }
+    // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-link-types/#api-rest-api-3-issuelinktype-get
+    if (m(/^\/rest\/api\/[23]\/issueLinkType\/?$/) && method === 'GET')
+      return send(res, 200, {
+        issueLinkTypes: linkTypes.map((t) => ({
+          id: t.id,
+          name: t.name,
+          inward: t.inward,
+          outward: t.outward,
+          self: `${baseUrl}${v}/issueLinkType/${t.id}`,
+        })),
+      })
     if (m(/^\/rest\/api\/[23]\/status\/?$/) && method === 'GET')
       return send(
         res,
@@ -927,30 +1008,31 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       const at = opts.at ?? now()
       const l: Link = { id: String(nextLinkId++), type, sourceKey: blocker, destinationKey: blocked }
       links.set(l.id, l)
-      const a = issueOf(blocker)
-      const b = issueOf(blocked)
-      const ha = record(a, opts.by, at, [linkItem(blocked, type.outward, true)])
-      const hb = record(b, opts.by, at, [linkItem(blocker, type.inward, true)])
-      return {
-        issueLink: linkWebhook('issuelink_created', l, at),
-        blocker: updatedWebhook(a, ha),
-        blocked: updatedWebhook(b, hb),
-      }
+      return linkChange(
+        linkWebhook('issuelink_created', l, at),
+        modeOf(opts.events),
+        issueOf(blocker),
+        issueOf(blocked),
+        opts.by,
+        at,
+        [linkItem(blocked, type.outward, true), linkItem(blocker, type.inward, true)],
+      )
     },
     unlink: (blocker, blocked, opts) => {
       const l = [...links.values()].find((x) => x.sourceKey === blocker && x.destinationKey === blocked)
       if (!l) throw new Error(`fake Jira: no link ${blocker} → ${blocked}`)
       const at = opts.at ?? now()
       links.delete(l.id)
-      const a = issueOf(blocker)
-      const b = issueOf(blocked)
-      const ha = record(a, opts.by, at, [linkItem(blocked, l.type.outward, false)])
-      const hb = record(b, opts.by, at, [linkItem(blocker, l.type.inward, false)])
-      return {
-        issueLink: linkWebhook('issuelink_deleted', l, at),
-        blocker: updatedWebhook(a, ha),
-        blocked: updatedWebhook(b, hb),
-      }
+      // the link is already gone from both issues' `issuelinks`: Jira renders issue_updated after the change
+      return linkChange(
+        linkWebhook('issuelink_deleted', l, at),
+        modeOf(opts.events),
+        issueOf(blocker),
+        issueOf(blocked),
+        opts.by,
+        at,
+        [linkItem(blocked, l.type.outward, false), linkItem(blocker, l.type.inward, false)],
+      )
     },
     deleteIssue: (key, opts) => {
       const i = issueOf(key)
