@@ -1,6 +1,7 @@
 import { CursorStore } from '@orgpulse/clickhouse'
 import type { ConnectorWebhook, PullConnector, SyncOptions } from '@orgpulse/connector'
 import { linearConfigSchema } from '@orgpulse/contracts'
+import { writeDirectoryIdentities } from '@orgpulse/org'
 import { linearClientFromConfig } from './client-from-config.ts'
 import { mapLinear } from './mapper.ts'
 import { type SyncProgress, type SyncResult, syncLinear } from './sync.ts'
@@ -29,7 +30,7 @@ export function linearReportLines(r: SyncResult): string[] {
     lines.push(
       `  relations: ${r.relations.blocking} blocking, ${r.relations.removed} removed since the last pull`,
     )
-  if (r.users > 0) lines.push(`  users: ${r.users}`)
+  if (r.users > 0) lines.push(`  users: ${r.users} in the directory`)
   lines.push(
     `  ${r.envelopes} record(s) published in ${r.requests} request(s)${r.waitedMs > 0 ? `, ${(r.waitedMs / 1000).toFixed(1)} s waiting for Linear rate limits` : ''}`,
   )
@@ -92,6 +93,13 @@ export const linearConnector: PullConnector<SyncResult, LinearSyncOptions> = {
       durable: ctx.durable,
       config,
       full: options.full === true,
+      // webhooks name people by Linear id: `linear:<id>` resolves to the user's email at query time
+      directory: async (users) => {
+        await writeDirectoryIdentities(
+          ctx.client,
+          users.filter((u) => u.email).map((u) => ({ identity: `linear:${u.id}`, email: u.email })),
+        )
+      },
       ...(options.only ? { teams: options.only } : {}),
       ...(options.relations !== undefined ? { relations: options.relations } : {}),
       ...(progress ? { progress: (p) => progress({ line: progressLine(p) }) } : {}),

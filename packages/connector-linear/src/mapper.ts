@@ -107,7 +107,13 @@ const cycle = z.object({
   team: teamRef,
 })
 
-/** IssueWebhookPayload: the fields we read of `data` */
+/**
+ * IssueWebhookPayload (@linear/sdk `LinearDocument.IssueWebhookPayload`; https://linear.app/developers/webhooks):
+ * the fields we read of `data`. People are ids (`creatorId`, `assigneeId`); the `creator` and
+ * `assignee` objects are optional in the published type and, in recorded deliveries, absent or at
+ * most `{id, name}` without an email, so an email is taken from them only when one is there.
+ */
+const webhookUser = z.object({ id: z.string(), email: z.string().nullish(), name: z.string().nullish() })
 const webhookIssue = z.object({
   id: z.string(),
   identifier: z.string().optional(),
@@ -117,21 +123,32 @@ const webhookIssue = z.object({
   stateId: z.string().optional(),
   state: state.optional(),
   team: teamRef.nullish(),
-  creator: user.nullish(),
+  creator: webhookUser.nullish(),
   creatorId: z.string().nullish(),
-  assignee: user.nullish(),
+  assignee: webhookUser.nullish(),
+  assigneeId: z.string().nullish(),
   labels: z.array(label).default([]),
   labelIds: z.array(z.string()).default([]),
+  trashed: z.boolean().nullish(),
 })
+type WebhookIssue = z.infer<typeof webhookIssue>
+/**
+ * EntityWebhookPayload (@linear/sdk): `actor` is who acted (`EntityActorWebhookPayload`: a user
+ * `{id, name, email, type: "user", url}`, or an integration / OAuth client without an email);
+ * on `create` it is the creator.
+ */
 const webhookBody = z.object({
   action: z.string(),
   type: z.string(),
   data: z.record(z.string(), z.unknown()),
   updatedFrom: z.record(z.string(), z.unknown()).nullish(),
-  actor: z.object({ id: z.string(), email: z.string().nullish(), type: z.string().optional() }).nullish(),
+  actor: z
+    .object({ id: z.string(), email: z.string().nullish(), name: z.string().nullish(), type: z.string().optional() })
+    .nullish(),
   createdAt: z.string().optional(),
   webhookTimestamp: z.number().optional(),
 })
+type WebhookBody = z.infer<typeof webhookBody>
 
 // ---- helpers ----
 
@@ -575,20 +592,85 @@ function mapCycle(r: Rules, c: z.infer<typeof cycle>, fetchedAt: string): Canoni
 
 // ---- webhook path ----
 
-function mapWebhook(r: Rules, body: z.infer<typeof webhookBody>): CanonicalEventInput[] {
+/**
+ * The identity of a Linear user named by id in a webhook: an email when the delivery shows one
+ * for that id (the actor, an embedded user object), else `linear:<id>`, which identity_map
+ * resolves at query time through the user directory the pull keeps (see sync.ts).
+ */
+function webhookPerson(
+  body: WebhookBody,
+  id: string | null | undefined,
+  embedded: z.infer<typeof webhookUser> | null | undefined,
+): string | undefined {
+  if (embedded?.email && (!id || embedded.id === id)) return normaliseIdentity(embedded.email)
+  const uid = id ?? embedded?.id
+  if (!uid) return undefined
+  if (body.actor?.id === uid && body.actor.email) return normaliseIdentity(body.actor.email)
+  return `linear:${uid}`
+}
+
+function webhookActor(body: WebhookBody): string | undefined {
+  if (!body.actor) return undefined
+  return body.actor.email ? normaliseIdentity(body.actor.email) : `linear:${body.actor.id}`
+}
+
+function webhookRaiser(body: WebhookBody, data: WebhookIssue): string {
+  const creator = webhookPerson(body, data.creatorId, data.creator)
+  if (creator) return creator
+  // Linear documents the actor of a `create` as the creator
+  if (body.action === 'create') return webhookActor(body) ?? 'linear:unknown'
+  return 'linear:unknown'
+}
+
+/**
+ * `remove` (deleted, or moved to the trash; an update that sets `trashed` is the same change),
+ * as Jira's `jira:issue_deleted`: the item stops being work, and a decision still open is
+ * withdrawn as of the removal (a call already made stays). Its relations go with it: Linear has
+ * no relation webhook, so the next pull finds them gone and resolves them as unlinked.
+ */
+function removalEvents(r: Rules, body: WebhookBody, data: WebhookIssue): CanonicalEventInput[] {
+  const team = r.team(data.team?.key)
+  const actor = webhookActor(body)
+  // the delivery's createdAt is when the removal happened; data.updatedAt may be older
+  const at = body.createdAt ?? data.updatedAt
+  const events: CanonicalEventInput[] = [
+    {
+      id: eventId('linear', data.id, 'state:deleted'),
+      type: 'workitem.status_changed',
+      source: 'linear',
+      sourceId: data.id,
+      itemId: `linear:${data.id}`,
+      team,
+      fromStatus: data.state?.name ?? '',
+      toStatus: 'Deleted',
+      category: 'cancelled',
+      occurredAt: iso(at),
+      version: ms(at),
+      ...(actor ? { actor } : {}),
+    },
+  ]
+  const isDecision =
+    data.labels.some((l) => r.isDecisionLabel(l.name)) || (data.state !== undefined && r.isDecisionState(data.state))
+  const called = data.state !== undefined && r.callFor(data.state) !== null
+  if (isDecision && !called) {
+    const d: DecisionContext = { issueId: data.id, title: data.title, team, raisedBy: webhookRaiser(body, data) }
+    events.push(call(d, 'withdrawn', at, actor))
+  }
+  return events
+}
+
+function mapWebhook(r: Rules, body: WebhookBody): CanonicalEventInput[] {
   // Cycles arrive by the poll (their daily histories carry no team key in the webhook);
   // relations have no webhook at all; other models are not metrics inputs.
-  if (body.type !== 'Issue' || (body.action !== 'create' && body.action !== 'update')) return []
+  if (body.type !== 'Issue' || !['create', 'update', 'remove'].includes(body.action)) return []
   const data = parse(webhookIssue, body.data, 'Issue webhook data')
   const from = body.updatedFrom ?? {}
+  if (body.action === 'remove' || (body.action === 'update' && data.trashed === true && from.trashed !== true))
+    return removalEvents(r, body, data)
   const team = r.team(data.team?.key)
-  const actor = body.actor
-    ? body.actor.email
-      ? normaliseIdentity(body.actor.email)
-      : `linear:${body.actor.id}`
-    : undefined
-  const raisedBy = person(data.creator) ?? (data.creatorId ? `linear:${data.creatorId}` : 'linear:unknown')
-  const d: DecisionContext = { issueId: data.id, title: data.title, team, raisedBy }
+  const actor = webhookActor(body)
+  const d: DecisionContext = { issueId: data.id, title: data.title, team, raisedBy: webhookRaiser(body, data) }
+  const assignee = webhookPerson(body, data.assigneeId, data.assignee)
   const at = body.action === 'create' ? data.createdAt : data.updatedAt
   const events: CanonicalEventInput[] = []
 
@@ -626,7 +708,7 @@ function mapWebhook(r: Rules, body: z.infer<typeof webhookBody>): CanonicalEvent
     added.some((n) => r.isEscalationLabel(n)) ||
     (enteredState !== undefined && r.isEscalatedState(enteredState))
   ) {
-    const e = escalated(d, at, person(data.assignee), actor)
+    const e = escalated(d, at, assignee, actor)
     if (e) events.push(e)
   }
   // a decision known only by its earlier state (no label) cannot be recognised here once it moves
@@ -635,7 +717,7 @@ function mapWebhook(r: Rules, body: z.infer<typeof webhookBody>): CanonicalEvent
   const isDecision = raisesNow || data.labels.some((l) => r.isDecisionLabel(l.name))
   if (stateChanged && data.state && isDecision) {
     const kind = r.callFor(data.state)
-    if (kind) events.push(call(d, kind, at, actor ?? person(data.assignee)))
+    if (kind) events.push(call(d, kind, at, actor ?? assignee))
   }
   return events
 }
