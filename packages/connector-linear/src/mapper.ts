@@ -143,7 +143,12 @@ const webhookBody = z.object({
   data: z.record(z.string(), z.unknown()),
   updatedFrom: z.record(z.string(), z.unknown()).nullish(),
   actor: z
-    .object({ id: z.string(), email: z.string().nullish(), name: z.string().nullish(), type: z.string().optional() })
+    .object({
+      id: z.string(),
+      email: z.string().nullish(),
+      name: z.string().nullish(),
+      type: z.string().optional(),
+    })
     .nullish(),
   createdAt: z.string().optional(),
   webhookTimestamp: z.number().optional(),
@@ -650,10 +655,16 @@ function removalEvents(r: Rules, body: WebhookBody, data: WebhookIssue): Canonic
     },
   ]
   const isDecision =
-    data.labels.some((l) => r.isDecisionLabel(l.name)) || (data.state !== undefined && r.isDecisionState(data.state))
+    data.labels.some((l) => r.isDecisionLabel(l.name)) ||
+    (data.state !== undefined && r.isDecisionState(data.state))
   const called = data.state !== undefined && r.callFor(data.state) !== null
   if (isDecision && !called) {
-    const d: DecisionContext = { issueId: data.id, title: data.title, team, raisedBy: webhookRaiser(body, data) }
+    const d: DecisionContext = {
+      issueId: data.id,
+      title: data.title,
+      team,
+      raisedBy: webhookRaiser(body, data),
+    }
     events.push(call(d, 'withdrawn', at, actor))
   }
   return events
@@ -665,11 +676,19 @@ function mapWebhook(r: Rules, body: WebhookBody): CanonicalEventInput[] {
   if (body.type !== 'Issue' || !['create', 'update', 'remove'].includes(body.action)) return []
   const data = parse(webhookIssue, body.data, 'Issue webhook data')
   const from = body.updatedFrom ?? {}
-  if (body.action === 'remove' || (body.action === 'update' && data.trashed === true && from.trashed !== true))
+  if (
+    body.action === 'remove' ||
+    (body.action === 'update' && data.trashed === true && from.trashed !== true)
+  )
     return removalEvents(r, body, data)
   const team = r.team(data.team?.key)
   const actor = webhookActor(body)
-  const d: DecisionContext = { issueId: data.id, title: data.title, team, raisedBy: webhookRaiser(body, data) }
+  const d: DecisionContext = {
+    issueId: data.id,
+    title: data.title,
+    team,
+    raisedBy: webhookRaiser(body, data),
+  }
   const assignee = webhookPerson(body, data.assigneeId, data.assignee)
   const at = body.action === 'create' ? data.createdAt : data.updatedAt
   const events: CanonicalEventInput[] = []

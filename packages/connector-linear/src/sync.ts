@@ -342,7 +342,10 @@ async function syncTeam(
  * envelope for the raw layer, and the whole directory is handed to `options.directory`. The
  * last-seen digest lives in the cursor store, replaced once the envelopes are durable.
  */
-async function syncUsers(options: SyncOptions, publish: (e: RawEnvelope[]) => Promise<void>): Promise<number> {
+async function syncUsers(
+  options: SyncOptions,
+  publish: (e: RawEnvelope[]) => Promise<void>,
+): Promise<number> {
   const { client, cursors, config } = options
   const saved = options.full ? null : await cursors.get(CONNECTOR, 'users')
   let previous: Record<string, string> = {}
