@@ -74,7 +74,8 @@ const webhook: ConnectorWebhook = {
 
 export const linearConnector: PullConnector<SyncResult, LinearSyncOptions> = {
   source: 'linear',
-  mappingVersion: 1,
+  // 2: webhook people from ids and the actor; `remove` deliveries map to a deletion
+  mappingVersion: 2,
   configSchema: linearConfigSchema,
   configured: (config) => config.linear !== undefined,
   mapper: mapLinear,
