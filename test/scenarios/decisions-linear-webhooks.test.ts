@@ -28,6 +28,10 @@ import { type EmbeddedPipeline, startEmbeddedPipeline } from '../setup/embedded-
  *   decisions_open 1 (A), decisions_decided 1 (B), escalation_rate 1, centralization 1 (dana
  *   decided B, raised by pia).
  * - Then ed deletes ENG-1 (action "remove", 07-10): decisions_open 0, nothing else moves.
+ * - Then nia joins Linear (after the pull: the directory does not know her), creates PLAT-2 on
+ *   07-11 and pat labels it `decision` on 07-12, delivered to an api that has LINEAR_API_KEY (the
+ *   one above has only the webhook secret): the route looks her id up (GraphQL `user(id)`), so
+ *   the decision counts at once: decisions_open 1.
  */
 const SECRET = 'linear-hook-secret'
 const config = configSchema.parse({
@@ -39,10 +43,17 @@ eng@x.io,Eve,dana@x.io,EM
 plat@x.io,Pat,dana@x.io,EM
 e1@x.io,Ed,eng@x.io,Engineer
 p1@x.io,Pia,plat@x.io,Engineer
+n1@x.io,Nia,plat@x.io,Engineer
 `
 const iso = (month: number, day: number, hour = 9) =>
   new Date(Date.UTC(2026, month - 1, day, hour)).toISOString()
-const U = { ed: 'u-ed-0001', pia: 'u-pia-0002', pat: 'u-pat-0003', dana: 'u-dana-0004' } as const
+const U = {
+  ed: 'u-ed-0001',
+  pia: 'u-pia-0002',
+  pat: 'u-pat-0003',
+  dana: 'u-dana-0004',
+  nia: 'u-nia-0005',
+} as const
 const TEAMS = { ENG: 't-eng', PLAT: 't-plat' } as const
 const state = (team: keyof typeof TEAMS, name: string) => `s-${team}-${name.toLowerCase()}`
 const SEED: LinearSeed = {
@@ -74,13 +85,14 @@ const SEED: LinearSeed = {
 const work = mkdtempSync(join(tmpdir(), 'orgpulse-linear-hooks-'))
 let p: EmbeddedPipeline
 let app: Awaited<ReturnType<typeof buildApp>>
+let appWithKey: Awaited<ReturnType<typeof buildApp>>
 let fake: FakeLinear
 const bodies: Record<string, WebhookBody> = {}
 let pulledLines: string[] = []
 
-async function deliver(body: WebhookBody): Promise<void> {
+async function deliver(body: WebhookBody, to = app): Promise<void> {
   const signed = fake.signWebhook(body, SECRET)
-  const res = await app.inject({
+  const res = await to.inject({
     method: 'POST',
     url: '/webhooks/linear',
     headers: signed.headers,
@@ -112,7 +124,16 @@ beforeAll(async () => {
     LINEAR_API_URL: fake.url,
     LINEAR_WEBHOOK_SECRET: SECRET,
   })
-  app = await buildApp({ client: p.client, bus: p.bus, config, flush: p.flush, auth: 'none', env })
+  // this api has no Linear credential: ids without an email resolve through the pull's directory only
+  app = await buildApp({
+    client: p.client,
+    bus: p.bus,
+    config,
+    flush: p.flush,
+    auth: 'none',
+    env: parseEnv({ LINEAR_WEBHOOK_SECRET: SECRET }),
+  })
+  appWithKey = await buildApp({ client: p.client, bus: p.bus, config, flush: p.flush, auth: 'none', env })
 
   // `ingest linear` as the CLI runs it: the connector's own sync, with its directory wiring
   const ctx: Parameters<typeof linearConnector.sync>[0] = {
@@ -171,6 +192,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close()
+  await appWithKey?.close()
   await fake?.close()
   await p?.stop()
 })
@@ -266,5 +288,31 @@ describe('Linear decisions through signed webhooks into the api', () => {
       `SELECT to_status, toString(category) AS category FROM workitem_events FINAL WHERE item_id = 'linear:i-eng-1'`,
     )
     expect(status).toEqual({ to_status: 'Deleted', category: 'cancelled' })
+  })
+
+  it('an id the directory has not seen yet is looked up by the webhook route and counts at once', async () => {
+    fake.model.users.set(U.nia, { id: U.nia, name: 'Nia', email: 'n1@x.io' })
+    await deliver(
+      fake.model.createIssue(
+        {
+          id: 'i-plat-2',
+          teamId: TEAMS.PLAT,
+          number: 2,
+          title: 'Cache TTL?',
+          stateId: state('PLAT', 'Todo'),
+        },
+        { actorId: U.nia, at: iso(7, 11) },
+      ),
+      appWithKey,
+    )
+    const labelled = fake.model.addLabel('i-plat-2', 'l-decision', { actorId: U.pat, at: iso(7, 12) })
+    expect(labelled.data).toMatchObject({ creatorId: U.nia })
+    await deliver(labelled, appWithKey)
+    const [raised] = await queryRows<{ raised_by: string }>(
+      p.client,
+      `SELECT raised_by FROM decision_events FINAL WHERE decision_id = 'linear:i-plat-2' AND type = 'decision.raised'`,
+    )
+    expect(raised).toEqual({ raised_by: 'n1@x.io' })
+    expect(pick(await metrics())).toMatchObject({ decisions_open: 1, decisions_decided: 1 })
   })
 })

@@ -606,12 +606,14 @@ function webhookPerson(
   body: WebhookBody,
   id: string | null | undefined,
   embedded: z.infer<typeof webhookUser> | null | undefined,
+  looked: Record<string, string>,
 ): string | undefined {
   if (embedded?.email && (!id || embedded.id === id)) return normaliseIdentity(embedded.email)
   const uid = id ?? embedded?.id
   if (!uid) return undefined
   if (body.actor?.id === uid && body.actor.email) return normaliseIdentity(body.actor.email)
-  return `linear:${uid}`
+  const email = looked[uid]
+  return email ? normaliseIdentity(email) : `linear:${uid}`
 }
 
 function webhookActor(body: WebhookBody): string | undefined {
@@ -619,8 +621,8 @@ function webhookActor(body: WebhookBody): string | undefined {
   return body.actor.email ? normaliseIdentity(body.actor.email) : `linear:${body.actor.id}`
 }
 
-function webhookRaiser(body: WebhookBody, data: WebhookIssue): string {
-  const creator = webhookPerson(body, data.creatorId, data.creator)
+function webhookRaiser(body: WebhookBody, data: WebhookIssue, looked: Record<string, string>): string {
+  const creator = webhookPerson(body, data.creatorId, data.creator, looked)
   if (creator) return creator
   // Linear documents the actor of a `create` as the creator
   if (body.action === 'create') return webhookActor(body) ?? 'linear:unknown'
@@ -633,7 +635,12 @@ function webhookRaiser(body: WebhookBody, data: WebhookIssue): string {
  * withdrawn as of the removal (a call already made stays). Its relations go with it: Linear has
  * no relation webhook, so the next pull finds them gone and resolves them as unlinked.
  */
-function removalEvents(r: Rules, body: WebhookBody, data: WebhookIssue): CanonicalEventInput[] {
+function removalEvents(
+  r: Rules,
+  body: WebhookBody,
+  data: WebhookIssue,
+  looked: Record<string, string>,
+): CanonicalEventInput[] {
   const team = r.team(data.team?.key)
   const actor = webhookActor(body)
   // the delivery's createdAt is when the removal happened; data.updatedAt may be older
@@ -663,33 +670,37 @@ function removalEvents(r: Rules, body: WebhookBody, data: WebhookIssue): Canonic
       issueId: data.id,
       title: data.title,
       team,
-      raisedBy: webhookRaiser(body, data),
+      raisedBy: webhookRaiser(body, data, looked),
     }
     events.push(call(d, 'withdrawn', at, actor))
   }
   return events
 }
 
-function mapWebhook(r: Rules, body: WebhookBody): CanonicalEventInput[] {
+/** emails the webhook route looked up for ids the delivery names without one (`meta.users`) */
+const lookedUp = z.record(z.string(), z.string()).catch({})
+
+function mapWebhook(r: Rules, body: WebhookBody, meta: RawEnvelope['meta']): CanonicalEventInput[] {
   // Cycles arrive by the poll (their daily histories carry no team key in the webhook);
   // relations have no webhook at all; other models are not metrics inputs.
   if (body.type !== 'Issue' || !['create', 'update', 'remove'].includes(body.action)) return []
   const data = parse(webhookIssue, body.data, 'Issue webhook data')
   const from = body.updatedFrom ?? {}
+  const looked = lookedUp.parse(meta?.users ?? {})
   if (
     body.action === 'remove' ||
     (body.action === 'update' && data.trashed === true && from.trashed !== true)
   )
-    return removalEvents(r, body, data)
+    return removalEvents(r, body, data, looked)
   const team = r.team(data.team?.key)
   const actor = webhookActor(body)
   const d: DecisionContext = {
     issueId: data.id,
     title: data.title,
     team,
-    raisedBy: webhookRaiser(body, data),
+    raisedBy: webhookRaiser(body, data, looked),
   }
-  const assignee = webhookPerson(body, data.assigneeId, data.assignee)
+  const assignee = webhookPerson(body, data.assigneeId, data.assignee, looked)
   const at = body.action === 'create' ? data.createdAt : data.updatedAt
   const events: CanonicalEventInput[] = []
 
@@ -765,7 +776,7 @@ export const mapLinear: Mapper = (envelope: RawEnvelope, ctx) => {
     case 'cycle':
       return mapCycle(r, parse(cycle, envelope.payload, 'cycle'), envelope.fetchedAt)
     case 'webhook':
-      return mapWebhook(r, parse(webhookBody, envelope.payload, 'webhook body'))
+      return mapWebhook(r, parse(webhookBody, envelope.payload, 'webhook body'), envelope.meta)
     case 'team':
     case 'user':
       return []

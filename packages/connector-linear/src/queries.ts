@@ -56,6 +56,9 @@ export const USERS_QUERY = `query Users($first: Int!, $after: String) {
   users(first: $first, after: $after) { nodes { id name email active } ${PAGE} }
 }`
 
+/** one user by id: the webhook route's look-up of an id the delivery names without an email */
+export const USER_QUERY = `query User($id: String!) { user(id: $id) { id name email active } }`
+
 const CYCLE_FIELDS = `id number name startsAt endsAt completedAt updatedAt
   scopeHistory completedScopeHistory issueCountHistory completedIssueCountHistory team { id key }`
 

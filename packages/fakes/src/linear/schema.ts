@@ -104,6 +104,7 @@ type Query {
   viewer: User!
   teams(first: Int, after: String, orderBy: PaginationOrderBy): TeamConnection!
   users(first: Int, after: String, orderBy: PaginationOrderBy): UserConnection!
+  user(id: String!): User!
   issues(first: Int, after: String, filter: IssueFilter, orderBy: PaginationOrderBy, includeArchived: Boolean): IssueConnection!
   issue(id: String!): Issue!
   cycles(first: Int, after: String, filter: CycleFilter, orderBy: PaginationOrderBy): CycleConnection!

@@ -277,6 +277,12 @@ function rootResolvers(m: LinearModel) {
         args,
         (u) => u.id,
       ),
+    user: ({ id }: { id: string }) => {
+      // as Linear answers an unknown id: an "Entity not found" error, no null
+      const found = user(id)
+      if (!found) throw new Error(`Entity not found: User ${id}`)
+      return found
+    },
     issue: ({ id }: { id: string }) => {
       const found = m.issues.get(id) ?? [...m.issues.values()].find((i) => m.identifier(i) === id)
       if (!found) throw new Error(`Entity not found: Issue ${id}`)
