@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ClickHouseClient, createClickHouse, migrate } from '@orgpulse/clickhouse'
-import { configSchema, parseEnv, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
+import { configSchema, parseEnv, type RawEnvelope, rawTopic, TOPIC_SPECS } from '@orgpulse/contracts'
 import { type FakeLinear, LINEAR_IDS, linearTestSeed, startFakeLinear } from '@orgpulse/fakes/linear'
 import { MemoryBus, type Subscription, waitUntilCaughtUp, waitUntilWritten } from '@orgpulse/kafka'
 import { resolveIdentities, setAliases } from '@orgpulse/org'
 import { STAGE_GROUPS, startSink, startTransformer } from '@orgpulse/transformer'
+import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { linearConnector } from '../src/index.ts'
+import { linearConnector, linearWebhookRoutes } from '../src/index.ts'
 
 /**
  * The Linear user directory through the connector as `orgpulse ingest linear` runs it: every
@@ -122,5 +123,45 @@ describe('the Linear user directory', () => {
     const before = userEnvelopes()
     await pull(true)
     expect(publishedSince(before)).toEqual(Object.values(users).sort())
+  })
+})
+
+describe('the webhook route’s look-up of ids without an email', () => {
+  it('publishes the delivery whatever the look-up does: emails in meta.users, or none when it fails', async () => {
+    const published: RawEnvelope[] = []
+    const deliver = async (lookupUsers: (ids: string[]) => Promise<Record<string, string>>) => {
+      const app = Fastify()
+      await app.register(linearWebhookRoutes, {
+        secret: 's',
+        publish: async (e) => void published.push(...e),
+        lookupUsers,
+      })
+      const body = fake.model.assign(LINEAR_IDS.issues.platDecision, users.dave, { actorId: users.bob })
+      const signed = fake.signWebhook(body, 's')
+      const res = await app.inject({
+        method: 'POST',
+        url: '/webhooks/linear',
+        headers: signed.headers,
+        payload: signed.payload,
+      })
+      await app.close()
+      return res.statusCode
+    }
+    const asked: string[][] = []
+    expect(
+      await deliver(async (ids) => {
+        asked.push(ids)
+        return { [users.dave]: 'dave@example.com' }
+      }),
+    ).toBe(200)
+    expect(
+      await deliver(async () => {
+        throw new Error('Linear down')
+      }),
+    ).toBe(200)
+    // the actor's email is in the body: only the ids without one are looked up
+    const creator = fake.model.issue(LINEAR_IDS.issues.platDecision).creatorId
+    expect(asked).toEqual([[creator, users.dave].filter((id) => id && id !== users.bob)])
+    expect(published.map((e) => e.meta?.users)).toEqual([{ [users.dave]: 'dave@example.com' }, undefined])
   })
 })
