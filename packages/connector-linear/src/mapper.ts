@@ -19,8 +19,11 @@ import { z } from 'zod'
  * - `relation.removed`: the last-seen IssueRelation that disappeared between two pulls
  *   (Linear has no webhook for relation changes)
  * - `cycle`: a Cycle node with its daily scope histories
- * - `webhook`: a verified webhook body (`{action, type, data, updatedFrom, actor, ...}`)
- * - `team`, `user`: reference data kept in the raw layer; no canonical event
+ * - `webhook`: a verified webhook body (`{action, type, data, updatedFrom, actor, ...}`); people
+ *   are ids there, resolved through the actor's email, the route's look-up (`meta.users`) or, at
+ *   query time, the user directory; `remove` is a deletion
+ * - `team`, `user`: reference data kept in the raw layer; no canonical event (the sync writes the
+ *   user directory into identity_map itself: identities are not events)
  *
  * Event ids are chosen so that a webhook and a later poll of the same change give one id.
  * The webhook carries no IssueHistory id, and its timestamps (`data.updatedAt`) need not equal
@@ -715,6 +718,14 @@ function mapWebhook(r: Rules, body: WebhookBody, meta: RawEnvelope['meta']): Can
     body.action === 'update' && typeof from.stateId === 'string' && from.stateId !== data.stateId
   const enteredState = body.action === 'create' || stateChanged ? data.state : undefined
 
+  if (body.action === 'update' && from.trashed === true && data.trashed !== true && data.state) {
+    // restored from the trash: the deletion's slot takes the state it is back in (the next poll
+    // reads the issue whole again, which replaces the withdrawal)
+    events.push({
+      ...statusChanged(data.id, team, 'Deleted', data.state, at, actor),
+      id: eventId('linear', data.id, 'state:deleted'),
+    })
+  }
   if (stateChanged && data.state) {
     // the webhook names only the previous state's id; the poll fills in its name
     events.push(statusChanged(data.id, team, '', data.state, at, actor))
