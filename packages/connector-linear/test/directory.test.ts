@@ -100,12 +100,14 @@ describe('the Linear user directory', () => {
     expect(await directory()).toEqual(seeded)
     expect(userEnvelopes().sort()).toEqual(Object.values(users).sort())
 
-    // an email changed in Linear: the next pull (incremental) rewrites it and republishes only that user
+    // an email changed in Linear: the next pull (incremental) rewrites it and republishes only
+    // that user; a suspended user stays in the directory (their past decisions still count)
     fake.model.users.get(users.dave)!.email = 'Dave.New@Example.com'
+    fake.model.users.get(users.erin)!.active = false
     const before = userEnvelopes()
     await pull()
-    expect((await directory())[`linear:${users.dave}`]).toBe('dave.new@example.com')
-    expect(publishedSince(before)).toEqual([users.dave])
+    expect(await directory()).toEqual({ ...seeded, [`linear:${users.dave}`]: 'dave.new@example.com' })
+    expect(publishedSince(before)).toEqual([users.dave, users.erin])
   })
 
   it('an explicit alias for the same Linear id wins over the directory, and the directory takes over when it goes', async () => {

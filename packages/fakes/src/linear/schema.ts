@@ -103,7 +103,7 @@ input CycleFilter { id: IdComparator team: TeamFilter startsAt: DateComparator e
 type Query {
   viewer: User!
   teams(first: Int, after: String, orderBy: PaginationOrderBy): TeamConnection!
-  users(first: Int, after: String, orderBy: PaginationOrderBy): UserConnection!
+  users(first: Int, after: String, orderBy: PaginationOrderBy, includeDisabled: Boolean): UserConnection!
   user(id: String!): User!
   issues(first: Int, after: String, filter: IssueFilter, orderBy: PaginationOrderBy, includeArchived: Boolean): IssueConnection!
   issue(id: String!): Issue!

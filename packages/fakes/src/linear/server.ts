@@ -271,9 +271,10 @@ function rootResolvers(m: LinearModel) {
   return {
     viewer: () => user([...m.users.keys()][0]),
     teams: (args: ConnArgs) => connection([...m.teams.keys()].map(team), args, (t) => t.id),
-    users: (args: ConnArgs) =>
+    // QueryUsersArgs.includeDisabled (@linear/sdk): suspended users are left out unless asked for
+    users: (args: ConnArgs & { includeDisabled?: boolean | null }) =>
       connection(
-        [...m.users.keys()].map((id) => user(id)!),
+        [...m.users.keys()].map((id) => user(id)!).filter((u) => args.includeDisabled === true || u.active),
         args,
         (u) => u.id,
       ),
