@@ -429,9 +429,9 @@ const linearWebhook = {
     stateId: 's-Decided',
     state: lState('Decided', 'completed'),
     team: { id: 't', key: 'ENG' },
+    // as Linear sends them: people by id (IssueWebhookPayload.creatorId / assigneeId), no user objects
     creatorId: 'u-2',
-    creator: { id: 'u-2', email: 'bo@x.io' },
-    assignee: { id: 'u-1', email: 'ann@x.io' },
+    assigneeId: 'u-1',
     labels: [
       { id: 'l-d', name: 'decision' },
       { id: 'l-e', name: 'Escalated' },

@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto'
 // the modules themselves: the package indexes also load the sync clients and ClickHouse
 import { verifyJiraSignature } from '@orgpulse/connector-jira'
-import { checkLinearWebhook, verifyLinearSignature } from '@orgpulse/connector-linear'
+import { checkLinearWebhook, mapLinear, verifyLinearSignature } from '@orgpulse/connector-linear'
+import { configSchema, type RawEnvelope } from '@orgpulse/contracts'
+import { RejectedRecord } from '@orgpulse/kafka'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
@@ -156,6 +158,107 @@ describe('verifyLinearSignature / checkLinearWebhook', () => {
         },
       ),
       { numRuns: runs(500) },
+    )
+  })
+})
+
+/**
+ * Linear Issue deliveries name people by id (`data.creatorId`, `data.assigneeId`), with an email
+ * only on the `actor` and, when the route looked ids up, in `meta.users`
+ * (https://linear.app/developers/webhooks; @linear/sdk `IssueWebhookPayload`). Whatever the mix,
+ * a person in the mapped events is the email the delivery gives for that very id, or
+ * `linear:<that id>`: never another person's email.
+ */
+describe('Linear webhook identities', () => {
+  const ctx = { config: configSchema.parse({ linear: { teams: { ENG: 'u:eng@x.io' } } }) }
+  const id = fc.constantFrom('u-1', 'u-2', 'u-3')
+  const email = (who: string) => `${who}@X.io`
+  it('every person in the events is the delivery’s email for that id, or linear:<id>', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('create', 'update', 'remove'),
+        fc.option(id, { nil: null }),
+        fc.option(id, { nil: null }),
+        fc.option(fc.record({ id, withEmail: fc.boolean() }), { nil: undefined }),
+        fc.subarray(['u-1', 'u-2', 'u-3']),
+        fc.boolean(),
+        fc.boolean(),
+        (action, creatorId, assigneeId, actor, looked, escalate, decided) => {
+          const labels = [
+            { id: 'l-d', name: 'decision' },
+            ...(escalate ? [{ id: 'l-e', name: 'escalated' }] : []),
+          ]
+          const payload = {
+            action,
+            type: 'Issue',
+            createdAt: '2026-04-03T10:00:00.000Z',
+            data: {
+              id: 'i-1',
+              title: 't',
+              createdAt: '2026-04-01T09:00:00.000Z',
+              updatedAt: '2026-04-02T10:00:00.000Z',
+              stateId: decided ? 's-done' : 's-todo',
+              state: decided
+                ? { id: 's-done', name: 'Done', type: 'completed' }
+                : { id: 's-todo', name: 'Todo', type: 'unstarted' },
+              team: { id: 't', key: 'ENG' },
+              creatorId,
+              assigneeId,
+              labels,
+              labelIds: labels.map((l) => l.id),
+            },
+            updatedFrom: { labelIds: [], stateId: 's-other' },
+            ...(actor
+              ? {
+                  actor: {
+                    id: actor.id,
+                    name: 'n',
+                    type: 'user',
+                    ...(actor.withEmail ? { email: email(actor.id) } : {}),
+                  },
+                }
+              : {}),
+            webhookTimestamp: 1,
+          }
+          const envelope: RawEnvelope = {
+            source: 'linear',
+            entity: 'webhook',
+            sourceId: 'i-1',
+            fetchedAt: '2026-04-03T10:00:01.000Z',
+            meta: { users: Object.fromEntries(looked.map((u) => [u, email(u)])) },
+            payload,
+          }
+          let events: ReturnType<typeof mapLinear>
+          try {
+            events = mapLinear(envelope, ctx)
+          } catch (err) {
+            expect(err).toBeInstanceOf(RejectedRecord)
+            return
+          }
+          const known = (who: string | null | undefined) =>
+            who ? [`linear:${who}`, email(who).toLowerCase()] : []
+          for (const e of events) {
+            const r = e as { raisedBy?: string; actor?: string; escalatedTo?: string[] }
+            if (r.raisedBy !== undefined) {
+              const allowed = creatorId
+                ? known(creatorId)
+                : action === 'create' && actor
+                  ? known(actor.id)
+                  : []
+              expect([...allowed, 'linear:unknown']).toContain(r.raisedBy)
+            }
+            // a call needs a decider: the actor, else the assignee, else the raiser
+            if (r.actor !== undefined)
+              expect(
+                e.type === 'decision.decided'
+                  ? [...known(actor?.id), ...known(assigneeId), r.raisedBy]
+                  : known(actor?.id),
+              ).toContain(r.actor)
+            for (const to of r.escalatedTo ?? []) expect(known(assigneeId)).toContain(to)
+          }
+        },
+      ),
+      { numRuns: runs(300) },
     )
   })
 })

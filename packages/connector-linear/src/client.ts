@@ -50,6 +50,8 @@ export interface LinearClientOptions {
   baseBackoffMs?: number
   maxBackoffMs?: number
   fetch?: typeof fetch
+  /** per attempt; default none (a sync waits as long as Linear takes) */
+  timeoutMs?: number
   now?: () => number
   sleep?: (ms: number) => Promise<void>
   /** called whenever the client waits for a budget (for progress output and tests) */
@@ -156,6 +158,7 @@ export class LinearClient {
         ),
       onWait: (w) => this.count(w.ms, w.reason),
       ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       sleep: this.sleep,
       now: this.now,
     })

@@ -1,8 +1,11 @@
 import { CursorStore } from '@orgpulse/clickhouse'
-import type { ConnectorWebhook, PullConnector, SyncOptions } from '@orgpulse/connector'
-import { linearConfigSchema } from '@orgpulse/contracts'
+import type { ConnectorWebhook, PullConnector, SyncOptions, WebhookMount } from '@orgpulse/connector'
+import { type LinearConfig, linearConfigSchema } from '@orgpulse/contracts'
+import { writeDirectoryIdentities } from '@orgpulse/org'
+import { credentialFromEnv, LinearClient } from './client.ts'
 import { linearClientFromConfig } from './client-from-config.ts'
 import { mapLinear } from './mapper.ts'
+import { USER_QUERY } from './queries.ts'
 import { type SyncProgress, type SyncResult, syncLinear } from './sync.ts'
 import { linearWebhookRoutes } from './webhooks.ts'
 
@@ -29,11 +32,66 @@ export function linearReportLines(r: SyncResult): string[] {
     lines.push(
       `  relations: ${r.relations.blocking} blocking, ${r.relations.removed} removed since the last pull`,
     )
-  if (r.users > 0) lines.push(`  users: ${r.users}`)
+  if (r.users > 0) lines.push(`  users: ${r.users} in the directory`)
   lines.push(
     `  ${r.envelopes} record(s) published in ${r.requests} request(s)${r.waitedMs > 0 ? `, ${(r.waitedMs / 1000).toFixed(1)} s waiting for Linear rate limits` : ''}`,
   )
   return ['linear sync done', ...lines]
+}
+
+/** Linear expects an answer within seconds; a slower look-up leaves the ids to the directory */
+const LOOKUP_TIMEOUT_MS = 2_000
+/** a user's email rarely changes: one look-up per id and hour at most */
+const LOOKUP_CACHE_MS = 3_600_000
+
+/**
+ * The webhook route's look-up of user ids a delivery names without an email (GraphQL `user(id)`),
+ * when a Linear credential is in this process's environment; undefined otherwise.
+ */
+function userLookup(
+  mount: WebhookMount,
+  config: LinearConfig,
+): ((ids: string[]) => Promise<Record<string, string>>) | undefined {
+  let credential: ReturnType<typeof credentialFromEnv>
+  try {
+    credential = credentialFromEnv({ named: (name) => mount.secret(name) }, config)
+  } catch {
+    return undefined
+  }
+  const client = new LinearClient({
+    url: mount.secret('LINEAR_API_URL') ?? config.apiUrl,
+    credential,
+    maxRetries: 0,
+    timeoutMs: LOOKUP_TIMEOUT_MS,
+  })
+  const cache = new Map<string, { email: string; at: number }>()
+  const lookUp = async (ids: string[]): Promise<Record<string, string>> => {
+    const found: Record<string, string> = {}
+    for (const id of ids) {
+      const hit = cache.get(id)
+      if (hit && Date.now() - hit.at < LOOKUP_CACHE_MS) {
+        found[id] = hit.email
+        continue
+      }
+      const data = await client.request<{ user: { id: string; email?: string | null } | null }>(USER_QUERY, {
+        id,
+      })
+      if (data.user?.email) {
+        cache.set(id, { email: data.user.email, at: Date.now() })
+        found[id] = data.user.email
+      }
+    }
+    return found
+  }
+  // the client may also wait for Linear's rate-limit budget: bound the whole look-up
+  return (ids) => {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Linear user look-up timed out')), LOOKUP_TIMEOUT_MS)
+      timer.unref()
+    })
+    return Promise.race([lookUp(ids), late]).finally(() => clearTimeout(timer))
+  }
 }
 
 /* Signed by Linear (HMAC-SHA256 of the raw body), never a bearer token: Linear cannot send one. */
@@ -67,13 +125,20 @@ const webhook: ConnectorWebhook = {
     const secret = mount.secret(config.webhookSecretEnv)
     if (!secret)
       return { off: `Linear webhooks off: set ${config.webhookSecretEnv} to enable POST /webhooks/linear` }
-    return (scope) => linearWebhookRoutes(scope, { secret, publish: mount.publish })
+    const lookupUsers = userLookup(mount, config)
+    if (!lookupUsers)
+      mount.log(
+        `Linear webhooks: no ${config.apiKeyEnv} or ${config.oauthTokenEnv} here, so user ids a delivery names without an email resolve only through the directory the pull writes`,
+      )
+    return (scope) =>
+      linearWebhookRoutes(scope, { secret, publish: mount.publish, ...(lookupUsers ? { lookupUsers } : {}) })
   },
 }
 
 export const linearConnector: PullConnector<SyncResult, LinearSyncOptions> = {
   source: 'linear',
-  mappingVersion: 1,
+  // 2: webhook people from ids and the actor; `remove` deliveries map to a deletion
+  mappingVersion: 2,
   configSchema: linearConfigSchema,
   configured: (config) => config.linear !== undefined,
   mapper: mapLinear,
@@ -92,6 +157,13 @@ export const linearConnector: PullConnector<SyncResult, LinearSyncOptions> = {
       durable: ctx.durable,
       config,
       full: options.full === true,
+      // webhooks name people by Linear id: `linear:<id>` resolves to the user's email at query time
+      directory: async (users) => {
+        await writeDirectoryIdentities(
+          ctx.client,
+          users.filter((u) => u.email).map((u) => ({ identity: `linear:${u.id}`, email: u.email })),
+        )
+      },
       ...(options.only ? { teams: options.only } : {}),
       ...(options.relations !== undefined ? { relations: options.relations } : {}),
       ...(progress ? { progress: (p) => progress({ line: progressLine(p) }) } : {}),

@@ -19,8 +19,11 @@ import { z } from 'zod'
  * - `relation.removed`: the last-seen IssueRelation that disappeared between two pulls
  *   (Linear has no webhook for relation changes)
  * - `cycle`: a Cycle node with its daily scope histories
- * - `webhook`: a verified webhook body (`{action, type, data, updatedFrom, actor, ...}`)
- * - `team`, `user`: reference data kept in the raw layer; no canonical event
+ * - `webhook`: a verified webhook body (`{action, type, data, updatedFrom, actor, ...}`); people
+ *   are ids there, resolved through the actor's email, the route's look-up (`meta.users`) or, at
+ *   query time, the user directory; `remove` is a deletion
+ * - `team`, `user`: reference data kept in the raw layer; no canonical event (the sync writes the
+ *   user directory into identity_map itself: identities are not events)
  *
  * Event ids are chosen so that a webhook and a later poll of the same change give one id.
  * The webhook carries no IssueHistory id, and its timestamps (`data.updatedAt`) need not equal
@@ -107,7 +110,13 @@ const cycle = z.object({
   team: teamRef,
 })
 
-/** IssueWebhookPayload: the fields we read of `data` */
+/**
+ * IssueWebhookPayload (@linear/sdk `LinearDocument.IssueWebhookPayload`; https://linear.app/developers/webhooks):
+ * the fields we read of `data`. People are ids (`creatorId`, `assigneeId`); the `creator` and
+ * `assignee` objects are optional in the published type and, in recorded deliveries, absent or at
+ * most `{id, name}` without an email, so an email is taken from them only when one is there.
+ */
+const webhookUser = z.object({ id: z.string(), email: z.string().nullish(), name: z.string().nullish() })
 const webhookIssue = z.object({
   id: z.string(),
   identifier: z.string().optional(),
@@ -117,21 +126,37 @@ const webhookIssue = z.object({
   stateId: z.string().optional(),
   state: state.optional(),
   team: teamRef.nullish(),
-  creator: user.nullish(),
+  creator: webhookUser.nullish(),
   creatorId: z.string().nullish(),
-  assignee: user.nullish(),
+  assignee: webhookUser.nullish(),
+  assigneeId: z.string().nullish(),
   labels: z.array(label).default([]),
   labelIds: z.array(z.string()).default([]),
+  trashed: z.boolean().nullish(),
 })
+type WebhookIssue = z.infer<typeof webhookIssue>
+/**
+ * EntityWebhookPayload (@linear/sdk): `actor` is who acted (`EntityActorWebhookPayload`: a user
+ * `{id, name, email, type: "user", url}`, or an integration / OAuth client without an email);
+ * on `create` it is the creator.
+ */
 const webhookBody = z.object({
   action: z.string(),
   type: z.string(),
   data: z.record(z.string(), z.unknown()),
   updatedFrom: z.record(z.string(), z.unknown()).nullish(),
-  actor: z.object({ id: z.string(), email: z.string().nullish(), type: z.string().optional() }).nullish(),
+  actor: z
+    .object({
+      id: z.string(),
+      email: z.string().nullish(),
+      name: z.string().nullish(),
+      type: z.string().optional(),
+    })
+    .nullish(),
   createdAt: z.string().optional(),
   webhookTimestamp: z.number().optional(),
 })
+type WebhookBody = z.infer<typeof webhookBody>
 
 // ---- helpers ----
 
@@ -575,20 +600,110 @@ function mapCycle(r: Rules, c: z.infer<typeof cycle>, fetchedAt: string): Canoni
 
 // ---- webhook path ----
 
-function mapWebhook(r: Rules, body: z.infer<typeof webhookBody>): CanonicalEventInput[] {
+/**
+ * The identity of a Linear user named by id in a webhook: an email when the delivery shows one
+ * for that id (the actor, an embedded user object), else `linear:<id>`, which identity_map
+ * resolves at query time through the user directory the pull keeps (see sync.ts).
+ */
+function webhookPerson(
+  body: WebhookBody,
+  id: string | null | undefined,
+  embedded: z.infer<typeof webhookUser> | null | undefined,
+  looked: Record<string, string>,
+): string | undefined {
+  if (embedded?.email && (!id || embedded.id === id)) return normaliseIdentity(embedded.email)
+  const uid = id ?? embedded?.id
+  if (!uid) return undefined
+  if (body.actor?.id === uid && body.actor.email) return normaliseIdentity(body.actor.email)
+  const email = looked[uid]
+  return email ? normaliseIdentity(email) : `linear:${uid}`
+}
+
+function webhookActor(body: WebhookBody): string | undefined {
+  if (!body.actor) return undefined
+  return body.actor.email ? normaliseIdentity(body.actor.email) : `linear:${body.actor.id}`
+}
+
+function webhookRaiser(body: WebhookBody, data: WebhookIssue, looked: Record<string, string>): string {
+  const creator = webhookPerson(body, data.creatorId, data.creator, looked)
+  if (creator) return creator
+  // Linear documents the actor of a `create` as the creator
+  if (body.action === 'create') return webhookActor(body) ?? 'linear:unknown'
+  return 'linear:unknown'
+}
+
+/**
+ * `remove` (deleted, or moved to the trash; an update that sets `trashed` is the same change),
+ * as Jira's `jira:issue_deleted`: the item stops being work, and a decision still open is
+ * withdrawn as of the removal (a call already made stays). Its relations go with it: Linear has
+ * no relation webhook, so the next pull finds them gone and resolves them as unlinked.
+ */
+function removalEvents(
+  r: Rules,
+  body: WebhookBody,
+  data: WebhookIssue,
+  looked: Record<string, string>,
+): CanonicalEventInput[] {
+  const team = r.team(data.team?.key)
+  const actor = webhookActor(body)
+  // the delivery's createdAt is when the removal happened; data.updatedAt may be older
+  const at = body.createdAt ?? data.updatedAt
+  const events: CanonicalEventInput[] = [
+    {
+      id: eventId('linear', data.id, 'state:deleted'),
+      type: 'workitem.status_changed',
+      source: 'linear',
+      sourceId: data.id,
+      itemId: `linear:${data.id}`,
+      team,
+      fromStatus: data.state?.name ?? '',
+      toStatus: 'Deleted',
+      category: 'cancelled',
+      occurredAt: iso(at),
+      version: ms(at),
+      ...(actor ? { actor } : {}),
+    },
+  ]
+  const isDecision =
+    data.labels.some((l) => r.isDecisionLabel(l.name)) ||
+    (data.state !== undefined && r.isDecisionState(data.state))
+  const called = data.state !== undefined && r.callFor(data.state) !== null
+  if (isDecision && !called) {
+    const d: DecisionContext = {
+      issueId: data.id,
+      title: data.title,
+      team,
+      raisedBy: webhookRaiser(body, data, looked),
+    }
+    events.push(call(d, 'withdrawn', at, actor))
+  }
+  return events
+}
+
+/** emails the webhook route looked up for ids the delivery names without one (`meta.users`) */
+const lookedUp = z.record(z.string(), z.string()).catch({})
+
+function mapWebhook(r: Rules, body: WebhookBody, meta: RawEnvelope['meta']): CanonicalEventInput[] {
   // Cycles arrive by the poll (their daily histories carry no team key in the webhook);
   // relations have no webhook at all; other models are not metrics inputs.
-  if (body.type !== 'Issue' || (body.action !== 'create' && body.action !== 'update')) return []
+  if (body.type !== 'Issue' || !['create', 'update', 'remove'].includes(body.action)) return []
   const data = parse(webhookIssue, body.data, 'Issue webhook data')
   const from = body.updatedFrom ?? {}
+  const looked = lookedUp.parse(meta?.users ?? {})
+  if (
+    body.action === 'remove' ||
+    (body.action === 'update' && data.trashed === true && from.trashed !== true)
+  )
+    return removalEvents(r, body, data, looked)
   const team = r.team(data.team?.key)
-  const actor = body.actor
-    ? body.actor.email
-      ? normaliseIdentity(body.actor.email)
-      : `linear:${body.actor.id}`
-    : undefined
-  const raisedBy = person(data.creator) ?? (data.creatorId ? `linear:${data.creatorId}` : 'linear:unknown')
-  const d: DecisionContext = { issueId: data.id, title: data.title, team, raisedBy }
+  const actor = webhookActor(body)
+  const d: DecisionContext = {
+    issueId: data.id,
+    title: data.title,
+    team,
+    raisedBy: webhookRaiser(body, data, looked),
+  }
+  const assignee = webhookPerson(body, data.assigneeId, data.assignee, looked)
   const at = body.action === 'create' ? data.createdAt : data.updatedAt
   const events: CanonicalEventInput[] = []
 
@@ -603,6 +718,14 @@ function mapWebhook(r: Rules, body: z.infer<typeof webhookBody>): CanonicalEvent
     body.action === 'update' && typeof from.stateId === 'string' && from.stateId !== data.stateId
   const enteredState = body.action === 'create' || stateChanged ? data.state : undefined
 
+  if (body.action === 'update' && from.trashed === true && data.trashed !== true && data.state) {
+    // restored from the trash: the deletion's slot takes the state it is back in (the next poll
+    // reads the issue whole again, which replaces the withdrawal)
+    events.push({
+      ...statusChanged(data.id, team, 'Deleted', data.state, at, actor),
+      id: eventId('linear', data.id, 'state:deleted'),
+    })
+  }
   if (stateChanged && data.state) {
     // the webhook names only the previous state's id; the poll fills in its name
     events.push(statusChanged(data.id, team, '', data.state, at, actor))
@@ -626,7 +749,7 @@ function mapWebhook(r: Rules, body: z.infer<typeof webhookBody>): CanonicalEvent
     added.some((n) => r.isEscalationLabel(n)) ||
     (enteredState !== undefined && r.isEscalatedState(enteredState))
   ) {
-    const e = escalated(d, at, person(data.assignee), actor)
+    const e = escalated(d, at, assignee, actor)
     if (e) events.push(e)
   }
   // a decision known only by its earlier state (no label) cannot be recognised here once it moves
@@ -635,7 +758,7 @@ function mapWebhook(r: Rules, body: z.infer<typeof webhookBody>): CanonicalEvent
   const isDecision = raisesNow || data.labels.some((l) => r.isDecisionLabel(l.name))
   if (stateChanged && data.state && isDecision) {
     const kind = r.callFor(data.state)
-    if (kind) events.push(call(d, kind, at, actor ?? person(data.assignee)))
+    if (kind) events.push(call(d, kind, at, actor ?? assignee))
   }
   return events
 }
@@ -664,7 +787,7 @@ export const mapLinear: Mapper = (envelope: RawEnvelope, ctx) => {
     case 'cycle':
       return mapCycle(r, parse(cycle, envelope.payload, 'cycle'), envelope.fetchedAt)
     case 'webhook':
-      return mapWebhook(r, parse(webhookBody, envelope.payload, 'webhook body'))
+      return mapWebhook(r, parse(webhookBody, envelope.payload, 'webhook body'), envelope.meta)
     case 'team':
     case 'user':
       return []

@@ -52,9 +52,13 @@ export const TEAMS_QUERY = `query Teams($first: Int!, $after: String) {
   teams(first: $first, after: $after) { nodes { id key name issueCount } ${PAGE} }
 }`
 
+/** suspended users too (Linear leaves them out by default): their past decisions still count */
 export const USERS_QUERY = `query Users($first: Int!, $after: String) {
-  users(first: $first, after: $after) { nodes { id name email active } ${PAGE} }
+  users(first: $first, after: $after, includeDisabled: true) { nodes { id name email active } ${PAGE} }
 }`
+
+/** one user by id: the webhook route's look-up of an id the delivery names without an email */
+export const USER_QUERY = `query User($id: String!) { user(id: $id) { id name email active } }`
 
 const CYCLE_FIELDS = `id number name startsAt endsAt completedAt updatedAt
   scopeHistory completedScopeHistory issueCountHistory completedIssueCountHistory team { id key }`

@@ -121,6 +121,20 @@ export interface SyncOptions {
   relations?: boolean
   progress?: (p: SyncProgress) => void
   now?: () => number
+  /**
+   * where the user directory goes (Linear user id → email), read at every pull: webhooks name
+   * people by id only, and identities resolve at query time, so writing `linear:<id>` → email
+   * into identity_map attributes every event that names the id, earlier ones included
+   */
+  directory?: (users: LinearUser[]) => Promise<void>
+}
+
+/** Linear's User (the fields USERS_QUERY selects) */
+export interface LinearUser {
+  id: string
+  name: string
+  email: string
+  active: boolean
 }
 
 /** changes of the mapping (teams, decision rules, cycle unit) force a full resync */
@@ -205,19 +219,7 @@ export async function syncLinear(options: SyncOptions): Promise<SyncResult> {
 
   for (const key of wanted) result.teams.push(await syncTeam(options, byKey.get(key)!, hash, publish, now))
 
-  if (options.full) {
-    const first = pageSizeFor(USERS_QUERY, budget, MAX_PAGE)
-    for await (const nodes of pages<{ id: string }>(
-      client,
-      USERS_QUERY,
-      { first },
-      (d) => (d as { users: Connection<{ id: string }> }).users,
-    )) {
-      await publish(nodes.map((u) => envelope('user', u.id, u)))
-      result.users += nodes.length
-      options.progress?.({ phase: 'users', done: result.users, ratePerSecond: 0 })
-    }
-  }
+  result.users = await syncUsers(options, publish)
 
   if (options.relations !== false)
     result.relations = await reconcileRelations(options, new Set(wanted), hash, publish, now)
@@ -332,6 +334,46 @@ async function syncTeam(
     cycles,
     cursor: maxUpdated || null,
   }
+}
+
+/**
+ * The user directory, read whole at every pull (one page per 250 users): each user whose email,
+ * name or activity changed since the last pull (every user on --full) is published as a `user`
+ * envelope for the raw layer, and the whole directory is handed to `options.directory`. The
+ * last-seen digest lives in the cursor store, replaced once the envelopes are durable.
+ */
+async function syncUsers(
+  options: SyncOptions,
+  publish: (e: RawEnvelope[]) => Promise<void>,
+): Promise<number> {
+  const { client, cursors, config } = options
+  const saved = options.full ? null : await cursors.get(CONNECTOR, 'users')
+  let previous: Record<string, string> = {}
+  if (saved) {
+    try {
+      previous = JSON.parse(saved.cursor) as Record<string, string>
+    } catch {
+      previous = {}
+    }
+  }
+  const digest = (u: LinearUser) => `${u.email}|${u.name}|${u.active}`
+  const first = pageSizeFor(USERS_QUERY, config.maxQueryComplexity, MAX_PAGE)
+  const users: LinearUser[] = []
+  for await (const nodes of pages<LinearUser>(
+    client,
+    USERS_QUERY,
+    { first },
+    (d) => (d as { users: Connection<LinearUser> }).users,
+  )) {
+    users.push(...nodes)
+    await publish(nodes.filter((u) => previous[u.id] !== digest(u)).map((u) => envelope('user', u.id, u)))
+    options.progress?.({ phase: 'users', done: users.length, ratePerSecond: 0 })
+  }
+  await options.directory?.(users)
+  const current = Object.fromEntries(users.map((u) => [u.id, digest(u)]))
+  await options.durable()
+  await cursors.set(CONNECTOR, 'users', JSON.stringify(current), mappingHash(config))
+  return users.length
 }
 
 /**

@@ -12,6 +12,13 @@ export interface LinearWebhookOptions {
   secret: string
   toleranceMs?: number
   now?: () => number
+  /**
+   * Linear user id → email for ids an Issue delivery names without an email (`creatorId`,
+   * `assigneeId`); the answers travel in the envelope's `meta.users`, so a replay of the raw
+   * topic maps the same. Absent (no Linear credential here) or failing, the ids resolve later
+   * through the user directory the pull writes.
+   */
+  lookupUsers?: (ids: string[]) => Promise<Record<string, string>>
 }
 
 export type WebhookCheck = { ok: true; body: Record<string, unknown> } | { ok: false; reason: string }
@@ -52,8 +59,32 @@ export function checkLinearWebhook(
   return { ok: true, body: body as Record<string, unknown> }
 }
 
+/** the user ids an Issue delivery names without an email for them (the actor's is in the body) */
+export function idsWithoutEmail(body: Record<string, unknown>): string[] {
+  if (body.type !== 'Issue') return []
+  const data = (body.data ?? {}) as Record<string, unknown>
+  const actor = (body.actor ?? {}) as { id?: unknown; email?: unknown }
+  const ids = new Set<string>()
+  for (const [idField, objField] of [
+    ['creatorId', 'creator'],
+    ['assigneeId', 'assignee'],
+  ] as const) {
+    const id = data[idField]
+    if (typeof id !== 'string' || !id) continue
+    const embedded = data[objField] as { id?: unknown; email?: unknown } | null | undefined
+    if (embedded?.id === id && typeof embedded.email === 'string' && embedded.email) continue
+    if (actor.id === id && typeof actor.email === 'string' && actor.email) continue
+    ids.add(id)
+  }
+  return [...ids]
+}
+
 /** the raw-topic record for a verified delivery: keyed by the entity it is about */
-export function webhookEnvelope(body: Record<string, unknown>, deliveryId?: string): RawEnvelope {
+export function webhookEnvelope(
+  body: Record<string, unknown>,
+  deliveryId?: string,
+  users?: Record<string, string>,
+): RawEnvelope {
   const data = (body.data ?? {}) as { id?: unknown }
   const sourceId = typeof data.id === 'string' && data.id ? data.id : String(body.webhookId ?? 'unknown')
   return {
@@ -61,7 +92,12 @@ export function webhookEnvelope(body: Record<string, unknown>, deliveryId?: stri
     entity: 'webhook',
     sourceId,
     fetchedAt: new Date().toISOString(),
-    meta: { ...(deliveryId ? { deliveryId } : {}), type: body.type, action: body.action },
+    meta: {
+      ...(deliveryId ? { deliveryId } : {}),
+      type: body.type,
+      action: body.action,
+      ...(users && Object.keys(users).length > 0 ? { users } : {}),
+    },
     payload: body,
   }
 }
@@ -95,7 +131,19 @@ export async function linearWebhookRoutes(
       return reply.code(401).send({ error: check.reason })
     }
     const delivery = request.headers['linear-delivery']
-    await options.publish([webhookEnvelope(check.body, Array.isArray(delivery) ? delivery[0] : delivery)])
+    let users: Record<string, string> | undefined
+    const ids = options.lookupUsers ? idsWithoutEmail(check.body) : []
+    if (ids.length > 0) {
+      try {
+        users = await options.lookupUsers!(ids)
+      } catch (err) {
+        // the delivery is still published: the pull's user directory resolves the ids later
+        request.log.warn({ err, ids }, 'Linear user look-up failed; ids resolve through the directory')
+      }
+    }
+    await options.publish([
+      webhookEnvelope(check.body, Array.isArray(delivery) ? delivery[0] : delivery, users),
+    ])
     return reply.code(200).send({ ok: true })
   })
 }

@@ -9,7 +9,7 @@ import { toClickHouseTime } from '@orgpulse/contracts'
  * than deleted: it works the same on a replicated server, and a default (non-null) LEFT JOIN
  * against identity_map yields '' for unknown identities anyway, so readers need no extra filter.
  */
-export type IdentityOrigin = 'email' | 'employee_id' | 'alias'
+export type IdentityOrigin = 'email' | 'employee_id' | 'alias' | 'directory'
 
 export interface Alias {
   /** a source identity: Jira account id, Linear user id, decision-log handle, another email */
@@ -141,6 +141,38 @@ export async function setAliases(
   for (const identity of removed) rows.push({ identity, person_id: '', origin: 'alias' })
   await writeIdentities(client, rows)
   return { aliases: wanted.size, changed: rows.length - removed.length, removed, warnings }
+}
+
+/**
+ * A source's user directory (e.g. Linear user id → email, read by its pull): writes the
+ * identities that are new or point elsewhere now, as origin `directory`. An explicit alias for
+ * the same identity wins (it is the admin's correction), and so does a person's own email.
+ * Identities the directory no longer lists are kept: their past events still name them.
+ */
+export async function writeDirectoryIdentities(
+  client: ClickHouseClient,
+  entries: readonly Alias[],
+): Promise<{ written: number }> {
+  const wanted = new Map<string, string>()
+  for (const e of entries) {
+    const email = e.email.trim().toLowerCase()
+    if (e.identity.trim() && email) wanted.set(normalizeIdentity(e.identity), email)
+  }
+  if (wanted.size === 0) return { written: 0 }
+  const current = await queryRows<{ identity: string; person_id: string; origin: IdentityOrigin }>(
+    client,
+    `SELECT identity, person_id, origin FROM identity_map FINAL WHERE identity IN {ids:Array(String)}`,
+    { ids: [...wanted.keys()] },
+  )
+  const byIdentity = new Map(current.map((r) => [r.identity, r]))
+  const rows: Omit<IdentityRow, 'updated_at'>[] = []
+  for (const [identity, personId] of wanted) {
+    const row = byIdentity.get(identity)
+    if (row && row.person_id !== '' && row.origin !== 'directory') continue
+    if (row?.person_id !== personId) rows.push({ identity, person_id: personId, origin: 'directory' })
+  }
+  await writeIdentities(client, rows)
+  return { written: rows.length }
 }
 
 /** Resolves identities to person ids through identity_map; unknown identities are absent. */

@@ -5,11 +5,17 @@ import { describe, expect, it } from 'vitest'
 
 const config = configSchema.parse({ linear: { teams: { ENG: 'u:eng@x.io', PLAT: 'u:plat@x.io' } } })
 const ctx = { config }
+/**
+ * Linear's Issue deliveries name people by id only (`creatorId`, `assigneeId`; the actor has an
+ * email): the webhook route looks the ids up and records the emails in `meta.users`, as here.
+ */
+const LOOKED_UP = { 'u-2': 'bo@x.io', 'u-3': 'dir@x.io' }
 const env = (entity: string, payload: unknown, fetchedAt = '2026-05-01T00:00:00.000Z'): RawEnvelope => ({
   source: 'linear',
   entity,
   sourceId: 'x',
   fetchedAt,
+  ...(entity === 'webhook' ? { meta: { users: LOOKED_UP } } : {}),
   payload,
 })
 
@@ -37,7 +43,6 @@ const issueData = (over: Record<string, unknown> = {}) => ({
   state: state('In Progress', 'started'),
   team: { id: 't', key: 'ENG' },
   creatorId: 'u-2',
-  creator: { id: 'u-2', email: 'bo@x.io' },
   labels: [],
   labelIds: [],
   ...over,
@@ -94,7 +99,7 @@ describe('mapLinear', () => {
           issueData({
             labels: withEsc,
             labelIds: ['l-d', 'l-e'],
-            assignee: { id: 'u-3', email: 'dir@x.io' },
+            assigneeId: 'u-3',
           }),
           { labelIds: ['l-d'] },
         ),

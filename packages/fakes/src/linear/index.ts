@@ -1,4 +1,5 @@
 export * from './model.ts'
+export { LINEAR_SDL } from './schema.ts'
 export * from './seed.ts'
 export {
   type Failure,

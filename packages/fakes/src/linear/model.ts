@@ -106,7 +106,12 @@ export interface ChangeOptions {
   at?: string
 }
 
-/** The body Linear POSTs for a data change (EntityWebhookPayload), before signing. */
+/**
+ * The body Linear POSTs for a data change, before signing: @linear/sdk 98.0.0
+ * `LinearDocument.EntityWebhookPayload` (`actor` is `UserActorWebhookPayload` for a person:
+ * `{id, name, email, type: "user", url}`; absent for changes made by Linear itself),
+ * https://linear.app/developers/webhooks.
+ */
 export interface WebhookBody {
   action: 'create' | 'update' | 'remove'
   type: string
@@ -287,17 +292,39 @@ export class LinearModel {
     Object.assign(c, patch, { updatedAt: patch.updatedAt ?? new Date().toISOString() })
   }
 
-  // ---- webhook bodies (IssueWebhookPayload, per the published webhook schema) ----
+  /**
+   * Linear deletes an issue by moving it to the trash (purged later) and delivers `action:
+   * "remove"` with the issue as it was (https://linear.app/developers/webhooks: "created, updated
+   * or removed"; `IssueWebhookPayload.trashed` / `archivedAt` in @linear/sdk 98.0.0). The issues
+   * query no longer lists it; its relations go too (assumed: Linear documents no relation
+   * webhook, and a pull of a deleted issue's relations is not documented either).
+   */
+  removeIssue(issueId: string, opts: ChangeOptions = {}): WebhookBody {
+    const issue = this.issue(issueId)
+    const at = opts.at ?? new Date().toISOString()
+    const body = this.webhook('remove', issue, undefined, opts.actorId, at)
+    body.data = { ...body.data, trashed: true, archivedAt: at }
+    this.issues.delete(issueId)
+    for (const [id, r] of this.relations)
+      if (r.issueId === issueId || r.relatedIssueId === issueId) this.relations.delete(id)
+    return body
+  }
 
-  issueWebhookData(i: Issue): Record<string, unknown> {
+  // ---- webhook bodies ----
+
+  /**
+   * `data` of an Issue delivery: @linear/sdk 98.0.0 `LinearDocument.IssueWebhookPayload` (the
+   * webhook schema Linear publishes through its SDK; https://linear.app/developers/webhooks and
+   * its "Webhooks schema explorer"). People travel as ids, `creatorId` and `assigneeId`: the
+   * `creator` / `assignee` objects are optional there, and recorded deliveries carry none, or at
+   * most `assignee: {id, name}` without an email; the fake sends none. Fields that are optional
+   * and carry nothing here (`description`, `projectId`, `dueDate`...) are left out, as Linear
+   * leaves them out. The type of the result is checked against the SDK's type in
+   * packages/connector-linear/test/fake-contract.test.ts.
+   */
+  issueWebhookData(i: Issue) {
     const team = this.team(i.teamId)
     const state = this.states.get(i.stateId)!
-    const user = (id: string | null) => {
-      const u = id ? this.users.get(id) : undefined
-      return u
-        ? { id: u.id, name: u.name, email: u.email, url: `https://linear.app/fake/profiles/${u.id}` }
-        : undefined
-    }
     const labels = i.labelIds.map((id) => this.labels.get(id)).filter((l): l is SeedLabel => !!l)
     return {
       id: i.id,
@@ -316,15 +343,14 @@ export class LinearModel {
       teamId: team.id,
       team: { id: team.id, key: team.key, name: team.name },
       creatorId: i.creatorId,
-      ...(user(i.creatorId) ? { creator: user(i.creatorId) } : {}),
       assigneeId: i.assigneeId,
-      ...(user(i.assigneeId) ? { assignee: user(i.assigneeId) } : {}),
       cycleId: i.cycleId,
       labelIds: [...i.labelIds],
       labels: labels.map((l) => ({ id: l.id, name: l.name, color: '#888888' })),
-      subscriberIds: [],
-      previousIdentifiers: [],
-      reactionData: {},
+      subscriberIds: [] as string[],
+      previousIdentifiers: [] as string[],
+      releases: [] as never[],
+      reactionData: {} as Record<string, unknown>,
       sortOrder: 0,
       prioritySortOrder: 0,
       url: `https://linear.app/fake/issue/${this.identifier(i)}`,

@@ -1,7 +1,9 @@
 /**
  * The subset of Linear's public GraphQL schema (https://api.linear.app/graphql, as published in
  * the @linear/sdk repository) that orgpulse reads. Names, nullability and argument shapes follow
- * the real schema so a query that runs here runs there.
+ * the real schema so a query that runs here runs there; packages/connector-linear/test/
+ * fake-contract.test.ts checks every type, field and argument here against the schema types
+ * @linear/sdk (pinned) generates from Linear's production schema.
  */
 export const LINEAR_SDL = /* GraphQL */ `
 scalar DateTime
@@ -91,16 +93,18 @@ type Cycle {
 type CycleConnection { nodes: [Cycle!]! pageInfo: PageInfo! }
 
 input StringComparator { eq: String neq: String in: [String!] nin: [String!] }
-input IDComparator { eq: ID neq: ID in: [ID!] nin: [ID!] }
+input IdComparator { eq: ID neq: ID in: [ID!] nin: [ID!] }
+input IssueIdComparator { eq: ID neq: ID in: [ID!] nin: [ID!] }
 input DateComparator { eq: DateTimeOrDuration gt: DateTimeOrDuration gte: DateTimeOrDuration lt: DateTimeOrDuration lte: DateTimeOrDuration }
-input TeamFilter { id: IDComparator key: StringComparator name: StringComparator }
-input IssueFilter { id: IDComparator team: TeamFilter createdAt: DateComparator updatedAt: DateComparator }
-input CycleFilter { id: IDComparator team: TeamFilter startsAt: DateComparator endsAt: DateComparator }
+input TeamFilter { id: IdComparator key: StringComparator name: StringComparator }
+input IssueFilter { id: IssueIdComparator team: TeamFilter createdAt: DateComparator updatedAt: DateComparator }
+input CycleFilter { id: IdComparator team: TeamFilter startsAt: DateComparator endsAt: DateComparator }
 
 type Query {
   viewer: User!
   teams(first: Int, after: String, orderBy: PaginationOrderBy): TeamConnection!
-  users(first: Int, after: String, orderBy: PaginationOrderBy): UserConnection!
+  users(first: Int, after: String, orderBy: PaginationOrderBy, includeDisabled: Boolean): UserConnection!
+  user(id: String!): User!
   issues(first: Int, after: String, filter: IssueFilter, orderBy: PaginationOrderBy, includeArchived: Boolean): IssueConnection!
   issue(id: String!): Issue!
   cycles(first: Int, after: String, filter: CycleFilter, orderBy: PaginationOrderBy): CycleConnection!

@@ -271,12 +271,19 @@ function rootResolvers(m: LinearModel) {
   return {
     viewer: () => user([...m.users.keys()][0]),
     teams: (args: ConnArgs) => connection([...m.teams.keys()].map(team), args, (t) => t.id),
-    users: (args: ConnArgs) =>
+    // QueryUsersArgs.includeDisabled (@linear/sdk): suspended users are left out unless asked for
+    users: (args: ConnArgs & { includeDisabled?: boolean | null }) =>
       connection(
-        [...m.users.keys()].map((id) => user(id)!),
+        [...m.users.keys()].map((id) => user(id)!).filter((u) => args.includeDisabled === true || u.active),
         args,
         (u) => u.id,
       ),
+    user: ({ id }: { id: string }) => {
+      // as Linear answers an unknown id: an "Entity not found" error, no null
+      const found = user(id)
+      if (!found) throw new Error(`Entity not found: User ${id}`)
+      return found
+    },
     issue: ({ id }: { id: string }) => {
       const found = m.issues.get(id) ?? [...m.issues.values()].find((i) => m.identifier(i) === id)
       if (!found) throw new Error(`Entity not found: Issue ${id}`)
