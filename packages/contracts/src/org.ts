@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { isoDay } from './time.ts'
+import { resolveZone } from './time-zones.ts'
 
 /** One row of an HR export (CSV) or one person of org.yaml. */
 export const hrRowSchema = z.object({
@@ -18,8 +19,25 @@ export const hrRowSchema = z.object({
   title: z.string().trim().default(''),
   employee_id: z.string().trim().optional(),
   team: z.string().trim().optional(),
-  /** IANA time zone, used for focus time */
-  timezone: z.string().trim().optional(),
+  /**
+   * The person's time zone for focus time, stored as an IANA name: a Windows name (HR systems on
+   * Microsoft stacks export them) is mapped through CLDR. An unknown one is refused here, since
+   * the meeting metrics hand the zone to ClickHouse, where one unknown name fails the whole org.
+   */
+  timezone: z
+    .string()
+    .trim()
+    .optional()
+    .transform((tz, ctx) => {
+      if (!tz) return undefined
+      const iana = resolveZone(tz)
+      if (iana) return iana
+      ctx.addIssue({
+        code: 'custom',
+        message: 'timezone is neither an IANA time zone such as Europe/Berlin nor a Windows zone name',
+      })
+      return z.NEVER
+    }),
 })
 export type HrRow = z.infer<typeof hrRowSchema>
 

@@ -234,3 +234,37 @@ people:
     })
   })
 })
+
+describe('HR time zones', () => {
+  it('stores IANA zones, maps Windows names through CLDR, and rejects the rest with the line', () => {
+    const csv = [
+      'email,name,manager_email,title,timezone',
+      'boss@x.com,Boss,,CEO,Europe/Berlin',
+      'a@x.com,A,boss@x.com,Engineer,W. Europe Standard Time',
+      'b@x.com,B,boss@x.com,Engineer,Mars/Olympus',
+      'c@x.com,C,boss@x.com,Engineer,',
+      'd@x.com,D,boss@x.com,Engineer,Eastern Standard Time',
+    ].join('\n')
+    expect(issuesOf(csv)).toEqual([
+      {
+        code: 'invalid',
+        line: 4,
+        message:
+          'timezone: timezone is neither an IANA time zone such as Europe/Berlin nor a Windows zone name (got "Mars/Olympus")',
+      },
+    ])
+    const ok = parseOrg(
+      csv
+        .split('\n')
+        .filter((_, i) => i !== 3)
+        .join('\n'),
+      'csv',
+    )
+    expect(ok.map((r) => r.timezone)).toEqual([
+      'Europe/Berlin',
+      'Europe/Berlin',
+      undefined,
+      'America/New_York',
+    ])
+  })
+})
