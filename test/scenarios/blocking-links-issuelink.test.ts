@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CursorStore, queryRows } from '@orgpulse/clickhouse'
 import { createJiraClient, syncJira } from '@orgpulse/connector-jira'
-import { configSchema, type OrgpulseConfig, parseEnv, syncedEnvelope } from '@orgpulse/contracts'
+import { configSchema, type OrgpulseConfig, parseEnv } from '@orgpulse/contracts'
 import { type FakeJira, startFakeJira, type WebhookPayload } from '@orgpulse/fakes/jira'
-import { publishRaw } from '@orgpulse/kafka'
 import { computeOrgMetrics } from '@orgpulse/metrics'
 import { importOrg } from '@orgpulse/org'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../services/api/src/app.ts'
 import { type EmbeddedPipeline, startEmbeddedPipeline } from '../setup/embedded-pipeline.ts'
+import { expectFigures, markJiraProjectsSynced } from './dependency-figures.ts'
 
 /**
  * Blocking links delivered as `issuelink_created` / `issuelink_deleted` (issue 16, item 3), through
@@ -122,25 +122,7 @@ beforeAll(async () => {
   await post(jira.link('APP-7', 'CORE-7', { by, at: at(7, 13), type: 'Relates' }).deliveries)
   await post(jira.unlink('CORE-5', 'BILL-5', { by, at: at(7, 28), events: 'both' }).deliveries)
 
-  await publishRaw(
-    p.bus,
-    (
-      [
-        ['APP', 'u:amy@x.io'],
-        ['BILL', 'u:ben@x.io'],
-        ['CORE', 'u:cal@x.io'],
-      ] as const
-    ).map(([project, team]) =>
-      syncedEnvelope('jira', {
-        scopeKind: 'project',
-        scope: project,
-        mode: 'full',
-        coveredFrom: null,
-        coveredTo: '2026-08-02T00:00:00.000Z',
-        teams: [team],
-      }),
-    ),
-  )
+  await markJiraProjectsSynced(p.bus)
   await p.flush()
 }, 180_000)
 
@@ -149,21 +131,6 @@ afterAll(async () => {
   await jira?.close()
   await p?.stop()
 })
-
-const DEPENDENCY_IDS = [
-  'blockers_open',
-  'blocker_age_p50_days',
-  'blocker_age_p90_days',
-  'blockers_resolved_14d_rate',
-  'blocked_item_days',
-] as const
-/** each figure to the 6 decimals computeOrgMetrics rounds to (2/3 is 0.666667) */
-function expectFigures(got: Record<string, number | null>, want: number[]): void {
-  DEPENDENCY_IDS.forEach((id, i) => {
-    expect(got[id], id).not.toBeNull()
-    expect(got[id], id).toBeCloseTo(want[i]!, 6)
-  })
-}
 
 async function expectWindow(): Promise<void> {
   const m = await computeOrgMetrics(p.client, config, {

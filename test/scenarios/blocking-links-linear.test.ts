@@ -9,6 +9,7 @@ import { computeOrgMetrics } from '@orgpulse/metrics'
 import { importOrg } from '@orgpulse/org'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type EmbeddedPipeline, startEmbeddedPipeline } from '../setup/embedded-pipeline.ts'
+import { expectFigures } from './dependency-figures.ts'
 
 /**
  * Blocking relations through the real Linear connector (packages/connector-linear) against the fake
@@ -164,20 +165,6 @@ afterAll(async () => {
   await p?.stop()
 })
 
-const DEPENDENCY_IDS = [
-  'blockers_open',
-  'blocker_age_p50_days',
-  'blocker_age_p90_days',
-  'blockers_resolved_14d_rate',
-  'blocked_item_days',
-] as const
-function expectFigures(got: Record<string, number | null>, want: number[]): void {
-  DEPENDENCY_IDS.forEach((id, i) => {
-    expect(got[id], id).not.toBeNull()
-    expect(got[id], id).toBeCloseTo(want[i]!, 9)
-  })
-}
-
 describe('blocking relations through the Linear connector', () => {
   it('each pull reconciles the blocking relations: what it found, what disappeared', () => {
     expect(results).toEqual([
@@ -220,10 +207,10 @@ describe('blocking relations through the Linear connector', () => {
       from: '2026-07-01',
       to: '2026-08-01',
     })
-    expectFigures(m.metrics, [2, 16.5, 16.9, 0.75, 68])
+    expectFigures(m.metrics, [2, 16.5, 16.9, 0.75, 68], 9)
     expect(m.coverage.trackers.synced).toBe(2)
     const team = (id: string) => m.teams.find((t) => t.id === id)!.metrics
-    expectFigures(team('u:eng@x.io'), [2, 16.5, 16.9, 0.75, 21])
-    expectFigures(team('u:plat@x.io'), [2, 16.5, 16.9, 0.75, 47])
+    expectFigures(team('u:eng@x.io'), [2, 16.5, 16.9, 0.75, 21], 9)
+    expectFigures(team('u:plat@x.io'), [2, 16.5, 16.9, 0.75, 47], 9)
   })
 })

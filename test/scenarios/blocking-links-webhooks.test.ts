@@ -1,13 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { configSchema, parseEnv, syncedEnvelope } from '@orgpulse/contracts'
+import { configSchema, parseEnv } from '@orgpulse/contracts'
 import { type FakeJira, startFakeJira, type WebhookPayload } from '@orgpulse/fakes/jira'
-import { publishRaw } from '@orgpulse/kafka'
 import { importOrg } from '@orgpulse/org'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../services/api/src/app.ts'
 import { type EmbeddedPipeline, startEmbeddedPipeline } from '../setup/embedded-pipeline.ts'
+import { markJiraProjectsSynced } from './dependency-figures.ts'
 
 /**
  * Blocking links through the Jira webhook edge of the api, hand-computed (DESIGN "A blocking
@@ -193,25 +193,7 @@ beforeAll(async () => {
   await post(jira.link('APP-8', 'CORE-8', { by, at: at(7, 28) }).blocker)
 
   // the projects were synced after both windows began (as `ingest jira` records it)
-  await publishRaw(
-    p.bus,
-    (
-      [
-        ['APP', 'u:amy@x.io'],
-        ['BILL', 'u:ben@x.io'],
-        ['CORE', 'u:cal@x.io'],
-      ] as const
-    ).map(([project, team]) =>
-      syncedEnvelope('jira', {
-        scopeKind: 'project',
-        scope: project,
-        mode: 'full',
-        coveredFrom: null,
-        coveredTo: '2026-08-02T00:00:00.000Z',
-        teams: [team],
-      }),
-    ),
-  )
+  await markJiraProjectsSynced(p.bus)
   await p.flush()
 }, 180_000)
 
