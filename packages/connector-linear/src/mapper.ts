@@ -195,7 +195,8 @@ class Rules {
   readonly team: (key: string | undefined) => string
   private readonly lc: (xs: string[]) => Set<string>
   constructor(readonly config: LinearConfig) {
-    this.team = (key) => (key ? (config.teams[key] ?? '') : '')
+    // own keys only: a team key such as `constructor` must not reach Object.prototype
+    this.team = (key) => (key && Object.hasOwn(config.teams, key) ? (config.teams[key] ?? '') : '')
     this.lc = (xs) => new Set(xs.map((x) => x.toLowerCase()))
   }
   private has = (list: string[], name: string | undefined): boolean =>
@@ -615,8 +616,9 @@ function webhookPerson(
   const uid = id ?? embedded?.id
   if (!uid) return undefined
   if (body.actor?.id === uid && body.actor.email) return normaliseIdentity(body.actor.email)
-  const email = looked[uid]
-  return email ? normaliseIdentity(email) : `linear:${uid}`
+  // own keys only: an id such as `toString` must not reach Object.prototype
+  const email = Object.hasOwn(looked, uid) ? looked[uid] : undefined
+  return typeof email === 'string' && email ? normaliseIdentity(email) : `linear:${uid}`
 }
 
 function webhookActor(body: WebhookBody): string | undefined {

@@ -475,7 +475,7 @@ describe('mapJira: webhooks', () => {
     ])
   })
 
-  it('ignores updates without a changelog and issuelink deliveries (the blocker is re-fetched instead)', () => {
+  it('ignores updates without a changelog; an issuelink delivery without its link type is refused with the reason', () => {
     expect(
       run(
         webhookEnvelope({
@@ -486,7 +486,9 @@ describe('mapJira: webhooks', () => {
         }),
       ),
     ).toEqual([])
-    expect(
+    // the route reads both issues back and maps the link itself (issue 16): a delivery that does not
+    // even name its link type can never map, and goes to the dead-letter topic saying so
+    expect(() =>
       run(
         webhookEnvelope({
           timestamp: 1,
@@ -494,7 +496,7 @@ describe('mapJira: webhooks', () => {
           issueLink: { id: 1, sourceIssueId: 2, destinationIssueId: 3 },
         }),
       ),
-    ).toEqual([])
+    ).toThrow(/invalid Jira issuelink_created: issueLinkType/)
   })
 })
 
@@ -503,7 +505,7 @@ describe('mapJira: bad input', () => {
     expect(() => mapJira({ ...issueEnvelope({ key: 'ENG-1' }) }, ctx)).toThrow(RejectedRecord)
     expect(() => mapJira({ ...issueEnvelope({ key: 'ENG-1' }) }, ctx)).toThrow(/invalid Jira issue: .*fields/)
     expect(() => mapJira({ ...issueEnvelope(decisionIssue), entity: 'board' }, ctx)).toThrow(
-      /unknown Jira entity "board" \(expected issue, webhook or sprint\)/,
+      /unknown Jira entity "board" \(expected issue, webhook, deletion or sprint\)/,
     )
     const { changelog: _omit, ...noChangelog } = decisionIssue
     expect(() => mapJira(issueEnvelope(noChangelog), ctx)).toThrow(/no changelog/)

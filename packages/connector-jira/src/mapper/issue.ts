@@ -404,7 +404,7 @@ function categoryOf(view: IssueView, rules: Rules, statusId: string, statusName:
   if (override) return override
   const key = statusId === view.current.statusId ? view.currentCategoryKey : view.statusCategories[statusId]
   // an unknown category is most often a custom workflow status between start and finish
-  return (key && JIRA_CATEGORY[key]) || 'in_progress'
+  return (key && Object.hasOwn(JIRA_CATEGORY, key) && JIRA_CATEGORY[key]) || 'in_progress'
 }
 
 /** whether the status's category is known (configured, the issue's own status, or in the envelope's meta) */
