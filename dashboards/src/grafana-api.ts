@@ -4,7 +4,7 @@ import { z } from 'zod'
 
 /**
  * A small typed client for the Grafana HTTP API endpoints `orgpulse grafana sync` needs
- * (documented: /api/orgs, /api/orgs/:id/users, /api/datasources, /api/folders,
+ * (documented: /api/orgs, /api/orgs/:id/users[/:userId], /api/datasources, /api/folders,
  * /api/dashboards/db, /api/search, /api/v1/provisioning/alert-rules). Requests inside an
  * organisation carry `X-Grafana-Org-Id`. Creating organisations needs a Grafana server admin:
  * basic auth (GRAFANA_USER/GRAFANA_PASSWORD); a bearer token works only for in-org calls.
@@ -146,6 +146,9 @@ export class GrafanaClient {
       z.object({ id: z.number().int() }).passthrough(),
       { allow404: true },
     )
+  /** Admin Organizations API: the user keeps their account and any other membership */
+  removeOrgUser = (orgId: number, userId: number) =>
+    this.must('DELETE', `/api/orgs/${orgId}/users/${userId}`, z.unknown())
   addOrgUser = (orgId: number, loginOrEmail: string, role: 'Viewer' | 'Editor' | 'Admin') =>
     this.call('POST', `/api/orgs/${orgId}/users`, z.unknown(), {
       body: { loginOrEmail, role },

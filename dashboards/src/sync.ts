@@ -10,11 +10,16 @@ import { sortKeys, stableJson } from './stable-json.ts'
  * `orgpulse grafana sync`: one Grafana organisation per director (open-source Grafana cannot
  * hide data by folder), each with its own ClickHouse data source whose user sees only that org's
  * rows, its dashboards and its alert rules. Desired state is compared with what Grafana holds and
- * only differences are written, so a second run writes nothing; organisations of directors who
- * left are deleted. What Grafana cannot return (data source passwords) or may normalise
+ * only differences are written, so a second run writes nothing. A director who left loses their
+ * organisation (Grafana deletes its data source, dashboards and rules with it) and their
+ * membership of Main Org; directors are never Viewers or Editors of Main Org either, since any
+ * member can send SQL through Main Org's data source, which reads every org. Admins of Main Org
+ * stay (the operator may be a director). What Grafana cannot return (data source passwords) or may normalise
  * (dashboard JSON, rule models) is compared through a content hash we store next to it.
  */
 export const ORG_PREFIX = 'orgpulse · '
+/** Grafana's default organisation (`auto_assign_org_id`), where the provisioned templates live */
+export const MAIN_ORG_ID = 1
 export const DASHBOARD_FOLDER_UID = 'orgpulse'
 const HASH_TAG = 'orgpulse-sha:'
 const HASH_ANNOTATION = 'orgpulse_sha'
@@ -82,13 +87,18 @@ export async function syncGrafana(api: GrafanaClient, o: SyncOptions): Promise<S
   const log = o.log ?? (() => {})
   const wanted = new Map(o.directors.map((d) => [orgName(d.email), d]))
   const orgs = await api.listOrgs()
+  // the people whose access this run takes away from Main Org: directors, and whoever was a
+  // non-Admin member of a leaver's organisation (deleting it says nothing about Main Org)
+  const managed = new Set(o.directors.map((d) => d.email.toLowerCase()))
   for (const org of orgs) {
     if (org.name.startsWith(ORG_PREFIX) && !wanted.has(org.name)) {
+      for (const u of await api.orgUsers(org.id)) if (u.role !== 'Admin') managed.add(u.email.toLowerCase())
       await api.deleteOrg(org.id)
       report.deleted.push(`org ${org.name}`)
       log(`deleted ${org.name}: no longer a director`)
     }
   }
+  if (orgs.some((x) => x.id === MAIN_ORG_ID)) await leaveMainOrg(api, managed, report, log)
   const byName = new Map(orgs.map((x) => [x.name, x.id]))
   for (const [name, director] of [...wanted].sort(([a], [b]) => a.localeCompare(b))) {
     let orgId = byName.get(name)
@@ -104,6 +114,21 @@ export async function syncGrafana(api: GrafanaClient, o: SyncOptions): Promise<S
     await syncRules(api, orgId, o, director, report)
   }
   return report
+}
+
+async function leaveMainOrg(
+  api: GrafanaClient,
+  managed: Set<string>,
+  report: SyncReport,
+  log: (line: string) => void,
+): Promise<void> {
+  for (const u of await api.orgUsers(MAIN_ORG_ID)) {
+    if (u.role === 'Admin') continue
+    if (!managed.has(u.email.toLowerCase()) && !managed.has(u.login.toLowerCase())) continue
+    await api.removeOrgUser(MAIN_ORG_ID, u.userId)
+    report.deleted.push(`member ${u.email.toLowerCase()} in org ${MAIN_ORG_ID}`)
+    log(`removed ${u.email.toLowerCase()} from Main Org: its data source reads every org`)
+  }
 }
 
 async function syncMember(

@@ -4,7 +4,7 @@ import { ALERT_RULES } from '@orgpulse/metrics'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { directorHash } from '../src/grafana.ts'
 import { GrafanaClient } from '../src/grafana-api.ts'
-import { derivedCredentials, orgName, type SyncOptions, syncGrafana } from '../src/sync.ts'
+import { derivedCredentials, MAIN_ORG_ID, orgName, type SyncOptions, syncGrafana } from '../src/sync.ts'
 
 const config = configSchema.parse({})
 const ben = { email: 'ben.adams@demo.orgpulse.dev', name: 'Ben Adams' }
@@ -12,7 +12,8 @@ const cleo = { email: 'cleo.adams@demo.orgpulse.dev', name: 'Cleo Adams' }
 
 let grafana: FakeGrafana
 beforeEach(async () => {
-  grafana = await startFakeGrafana()
+  // as docker-compose configures it (GF_USERS_AUTO_ASSIGN_ORG=false)
+  grafana = await startFakeGrafana({ autoAssignOrg: false })
   grafana.addUser('ben', ben.email)
 })
 afterEach(async () => {
@@ -94,5 +95,73 @@ describe('orgpulse grafana sync against a fake Grafana API', () => {
     expect([...grafana.orgs.values()].map((o) => o.name).sort()).toEqual(
       ['Main Org.', orgName(ben.email)].sort(),
     )
+  })
+})
+
+describe('orgpulse grafana sync takes access away (a Grafana with its default auto_assign_org)', () => {
+  let g: FakeGrafana
+  beforeEach(async () => {
+    // Grafana's default: every new user joins Main Org as Viewer, and a Viewer can query Main
+    // Org's data source (which reads every org) with any SQL through /api/ds/query
+    g = await startFakeGrafana({ autoAssignOrg: true })
+  })
+  afterEach(async () => {
+    await g.close()
+  })
+  const api = () => new GrafanaClient(g.url, { basic: { user: 'admin', password: 'admin' } })
+  const org = (email: string) => [...g.orgs.values()].find((o) => o.name === orgName(email))
+
+  it('leaves directors only in their own organisation, and removes a leaver with their data source and memberships', async () => {
+    g.addUser('ben', ben.email)
+    g.addUser('cleo', cleo.email)
+    const ops = g.addUser('ops', 'ops@demo.orgpulse.dev')
+    expect(g.membershipsOf('cleo')).toEqual([{ orgId: MAIN_ORG_ID, role: 'Viewer' }])
+
+    const first = await syncGrafana(api(), options())
+    expect(first.deleted.sort()).toEqual(
+      [`member ${ben.email} in org ${MAIN_ORG_ID}`, `member ${cleo.email} in org ${MAIN_ORG_ID}`].sort(),
+    )
+    expect(g.membershipsOf('ben')).toEqual([{ orgId: org(ben.email)!.id, role: 'Viewer' }])
+    expect(g.membershipsOf('cleo')).toEqual([{ orgId: org(cleo.email)!.id, role: 'Viewer' }])
+    const cleoOrg = org(cleo.email)!.id
+    expect(g.secrets.has(`${cleoOrg}/orgpulse-clickhouse`)).toBe(true)
+
+    // Cleo leaves: her organisation goes, with its data source (and its ClickHouse password)
+    const second = await syncGrafana(api(), options([ben]))
+    expect(second.deleted).toEqual([`org ${orgName(cleo.email)}`])
+    expect(org(cleo.email)).toBeUndefined()
+    expect(g.secrets.has(`${cleoOrg}/orgpulse-clickhouse`)).toBe(false)
+    expect(g.membershipsOf('cleo')).toEqual([])
+    expect(g.membershipsOf('ben')).toEqual([{ orgId: org(ben.email)!.id, role: 'Viewer' }])
+    // the server admin and people sync does not manage keep Main Org
+    expect(g.orgs.get(MAIN_ORG_ID)!.members.get(1)).toBe('Admin')
+    expect(g.orgs.get(MAIN_ORG_ID)!.members.get(ops)).toBe('Viewer')
+
+    const third = api()
+    await syncGrafana(third, options([ben]))
+    expect(third.writes).toBe(0)
+  })
+
+  it('takes a leaver out of Main Org where someone added them after the last sync', async () => {
+    const cleoId = g.addUser('cleo', cleo.email)
+    await syncGrafana(api(), options())
+    expect(g.membershipsOf('cleo')).toEqual([{ orgId: org(cleo.email)!.id, role: 'Viewer' }])
+    g.orgs.get(MAIN_ORG_ID)!.members.set(cleoId, 'Viewer')
+    const report = await syncGrafana(api(), options([ben]))
+    expect(report.deleted.sort()).toEqual(
+      [`member ${cleo.email} in org ${MAIN_ORG_ID}`, `org ${orgName(cleo.email)}`].sort(),
+    )
+    expect(g.membershipsOf('cleo')).toEqual([])
+  })
+
+  it('keeps a director who administers Main Org (the operator) an Admin there', async () => {
+    const benId = g.addUser('ben', ben.email)
+    g.orgs.get(MAIN_ORG_ID)!.members.set(benId, 'Admin')
+    const report = await syncGrafana(api(), options([ben]))
+    expect(report.deleted).toEqual([])
+    expect(g.membershipsOf('ben')).toEqual([
+      { orgId: MAIN_ORG_ID, role: 'Admin' },
+      { orgId: org(ben.email)!.id, role: 'Viewer' },
+    ])
   })
 })

@@ -8,6 +8,13 @@ import type { AddressInfo } from 'node:net'
  * that org, as in Grafana): /api/datasources, /api/folders, /api/dashboards/db,
  * /api/dashboards/uid/:uid, /api/search, /api/v1/provisioning/alert-rules. Data source
  * responses never include `secureJsonData`, like Grafana's.
+ *
+ * Membership follows Grafana's `[users]` settings: with `auto_assign_org` (default true) a new user
+ * joins the `auto_assign_org_id` organisation (1, Main Org) as `auto_assign_org_role` (Viewer).
+ * `DELETE /api/orgs/:id` removes the organisation with its members, data sources, dashboards and
+ * rules, and refuses the caller's current organisation ("Can not delete org for current user");
+ * `DELETE /api/orgs/:orgId/users/:userId` (Admin Organizations API) removes one membership and
+ * refuses the last Admin.
  */
 interface Org {
   id: number
@@ -28,12 +35,15 @@ export interface FakeGrafana {
   /** passwords handed to data sources (Grafana keeps them encrypted and never returns them) */
   secrets: Map<string, string>
   addUser(login: string, email: string): number
+  /** organisation ids the user is a member of, with the role */
+  membershipsOf(login: string): { orgId: number; role: string }[]
   close(): Promise<void>
 }
 
 export async function startFakeGrafana(
-  options: { adminUser?: string; adminPassword?: string } = {},
+  options: { adminUser?: string; adminPassword?: string; autoAssignOrg?: boolean } = {},
 ): Promise<FakeGrafana> {
+  const autoAssignOrg = options.autoAssignOrg ?? true
   const admin = { user: options.adminUser ?? 'admin', password: options.adminPassword ?? 'admin' }
   const users = new Map<number, { login: string; email: string }>([
     [1, { login: admin.user, email: 'admin@localhost' }],
@@ -104,8 +114,22 @@ export async function startFakeGrafana(
     }
     let m = p.match(/^\/api\/orgs\/(\d+)$/)
     if (m && method === 'DELETE') {
-      if (!orgs.delete(Number(m[1]))) return send(res, 404, { message: 'Organization not found' })
+      const id = Number(m[1])
+      if (id === (orgId ?? 1)) return send(res, 400, { message: 'Can not delete org for current user' })
+      if (!orgs.delete(id)) return send(res, 404, { message: 'Organization not found' })
+      for (const key of [...secrets.keys()]) if (key.startsWith(`${id}/`)) secrets.delete(key)
       return send(res, 200, { message: 'Organization deleted' })
+    }
+    m = p.match(/^\/api\/orgs\/(\d+)\/users\/(\d+)$/)
+    if (m && method === 'DELETE') {
+      const org = orgs.get(Number(m[1]))
+      const userId = Number(m[2])
+      if (!org?.members.has(userId)) return send(res, 404, { message: 'User not found' })
+      const admins = [...org.members.values()].filter((r) => r === 'Admin').length
+      if (org.members.get(userId) === 'Admin' && admins === 1)
+        return send(res, 400, { message: 'Cannot remove last organization admin' })
+      org.members.delete(userId)
+      return send(res, 200, { message: 'User removed from organization' })
     }
     m = p.match(/^\/api\/orgs\/(\d+)\/users$/)
     if (m) {
@@ -242,7 +266,14 @@ export async function startFakeGrafana(
     addUser: (login, email) => {
       const id = users.size + 1
       users.set(id, { login: login.toLowerCase(), email: email.toLowerCase() })
+      if (autoAssignOrg) orgs.get(1)?.members.set(id, 'Viewer')
       return id
+    },
+    membershipsOf: (login) => {
+      const id = [...users].find(([, u]) => u.login === login.toLowerCase())?.[0]
+      return [...orgs.values()]
+        .filter((o) => id !== undefined && o.members.has(id))
+        .map((o) => ({ orgId: o.id, role: o.members.get(id!)! }))
     },
     close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
   }
