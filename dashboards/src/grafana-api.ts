@@ -45,6 +45,9 @@ export const alertRuleSchema = z
 export type GrafanaOrg = z.infer<typeof orgSchema>
 export type GrafanaDatasource = z.infer<typeof datasourceSchema>
 
+/** Grafana's default organisation (`auto_assign_org_id`), where the provisioned templates live */
+export const MAIN_ORG_ID = 1
+
 export class GrafanaApiError extends OrgpulseError {
   constructor(
     message: string,
@@ -136,7 +139,9 @@ export class GrafanaClient {
   listOrgs = () => this.must('GET', '/api/orgs?perpage=1000', z.array(orgSchema))
   createOrg = (name: string) =>
     this.must('POST', '/api/orgs', z.object({ orgId: z.number().int() }), { body: { name } })
-  deleteOrg = (id: number) => this.must('DELETE', `/api/orgs/${id}`, z.unknown())
+  // Grafana refuses to delete the caller's current organisation, and without the header that is
+  // whichever one the admin last switched to in the UI: Main Org is never deleted
+  deleteOrg = (id: number) => this.must('DELETE', `/api/orgs/${id}`, z.unknown(), { orgId: MAIN_ORG_ID })
   orgUsers = (orgId: number) => this.must('GET', `/api/orgs/${orgId}/users`, z.array(orgUserSchema))
   /** null when Grafana has no such user yet (SSO users appear at first login) */
   lookupUser = (loginOrEmail: string) =>

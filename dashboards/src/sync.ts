@@ -3,7 +3,7 @@ import type { OrgpulseConfig } from '@orgpulse/contracts'
 import { ALERT_FOLDER_UID, grafanaAlertRules, type ProvisionedAlertRule } from './alert-rules.ts'
 import { CLICKHOUSE_DS_TYPE, CLICKHOUSE_DS_UID } from './datasource.ts'
 import { type DirectorRef, grafanaDashboards } from './grafana.ts'
-import type { GrafanaClient } from './grafana-api.ts'
+import { type GrafanaClient, MAIN_ORG_ID } from './grafana-api.ts'
 import { sortKeys, stableJson } from './stable-json.ts'
 
 /**
@@ -18,8 +18,6 @@ import { sortKeys, stableJson } from './stable-json.ts'
  * (dashboard JSON, rule models) is compared through a content hash we store next to it.
  */
 export const ORG_PREFIX = 'orgpulse · '
-/** Grafana's default organisation (`auto_assign_org_id`), where the provisioned templates live */
-export const MAIN_ORG_ID = 1
 export const DASHBOARD_FOLDER_UID = 'orgpulse'
 const HASH_TAG = 'orgpulse-sha:'
 const HASH_ANNOTATION = 'orgpulse_sha'

@@ -3,8 +3,8 @@ import { type FakeGrafana, startFakeGrafana } from '@orgpulse/fakes/grafana'
 import { ALERT_RULES } from '@orgpulse/metrics'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { directorHash } from '../src/grafana.ts'
-import { GrafanaClient } from '../src/grafana-api.ts'
-import { derivedCredentials, MAIN_ORG_ID, orgName, type SyncOptions, syncGrafana } from '../src/sync.ts'
+import { GrafanaClient, MAIN_ORG_ID } from '../src/grafana-api.ts'
+import { derivedCredentials, orgName, type SyncOptions, syncGrafana } from '../src/sync.ts'
 
 const config = configSchema.parse({})
 const ben = { email: 'ben.adams@demo.orgpulse.dev', name: 'Ben Adams' }
@@ -152,6 +152,16 @@ describe('orgpulse grafana sync takes access away (a Grafana with its default au
       [`member ${cleo.email} in org ${MAIN_ORG_ID}`, `org ${orgName(cleo.email)}`].sort(),
     )
     expect(g.membershipsOf('cleo')).toEqual([])
+  })
+
+  it("deletes a leaver's organisation even while the admin has it open in the UI", async () => {
+    await syncGrafana(api(), options())
+    // Grafana refuses to delete the caller's current organisation, which a request without
+    // X-Grafana-Org-Id runs in
+    g.useOrg(org(cleo.email)!.id)
+    const report = await syncGrafana(api(), options([ben]))
+    expect(report.deleted).toEqual([`org ${orgName(cleo.email)}`])
+    expect(org(cleo.email)).toBeUndefined()
   })
 
   it('keeps a director who administers Main Org (the operator) an Admin there', async () => {

@@ -34,6 +34,8 @@ export interface FakeGrafana {
   orgs: Map<number, Org>
   /** passwords handed to data sources (Grafana keeps them encrypted and never returns them) */
   secrets: Map<string, string>
+  /** the admin's current organisation (switched in the UI, POST /api/user/using/:id), used by requests without `X-Grafana-Org-Id` */
+  useOrg(id: number): void
   addUser(login: string, email: string): number
   /** organisation ids the user is a member of, with the role */
   membershipsOf(login: string): { orgId: number; role: string }[]
@@ -67,6 +69,7 @@ export async function startFakeGrafana(
   }
   newOrg('Main Org.')
   const requests: FakeGrafana['requests'] = []
+  let currentOrg = 1
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' })
@@ -115,7 +118,8 @@ export async function startFakeGrafana(
     let m = p.match(/^\/api\/orgs\/(\d+)$/)
     if (m && method === 'DELETE') {
       const id = Number(m[1])
-      if (id === (orgId ?? 1)) return send(res, 400, { message: 'Can not delete org for current user' })
+      if (id === (orgId ?? currentOrg))
+        return send(res, 400, { message: 'Can not delete org for current user' })
       if (!orgs.delete(id)) return send(res, 404, { message: 'Organization not found' })
       for (const key of [...secrets.keys()]) if (key.startsWith(`${id}/`)) secrets.delete(key)
       return send(res, 200, { message: 'Organization deleted' })
@@ -159,7 +163,7 @@ export async function startFakeGrafana(
     }
 
     // in-org endpoints
-    const org = orgs.get(orgId ?? 1)
+    const org = orgs.get(orgId ?? currentOrg)
     if (!org) return send(res, 404, { message: 'Organization not found' })
     if (!org.members.has(1)) return send(res, 403, { message: 'not a member of this organization' })
 
@@ -274,6 +278,9 @@ export async function startFakeGrafana(
       return [...orgs.values()]
         .filter((o) => id !== undefined && o.members.has(id))
         .map((o) => ({ orgId: o.id, role: o.members.get(id!)! }))
+    },
+    useOrg: (id) => {
+      currentOrg = id
     },
     close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
   }
