@@ -132,7 +132,13 @@ export const POLICY_TABLES: Record<string, (s: DirectorScope, db: string) => str
   dependency_events: (s) => `(${teamInOrg('blocker_team', s)} OR ${teamInOrg('blocked_team', s)})`,
 }
 
-/** what the Grafana ClickHouse plugin reads besides the data: the schema browser of the query builder */
+/**
+ * What the Grafana ClickHouse plugin reads besides the data: the query builder's schema browser.
+ * With `select_from_system_db_requires_grant` (infra/clickhouse/config.d) every other system table
+ * (query_log, processes, users, …) needs a grant a director never gets; these three (and constant
+ * ones such as system.one) stay readable anyway, filtered by ClickHouse to what the user may see,
+ * and are granted explicitly so the list does not rest on that exception.
+ */
 export const SYSTEM_TABLES = ['databases', 'tables', 'columns'] as const
 
 const EMAIL = /^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$/
@@ -200,7 +206,9 @@ export async function directorScope(
        (SELECT ancestor_id FROM org_closure WHERE effective = {s:Date} AND unit_id = {root:String} AND depth > 0)
      AND manager_id != '' ORDER BY v`,
   )
-  const people = await list(`SELECT DISTINCT person_id AS v FROM org_people WHERE home_unit IN (${sub}) ORDER BY v`)
+  const people = await list(
+    `SELECT DISTINCT person_id AS v FROM org_people WHERE home_unit IN (${sub}) ORDER BY v`,
+  )
   const names = await list(
     `SELECT DISTINCT name AS v FROM org_units WHERE unit_id IN (${sub}) AND name != ''
        AND name NOT IN (SELECT name FROM org_units WHERE unit_id NOT IN (${sub})) ORDER BY v`,
@@ -260,7 +268,8 @@ export async function accessStatements(
     ...SYSTEM_TABLES.map((t) => `GRANT SELECT ON system.${t} TO ${DIRECTOR_ROLE}`),
     // service users read everything, named one by one (never TO ALL EXCEPT)
     ...tables.map(
-      (t) => `CREATE ROW POLICY OR REPLACE ${SERVICE_POLICY} ON ${db}.${t} FOR SELECT USING 1 TO ${serviceUsers.join(', ')}`,
+      (t) =>
+        `CREATE ROW POLICY OR REPLACE ${SERVICE_POLICY} ON ${db}.${t} FOR SELECT USING 1 TO ${serviceUsers.join(', ')}`,
     ),
     ...tables.map((t) => `DROP ROW POLICY IF EXISTS ${LEGACY_UNRESTRICTED} ON ${db}.${t}`),
   )
@@ -273,7 +282,14 @@ export async function accessStatements(
     const exists = options.existingUsers?.has(user) ?? false
     const password = fromEnv ?? (exists ? null : randomBytes(18).toString('base64url'))
     const source: DirectorAccess['passwordSource'] = fromEnv ? 'env' : exists ? 'unchanged' : 'generated'
-    directors.push({ director: email, user, password, passwordSource: source, passwordEnv, units: scope.units })
+    directors.push({
+      director: email,
+      user,
+      password,
+      passwordSource: source,
+      passwordEnv,
+      units: scope.units,
+    })
     if (password !== null) {
       const salt = randomBytes(8).toString('hex')
       const hash = createHash('sha256')

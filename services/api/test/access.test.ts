@@ -13,10 +13,18 @@ import {
   SERVICE_POLICY,
   userSlug,
 } from '@orgpulse/clickhouse'
-import { parseEnv } from '@orgpulse/contracts'
+import { configSchema, parseEnv } from '@orgpulse/contracts'
+import { expandQuery, grafanaDashboards } from '@orgpulse/dashboards'
 import { importOrg } from '@orgpulse/org'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decisionEvents, freshClickHouse, importFixtureOrg, insertEvents, linkEvents, ORG_CSV } from './helpers.ts'
+import {
+  decisionEvents,
+  freshClickHouse,
+  importFixtureOrg,
+  insertEvents,
+  linkEvents,
+  ORG_CSV,
+} from './helpers.ts'
 
 /*
  * chDB has no access-control storage: CREATE USER / ROLE / ROW POLICY are rejected there. What is
@@ -104,7 +112,9 @@ async function visible(plan: AccessPlan, user: string, table: string, key: strin
 
 describe('accessStatements', () => {
   it('provisions every director of the latest snapshot, passwords from env or generated once', async () => {
-    const env = parseEnv({ [`ORGPULSE_CH_PASSWORD_${userSlug('dir@x.io').toUpperCase()}`]: 'from-env-secret' })
+    const env = parseEnv({
+      [`ORGPULSE_CH_PASSWORD_${userSlug('dir@x.io').toUpperCase()}`]: 'from-env-secret',
+    })
     const plan = await accessStatements(client, { database: DB, env, existingUsers: new Set([dir2User]) })
     expect(plan.directors.map((d) => [d.director, d.passwordSource])).toEqual([
       ['ceo@x.io', 'generated'],
@@ -185,7 +195,13 @@ describe('accessStatements', () => {
       `CREATE USER IF NOT EXISTS ${dirUser} IDENTIFIED WITH sha256_hash BY … SALT … DEFAULT ROLE ${DIRECTOR_ROLE} SETTINGS PROFILE ${DIRECTOR_PROFILE}`,
       `REVOKE ALL ON *.* FROM ${dirUser}`,
       `GRANT ${DIRECTOR_ROLE} TO ${dirUser}`,
-      ...tables.map((t) => expect.stringMatching(new RegExp(`^CREATE ROW POLICY OR REPLACE ${policy} ON ${DB}\\.${t} FOR SELECT USING .+ TO ${dirUser}$`))),
+      ...tables.map((t) =>
+        expect.stringMatching(
+          new RegExp(
+            `^CREATE ROW POLICY OR REPLACE ${policy} ON ${DB}\\.${t} FOR SELECT USING .+ TO ${dirUser}$`,
+          ),
+        ),
+      ),
     ])
     expect(Object.keys(policiesOf(plan, dirUser))).toEqual(tables)
     // the service user reads every row by name; nobody gets a TO ALL policy any more
@@ -292,6 +308,55 @@ describe('after a re-org (team m2 moves from dir to dir2)', () => {
       '2026-01-01',
       '2026-06-01',
     ])
+  })
+
+  it("every dashboard query reads only tables with a policy, and runs inside dir's policies", async () => {
+    const policies = policiesOf(plan, dirUser)
+    // chDB has no row policies; additional_table_filters applies the same conditions to every read
+    const filters = `{${Object.entries(policies)
+      .map(([t, using]) => `'${DB}.${t}': '${using.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`)
+      .join(', ')}}`
+    const queries: string[] = []
+    for (const { dashboard } of grafanaDashboards(configSchema.parse({}), {
+      email: 'dir@x.io',
+      name: 'Dana',
+    })) {
+      for (const p of dashboard.panels ?? [])
+        for (const t of (p as { targets?: { rawSql?: string }[] }).targets ?? [])
+          if (t.rawSql) queries.push(t.rawSql)
+      for (const v of dashboard.templating?.list ?? [])
+        if (typeof v.query === 'string' && /\bSELECT\b/i.test(v.query)) queries.push(v.query)
+    }
+    expect(queries.length).toBeGreaterThan(10)
+    const read = new Set<string>()
+    for (const q of queries) {
+      const sql = expandQuery(q, {
+        from: new Date('2026-01-01T00:00:00Z'),
+        to: new Date('2026-08-01T00:00:00Z'),
+        variables: { director: 'u:dir@x.io', team: ['u:m1@x.io'] },
+      })
+      // the analyzer's tree names every table read, scalar subqueries included
+      const tree = await queryRows<{ explain: string }>(client, `EXPLAIN QUERY TREE ${sql}`)
+      for (const line of tree)
+        for (const m of line.explain.matchAll(/table_name: (\w+)\.(\w+)/g)) read.add(`${m[1]}.${m[2]}`)
+      await queryRows(client, `${sql}\nSETTINGS additional_table_filters = ${filters}`)
+    }
+    // system.one (a SELECT without FROM) stays readable with select_from_system_db_requires_grant
+    read.delete('system.one')
+    // "Who decides" and "Worst team pairs" read the facts and the identity map: all granted, all policied
+    expect([...read].sort()).toEqual(
+      [
+        'decision_events',
+        'dependency_events',
+        'identity_map',
+        'metric_rollups',
+        'org_closure',
+        'org_people',
+        'org_snapshots',
+        'org_units',
+      ].map((t) => `${DB}.${t}`),
+    )
+    for (const t of read) expect(Object.keys(policies)).toContain(t.slice(DB.length + 1))
   })
 
   it("drops the user and policies of a director who left, and keeps the others' passwords", async () => {

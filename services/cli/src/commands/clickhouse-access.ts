@@ -101,7 +101,9 @@ export function registerClickHouseAccessCommands(program: Command, ctx: CommandC
             io.err('generated passwords apply only to users this SQL creates (CREATE USER IF NOT EXISTS)')
           }
           if (!opts.apply)
-            io.err('users of directors who left are found and dropped only with --apply (it lists the server\'s users)')
+            io.err(
+              "users of directors who left are found and dropped only with --apply (it lists the server's users)",
+            )
           return 0
         })
       },

@@ -11,10 +11,7 @@ import { connectionUser, describePlan } from './clickhouse-access.ts'
  * director. Done here when access was applied before (an `orgpulse_dir_*` user exists); the
  * embedded engine has no access control.
  */
-async function refreshClickHouseAccess(
-  rt: Runtime,
-  io: { err(line: string): void },
-): Promise<void> {
+async function refreshClickHouseAccess(rt: Runtime, io: { err(line: string): void }): Promise<void> {
   const { isEmbedded, refreshAccess } = await import('@orgpulse/clickhouse')
   if (isEmbedded({ url: rt.env.CLICKHOUSE_URL })) return
   const plan = await refreshAccess(rt.client, {
@@ -23,7 +20,9 @@ async function refreshClickHouseAccess(
     ...(rt.env.CLICKHOUSE_DATABASE ? { database: rt.env.CLICKHOUSE_DATABASE } : {}),
   })
   if (!plan) return
-  io.err(`ClickHouse access regenerated for snapshot ${plan.snapshot}: ${plan.directors.length} director users`)
+  io.err(
+    `ClickHouse access regenerated for snapshot ${plan.snapshot}: ${plan.directors.length} director users`,
+  )
   for (const line of describePlan(plan)) io.err(line)
 }
 
