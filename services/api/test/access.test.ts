@@ -10,6 +10,7 @@ import {
   directorUser,
   POLICY_TABLES,
   queryRows,
+  refreshAccess,
   SERVICE_POLICY,
   userSlug,
 } from '@orgpulse/clickhouse'
@@ -385,5 +386,46 @@ describe('after a re-org (team m2 moves from dir to dir2)', () => {
       ...Object.keys(POLICY_TABLES).map((t) => `DROP ROW POLICY IF EXISTS ${policy} ON ${DB}.${t}`),
     ])
     expect(left.statements.filter((s) => s.includes(dirUser) && !s.startsWith('DROP '))).toEqual([])
+  })
+
+  it('an org import re-applies access only where it was applied: same statements, run on the server', async () => {
+    // the server side of `org import`'s hook: system.users and the DDL are what chDB lacks, so a
+    // client that answers those and passes every other query to chDB stands in for the server
+    const onServer = (users: string[], executed: string[]): ClickHouseClient =>
+      new Proxy(client, {
+        get(target, prop, receiver) {
+          if (prop === 'command')
+            return async ({ query }: { query: string }) => {
+              executed.push(query)
+              return {}
+            }
+          if (prop === 'query')
+            return (params: { query: string }) =>
+              params.query.includes('system.users')
+                ? Promise.resolve({ json: async () => users.map((name) => ({ name })) })
+                : target.query(params as Parameters<ClickHouseClient['query']>[0])
+          return Reflect.get(target, prop, receiver)
+        },
+      })
+    const never: string[] = []
+    expect(await refreshAccess(onServer([], never), { database: DB, env: parseEnv({}) })).toBeNull()
+    expect(never).toEqual([])
+    const executed: string[] = []
+    const plan = (await refreshAccess(onServer([dirUser, dir2User], executed), {
+      database: DB,
+      env: parseEnv({}),
+    }))!
+    expect(executed).toEqual(plan.statements)
+    expect(plan.dropped).toEqual([dirUser])
+    expect(plan.directors.map((d) => [d.director, d.passwordSource])).toEqual([
+      ['ceo@x.io', 'generated'],
+      ['dir2@x.io', 'unchanged'],
+    ])
+    expect(plan.snapshot).toBe('2026-09-01')
+    expect(await visible(plan, dir2User, 'org_units', 'unit_id')).toEqual([
+      'u:dir2@x.io',
+      'u:m2@x.io',
+      'u:m3@x.io',
+    ])
   })
 })

@@ -14,11 +14,19 @@ import { connectionUser, describePlan } from './clickhouse-access.ts'
 async function refreshClickHouseAccess(rt: Runtime, io: { err(line: string): void }): Promise<void> {
   const { isEmbedded, refreshAccess } = await import('@orgpulse/clickhouse')
   if (isEmbedded({ url: rt.env.CLICKHOUSE_URL })) return
-  const plan = await refreshAccess(rt.client, {
-    env: rt.env,
-    serviceUsers: [connectionUser(rt.env)],
-    ...(rt.env.CLICKHOUSE_DATABASE ? { database: rt.env.CLICKHOUSE_DATABASE } : {}),
-  })
+  let plan: Awaited<ReturnType<typeof refreshAccess>>
+  try {
+    plan = await refreshAccess(rt.client, {
+      env: rt.env,
+      serviceUsers: [connectionUser(rt.env)],
+      ...(rt.env.CLICKHOUSE_DATABASE ? { database: rt.env.CLICKHOUSE_DATABASE } : {}),
+    })
+  } catch (err) {
+    // the snapshot is stored; stale policies still admit moved teams, so the command must fail loudly
+    throw new UserError(
+      `org imported, but the ClickHouse row policies were not regenerated (${(err as Error).message.split('\n')[0]}): run \`orgpulse clickhouse access --apply\` as a user allowed to manage access`,
+    )
+  }
   if (!plan) return
   io.err(
     `ClickHouse access regenerated for snapshot ${plan.snapshot}: ${plan.directors.length} director users`,
