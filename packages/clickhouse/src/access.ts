@@ -91,7 +91,6 @@ export const SERVICE_POLICY = 'orgpulse_service'
  * - `above`: the units strictly above theirs, and `bosses` the managers leading them: an
  *   escalation is a decision called by someone above the raiser's team (the decisions family
  *   joins the decider's person row and the closure row reaching their unit).
- * - `people`: everyone whose home unit is one of `units`, in any snapshot (facts name people).
  * - `names`: names of those units in any snapshot that no unit outside the org ever had (links
  *   may name teams; an ambiguous name would admit another org's links).
  */
@@ -100,13 +99,20 @@ export interface DirectorScope {
   units: string[]
   above: string[]
   bosses: string[]
-  people: string[]
   names: string[]
 }
 
 /** `col IN (literals)`; an empty set admits nothing (ClickHouse has no empty IN list) */
 const inSet = (col: string, values: readonly string[]): string =>
   values.length === 0 ? '0' : `${col} IN (${values.map(sqlString).join(', ')})`
+
+/**
+ * The people of the org as a subquery, not literals: a large org's people would overflow
+ * max_query_size in the DDL. Inside a policy it reads org_people through that table's own policy,
+ * which admits at least these rows, and never reads the table being filtered.
+ */
+const orgPeople = (s: DirectorScope, db: string): string =>
+  `(SELECT person_id FROM ${db}.org_people WHERE ${inSet('home_unit', s.units)})`
 
 /** a team reference (unit id, manager email, or unit name) that resolves into the org, as `teamUnit` in @orgpulse/metrics */
 const teamInOrg = (col: string, s: DirectorScope): string =>
@@ -125,10 +131,10 @@ export const POLICY_TABLES: Record<string, (s: DirectorScope, db: string) => str
   org_closure: (s) => `(${inSet('unit_id', s.units)} AND ${inSet('ancestor_id', [...s.units, ...s.above])})`,
   // effective dates and counts only: no unit in it
   org_snapshots: () => '1',
-  identity_map: (s) => inSet('person_id', [...s.people, ...s.bosses]),
-  // identity_map's own policy confines the subquery to the same people
+  identity_map: (s, db) => `(person_id IN ${orgPeople(s, db)} OR ${inSet('person_id', s.bosses)})`,
+  // a person id is an email, which is also how facts name people whose identity maps to itself
   decision_events: (s, db) =>
-    `(${inSet('raised_by', s.people)} OR raised_by IN (SELECT identity FROM ${db}.identity_map WHERE ${inSet('person_id', s.people)}))`,
+    `(raised_by IN ${orgPeople(s, db)} OR raised_by IN (SELECT identity FROM ${db}.identity_map WHERE person_id IN ${orgPeople(s, db)}))`,
   dependency_events: (s) => `(${teamInOrg('blocker_team', s)} OR ${teamInOrg('blocked_team', s)})`,
 }
 
@@ -190,7 +196,7 @@ export async function directorScope(
   email: string,
   snapshot: string | null,
 ): Promise<DirectorScope> {
-  if (snapshot === null) return { email, units: [], above: [], bosses: [], people: [], names: [] }
+  if (snapshot === null) return { email, units: [], above: [], bosses: [], names: [] }
   const root = `u:${email}`
   const list = async (query: string): Promise<string[]> =>
     (await queryRows<{ v: string }>(client, query, { s: snapshot, root })).map((r) => r.v)
@@ -206,14 +212,11 @@ export async function directorScope(
        (SELECT ancestor_id FROM org_closure WHERE effective = {s:Date} AND unit_id = {root:String} AND depth > 0)
      AND manager_id != '' ORDER BY v`,
   )
-  const people = await list(
-    `SELECT DISTINCT person_id AS v FROM org_people WHERE home_unit IN (${sub}) ORDER BY v`,
-  )
   const names = await list(
     `SELECT DISTINCT name AS v FROM org_units WHERE unit_id IN (${sub}) AND name != ''
        AND name NOT IN (SELECT name FROM org_units WHERE unit_id NOT IN (${sub})) ORDER BY v`,
   )
-  return { email, units, above, bosses, people, names }
+  return { email, units, above, bosses, names }
 }
 
 /**
