@@ -1,9 +1,38 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { DEFAULT_PASSWORD_ENV_PATTERN } from '@orgpulse/clickhouse'
+import { type AccessPlan, DEFAULT_PASSWORD_ENV_PATTERN } from '@orgpulse/clickhouse'
+import type { Env } from '@orgpulse/contracts'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
+
+/**
+ * The user orgpulse itself connects as (CLICKHOUSE_URL's, else `default`): it must keep reading
+ * every row once the tables carry row policies, so it is always a service user.
+ */
+export function connectionUser(env: Env): string {
+  if (!env.CLICKHOUSE_URL) return 'default'
+  try {
+    return decodeURIComponent(new URL(env.CLICKHOUSE_URL).username) || 'default'
+  } catch {
+    throw new UserError('CLICKHOUSE_URL is not a URL')
+  }
+}
+
+/** the per-director lines of a plan, for stderr (a generated password is shown only here, once) */
+export function describePlan(plan: AccessPlan): string[] {
+  const lines = plan.directors.map((d) => {
+    const how =
+      d.passwordSource === 'generated'
+        ? `password (shown once): ${d.password}`
+        : d.passwordSource === 'env'
+          ? `password from $${d.passwordEnv}`
+          : 'existing user, password unchanged'
+    return `  ${d.director} → ${d.user}  ${how}  (${d.units.length} units)`
+  })
+  for (const u of plan.dropped) lines.push(`  ${u} dropped (director left)`)
+  return lines
+}
 
 /** `orgpulse clickhouse access`: per-director read-only users and row policies for full mode. */
 export function registerClickHouseAccessCommands(program: Command, ctx: CommandContext): void {
@@ -25,9 +54,19 @@ export function registerClickHouseAccessCommands(program: Command, ctx: CommandC
       'env var holding each password; {SLUG} = the user slug in upper case',
       DEFAULT_PASSWORD_ENV_PATTERN,
     )
+    .option(
+      '--service-user <name...>',
+      'users that read every row besides the one in CLICKHOUSE_URL (api, pipeline, admins)',
+    )
     .action(
       async (
-        opts: { apply?: boolean; out?: string; director?: string[]; passwordEnv: string },
+        opts: {
+          apply?: boolean
+          out?: string
+          director?: string[]
+          passwordEnv: string
+          serviceUser?: string[]
+        },
         cmd: Command,
       ) => {
         await ctx.withRuntime(cmd, async (rt, io) => {
@@ -43,7 +82,9 @@ export function registerClickHouseAccessCommands(program: Command, ctx: CommandC
             env: rt.env,
             ...(rt.env.CLICKHOUSE_DATABASE ? { database: rt.env.CLICKHOUSE_DATABASE } : {}),
             ...(opts.director ? { directors: opts.director } : {}),
-            // applying: existing users keep their passwords unless one is given in the environment
+            serviceUsers: [connectionUser(rt.env), ...(opts.serviceUser ?? [])],
+            // applying: existing users keep their passwords unless one is given in the environment,
+            // and those of directors who left are dropped
             ...(opts.apply ? { existingUsers: await existingUsers(rt.client) } : {}),
           })
           if (plan.directors.length === 0)
@@ -55,18 +96,14 @@ export function registerClickHouseAccessCommands(program: Command, ctx: CommandC
           io.err(
             `${plan.directors.length} director users${opts.apply ? ' applied' : ''}${opts.out ? `, statements in ${opts.out}` : ''}`,
           )
-          for (const d of plan.directors) {
-            const how =
-              d.passwordSource === 'generated'
-                ? `password (shown once): ${d.password}`
-                : d.passwordSource === 'env'
-                  ? `password from $${d.passwordEnv}`
-                  : 'existing user, password unchanged'
-            io.err(`  ${d.director} → ${d.user}  ${how}`)
-          }
+          for (const line of describePlan(plan)) io.err(line)
           if (!opts.apply && plan.directors.some((d) => d.passwordSource === 'generated')) {
             io.err('generated passwords apply only to users this SQL creates (CREATE USER IF NOT EXISTS)')
           }
+          if (!opts.apply)
+            io.err(
+              "users of directors who left are found and dropped only with --apply (it lists the server's users)",
+            )
           return 0
         })
       },

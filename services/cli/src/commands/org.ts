@@ -1,7 +1,38 @@
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
+import type { Runtime } from '../runtime.ts'
 import { table } from '../table.ts'
+import { connectionUser, describePlan } from './clickhouse-access.ts'
+
+/**
+ * The ClickHouse row policies name the units of each director's org in the current snapshot, so
+ * an import that re-orgs must regenerate them or a team that moved stays readable by its old
+ * director. Done here when access was applied before (an `orgpulse_dir_*` user exists); the
+ * embedded engine has no access control.
+ */
+async function refreshClickHouseAccess(rt: Runtime, io: { err(line: string): void }): Promise<void> {
+  const { isEmbedded, refreshAccess } = await import('@orgpulse/clickhouse')
+  if (isEmbedded({ url: rt.env.CLICKHOUSE_URL })) return
+  let plan: Awaited<ReturnType<typeof refreshAccess>>
+  try {
+    plan = await refreshAccess(rt.client, {
+      env: rt.env,
+      serviceUsers: [connectionUser(rt.env)],
+      ...(rt.env.CLICKHOUSE_DATABASE ? { database: rt.env.CLICKHOUSE_DATABASE } : {}),
+    })
+  } catch (err) {
+    // the snapshot is stored; stale policies still admit moved teams, so the command must fail loudly
+    throw new UserError(
+      `org imported, but the ClickHouse row policies were not regenerated (${(err as Error).message.split('\n')[0]}): run \`orgpulse clickhouse access --apply\` as a user allowed to manage access`,
+    )
+  }
+  if (!plan) return
+  io.err(
+    `ClickHouse access regenerated for snapshot ${plan.snapshot}: ${plan.directors.length} director users`,
+  )
+  for (const line of describePlan(plan)) io.err(line)
+}
 
 export function registerOrgCommands(program: Command, ctx: CommandContext): void {
   const org = program.command('org').description('the org chart: snapshots, directors, identities')
@@ -28,6 +59,7 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
           const { format: _format, ...rest } = summary
           io.out(JSON.stringify(rest, null, 2))
         } else io.out(summary.format())
+        await refreshClickHouseAccess(rt, io)
         return 0
       })
     })
