@@ -1,3 +1,4 @@
+import { GRAFANA_ADMIN_USER } from '@orgpulse/clickhouse'
 import type { OrgpulseConfig } from '@orgpulse/contracts'
 import { stringify } from 'yaml'
 import { ALERT_FOLDER_UID, ALERT_GROUP, grafanaAlertRules } from './alert-rules.ts'
@@ -30,7 +31,8 @@ const yaml = (doc: unknown, header: string): string =>
  * `orgpulse` user the services write with: a read-only service user with explicit row policies
  * (created with the director users, `orgpulse clickhouse access`) is the most Main Org can reach.
  */
-export const MAIN_ORG_CLICKHOUSE_USER = 'orgpulse_grafana_admin'
+/** the read-only user `orgpulse clickhouse access` creates for it (one name, defined with the access plan) */
+export const MAIN_ORG_CLICKHOUSE_USER = GRAFANA_ADMIN_USER
 export const MAIN_ORG_CLICKHOUSE_PASSWORD_ENV = 'CLICKHOUSE_GRAFANA_ADMIN_PASSWORD'
 
 export function datasourceDoc(options: {

@@ -44,6 +44,12 @@ export interface AccessOptions {
    * policies, since a user no policy names sees nothing; default ['default']
    */
   serviceUsers?: readonly string[]
+  /**
+   * the password of `orgpulse_grafana_admin`, the read-only user behind Grafana's Main Org data
+   * source (admins' view of every org): created (or its password set) when given, with the
+   * directors' profile and grants and the service policies' `USING 1`; unset → left alone
+   */
+  grafanaAdminPassword?: string
   /** default and ceiling of max_execution_time (seconds) a director's session may set */
   maxExecutionTime?: number
   /** default and ceiling of max_result_rows */
@@ -84,6 +90,8 @@ const USER_PREFIX = 'orgpulse_dir_'
 /** the policy name that granted everyone else full reads before issue 17: dropped on every run */
 const LEGACY_UNRESTRICTED = 'orgpulse_unrestricted'
 export const SERVICE_POLICY = 'orgpulse_service'
+/** Main Org's data source user: reads every org's rows, through the directors' read-only profile and tables only */
+export const GRAFANA_ADMIN_USER = 'orgpulse_grafana_admin'
 
 /**
  * What a director's org is, from the current snapshot, as literal sets.
@@ -230,8 +238,8 @@ export async function accessStatements(
 ): Promise<AccessPlan> {
   const db = options.database ?? 'default'
   if (!IDENT.test(db)) throw new AccessError(`database name is not an identifier: ${db}`)
-  const serviceUsers = [...new Set(options.serviceUsers ?? ['default'])]
-  for (const u of serviceUsers)
+  const readers = [...new Set(options.serviceUsers ?? ['default'])]
+  for (const u of readers)
     if (!IDENT.test(u) || u.startsWith(USER_PREFIX))
       throw new AccessError(`service user is not an identifier outside ${USER_PREFIX}*: ${JSON.stringify(u)}`)
   const pattern = options.passwordEnvPattern ?? DEFAULT_PASSWORD_ENV_PATTERN
@@ -248,6 +256,8 @@ export async function accessStatements(
   const maxTime = positive(options.maxExecutionTime ?? 60, 'maxExecutionTime')
   const maxRows = positive(options.maxResultRows ?? 100_000, 'maxResultRows')
   const tables = Object.keys(POLICY_TABLES)
+  const grafanaAdmin = options.grafanaAdminPassword ? GRAFANA_ADMIN_USER : null
+  const serviceUsers = grafanaAdmin ? [...readers, grafanaAdmin] : readers
 
   // users of directors who left go first: until then they keep whatever their policies admit
   const keep = new Set([...current, ...emails].map(directorUser))
@@ -276,6 +286,16 @@ export async function accessStatements(
     ),
     ...tables.map((t) => `DROP ROW POLICY IF EXISTS ${LEGACY_UNRESTRICTED} ON ${db}.${t}`),
   )
+  if (grafanaAdmin && options.grafanaAdminPassword) {
+    const identified = identifiedBy(options.grafanaAdminPassword)
+    statements.push(
+      `CREATE USER IF NOT EXISTS ${grafanaAdmin} ${identified} DEFAULT ROLE ${DIRECTOR_ROLE} SETTINGS PROFILE ${DIRECTOR_PROFILE}`,
+      `ALTER USER ${grafanaAdmin} ${identified}`,
+      // the directors' tables and read-only profile, every row (the service policies above)
+      `REVOKE ALL ON *.* FROM ${grafanaAdmin}`,
+      `GRANT ${DIRECTOR_ROLE} TO ${grafanaAdmin}`,
+    )
+  }
   const directors: DirectorAccess[] = []
   for (const email of emails) {
     const user = directorUser(email)
@@ -294,11 +314,7 @@ export async function accessStatements(
       units: scope.units,
     })
     if (password !== null) {
-      const salt = randomBytes(8).toString('hex')
-      const hash = createHash('sha256')
-        .update(password + salt)
-        .digest('hex')
-      const identified = `IDENTIFIED WITH sha256_hash BY ${sqlString(hash)} SALT ${sqlString(salt)}`
+      const identified = identifiedBy(password)
       statements.push(
         `CREATE USER IF NOT EXISTS ${user} ${identified} DEFAULT ROLE ${DIRECTOR_ROLE} SETTINGS PROFILE ${DIRECTOR_PROFILE}`,
       )
@@ -313,6 +329,15 @@ export async function accessStatements(
       )
   }
   return { statements, directors, dropped, snapshot }
+}
+
+/** a salted sha256 of the password: the plain one never reaches the server's DDL or its query log */
+function identifiedBy(password: string): string {
+  const salt = randomBytes(8).toString('hex')
+  const hash = createHash('sha256')
+    .update(password + salt)
+    .digest('hex')
+  return `IDENTIFIED WITH sha256_hash BY ${sqlString(hash)} SALT ${sqlString(salt)}`
 }
 
 /** `orgpulse_dir_*` users that exist on the server (passwords kept; leavers dropped). */

@@ -129,6 +129,12 @@ export const envSchema = z.object({
   GRAFANA_USER: z.string().optional().describe('Grafana server admin user (default `admin`)'),
   GRAFANA_PASSWORD: z.string().optional().describe('Grafana server admin password'),
   GRAFANA_TOKEN: z.string().optional().describe('Grafana API token, when no admin user/password is set'),
+  CLICKHOUSE_GRAFANA_ADMIN_PASSWORD: z
+    .string()
+    .optional()
+    .describe(
+      'password `orgpulse clickhouse access` gives `orgpulse_grafana_admin`, the read-only user of Grafana’s Main Org data source (unset: that user is left alone)',
+    ),
   GRAFANA_CLICKHOUSE_HOST: text
     .default('clickhouse')
     .describe("ClickHouse host as Grafana's data sources reach it (default `clickhouse`)"),

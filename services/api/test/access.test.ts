@@ -8,6 +8,7 @@ import {
   DIRECTOR_PROFILE,
   DIRECTOR_ROLE,
   directorUser,
+  GRAFANA_ADMIN_USER,
   POLICY_TABLES,
   queryRows,
   refreshAccess,
@@ -153,6 +154,33 @@ describe('accessStatements', () => {
       })
       expect(rows[0]!.f.length).toBeGreaterThan(0)
     }
+  })
+
+  it("creates Main Org's read-only user only when its password is given: the directors' profile and grants, every row", async () => {
+    const without = await accessStatements(client, { database: DB, env: parseEnv({}) })
+    expect(without.statements.join('\n')).not.toContain(GRAFANA_ADMIN_USER)
+    const plan = await accessStatements(client, {
+      database: DB,
+      env: parseEnv({}),
+      grafanaAdminPassword: 's3cret',
+    })
+    const about = plan.statements.filter((q) => q.includes(GRAFANA_ADMIN_USER))
+    const create = about.find((q) => q.startsWith('CREATE USER'))!
+    expect(create).toMatch(
+      new RegExp(
+        `^CREATE USER IF NOT EXISTS ${GRAFANA_ADMIN_USER} IDENTIFIED WITH sha256_hash BY '[0-9a-f]{64}' SALT '[0-9a-f]{16}' DEFAULT ROLE ${DIRECTOR_ROLE} SETTINGS PROFILE ${DIRECTOR_PROFILE}$`,
+      ),
+    )
+    // the plain password never reaches the DDL
+    expect(about.join('\n')).not.toContain('s3cret')
+    expect(about.filter((q) => !q.startsWith('CREATE USER') && !q.startsWith('ALTER USER'))).toEqual([
+      ...Object.keys(POLICY_TABLES).map(
+        (t) =>
+          `CREATE ROW POLICY OR REPLACE orgpulse_service ON ${DB}.${t} FOR SELECT USING 1 TO default, ${GRAFANA_ADMIN_USER}`,
+      ),
+      `REVOKE ALL ON *.* FROM ${GRAFANA_ADMIN_USER}`,
+      `GRANT ${DIRECTOR_ROLE} TO ${GRAFANA_ADMIN_USER}`,
+    ])
   })
 
   it('lists every grant, setting and policy a director user gets, and nothing else', async () => {

@@ -83,6 +83,9 @@ export function registerClickHouseAccessCommands(program: Command, ctx: CommandC
             ...(rt.env.CLICKHOUSE_DATABASE ? { database: rt.env.CLICKHOUSE_DATABASE } : {}),
             ...(opts.director ? { directors: opts.director } : {}),
             serviceUsers: [connectionUser(rt.env), ...(opts.serviceUser ?? [])],
+            ...(rt.env.CLICKHOUSE_GRAFANA_ADMIN_PASSWORD
+              ? { grafanaAdminPassword: rt.env.CLICKHOUSE_GRAFANA_ADMIN_PASSWORD }
+              : {}),
             // applying: existing users keep their passwords unless one is given in the environment,
             // and those of directors who left are dropped
             ...(opts.apply ? { existingUsers: await existingUsers(rt.client) } : {}),

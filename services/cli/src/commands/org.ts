@@ -19,6 +19,9 @@ async function refreshClickHouseAccess(rt: Runtime, io: { err(line: string): voi
     plan = await refreshAccess(rt.client, {
       env: rt.env,
       serviceUsers: [connectionUser(rt.env)],
+      ...(rt.env.CLICKHOUSE_GRAFANA_ADMIN_PASSWORD
+        ? { grafanaAdminPassword: rt.env.CLICKHOUSE_GRAFANA_ADMIN_PASSWORD }
+        : {}),
       ...(rt.env.CLICKHOUSE_DATABASE ? { database: rt.env.CLICKHOUSE_DATABASE } : {}),
     })
   } catch (err) {
