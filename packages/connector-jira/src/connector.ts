@@ -88,6 +88,7 @@ const webhook: ConnectorWebhook = {
       jiraWebhookRoutes(scope, {
         secret,
         publish: mount.publish,
+        ...(mount.deliveries ? { deliveries: mount.deliveries('jira') } : {}),
         ...(client ? { client: client.client, instance: client.instance } : {}),
       })
   },
