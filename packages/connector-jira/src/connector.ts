@@ -89,6 +89,7 @@ const webhook: ConnectorWebhook = {
         secret,
         publish: mount.publish,
         ...(mount.deliveries ? { deliveries: mount.deliveries('jira') } : {}),
+        ...(config.webhook.maxAgeSeconds ? { maxAgeMs: config.webhook.maxAgeSeconds * 1000 } : {}),
         ...(client ? { client: client.client, instance: client.instance } : {}),
       })
   },

@@ -136,7 +136,9 @@ export async function jiraWebhookRoutes(app: FastifyInstance, options: JiraWebho
       if (options.maxAgeMs !== undefined) {
         const ts = typeof body.timestamp === 'number' ? body.timestamp : Number.NaN
         if (!Number.isFinite(ts))
-          return reply.code(400).send({ error: 'payload has no numeric timestamp (an age limit is configured)' })
+          return reply
+            .code(400)
+            .send({ error: 'payload has no numeric timestamp (an age limit is configured)' })
         if (now() - ts > options.maxAgeMs)
           return reply.code(400).send({
             error: `payload timestamp ${new Date(ts).toISOString()} is older than the configured limit of ${Math.round(options.maxAgeMs / 1000)} s`,
@@ -144,7 +146,10 @@ export async function jiraWebhookRoutes(app: FastifyInstance, options: JiraWebho
       }
       const keys = deliveryKeys(deliveryId, raw)
       if (keys.some((k) => inFlight.has(k)) || (await seen.seen(keys))) {
-        req.log.info({ deliveryId }, 'Jira delivery already published (retry or replay): acknowledged, not published')
+        req.log.info(
+          { deliveryId },
+          'Jira delivery already published (retry or replay): acknowledged, not published',
+        )
         return reply.code(200).send({ duplicate: true, deliveryId })
       }
 

@@ -46,7 +46,10 @@ export class JsonDepthScanner {
  * ones plugins bring. The signed vendor webhooks (`skipPrefix`) are left alone: their shape is
  * the vendor's (Atlassian's document format nests deeply), and they check the signature first.
  */
-export function registerJsonDepthLimit(app: FastifyInstance, options: { max?: number; skipPrefix?: string } = {}): void {
+export function registerJsonDepthLimit(
+  app: FastifyInstance,
+  options: { max?: number; skipPrefix?: string } = {},
+): void {
   const max = options.max ?? MAX_JSON_DEPTH
   app.addHook('preParsing', async (req, _reply, payload) => {
     const type = req.headers['content-type'] ?? ''

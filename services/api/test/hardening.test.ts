@@ -291,4 +291,45 @@ describe('signed Jira webhook replay', () => {
     expect((await deliver(second, 'd-1')).statusCode).toBe(200)
     expect(published).toHaveLength(1)
   })
+
+  it('refuses an old payload timestamp only when an age limit is configured', async () => {
+    const limited = configSchema.parse({
+      jira: jiraConfigSchema.parse({
+        baseUrl: 'https://acme.atlassian.net',
+        projects: ['ENG'],
+        webhook: { maxAgeSeconds: 3600 },
+      }),
+    })
+    const a = track(
+      await buildApp({
+        client,
+        bus: new MemoryBus(),
+        config: limited,
+        auth: 'tokens',
+        env: parseEnv({ JIRA_WEBHOOK_SECRET: SECRET }),
+      }),
+    )
+    const send = (payload: string, id: string) =>
+      a.inject({
+        method: 'POST',
+        url: '/webhooks/jira',
+        payload,
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature': `sha256=${createHmac('sha256', SECRET).update(payload).digest('hex')}`,
+          'x-atlassian-webhook-identifier': id,
+        },
+      })
+    const old = await send(body.replace('"20001"', '"20002"'), 'old-1')
+    expect(old.statusCode).toBe(400)
+    expect(old.json().error).toBe(
+      'payload timestamp 2026-07-01T10:00:00.000Z is older than the configured limit of 3600 s',
+    )
+    const fresh = JSON.stringify({
+      ...JSON.parse(body),
+      timestamp: Date.now(),
+      changelog: { id: '20003', items: [] },
+    })
+    expect((await send(fresh, 'fresh-1')).statusCode).toBe(202)
+  })
 })

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { DEFAULT_FAILED_AUTH_LIMIT, type FailedAuthLimit, FailedAuthCounter } from './failures.ts'
+import { DEFAULT_FAILED_AUTH_LIMIT, FailedAuthCounter, type FailedAuthLimit } from './failures.ts'
 import { localAccess } from './local.ts'
 import { findToken } from './tokens.ts'
 
@@ -82,7 +82,9 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
       return reply
         .code(429)
         .header('retry-after', String(lockedFor))
-        .send({ error: `rate limit: too many failed authentications from this address; retry in ${lockedFor} s` })
+        .send({
+          error: `rate limit: too many failed authentications from this address; retry in ${lockedFor} s`,
+        })
     }
     const token = presentedToken(req)
     if (token === null) {
