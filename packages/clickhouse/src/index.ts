@@ -1,6 +1,7 @@
 export * from './access.ts'
 export * from './client.ts'
 export * from './cursors.ts'
+export * from './deliveries.ts'
 export * from './errors.ts'
 export * from './facts.ts'
 export * from './migrate.ts'

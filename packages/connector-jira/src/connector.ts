@@ -45,10 +45,10 @@ const webhook: ConnectorWebhook = {
     operationId: 'receiveJiraWebhook',
     summary: 'Jira webhook deliveries (issues and issue links)',
     description:
-      'Authenticated by signature, not by token: `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret in $JIRA_WEBHOOK_SECRET>`. A retried delivery (same `X-Atlassian-Webhook-Identifier`) is acknowledged without publishing again. Enabled when the secret is set.',
+      'Authenticated by signature, not by token: `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret in $JIRA_WEBHOOK_SECRET>`. A retried delivery (same `X-Atlassian-Webhook-Identifier`) or a replayed one (the same signed body under another identifier) is acknowledged without publishing again, also after a restart (the api and the ingest service remember published deliveries in ClickHouse). Enabled when the secret is set.',
     tags: ['webhooks'],
     accepted: {
-      200: ack('a retried delivery, already published', {
+      200: ack('a retried or replayed delivery, already published', {
         duplicate: { type: 'boolean' },
         deliveryId: { type: 'string' },
       }),
@@ -60,7 +60,7 @@ const webhook: ConnectorWebhook = {
       }),
     },
     errors: {
-      400: 'the body is not a JSON object, or X-Atlassian-Webhook-Identifier is missing',
+      400: 'the body is not a JSON object, X-Atlassian-Webhook-Identifier is missing, or (with jira.webhook.maxAgeSeconds set) the payload `timestamp` is missing or too old',
       401: 'X-Hub-Signature missing or not the signature of this body',
       415: 'not a JSON body',
     },
@@ -88,6 +88,8 @@ const webhook: ConnectorWebhook = {
       jiraWebhookRoutes(scope, {
         secret,
         publish: mount.publish,
+        ...(mount.deliveries ? { deliveries: mount.deliveries('jira') } : {}),
+        ...(config.webhook.maxAgeSeconds ? { maxAgeMs: config.webhook.maxAgeSeconds * 1000 } : {}),
         ...(client ? { client: client.client, instance: client.instance } : {}),
       })
   },

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import type { DeliveryStore } from '@orgpulse/connector'
 import type { RawEnvelope } from '@orgpulse/contracts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { JiraClient } from './client.ts'
@@ -27,8 +28,19 @@ export interface JiraWebhookOptions {
    * dead-letters them with the reason.
    */
   client?: JiraClient
-  /** delivery ids remembered for retry dedupe */
+  /** delivery ids and body hashes remembered for retry and replay dedupe, without `deliveries` */
   dedupeCapacity?: number
+  /**
+   * where published deliveries are remembered (the api passes a ClickHouse table, so a replay is
+   * recognised after a restart); default: the last `dedupeCapacity` in memory
+   */
+  deliveries?: DeliveryStore
+  /**
+   * refuse (400) a delivery whose payload `timestamp` is older than this; off by default, since
+   * Jira retries a failed delivery with its original body for hours
+   */
+  maxAgeMs?: number
+  now?: () => number
   /** route path; default /webhooks/jira */
   path?: string
 }
@@ -43,18 +55,31 @@ export function verifyJiraSignature(rawBody: Buffer, header: string | undefined,
   return given.length === expected.length && timingSafeEqual(given, expected)
 }
 
-/** Remembers the last N delivery ids (insertion order = age). */
-class RecentIds {
+/** Remembers the last N keys (insertion order = age). */
+class RecentIds implements DeliveryStore {
   private readonly ids = new Set<string>()
   constructor(private readonly capacity: number) {}
-  has(id: string): boolean {
-    return this.ids.has(id)
+  async seen(keys: string[]): Promise<boolean> {
+    return keys.some((k) => this.ids.has(k))
   }
-  add(id: string): void {
-    this.ids.add(id)
-    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string)
+  async remember(keys: string[]): Promise<void> {
+    for (const id of keys) {
+      this.ids.add(id)
+      if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string)
+    }
   }
 }
+
+/**
+ * The keys a delivery is known by. The delivery id is not signed: someone who captured one signed
+ * body can re-send it under any id, so the body's hash is a key too. Jira's own retries reuse the
+ * id and the body, and two real changes never share a body (it carries the change's timestamp
+ * and changelog id).
+ */
+const deliveryKeys = (deliveryId: string, raw: Buffer): string[] => [
+  `id:${deliveryId}`,
+  `body:${createHash('sha256').update(raw).digest('hex')}`,
+]
 
 const header = (req: FastifyRequest, name: string): string | undefined => {
   const v = req.headers[name]
@@ -63,8 +88,8 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
 
 /**
  * POST /webhooks/jira. Rejects unsigned or mis-signed deliveries with 401 (nothing published);
- * a retried delivery (same X-Atlassian-Webhook-Identifier) is acknowledged without publishing
- * again; everything else is published unchanged and answered 202 once the bus acknowledged it.
+ * a retried delivery (same X-Atlassian-Webhook-Identifier) or a replayed one (same signed body
+ * under another id) is acknowledged 200 without publishing again; everything else is published unchanged and answered 202 once the bus acknowledged it.
  * A webhook and a later poll of the same change map to the same event ids downstream.
  */
 export async function jiraWebhookRoutes(app: FastifyInstance, options: JiraWebhookOptions): Promise<void> {
@@ -72,8 +97,9 @@ export async function jiraWebhookRoutes(app: FastifyInstance, options: JiraWebho
     throw new Error(
       'jiraWebhookRoutes: a webhook secret is required (set the variable named by jira.webhook.secretEnv)',
     )
-  const seen = new RecentIds(options.dedupeCapacity ?? 10_000)
+  const seen = options.deliveries ?? new RecentIds(options.dedupeCapacity ?? 10_000)
   const inFlight = new Set<string>()
+  const now = options.now ?? Date.now
   const instance = options.instance ?? ''
 
   // the signature covers the exact bytes: keep them (this parser is scoped to this plugin)
@@ -107,10 +133,27 @@ export async function jiraWebhookRoutes(app: FastifyInstance, options: JiraWebho
       }
       const deliveryId = header(req, 'x-atlassian-webhook-identifier')
       if (!deliveryId) return reply.code(400).send({ error: 'missing X-Atlassian-Webhook-Identifier header' })
-      if (seen.has(deliveryId) || inFlight.has(deliveryId))
+      if (options.maxAgeMs !== undefined) {
+        const ts = typeof body.timestamp === 'number' ? body.timestamp : Number.NaN
+        if (!Number.isFinite(ts))
+          return reply
+            .code(400)
+            .send({ error: 'payload has no numeric timestamp (an age limit is configured)' })
+        if (now() - ts > options.maxAgeMs)
+          return reply.code(400).send({
+            error: `payload timestamp ${new Date(ts).toISOString()} is older than the configured limit of ${Math.round(options.maxAgeMs / 1000)} s`,
+          })
+      }
+      const keys = deliveryKeys(deliveryId, raw)
+      if (keys.some((k) => inFlight.has(k)) || (await seen.seen(keys))) {
+        req.log.info(
+          { deliveryId },
+          'Jira delivery already published (retry or replay): acknowledged, not published',
+        )
         return reply.code(200).send({ duplicate: true, deliveryId })
+      }
 
-      inFlight.add(deliveryId)
+      for (const k of keys) inFlight.add(k)
       try {
         const envelope = webhookEnvelope(body, { instance, deliveryId })
         if (options.client && event.startsWith('issuelink_')) {
@@ -125,10 +168,10 @@ export async function jiraWebhookRoutes(app: FastifyInstance, options: JiraWebho
         const envelopes: RawEnvelope[] = [envelope]
         await options.publish(envelopes)
         // remembered only once published: a delivery that failed here is processed when Jira retries it
-        seen.add(deliveryId)
+        await seen.remember(keys)
         return reply.code(202).send({ accepted: envelopes.length, deliveryId })
       } finally {
-        inFlight.delete(deliveryId)
+        for (const k of keys) inFlight.delete(k)
       }
     },
   )

@@ -30,8 +30,19 @@ export interface SyncReport<R> {
 }
 
 /** What a webhook route is given wherever it is mounted: the api in embedded mode, the connector's service in full mode. */
+/** deliveries a webhook route already published, by key (a delivery id, a body hash) */
+export interface DeliveryStore {
+  seen(keys: string[]): Promise<boolean>
+  remember(keys: string[]): Promise<void>
+}
+
 export interface WebhookMount {
   config: OrgpulseConfig
+  /**
+   * a durable store of published deliveries for `source` (the api: a ClickHouse table), so a
+   * replay is recognised after a restart; without one a route remembers recent ones in memory
+   */
+  deliveries?(source: string): DeliveryStore
   /** resolves once the bus acknowledged the envelopes */
   publish(envelopes: RawEnvelope[]): Promise<void>
   deadLetter?(records: DlqRecord[]): Promise<void>

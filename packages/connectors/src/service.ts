@@ -1,4 +1,4 @@
-import { type ClickHouseClient, createClickHouse, migrate } from '@orgpulse/clickhouse'
+import { type ClickHouseClient, createClickHouse, migrate, WebhookDeliveryStore } from '@orgpulse/clickhouse'
 import { type Connector, type ConnectorContext, webhookOff } from '@orgpulse/connector'
 import { type Env, type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
 import { metricsPlugin, registerErrorHandler, runProcess } from '@orgpulse/http'
@@ -104,6 +104,8 @@ export async function startIngestService(
       config: options.config,
       publish: (envelopes) => publishRaw(bus, envelopes),
       deadLetter: (dead) => publishDeadLetters(bus, dead),
+      // replays are recognised across restarts and replicas when the service reaches ClickHouse
+      ...(client ? { deliveries: (source: string) => new WebhookDeliveryStore(client, source) } : {}),
       log: (m) => log.info(m),
       secret: (name) => options.env.named(name)?.trim() || undefined,
       env: options.env,

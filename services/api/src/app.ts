@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit'
-import type { ClickHouseClient } from '@orgpulse/clickhouse'
+import { type ClickHouseClient, WebhookDeliveryStore } from '@orgpulse/clickhouse'
 import {
   type DlqRecord,
   type Env,
@@ -9,8 +9,10 @@ import {
 } from '@orgpulse/contracts'
 import { metricsPlugin, registerErrorHandler, registerStageMetrics } from '@orgpulse/http'
 import { type Bus, publishDeadLetters, publishRaw, type StageHealth } from '@orgpulse/kafka'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { FailedAuthLimit } from './auth/failures.ts'
 import { type AuthMode, registerAuth } from './auth/plugin.ts'
+import { registerJsonDepthLimit } from './json-depth.ts'
 import { PROBE_4XX, PUBLIC, registerOpenApi } from './openapi.ts'
 import { pagesRoutes } from './pages/index.ts'
 import { v1Routes } from './routes/v1.ts'
@@ -28,6 +30,10 @@ export interface AppDeps {
   runCli?: (argv: string[], cwd: string) => Promise<{ exitCode: number; stdout: string; stderr: string }>
   cliSecret?: string
   logger?: boolean | object
+  /** a pino logger to log through (the embedded server's); takes precedence over `logger` */
+  log?: FastifyBaseLogger
+  /** failed authentications per client address before 429 (default 30 a minute) */
+  failedAuthLimit?: FailedAuthLimit
   /** default: env.ORGPULSE_API_AUTH (see AuthMode) */
   auth?: AuthMode
   /** requests per token (per client address without a token) and window; default env.ORGPULSE_API_RATE_LIMIT per minute */
@@ -59,11 +65,15 @@ const readiness = (description: string) => ({
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const env = deps.env ?? parseEnv({})
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 4 * 1024 * 1024 })
+  // Fastify logs each request at info; the embedded runtime's log level (warn) keeps to the errors
+  const app = deps.log
+    ? Fastify({ loggerInstance: deps.log, bodyLimit: 4 * 1024 * 1024 })
+    : Fastify({ logger: deps.logger ?? false, bodyLimit: 4 * 1024 * 1024 })
   // order matters: the docs and rate limiter see routes through onRoute, so they come first;
   // auth is a root onRequest hook, so it runs before the limiter's per-route hook keys on the token
   // first, so every route and plugin registered below answers errors the same way
   registerErrorHandler(app)
+  registerJsonDepthLimit(app, { skipPrefix: '/webhooks/' })
   await registerOpenApi(app, {
     ...(deps.serverUrl ? { serverUrl: deps.serverUrl } : {}),
     ...(env.ORGPULSE_API_PUBLIC_URL ? { publicUrl: env.ORGPULSE_API_PUBLIC_URL } : {}),
@@ -74,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     client: deps.client,
     mode: deps.auth ?? env.ORGPULSE_API_AUTH,
     publicPaths: PUBLIC_PATHS,
+    ...(deps.failedAuthLimit ? { failedAuthLimit: deps.failedAuthLimit } : {}),
   })
   await app.register(rateLimit, {
     global: true,
@@ -169,6 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deadLetter: (dead: DlqRecord[]) => publishDeadLetters(deps.bus, dead),
     log: (m: string) => app.log.info(m),
     env,
+    deliveries: (source: string) => new WebhookDeliveryStore(deps.client, source),
   }
   await registerClientIngest(app, wiring)
   if (deps.vendorWebhooks !== false) await registerWebhooks(app, wiring)

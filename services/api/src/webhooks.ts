@@ -1,4 +1,4 @@
-import type { ConnectorWebhook, WebhookMount } from '@orgpulse/connector'
+import type { ConnectorWebhook, DeliveryStore, WebhookMount } from '@orgpulse/connector'
 import { withWebhook } from '@orgpulse/connectors'
 import type { DlqRecord, NamedEnv, OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
 import type { FastifyInstance } from 'fastify'
@@ -11,6 +11,8 @@ export interface WebhookWiring {
   /** where the signing secrets named by the config are read */
   env: NamedEnv
   log?: (msg: string) => void
+  /** durable memory of published deliveries per source (replay dedupe that survives a restart) */
+  deliveries?: (source: string) => DeliveryStore
 }
 
 /** what the api says about a route: the connector's docs, plus the auth this mount puts in front */
@@ -37,6 +39,7 @@ async function mount(
     config: wiring.config,
     publish: wiring.publish,
     ...(wiring.deadLetter ? { deadLetter: wiring.deadLetter } : {}),
+    ...(wiring.deliveries ? { deliveries: wiring.deliveries } : {}),
     log: (m) => wiring.log?.(m),
     secret: (name) => env.named(name)?.trim() || undefined,
     env,

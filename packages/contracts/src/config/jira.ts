@@ -76,6 +76,12 @@ export const jiraWebhookConfigSchema = z.object({
   urlEnv: z.string().min(1).default('ORGPULSE_API_PUBLIC_URL'),
   /** the admin webhook's name in Jira (it is found again by its URL, not its name) */
   name: z.string().min(1).default('orgpulse'),
+  /**
+   * refuse deliveries whose payload `timestamp` is older than this many seconds. Unset (the
+   * default): Jira retries a failed delivery with its original body for hours, and replays are
+   * caught by the body's hash anyway; set it to bound what a captured body can still do.
+   */
+  maxAgeSeconds: z.number().int().positive().optional(),
 })
 export type JiraWebhookConfig = z.infer<typeof jiraWebhookConfigSchema>
 

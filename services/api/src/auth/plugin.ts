@@ -1,6 +1,8 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { activeTokenCount, findToken } from './tokens.ts'
+import { DEFAULT_FAILED_AUTH_LIMIT, FailedAuthCounter, type FailedAuthLimit } from './failures.ts'
+import { localAccess } from './local.ts'
+import { findToken } from './tokens.ts'
 
 /**
  * Who is asking. `admin` sees every org and the admin routes; `org` sees one director's subtree;
@@ -21,9 +23,10 @@ declare module 'fastify' {
 /**
  * - 'tokens': every non-public route needs a valid bearer token.
  * - 'none': no authentication at all (tests, or a trusted network); everyone is admin.
- * - 'auto' (default): like 'none' for callers on the loopback interface as long as no active
- *   token exists, like 'tokens' otherwise. Creating the first token switches a running
- *   `orgpulse start` to token auth without a restart; remote callers always need a token.
+ * - 'auto' (default): like 'none' for callers on the loopback interface that name a loopback
+ *   Host, as long as no token was ever created; like 'tokens' otherwise (see local.ts). Creating
+ *   the first token switches a running `orgpulse start` to token auth for good, without a
+ *   restart; remote callers always need a token.
  */
 export type AuthMode = 'tokens' | 'none' | 'auto'
 
@@ -32,9 +35,9 @@ export interface AuthOptions {
   mode: AuthMode
   /** paths (exact, or prefixes ending in '/') that never need a token */
   publicPaths: string[]
+  /** failed authentications allowed per client address (default 30 a minute), then 429 */
+  failedAuthLimit?: FailedAuthLimit
 }
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
 
 export function isPublicPath(url: string, publicPaths: string[]): boolean {
   const path = url.split('?')[0] ?? url
@@ -62,30 +65,47 @@ function unauthorized(reply: FastifyReply, message: string): FastifyReply {
 /** Registers the onRequest hook that sets `req.principal`. Must be registered on the root instance. */
 export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('principal', null)
+  const failures = new FailedAuthCounter(options.failedAuthLimit ?? DEFAULT_FAILED_AUTH_LIMIT)
+  const failed = (req: FastifyRequest, reply: FastifyReply, message: string) => {
+    failures.fail(req.ip)
+    return unauthorized(reply, message)
+  }
   app.addHook('onRequest', async (req, reply) => {
     if (isPublicPath(req.url, options.publicPaths)) return
     if (options.mode === 'none') {
       req.principal = { kind: 'local' }
       return
     }
+    const lockedFor = failures.retryAfter(req.ip)
+    if (lockedFor > 0) {
+      req.log.warn({ ip: req.ip, retryAfter: lockedFor }, 'too many failed authentications')
+      return reply
+        .code(429)
+        .header('retry-after', String(lockedFor))
+        .send({
+          error: `rate limit: too many failed authentications from this address; retry in ${lockedFor} s`,
+        })
+    }
     const token = presentedToken(req)
     if (token === null) {
-      if (
-        options.mode === 'auto' &&
-        LOOPBACK.has(req.socket.remoteAddress ?? '') &&
-        (await activeTokenCount(options.client)) === 0
-      ) {
+      const local = options.mode === 'auto' ? await localAccess(options.client, req) : null
+      if (local?.ok) {
         req.principal = { kind: 'local' }
         return
       }
+      if (local?.status === 403) {
+        req.log.warn({ host: req.headers.host }, 'refused a tokenless request naming a non-loopback Host')
+        return reply.code(403).send({ error: local.reason })
+      }
+      // a missing token is not a guess: it is not counted, so a browser's first visit cannot lock anyone out
       return unauthorized(
         reply,
         'missing bearer token (Authorization: Bearer <token>; create one with `orgpulse tokens create`)',
       )
     }
     const info = token ? await findToken(options.client, token) : null
-    if (!info) return unauthorized(reply, 'invalid token')
-    if (info.revokedAt) return unauthorized(reply, 'token revoked')
+    if (!info) return failed(req, reply, 'invalid token')
+    if (info.revokedAt) return failed(req, reply, 'token revoked')
     req.principal =
       info.scope === 'admin'
         ? { kind: 'admin', tokenId: info.id }

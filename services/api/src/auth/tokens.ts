@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { type ClickHouseClient, queryRows } from '@orgpulse/clickhouse'
 import { OrgpulseError, toClickHouseTime } from '@orgpulse/contracts'
+import { OrgLookupError, orgTree } from '@orgpulse/org'
 import { z } from 'zod'
 
 /**
@@ -62,6 +63,22 @@ export interface CreateTokenInput {
   name?: string
 }
 
+/**
+ * A token for an org nobody leads would read nothing today and, once someone with that email is
+ * imported, read their org without anyone having decided so: the email must name a manager in
+ * the current org (the same lookup the org routes make).
+ */
+async function assertLeadsAnOrg(client: ClickHouseClient, email: string): Promise<void> {
+  try {
+    await orgTree(client, email)
+  } catch (err) {
+    if (!(err instanceof OrgLookupError)) throw err
+    throw new TokenError(
+      `--org ${email} does not name a director or manager in the current org: ${err.message} (see \`orgpulse org directors\`)`,
+    )
+  }
+}
+
 /** Creates a token; the returned `token` is the only copy of the secret. */
 export async function createToken(
   client: ClickHouseClient,
@@ -70,6 +87,7 @@ export async function createToken(
   const org = input.scope === 'org' ? (input.org ?? '').trim().toLowerCase() : ''
   if (input.scope === 'org' && !org.includes('@'))
     throw new TokenError("an org token needs the director's email (--org EMAIL)")
+  if (input.scope === 'org') await assertLeadsAnOrg(client, org)
   const id = `tok_${randomBytes(6).toString('hex')}`
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`
   const now = new Date()
@@ -147,5 +165,11 @@ export async function activeTokenCount(client: ClickHouseClient): Promise<number
     client,
     'SELECT count() AS n FROM api_tokens FINAL WHERE isNull(revoked_at)',
   )
+  return Number(rows[0]?.n ?? 0)
+}
+
+/** Tokens ever created, revoked ones included: the 'auto' auth mode stays open only while this is 0. */
+export async function tokenCount(client: ClickHouseClient): Promise<number> {
+  const rows = await queryRows<{ n: string }>(client, 'SELECT count() AS n FROM api_tokens FINAL')
   return Number(rows[0]?.n ?? 0)
 }

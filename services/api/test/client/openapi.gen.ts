@@ -95,7 +95,7 @@ export interface paths {
         put?: never;
         /**
          * Jira webhook deliveries (issues and issue links)
-         * @description Authenticated by signature, not by token: `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret in $JIRA_WEBHOOK_SECRET>`. A retried delivery (same `X-Atlassian-Webhook-Identifier`) is acknowledged without publishing again. Enabled when the secret is set.
+         * @description Authenticated by signature, not by token: `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret in $JIRA_WEBHOOK_SECRET>`. A retried delivery (same `X-Atlassian-Webhook-Identifier`) or a replayed one (the same signed body under another identifier) is acknowledged without publishing again, also after a restart (the api and the ingest service remember published deliveries in ClickHouse). Enabled when the secret is set.
          */
         post: operations["receiveJiraWebhook"];
         delete?: never;
@@ -618,7 +618,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a retried delivery, already published */
+            /** @description a retried or replayed delivery, already published */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -648,7 +648,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the body is not a JSON object, or X-Atlassian-Webhook-Identifier is missing */
+            /** @description the body is not a JSON object, X-Atlassian-Webhook-Identifier is missing, or (with jira.webhook.maxAgeSeconds set) the payload `timestamp` is missing or too old */
             400: {
                 headers: {
                     [name: string]: unknown;

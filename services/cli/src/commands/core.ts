@@ -55,7 +55,8 @@ export function registerCoreCommands(
             // other `orgpulse` processes on this data dir send their commands here
             runCli,
             cliSecret: secret,
-            logger: false,
+            // 5xx and refusals reach the runtime's log (stderr): an error nobody sees is a defect
+            log: rt.log,
             env: rt.env,
             serverUrl: callableUrl(opts.host, opts.port),
           })
