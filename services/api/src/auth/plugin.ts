@@ -1,15 +1,17 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { activeTokenCount, findToken } from './tokens.ts'
+import { registerRouteAuthorisation, routeAuth } from './routes.ts'
+import { activeTokenCount, findToken, type OrgScope } from './tokens.ts'
 
 /**
- * Who is asking. `admin` sees every org and the admin routes; `org` sees one director's subtree;
+ * Who is asking. `admin` sees every org and the admin routes; `org` is bound to one director's
+ * subtree, and its `scope` says whether it reads it or submits decisions raised in it;
  * `local` is an unauthenticated loopback caller while auth is 'auto' and no token exists yet
  * (embedded mode out of the box): it is treated like admin.
  */
 export type Principal =
   | { kind: 'admin'; tokenId: string }
-  | { kind: 'org'; tokenId: string; org: string }
+  | { kind: 'org'; tokenId: string; org: string; scope: OrgScope }
   | { kind: 'local' }
 
 declare module 'fastify' {
@@ -30,16 +32,9 @@ export type AuthMode = 'tokens' | 'none' | 'auto'
 export interface AuthOptions {
   client: ClickHouseClient
   mode: AuthMode
-  /** paths (exact, or prefixes ending in '/') that never need a token */
-  publicPaths: string[]
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
-
-export function isPublicPath(url: string, publicPaths: string[]): boolean {
-  const path = url.split('?')[0] ?? url
-  return publicPaths.some((p) => (p.endsWith('/') ? path.startsWith(p) || `${path}/` === p : path === p))
-}
 
 /** Reads the token from `Authorization: Bearer …`, or `?access_token=` on GET (browser pages, RFC 6750 §2.3). */
 function presentedToken(req: FastifyRequest): string | null {
@@ -63,7 +58,8 @@ function unauthorized(reply: FastifyReply, message: string): FastifyReply {
 export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('principal', null)
   app.addHook('onRequest', async (req, reply) => {
-    if (isPublicPath(req.url, options.publicPaths)) return
+    // the matched route's declaration (auth/routes.ts), not the URL text
+    if (routeAuth(req) === 'public') return
     if (options.mode === 'none') {
       req.principal = { kind: 'local' }
       return
@@ -89,8 +85,9 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     req.principal =
       info.scope === 'admin'
         ? { kind: 'admin', tokenId: info.id }
-        : { kind: 'org', tokenId: info.id, org: info.org }
+        : { kind: 'org', tokenId: info.id, org: info.org, scope: info.scope }
   })
+  registerRouteAuthorisation(app)
 }
 
 export const isAdmin = (p: Principal | null): boolean => p !== null && p.kind !== 'org'
