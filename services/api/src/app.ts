@@ -12,11 +12,13 @@ import { type Bus, publishDeadLetters, publishRaw, type StageHealth } from '@org
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { FailedAuthLimit } from './auth/failures.ts'
 import { type AuthMode, registerAuth } from './auth/plugin.ts'
+import { type RouteAuth, trackRouteAuth } from './auth/routes.ts'
+import { decisionWriteGuard } from './auth/writes.ts'
 import { registerJsonDepthLimit } from './json-depth.ts'
 import { PROBE_4XX, PUBLIC, registerOpenApi } from './openapi.ts'
 import { pagesRoutes } from './pages/index.ts'
 import { v1Routes } from './routes/v1.ts'
-import { clientIngestPaths, registerClientIngest, registerWebhooks } from './webhooks.ts'
+import { registerClientIngest, registerWebhooks } from './webhooks.ts'
 
 export interface AppDeps {
   client: ClickHouseClient
@@ -49,8 +51,12 @@ export interface AppDeps {
   vendorWebhooks?: boolean
 }
 
-/** never behind a token: probes, scraping, the api docs, vendor webhooks and the CLI bridge (each of the last two checks its own secret) */
-export const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics', '/docs/', '/internal/cli', '/webhooks/']
+/**
+ * Routes that plugins register with options the api does not write, by their exact registered
+ * method and path (the route table, not request URLs): Prometheus scraping is public like every
+ * scrape target. swagger-ui and the connectors' webhooks are declared by the scope that mounts them.
+ */
+const PLUGIN_ROUTE_AUTH: Record<string, RouteAuth> = { 'GET /metrics': 'public', 'HEAD /metrics': 'public' }
 
 /** the readiness body: `checks` maps clickhouse, bus and (embedded mode) stages to `ok…` or `error: …` */
 const readiness = (description: string) => ({
@@ -74,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // first, so every route and plugin registered below answers errors the same way
   registerErrorHandler(app)
   registerJsonDepthLimit(app, { skipPrefix: '/webhooks/' })
+  trackRouteAuth(app, PLUGIN_ROUTE_AUTH)
   await registerOpenApi(app, {
     ...(deps.serverUrl ? { serverUrl: deps.serverUrl } : {}),
     ...(env.ORGPULSE_API_PUBLIC_URL ? { publicUrl: env.ORGPULSE_API_PUBLIC_URL } : {}),
@@ -83,7 +90,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAuth(app, {
     client: deps.client,
     mode: deps.auth ?? env.ORGPULSE_API_AUTH,
-    publicPaths: PUBLIC_PATHS,
     ...(deps.failedAuthLimit ? { failedAuthLimit: deps.failedAuthLimit } : {}),
   })
   await app.register(rateLimit, {
@@ -115,7 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           '4xx': PROBE_4XX,
         },
       },
-      config: { rateLimit: false },
+      config: { rateLimit: false, auth: 'public' },
     },
     async () => ({ status: 'ok' }),
   )
@@ -135,7 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           '4xx': PROBE_4XX,
         },
       },
-      config: { rateLimit: false },
+      config: { rateLimit: false, auth: 'public' },
     },
     async (_req, reply) => {
       const checks: Record<string, string> = {}
@@ -157,19 +163,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   )
 
-  // org tokens are for the org-scoped /v1 read routes. Writing decisions is not scoped to an org
-  // (records name any people), and the built-in pages do not filter by org: admin or local only.
-  const writePaths = clientIngestPaths()
-  app.addHook('onRequest', async (req, reply) => {
-    if (req.principal?.kind !== 'org') return
-    const path = req.url.split('?')[0] ?? ''
-    if (req.method === 'POST' && writePaths.includes(path))
-      return reply.code(403).send({ error: 'admin token required to submit decisions' })
-    if (!path.startsWith('/v1/'))
-      return reply
-        .code(403)
-        .send({ error: 'org tokens are for the /v1 api; the built-in pages need an admin token' })
-  })
   const publish = async (envelopes: RawEnvelope[]) => {
     await publishRaw(deps.bus, envelopes)
     await deps.flush?.()
@@ -182,7 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     env,
     deliveries: (source: string) => new WebhookDeliveryStore(deps.client, source),
   }
-  await registerClientIngest(app, wiring)
+  await registerClientIngest(app, { ...wiring, writeGuard: decisionWriteGuard(deps.client) })
   if (deps.vendorWebhooks !== false) await registerWebhooks(app, wiring)
   await app.register(v1Routes, { client: deps.client, config: deps.config })
   await app.register(pagesRoutes, { client: deps.client, config: deps.config })
@@ -191,7 +184,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const { runCli, cliSecret } = deps
     app.post(
       '/internal/cli',
-      { schema: { hide: true }, config: { rateLimit: false } },
+      // public to the token check: the bridge checks its own secret
+      { schema: { hide: true }, config: { rateLimit: false, auth: 'public' } },
       async (req, reply) => {
         if (req.headers.authorization !== `Bearer ${cliSecret}`)
           return reply.code(401).send({ error: 'bad secret' })

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 import type { OpenAPIV3 } from 'openapi-types'
 import { $ZodType } from 'zod/v4/core'
+import { declareAuth } from './auth/routes.ts'
 
 type Transform = NonNullable<Extract<SwaggerOptions, { openapi?: unknown }>['transform']>
 type TransformObject = NonNullable<Extract<SwaggerOptions, { openapi?: unknown }>['transformObject']>
@@ -130,7 +131,11 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
     transform,
     transformObject,
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // the document shows routes and schemas, never data: public, declared for every route the UI adds
+  await app.register(async (scope) => {
+    declareAuth(scope, 'public')
+    await scope.register(swaggerUi, { routePrefix: '/docs' })
+  })
 }
 
 /** `security` of an operation that takes a bearer token (every /v1 route) */

@@ -1,7 +1,8 @@
 import type { ConnectorWebhook, DeliveryStore, WebhookMount } from '@orgpulse/connector'
 import { withWebhook } from '@orgpulse/connectors'
 import type { DlqRecord, NamedEnv, OrgpulseConfig, RawEnvelope } from '@orgpulse/contracts'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify'
+import { declareAuth } from './auth/routes.ts'
 import { BEARER, documentRoutes, errorResponse, PUBLIC, type RouteDocs } from './openapi.ts'
 
 export interface WebhookWiring {
@@ -13,6 +14,11 @@ export interface WebhookWiring {
   log?: (msg: string) => void
   /** durable memory of published deliveries per source (replay dedupe that survives a restart) */
   deliveries?: (source: string) => DeliveryStore
+  /**
+   * runs before a token route's handler, after authorisation: the api checks there that an org
+   * token's records belong to its org (auth/writes.ts)
+   */
+  writeGuard?: preHandlerAsyncHookHandler
 }
 
 /** what the api says about a route: the connector's docs, plus the auth this mount puts in front */
@@ -21,9 +27,11 @@ function routeDocs(webhook: ConnectorWebhook): RouteDocs {
   const response: Record<string, unknown> = { ...accepted }
   for (const [status, when] of Object.entries(errors)) response[status] = errorResponse(when)
   if (webhook.auth === 'token') {
-    // the api's tokens (see app.ts): admin only, rate-limited per token
+    // the api's tokens (auth/routes.ts, auth/writes.ts), rate-limited per token
     response[401] = errorResponse('no token, or an unknown or revoked one')
-    response[403] = errorResponse('an org token: submitting decisions takes an admin token')
+    response[403] = errorResponse(
+      "a token without scope write:decisions, or a write:decisions token whose org does not hold a record's raiser, or the stored raiser of a resubmitted id (the reason says which record)",
+    )
     response[429] = errorResponse("over the token's rate limit (see Retry-After)")
   }
   return { ...docs, security: webhook.auth === 'token' ? BEARER : PUBLIC, response }
@@ -55,6 +63,10 @@ async function mount(
     }
     await app.register(async (scope) => {
       documentRoutes(scope, { [`${webhook.method} ${webhook.path}`]: routeDocs(webhook) })
+      // signed deliveries carry no token (the connector checks the signature); the token routes
+      // are the client ingest, which writes decisions
+      declareAuth(scope, auth === 'token' ? 'write:decisions' : 'public')
+      if (auth === 'token' && wiring.writeGuard) scope.addHook('preHandler', wiring.writeGuard)
       await scope.register(plugin)
     })
     enabled.push(webhook.path)
@@ -73,10 +85,3 @@ export const registerWebhooks = (app: FastifyInstance, wiring: WebhookWiring): P
 /** The connectors' client ingest routes (POST /v1/decisions), behind the api's tokens. */
 export const registerClientIngest = (app: FastifyInstance, wiring: WebhookWiring): Promise<string[]> =>
   mount(app, wiring, 'token')
-
-/** the paths of the client ingest routes: writing, so never for an org token */
-export const clientIngestPaths = (): string[] =>
-  withWebhook()
-    .map((c) => c.webhook)
-    .filter((w): w is ConnectorWebhook => w?.auth === 'token')
-    .map((w) => w.path)

@@ -43,9 +43,9 @@ describe('token storage', () => {
   it('lists tokens with their scope and normalised org', async () => {
     const list = await listTokens(client)
     expect(list.map((t) => [t.name, t.scope, t.org])).toEqual([
-      ['dana', 'org', 'dir@x.io'],
-      ['dir2@x.io', 'org', 'dir2@x.io'],
-      ['m1@x.io', 'org', 'm1@x.io'],
+      ['dana', 'read', 'dir@x.io'],
+      ['dir2@x.io', 'read', 'dir2@x.io'],
+      ['m1@x.io', 'read', 'm1@x.io'],
       ['admin', 'admin', ''],
     ])
   })

@@ -2,16 +2,18 @@ import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DEFAULT_FAILED_AUTH_LIMIT, FailedAuthCounter, type FailedAuthLimit } from './failures.ts'
 import { localAccess } from './local.ts'
-import { findToken } from './tokens.ts'
+import { registerRouteAuthorisation, routeAuth } from './routes.ts'
+import { findToken, type OrgScope } from './tokens.ts'
 
 /**
- * Who is asking. `admin` sees every org and the admin routes; `org` sees one director's subtree;
+ * Who is asking. `admin` sees every org and the admin routes; `org` is bound to one director's
+ * subtree, and its `scope` says whether it reads it or submits decisions raised in it;
  * `local` is an unauthenticated loopback caller while auth is 'auto' and no token exists yet
  * (embedded mode out of the box): it is treated like admin.
  */
 export type Principal =
   | { kind: 'admin'; tokenId: string }
-  | { kind: 'org'; tokenId: string; org: string }
+  | { kind: 'org'; tokenId: string; org: string; scope: OrgScope }
   | { kind: 'local' }
 
 declare module 'fastify' {
@@ -33,15 +35,8 @@ export type AuthMode = 'tokens' | 'none' | 'auto'
 export interface AuthOptions {
   client: ClickHouseClient
   mode: AuthMode
-  /** paths (exact, or prefixes ending in '/') that never need a token */
-  publicPaths: string[]
   /** failed authentications allowed per client address (default 30 a minute), then 429 */
   failedAuthLimit?: FailedAuthLimit
-}
-
-export function isPublicPath(url: string, publicPaths: string[]): boolean {
-  const path = url.split('?')[0] ?? url
-  return publicPaths.some((p) => (p.endsWith('/') ? path.startsWith(p) || `${path}/` === p : path === p))
 }
 
 /** Reads the token from `Authorization: Bearer …`, or `?access_token=` on GET (browser pages, RFC 6750 §2.3). */
@@ -71,7 +66,8 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     return unauthorized(reply, message)
   }
   app.addHook('onRequest', async (req, reply) => {
-    if (isPublicPath(req.url, options.publicPaths)) return
+    // the matched route's declaration (auth/routes.ts), not the URL text
+    if (routeAuth(req) === 'public') return
     if (options.mode === 'none') {
       req.principal = { kind: 'local' }
       return
@@ -109,8 +105,9 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     req.principal =
       info.scope === 'admin'
         ? { kind: 'admin', tokenId: info.id }
-        : { kind: 'org', tokenId: info.id, org: info.org }
+        : { kind: 'org', tokenId: info.id, org: info.org, scope: info.scope }
   })
+  registerRouteAuthorisation(app)
 }
 
 export const isAdmin = (p: Principal | null): boolean => p !== null && p.kind !== 'org'

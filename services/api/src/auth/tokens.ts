@@ -9,14 +9,22 @@ import { z } from 'zod'
  * only its sha256 is stored, so a leaked table does not leak usable tokens, and the plain token
  * is shown exactly once, by `create`.
  */
-export const tokenScopeSchema = z.enum(['admin', 'org'])
+export const tokenScopeSchema = z.enum(['read', 'write:decisions', 'admin'])
 export type TokenScope = z.infer<typeof tokenScopeSchema>
+/** the scopes bound to one director's org (every scope but admin) */
+export type OrgScope = Exclude<TokenScope, 'admin'>
+
+/**
+ * Rows written before scopes existed say 'org': those tokens could only ever read, so they keep
+ * exactly that (no migration: the column is a string, and rewriting rows would bump versions).
+ */
+const storedScope = (raw: string): TokenScope => tokenScopeSchema.parse(raw === 'org' ? 'read' : raw)
 
 export const tokenInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
   scope: tokenScopeSchema,
-  /** the director whose org subtree the token may read ('' for admin tokens) */
+  /** the director whose org subtree the token may read or write ('' for admin tokens) */
   org: z.string(),
   createdAt: z.string(),
   revokedAt: z.string().nullable(),
@@ -46,7 +54,7 @@ interface TokenRow {
 const toInfo = (r: TokenRow): TokenInfo => ({
   id: r.id,
   name: r.name,
-  scope: tokenScopeSchema.parse(r.scope),
+  scope: storedScope(r.scope),
   org: r.org,
   createdAt: `${r.created_at.replace(' ', 'T')}Z`,
   revokedAt: r.revoked_at ? `${r.revoked_at.replace(' ', 'T')}Z` : null,
@@ -57,8 +65,9 @@ const SELECT_TOKENS = `SELECT id, name, scope, org, toString(created_at) AS crea
   FROM api_tokens FINAL`
 
 export interface CreateTokenInput {
-  scope: TokenScope
-  /** required for scope 'org': the director's email */
+  /** 'org' is the pre-scope spelling of 'read' */
+  scope: TokenScope | 'org'
+  /** required for every scope but admin: the director's email */
   org?: string
   name?: string
 }
@@ -84,21 +93,27 @@ export async function createToken(
   client: ClickHouseClient,
   input: CreateTokenInput,
 ): Promise<{ token: string; info: TokenInfo }> {
-  const org = input.scope === 'org' ? (input.org ?? '').trim().toLowerCase() : ''
-  if (input.scope === 'org' && !org.includes('@'))
-    throw new TokenError("an org token needs the director's email (--org EMAIL)")
-  if (input.scope === 'org') await assertLeadsAnOrg(client, org)
+  const parsed = tokenScopeSchema.safeParse(input.scope === 'org' ? 'read' : input.scope)
+  if (!parsed.success)
+    throw new TokenError(
+      `unknown token scope ${JSON.stringify(input.scope)}: use read, write:decisions or admin`,
+    )
+  const scope = parsed.data
+  const org = scope === 'admin' ? '' : (input.org ?? '').trim().toLowerCase()
+  if (scope !== 'admin' && !org.includes('@'))
+    throw new TokenError(`a ${scope} token needs the director's email (--org EMAIL)`)
+  if (scope !== 'admin') await assertLeadsAnOrg(client, org)
   const id = `tok_${randomBytes(6).toString('hex')}`
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`
   const now = new Date()
-  const name = input.name?.trim() || (input.scope === 'admin' ? 'admin' : org)
+  const name = input.name?.trim() || (scope === 'admin' ? 'admin' : org)
   await client.insert({
     table: 'api_tokens',
     values: [
       {
         id,
         name,
-        scope: input.scope,
+        scope,
         org,
         token_hash: hashToken(token),
         created_at: toClickHouseTime(now),
@@ -109,7 +124,7 @@ export async function createToken(
     format: 'JSONEachRow',
     clickhouse_settings: { async_insert: 0 },
   })
-  return { token, info: { id, name, scope: input.scope, org, createdAt: now.toISOString(), revokedAt: null } }
+  return { token, info: { id, name, scope, org, createdAt: now.toISOString(), revokedAt: null } }
 }
 
 export async function listTokens(client: ClickHouseClient): Promise<TokenInfo[]> {
@@ -158,14 +173,6 @@ export async function findToken(client: ClickHouseClient, token: string): Promis
     h: hashToken(token),
   })
   return rows[0] ? toInfo(rows[0]) : null
-}
-
-export async function activeTokenCount(client: ClickHouseClient): Promise<number> {
-  const rows = await queryRows<{ n: string }>(
-    client,
-    'SELECT count() AS n FROM api_tokens FINAL WHERE isNull(revoked_at)',
-  )
-  return Number(rows[0]?.n ?? 0)
 }
 
 /** Tokens ever created, revoked ones included: the 'auto' auth mode stays open only while this is 0. */

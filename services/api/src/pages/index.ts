@@ -35,7 +35,8 @@ export async function pagesRoutes(app: FastifyInstance, options: PagesOptions): 
       d.panels.map((p) => [`${d.key}.${p.key}`, p.width] as const),
     ),
   )
-  const hide = { schema: { hide: true } }
+  // the pages do not filter by org, so no org token may load them
+  const hide = { schema: { hide: true }, config: { auth: 'admin' as const } }
 
   app.get('/assets/echarts.min.js', hide, async (_req, reply) =>
     reply.type('application/javascript').header('cache-control', 'public, max-age=86400').send(ECHARTS),

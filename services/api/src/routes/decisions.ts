@@ -70,6 +70,7 @@ export function decisionLogRoutes(app: ZodApp, { client }: V1Options): void {
   app.get(
     '/v1/orgs/:director/decisions',
     {
+      config: { auth: 'read' },
       schema: {
         operationId: 'listDecisions',
         summary: "The org's decision log, filtered, oldest raised first, with cursor pagination",
@@ -131,6 +132,7 @@ export function decisionLogRoutes(app: ZodApp, { client }: V1Options): void {
   app.get(
     '/v1/orgs/:director/dependencies',
     {
+      config: { auth: 'read' },
       schema: {
         operationId: 'listDependencies',
         summary: 'Cross-team blocking links touching the org, and the team pairs they connect',

@@ -10,6 +10,7 @@ export function exportRoutes(app: ZodApp, { client, config }: V1Options): void {
   app.get(
     '/v1/orgs/:director/exports/quarterly',
     {
+      config: { auth: 'read' },
       schema: {
         operationId: 'exportQuarterly',
         summary:

@@ -8,6 +8,7 @@ export function identityRoutes(app: ZodApp, { client }: V1Options): void {
   app.get(
     '/v1/identities/unresolved',
     {
+      config: { auth: 'admin' },
       schema: {
         operationId: 'listUnresolvedIdentities',
         summary: 'Identities seen in the facts that map to no person (admin tokens only)',

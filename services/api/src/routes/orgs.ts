@@ -20,6 +20,7 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
   app.get(
     '/v1/orgs',
     {
+      config: { auth: 'read' },
       schema: {
         operationId: 'listOrgs',
         summary: 'Directors (managers of managers) whose org the caller may read',
@@ -42,6 +43,7 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
   app.get(
     '/v1/orgs/:director',
     {
+      config: { auth: 'read' },
       schema: {
         operationId: 'getOrgTree',
         summary: "A director's org tree (units, managers, headcounts) in the org valid now",
@@ -57,6 +59,7 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
   app.get(
     '/v1/orgs/:director/metrics',
     {
+      config: { auth: 'read' },
       schema: {
         operationId: 'getOrgMetrics',
         summary:
@@ -78,6 +81,7 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
   app.get(
     '/v1/orgs/:director/teams/:team/metrics',
     {
+      config: { auth: 'read' },
       schema: {
         operationId: 'getTeamMetrics',
         summary:

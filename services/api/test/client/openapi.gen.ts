@@ -564,7 +564,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description an org token: submitting decisions takes an admin token */
+            /** @description a token without scope write:decisions, or a write:decisions token whose org does not hold a record's raiser, or the stored raiser of a resubmitted id (the reason says which record) */
             403: {
                 headers: {
                     [name: string]: unknown;

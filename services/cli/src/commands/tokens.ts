@@ -12,22 +12,32 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
   tokens
     .command('create')
     .description('create a token and print it once (only its sha256 is stored)')
-    .option('--org <director-email>', 'the director whose org the token may read')
-    .option('--admin', 'every org, unresolved identities, and submitting decisions')
+    .option('--org <director-email>', 'the director whose org the token is bound to')
+    .option(
+      '--scope <scope>',
+      'with --org: read (the org and every org inside it) or write:decisions (submit decisions raised in the org)',
+      'read',
+    )
+    .option('--admin', 'every org, unresolved identities, and submitting any decision')
     .option('--name <name>', 'a label for `tokens list`')
-    .action(async (opts: { org?: string; admin?: boolean; name?: string }, cmd: Command) => {
+    .action(async (opts: { org?: string; scope: string; admin?: boolean; name?: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
         const { createToken } = await import('@orgpulse/api')
         if (Boolean(opts.org) === Boolean(opts.admin))
           throw new UserError('pass exactly one of --org EMAIL or --admin')
+        // a scope is bound to an org; admin is its own flag so no one gets it by a typo in --scope
+        if (opts.org && opts.scope !== 'read' && opts.scope !== 'write:decisions')
+          throw new UserError(`--scope must be read or write:decisions (got ${JSON.stringify(opts.scope)})`)
+        if (opts.admin && cmd.getOptionValueSource('scope') === 'cli')
+          throw new UserError('--scope goes with --org; an admin token has every scope')
         const { token, info } = await createToken(rt.client, {
-          scope: opts.admin ? 'admin' : 'org',
+          scope: opts.admin ? 'admin' : (opts.scope as 'read' | 'write:decisions'),
           ...(opts.org ? { org: opts.org } : {}),
           ...(opts.name ? { name: opts.name } : {}),
         })
         io.out(token)
         io.err(
-          `created ${info.id} (${info.scope === 'admin' ? 'admin' : `org ${info.org}`}, "${info.name}"). The token is shown once: store it now.`,
+          `created ${info.id} (${info.scope === 'admin' ? 'admin' : `${info.scope}, org ${info.org}`}, "${info.name}"). The token is shown once: store it now.`,
         )
         io.err('use it as: Authorization: Bearer <token>')
         return 0
@@ -43,7 +53,8 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
         const { listTokens } = await import('@orgpulse/api')
         const list = await listTokens(rt.client)
         if (opts.format === 'json') io.out(JSON.stringify(list, null, 2))
-        else if (list.length === 0) io.out('no tokens (orgpulse tokens create --org EMAIL | --admin)')
+        else if (list.length === 0)
+          io.out('no tokens (orgpulse tokens create --org EMAIL [--scope read|write:decisions] | --admin)')
         else
           io.out(
             table(
