@@ -46,6 +46,11 @@ describe('docker-compose.yml (full mode) keeps isolation', () => {
     expect(composeText).not.toMatch(/["\s]8123:8123/)
   })
 
+  it('does not publish the token-less decision ingest service: clients write through the api', () => {
+    expect(compose.services['ingest-decisions']!.ports).toBeUndefined()
+    expect(compose.services.api!.ports).toEqual(['3000:3000'])
+  })
+
   it('turns off auto-assignment to Main Org and self sign-up in Grafana', () => {
     const env = compose.services.grafana!.environment!
     expect(env.GF_USERS_AUTO_ASSIGN_ORG).toBe('false')
