@@ -183,6 +183,16 @@ async function everyOutput(
 
 describe('complementary suppression (issue 17 item 5)', () => {
   it('minGroupSize 5: no published value gives the combined hours of team m2 and dir (4 people)', async () => {
+    // the leak this prevents: the org and team m1 alone give m2's team and dir together
+    expect(
+      derivable(
+        [
+          { scope: 'u:dir@x.io', total: 14 },
+          { scope: 'u:m1@x.io', total: 8 },
+        ],
+        ['dir', ...TEAM['u:m2@x.io']],
+      ),
+    ).toBe(true)
     const cfg = configSchema.parse({})
     const { equations, views } = await everyOutput(cfg)
     const dir = views.find((v) => v.org === 'dir@x.io')!
@@ -208,6 +218,13 @@ describe('complementary suppression (issue 17 item 5)', () => {
   })
 
   it("minGroupSize 3: no published value gives the director's own meeting load (3 h)", async () => {
+    // the leak this prevents: the org and both teams give dir's own hours
+    const unsuppressed = [
+      { scope: 'u:dir@x.io', total: 14 },
+      { scope: 'u:m1@x.io', total: 8 },
+      { scope: 'u:m2@x.io', total: 3 },
+    ]
+    expect(derivable(unsuppressed, ['dir'])).toBe(true)
     const cfg = configSchema.parse({ privacy: { minGroupSize: 3 } })
     const { equations, views } = await everyOutput(cfg)
     const dir = views.find((v) => v.org === 'dir@x.io')!
