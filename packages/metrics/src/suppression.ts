@@ -79,7 +79,9 @@ export function suppressComplementary(nodes: SuppressionNode[], config: Orgpulse
       const size = () => residual + effective.reduce((a, k) => a + weight(k.judged, m), 0)
       const count = () => (residual > 0 ? 1 : 0) + effective.length
       if (residual > 0 || effective.length > 0) opaque.add(u.id)
-      if (u.judged.metrics[m.id] === null || !sensitive) return
+      // a unit hidden for privacy already keeps its parts unknown; one hidden for coverage
+      // alone may still be derivable from above, so its parts are protected like a shown one's
+      if (!sensitive || isSensitive(u.judged, m, min)) return
       while (count() < 2 || size() < min) {
         const candidates = kids
           .filter((k) => !hidden(k) && opaque.has(k.id) && weight(k.judged, m) > 0)
