@@ -3,6 +3,7 @@ import { queryRows } from '@orgpulse/clickhouse'
 import { type OrgpulseConfig, OrgpulseError, toClickHouseTime, unitIdFor } from '@orgpulse/contracts'
 import { FAMILIES, METRICS, TRACKER_COVERAGE, valueWithoutRows } from './catalog.ts'
 import { SNAPSHOTS_CTE, snapFor } from './sql.ts'
+import { ADMIN_VIEWER, applyIndividual, suppressComplementary, type Viewer } from './suppression.ts'
 import type { Family, MetricDef, MetricFamilyId, MetricValues } from './types.ts'
 
 export class MetricsQueryError extends OrgpulseError {
@@ -122,6 +123,11 @@ export interface OrgMetricsRequest {
   from: string
   to: string
   grain?: string
+  /**
+   * who the result is for (default admin: the CLI is the local operator); the api passes the
+   * token's org, which decides whether individual metrics are shown
+   */
+  viewer?: Viewer
 }
 
 /**
@@ -201,6 +207,88 @@ export async function unitsUnder(client: ClickHouseClient, director: string, at:
      ORDER BY t.depth, u.name`,
     { at: toClickHouseTime(new Date(at.getTime() - 1)), root: unitIdFor(director) },
   )
+}
+
+export interface ForestUnit {
+  unit_id: string
+  parent_id: string
+  manager_id: string
+  people: number
+}
+
+/**
+ * Every unit of the org valid at `at` with its parent and headcount (units with nobody in them
+ * included): the partitions complementary suppression works on.
+ */
+export async function unitForest(client: ClickHouseClient, at: Date): Promise<ForestUnit[]> {
+  const rows = await queryRows<ForestUnit>(
+    client,
+    `WITH ${SNAPSHOTS_CTE}, (SELECT list FROM snaps) AS snap_list, ${snapFor('{at:DateTime64(3)}')} AS snap,
+     headcount AS (
+       SELECT pc.ancestor_id AS unit_id, count() AS people
+       FROM org_people AS p
+       INNER JOIN org_closure AS pc ON pc.effective = p.effective AND pc.unit_id = p.home_unit
+       WHERE p.effective = snap GROUP BY pc.ancestor_id
+     )
+     SELECT u.unit_id AS unit_id, u.parent_id AS parent_id, u.manager_id AS manager_id, ifNull(h.people, 0) AS people
+     FROM org_units AS u LEFT JOIN headcount AS h ON h.unit_id = u.unit_id
+     WHERE u.effective = snap
+     ORDER BY u.unit_id
+     SETTINGS join_use_nulls = 1`,
+    { at: toClickHouseTime(new Date(at.getTime() - 1)) },
+  )
+  return rows.map((r) => ({ ...r, people: Number(r.people) }))
+}
+
+/** The units of the tree `unit` belongs to: suppression must be decided over the whole tree, or an ancestor's view could reveal what this one withholds. */
+export function treeOf(forest: ForestUnit[], unit: string): ForestUnit[] {
+  const byId = new Map(forest.map((u) => [u.unit_id, u]))
+  const top = (id: string): string => {
+    const seen = new Set<string>()
+    let cur = id
+    while (true) {
+      const p = byId.get(cur)?.parent_id ?? ''
+      if (!p || !byId.has(p) || seen.has(p)) return cur
+      seen.add(cur)
+      cur = p
+    }
+  }
+  const root = top(unit)
+  return forest.filter((u) => top(u.unit_id) === root)
+}
+
+/**
+ * Judges every unit of `tree` for each window and applies complementary suppression per window:
+ * unit → window-from key → figures. Every output goes through this, so they all withhold the same.
+ */
+export async function judgeTree(
+  client: ClickHouseClient,
+  config: OrgpulseConfig,
+  tree: ForestUnit[],
+  windows: { from: Date; to: Date }[],
+): Promise<Map<string, Map<string, ScopeMetrics>>> {
+  const values = await evaluate(
+    client,
+    config,
+    tree.map((u) => u.unit_id),
+    windows,
+  )
+  const out = new Map<string, Map<string, ScopeMetrics>>()
+  for (const w of windows) {
+    const key = toClickHouseTime(w.from)
+    const nodes = tree.map((u) => ({
+      id: u.unit_id,
+      parent: u.parent_id,
+      judged: judge(values.get(u.unit_id)?.get(key) ?? {}, u.people, config),
+    }))
+    suppressComplementary(nodes, config)
+    for (const n of nodes) {
+      const per = out.get(n.id) ?? new Map<string, ScopeMetrics>()
+      out.set(n.id, per)
+      per.set(key, n.judged)
+    }
+  }
+  return out
 }
 
 /** The coverage behind one scope's evaluated values (the `_`-prefixed extras of `evaluate`). */
@@ -292,12 +380,17 @@ export async function computeOrgMetrics(
     )
   }
   const root = unitIdFor(director)
-  const scopes = units.map((u) => u.unit_id)
-  const whole = await evaluate(client, config, scopes, [{ from, to }])
+  const viewer = request.viewer ?? ADMIN_VIEWER
+  const tree = treeOf(await unitForest(client, to), root)
   const key = toClickHouseTime(from)
-  const valuesFor = (scope: string): MetricValues => whole.get(scope)?.get(key) ?? {}
+  const whole = await judgeTree(client, config, tree, [{ from, to }])
+  const judged = (u: UnitRow): ScopeMetrics => {
+    const s = whole.get(u.unit_id)?.get(key) ?? judge({}, u.people, config)
+    applyIndividual(s, u.manager_id, viewer)
+    return s
+  }
   const rootUnit = units.find((u) => u.unit_id === root)!
-  const org = judge(valuesFor(root), rootUnit.people, config)
+  const org = judged(rootUnit)
   const result: OrgMetricsResult = {
     org: director,
     // echo dates as the caller wrote them (YYYY-MM-DD), instants as ISO-8601 UTC
@@ -310,7 +403,7 @@ export async function computeOrgMetrics(
     teams: units
       .filter((u) => u.unit_id !== root)
       .map((u) => {
-        const s = judge(valuesFor(u.unit_id), u.people, config)
+        const s = judged(u)
         return {
           id: u.unit_id,
           name: u.name,
@@ -324,9 +417,11 @@ export async function computeOrgMetrics(
   }
   if (request.grain === 'week') {
     const weeks = weekWindows(from, to)
-    const series = await evaluate(client, config, [root], weeks)
+    // each week is its own table: suppression is decided per week over the whole tree
+    const series = await judgeTree(client, config, tree, weeks)
     result.series = weeks.map((w) => {
-      const s = judge(series.get(root)?.get(toClickHouseTime(w.from)) ?? {}, rootUnit.people, config)
+      const s = series.get(root)?.get(toClickHouseTime(w.from)) ?? judge({}, rootUnit.people, config)
+      applyIndividual(s, rootUnit.manager_id, viewer)
       return {
         from: w.from.toISOString(),
         to: w.to.toISOString(),

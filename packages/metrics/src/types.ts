@@ -27,6 +27,11 @@ export const metricDefSchema = z.object({
   /** people-based metrics are withheld for groups under privacy.minGroupSize */
   peopleBased: z.boolean(),
   /**
+   * the value describes one person (the scope's leader): shown only to that leader's own org
+   * and to admins, withheld with reason `individual` elsewhere (DESIGN "Privacy")
+   */
+  individual: z.boolean().optional(),
+  /**
    * the source coverage the value needs (DESIGN "No data is not zero"): `calendar`, a group
    * whose people's own calendars are synced for the window (enough of them: privacy.minGroupSize
    * and calendar.minCoverage); `leader_calendar`, the scope leader's own calendar; `tracker`, a

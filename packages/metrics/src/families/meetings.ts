@@ -298,6 +298,7 @@ export const meetingMetrics: MetricDef[] = [
     thresholds: { warn: 4, critical: 8 },
     family: 'meetings',
     peopleBased: true,
+    individual: true,
     requires: 'leader_calendar',
     expr: `if(countIf(is_mgr AND covered) = 0, NULL, sumIf(esc_s, is_mgr AND covered) / 3600 / (max(window_days) / 7))`,
   },

@@ -9,6 +9,7 @@ import {
   type MetricDef,
   MetricsQueryError,
   type OrgMetricsResult,
+  type Viewer,
 } from '@orgpulse/metrics'
 import { decisionRowsSql } from '../queries/decisions.ts'
 import { dependencyRowsSql } from '../queries/dependencies.ts'
@@ -53,6 +54,8 @@ export interface QuarterlyExportRequest {
   director: string
   quarter: string
   format: ExportFormat
+  /** who the export is for (default admin): decides whether individual metrics are included */
+  viewer?: Viewer
 }
 
 export interface QuarterlyExport {
@@ -82,7 +85,12 @@ export async function quarterlyExport(
   const director = request.director.trim().toLowerCase()
   const quarter = parseQuarter(request.quarter)
   const previous = previousQuarter(quarter)
-  const window = (q: Quarter) => ({ director, from: q.from.toISOString(), to: q.to.toISOString() })
+  const window = (q: Quarter) => ({
+    director,
+    from: q.from.toISOString(),
+    to: q.to.toISOString(),
+    viewer: request.viewer,
+  })
   // throws a not_found MetricsQueryError for an unknown director before anything is staged
   const current = await computeOrgMetrics(client, config, window(quarter))
   // the director may not have led an org at the end of the previous quarter: then no previous values

@@ -3,6 +3,7 @@ import { quarterlyExport } from '../exports/quarterly.ts'
 import { assertOrgVisible } from '../queries/scope.ts'
 import { directorParams, errorSchema, exportQuery } from '../schemas.ts'
 import { SECURED, type V1Options, type ZodApp } from './context.ts'
+import { viewerOf } from './viewer.ts'
 
 const file = z.string().describe('see services/api/EXPORTS.md for the columns')
 
@@ -44,6 +45,7 @@ export function exportRoutes(app: ZodApp, { client, config }: V1Options): void {
         director,
         quarter: req.query.quarter,
         format: req.query.format,
+        viewer: viewerOf(req),
       })
       reply
         .type(out.contentType)

@@ -13,6 +13,7 @@ import {
   WINDOW_LIMIT_NOTE,
 } from '../schemas.ts'
 import { SECURED, type V1Options, type ZodApp } from './context.ts'
+import { viewerOf } from './viewer.ts'
 
 const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 429: errorSchema }
 
@@ -74,7 +75,7 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
     },
     async (req) => {
       const director = await assertOrgVisible(client, req.principal, req.params.director)
-      return computeOrgMetrics(client, config, { director, ...req.query })
+      return computeOrgMetrics(client, config, { director, ...req.query, viewer: viewerOf(req) })
     },
   )
 
@@ -98,7 +99,11 @@ export function orgRoutes(app: ZodApp, { client, config }: V1Options): void {
       const director = await assertOrgVisible(client, req.principal, req.params.director)
       const unit = await teamInOrg(client, director, req.params.team)
       // a team is the subtree its manager leads: the same computation, rooted at the team
-      return computeOrgMetrics(client, config, { director: unit.slice(2), ...req.query })
+      return computeOrgMetrics(client, config, {
+        director: unit.slice(2),
+        ...req.query,
+        viewer: viewerOf(req),
+      })
     },
   )
 }
