@@ -4,7 +4,7 @@ import { type OrgpulseConfig, OrgpulseError, toClickHouseTime, unitIdFor } from 
 import { FAMILIES, METRICS, TRACKER_COVERAGE, valueWithoutRows } from './catalog.ts'
 import { SNAPSHOTS_CTE, snapFor } from './sql.ts'
 import { ADMIN_VIEWER, applyIndividual, suppressComplementary, type Viewer } from './suppression.ts'
-import type { Family, MetricDef, MetricFamilyId, MetricValues } from './types.ts'
+import type { Coverage, Family, MetricDef, MetricFamilyId, MetricValues, ScopeMetrics } from './types.ts'
 
 export class MetricsQueryError extends OrgpulseError {
   constructor(message: string, kind: 'invalid_input' | 'not_found' = 'invalid_input') {
@@ -130,28 +130,7 @@ export interface OrgMetricsRequest {
   viewer?: Viewer
 }
 
-/**
- * What the group's figures rest on, for the window: `calendar` counts the people in the group
- * (anyone who belonged to it during the window) and those whose own calendar is synced over the
- * whole window (the only ones the per-person meeting figures are measured over); `trackers` the
- * Jira projects and Linear teams mapped into the group and synced over the window.
- */
-export interface Coverage {
-  calendar: { covered: number; people: number; share: number | null }
-  trackers: { synced: number }
-}
-
-export interface ScopeMetrics {
-  metrics: MetricValues
-  /**
-   * metric id → why it is null: `withheld: …` (privacy threshold), `no_data: …` (sources not
-   * connected or synced for the window, or nothing in it), `partial_coverage: …` (too few of the
-   * group's calendars synced)
-   */
-  withheld: Record<string, string>
-  people: number
-  coverage: Coverage
-}
+export type { Coverage, ScopeMetrics } from './types.ts'
 
 export interface OrgMetricsResult {
   org: string

@@ -1,7 +1,6 @@
 import type { OrgpulseConfig } from '@orgpulse/contracts'
 import { METRICS } from './catalog.ts'
-import type { ScopeMetrics } from './compute.ts'
-import type { MetricDef } from './types.ts'
+import type { MetricDef, ScopeMetrics } from './types.ts'
 
 /**
  * Who a result is computed for. The CLI and other local operator paths are `admin`; the api

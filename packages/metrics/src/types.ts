@@ -67,3 +67,26 @@ export interface Family {
 }
 
 export type MetricValues = Record<string, number | null>
+
+/**
+ * What the group's figures rest on, for the window: `calendar` counts the people in the group
+ * (anyone who belonged to it during the window) and those whose own calendar is synced over the
+ * whole window (the only ones the per-person meeting figures are measured over); `trackers` the
+ * Jira projects and Linear teams mapped into the group and synced over the window.
+ */
+export interface Coverage {
+  calendar: { covered: number; people: number; share: number | null }
+  trackers: { synced: number }
+}
+
+export interface ScopeMetrics {
+  metrics: MetricValues
+  /**
+   * metric id → why it is null: `withheld: …` (privacy threshold), `no_data: …` (sources not
+   * connected or synced for the window, or nothing in it), `partial_coverage: …` (too few of the
+   * group's calendars synced)
+   */
+  withheld: Record<string, string>
+  people: number
+  coverage: Coverage
+}

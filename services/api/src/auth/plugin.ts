@@ -2,25 +2,11 @@ import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DEFAULT_FAILED_AUTH_LIMIT, FailedAuthCounter, type FailedAuthLimit } from './failures.ts'
 import { localAccess } from './local.ts'
+import type { Principal } from './principal.ts'
 import { registerRouteAuthorisation, routeAuth } from './routes.ts'
-import { findToken, type OrgScope } from './tokens.ts'
+import { findToken } from './tokens.ts'
 
-/**
- * Who is asking. `admin` sees every org and the admin routes; `org` is bound to one director's
- * subtree, and its `scope` says whether it reads it or submits decisions raised in it;
- * `local` is an unauthenticated loopback caller while auth is 'auto' and no token exists yet
- * (embedded mode out of the box): it is treated like admin.
- */
-export type Principal =
-  | { kind: 'admin'; tokenId: string }
-  | { kind: 'org'; tokenId: string; org: string; scope: OrgScope }
-  | { kind: 'local' }
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal: Principal | null
-  }
-}
+export type { Principal } from './principal.ts'
 
 /**
  * - 'tokens': every non-public route needs a valid bearer token.

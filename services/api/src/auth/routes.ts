@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Principal } from './plugin.ts'
+import type { Principal } from './principal.ts'
 
 /**
  * What a route takes, declared where the route is registered (`config: { auth }`) and read from

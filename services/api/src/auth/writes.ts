@@ -2,7 +2,7 @@ import { type ClickHouseClient, queryRows } from '@orgpulse/clickhouse'
 import { decisionRecordSchema, normaliseIdentity, OrgpulseError, unitIdFor } from '@orgpulse/contracts'
 import { effectiveAt, resolveIdentities } from '@orgpulse/org'
 import type { FastifyRequest } from 'fastify'
-import type { Principal } from './plugin.ts'
+import type { Principal } from './principal.ts'
 
 export class WriteForbiddenError extends OrgpulseError {
   constructor(message: string) {
