@@ -42,3 +42,25 @@ export function orgpulseIn(opts: {
       )
     })
 }
+
+/**
+ * The built `orgpulse` as its own process in embedded mode (no broker, no ClickHouse server),
+ * from the repository root, with `env` over the test's environment: how the connector CLI tests
+ * run it against their fake vendors.
+ */
+export function orgpulseWithEnv(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI_MAIN, ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '' },
+        timeout: 120_000,
+        maxBuffer: 32 * 1024 * 1024,
+      },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    )
+  })
+}

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { createClickHouse, queryRows } from '@orgpulse/clickhouse'
 import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { orgpulseWithEnv } from '../../../test/setup/cli.ts'
 import { seed, tempDir, USERS } from './fixtures.ts'
 
 /** `orgpulse ingest jira` as a user runs it: a separate process, embedded mode, env pointing at the fake. */
@@ -16,24 +17,7 @@ const dataDir = join(dir, 'data')
 const configFile = join(dir, 'orgpulse.yaml')
 let fake: FakeJira
 
-function orgpulse(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', fail)
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }))
-  })
-}
+const orgpulse = orgpulseWithEnv
 
 /**
  * A long-running command, run by node itself (not npx) so a signal reaches the CLI as a process

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createClickHouse, queryRows } from '@orgpulse/clickhouse'
@@ -6,6 +5,7 @@ import type { RawEnvelope } from '@orgpulse/contracts'
 import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { orgpulseWithEnv } from '../../../test/setup/cli.ts'
 import { jiraWebhookRoutes, registerJiraWebhook } from '../src/index.ts'
 import { clientFor, jiraConfig, seed, tempDir, USERS } from './fixtures.ts'
 
@@ -16,8 +16,7 @@ import { clientFor, jiraConfig, seed, tempDir, USERS } from './fixtures.ts'
  * webhook reached orgpulse stop being open decisions and open blockers on the next pull.
  */
 
-const ROOT = resolve(import.meta.dirname, '../../..')
-const CLI_MAIN = join(ROOT, 'services/cli/dist/main.js')
+const _ROOT = resolve(import.meta.dirname, '../../..')
 const dir = tempDir('jira-register')
 const dataDir = join(dir, 'data')
 const configFile = join(dir, 'orgpulse.yaml')
@@ -25,24 +24,7 @@ const PUBLIC_URL = 'https://orgpulse.example.test'
 const SECRET = 'registered-secret'
 let fake: FakeJira
 
-function orgpulse(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', fail)
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }))
-  })
-}
+const orgpulse = orgpulseWithEnv
 
 const writeConfig = (file: string, webhook: Record<string, unknown> = {}) =>
   // JSON is YAML: the config names env variables, never secrets

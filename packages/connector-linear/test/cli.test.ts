@@ -1,31 +1,17 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { createClickHouse, queryRows } from '@orgpulse/clickhouse'
 import { type FakeLinear, linearTestSeed, startFakeLinear } from '@orgpulse/fakes/linear'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { orgpulseWithEnv } from '../../../test/setup/cli.ts'
 
-const root = resolve(import.meta.dirname, '../../..')
 const work = mkdtempSync(join(tmpdir(), 'orgpulse-linear-cli-'))
 const dataDir = join(work, 'data')
 const configFile = join(work, 'orgpulse.yaml')
 let fake: FakeLinear
 
-function orgpulse(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [join(root, 'services/cli/dist/main.js'), ...args],
-      { cwd: root, env: { ...process.env, ...env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '' }, timeout: 120_000 },
-      (err, stdout, stderr) =>
-        done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    )
-  })
-}
+const orgpulse = orgpulseWithEnv
 
 beforeAll(async () => {
   fake = await startFakeLinear(linearTestSeed())
