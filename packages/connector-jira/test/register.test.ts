@@ -1,5 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { createClickHouse, queryRows } from '@orgpulse/clickhouse'
 import type { RawEnvelope } from '@orgpulse/contracts'
 import { type FakeJira, startFakeJira } from '@orgpulse/fakes/jira'
@@ -16,7 +16,6 @@ import { clientFor, jiraConfig, seed, tempDir, USERS } from './fixtures.ts'
  * webhook reached orgpulse stop being open decisions and open blockers on the next pull.
  */
 
-const _ROOT = resolve(import.meta.dirname, '../../..')
 const dir = tempDir('jira-register')
 const dataDir = join(dir, 'data')
 const configFile = join(dir, 'orgpulse.yaml')
