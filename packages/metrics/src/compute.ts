@@ -203,6 +203,8 @@ export interface ForestUnit {
   unit_id: string
   parent_id: string
   manager_id: string
+  /** team (manager level 1), group (a director's unit, level 2) or org (3+) */
+  kind: string
   people: number
 }
 
@@ -220,7 +222,8 @@ export async function unitForest(client: ClickHouseClient, at: Date): Promise<Fo
        INNER JOIN org_closure AS pc ON pc.effective = p.effective AND pc.unit_id = p.home_unit
        WHERE p.effective = snap GROUP BY pc.ancestor_id
      )
-     SELECT u.unit_id AS unit_id, u.parent_id AS parent_id, u.manager_id AS manager_id, ifNull(h.people, 0) AS people
+     SELECT u.unit_id AS unit_id, u.parent_id AS parent_id, u.manager_id AS manager_id, u.kind AS kind,
+       ifNull(h.people, 0) AS people
      FROM org_units AS u LEFT JOIN headcount AS h ON h.unit_id = u.unit_id
      WHERE u.effective = snap
      ORDER BY u.unit_id
@@ -256,12 +259,15 @@ export async function judgeTree(
   config: OrgpulseConfig,
   tree: ForestUnit[],
   windows: { from: Date; to: Date }[],
+  /** evaluate only these (the others come out as over no rows): a caller that stores a few */
+  metrics: readonly MetricDef[] = METRICS,
 ): Promise<Map<string, Map<string, ScopeMetrics>>> {
   const values = await evaluate(
     client,
     config,
     tree.map((u) => u.unit_id),
     windows,
+    metrics,
   )
   const out = new Map<string, Map<string, ScopeMetrics>>()
   for (const w of windows) {

@@ -331,7 +331,11 @@ export interface components {
             metrics: {
                 [key: string]: number | null;
             };
-            /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage) */
+            /** @description metric id → the n its value rests on (the catalog's sample: decisions decided, open blockers, people with calendars synced, …); null when the value is withheld for privacy */
+            samples: {
+                [key: string]: number | null;
+            };
+            /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage), `too_few:` (the sample is under the metric's minimum in the catalog, e.g. `too_few: n = 2 decisions decided (minimum 3)`) */
             withheld: {
                 [key: string]: string;
             };
@@ -346,7 +350,11 @@ export interface components {
                 metrics: {
                     [key: string]: number | null;
                 };
-                /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage) */
+                /** @description metric id → the n its value rests on (the catalog's sample: decisions decided, open blockers, people with calendars synced, …); null when the value is withheld for privacy */
+                samples: {
+                    [key: string]: number | null;
+                };
+                /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage), `too_few:` (the sample is under the metric's minimum in the catalog, e.g. `too_few: n = 2 decisions decided (minimum 3)`) */
                 withheld: {
                     [key: string]: string;
                 };
@@ -359,7 +367,11 @@ export interface components {
                 metrics: {
                     [key: string]: number | null;
                 };
-                /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage) */
+                /** @description metric id → the n its value rests on (the catalog's sample: decisions decided, open blockers, people with calendars synced, …); null when the value is withheld for privacy */
+                samples: {
+                    [key: string]: number | null;
+                };
+                /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage), `too_few:` (the sample is under the metric's minimum in the catalog, e.g. `too_few: n = 2 decisions decided (minimum 3)`) */
                 withheld: {
                     [key: string]: string;
                 };
