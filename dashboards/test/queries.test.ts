@@ -76,7 +76,7 @@ describe('every panel query, expanded as Grafana would, runs on ClickHouse over 
                  AND period_start >= {from:DateTime64(3)} AND period_start < {to:DateTime64(3)}`,
               {
                 metrics: panel.metrics.map((m) => m.id),
-                scopes: [director, ...teams],
+                scopes: panel.seriesLabel ? teams : [director],
                 from: company.start.toISOString().replace('T', ' ').replace('Z', ''),
                 to: company.end.toISOString().replace('T', ' ').replace('Z', ''),
               },

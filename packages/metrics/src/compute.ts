@@ -1,6 +1,12 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { queryRows } from '@orgpulse/clickhouse'
-import { type OrgpulseConfig, OrgpulseError, toClickHouseTime, unitIdFor } from '@orgpulse/contracts'
+import {
+  type OrgpulseConfig,
+  OrgpulseError,
+  parseStrictDate,
+  toClickHouseTime,
+  unitIdFor,
+} from '@orgpulse/contracts'
 import { FAMILIES, METRICS, TRACKER_COVERAGE, valueWithoutRows } from './catalog.ts'
 import { SNAPSHOTS_CTE, snapFor } from './sql.ts'
 import { ADMIN_VIEWER, applyIndividual, suppressComplementary, type Viewer } from './suppression.ts'
@@ -17,13 +23,16 @@ export interface Window {
   to: string
 }
 
-/** Parses a CLI/API date (YYYY-MM-DD = midnight UTC, or an ISO instant) to a Date. */
+/**
+ * Parses a CLI/API date with the one strict parser (@orgpulse/contracts `parseStrictDate`):
+ * YYYY-MM-DD is midnight UTC and must be a calendar day, an instant needs its offset.
+ */
 export function parseBound(value: string, name: string): Date {
-  const v = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value
-  const d = new Date(v)
-  if (Number.isNaN(d.getTime()))
-    throw new MetricsQueryError(`${name} is not a date: "${value}" (use YYYY-MM-DD)`)
-  return d
+  try {
+    return parseStrictDate(value, name)
+  } catch (err) {
+    throw new MetricsQueryError((err as Error).message)
+  }
 }
 
 /**
