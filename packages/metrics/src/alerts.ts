@@ -203,6 +203,9 @@ export interface AlertEvaluation {
   baseline?: number | null
   baselineSample?: number | null
   baselineWindow?: { from: string; to: string }
+  /** baseline rules: why the window's own value is null, and why the baseline's is */
+  currentReason?: string
+  baselineReason?: string
 }
 
 /** an evaluation that fired */
@@ -258,6 +261,8 @@ export function evaluateAlertRows(
       evaluation.baseline = num(row.baseline)
       evaluation.baselineSample = num(row.baseline_sample)
       evaluation.baselineWindow = { from: isoOf(row.baseline_from), to: isoOf(row.baseline_to) }
+      if (row.withheld) evaluation.currentReason = row.withheld
+      if (row.baseline_withheld) evaluation.baselineReason = row.baseline_withheld
     }
     return evaluation
   })

@@ -43,9 +43,9 @@ function ruleTable(rule: RuleCheck, metric: MetricDef): string {
         org: o.org,
         status: status(o.status),
         [`${metric.title}, last ${plural(rule.windowWeeks, 'week')}`]:
-          v(o.current) ?? nullLabel(o.reason, o.sample),
+          v(o.current) ?? nullLabel(o.currentReason, o.sample),
         [`baseline, ${plural(rule.baselineWeeks, 'week')} before`]:
-          v(o.baseline) ?? nullLabel(o.reason?.replace(/^baseline /, ''), o.baselineSample),
+          v(o.baseline) ?? nullLabel(o.baselineReason, o.baselineSample),
         [`factor (fires above ${rule.threshold}×)`]: o.value === null ? '—' : `${o.value.toFixed(2)}×`,
         n: o.sample,
         'baseline n': o.baselineSample ?? null,
