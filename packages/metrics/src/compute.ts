@@ -1,8 +1,10 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { queryRows } from '@orgpulse/clickhouse'
 import {
+  instantInRange,
   type OrgpulseConfig,
   OrgpulseError,
+  OUT_OF_RANGE_INSTANT,
   parseStrictDate,
   toClickHouseTime,
   unitIdFor,
@@ -391,6 +393,11 @@ export async function computeOrgMetrics(
   const to = parseBound(request.to, 'to')
   if (to <= from) throw new MetricsQueryError(`to (${request.to}) must be after from (${request.from})`)
   assertWindowWithinLimit(from, to, request)
+  for (const [name, raw, d] of [
+    ['from', request.from, from],
+    ['to', request.to, to],
+  ] as const)
+    if (!instantInRange(d.getTime())) throw new MetricsQueryError(`${name}: ${raw} ${OUT_OF_RANGE_INSTANT}`)
   if (request.grain && request.grain !== 'week')
     throw new MetricsQueryError(`grain must be "week" (got "${request.grain}")`)
   // DESIGN "Teams": the units directly below the director, each over its own subtree; deeper

@@ -1020,6 +1020,7 @@ export interface operations {
                 decider?: string;
                 /** @description decisions active in [from, to): raised before `to`, not decided/rejected/withdrawn before `from` */
                 from?: string;
+                /** @description YYYY-MM-DD (a UTC day, e.g. 2026-09-01) or an ISO-8601 instant with an offset (e.g. 2026-09-01T09:00:00Z, 2026-09-01T11:00:00+02:00) */
                 to?: string;
                 limit?: number;
                 /** @description opaque: `nextCursor` of the previous page */
