@@ -174,6 +174,11 @@ describe('strict dates on every option', () => {
       ['org', 'import', 'org.csv', '--effective', '2026-02-29'],
       '2026-02-29 is not a date: February has 28 days in 2026',
     ],
+    [['demo', '--end', '2026-04-31'], '--end: 2026-04-31 is not a date: April has 30 days'],
+    [
+      ['ingest', 'calendar', '--ics', 'x.ics', '--owner', 'a1@x.io', '--from', '2026-06-31'],
+      '--from: 2026-06-31 is not a date: June has 30 days',
+    ],
   ])('%j is refused', async (args, message) => {
     const r = await orgpulse(...args)
     expect(r.code).toBe(1)
