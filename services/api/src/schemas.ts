@@ -159,7 +159,9 @@ export const decisionSchema = z
     expectedDecider: z
       .string()
       .nullable()
-      .describe('the person expected to make the call (their email); null when none is named or it resolves to nobody'),
+      .describe(
+        'the person expected to make the call (their email); null when none is named or it resolves to nobody',
+      ),
     escalated: z.boolean(),
     deciderLevel: z.number().nullable(),
     latencyHours: z.number().nullable(),
