@@ -37,6 +37,12 @@ async function refreshClickHouseAccess(rt: Runtime, io: { err(line: string): voi
   for (const line of describePlan(plan)) io.err(line)
 }
 
+interface ImportOptions {
+  effective?: string
+  rootsOutside?: boolean
+  format: string
+}
+
 export function registerOrgCommands(program: Command, ctx: CommandContext): void {
   const org = program.command('org').description('the org chart: snapshots, directors, identities')
 
@@ -55,31 +61,25 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
       "the file is an export of a subtree: its top person's manager is not in it (that person becomes the top; anyone else's unknown manager is still an error)",
     )
     .option('--format <format>', 'output: text or json', 'text')
-    .action(
-      async (
-        file: string,
-        opts: { effective?: string; rootsOutside?: boolean; format: string },
-        cmd: Command,
-      ) => {
-        await ctx.withRuntime(cmd, async (rt, io) => {
-          const { importOrg } = await import('@orgpulse/org')
-          const summary = await importOrg({
-            client: rt.client,
-            bus: rt.bus,
-            file,
-            config: rt.config,
-            rootsOutside: opts.rootsOutside === true,
-            ...(opts.effective ? { effective: opts.effective } : {}),
-          })
-          if (opts.format === 'json') {
-            const { format: _format, ...rest } = summary
-            io.out(JSON.stringify(rest, null, 2))
-          } else io.out(summary.format())
-          await refreshClickHouseAccess(rt, io)
-          return 0
+    .action(async (file: string, opts: ImportOptions, cmd: Command) => {
+      await ctx.withRuntime(cmd, async (rt, io) => {
+        const { importOrg } = await import('@orgpulse/org')
+        const summary = await importOrg({
+          client: rt.client,
+          bus: rt.bus,
+          file,
+          config: rt.config,
+          rootsOutside: opts.rootsOutside === true,
+          ...(opts.effective ? { effective: opts.effective } : {}),
         })
-      },
-    )
+        if (opts.format === 'json') {
+          const { format: _format, ...rest } = summary
+          io.out(JSON.stringify(rest, null, 2))
+        } else io.out(summary.format())
+        await refreshClickHouseAccess(rt, io)
+        return 0
+      })
+    })
 
   org
     .command('directors')
