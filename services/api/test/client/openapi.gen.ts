@@ -386,6 +386,8 @@ export interface components {
             raisedAt: string;
             decidedBy: string | null;
             decidedAt: string | null;
+            /** @description the person expected to make the call (their email); null when none is named or it resolves to nobody */
+            expectedDecider: string | null;
             escalated: boolean;
             deciderLevel: number | null;
             latencyHours: number | null;
@@ -1018,6 +1020,8 @@ export interface operations {
                 /** @description true or false */
                 escalated?: "true" | "false";
                 decider?: string;
+                /** @description only decisions still open at `to` (default: now) whose expected decider is this person */
+                waitingOn?: string;
                 /** @description decisions active in [from, to): raised before `to`, not decided/rejected/withdrawn before `from` */
                 from?: string;
                 /** @description YYYY-MM-DD (a UTC day, e.g. 2026-09-01) or an ISO-8601 instant with an offset (e.g. 2026-09-01T09:00:00Z, 2026-09-01T11:00:00+02:00) */
