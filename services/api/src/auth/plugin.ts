@@ -122,7 +122,9 @@ export function clearSessionCookie(reply: FastifyReply, req: FastifyRequest): vo
  */
 export function safeNext(raw: unknown): string {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2048) return '/'
-  if (!raw.startsWith('/') || raw.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(raw)) return '/'
+  if (!raw.startsWith('/') || raw.startsWith('//')) return '/'
+  // a backslash reads as `/` in browsers (`/\\evil.example`), and URL parsing drops tabs and newlines
+  for (const c of raw) if (c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) return '/'
   const base = 'http://orgpulse.invalid'
   let url: URL
   try {
