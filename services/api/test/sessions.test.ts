@@ -4,7 +4,7 @@ import { parseEnv } from '@orgpulse/contracts'
 import { MemoryBus } from '@orgpulse/kafka'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { safeNext } from '../src/auth/plugin.ts'
+import { safeNext } from '../src/auth/browser.ts'
 import { SESSION_COOKIE } from '../src/auth/sessions.ts'
 import { createToken, revokeToken } from '../src/auth/tokens.ts'
 import { app, bearer, freshClickHouse, importFixtureOrg } from './helpers.ts'
@@ -407,6 +407,23 @@ describe('sessions', () => {
       expect(res.body).toContain('value="/orgs/dir@x.io?from=2026-07-01"')
       expect(res.body).not.toContain('opt_wrong')
       expect(sessionCookie(res)).toBeNull()
+    })
+
+    it('a token that may not open the page gets the login form with the reason (403), no session', async () => {
+      const res = await api.inject({ method: 'GET', url: `/?access_token=${tokens.write}`, headers: HTML })
+      expect(res.statusCode).toBe(403)
+      expect(res.headers['content-type']).toMatch(/text\/html/)
+      // the reason is the route's refusal (admin page today, a read page once pages filter by org)
+      expect(res.body).toMatch(
+        /(admin token required|scope is write:decisions)[^<]*; sign in with another token/,
+      )
+      expect(res.body).toContain('<form method="post" action="/login">')
+      expect(res.body).not.toContain(tokens.write)
+      expect(sessionCookie(res)).toBeNull()
+      // an API client still gets JSON
+      const json = await api.inject({ method: 'GET', url: '/', headers: bearer(tokens.write) })
+      expect(json.statusCode).toBe(403)
+      expect(json.json().error).toMatch(/admin token required|scope is write:decisions/)
     })
 
     it('API GETs keep accepting ?access_token= as before (no redirect)', async () => {
