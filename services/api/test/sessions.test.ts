@@ -450,6 +450,27 @@ describe('sessions', () => {
       expect(org.headers.location).toBe(`/login?next=${encodeURIComponent('/orgs/dir@x.io?from=2026-07-01')}`)
     })
 
+    it('a link from another site (Strict cookies withheld) gets a same-origin reload of the same URL first', async () => {
+      const res = await api.inject({
+        method: 'GET',
+        url: '/orgs/dir@x.io?from=2026-07-01&x=%22%3E',
+        headers: { ...HTML, 'sec-fetch-site': 'cross-site' },
+      })
+      expect(res.statusCode).toBe(200)
+      expect(res.headers['cache-control']).toBe('no-store')
+      expect(res.body).toContain(
+        '<meta http-equiv="refresh" content="0;url=/orgs/dir@x.io?from=2026-07-01&amp;x=%22%3E">',
+      )
+      // the reload comes from this origin: then the usual answer
+      const again = await api.inject({
+        method: 'GET',
+        url: '/orgs/dir@x.io?from=2026-07-01',
+        headers: { ...HTML, 'sec-fetch-site': 'same-origin' },
+      })
+      expect(again.statusCode).toBe(303)
+      expect(again.headers.location).toMatch(/^\/login\?next=/)
+    })
+
     it('API clients keep the 401 JSON with WWW-Authenticate (also for /v1 with Accept: text/html, and pages without it)', async () => {
       for (const [url, headers] of [
         ['/v1/orgs', {}],

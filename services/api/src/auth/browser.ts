@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { loginHtml } from './login-page.ts'
+import { bounceHtml, loginHtml } from './login-page.ts'
 import { SESSION_COOKIE } from './sessions.ts'
 
 /** What browsers get from the auth layer: the page test, the session cookie, `next`, the login page. */
@@ -90,4 +90,23 @@ export function loginPage(
       .header('referrer-policy', 'same-origin')
       .send(loginHtml(options))
   )
+}
+
+/**
+ * A browser that came from a link on another site (`Sec-Fetch-Site: cross-site`) withholds
+ * SameSite=Strict cookies on that navigation and on the redirects that follow it, so a signed-in
+ * director clicking a link in mail or chat would land on the login form. A page of this origin
+ * that reloads the same URL makes the next navigation same-origin, and the cookie goes with it;
+ * without a session that second request gets the 303 to the login form as usual.
+ */
+export const strictCookiesWithheld = (req: FastifyRequest): boolean =>
+  req.headers['sec-fetch-site'] === 'cross-site'
+
+export function bouncePage(reply: FastifyReply, req: FastifyRequest): FastifyReply {
+  return reply
+    .code(200)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .send(bounceHtml(safeNext(req.url)))
 }

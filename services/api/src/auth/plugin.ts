@@ -2,10 +2,12 @@ import cookie from '@fastify/cookie'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
+  bouncePage,
   clearSessionCookie,
   loginLocation,
   loginPage,
   setSessionCookie,
+  strictCookiesWithheld,
   wantsHtml,
   withoutAccessToken,
 } from './browser.ts'
@@ -145,8 +147,10 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
       }
       // a browser is sent to the login form and back; a missing token is not a guess: it is not
       // counted, so a browser's first visit cannot lock anyone out
-      if (wantsHtml(req))
+      if (wantsHtml(req)) {
+        if (strictCookiesWithheld(req)) return bouncePage(reply, req)
         return reply.header('cache-control', 'no-store').redirect(loginLocation(req.url), 303)
+      }
       return unauthorized(
         reply,
         'missing bearer token (Authorization: Bearer <token>; create one with `orgpulse tokens create`)',
