@@ -549,6 +549,25 @@ describe('sessions', () => {
     })
   })
 
+  describe('behind a trusted proxy', () => {
+    it('failed sign-ins are counted per forwarded client address, not per proxy', async () => {
+      const behind = await track(
+        await app(client, {
+          env: parseEnv({ ORGPULSE_API_TRUST_PROXY: '127.0.0.1' }),
+          failedAuthLimit: { max: 1, windowMs: 60_000 },
+        }),
+      )
+      const from = (ip: string) => ({ 'x-forwarded-for': ip })
+      expect((await login(behind, 'opt_wrong', '/', from('10.0.0.1'))).statusCode).toBe(401)
+      expect((await login(behind, tokens.read, '/', from('10.0.0.2'))).statusCode).toBe(303)
+      expect((await login(behind, tokens.read, '/', from('10.0.0.1'))).statusCode).toBe(429)
+      // an untrusted peer's header is ignored: it is counted as itself
+      const direct = await track(await app(client, { failedAuthLimit: { max: 1, windowMs: 60_000 } }))
+      expect((await login(direct, 'opt_wrong', '/', from('10.0.0.3'))).statusCode).toBe(401)
+      expect((await login(direct, tokens.read, '/', from('10.0.0.4'))).statusCode).toBe(429)
+    })
+  })
+
   describe('over a real socket', () => {
     it('a shared link, then the page and its data with the cookie the browser got; logout; login form', async () => {
       const real = await track(await app(client))
