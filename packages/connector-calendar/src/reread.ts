@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { type ClickHouseClient, CursorStore, queryRows } from '@orgpulse/clickhouse'
 import type { ConnectorContext } from '@orgpulse/connector'
 import {
@@ -44,7 +45,9 @@ const day = (d: Date | string): string => new Date(d).toISOString().slice(0, 10)
 /** Records a one-off `ingest calendar --ics` import; a source imported again keeps the union of its windows. */
 export async function recordOneOffImport(client: ClickHouseClient, imp: OneOffImport): Promise<void> {
   const store = new CursorStore(client)
-  const scope = `${imp.owner} ${imp.source}`
+  // a file is named so that the command to run it again works from anywhere
+  const source = /^(https?|webcal):\/\//i.test(imp.source) ? imp.source : resolve(imp.source)
+  const scope = `${imp.owner} ${source}`
   const prev = await store.get(ONE_OFF_CONNECTOR, scope)
   let from = imp.from
   let to = imp.to
@@ -53,11 +56,7 @@ export async function recordOneOffImport(client: ClickHouseClient, imp: OneOffIm
     if (p.from < from) from = p.from
     if (p.to > to) to = p.to
   }
-  await store.set(
-    ONE_OFF_CONNECTOR,
-    scope,
-    JSON.stringify({ source: imp.source, owner: imp.owner, from, to }),
-  )
+  await store.set(ONE_OFF_CONNECTOR, scope, JSON.stringify({ source, owner: imp.owner, from, to }))
 }
 
 /** the one-off imports whose window overlaps [from, to) */
