@@ -31,7 +31,10 @@ export function cliRunner(
       async withRuntime(cmd, handler) {
         if (cmd.name() === 'start')
           throw new OrgpulseError('conflict', `orgpulse is already running on ${rt.dataDir}`)
-        ctx.exitCode = (await handler(await withCallersConfig(rt, globalOptions(cmd).config), io, cmd)) ?? 0
+        // the demo installs its config into the instance's own (the pipeline maps with it): it
+        // needs the instance's runtime, and replaces the sections a caller's config could set
+        const view = cmd.name() === 'demo' ? rt : await withCallersConfig(rt, globalOptions(cmd).config)
+        ctx.exitCode = (await handler(view, io, cmd)) ?? 0
       },
     }
     const previous = process.cwd()
@@ -58,5 +61,7 @@ async function withCallersConfig(rt: Runtime, configFile: string | undefined): P
   const { config, path } = loadConfig(configFile)
   // the config file is the complete alias set, as when the command opens its own runtime
   if (path) await setAliases(rt.client, config.identities.aliases)
+  // the instance's own file, unchanged: its runtime as it is (the object the pipeline holds)
+  if (path === rt.configPath && JSON.stringify(config) === JSON.stringify(rt.config)) return rt
   return { ...rt, config, configPath: path, demoConfig: false }
 }
