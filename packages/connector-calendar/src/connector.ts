@@ -69,7 +69,8 @@ async function rulesChanged(
   const window = retainedWindow(calendar, earliest)
   const { people, feeds } = await rereadPlan(ctx.client, calendar)
   const headline = `classification rules changed${unrecorded ? ' (none recorded for the stored meetings)' : ''}: re-reading ${people.length + feeds.length} calendars from ${window.from.toISOString().slice(0, 10)}`
-  ctx.log.info({ calendars: people.length + feeds.length, from: window.from.toISOString() }, headline)
+  // a warning: a whole re-read is costly, and a scheduled pull shows nothing else of a sync
+  ctx.log.warn({ calendars: people.length + feeds.length, from: window.from.toISOString() }, headline)
   progress({ line: headline })
   const r = await rereadCalendars(ctx, {
     ...window,
