@@ -115,9 +115,11 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
     }
     // a changed rule set (or none recorded for meetings already stored): what is stored was
     // classified under other rules, and titles are kept nowhere, so the sources are read again
+    let unrecorded = false
     if (!options.ics && !options.only) {
       const rules = await rulesState(ctx.client, calendar)
-      if (rules.recorded !== rules.current) {
+      unrecorded = rules.recorded !== rules.current
+      if (unrecorded) {
         const earliest = await earliestStoredMeeting(ctx.client)
         if (earliest) return rulesChanged(ctx, calendar, earliest, rules.recorded === null, progress)
       }
@@ -195,7 +197,8 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
         from: window.from.toISOString(),
         to: window.to.toISOString(),
       })
-    } else if (!options.only) {
+    } else if (unrecorded) {
+      // nothing was stored before: what this sync read is classified under the current rules
       await recordRules(ctx, calendar)
     }
     return { result: { ics, google }, lines, failed }
