@@ -375,5 +375,8 @@ export const meetingMetrics: MetricDef[] = [
     peopleBased: true,
     requires: 'calendar',
     expr: 'if(sum(rit_expected) = 0, NULL, uniqExactIf(rit_name, rit_expected = 1) - uniqExactIf(rit_name, rit_held = 1))',
+    sample: 'uniqExactIf(rit_name, rit_expected = 1)',
+    sampleOf: 'rituals expected',
+    minSample: 1,
   },
 ]
