@@ -125,7 +125,7 @@ describe('orgpulse alerts check says what it evaluated', () => {
     const r = await orgpulse('alerts', 'check', '--at', '2026-12-02T10:00:00Z')
     expect(r.code, r.stderr).toBe(2)
     expect(r.stdout).toMatch(
-      /^evaluated \d+ rules over 1 director's org at 2026-12-02T10:00:00\.000Z, windows ending 2026-11-30 \(the last complete week, end exclusive\): 4 weeks 2026-11-02 → 2026-11-30; baseline 12 weeks 2026-08-10 → 2026-11-02; 1 week 2026-11-23 → 2026-11-30; 1 firing, \d+ ok, \d+ values? too few \(n < min\), \d+ no data$/m,
+      /^evaluated \d+ rules over 1 director's org at 2026-12-02T10:00:00\.000Z, windows ending 2026-11-30 \(the last complete week, end exclusive\): 4 weeks 2026-11-02 → 2026-11-30; baseline 12 weeks 2026-08-10 → 2026-11-02; 1 week 2026-11-23 → 2026-11-30; 3 weeks 2026-11-09 → 2026-11-30; 1 firing, \d+ ok, \d+ values? too few \(n < min\), \d+ no data$/m,
     )
     expect(r.stdout).toContain('1 alert firing')
     expect(r.stdout).toMatch(/^dir@x\.io +firing +40\.0 % +30\.0 % +5$/m)

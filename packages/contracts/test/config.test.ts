@@ -49,7 +49,7 @@ describe('orgpulse.yaml rejects unknown keys at every level, naming the closest 
 
   it('a key nothing is close to lists the keys known there', () => {
     expect(() => parseConfig({ alerts: { pagerDuty: true } }, 'orgpulse.yaml')).toThrow(
-      'unknown key alerts.pagerDuty (keys known at alerts: centralizationMax, escalationOverBaseline, latencyP90MaxHours, blockerMaxAgeDays, webhookUrlEnv)',
+      'unknown key alerts.pagerDuty (keys known at alerts: centralizationMax, escalationOverBaseline, latencyP90MaxHours, blockerMaxAgeDays, ritualsStoppedMax, webhookUrlEnv)',
     )
   })
 
