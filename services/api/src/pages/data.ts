@@ -202,6 +202,18 @@ function tileLinks(
   return links
 }
 
+/**
+ * Counts and sums over a window (decided, item-days) grow with its length: the baseline's is put
+ * on the window's length so the comparison means something; stocks at the end of a window (open
+ * decisions, open blockers) and ratios, quantiles and means compare as they are.
+ */
+export const FLOW_METRICS = new Set(['decisions_decided', 'blocked_item_days'])
+function scaled(f: Figure, m: MetricDef, base: { from: Date; to: Date }, w: { from: Date; to: Date }): Figure {
+  if (!FLOW_METRICS.has(m.id) || f.value === null) return f
+  const k = (w.to.getTime() - w.from.getTime()) / (base.to.getTime() - base.from.getTime())
+  return { ...f, value: Math.round(f.value * k * 10) / 10 }
+}
+
 export interface ScopeRequest {
   director: string
   /** the manager whose unit the page shows (the director for the org page) */
@@ -250,7 +262,7 @@ export async function scopeData(
       sampleOf: sampleOf(m),
       current,
       previous: figureOf(prev, m),
-      baseline: figureOf(base, m),
+      baseline: scaled(figureOf(base, m), m, baseline, range),
       status: statusOf(m, current.value),
       links: tileLinks(m, current, req.director, req.query),
     }
@@ -292,7 +304,7 @@ export async function scopeData(
       // the first snapshot is where the org begins, not a re-org
       reorgs: snapshots
         .map((s) => s.slice(0, 10))
-        .filter((s, i, all) => i > 0 && s > first.slice(0, 10) && s < day(chart.to) && all.indexOf(s) === i),
+        .filter((s, i, all) => i > 0 && s >= first.slice(0, 10) && s < day(chart.to) && all.indexOf(s) === i),
     },
   }
 }

@@ -1,6 +1,6 @@
 import type { MetricDef } from '@orgpulse/metrics'
 import type { Figure, ScopeData, Status, Tile } from './data.ts'
-import { pageHref } from './data.ts'
+import { FLOW_METRICS as FLOW, pageHref } from './data.ts'
 import { isoDay, type PageRange, quarterOf, WEEK } from './range.ts'
 
 /** HTML-escapes text and attribute values (every value from data goes through it) */
@@ -66,7 +66,9 @@ export function layout(l: Layout, body: string): string {
         )
         .join('')}</nav>`
     : ''
-  const who = l.org ? `<strong>${esc(l.org.name)}</strong>'s org` : '<span>org health per director</span>'
+  const who = l.org
+    ? `<span><strong>${esc(l.org.name)}</strong>’s org</span>`
+    : '<span>org health per director</span>'
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>orgpulse · ${esc(l.title)}</title><style>${STYLE}</style>${l.scripts ? '<script src="/assets/echarts.min.js"></script>' : ''}</head>
 <body><header><a href="/"><strong>orgpulse</strong></a>${who}${nav}</header><main>
@@ -145,7 +147,7 @@ export function tileHtml(t: Tile, data: ScopeData): string {
 <h3>${esc(t.title)}</h3><div class="win">${esc(windowText(data.range))}</div>
 <div class="big"${f.reason ? ` title="${esc(f.reason)}"` : ''}>${esc(big)}</div>
 <div class="n">${links}</div>
-${compare(t, t.previous, 'vs previous period')}${compare(t, t.baseline, 'vs 12-week baseline')}
+${compare(t, t.previous, 'vs previous period')}${compare(t, t.baseline, FLOW.has(t.id) ? 'vs 12-week baseline (per window length)' : 'vs 12-week baseline')}
 </div>`
 }
 

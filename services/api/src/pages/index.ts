@@ -98,6 +98,8 @@ export async function pagesRoutes(app: FastifyInstance, options: PagesOptions): 
   app.get('/assets/echarts.min.js', assets, async (_req, reply) =>
     reply.type('application/javascript').header('cache-control', 'public, max-age=86400').send(ECHARTS),
   )
+  // browsers ask for it on every page: an empty answer, not a 404 in the console
+  app.get('/favicon.ico', assets, async (_req, reply) => reply.code(204).send())
   app.get('/assets/pages.js', assets, async (_req, reply) =>
     reply.type('application/javascript').send(CLIENT),
   )
