@@ -4,7 +4,18 @@ import { meetingMetrics, meetingsFamily } from './families/meetings.ts'
 import { planningFamily, planningMetrics, trackerCoverage } from './families/planning.ts'
 import { type Family, type MetricDef, type MetricFamilyId, metricDefSchema } from './types.ts'
 
-/** The metric catalog: ids are the public contract (API, CLI, exports, dashboards, alerts). */
+/**
+ * The metric catalog: ids are the public contract (API, CLI, exports, dashboards, alerts).
+ *
+ * Minimum samples (`minSample`, DESIGN "the catalog sets a minimum sample"): below it a value is
+ * null with reason `too_few: n = …`. Counts and sums (decisions decided, open decisions, open
+ * blockers, blocked item-days) have 0: a count is never too few, zero is an answer. Ratios and
+ * medians need 3 (one or two decisions make a 100 % or a 0 % that says nothing about the org);
+ * p90s need 5 (under 5 the p90 is the largest value, interpolated). Means over people need 1
+ * covered person: privacy.minGroupSize and calendar.minCoverage already decide whether a group
+ * is large enough. Ritual adherence needs 1 expected occurrence, cycle rates 1 cycle, the
+ * leader's escalation-meeting hours their own synced calendar.
+ */
 export const METRICS: readonly MetricDef[] = [
   ...decisionMetrics,
   ...dependencyMetrics,

@@ -88,6 +88,7 @@ export async function evaluate(
       const extras = Object.entries(family.extras ?? {})
       const select = [
         ...defs.map((d) => `${d.expr} AS ${d.id}`),
+        ...defs.map((d) => `${d.sample} AS ${sampleKey(d.id)}`),
         ...extras.map(([k, e]) => `${e} AS ${k}`),
       ].join(',\n  ')
       const query = `SELECT scope, toString(w_from) AS w_from_key,\n  ${select}\nFROM (${family.base}) GROUP BY scope, w_from`
@@ -101,7 +102,10 @@ export async function evaluate(
         const perScope = result.get(scope) ?? new Map<string, MetricValues>()
         result.set(scope, perScope)
         const values = perScope.get(key) ?? {}
-        for (const d of defs) values[d.id] = toNumber(row[d.id])
+        for (const d of defs) {
+          values[d.id] = toNumber(row[d.id])
+          values[sampleKey(d.id)] = toNumber(row[sampleKey(d.id)])
+        }
         for (const [k] of extras) values[k] = toNumber(row[k])
         perScope.set(key, values)
       }
@@ -109,6 +113,9 @@ export async function evaluate(
   )
   return result
 }
+
+/** the key under which `evaluate` returns a metric's sample (an `_`-prefixed extra, like coverage) */
+export const sampleKey = (id: string): string => `_n_${id}`
 
 function toNumber(v: unknown): number | null {
   if (v === null || v === undefined) return null
@@ -137,6 +144,8 @@ export interface OrgMetricsResult {
   from: string
   to: string
   metrics: MetricValues
+  /** metric id → the n each value rests on (see ScopeMetrics.samples) */
+  samples: MetricValues
   withheld: Record<string, string>
   people: number
   coverage: Coverage
@@ -146,6 +155,7 @@ export interface OrgMetricsResult {
     manager: string
     people: number
     metrics: MetricValues
+    samples: MetricValues
     withheld: Record<string, string>
     coverage: Coverage
   }[]
@@ -153,6 +163,7 @@ export interface OrgMetricsResult {
     from: string
     to: string
     metrics: MetricValues
+    samples: MetricValues
     withheld: Record<string, string>
     coverage: Coverage
   }[]
@@ -317,23 +328,41 @@ export function withheldReason(
   return null
 }
 
-/** Privacy and coverage applied to one scope's evaluated values: what every output shows. */
+/**
+ * `too_few: n = 2 decisions decided (minimum 3)`, or null when the sample is large enough. n = 0
+ * is not "too few" but nothing: the value is then no data (or 0 for a count).
+ */
+export function tooFewReason(m: MetricDef, n: number): string | null {
+  return n > 0 && n < m.minSample ? `too_few: n = ${n} ${m.sampleOf} (minimum ${m.minSample})` : null
+}
+
+/**
+ * Privacy, coverage and the minimum sample applied to one scope's evaluated values: what every
+ * output shows. Privacy and no-data reasons come first; a value that may be shown but rests on
+ * fewer than the catalog's minSample is null with reason `too_few`. The sample is null exactly
+ * when the value is withheld for privacy (it would count the hidden group).
+ */
 export function judge(values: MetricValues, people: number, config: OrgpulseConfig): ScopeMetrics {
   const metrics: MetricValues = {}
+  const samples: MetricValues = {}
   const withheld: Record<string, string> = {}
   const coverage = coverageOf(values)
   for (const m of METRICS) {
     const v = m.id in values ? (values[m.id] ?? null) : valueWithoutRows(m)
+    // no rows at all: nothing counted
+    const n = values[sampleKey(m.id)] ?? 0
     const reason = withheldReason(m, people, coverage, values, config)
-    if (reason !== null) {
+    samples[m.id] = reason?.startsWith('withheld:') ? null : n
+    const tooFew = reason === null ? tooFewReason(m, n) : null
+    if (reason !== null || tooFew !== null) {
       metrics[m.id] = null
-      withheld[m.id] = reason
+      withheld[m.id] = (reason ?? tooFew)!
     } else {
       metrics[m.id] = v
       if (v === null) withheld[m.id] = 'no_data: no data in the window'
     }
   }
-  return { metrics, withheld, people, coverage }
+  return { metrics, samples, withheld, people, coverage }
 }
 
 /** `orgpulse metrics` / `GET /v1/orgs/{director}/metrics`: the org, each team in it, optionally weekly. */
@@ -376,6 +405,7 @@ export async function computeOrgMetrics(
     from: echoBound(request.from, from),
     to: echoBound(request.to, to),
     metrics: org.metrics,
+    samples: org.samples,
     withheld: org.withheld,
     people: org.people,
     coverage: org.coverage,
@@ -389,6 +419,7 @@ export async function computeOrgMetrics(
           manager: u.manager_id,
           people: u.people,
           metrics: s.metrics,
+          samples: s.samples,
           withheld: s.withheld,
           coverage: s.coverage,
         }
@@ -405,6 +436,7 @@ export async function computeOrgMetrics(
         from: w.from.toISOString(),
         to: w.to.toISOString(),
         metrics: s.metrics,
+        samples: s.samples,
         withheld: s.withheld,
         coverage: s.coverage,
       }

@@ -76,6 +76,7 @@ export async function refreshRollups(
               period_end: toClickHouseTime(w.to),
               metric: m.id,
               value: individual ? null : (j.metrics[m.id] ?? null),
+              sample: individual ? null : (j.samples[m.id] ?? null),
               people: u.people,
               withheld: individual ?? j.withheld[m.id] ?? '',
               coverage_covered: calendarBased

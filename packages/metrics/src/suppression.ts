@@ -70,7 +70,10 @@ export function suppressComplementary(nodes: SuppressionNode[], config: Orgpulse
       for (const k of kids) visit(k)
       const uw = weight(u.judged, m)
       const residual = Math.max(0, uw - kids.reduce((a, k) => a + weight(k.judged, m), 0))
-      const hidden = (k: SuppressionNode) => (k.judged.metrics[m.id] ?? null) === null
+      // a too-few value is not a secret (it is withheld for its small sample, not to protect
+      // anyone): it covers nothing, so it counts as shown and may itself have to be withheld
+      const hidden = (k: SuppressionNode) =>
+        (k.judged.metrics[m.id] ?? null) === null && !(k.judged.withheld[m.id] ?? '').startsWith('too_few:')
       const effective = kids.filter((k) => hidden(k) && weight(k.judged, m) > 0 && opaque.has(k.id))
       const sensitive =
         (residual > 0 && residual < min) ||
@@ -109,6 +112,8 @@ export function suppressComplementary(nodes: SuppressionNode[], config: Orgpulse
 
 function withhold(s: ScopeMetrics, m: MetricDef, reason: string): void {
   s.metrics[m.id] = null
+  // the n would count the group the value is withheld to protect
+  s.samples[m.id] = null
   s.withheld[m.id] = reason
 }
 

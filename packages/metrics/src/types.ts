@@ -39,6 +39,18 @@ export const metricDefSchema = z.object({
    */
   requires: z.enum(['calendar', 'leader_calendar', 'tracker']).optional(),
   expr: z.string(),
+  /**
+   * the n the value rests on: a ClickHouse aggregate over the same base rows as `expr` (the
+   * decisions a latency is a quantile of, the people a per-person mean is over, …)
+   */
+  sample: z.string(),
+  /** what `sample` counts, in words: "decisions decided", "people with calendars synced", … */
+  sampleOf: z.string(),
+  /**
+   * below this n the value is not shown (null, reason `too_few: …`): a p90 of two decisions is
+   * one of them. 0 for counts and sums, which are never "too few" (DESIGN "No data is not zero")
+   */
+  minSample: z.number().int().nonnegative(),
 })
 export type MetricDef = z.infer<typeof metricDefSchema>
 export type MetricFamilyId = MetricDef['family']
@@ -82,9 +94,14 @@ export interface Coverage {
 export interface ScopeMetrics {
   metrics: MetricValues
   /**
+   * metric id → the n its value rests on (`sample` in the catalog, counted over the window);
+   * null when the value is withheld for privacy (the n would describe the hidden group)
+   */
+  samples: MetricValues
+  /**
    * metric id → why it is null: `withheld: …` (privacy threshold), `no_data: …` (sources not
    * connected or synced for the window, or nothing in it), `partial_coverage: …` (too few of the
-   * group's calendars synced)
+   * group's calendars synced), `too_few: …` (the sample is under the catalog's minSample)
    */
   withheld: Record<string, string>
   people: number

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { computeOrgMetrics, type OrgMetricsResult } from '../src/index.ts'
+import { computeOrgMetrics, evaluate, type MetricValues, type OrgMetricsResult } from '../src/index.ts'
 import { config, freshClickHouse, importCsv, ingestDecisions } from './helpers.ts'
 
 /*
@@ -39,6 +39,8 @@ const AFTER = BEFORE.replace('a2@x.io,Abe,m1@x.io', 'a2@x.io,Abe,dir2@x.io')
 
 let client: ClickHouseClient
 let org: OrgMetricsResult
+/** the values before the minimum sample is applied: the SQL's own figures, scope → values */
+let raw: (scope: string) => MetricValues
 
 beforeAll(async () => {
   const ch = await freshClickHouse()
@@ -110,6 +112,9 @@ beforeAll(async () => {
     from: '2026-07-01',
     to: '2026-10-01',
   })
+  const window = { from: new Date('2026-07-01T00:00:00Z'), to: new Date('2026-10-01T00:00:00Z') }
+  const evaluated = await evaluate(client, config, ['u:dir@x.io', 'u:m1@x.io'], [window])
+  raw = (scope) => evaluated.get(scope)!.get('2026-07-01 00:00:00.000')!
 })
 
 afterAll(async () => {
@@ -126,7 +131,19 @@ describe('decision metrics for a director', () => {
   })
   it('counts open decisions and their median age at the end of the window', () => {
     expect(org.metrics.decisions_open).toBe(2)
-    expect(org.metrics.decision_open_age_p50_days).toBe(22.75)
+    expect(org.samples.decisions_open).toBe(2)
+    // two open decisions are under the median's minimum sample (3): shown as too few, not a number
+    expect(raw('u:dir@x.io').decision_open_age_p50_days).toBe(22.75)
+    expect(org.metrics.decision_open_age_p50_days).toBeNull()
+    expect(org.samples.decision_open_age_p50_days).toBe(2)
+    expect(org.withheld.decision_open_age_p50_days).toBe('too_few: n = 2 open decisions (minimum 3)')
+  })
+  it('carries the sample each value rests on', () => {
+    expect(org.samples.decisions_decided).toBe(6)
+    expect(org.samples.decision_latency_p90_hours).toBe(6)
+    // D5 was raised by the director: outside centralisation's sample
+    expect(org.samples.centralization).toBe(5)
+    expect(org.samples.decision_depth).toBe(6)
   })
   it('treats explicit and implicit escalations alike', () => {
     expect(org.metrics.escalation_rate).toBe(0.5)
@@ -141,8 +158,16 @@ describe('decision metrics for a director', () => {
     const m1 = org.teams.find((t) => t.id === 'u:m1@x.io')!
     expect(m1.manager).toBe('m1@x.io')
     expect(m1.metrics.decisions_decided).toBe(2)
-    expect(m1.metrics.decision_latency_p50_hours).toBe(36)
-    expect(m1.metrics.centralization).toBe(0.5)
+    // the SQL's figures over m1's two decisions; shown, they are too few (minimum 3)
+    expect(raw('u:m1@x.io').decision_latency_p50_hours).toBe(36)
+    expect(raw('u:m1@x.io').centralization).toBe(0.5)
+    expect(m1.metrics.decision_latency_p50_hours).toBeNull()
+    expect(m1.withheld.decision_latency_p50_hours).toBe('too_few: n = 2 decisions decided (minimum 3)')
+    expect(m1.metrics.centralization).toBeNull()
+    expect(m1.withheld.centralization).toBe(
+      'too_few: n = 2 decisions decided that the leader did not raise (minimum 3)',
+    )
+    expect(m1.samples.centralization).toBe(2)
     expect(m1.metrics.decisions_open).toBe(1)
     const m2 = org.teams.find((t) => t.id === 'u:m2@x.io')!
     // D3 (96h), D12 (12h), D4 (m2 leads u:m2, so D4 is attributed there)

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { type CanonicalEventInput, eventId } from '@orgpulse/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { computeOrgMetrics, type OrgMetricsResult } from '../src/index.ts'
+import { computeOrgMetrics, evaluate, type OrgMetricsResult } from '../src/index.ts'
 import { config, freshClickHouse, importCsv, insertEvents } from './helpers.ts'
 
 /*
@@ -152,13 +152,24 @@ afterAll(async () => {
 })
 
 describe('dependency health', () => {
-  it('counts open cross-team blockers touching the org, and their ages', () => {
+  it('counts open cross-team blockers touching the org, and their ages', async () => {
     expect(org.metrics.blockers_open).toBe(2)
-    expect(org.metrics.blocker_age_p50_days).toBe(20)
-    expect(org.metrics.blocker_age_p90_days).toBe(28)
+    // the SQL's quantiles over the two open blockers (10 and 30 days old)…
+    const window = { from: new Date('2026-07-01T00:00:00Z'), to: new Date('2026-10-01T00:00:00Z') }
+    const raw = (await evaluate(client, config, ['u:dir@x.io'], [window]))
+      .get('u:dir@x.io')!
+      .get('2026-07-01 00:00:00.000')!
+    expect(raw.blocker_age_p50_days).toBe(20)
+    expect(raw.blocker_age_p90_days).toBe(28)
+    // …rest on two blockers: under the minimum sample (3 for a median, 5 for a p90), too few
+    expect(org.metrics.blocker_age_p50_days).toBeNull()
+    expect(org.withheld.blocker_age_p50_days).toBe('too_few: n = 2 open blockers (minimum 3)')
+    expect(org.withheld.blocker_age_p90_days).toBe('too_few: n = 2 open blockers (minimum 5)')
+    expect(org.samples.blocker_age_p90_days).toBe(2)
   })
   it('measures the share of blockers resolved within 14 days', () => {
     expect(org.metrics.blockers_resolved_14d_rate).toBeCloseTo(2 / 3, 6)
+    expect(org.samples.blockers_resolved_14d_rate).toBe(3)
   })
   it('sums blocked item-days with overlapping blockers counted once', () => {
     expect(org.metrics.blocked_item_days).toBe(69)
@@ -197,6 +208,8 @@ describe('planning', () => {
   it('rolls up completion and added scope over cycles ending in the window (latest snapshot wins)', () => {
     expect(org.metrics.cycle_completion_rate).toBe(0.6)
     expect(org.metrics.scope_added_rate).toBe(0.266667)
+    // C1 and C2 (C3 ends after the window, C4 is dir2's)
+    expect(org.samples.cycle_completion_rate).toBe(2)
   })
   it('gives each team the cycles of its own subtree', () => {
     const dir = org.teams.find((t) => t.id === 'u:m2@x.io')!

@@ -12,6 +12,7 @@ function scope(people: number, value: number | null): ScopeMetrics {
     people < 5 ? { [M]: `withheld: group of ${people} people is below privacy.minGroupSize 5` } : {}
   return {
     metrics: { [M]: people < 5 ? null : value },
+    samples: { [M]: people < 5 ? null : people },
     withheld,
     people,
     coverage: { calendar: { covered: people, people, share: 1 }, trackers: { synced: 0 } },
@@ -49,5 +50,26 @@ describe('complementary suppression (the rule, on hand-built trees)', () => {
     ]
     suppressComplementary(nodes, config)
     expect(nodes.map((n) => n.judged.metrics[M])).toEqual([1, 1, 1])
+  })
+
+  it('does not count a too-few value as a hidden sibling: it is no secret, so it covers nothing', () => {
+    // P (13) = A (3, withheld for privacy) + B (5, too few) + C (5); P − B − C would give A if B
+    // were shown, and B's value is only withheld for its sample, so one more must be withheld
+    const tooFew = scope(5, 1)
+    tooFew.metrics[M] = null
+    tooFew.withheld[M] = 'too_few: n = 5 people with calendars synced (minimum 6)'
+    const nodes = [
+      { id: 'P', parent: null, judged: scope(13, 1) },
+      { id: 'A', parent: 'P', judged: scope(3, 1) },
+      { id: 'B', parent: 'P', judged: tooFew },
+      { id: 'C', parent: 'P', judged: scope(5, 1) },
+    ]
+    suppressComplementary(nodes, config)
+    const b = nodes.find((n) => n.id === 'B')!.judged
+    // B (the smallest, first by id) now carries the privacy reason, and its n is no longer shown
+    expect(b.withheld[M]).toMatch(/^withheld: complementary suppression/)
+    expect(b.samples[M]).toBeNull()
+    expect(nodes.find((n) => n.id === 'C')!.judged.metrics[M]).toBe(1)
+    expect(nodes.find((n) => n.id === 'P')!.judged.metrics[M]).toBe(1)
   })
 })

@@ -74,10 +74,15 @@ export const metricsQuery = z.object({
 const metricValues = z
   .record(z.string(), z.number().nullable())
   .describe(`metric id → value (null when withheld or no data); ids: ${METRIC_IDS.join(', ')}`)
+const samples = z
+  .record(z.string(), z.number().nullable())
+  .describe(
+    "metric id → the n its value rests on (the catalog's sample: decisions decided, open blockers, people with calendars synced, …); null when the value is withheld for privacy",
+  )
 const withheld = z
   .record(z.string(), z.string())
   .describe(
-    "metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage)",
+    "metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage), `too_few:` (the sample is under the metric's minimum in the catalog, e.g. `too_few: n = 2 decisions decided (minimum 3)`)",
   )
 const coverage = z
   .object({
@@ -105,6 +110,7 @@ export const metricsResponse = z
     from: z.string(),
     to: z.string(),
     metrics: metricValues,
+    samples,
     withheld,
     people: z.number(),
     coverage,
@@ -115,12 +121,15 @@ export const metricsResponse = z
         manager: z.string(),
         people: z.number(),
         metrics: metricValues,
+        samples,
         withheld,
         coverage,
       }),
     ),
     series: z
-      .array(z.object({ from: z.string(), to: z.string(), metrics: metricValues, withheld, coverage }))
+      .array(
+        z.object({ from: z.string(), to: z.string(), metrics: metricValues, samples, withheld, coverage }),
+      )
       .optional(),
   })
   .meta({ id: 'OrgMetrics' })

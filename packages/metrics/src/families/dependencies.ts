@@ -134,6 +134,9 @@ export const dependencyMetrics: MetricDef[] = [
     family: 'dependencies',
     peopleBased: false,
     requires: 'tracker',
+    sample: 'countIf(open_at_end)',
+    sampleOf: 'open blockers',
+    minSample: 0,
     expr: 'countIf(open_at_end)',
   },
   {
@@ -146,6 +149,9 @@ export const dependencyMetrics: MetricDef[] = [
     family: 'dependencies',
     peopleBased: false,
     requires: 'tracker',
+    sample: 'countIf(open_at_end)',
+    sampleOf: 'open blockers',
+    minSample: 3,
     expr: `if(countIf(open_at_end) = 0, NULL, quantileExactInclusiveIf(0.5)(${ageDays}, open_at_end))`,
   },
   {
@@ -158,6 +164,9 @@ export const dependencyMetrics: MetricDef[] = [
     family: 'dependencies',
     peopleBased: false,
     requires: 'tracker',
+    sample: 'countIf(open_at_end)',
+    sampleOf: 'open blockers',
+    minSample: 5,
     expr: `if(countIf(open_at_end) = 0, NULL, quantileExactInclusiveIf(0.9)(${ageDays}, open_at_end))`,
   },
   {
@@ -171,6 +180,9 @@ export const dependencyMetrics: MetricDef[] = [
     family: 'dependencies',
     peopleBased: false,
     requires: 'tracker',
+    sample: 'countIf(resolved_in_window)',
+    sampleOf: 'blockers first resolved in the window',
+    minSample: 3,
     expr: 'if(countIf(resolved_in_window) = 0, NULL, countIf(resolved_in_window AND resolved_within_14d) / countIf(resolved_in_window))',
   },
   {
@@ -185,6 +197,9 @@ export const dependencyMetrics: MetricDef[] = [
     peopleBased: false,
     requires: 'tracker',
     // per blocked item, the union of its blockers' open intervals clipped to the window (base row)
+    sample: 'countIf(first_of_item AND blocked_in_scope AND blocked_days_of_item > 0)',
+    sampleOf: 'blocked items',
+    minSample: 0,
     expr: `sum(blocked_days_of_item)`,
   },
 ]

@@ -286,6 +286,9 @@ export const meetingMetrics: MetricDef[] = [
     family: 'meetings',
     peopleBased: true,
     requires: 'calendar',
+    sample: 'uniqExactIf(person, is_person AND covered)',
+    sampleOf: 'people with calendars synced',
+    minSample: 1,
     expr: perPersonWeek('meeting_s'),
   },
   {
@@ -300,6 +303,9 @@ export const meetingMetrics: MetricDef[] = [
     peopleBased: true,
     individual: true,
     requires: 'leader_calendar',
+    sample: 'uniqExactIf(person, is_mgr AND covered)',
+    sampleOf: 'leaders with their own calendar synced',
+    minSample: 1,
     expr: `if(countIf(is_mgr AND covered) = 0, NULL, sumIf(esc_s, is_mgr AND covered) / 3600 / (max(window_days) / 7))`,
   },
   {
@@ -313,6 +319,9 @@ export const meetingMetrics: MetricDef[] = [
     family: 'meetings',
     peopleBased: true,
     requires: 'calendar',
+    sample: 'uniqExactIf(person, is_person AND covered)',
+    sampleOf: 'people with calendars synced',
+    minSample: 1,
     expr: perPersonWeek('focus_s'),
   },
   {
@@ -326,6 +335,9 @@ export const meetingMetrics: MetricDef[] = [
     family: 'meetings',
     peopleBased: true,
     requires: 'calendar',
+    sample: 'sum(rit_expected)',
+    sampleOf: 'expected ritual occurrences',
+    minSample: 1,
     expr: 'if(sum(rit_expected) = 0, NULL, sum(rit_held) / sum(rit_expected))',
   },
 ]

@@ -35,6 +35,9 @@ export const planningMetrics: MetricDef[] = [
     family: 'planning',
     peopleBased: false,
     requires: 'tracker',
+    sample: 'uniqExact(cycle_id)',
+    sampleOf: 'cycles',
+    minSample: 1,
     expr: 'if(sum(committed) = 0, NULL, sum(completed) / sum(committed))',
   },
   {
@@ -48,6 +51,9 @@ export const planningMetrics: MetricDef[] = [
     family: 'planning',
     peopleBased: false,
     requires: 'tracker',
+    sample: 'uniqExact(cycle_id)',
+    sampleOf: 'cycles',
+    minSample: 1,
     expr: 'if(sum(committed) = 0, NULL, sum(added) / sum(committed))',
   },
 ]

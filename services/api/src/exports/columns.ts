@@ -72,10 +72,16 @@ export const EXPORT_COLUMNS: readonly ExportColumn[] = [
     doc: '`value - previous_value`; NULL unless both are known',
   },
   {
+    name: 'sample',
+    type: 'Nullable(UInt32)',
+    section: 'metrics',
+    doc: "the n `value` rests on (the catalog's sample: decisions decided, open blockers, people with calendars synced, …); NULL when withheld for privacy",
+  },
+  {
     name: 'withheld',
     type: 'Nullable(String)',
     section: 'metrics',
-    doc: 'why `value` is NULL, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the quarter, or nothing in it), `partial_coverage:` (too few calendars synced); empty otherwise',
+    doc: "why `value` is NULL, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the quarter, or nothing in it), `partial_coverage:` (too few calendars synced), `too_few:` (the sample is under the metric's minimum, e.g. `too_few: n = 2 decisions decided (minimum 3)`); empty otherwise",
   },
   {
     name: 'coverage_covered',
