@@ -50,6 +50,7 @@ export function factRow(e: CanonicalEvent): FactRow {
         targets: e.type === 'decision.escalated' ? e.escalatedTo : [],
         title: e.title,
         team: e.team,
+        expected_decider: e.expectedDecider,
         tags: e.type === 'decision.raised' ? e.tags : [],
         complete: e.complete ? 1 : 0,
         arrival: e.arrival,

@@ -26,6 +26,7 @@ type DecisionFields = DecisionEvent extends infer E
         | 'raisedBy'
         | 'title'
         | 'team'
+        | 'expectedDecider'
         | 'version'
         | 'complete'
         | 'arrival'
@@ -49,6 +50,8 @@ export const mapDecisionRecord: Mapper = (envelope: RawEnvelope) => {
     raisedBy: normaliseIdentity(r.raisedBy),
     title: r.title,
     team: r.team ?? '',
+    // the record is the whole decision: a version without an expected decider has none
+    expectedDecider: r.expectedDecider ? normaliseIdentity(r.expectedDecider) : '',
     version: Number.isNaN(version) ? 0 : version,
     // a record is the whole decision: its steps replace every step of older versions
     complete: true,

@@ -332,6 +332,17 @@ export function readMadr(file: string, text: string): SourceRecord {
     raisedAt: pick('raisedAt', front.raisedAt, git?.created, madrDate),
     updatedAt: pick('updatedAt', front.updatedAt, git?.updated, madrDate),
   }
+  // who is to make the call: the explicit field (`expected_decider`), else MADR's first
+  // decision-maker, who is named on a proposed record precisely because the call is theirs
+  if (
+    (front.expectedDecider === undefined || front.expectedDecider === null) &&
+    typeof firstDecider === 'string' &&
+    firstDecider.trim() !== ''
+  ) {
+    record.expectedDecider = firstDecider
+    provenance.expectedDecider = 'MADR decision-makers (the first one listed)'
+  } else if (front.expectedDecider !== undefined && front.expectedDecider !== null)
+    provenance.expectedDecider = 'front matter'
   if (status !== 'proposed' && status !== 'withdrawn') {
     record.decidedBy = front.decidedBy ?? firstDecider
     record.decidedAt = pick('decidedAt', front.decidedAt, git?.statusChanged, madrDate)

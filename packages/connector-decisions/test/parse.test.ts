@@ -127,6 +127,7 @@ describe('decision files', () => {
       raisedAt: 'git history',
       updatedAt: 'git history',
       decidedAt: 'git history',
+      expectedDecider: 'MADR decision-makers (the first one listed)',
     })
   })
 

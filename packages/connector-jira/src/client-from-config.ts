@@ -15,5 +15,7 @@ export function createJiraClient(
     maxRetries: config.sync.maxRetries,
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
   })
-  return { client: new JiraClient(http, config.deployment), instance: http.baseUrl }
+  const expected = config.decisions.expectedDecider
+  const extraFields = expected.startsWith('customfield_') ? [expected] : []
+  return { client: new JiraClient(http, config.deployment, extraFields), instance: http.baseUrl }
 }

@@ -147,10 +147,16 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 }
 
 export class JiraClient {
+  /** ISSUE_FIELDS and the configured ones the mapper also reads (a user-picker expected decider) */
+  readonly issueFields: string[]
+
   constructor(
     readonly http: JiraHttp,
     readonly deployment: 'cloud' | 'datacenter' = 'cloud',
-  ) {}
+    extraFields: readonly string[] = [],
+  ) {
+    this.issueFields = [...new Set([...ISSUE_FIELDS, ...extraFields])]
+  }
 
   private get api(): string {
     return this.deployment === 'cloud' ? '/rest/api/3' : '/rest/api/2'
@@ -199,7 +205,7 @@ export class JiraClient {
         const body = {
           jql,
           maxResults: opts.pageSize,
-          fields: ISSUE_FIELDS,
+          fields: this.issueFields,
           expand: 'changelog',
           ...(nextPageToken ? { nextPageToken } : {}),
         }
@@ -216,7 +222,13 @@ export class JiraClient {
     }
     let startAt = 0
     for (;;) {
-      const body = { jql, startAt, maxResults: opts.pageSize, fields: ISSUE_FIELDS, expand: ['changelog'] }
+      const body = {
+        jql,
+        startAt,
+        maxResults: opts.pageSize,
+        fields: this.issueFields,
+        expand: ['changelog'],
+      }
       const page = parse(
         classicPageSchema,
         await this.http.request('POST', '/rest/api/2/search', { body, what: opts.what }),
@@ -385,7 +397,7 @@ export class JiraClient {
   }
 
   /** One issue with its changelog (complete on Data Center; completed here on Cloud). */
-  async issue(idOrKey: string, fields: string[] = ISSUE_FIELDS): Promise<JiraIssue> {
+  async issue(idOrKey: string, fields: string[] = this.issueFields): Promise<JiraIssue> {
     const what = `reading Jira issue ${idOrKey}`
     const raw = await this.http.request('GET', `${this.api}/issue/${encodeURIComponent(idOrKey)}`, {
       query: { fields: fields.length > 0 ? fields.join(',') : '-all', expand: 'changelog' },

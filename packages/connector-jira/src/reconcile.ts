@@ -42,6 +42,7 @@ interface OpenDecision {
   last_raised_by: string
   last_title: string
   last_team: string
+  last_expected: string
 }
 interface OpenLink {
   link: string
@@ -59,7 +60,8 @@ async function openItems(clickhouse: ClickHouseClient, project: string) {
     `SELECT source_id AS issue_key, decision_id AS decision,
        argMax(raised_by, tuple(occurred_at, version)) AS last_raised_by,
        argMax(title, tuple(occurred_at, version)) AS last_title,
-       argMax(team, tuple(occurred_at, version)) AS last_team
+       argMax(team, tuple(occurred_at, version)) AS last_team,
+       argMax(expected_decider, tuple(occurred_at, version)) AS last_expected
      FROM decision_events FINAL
      WHERE source = 'jira' AND startsWith(source_id, {prefix:String})
      GROUP BY source_id, decision_id
@@ -168,6 +170,7 @@ export async function reconcileDeletions(options: {
               raisedBy: decision.last_raised_by,
               title: decision.last_title,
               team: decision.last_team,
+              expectedDecider: decision.last_expected,
             }
           : null,
         links: links

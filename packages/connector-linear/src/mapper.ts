@@ -220,6 +220,9 @@ class Rules {
     }
     return null
   }
+  get expectsAssignee(): boolean {
+    return this.config.decisions.expectedDecider === 'assignee'
+  }
   isDecisionState = (s: LinearState | null | undefined) =>
     !!s &&
     (this.isRaisedState(s) || this.isEscalatedState(s) || this.isDecidedState(s) || this.isRejectedState(s))
@@ -237,6 +240,8 @@ interface DecisionContext {
   title: string
   team: string
   raisedBy: string
+  /** who is expected to make the call now ('' for nobody): the assignee, per `decisions.expectedDecider` */
+  expectedDecider: string
   /**
    * set when the issue is read whole (the poll, with its history): its decision steps are one
    * complete version at this version (DESIGN "Decision semantics"); unset for a webhook's change
@@ -262,6 +267,7 @@ function decisionCommon(d: DecisionContext, atIso: string) {
     raisedBy: d.raisedBy,
     title: d.title,
     team: d.team,
+    expectedDecider: d.expectedDecider,
     occurredAt: iso(atIso),
     version: d.completeVersion ?? ms(atIso),
     complete: d.completeVersion !== undefined,
@@ -524,6 +530,7 @@ function issueDecisions(
     title: i.title,
     team,
     raisedBy: raiser,
+    expectedDecider: r.expectsAssignee ? (person(i.assignee) ?? '') : '',
     completeVersion,
     arrival,
   }
@@ -676,6 +683,9 @@ function removalEvents(
       title: data.title,
       team,
       raisedBy: webhookRaiser(body, data, looked),
+      expectedDecider: r.expectsAssignee
+        ? (webhookPerson(body, data.assigneeId, data.assignee, looked) ?? '')
+        : '',
     }
     events.push(call(d, 'withdrawn', at, actor))
   }
@@ -699,13 +709,15 @@ function mapWebhook(r: Rules, body: WebhookBody, meta: RawEnvelope['meta']): Can
     return removalEvents(r, body, data, looked)
   const team = r.team(data.team?.key)
   const actor = webhookActor(body)
+  const assignee = webhookPerson(body, data.assigneeId, data.assignee, looked)
   const d: DecisionContext = {
     issueId: data.id,
     title: data.title,
     team,
     raisedBy: webhookRaiser(body, data, looked),
+    // a delivery names the assignee by `assigneeId`, with an `assignee` object at most sometimes
+    expectedDecider: r.expectsAssignee ? (assignee ?? '') : '',
   }
-  const assignee = webhookPerson(body, data.assigneeId, data.assignee, looked)
   const at = body.action === 'create' ? data.createdAt : data.updatedAt
   const events: CanonicalEventInput[] = []
 

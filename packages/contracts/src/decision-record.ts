@@ -36,6 +36,8 @@ export const decisionRecordSchema = z
     }),
     decidedBy: emailOrHandle.optional(),
     decidedAt: instant.optional(),
+    /** who is expected to make the call (email or handle); a version without it has none */
+    expectedDecider: emailOrHandle.optional(),
     escalatedTo: stringList.optional(),
     escalatedAt: instant.optional(),
     team: storableString().trim().min(1).optional(),

@@ -34,6 +34,12 @@ const decisionBase = {
   title: z.string().default(''),
   team: z.string().default(''),
   /**
+   * who is expected to make the call, as of this version ('' for nobody): carried on every step
+   * like the title, so the newest version's value is the decision's, and a version without one
+   * clears it
+   */
+  expectedDecider: z.union([identity, z.literal('')]).default(''),
+  /**
    * One step of a *complete* version of the decision (a decision-log record, a Jira or Linear
    * item read whole with its history, or a change that ends its being a decision): the newest
    * complete version replaces the decision as a whole, so a step only older versions had stops

@@ -205,6 +205,7 @@ const IDENTITY_COLUMNS: { table: string; field: string; array: boolean }[] = [
   { table: 'decision_events', field: 'raised_by', array: false },
   { table: 'decision_events', field: 'actor', array: false },
   { table: 'decision_events', field: 'targets', array: true },
+  { table: 'decision_events', field: 'expected_decider', array: false },
   { table: 'meetings', field: 'organizer', array: false },
   { table: 'meetings', field: 'attendees', array: true },
   { table: 'workitem_events', field: 'actor', array: false },

@@ -142,6 +142,10 @@ export const decisionsQuery = z.object({
     .describe("only decisions raised in this team's subtree (manager email or unit id)"),
   escalated: flag.optional(),
   decider: z.email().optional(),
+  waitingOn: z
+    .email()
+    .optional()
+    .describe('only decisions still open at `to` (default: now) whose expected decider is this person'),
   from: isoDate
     .optional()
     .describe(
@@ -161,6 +165,12 @@ export const decisionSchema = z
     raisedAt: z.string(),
     decidedBy: z.string().nullable(),
     decidedAt: z.string().nullable(),
+    expectedDecider: z
+      .string()
+      .nullable()
+      .describe(
+        'the person expected to make the call (their email); null when none is named or it resolves to nobody',
+      ),
     escalated: z.boolean(),
     deciderLevel: z.number().nullable(),
     latencyHours: z.number().nullable(),

@@ -154,6 +154,7 @@ describe('decisions', () => {
       raisedAt: '2026-07-10T09:00:00.000Z',
       decidedBy: 'dir@x.io',
       decidedAt: '2026-07-12T09:00:00.000Z',
+      expectedDecider: null,
       escalated: true,
       deciderLevel: 2,
       latencyHours: 48,

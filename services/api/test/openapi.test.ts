@@ -91,6 +91,7 @@ describe('OpenAPI document', () => {
         'query:team',
         'query:escalated',
         'query:decider',
+        'query:waitingOn',
         'query:from',
         'query:to',
         'query:limit',

@@ -15,7 +15,14 @@ const payloadSchema = z.looseObject({
   key: z.string().min(1),
   detectedAt: z.string(),
   decision: z
-    .looseObject({ decisionId: z.string().min(1), raisedBy: z.string(), title: z.string(), team: z.string() })
+    .looseObject({
+      decisionId: z.string().min(1),
+      raisedBy: z.string(),
+      title: z.string(),
+      team: z.string(),
+      // absent in deletions published before expected deciders were recorded
+      expectedDecider: z.string().default(''),
+    })
     .nullable(),
   links: z.array(
     z.looseObject({
@@ -71,6 +78,7 @@ export function mapDeletion(envelope: RawEnvelope): CanonicalEventInput[] {
       raisedBy: decision.raisedBy,
       title: decision.title,
       team: decision.team,
+      expectedDecider: decision.expectedDecider,
     })
   for (const l of links)
     events.push({

@@ -122,6 +122,8 @@ interface Rules {
   linkTypeNames: Set<string>
   teams: JiraConfig['teams']
   categoryOverrides: Map<string, Category>
+  /** assignee, none, or the id of a user-picker custom field */
+  expectedDecider: JiraConfig['decisions']['expectedDecider']
 }
 
 const lower = (xs: readonly string[]): Set<string> => new Set(xs.map((x) => x.trim().toLowerCase()))
@@ -152,6 +154,7 @@ function rulesFor(config: JiraConfig | undefined): Rules {
       categoryOverrides: new Map(
         Object.entries(c.statusCategories).map(([k, v]) => [k.trim().toLowerCase(), v]),
       ),
+      expectedDecider: d.expectedDecider,
     }
     compiled.set(c, r)
   }
@@ -279,6 +282,8 @@ interface IssueView {
   team: string
   raisedBy: string
   creatorIdentity: string | undefined
+  /** who is expected to make the call now ('' for nobody), per `decisions.expectedDecider` */
+  expectedDecider: string
   current: State
   currentCategoryKey: string | undefined
   /** accountId → email, from every user object in the payload (emails are often hidden) */
@@ -319,6 +324,19 @@ function teamFor(rules: Rules, project: string, components: string[]): string {
   )
   if (byComponent) return byComponent.team
   return rules.teams.find((r) => r.components.length === 0 && r.projects.includes(project))?.team ?? ''
+}
+
+/**
+ * The issue's expected decider as it is now: its assignee, or the user in the configured
+ * user-picker custom field (a multi-user picker holds a list: its first user). Jira Cloud often
+ * hides `emailAddress`: the identity is then `jira:<accountId>`, resolved through identity_map.
+ */
+function expectedDeciderOf(issue: JiraIssue, rules: Rules, emails: Map<string, string>): string {
+  const source = rules.expectedDecider
+  if (source === 'none') return ''
+  const raw: unknown = source === 'assignee' ? issue.fields.assignee : issue.fields[source]
+  const parsed = userSchema.safeParse(Array.isArray(raw) ? raw[0] : raw)
+  return (parsed.success && identityOf(parsed.data, emails)) || ''
 }
 
 function collectEmails(value: unknown, into: Map<string, string>, depth = 0): void {
@@ -380,6 +398,7 @@ function viewOf(issue: JiraIssue, rules: Rules, meta: RawEnvelope['meta'], extra
     ),
     raisedBy: identityOf(f.reporter, emails) ?? identityOf(f.creator, emails) ?? 'jira:anonymous',
     creatorIdentity: identityOf(f.creator, emails) ?? identityOf(f.reporter, emails),
+    expectedDecider: expectedDeciderOf(issue, rules, emails),
     current: {
       statusId: f.status.id,
       statusName: f.status.name,
@@ -518,6 +537,7 @@ class Emitter {
       raisedBy: v.raisedBy,
       title: v.summary,
       team: v.team,
+      expectedDecider: v.expectedDecider,
     }
   }
 
@@ -853,6 +873,7 @@ function issueLinkEvents(
       team: teamFor(rules, side.project, side.components),
       raisedBy: 'jira:anonymous',
       creatorIdentity: undefined,
+      expectedDecider: '',
       current: {
         statusId: side.status?.id ?? '',
         statusName,

@@ -31,6 +31,18 @@ export const jiraDecisionMappingSchema = z.object({
     .object({ statuses: names.default(['Rejected', 'Declined', "Won't Do"]) })
     .default({ statuses: ['Rejected', 'Declined', "Won't Do"] }),
   withdrawn: z.object({ statuses: names.default(['Withdrawn']) }).default({ statuses: ['Withdrawn'] }),
+  /**
+   * who is expected to make the call: the issue's assignee, nobody, or the user in a user-picker
+   * custom field (its id, e.g. `customfield_10050`; the first user of a multi-user picker)
+   */
+  expectedDecider: z
+    .union([
+      z.enum(['assignee', 'none']),
+      z
+        .string()
+        .regex(/^customfield_\d+$/, 'expected assignee, none or a custom field id such as customfield_10050'),
+    ])
+    .default('assignee'),
 })
 export type JiraDecisionMapping = z.infer<typeof jiraDecisionMappingSchema>
 

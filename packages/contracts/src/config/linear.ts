@@ -23,6 +23,8 @@ export const linearDecisionMappingSchema = z.object({
    * `canceled` as withdrawn (teams that close decisions with their normal Done state)
    */
   completedIsDecided: z.boolean().default(true),
+  /** who is expected to make the call: the issue's assignee, or nobody */
+  expectedDecider: z.enum(['assignee', 'none']).default('assignee'),
 })
 export type LinearDecisionMapping = z.infer<typeof linearDecisionMappingSchema>
 

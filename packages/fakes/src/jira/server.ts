@@ -48,6 +48,12 @@ export interface FakeIssueSeed {
   components?: string[]
   reporter: string
   assignee?: string | null
+  /**
+   * user-picker custom fields (single user), field id → account id, e.g. `{customfield_10050:
+   * '5b10…'}`: rendered as a User object under the field id, as Jira Cloud's issue `fields` carry
+   * custom fields (jira.js `IssueFieldsInput`'s `customfield_${string}` index)
+   */
+  userFields?: Record<string, string | null>
   /** ISO time; default: the fake's clock */
   created?: string
 }
@@ -142,6 +148,7 @@ interface Issue {
   reporter: string
   creator: string
   assignee: string | null
+  userFields: Record<string, string | null>
   createdMs: number
   updatedMs: number
   histories: History[]
@@ -199,6 +206,13 @@ export interface FakeJira {
   transition(key: string, status: string, opts: ChangeOptions): WebhookPayload
   setLabels(key: string, labels: string[], opts: ChangeOptions): WebhookPayload
   assign(key: string, accountId: string | null, opts: ChangeOptions): WebhookPayload
+  /** sets a user-picker custom field (`fieldName` is what the changelog's `field` shows) */
+  setUserField(
+    key: string,
+    fieldId: string,
+    accountId: string | null,
+    opts: ChangeOptions & { fieldName?: string },
+  ): WebhookPayload
   /** blocker blocks blocked; returns the issuelink_created payload and both issues' issue_updated payloads */
   link(
     blocker: string,
@@ -279,6 +293,12 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
 
   // --- rendering, in Atlassian's shapes ----------------------------------------------------
 
+  /**
+   * A User as Jira renders it in issue fields (assignee, reporter, user pickers): Jira REST v3
+   * `User` (jira.js `Version2Models.User` / `IssueFieldsInput.assignee`): accountId, displayName,
+   * active, and `emailAddress` only when the user's profile privacy settings show it (Atlassian's
+   * GDPR migration guide: "Depending on the user's privacy setting, this may be returned as null").
+   */
   const renderUser = (accountId: string | null) => {
     if (!accountId) return null
     const u = users.get(accountId) ?? { accountId, displayName: accountId }
@@ -356,6 +376,7 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     reporter: renderUser(i.reporter),
     creator: renderUser(i.creator),
     assignee: renderUser(i.assignee),
+    ...Object.fromEntries(Object.entries(i.userFields).map(([id, user]) => [id, renderUser(user)])),
     created: jiraTime(i.createdMs),
     updated: jiraTime(i.updatedMs),
     issuelinks: renderLinks(i),
@@ -435,6 +456,7 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       reporter: s.reporter,
       creator: s.reporter,
       assignee: s.assignee ?? null,
+      userFields: { ...(s.userFields ?? {}) },
       createdMs: created,
       updatedMs: created,
       histories: [],
@@ -999,6 +1021,31 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
         ],
         (x) => {
           x.assignee = accountId
+        },
+      )
+    },
+    setUserField: (key, fieldId, accountId, opts) => {
+      const i = issueOf(key)
+      const name = (id: string | null | undefined) => (id ? (users.get(id)?.displayName ?? id) : null)
+      const before = i.userFields[fieldId] ?? null
+      // a custom field's changelog item (jira.js `ChangeDetails`): fieldtype custom, its id in
+      // fieldId, and for a user picker the account ids in from/to, display names in the strings
+      return change(
+        key,
+        opts,
+        [
+          {
+            field: opts.fieldName ?? fieldId,
+            fieldtype: 'custom',
+            fieldId,
+            from: before,
+            fromString: name(before),
+            to: accountId,
+            toString: name(accountId),
+          },
+        ],
+        (x) => {
+          x.userFields[fieldId] = accountId
         },
       )
     },

@@ -10,7 +10,8 @@ import {
 import type { Family, MetricDef } from '../types.ts'
 
 /**
- * One row per (decision, scope, window). A decision belongs to the scopes containing its
+ * One row per (decision, scope, window), with `expected_decider`: the person expected to make
+ * the call. A decision belongs to the scopes containing its
  * raiser's home unit in the org valid when it was raised. Its decider's level and the implicit
  * escalation test use the org valid when the call was made.
  */
@@ -28,7 +29,9 @@ state AS (
     argMinIf(actor, occurred_at, type IN ('decision.decided', 'decision.rejected')) AS decider_identity,
     countIf(type = 'decision.withdrawn') > 0 AS has_withdrawn,
     minIf(occurred_at, type = 'decision.withdrawn') AS withdrawn_at,
-    countIf(type = 'decision.escalated') > 0 AS explicit_escalation
+    countIf(type = 'decision.escalated') > 0 AS explicit_escalation,
+    -- every step of a version carries it: the newest version's value, '' when it names nobody
+    argMax(expected_decider, (version, arrival)) AS expected_identity
   -- only decisions raised by someone in the requested scopes can be attributed to them
   FROM ${liveDecisionEvents('raised_by IN (SELECT identity FROM scope_identities)')}
   WHERE raised_by IN (SELECT identity FROM scope_identities)
@@ -42,10 +45,13 @@ located AS (
     ${snapFor('s.raised_at')} AS raised_snap,
     ${snapFor('s.called_at')} AS called_snap,
     rr.person_id AS raiser,
-    rd.person_id AS decider
+    rd.person_id AS decider,
+    -- the person expected to make the call ('' when none or unresolved), as raiser and decider
+    re.person_id AS expected_decider
   FROM state AS s
   LEFT JOIN resolved AS rr ON rr.identity = s.raiser_identity
   LEFT JOIN resolved AS rd ON rd.identity = s.decider_identity
+  LEFT JOIN resolved AS re ON re.identity = s.expected_identity
 ),
 attributed AS (
   SELECT l.*, p.home_unit AS raiser_home

@@ -27,6 +27,8 @@ export interface DecisionFilter {
   escalated?: boolean | undefined
   /** the decider's email */
   decider?: string | undefined
+  /** the expected decider's email: only decisions still open at `to` that wait on them */
+  waitingOn?: string | undefined
 }
 
 export const EPOCH = new Date('1970-01-01T00:00:00Z')
@@ -50,7 +52,7 @@ const STATUS_CTE = `decision_info AS (
 
 /**
  * SQL with columns decision_id, title, status, raised_by, raised_at, decided_by, decided_at,
- * escalated, decider_level, latency_hours, team — one row per decision matching the filter.
+ * expected_decider (null when none), escalated, decider_level, latency_hours, team — one row per decision matching the filter.
  * Parameters: the returned `params`.
  */
 export function decisionRowsSql(filter: DecisionFilter): { sql: string; params: Record<string, unknown> } {
@@ -76,6 +78,10 @@ export function decisionRowsSql(filter: DecisionFilter): { sql: string; params: 
     conditions.push('b.has_call AND b.decider = {f_decider:String}')
     params.f_decider = filter.decider.trim().toLowerCase()
   }
+  if (filter.waitingOn) {
+    conditions.push('b.open_at_end AND b.expected_decider = {f_waiting:String}')
+    params.f_waiting = filter.waitingOn.trim().toLowerCase()
+  }
   const sql = `
 WITH ${STATUS_CTE}
 SELECT
@@ -86,6 +92,7 @@ SELECT
   b.raised_at AS raised_at,
   if(b.has_call, b.decider, NULL) AS decided_by,
   if(b.has_call, b.called_at, NULL) AS decided_at,
+  nullIf(b.expected_decider, '') AS expected_decider,
   b.has_call AND b.escalated AS escalated,
   if(b.has_call AND b.decider_known, b.decider_level, NULL) AS decider_level,
   if(b.has_call, round(dateDiff('millisecond', b.raised_at, b.called_at) / 3600000.0, 6), NULL) AS latency_hours,

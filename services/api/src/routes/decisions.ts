@@ -47,6 +47,7 @@ interface DecisionRow {
   raised_at_text: string
   decided_by: string | null
   decided_at_text: string | null
+  expected_decider: string | null
   escalated: boolean | number
   decider_level: number | null
   latency_hours: number | null
@@ -92,6 +93,7 @@ export function decisionLogRoutes(app: ZodApp, { client }: V1Options): void {
         status: q.status,
         escalated: q.escalated,
         decider: q.decider,
+        waitingOn: q.waitingOn,
       })
       const after = q.cursor ? decodeCursor(q.cursor) : null
       const rows = await queryRows<DecisionRow>(
@@ -99,7 +101,8 @@ export function decisionLogRoutes(app: ZodApp, { client }: V1Options): void {
         // output aliases differ from the inner columns: ClickHouse would resolve WHERE/ORDER BY to the alias
         `SELECT d.decision_id AS decision_id, d.title AS title, d.status AS status, d.raised_by AS raised_by,
            toString(d.raised_at) AS raised_at_text, d.decided_by AS decided_by,
-           if(isNull(d.decided_at), NULL, toString(d.decided_at)) AS decided_at_text, d.escalated AS escalated,
+           if(isNull(d.decided_at), NULL, toString(d.decided_at)) AS decided_at_text,
+           d.expected_decider AS expected_decider, d.escalated AS escalated,
            d.decider_level AS decider_level, d.latency_hours AS latency_hours, d.team AS team
          FROM (${sql}) AS d
          ${after ? "WHERE (d.raised_at, d.decision_id) > ({c_at:DateTime64(3, 'UTC')}, {c_id:String})" : ''}
@@ -118,6 +121,7 @@ export function decisionLogRoutes(app: ZodApp, { client }: V1Options): void {
           raisedAt: iso(r.raised_at_text),
           decidedBy: r.decided_by,
           decidedAt: r.decided_at_text ? iso(r.decided_at_text) : null,
+          expectedDecider: r.expected_decider,
           escalated: Boolean(r.escalated),
           deciderLevel: r.decider_level === null ? null : Number(r.decider_level),
           latencyHours: r.latency_hours === null ? null : Number(r.latency_hours),

@@ -374,6 +374,8 @@ export interface components {
             raisedAt: string;
             decidedBy: string | null;
             decidedAt: string | null;
+            /** @description the person expected to make the call (their email); null when none is named or it resolves to nobody */
+            expectedDecider: string | null;
             escalated: boolean;
             deciderLevel: number | null;
             latencyHours: number | null;
@@ -1006,6 +1008,8 @@ export interface operations {
                 /** @description true or false */
                 escalated?: "true" | "false";
                 decider?: string;
+                /** @description only decisions still open at `to` (default: now) whose expected decider is this person */
+                waitingOn?: string;
                 /** @description decisions active in [from, to): raised before `to`, not decided/rejected/withdrawn before `from` */
                 from?: string;
                 to?: string;
