@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { OrgpulseError } from './errors.ts'
 import { formatIssues } from './format-issues.ts'
@@ -40,6 +41,37 @@ const commaList = z.string().transform((raw) =>
     .map((s) => s.trim())
     .filter((s) => s.length > 0),
 )
+
+/**
+ * Fastify's `trustProxy`: `true`, a hop count, or addresses, CIDRs and proxy-addr's named ranges
+ * (`loopback`, `linklocal`, `uniquelocal`), checked here so a typo stops the process at start.
+ */
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+const trustProxy = z.string().transform((raw, ctx): boolean | number | string[] => {
+  const value = raw.trim().toLowerCase()
+  if (value === 'true') return true
+  if (value === 'false') return false
+  if (/^\d+$/.test(value)) return Number(value)
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+  const bad = entries.filter((e) => {
+    if (PROXY_RANGES.has(e)) return false
+    const [address, bits, ...rest] = e.split('/')
+    const family = isIP(address ?? '')
+    if (family === 0 || rest.length > 0) return true
+    return bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+  })
+  if (entries.length === 0 || bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be true, false, a hop count, or addresses/CIDRs/loopback/linklocal/uniquelocal, comma-separated (got "${raw}")`,
+    })
+    return z.NEVER
+  }
+  return entries
+})
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export const TRANSFORMER_STAGES = ['transformer', 'sink', 'dlq'] as const
@@ -118,6 +150,14 @@ export const envSchema = z.object({
     .optional()
     .describe(
       "the api's address in the OpenAPI document's `servers` (default: where it listens), for an api behind a proxy",
+    ),
+  ORGPULSE_SESSION_HOURS: positiveInt('number of hours')
+    .default(12)
+    .describe('how long a browser session from `/login` (or a `?access_token=` link) lasts (default 12)'),
+  ORGPULSE_API_TRUST_PROXY: trustProxy
+    .default(false)
+    .describe(
+      'the reverse proxies whose `X-Forwarded-For`/`-Proto` the api believes (client address, https): `true` (any), a hop count, or addresses/CIDRs/`loopback`, comma-separated (default: none)',
     ),
   ORGPULSE_DIRECTOR_DS_SECRET: z
     .string()

@@ -11,6 +11,7 @@ import { metricsPlugin, registerErrorHandler, registerStageMetrics } from '@orgp
 import { type Bus, publishDeadLetters, publishRaw, type StageHealth } from '@orgpulse/kafka'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { FailedAuthLimit } from './auth/failures.ts'
+import { sessionRoutes } from './auth/login.ts'
 import { type AuthMode, registerAuth } from './auth/plugin.ts'
 import { type RouteAuth, trackRouteAuth } from './auth/routes.ts'
 import { decisionWriteGuard } from './auth/writes.ts'
@@ -38,6 +39,8 @@ export interface AppDeps {
   failedAuthLimit?: FailedAuthLimit
   /** default: env.ORGPULSE_API_AUTH (see AuthMode) */
   auth?: AuthMode
+  /** login sessions: lifetime (default env.ORGPULSE_SESSION_HOURS) and clock (tests) */
+  session?: { ttlMs?: number; now?: () => Date }
   /** requests per token (per client address without a token) and window; default env.ORGPULSE_API_RATE_LIMIT per minute */
   rateLimit?: { max: number; timeWindow: number | string }
   /** the api's address for the OpenAPI document's `servers` (ORGPULSE_API_PUBLIC_URL overrides it) */
@@ -72,9 +75,14 @@ const readiness = (description: string) => ({
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const env = deps.env ?? parseEnv({})
   // Fastify logs each request at info; the embedded runtime's log level (warn) keeps to the errors
+  // trustProxy off unless set: X-Forwarded-For/-Proto are then anyone's to forge (req.ip, req.protocol)
+  const trust = env.ORGPULSE_API_TRUST_PROXY
+  // a hop count is what fastify does with a number (its types only take the function form)
+  const trustProxy = typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust
+  const options = { bodyLimit: 4 * 1024 * 1024, trustProxy }
   const app = deps.log
-    ? Fastify({ loggerInstance: deps.log, bodyLimit: 4 * 1024 * 1024 })
-    : Fastify({ logger: deps.logger ?? false, bodyLimit: 4 * 1024 * 1024 })
+    ? Fastify({ ...options, loggerInstance: deps.log })
+    : Fastify({ ...options, logger: deps.logger ?? false })
   // order matters: the docs and rate limiter see routes through onRoute, so they come first;
   // auth is a root onRequest hook, so it runs before the limiter's per-route hook keys on the token
   // first, so every route and plugin registered below answers errors the same way
@@ -87,10 +95,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   await app.register(metricsPlugin, { service: 'api' })
   if (deps.health) registerStageMetrics(app.promRegistry, deps.health)
-  registerAuth(app, {
+  const auth = await registerAuth(app, {
     client: deps.client,
     mode: deps.auth ?? env.ORGPULSE_API_AUTH,
     ...(deps.failedAuthLimit ? { failedAuthLimit: deps.failedAuthLimit } : {}),
+    sessionTtlMs: deps.session?.ttlMs ?? env.ORGPULSE_SESSION_HOURS * 3_600_000,
+    ...(deps.session?.now ? { now: deps.session.now } : {}),
   })
   await app.register(rateLimit, {
     global: true,
@@ -179,6 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.vendorWebhooks !== false) await registerWebhooks(app, wiring)
   await app.register(v1Routes, { client: deps.client, config: deps.config })
   await app.register(pagesRoutes, { client: deps.client, config: deps.config })
+  await app.register(sessionRoutes, { auth })
 
   if (deps.runCli && deps.cliSecret) {
     const { runCli, cliSecret } = deps

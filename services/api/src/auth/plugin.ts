@@ -1,15 +1,18 @@
+import cookie from '@fastify/cookie'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DEFAULT_FAILED_AUTH_LIMIT, FailedAuthCounter, type FailedAuthLimit } from './failures.ts'
 import { localAccess } from './local.ts'
+import { loginHtml } from './login-page.ts'
 import type { Principal } from './principal.ts'
-import { registerRouteAuthorisation, routeAuth } from './routes.ts'
-import { findToken } from './tokens.ts'
+import { type RouteAuth, registerRouteAuthorisation, routeAuth } from './routes.ts'
+import { createSession, DEFAULT_SESSION_HOURS, findSession, SESSION_COOKIE } from './sessions.ts'
+import { findToken, type TokenInfo } from './tokens.ts'
 
 export type { Principal } from './principal.ts'
 
 /**
- * - 'tokens': every non-public route needs a valid bearer token.
+ * - 'tokens': every non-public route needs a valid bearer token (or, for safe reads, a session).
  * - 'none': no authentication at all (tests, or a trusted network); everyone is admin.
  * - 'auto' (default): like 'none' for callers on the loopback interface that name a loopback
  *   Host, as long as no token was ever created; like 'tokens' otherwise (see local.ts). Creating
@@ -23,18 +26,33 @@ export interface AuthOptions {
   mode: AuthMode
   /** failed authentications allowed per client address (default 30 a minute), then 429 */
   failedAuthLimit?: FailedAuthLimit
+  /** how long a login session lasts (default 12 h) */
+  sessionTtlMs?: number
+  /** the clock sessions are created and checked against (tests) */
+  now?: () => Date
 }
 
+/** What the login routes share with the authentication hook (auth/login.ts). */
+export interface AuthContext {
+  client: ClickHouseClient
+  mode: AuthMode
+  failures: FailedAuthCounter
+  sessionTtlMs: number
+  now: () => Date
+}
+
+type Presented = { token: string; from: 'header' | 'query' }
+
 /** Reads the token from `Authorization: Bearer …`, or `?access_token=` on GET (browser pages, RFC 6750 §2.3). */
-function presentedToken(req: FastifyRequest): string | null {
+function presentedToken(req: FastifyRequest): Presented | null {
   const header = req.headers.authorization
   if (header) {
     const m = /^Bearer\s+(\S+)$/i.exec(header)
-    return m ? m[1]! : ''
+    return { token: m ? m[1]! : '', from: 'header' }
   }
   if (req.method === 'GET') {
     const q = req.query as Record<string, unknown> | undefined
-    if (q && typeof q.access_token === 'string') return q.access_token
+    if (q && typeof q.access_token === 'string') return { token: q.access_token, from: 'query' }
   }
   return null
 }
@@ -43,17 +61,133 @@ function unauthorized(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(401).header('www-authenticate', 'Bearer realm="orgpulse"').send({ error: message })
 }
 
-/** Registers the onRequest hook that sets `req.principal`. Must be registered on the root instance. */
-export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
+/**
+ * A browser asking for a page: GET, `Accept` names text/html, and not the JSON api. API clients
+ * (curl's `*\/*`, fetch, generated clients) keep their 401 JSON with `WWW-Authenticate`.
+ */
+export function wantsHtml(req: FastifyRequest): boolean {
+  if (req.method !== 'GET') return false
+  if (!/\btext\/html\b/i.test(req.headers.accept ?? '')) return false
+  // the matched route's path when there is one (the router decodes `/%761/…`), else the URL's
+  const path = req.routeOptions.url ?? req.url.split('?')[0]!
+  return !/^\/v1(\/|$)/i.test(path)
+}
+
+/**
+ * A session cookie stands in for a token on safe reads only: GET or HEAD of a route that reads
+ * (`read`, or `admin` for the admin GET pages). Every write (POST /v1/decisions, and anything a
+ * later route adds) takes a bearer token, so a page elsewhere cannot make the browser write with
+ * the cookie (CSRF), whatever SameSite a browser honours.
+ */
+const sessionMayAuthenticate = (req: FastifyRequest, auth: RouteAuth | undefined): boolean =>
+  (req.method === 'GET' || req.method === 'HEAD') && auth !== 'write:decisions'
+
+export const principalOf = (info: TokenInfo): Principal =>
+  info.scope === 'admin'
+    ? { kind: 'admin', tokenId: info.id }
+    : { kind: 'org', tokenId: info.id, org: info.org, scope: info.scope }
+
+/**
+ * `Secure` when the request came over https: the socket's TLS, or X-Forwarded-Proto only when the
+ * api trusts its proxy (`ORGPULSE_API_TRUST_PROXY`: fastify's `trustProxy` decides `req.protocol`).
+ */
+export function setSessionCookie(
+  reply: FastifyReply,
+  req: FastifyRequest,
+  id: string,
+  expiresAt: Date,
+  now: Date,
+): void {
+  reply.setCookie(SESSION_COOKIE, id, {
+    httpOnly: true,
+    sameSite: 'strict',
+    path: '/',
+    secure: req.protocol === 'https',
+    maxAge: Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
+  })
+}
+
+export function clearSessionCookie(reply: FastifyReply, req: FastifyRequest): void {
+  reply.clearCookie(SESSION_COOKIE, {
+    httpOnly: true,
+    sameSite: 'strict',
+    path: '/',
+    secure: req.protocol === 'https',
+  })
+}
+
+/**
+ * `next` for the login page: only a path of this origin (`/…`), never `//host/…`, `/\host`, a
+ * scheme or anything that resolves elsewhere (open redirect); anything else is `/`.
+ */
+export function safeNext(raw: unknown): string {
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2048) return '/'
+  if (!raw.startsWith('/') || raw.startsWith('//')) return '/'
+  // a backslash reads as `/` in browsers (`/\\evil.example`), and URL parsing drops tabs and newlines
+  for (const c of raw) if (c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) return '/'
+  const base = 'http://orgpulse.invalid'
+  let url: URL
+  try {
+    url = new URL(raw, base)
+  } catch {
+    return '/'
+  }
+  if (url.origin !== base) return '/'
+  url.searchParams.delete('access_token')
+  if (url.pathname === '/login' || url.pathname === '/logout') return '/'
+  return `${url.pathname}${url.search}${url.hash}`
+}
+
+/** the request's own path and query, without `access_token` */
+const withoutAccessToken = (rawUrl: string): string => {
+  const url = new URL(rawUrl, 'http://orgpulse.invalid')
+  url.searchParams.delete('access_token')
+  return `${url.pathname}${url.search}`
+}
+
+const loginLocation = (rawUrl: string): string => `/login?next=${encodeURIComponent(safeNext(rawUrl))}`
+
+export function loginPage(
+  reply: FastifyReply,
+  code: number,
+  options: { next: string; error?: string; notice?: string },
+): FastifyReply {
+  return (
+    reply
+      .code(code)
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      // not no-referrer: under it browsers send `Origin: null` with the form, and the POST checks Origin
+      .header('referrer-policy', 'same-origin')
+      .send(loginHtml(options))
+  )
+}
+
+/**
+ * Registers cookie parsing and the onRequest hook that sets `req.principal`. Must be called on the
+ * root instance, before any route. The login routes (`sessionRoutes`, auth/login.ts) take the
+ * returned context; app.ts registers them after the rate limiter, so they are limited too.
+ */
+export async function registerAuth(app: FastifyInstance, options: AuthOptions): Promise<AuthContext> {
+  // its onRequest hook parses the Cookie header; registered first, so it runs before the one below
+  await app.register(cookie)
   app.decorateRequest('principal', null)
-  const failures = new FailedAuthCounter(options.failedAuthLimit ?? DEFAULT_FAILED_AUTH_LIMIT)
+  const context: AuthContext = {
+    client: options.client,
+    mode: options.mode,
+    failures: new FailedAuthCounter(options.failedAuthLimit ?? DEFAULT_FAILED_AUTH_LIMIT),
+    sessionTtlMs: options.sessionTtlMs ?? DEFAULT_SESSION_HOURS * 3_600_000,
+    now: options.now ?? (() => new Date()),
+  }
+  const { failures } = context
   const failed = (req: FastifyRequest, reply: FastifyReply, message: string) => {
     failures.fail(req.ip)
     return unauthorized(reply, message)
   }
   app.addHook('onRequest', async (req, reply) => {
     // the matched route's declaration (auth/routes.ts), not the URL text
-    if (routeAuth(req) === 'public') return
+    const auth = routeAuth(req)
+    if (auth === 'public') return
     if (options.mode === 'none') {
       req.principal = { kind: 'local' }
       return
@@ -68,8 +202,19 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
           error: `rate limit: too many failed authentications from this address; retry in ${lockedFor} s`,
         })
     }
-    const token = presentedToken(req)
-    if (token === null) {
+    const presented = presentedToken(req)
+    if (presented === null) {
+      const cookieValue = req.cookies[SESSION_COOKIE]
+      if (cookieValue !== undefined && sessionMayAuthenticate(req, auth)) {
+        const session = await findSession(options.client, cookieValue, context.now())
+        if (session && !session.token.revokedAt) {
+          req.principal = principalOf(session.token)
+          return
+        }
+        // ended, expired, unknown, or its token revoked: not a guess (256 random bits), so not
+        // counted; the browser is told to drop it
+        clearSessionCookie(reply, req)
+      }
       const local = options.mode === 'auto' ? await localAccess(options.client, req) : null
       if (local?.ok) {
         req.principal = { kind: 'local' }
@@ -79,21 +224,38 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
         req.log.warn({ host: req.headers.host }, 'refused a tokenless request naming a non-loopback Host')
         return reply.code(403).send({ error: local.reason })
       }
-      // a missing token is not a guess: it is not counted, so a browser's first visit cannot lock anyone out
+      // a browser is sent to the login form and back; a missing token is not a guess: it is not
+      // counted, so a browser's first visit cannot lock anyone out
+      if (wantsHtml(req))
+        return reply.header('cache-control', 'no-store').redirect(loginLocation(req.url), 303)
       return unauthorized(
         reply,
         'missing bearer token (Authorization: Bearer <token>; create one with `orgpulse tokens create`)',
       )
     }
-    const info = token ? await findToken(options.client, token) : null
-    if (!info) return failed(req, reply, 'invalid token')
-    if (info.revokedAt) return failed(req, reply, 'token revoked')
-    req.principal =
-      info.scope === 'admin'
-        ? { kind: 'admin', tokenId: info.id }
-        : { kind: 'org', tokenId: info.id, org: info.org, scope: info.scope }
+    const info = presented.token ? await findToken(options.client, presented.token) : null
+    const why = !info ? 'invalid token' : info.revokedAt ? 'token revoked' : null
+    const page = presented.from === 'query' && wantsHtml(req)
+    if (!info || why) {
+      if (!page) return failed(req, reply, why ?? 'invalid token')
+      failures.fail(req.ip)
+      return loginPage(reply, 401, { next: withoutAccessToken(req.url), error: `${why}: sign in again` })
+    }
+    if (page && info.scope !== 'write:decisions') {
+      // a shared page link: the token moves into a session cookie and out of the address bar,
+      // so the page's links and its own requests keep working without it
+      const now = context.now()
+      const session = await createSession(options.client, info.id, context.sessionTtlMs, now)
+      setSessionCookie(reply, req, session.id, session.expiresAt, now)
+      return reply
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .redirect(withoutAccessToken(req.url), 303)
+    }
+    req.principal = principalOf(info)
   })
   registerRouteAuthorisation(app)
+  return context
 }
 
 export const isAdmin = (p: Principal | null): boolean => p !== null && p.kind !== 'org'

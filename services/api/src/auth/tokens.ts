@@ -41,7 +41,8 @@ const TOKEN_PREFIX = 'opt_'
 
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex')
 
-interface TokenRow {
+/** a row of `api_tokens FINAL` as SELECT_TOKENS reads it (also joined by the session lookup) */
+export interface TokenRow {
   id: string
   name: string
   scope: string
@@ -51,7 +52,7 @@ interface TokenRow {
   version: string
 }
 
-const toInfo = (r: TokenRow): TokenInfo => ({
+export const toInfo = (r: TokenRow): TokenInfo => ({
   id: r.id,
   name: r.name,
   scope: storedScope(r.scope),
@@ -60,9 +61,11 @@ const toInfo = (r: TokenRow): TokenInfo => ({
   revokedAt: r.revoked_at ? `${r.revoked_at.replace(' ', 'T')}Z` : null,
 })
 
-const SELECT_TOKENS = `SELECT id, name, scope, org, toString(created_at) AS created_at,
-  if(isNull(revoked_at), NULL, toString(revoked_at)) AS revoked_at, toString(version) AS version
-  FROM api_tokens FINAL`
+/** the token columns `toInfo` reads, from `api_tokens FINAL` */
+export const TOKEN_COLUMNS = `id, name, scope, org, toString(created_at) AS created_at,
+  if(isNull(revoked_at), NULL, toString(revoked_at)) AS revoked_at, toString(version) AS version`
+
+const SELECT_TOKENS = `SELECT ${TOKEN_COLUMNS} FROM api_tokens FINAL`
 
 export interface CreateTokenInput {
   /** 'org' is the pre-scope spelling of 'read' */
