@@ -79,15 +79,6 @@ export interface DecisionItem {
   team: string
 }
 
-/**
- * The base relation exposes `expected_decider` once decision records carry it; until then every
- * decision has none, so "waiting on" lists are honestly empty rather than an SQL error.
- */
-const decisionsBase = (): string =>
-  /\bexpected_decider\b/.test(FAMILIES.decisions.base)
-    ? FAMILIES.decisions.base
-    : `SELECT *, '' AS expected_decider FROM (${FAMILIES.decisions.base})`
-
 const iso = (t: string | null): string | null => (t === null ? null : `${t.replace(' ', 'T')}Z`)
 
 /** the decisions of one scope and window that a filter's metric counts, oldest raised first */
@@ -144,7 +135,7 @@ export async function decisionItems(
        b.has_call AND b.escalated AS escalated,
        if(b.has_call AND b.decider_known, b.decider_level, NULL) AS decider_level,
        b.raiser_home AS team
-     FROM (${decisionsBase()}) AS b
+     FROM (${FAMILIES.decisions.base}) AS b
      LEFT JOIN info AS i ON i.decision_id = b.decision_id
      WHERE b.scope = {scope:String} AND ${DECISION_PREDICATES[request.filter]}
      ORDER BY b.raised_at, b.decision_id
@@ -181,8 +172,9 @@ export async function decisionItems(
  * - `open`: open_at_end (blockers_open, blocker age p50/p90)
  * - `resolved`: first resolved in the window (blockers_resolved_14d_rate's sample)
  * - `resolved_14d`: of those, resolved within 14 days (its numerator)
- * - `blocking_days`: links whose blocked item spent days of the window blocked, one row per
- *   (link, item) the item-days sum reads (blocked_item_days)
+ * - `blocking_days`: the blocked items of the scope that spent days of the window blocked, one row
+ *   per item (the row the item-days sum reads: its days are the union of all its blockers'
+ *   intervals, the link shown is the first of them) — blocked_item_days and its sample
  */
 export const DEPENDENCY_FILTERS = ['open', 'resolved', 'resolved_14d', 'blocking_days'] as const
 export type DependencyItemFilter = (typeof DEPENDENCY_FILTERS)[number]
@@ -191,7 +183,7 @@ const DEPENDENCY_PREDICATES: Record<DependencyItemFilter, string> = {
   open: 'b.open_at_end',
   resolved: 'b.resolved_in_window',
   resolved_14d: 'b.resolved_in_window AND b.resolved_within_14d',
-  blocking_days: 'b.blocked_in_scope AND length(b.clipped) > 0',
+  blocking_days: 'b.first_of_item AND b.blocked_in_scope AND b.blocked_days_of_item > 0',
 }
 
 export interface DependencyItem {
@@ -261,16 +253,4 @@ export async function dependencyItems(
     resolvedWithin14d: Boolean(Number(r.within)),
     blockedItemDays: Number(r.item_days),
   }))
-}
-
-/** the blocked items behind blocked_item_days: each item with its days blocked in the window (their sum is the metric) */
-export function blockedItems(links: DependencyItem[]): { item: string; days: number; links: number }[] {
-  const by = new Map<string, { item: string; days: number; links: number }>()
-  for (const l of links) {
-    const e = by.get(l.blockedItem) ?? { item: l.blockedItem, days: 0, links: 0 }
-    e.days = Math.round((e.days + l.blockedItemDays) * 1e6) / 1e6
-    e.links++
-    by.set(l.blockedItem, e)
-  }
-  return [...by.values()].sort((a, b) => b.days - a.days || a.item.localeCompare(b.item))
 }

@@ -1,13 +1,22 @@
 import { type ClickHouseClient, queryRows } from '@orgpulse/clickhouse'
+import { eventId } from '@orgpulse/contracts'
 import { computeOrgMetrics, decisionItems, dependencyItems, refreshRollups } from '@orgpulse/metrics'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createToken } from '../src/auth/tokens.ts'
-import { pagesApp } from '../src/pages/index.ts'
 import { emptyLabel } from '../src/pages/html.ts'
+import { pagesApp } from '../src/pages/index.ts'
 import { parseRange } from '../src/pages/range.ts'
 import { loadFixtureActivity } from './fixture.ts'
-import { app, config, freshClickHouse, importFixtureOrg } from './helpers.ts'
+import {
+  app,
+  config,
+  decisionEvents,
+  type FixtureDecision,
+  freshClickHouse,
+  importFixtureOrg,
+  insertEvents,
+} from './helpers.ts'
 
 /*
  * The built-in pages over the fixture org (helpers.ts, fixture.ts): dir leads m1 and m2, dir2
@@ -15,30 +24,66 @@ import { app, config, freshClickHouse, importFixtureOrg } from './helpers.ts'
  * The clock is pinned to Wednesday 2026-07-15, so the last complete week is [07-06, 07-13).
  */
 const NOW = new Date('2026-07-15T12:00:00Z')
+/** later, for the quarter: 2026-Q3 is over */
+const LATER = new Date('2026-10-07T12:00:00Z')
 let client: ClickHouseClient
 let pages: FastifyInstance
+let early: FastifyInstance
 
 beforeAll(async () => {
   const ch = await freshClickHouse()
   client = ch.client
   await importFixtureOrg(client, ch.dir)
   await loadFixtureActivity(client)
-  pages = await pagesApp({ client, config, now: () => NOW })
+  // October, after Q3: W1 waits on the director, W2 on one of their managers, W3 (another org)
+  // on the director too; R1 is decided and then reversed
+  const expecting = (d: FixtureDecision, who: string) =>
+    decisionEvents(d).map((e) => ({ ...e, expectedDecider: who }))
+  await insertEvents(client, [
+    ...expecting({ id: 'W1', raisedBy: 'a3@x.io', raisedAt: '2026-10-02T00:00:00Z' }, 'dir@x.io'),
+    ...expecting({ id: 'W2', raisedBy: 'b2@x.io', raisedAt: '2026-10-03T00:00:00Z' }, 'm1@x.io'),
+    ...expecting({ id: 'W3', raisedBy: 'c1@x.io', raisedAt: '2026-10-03T00:00:00Z' }, 'dir@x.io'),
+    ...decisionEvents({
+      id: 'R1',
+      raisedBy: 'a4@x.io',
+      raisedAt: '2026-10-01T00:00:00Z',
+      decidedBy: 'm1@x.io',
+      decidedAt: '2026-10-02T00:00:00Z',
+    }),
+    {
+      type: 'decision.reversed',
+      id: eventId('decisions', 'R1', 'rev'),
+      source: 'decisions',
+      sourceId: 'R1',
+      decisionId: 'decisions:R1',
+      raisedBy: 'a4@x.io',
+      title: 'decision R1',
+      team: '',
+      occurredAt: '2026-10-05T00:00:00.000Z',
+      version: 1,
+      actor: 'dir@x.io',
+    },
+  ])
+  pages = await pagesApp({ client, config, now: () => LATER })
+  early = await pagesApp({ client, config, now: () => NOW })
 })
 
 afterAll(async () => {
   await pages?.close()
+  await early?.close()
   await client?.close()
 })
 
-const get = async (url: string) => {
-  const res = await pages.inject({ method: 'GET', url })
+const get = async (url: string, on: FastifyInstance = pages) => {
+  const res = await on.inject({ method: 'GET', url })
   return { status: res.statusCode, body: res.body, headers: res.headers }
 }
 
 /** the tile of a metric: its status, its big text, its links with their counts */
 function tile(html: string, metric: string) {
-  const m = new RegExp(`<div class="tile s-(\\w+)" data-metric="${metric}"[^>]*>([\\s\\S]*?)\\n</div>`).exec(html)
+  const m = new RegExp(`<div class="tile s-(\\w+)" data-metric="${metric}"[^>]*>([\\s\\S]*?)\\n</div>`).exec(
+    html,
+  )
   if (!m) throw new Error(`no tile ${metric}`)
   const body = m[2]!
   return {
@@ -53,11 +98,12 @@ function tile(html: string, metric: string) {
   }
 }
 const count = (html: string) => Number(/id="count" data-count="(\d+)"/.exec(html)![1])
-const titles = (html: string) => [...html.matchAll(/<tr data-item="[^"]*"><td>([^<]*)<\/td>/g)].map((m) => m[1])
+const titles = (html: string) =>
+  [...html.matchAll(/<tr data-item="[^"]*"><td>([^<]*)<\/td>/g)].map((m) => m[1])
 
 describe('the org page headline', () => {
   it('defaults to the last complete week, on every tile, with the sample, the previous week and the baseline', async () => {
-    const { status, body } = await get('/orgs/dir%40x.io')
+    const { status, body } = await get('/orgs/dir%40x.io', early)
     expect(status).toBe(200)
     const decided = tile(body, 'decisions_decided')
     // D04–D08 (m1, 24 h) and D09 (dir, 48 h) were decided in [07-06, 07-13); D10's call (07-13 09:00) is next week's
@@ -81,25 +127,36 @@ describe('the org page headline', () => {
   })
 
   it('the figures are computeOrgMetrics’ for the same window (the CLI, api and exports)', async () => {
-    const r = await computeOrgMetrics(client, config, { director: 'dir@x.io', from: '2026-07-06', to: '2026-07-13' })
-    const { body } = await get('/orgs/dir%40x.io')
+    const r = await computeOrgMetrics(client, config, {
+      director: 'dir@x.io',
+      from: '2026-07-06',
+      to: '2026-07-13',
+    })
+    const { body } = await get('/orgs/dir%40x.io', early)
     expect(tile(body, 'decisions_decided').big).toBe(String(r.metrics.decisions_decided))
     expect(tile(body, 'escalation_rate').big).toBe(`${Math.round(r.metrics.escalation_rate! * 100)} %`)
     // and the baseline is the 12 weeks before the window, pooled
-    const base = await computeOrgMetrics(client, config, { director: 'dir@x.io', from: '2026-04-13', to: '2026-07-06' })
-    expect(tile(body, 'escalation_rate').text).toContain(
-      `vs 12-week baseline: ${base.metrics.escalation_rate === null ? 'no data' : ''}`,
-    )
+    const base = await computeOrgMetrics(client, config, {
+      director: 'dir@x.io',
+      from: '2026-04-13',
+      to: '2026-07-06',
+    })
+    // [04-13, 07-06): P2 (escalated) and D01–D03: 1 of 4
+    expect(base.metrics.escalation_rate).toBe(0.25)
+    expect(tile(body, 'escalation_rate').text).toContain('vs 12-week baseline: −8 pp (was 25 %)')
+    expect(tile(body, 'escalation_rate').links[0]!.count).toBe(r.samples.escalation_rate)
   })
 
   it('a metric without data says "no data", is never a number and never green', async () => {
-    const { body } = await get('/orgs/dir%40x.io')
+    const { body } = await get('/orgs/dir%40x.io', early)
     for (const id of ['meeting_hours_per_person_week', 'focus_hours_per_person_week', 'ritual_adherence']) {
       const t = tile(body, id)
       expect(t.big, id).toBe('no data')
       expect(t.status, id).toBe('empty')
     }
-    expect(body).toMatch(/id="coverage">Coverage over 2026-07-06 → 2026-07-13[^<]*calendars synced for 0 of \d+ people/)
+    expect(body).toMatch(
+      /id="coverage">Coverage over 2026-07-06 → 2026-07-13[^<]*calendars synced for 0 of \d+ people/,
+    )
   })
 
   it('too few: a value resting on fewer than its minimum sample is shown as "too few (n = …)"', async () => {
@@ -132,7 +189,9 @@ describe('the org page headline', () => {
 
   it('links keep the range and the team', async () => {
     const { body } = await get('/orgs/dir%40x.io?range=2026-Q3')
-    expect(tile(body, 'decisions_open').links[0]!.href).toBe('/orgs/dir%40x.io/decisions?range=2026-Q3&filter=open')
+    expect(tile(body, 'decisions_open').links[0]!.href).toBe(
+      '/orgs/dir%40x.io/decisions?range=2026-Q3&filter=open',
+    )
     const team = await get('/orgs/dir%40x.io/teams/u%3Am1%40x.io?range=2026-Q3')
     expect(tile(team.body, 'decisions_open').links[0]!.href).toBe(
       '/orgs/dir%40x.io/decisions?range=2026-Q3&team=u%3Am1%40x.io&filter=open',
@@ -179,7 +238,11 @@ describe('the decisions page', () => {
     expect(titles((await q('by_leader')).body)).toEqual(['decision D09', 'decision D10'])
     expect(count((await q('reversed')).body)).toBe(0)
     // the same counts as the metrics of the same window
-    const r = await computeOrgMetrics(client, config, { director: 'dir@x.io', from: '2026-07-01', to: '2026-10-01' })
+    const r = await computeOrgMetrics(client, config, {
+      director: 'dir@x.io',
+      from: '2026-07-01',
+      to: '2026-10-01',
+    })
     expect(count(decided.body)).toBe(r.metrics.decisions_decided)
     expect(count(open.body)).toBe(r.metrics.decisions_open)
     expect(r.metrics.escalation_rate).toBeCloseTo(3 / 14, 6)
@@ -188,15 +251,33 @@ describe('the decisions page', () => {
     expect(titles(m2.body)).toEqual(['decision T1', 'decision T2', 'decision T3', 'decision E1'])
   })
 
+  it('waiting on me, waiting on my managers, reversed: by the expected decider and the live steps', async () => {
+    const q = (filter: string) =>
+      get(`/orgs/dir%40x.io/decisions?from=2026-10-01&to=2026-10-08&filter=${filter}`)
+    expect(titles((await q('waiting_on_leader')).body)).toEqual(['decision W1'])
+    const managers = await q('waiting_on_managers')
+    expect(titles(managers.body)).toEqual(['decision W2'])
+    expect(managers.body).toContain('<td>Mia Manager <span class="sub">(m1@x.io)</span></td>')
+    expect(titles((await q('reversed')).body)).toEqual(['decision R1'])
+    expect((await q('reversed')).body).toContain('<td>reversed</td>')
+    // open, oldest first, at the end of the window
+    expect(titles((await q('open')).body)).toEqual([
+      'decision P3',
+      'decision D11',
+      'decision W1',
+      'decision W2',
+    ])
+  })
+
   it('a row says who raised it, when, its age, status, decider, latency, escalation and team', async () => {
     const { body } = await get('/orgs/dir%40x.io/decisions?range=2026-Q3&filter=open')
     const p3 = /<tr data-item="decisions:P3">([\s\S]*?)<\/tr>/.exec(body)![1]!
-    expect(p3).toContain('Ava <span class="sub">(a2@x.io)</span>')
+    expect(p3).toContain('Abe <span class="sub">(a2@x.io)</span>')
     expect(p3).toContain('2026-06-20 00:00')
     // open at 10-01: 103 days
     expect(p3).toContain('103.0 d')
     expect(p3).toContain('<td>proposed</td>')
-    expect(p3).toContain('<td>Mia Manager</td>')
+    expect(p3).toContain('<td>Mia Manager&#39;s team</td>')
     const escalated = await get('/orgs/dir%40x.io/decisions?range=2026-Q3&filter=escalated')
     const e1 = /<tr data-item="decisions:E1">([\s\S]*?)<\/tr>/.exec(escalated.body)![1]!
     expect(e1).toContain('48.0 h')
@@ -205,7 +286,11 @@ describe('the decisions page', () => {
   })
 
   it('the items module selects from the same relation as the metrics (a direct check)', async () => {
-    const w = { scope: 'u:dir@x.io', from: new Date('2026-07-01T00:00:00Z'), to: new Date('2026-10-01T00:00:00Z') }
+    const w = {
+      scope: 'u:dir@x.io',
+      from: new Date('2026-07-01T00:00:00Z'),
+      to: new Date('2026-10-01T00:00:00Z'),
+    }
     expect((await decisionItems(client, { ...w, filter: 'not_by_leader' })).length).toBe(14)
     expect((await decisionItems(client, { ...w, filter: 'centralised' })).map((d) => d.id)).toEqual([
       'decisions:D09',
@@ -221,7 +306,9 @@ describe('the dependencies and load pages', () => {
     const { status, body } = await get('/orgs/dir%40x.io/dependencies?range=2026-Q3')
     expect(status).toBe(200)
     expect(count(body)).toBe(2)
-    expect(body).toContain('Mia Manager → Max Manager')
+    expect(body).toContain(
+      '<td>Mia Manager&#39;s team → Max Manager&#39;s team</td><td class="num">1</td><td class="num">92.0 d</td>',
+    )
     const org = await get('/orgs/dir%40x.io?range=2026-Q3')
     expect(tile(org.body, 'blockers_open').links[0]!.count).toBe(2)
     expect(tile(org.body, 'blockers_open').big).toBe('2')
@@ -273,7 +360,12 @@ describe('rollups (Grafana) keep the reason and the coverage', () => {
       from: new Date('2026-07-27T00:00:00Z'),
       to: new Date('2026-08-10T00:00:00Z'),
     })
-    const rows = await queryRows<{ metric: string; value: number | null; withheld: string; covered: number | null }>(
+    const rows = await queryRows<{
+      metric: string
+      value: number | null
+      withheld: string
+      covered: number | null
+    }>(
       client,
       `SELECT metric, value, withheld, coverage_covered AS covered FROM metric_rollups FINAL
        WHERE scope = 'u:dir@x.io' AND grain = 'week' AND period_start = '2026-08-03 00:00:00.000'

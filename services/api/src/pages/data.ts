@@ -73,44 +73,18 @@ export interface ScopeData {
   chart: { weeks: string[]; series: Record<string, (number | null)[]>; reorgs: string[] }
 }
 
-/** until the catalog says it (figures' `sampleOf`): what a metric's sample counts, by family */
-const SAMPLE_WORDS: Record<string, string> = {
-  decisions_decided: 'decisions decided',
-  decision_latency_p50_hours: 'decisions decided',
-  decision_latency_p90_hours: 'decisions decided',
-  decisions_open: 'open decisions',
-  decision_open_age_p50_days: 'open decisions',
-  escalation_rate: 'decisions decided',
-  centralization: 'decisions decided not raised by the leader',
-  decision_depth: 'decisions decided',
-  blockers_open: 'open blockers',
-  blocker_age_p50_days: 'open blockers',
-  blocker_age_p90_days: 'open blockers',
-  blockers_resolved_14d_rate: 'blockers resolved',
-  blocked_item_days: 'blocked items',
-}
-
-export const sampleOf = (m: MetricDef): string =>
-  (m as MetricDef & { sampleOf?: string }).sampleOf ?? SAMPLE_WORDS[m.id] ?? 'values'
-
-const samplesOf = (x: unknown): Record<string, number | null> =>
-  ((x as { samples?: Record<string, number | null> }).samples ?? {}) as Record<string, number | null>
-
 export function figureOf(
-  scope: { metrics: Record<string, number | null>; withheld: Record<string, string> },
+  scope: {
+    metrics: Record<string, number | null>
+    withheld: Record<string, string>
+    samples: Record<string, number | null>
+  },
   m: MetricDef,
 ): Figure {
   const value = scope.metrics[m.id] ?? null
   const reason = value === null ? (scope.withheld[m.id] ?? 'no_data: no data in the window') : null
-  const sampled = samplesOf(scope)[m.id]
-  // a count is its own sample
-  const n =
-    sampled !== undefined && sampled !== null
-      ? Number(sampled)
-      : m.unit === 'count' && value !== null
-        ? value
-        : null
-  return { value, reason, n }
+  const sampled = scope.samples[m.id]
+  return { value, reason, n: sampled === undefined || sampled === null ? null : Number(sampled) }
 }
 
 /** the catalog's thresholds and good direction; an empty figure is never coloured */
@@ -190,7 +164,7 @@ function tileLinks(
     {
       label: target.label,
       href: pageHref(director, target.page, { ...query, filter: target.filter }),
-      count: m.id === 'blocked_item_days' ? null : f.n,
+      count: f.n,
     },
   ]
   if (target.part && f.value !== null && f.n !== null)
@@ -208,7 +182,12 @@ function tileLinks(
  * decisions, open blockers) and ratios, quantiles and means compare as they are.
  */
 export const FLOW_METRICS = new Set(['decisions_decided', 'blocked_item_days'])
-function scaled(f: Figure, m: MetricDef, base: { from: Date; to: Date }, w: { from: Date; to: Date }): Figure {
+function scaled(
+  f: Figure,
+  m: MetricDef,
+  base: { from: Date; to: Date },
+  w: { from: Date; to: Date },
+): Figure {
   if (!FLOW_METRICS.has(m.id) || f.value === null) return f
   const k = (w.to.getTime() - w.from.getTime()) / (base.to.getTime() - base.from.getTime())
   return { ...f, value: Math.round(f.value * k * 10) / 10 }
@@ -259,7 +238,7 @@ export async function scopeData(
       unit: m.unit,
       direction: m.direction,
       family: m.family,
-      sampleOf: sampleOf(m),
+      sampleOf: m.sampleOf,
       current,
       previous: figureOf(prev, m),
       baseline: scaled(figureOf(base, m), m, baseline, range),

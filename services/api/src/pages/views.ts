@@ -345,7 +345,7 @@ export const DEPENDENCY_FILTER_LABELS: Record<string, string> = {
   open: 'open at the end of the window',
   resolved: 'first resolved in the window',
   resolved_14d: 'resolved within 14 days',
-  blocking_days: 'blocking inside the window (item-days)',
+  blocking_days: 'blocked items (item-days in the window)',
 }
 
 export interface TeamPairRow {
