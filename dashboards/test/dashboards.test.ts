@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard'
 import { configSchema } from '@orgpulse/contracts'
 import { ALERT_RULES, METRICS } from '@orgpulse/metrics'
@@ -163,6 +165,21 @@ describe('alert rules', () => {
     expect(latency.data[2]!.model).toMatchObject({
       conditions: [{ evaluator: { type: 'gt', params: [100] } }],
     })
+  })
+})
+
+describe('the ritual_stopped rule', () => {
+  it('is provisioned with its threshold from alerts.ritualsStoppedMax, in the committed rules file too', () => {
+    const rules = grafanaAlertRules(configSchema.parse({ alerts: { ritualsStoppedMax: 2 } }), { orgId: 1 })
+    const stopped = rules.find((r) => r.labels.orgpulse_rule === 'ritual_stopped')!
+    expect(stopped.title).toBe('A ritual stopped')
+    expect(stopped.data[2]!.model).toMatchObject({ conditions: [{ evaluator: { type: 'gt', params: [2] } }] })
+    expect(String(stopped.data[0]!.model.rawSql)).toContain("metric = 'rituals_stopped'")
+    const committed = readFileSync(
+      join(import.meta.dirname, '..', 'provisioning', 'alerting', 'rules.yaml'),
+      'utf8',
+    )
+    expect(committed).toContain('uid: orgpulse-ritual_stopped')
   })
 })
 

@@ -155,6 +155,33 @@ describe('alert rules', () => {
     // the team whose decisions wait weeks sits in the org whose p90 latency alert fires
     expect(result.firing.some((f) => f.rule === 'decision_latency_p90_high')).toBe(true)
   })
+
+  it('`alerts check` fires ritual_stopped for every org that shows the figure: the demo ritual stopped weeks before the end', async () => {
+    const result = await checkAlerts(rt.client, rt.config, { at: company.end })
+    const stopped = result.firing.filter((f) => f.rule === 'ritual_stopped')
+    expect(new Date(company.stories.stoppedRitual.stoppedAfter).getTime()).toBeLessThan(
+      company.end.getTime() - 3 * 7 * 86_400_000,
+    )
+    // the director sync (no owner: expected in every org) was held in none of the last 3 weeks:
+    // one ritual stopped, above the default ritualsStoppedMax 0, in every org judged
+    expect(stopped.every((f) => f.value === 1 && f.threshold === 0 && f.metric === 'rituals_stopped')).toBe(
+      true,
+    )
+    expect(stopped).toHaveLength(result.evaluated.ritual_stopped!)
+    // the others' people-based figures are withheld (complementary suppression), ritual ones too
+    const directors = (await listDirectors(rt.client, company.end)).map((d) => d.email)
+    const unjudged = directors.filter((d) => !stopped.some((f) => f.org === d))
+    expect(unjudged.length).toBeLessThan(directors.length / 2)
+    for (const d of unjudged) {
+      const rows = await queryRows<{ withheld: string }>(
+        rt.client,
+        `SELECT withheld FROM metric_rollups FINAL WHERE scope = {scope:String} AND metric = 'rituals_stopped'
+           AND grain = 'week' AND period_end = {end:DateTime64(3, 'UTC')}`,
+        { scope: `u:${d}`, end: company.end.toISOString().replace('T', ' ').replace('Z', '') },
+      )
+      expect(rows[0]?.withheld).toMatch(/^withheld: complementary suppression/)
+    }
+  })
 })
 
 /** the config the committed files are generated with (the demo runs on the same defaults) */

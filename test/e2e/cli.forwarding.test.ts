@@ -17,12 +17,17 @@ const env = { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ORGPULSE_CO
 let server: ChildProcess
 let url = ''
 
-const orgpulse = (...args: string[]) =>
+const orgpulseWith = (extraEnv: Record<string, string>, ...args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(NODE, [CLI_MAIN, '--data-dir', dataDir, ...args], { cwd: work, env }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      NODE,
+      [CLI_MAIN, '--data-dir', dataDir, ...args],
+      { cwd: work, env: { ...env, ...extraEnv } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     )
   })
+const orgpulse = (...args: string[]) => orgpulseWith({}, ...args)
 
 beforeAll(async () => {
   server = spawn(NODE, [CLI_MAIN, '--data-dir', dataDir, 'start', '--no-demo', '--port', '0'], {
@@ -73,6 +78,51 @@ describe('commands while orgpulse start holds the data directory', () => {
     const body = (await res.json()) as { metrics: Record<string, number | null> }
     expect(body.metrics.decisions_decided).toBe(1)
     expect(body.metrics.centralization).toBe(1)
+  }, 120_000)
+
+  it('run with the caller’s config (--config or ORGPULSE_CONFIG), and a bad one is the caller’s error', async () => {
+    // the instance runs with the defaults (privacy.minGroupSize 5); the org above has 3 people
+    const reason = async (extraEnv: Record<string, string>, ...global: string[]) => {
+      const r = await orgpulseWith(
+        extraEnv,
+        ...global,
+        'metrics',
+        '--org',
+        'd@x.io',
+        '--from',
+        '2026-07-01',
+        '--to',
+        '2026-08-01',
+        '--format',
+        'json',
+      )
+      expect(r.code, r.stderr).toBe(0)
+      return (JSON.parse(r.stdout) as { withheld: Record<string, string> }).withheld
+        .meeting_hours_per_person_week
+    }
+    expect(await reason({})).toMatch(/^withheld:/)
+    writeFileSync(join(work, 'small.yaml'), 'privacy: { minGroupSize: 1 }\n')
+    // with groups of one allowed, the figure is missing for want of calendars, not for privacy
+    expect(await reason({}, '--config', 'small.yaml')).toMatch(/^no_data:/)
+    expect(await reason({ ORGPULSE_CONFIG: join(work, 'small.yaml') })).toMatch(/^no_data:/)
+    writeFileSync(join(work, 'bad.yaml'), 'privacy: { minGroupSize: many }\n')
+    const bad = await orgpulse(
+      '--config',
+      'bad.yaml',
+      'metrics',
+      '--org',
+      'd@x.io',
+      '--from',
+      '2026-07-01',
+      '--to',
+      '2026-08-01',
+    )
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain(`${join(work, 'bad.yaml')} is invalid`)
+    expect(bad.stderr).toContain('privacy.minGroupSize')
+    const missing = await orgpulseWith({ ORGPULSE_CONFIG: join(work, 'missing.yaml') }, 'org', 'directors')
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain(`config file not found: ${join(work, 'missing.yaml')}`)
   }, 120_000)
 
   it('refuses a second start on the same directory', async () => {

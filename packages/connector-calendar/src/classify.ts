@@ -6,6 +6,11 @@ export interface Classification {
   class: MeetingClass
   /** the configured ritual name when class is ritual, else '' */
   ritual: string
+  /**
+   * set on a re-read with the current rules (ISO instant): the occurrence's version becomes at
+   * least this, so it replaces the copy classified under the old rules (same meeting id)
+   */
+  classifiedAt?: string
 }
 
 /** What the classifier knows about a person from the org chart (latest snapshot). */
@@ -82,3 +87,7 @@ export function classifyMeeting(
   const rule = config.rules.find((r) => ruleMatches(r, m, people, org))
   return { class: rule?.class ?? 'other', ritual: '' }
 }
+
+/** a re-read's classification carries its time: the occurrence's version is at least that */
+export const stamped = (c: Classification, classifiedAt: string | undefined): Classification =>
+  classifiedAt ? { ...c, classifiedAt } : c

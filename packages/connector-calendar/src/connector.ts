@@ -1,9 +1,18 @@
-import type { PullConnector, SyncOptions } from '@orgpulse/connector'
+import type { ConnectorContext, PullConnector, SyncOptions, SyncReport } from '@orgpulse/connector'
 import { type CalendarConfig, calendarConfigSchema, OrgpulseError } from '@orgpulse/contracts'
 import type { PersonSyncResult, SyncProgress } from './google/sync.ts'
 import { type IcsImportResult, importIcs } from './ics-import.ts'
 import { mapCalendar } from './mapper.ts'
 import { loadOrgLookup, personTimeZone } from './org.ts'
+import {
+  earliestStoredMeeting,
+  recordOneOffImport,
+  recordRules,
+  rereadCalendars,
+  rereadPlan,
+  retainedWindow,
+  rulesState,
+} from './reread.ts'
 import { CalendarConfigError, ingestGoogleCalendar } from './run.ts'
 import { resolveZone } from './zones.ts'
 
@@ -45,6 +54,36 @@ export function icsWindow(
   return { window, text }
 }
 
+/**
+ * The sync after the classification rules changed: every configured calendar re-read over the
+ * retained window (from the earliest stored meeting, or initialDaysBack when that is earlier),
+ * its sync tokens stored under the new rules, then the new rules recorded.
+ */
+async function rulesChanged(
+  ctx: ConnectorContext,
+  calendar: CalendarConfig,
+  earliest: Date,
+  unrecorded: boolean,
+  progress: (p: { line: string }) => void,
+): Promise<SyncReport<CalendarSyncResult>> {
+  const window = retainedWindow(calendar, earliest)
+  const { people, feeds } = await rereadPlan(ctx.client, calendar)
+  const headline = `classification rules changed${unrecorded ? ' (none recorded for the stored meetings)' : ''}: re-reading ${people.length + feeds.length} calendars from ${window.from.toISOString().slice(0, 10)}`
+  ctx.log.info({ calendars: people.length + feeds.length, from: window.from.toISOString() }, headline)
+  progress({ line: headline })
+  const r = await rereadCalendars(ctx, {
+    ...window,
+    storeCursors: true,
+    progress: (line) => progress({ line }),
+  })
+  await recordRules(ctx, calendar)
+  return {
+    result: { ics: r.ics, google: r.google },
+    lines: ['calendar sync done', `  ${headline}`, ...r.lines],
+    failed: r.failed,
+  }
+}
+
 function googleLine(p: SyncProgress): string {
   const eta = p.etaMs !== null ? `, ETA ${Math.ceil(p.etaMs / 1000)} s` : ''
   return `calendar google: ${p.done}/${p.total} calendars, ${p.rate.toFixed(2)}/s${eta} (last: ${p.person}, ${p.events} events)`
@@ -72,6 +111,15 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
       throw new CalendarConfigError(
         'nothing to sync: configure calendar.google or calendar.ics in orgpulse.yaml, or pass --ics FILE|URL --owner EMAIL',
       )
+    }
+    // a changed rule set (or none recorded for meetings already stored): what is stored was
+    // classified under other rules, and titles are kept nowhere, so the sources are read again
+    if (!options.ics && !options.only) {
+      const rules = await rulesState(ctx.client, calendar)
+      if (rules.recorded !== rules.current) {
+        const earliest = await earliestStoredMeeting(ctx.client)
+        if (earliest) return rulesChanged(ctx, calendar, earliest, rules.recorded === null, progress)
+      }
     }
     const ics: IcsImportResult[] = []
     let google: PersonSyncResult[] = []
@@ -137,6 +185,18 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
     }
     lines.push(...warnings)
     const failed = google.filter((g) => g.error).map((g) => g.person)
+    if (options.ics) {
+      // a one-off import has no source the connector could read again: remember it, so a
+      // reclassification can name it
+      await recordOneOffImport(ctx.client, {
+        source: options.ics.source,
+        owner: options.ics.owner,
+        from: window.from.toISOString(),
+        to: window.to.toISOString(),
+      })
+    } else if (!options.only) {
+      await recordRules(ctx, calendar)
+    }
     return { result: { ics, google }, lines, failed }
   },
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { type CalendarConfig, OrgpulseError, syncedEnvelope } from '@orgpulse/contracts'
 import { type Bus, publishRaw } from '@orgpulse/kafka'
-import { classifyMeeting, type OrgLookup } from './classify.ts'
+import { classifyMeeting, type OrgLookup, stamped } from './classify.ts'
 import { expandIcs, type IcsWindow, unknownZonesOf } from './ics.ts'
 import { calendarEnvelope, meetingShape } from './payload.ts'
 
@@ -17,6 +17,8 @@ export interface IcsImportOptions {
   defaultZone: string
   org?: OrgLookup
   fetchImpl?: typeof fetch
+  /** a re-read with the current rules: each occurrence carries this time (see Classification) */
+  classifiedAt?: string
 }
 
 export interface IcsImportResult {
@@ -54,7 +56,7 @@ export async function importIcs(opts: IcsImportOptions): Promise<IcsImportResult
   const envelopes = occurrences.map((e) =>
     calendarEnvelope(
       e,
-      classifyMeeting(meetingShape(e, owner), opts.calendar, opts.org),
+      stamped(classifyMeeting(meetingShape(e, owner), opts.calendar, opts.org), opts.classifiedAt),
       { calendar: owner, via: 'ics' },
       fetchedAt,
     ),

@@ -44,7 +44,11 @@ const payloadSchema = z
       )
       .optional(),
     updated: z.string().optional(),
-    classification: z.object({ class: z.enum(MEETING_CLASSES), ritual: z.string().default('') }),
+    classification: z.object({
+      class: z.enum(MEETING_CLASSES),
+      ritual: z.string().default(''),
+      classifiedAt: z.string().optional(),
+    }),
   })
   .loose()
 type Payload = z.infer<typeof payloadSchema>
@@ -190,7 +194,11 @@ export const mapCalendar: Mapper = (envelope: RawEnvelope, ctx) => {
     ? `${e.iCalUID}|${original.allDay ? original.iso.slice(0, 10) : original.iso}`
     : e.iCalUID
   const updated = Date.parse(e.updated ?? '')
-  const version = Number.isNaN(updated) ? Date.parse(envelope.fetchedAt) || 0 : updated
+  const read = Number.isNaN(updated) ? Date.parse(envelope.fetchedAt) || 0 : updated
+  // a re-read with new rules is a newer version of an unchanged event: same meeting id, the
+  // class it has now (a later change in the source still wins, its `updated` being later)
+  const classified = Date.parse(e.classification.classifiedAt ?? '')
+  const version = Number.isNaN(classified) ? read : Math.max(read, classified)
   const event: CanonicalEventInput = {
     type: 'meeting.held',
     id: eventId('calendar', meetingId, String(version)),

@@ -5,6 +5,7 @@ import { GoogleCalendarApi, type RetryNotice } from './google/api.ts'
 import { loadServiceAccountKey, ServiceAccountTokens } from './google/auth.ts'
 import {
   type CursorPort,
+  type GoogleSyncOptions,
   type PersonSyncResult,
   type SyncProgress,
   syncGoogleCalendars,
@@ -29,6 +30,8 @@ export interface GoogleIngestOptions {
   now?: () => Date
   onProgress?: (p: SyncProgress) => void
   onRetry?: (n: RetryNotice) => void
+  /** a re-read with the current rules over a window (see GoogleSyncOptions.reread) */
+  reread?: GoogleSyncOptions['reread']
 }
 
 export class CalendarConfigError extends OrgpulseError {
@@ -73,5 +76,6 @@ export async function ingestGoogleCalendar(opts: GoogleIngestOptions): Promise<P
     people,
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.reread ? { reread: opts.reread } : {}),
   })
 }

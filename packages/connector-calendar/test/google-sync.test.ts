@@ -14,8 +14,14 @@ import { ackIsDurable } from '@orgpulse/kafka'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GoogleCalendarApi, LIST_FIELDS, type RetryNotice } from '../src/google/api.ts'
 import { ServiceAccountTokens, serviceAccountKeySchema } from '../src/google/auth.ts'
-import { GOOGLE_CONNECTOR, type PersonSyncResult, syncGoogleCalendars } from '../src/google/sync.ts'
+import {
+  classificationHash,
+  GOOGLE_CONNECTOR,
+  type PersonSyncResult,
+  syncGoogleCalendars,
+} from '../src/google/sync.ts'
 import { mapCalendar } from '../src/mapper.ts'
+import { calendarEnvelope, calendarEventSchema } from '../src/payload.ts'
 import { MemoryCursors, RecordingBus } from './helpers.ts'
 
 const ANA = 'ana@acme.com'
@@ -389,5 +395,105 @@ describe('the fake follows the documented events.list contract', () => {
     const partial = await get({ fields: 'items(id,start)' })
     expect(Object.keys(partial.body)).toEqual(['items'])
     expect(Object.keys((partial.body.items as Record<string, unknown>[])[0] ?? {})).toEqual(['id', 'start'])
+  })
+})
+
+describe('re-reading with the current rules (reclassification)', () => {
+  const CLASSIFIED_AT = '2026-03-25T06:00:00.000Z'
+  const reread = (storeCursors: boolean) =>
+    syncGoogleCalendars({
+      bus,
+      cursors,
+      durable: ackIsDurable,
+      api: api(),
+      calendar,
+      google,
+      org: new Map(),
+      people: [ANA],
+      now: () => NOW,
+      reread: {
+        window: { from: new Date('2026-03-17T00:00:00Z'), to: new Date('2026-03-19T00:00:00Z') },
+        classifiedAt: CLASSIFIED_AT,
+        storeCursors,
+      },
+    })
+  const records = () =>
+    bus.published.map(
+      (p) => JSON.parse(p.message.value.toString()) as RawEnvelope & { payload: Record<string, unknown> },
+    )
+
+  it('beside the sync: the window listed in full despite the cursor, each event stamped, the cursor kept', async () => {
+    await sync()
+    const token = (await cursors.get(GOOGLE_CONNECTOR, ANA))?.cursor
+    bus.published.length = 0
+    const before = fake.requests.length
+    const [r] = await reread(false)
+    expect(r).toMatchObject({ mode: 'full', events: 2 })
+    const list = fake.requests.slice(before).filter((x) => x.path.endsWith('/events'))
+    expect(list[0]?.query).toMatchObject({
+      timeMin: '2026-03-17T00:00:00.000Z',
+      timeMax: '2026-03-19T00:00:00.000Z',
+    })
+    expect(list[0]?.query.syncToken).toBeUndefined()
+    const events = records().filter((e) => e.entity === 'event')
+    expect(events.map((e) => e.payload.classification)).toEqual([
+      { class: 'ritual', ritual: 'weekly product-engineering director sync', classifiedAt: CLASSIFIED_AT },
+      { class: 'decision_review', ritual: '', classifiedAt: CLASSIFIED_AT },
+    ])
+    // covered: exactly the window (incremental syncs continue the stored token, not this read)
+    expect(records().at(-1)!.payload).toEqual({
+      scopeKind: 'calendar',
+      scope: ANA,
+      mode: 'range',
+      coveredFrom: '2026-03-17T00:00:00.000Z',
+      coveredTo: '2026-03-19T00:00:00.000Z',
+    })
+    expect((await cursors.get(GOOGLE_CONNECTOR, ANA))?.cursor).toBe(token)
+  })
+
+  it('as the sync after a rules change: its token becomes the cursor, under the current rules’ hash', async () => {
+    await cursors.set(GOOGLE_CONNECTOR, ANA, 'old-token', 'old-rules')
+    await reread(true)
+    const c = await cursors.get(GOOGLE_CONNECTOR, ANA)
+    expect(c?.cursor).not.toBe('old-token')
+    expect(c?.configHash).toBe(classificationHash(calendar))
+    expect(records().at(-1)!.payload).toMatchObject({ mode: 'full', coveredFrom: '2026-03-17T00:00:00.000Z' })
+  })
+
+  it('a stamped occurrence is a newer version of the same meeting; a later change at the source still wins', () => {
+    const config = configSchema.parse({ calendar: { internalDomains: ['acme.com'] } })
+    const event = { ...ev('e9', '2026-03-17', 'x'), summary: undefined, updated: '2026-03-01T00:00:00.000Z' }
+    const map = (e: typeof event, classifiedAt?: string) =>
+      mapCalendar(
+        calendarEnvelope(
+          calendarEventSchema.parse(e),
+          { class: 'ritual', ritual: 'r', ...(classifiedAt ? { classifiedAt } : {}) },
+          { calendar: ANA, via: 'google' },
+          '2026-03-25T00:00:00.000Z',
+        ),
+        { config },
+      )[0] as Extract<CanonicalEventInput, { type: 'meeting.held' }>
+    const before = map(event)
+    const again = map(event, CLASSIFIED_AT)
+    expect(again.meetingId).toBe(before.meetingId)
+    expect(before.version).toBe(Date.parse('2026-03-01T00:00:00.000Z'))
+    expect(again.version).toBe(Date.parse(CLASSIFIED_AT))
+    expect(again.id).not.toBe(before.id)
+    const moved = map({ ...event, updated: '2026-03-26T00:00:00.000Z' })
+    expect(moved.version).toBeGreaterThan(again.version)
+  })
+
+  it('the rules fingerprint covers rituals, rules, defaultRules and internalDomains', () => {
+    const base = calendarConfigSchema.parse({})
+    const hashes = [
+      base,
+      calendarConfigSchema.parse({ rituals: [{ name: 'x', cadence: 'weekly' }] }),
+      calendarConfigSchema.parse({ rules: [{ class: 'team', titleKeywords: ['sync'] }] }),
+      calendarConfigSchema.parse({ defaultRules: false }),
+      calendarConfigSchema.parse({ internalDomains: ['acme.com'] }),
+    ].map(classificationHash)
+    expect(new Set(hashes).size).toBe(5)
+    // what does not change a class leaves it alone
+    expect(classificationHash(calendarConfigSchema.parse({ minCoverage: 0.5 }))).toBe(hashes[0])
   })
 })

@@ -39,6 +39,8 @@ export const configSchema = z.object({
         .positive()
         .default(24 * 14),
       blockerMaxAgeDays: z.number().positive().default(14),
+      /** fire when more configured rituals than this were held in none of the last 3 weeks' periods */
+      ritualsStoppedMax: z.number().int().min(0).default(0),
       webhookUrlEnv: z.string().default('ORGPULSE_ALERT_WEBHOOK_URL'),
     })
     .default({
@@ -46,6 +48,7 @@ export const configSchema = z.object({
       escalationOverBaseline: 1.5,
       latencyP90MaxHours: 336,
       blockerMaxAgeDays: 14,
+      ritualsStoppedMax: 0,
       webhookUrlEnv: 'ORGPULSE_ALERT_WEBHOOK_URL',
     }),
   jira: jiraConfigSchema.optional(),

@@ -27,6 +27,7 @@ export const alertRuleSchema = z.object({
     'escalationOverBaseline',
     'latencyP90MaxHours',
     'blockerMaxAgeDays',
+    'ritualsStoppedMax',
   ]),
   summary: z.string(),
 })
@@ -75,6 +76,18 @@ export const ALERT_RULES: readonly AlertRule[] = [
     baselineWeeks: 0,
     thresholdSetting: 'blockerMaxAgeDays',
     summary: 'The oldest tenth of the open cross-team blockers (age p90, days) is older than the limit.',
+  },
+  {
+    id: 'ritual_stopped',
+    title: 'A ritual stopped',
+    metric: 'rituals_stopped',
+    condition: 'above',
+    // 3 weeks: a weekly ritual skipped once (a holiday) is not stopped; missed 3 times running is
+    windowWeeks: 3,
+    baselineWeeks: 0,
+    thresholdSetting: 'ritualsStoppedMax',
+    summary:
+      'A configured ritual expected in the org was held in none of its cadence periods over the last 3 weeks.',
   },
 ].map((r) => {
   const rule = alertRuleSchema.parse(r)

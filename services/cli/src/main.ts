@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { type Env, OrgpulseError, parseEnv } from '@orgpulse/contracts'
+import { existsSync } from 'node:fs'
+import { type Env, loadConfig, OrgpulseError, parseEnv } from '@orgpulse/contracts'
 import type { Command } from 'commander'
 import { type CommandContext, globalOptions, type Handler } from './context.ts'
 import { reportFailure } from './exit-codes.ts'
@@ -34,6 +35,19 @@ async function forward(
   return out.exitCode
 }
 
+/**
+ * The config a forwarded command must run with is the caller's: its `--config` travels in argv
+ * (resolved in the caller's cwd by the instance); ORGPULSE_CONFIG and ./orgpulse.yaml, which the
+ * instance cannot see, become that flag. It is loaded here first, so a config error is the
+ * caller's error before anything runs. Nothing given: the instance's config.
+ */
+function withConfigFlag(argv: string[], flag: string | undefined, env: Env): string[] {
+  const chosen = flag || env.ORGPULSE_CONFIG || (existsSync('orgpulse.yaml') ? 'orgpulse.yaml' : '')
+  if (!chosen) return argv
+  const { path } = loadConfig(chosen)
+  return flag || !path ? argv : ['--config', path, ...argv]
+}
+
 async function main(argv: string[], env: Env): Promise<number> {
   const io = consoleIO()
   const ctx: CommandContext = {
@@ -45,7 +59,7 @@ async function main(argv: string[], env: Env): Promise<number> {
       const g = globalOptions(cmd)
       const lock = env.KAFKA_BROKERS.length > 0 ? null : readLiveLock(g.dataDir)
       if (lock && !LOCAL_ONLY.has(cmd.name())) {
-        ctx.exitCode = await forward(lock.url, lock.secret, argv, io)
+        ctx.exitCode = await forward(lock.url, lock.secret, withConfigFlag(argv, g.config, env), io)
         return
       }
       if (lock) {

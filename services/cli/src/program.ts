@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { registerAlertsCommands } from './commands/alerts.ts'
+import { registerCalendarCommands } from './commands/calendar.ts'
 import { registerClickHouseAccessCommands } from './commands/clickhouse-access.ts'
 import { registerCoreCommands } from './commands/core.ts'
 import { registerDashboardsCommands } from './commands/dashboards.ts'
@@ -31,6 +32,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerCoreCommands(program, ctx, buildProgram)
   registerOrgCommands(program, ctx)
   registerIngestCommands(program, ctx)
+  registerCalendarCommands(program, ctx)
   registerMetricsCommands(program, ctx)
   registerDemoCommand(program, ctx)
   registerTokenCommands(program, ctx)

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { type CalendarConfig, syncedEnvelope } from '@orgpulse/contracts'
 import { type Bus, type Durable, publishRaw } from '@orgpulse/kafka'
-import { classifyMeeting, type OrgLookup } from '../classify.ts'
+import { classifyMeeting, type OrgLookup, stamped } from '../classify.ts'
 import { type CalendarEvent, calendarEnvelope, meetingShape } from '../payload.ts'
 import { type GoogleCalendarApi, type ListParams, SyncTokenExpiredError } from './api.ts'
 
@@ -48,15 +48,34 @@ export interface GoogleSyncOptions {
   concurrency?: number
   now?: () => Date
   onProgress?: (p: SyncProgress) => void
+  /**
+   * A re-read with the current rules (`calendar reclassify`, or a changed rule set): every
+   * calendar is listed in full over `window`, whatever its cursor, and each occurrence carries
+   * `classifiedAt`, so it replaces the stored one as a newer version. `storeCursors: false` reads
+   * beside the sync (the stored sync tokens stay as they are, the coverage is the window itself).
+   */
+  reread?: { window: { from: Date; to: Date }; classifiedAt: string; storeCursors: boolean }
 }
 
 /**
- * The classification rules are applied here, before publishing: when they change, what was
- * published is stale, so the cursor's config hash changes and every calendar is fetched afresh.
+ * The fingerprint of what the ingest service decides about a meeting before publishing it: the
+ * classification rules (rituals, rules with the defaults as applied, defaultRules) and
+ * internalDomains. No title goes into it. When it changes, what was published is stale: the
+ * cursors' config hash no longer matches, and the connector re-reads the retained window
+ * (see rules-change.ts).
  */
-export function classificationHash(calendar: Pick<CalendarConfig, 'rules' | 'rituals'>): string {
+export function classificationHash(
+  calendar: Pick<CalendarConfig, 'rules' | 'rituals' | 'defaultRules' | 'internalDomains'>,
+): string {
   return createHash('sha256')
-    .update(JSON.stringify({ rules: calendar.rules, rituals: calendar.rituals }))
+    .update(
+      JSON.stringify({
+        rules: calendar.rules,
+        rituals: calendar.rituals,
+        defaultRules: calendar.defaultRules,
+        internalDomains: calendar.internalDomains,
+      }),
+    )
     .digest('hex')
     .slice(0, 16)
 }
@@ -113,6 +132,16 @@ export async function syncGoogleCalendars(opts: GoogleSyncOptions): Promise<Pers
 
 async function syncPerson(opts: GoogleSyncOptions, person: string): Promise<PersonSyncResult> {
   const hash = classificationHash(opts.calendar)
+  if (opts.reread) {
+    const { window } = opts.reread
+    const params: ListParams = {
+      kind: 'full',
+      timeMin: window.from.toISOString(),
+      timeMax: window.to.toISOString(),
+      pageSize: opts.google.pageSize,
+    }
+    return runListing(opts, person, params, hash, false)
+  }
   const cursor = await opts.cursors.get(GOOGLE_CONNECTOR, person)
   const usable = cursor?.cursor && cursor.configHash === hash ? cursor.cursor : null
   if (usable) {
@@ -164,7 +193,7 @@ async function runListing(
     const envelopes = items.map((e) =>
       calendarEnvelope(
         e,
-        classifyMeeting(meetingShape(e, person), opts.calendar, opts.org),
+        stamped(classifyMeeting(meetingShape(e, person), opts.calendar, opts.org), opts.reread?.classifiedAt),
         { calendar: person, via: 'google' },
         fetchedAt,
       ),
@@ -178,29 +207,40 @@ async function runListing(
     // the calendar is now read completely: a full sync over its window, an incremental one up
     // to now (behind its records, so it is stored after them)
     const syncedAt = (opts.now ?? (() => new Date()))().toISOString()
+    const sideRead = opts.reread?.storeCursors === false
     await publishRaw(opts.bus, [
       syncedEnvelope(
         'calendar',
-        params.kind === 'full'
+        // a read beside the sync covers its window and no more: incremental syncs continue the
+        // stored token, not this listing
+        sideRead && params.kind === 'full'
           ? {
               scopeKind: 'calendar',
               scope: person,
-              mode: 'full',
+              mode: 'range',
               coveredFrom: params.timeMin,
               coveredTo: params.timeMax,
             }
-          : {
-              scopeKind: 'calendar',
-              scope: person,
-              mode: 'incremental',
-              coveredFrom: syncedAt,
-              coveredTo: syncedAt,
-            },
+          : params.kind === 'full'
+            ? {
+                scopeKind: 'calendar',
+                scope: person,
+                mode: 'full',
+                coveredFrom: params.timeMin,
+                coveredTo: params.timeMax,
+              }
+            : {
+                scopeKind: 'calendar',
+                scope: person,
+                mode: 'incremental',
+                coveredFrom: syncedAt,
+                coveredTo: syncedAt,
+              },
         syncedAt,
       ),
     ])
     // nextSyncToken arrives only on the last page; it covers everything published above
-    if (page.nextSyncToken) {
+    if (page.nextSyncToken && !sideRead) {
       await opts.durable()
       await opts.cursors.set(GOOGLE_CONNECTOR, person, page.nextSyncToken, hash)
     }

@@ -65,11 +65,11 @@ const freeBlocks = (iv: string, lo: string, hi: string, min: number): string =>
 const FOCUS_BLOCK_SECONDS = 2 * 3600
 const unix = (t: string): string => `(toUnixTimestamp64Milli(${t}) / 1000.0)`
 
-export const meetingsFamily: Family = {
-  id: 'meetings',
-  base: `
-WITH ${SNAPSHOTS_CTE}, ${WINDOWS_CTE}, ${RESOLVED_CTE}, ${SCOPE_CLOSURE_CTE}, ${UNIT_NAMES_CTE},
-days AS (
+/**
+ * One row per (window, UTC day of it), with the org snapshot valid that day and the day's part
+ * inside the window (unix seconds). Needs SNAPSHOTS_CTE and WINDOWS_CTE before it.
+ */
+export const DAYS_CTE = `days AS (
   SELECT w_from, w_to, day, (SELECT list FROM snaps) AS snap_list, ${snapFor('day')} AS snap,
     greatest(${unix('w_from')}, toFloat64(toUnixTimestamp(toDateTime(day, 'UTC')))) AS day_lo,
     least(${unix('w_to')}, toFloat64(toUnixTimestamp(toDateTime(day, 'UTC'))) + 86400) AS day_hi
@@ -79,7 +79,85 @@ days AS (
     ARRAY JOIN range(toUInt32(dateDiff('day', toDate(w_from), toDate(w_to - toIntervalMillisecond(1))) + 1)) AS n
   )
   WHERE day_hi > day_lo
+)`
+
+/** the occurrences that were held (not cancelled) near the windows */
+export const HELD_CTE = `held AS (
+  SELECT meeting_id, start, end, class, ritual, organizer, attendees, responses
+  FROM meetings FINAL
+  -- absences are kept whole-day too: they only take time away from focus
+  WHERE cancelled = 0 AND (all_day = 0 OR class = 'out_of_office') AND end > start
+    -- no prefilter on the scope's people here: hasAny against the scope's identity array cost
+    -- more than the whole family for a large org; \`carried\` keeps the people in scope by a hashed IN
+    AND end > arrayMin({w_froms:Array(DateTime64(3, 'UTC'))}) - toIntervalDay(2)
+    AND start < arrayMax({w_tos:Array(DateTime64(3, 'UTC'))}) + toIntervalDay(2)
+)`
+
+/**
+ * The configured rituals' cadence periods lying wholly inside each window, where each is
+ * expected (by its owner, in the org of the period) and whether it was held: `expected_held`,
+ * one row per (scope, window, ritual, period) with `held` 0/1. Needs DAYS_CTE, HELD_CTE,
+ * SCOPE_CLOSURE_CTE and UNIT_NAMES_CTE before it, and the parameters of `ritualParams`. The one
+ * relation `ritual_adherence`, `rituals_stopped` and the per-ritual history (rituals.ts) read.
+ */
+export const RITUAL_PERIODS_CTES = `rituals_cfg AS (
+  SELECT r.1 AS name, r.2 AS cadence, r.3 AS owner
+  FROM (SELECT arrayJoin(arrayZip({rit_names:Array(String)}, {rit_cadences:Array(String)}, {rit_owners:Array(String)})) AS r)
 ),
+periods AS (
+  SELECT DISTINCT d.w_from AS w_from, d.w_to AS w_to, d.snap AS snap, rc.name AS name, rc.owner AS owner,
+    multiIf(rc.cadence = 'weekly', toMonday(d.day),
+            rc.cadence = 'biweekly', toDate('1970-01-05') + intDiv(dateDiff('day', toDate('1970-01-05'), d.day), 14) * 14,
+            rc.cadence = 'monthly', toStartOfMonth(d.day),
+            toStartOfQuarter(d.day)) AS p_start,
+    multiIf(rc.cadence = 'weekly', p_start + 7, rc.cadence = 'biweekly', p_start + 14,
+            rc.cadence = 'monthly', addMonths(p_start, 1), addMonths(p_start, 3)) AS p_end
+  FROM days AS d CROSS JOIN rituals_cfg AS rc
+  WHERE toDateTime64(p_start, 3, 'UTC') >= d.w_from AND toDateTime64(p_end, 3, 'UTC') <= d.w_to
+),
+-- the period's org decides where the ritual is expected: the owner's home unit (a person), or
+-- the owner as a team reference; no owner means every scope
+expected AS (
+  SELECT p.w_from AS w_from, p.w_to AS w_to, p.name AS name, p.p_start AS p_start, p.p_end AS p_end, sc.scope AS scope
+  FROM (
+    SELECT pr.w_from AS w_from, pr.w_to AS w_to, pr.snap AS snap, pr.name AS name, pr.p_start AS p_start, pr.p_end AS p_end,
+      if(pr.owner = '', '', if(op.person_id != '', op.home_unit,
+        if(startsWith(${teamUnit('pr.owner')}, 'u:'), ${teamUnit('pr.owner')}, un.unit_id))) AS owner_unit
+    FROM periods AS pr
+    LEFT JOIN org_people AS op ON op.effective = pr.snap AND op.person_id = lower(pr.owner)
+    LEFT JOIN unit_names AS un ON un.effective = pr.snap AND un.name = pr.owner
+  ) AS p
+  INNER JOIN (SELECT DISTINCT effective, unit_id, scope FROM scope_closure) AS sc
+    ON sc.effective = p.snap AND (p.owner_unit = '' OR sc.unit_id = p.owner_unit)
+),
+ritual_held AS (
+  -- the constant test lets the engine skip the scan when no rituals are configured
+  SELECT DISTINCT ritual AS name, start FROM held
+  WHERE notEmpty({rit_names:Array(String)}) AND class = 'ritual' AND ritual != ''
+),
+expected_held AS (
+  SELECT e.scope AS scope, e.w_from AS w_from, e.w_to AS w_to, e.name AS name, e.p_start AS p_start, e.p_end AS p_end,
+    max(h.name != '' AND h.start >= toDateTime64(e.p_start, 3, 'UTC') AND h.start < toDateTime64(e.p_end, 3, 'UTC')) AS held
+  FROM (SELECT DISTINCT scope, w_from, w_to, name, p_start, p_end FROM expected) AS e
+  LEFT JOIN ritual_held AS h ON h.name = e.name
+  GROUP BY e.scope, e.w_from, e.w_to, e.name, e.p_start, e.p_end
+)`
+
+/** the query parameters RITUAL_PERIODS_CTES reads: the configured rituals */
+export function ritualParams(config: OrgpulseConfig): Record<string, string[]> {
+  const rituals = config.calendar?.rituals ?? []
+  return {
+    rit_names: rituals.map((r) => r.name),
+    rit_cadences: rituals.map((r) => r.cadence),
+    rit_owners: rituals.map((r) => r.owner ?? ''),
+  }
+}
+
+export const meetingsFamily: Family = {
+  id: 'meetings',
+  base: `
+WITH ${SNAPSHOTS_CTE}, ${WINDOWS_CTE}, ${RESOLVED_CTE}, ${SCOPE_CLOSURE_CTE}, ${UNIT_NAMES_CTE},
+${DAYS_CTE},
 -- calendar coverage (source_coverage, written by the connectors): per calendar, the ranges it
 -- was read completely over: a full sync's range, carried up to the time of each incremental sync
 -- that followed it (they continue its sync token), and ICS imports' windows
@@ -125,16 +203,7 @@ members AS (
   ) AS p ON p.effective = d.snap
 ),
 in_scope AS (SELECT DISTINCT person FROM members),
-held AS (
-  SELECT meeting_id, start, end, class, ritual, organizer, attendees, responses
-  FROM meetings FINAL
-  -- absences are kept whole-day too: they only take time away from focus
-  WHERE cancelled = 0 AND (all_day = 0 OR class = 'out_of_office') AND end > start
-    -- no prefilter on the scope's people here: hasAny against the scope's identity array cost
-    -- more than the whole family for a large org; \`carried\` keeps the people in scope by a hashed IN
-    AND end > arrayMin({w_froms:Array(DateTime64(3, 'UTC'))}) - toIntervalDay(2)
-    AND start < arrayMax({w_tos:Array(DateTime64(3, 'UTC'))}) + toIntervalDay(2)
-),
+${HELD_CTE},
 -- who carries each occurrence: its organiser, and every attendee who did not decline
 carried AS (
   SELECT DISTINCT if(r.person_id != '', r.person_id, c.ident) AS person, c.meeting_id AS meeting_id,
@@ -184,48 +253,7 @@ measured AS (
     ${clipped('lh.busy_iv', 'lh.wk_lo', 'lh.wk_hi')} AS work_iv
   FROM local_hours AS lh
 ),
-rituals_cfg AS (
-  SELECT r.1 AS name, r.2 AS cadence, r.3 AS owner
-  FROM (SELECT arrayJoin(arrayZip({rit_names:Array(String)}, {rit_cadences:Array(String)}, {rit_owners:Array(String)})) AS r)
-),
-periods AS (
-  SELECT DISTINCT d.w_from AS w_from, d.w_to AS w_to, d.snap AS snap, rc.name AS name, rc.owner AS owner,
-    multiIf(rc.cadence = 'weekly', toMonday(d.day),
-            rc.cadence = 'biweekly', toDate('1970-01-05') + intDiv(dateDiff('day', toDate('1970-01-05'), d.day), 14) * 14,
-            rc.cadence = 'monthly', toStartOfMonth(d.day),
-            toStartOfQuarter(d.day)) AS p_start,
-    multiIf(rc.cadence = 'weekly', p_start + 7, rc.cadence = 'biweekly', p_start + 14,
-            rc.cadence = 'monthly', addMonths(p_start, 1), addMonths(p_start, 3)) AS p_end
-  FROM days AS d CROSS JOIN rituals_cfg AS rc
-  WHERE toDateTime64(p_start, 3, 'UTC') >= d.w_from AND toDateTime64(p_end, 3, 'UTC') <= d.w_to
-),
--- the period's org decides where the ritual is expected: the owner's home unit (a person), or
--- the owner as a team reference; no owner means every scope
-expected AS (
-  SELECT p.w_from AS w_from, p.w_to AS w_to, p.name AS name, p.p_start AS p_start, p.p_end AS p_end, sc.scope AS scope
-  FROM (
-    SELECT pr.w_from AS w_from, pr.w_to AS w_to, pr.snap AS snap, pr.name AS name, pr.p_start AS p_start, pr.p_end AS p_end,
-      if(pr.owner = '', '', if(op.person_id != '', op.home_unit,
-        if(startsWith(${teamUnit('pr.owner')}, 'u:'), ${teamUnit('pr.owner')}, un.unit_id))) AS owner_unit
-    FROM periods AS pr
-    LEFT JOIN org_people AS op ON op.effective = pr.snap AND op.person_id = lower(pr.owner)
-    LEFT JOIN unit_names AS un ON un.effective = pr.snap AND un.name = pr.owner
-  ) AS p
-  INNER JOIN (SELECT DISTINCT effective, unit_id, scope FROM scope_closure) AS sc
-    ON sc.effective = p.snap AND (p.owner_unit = '' OR sc.unit_id = p.owner_unit)
-),
-ritual_held AS (
-  -- the constant test lets the engine skip the scan when no rituals are configured
-  SELECT DISTINCT ritual AS name, start FROM held
-  WHERE notEmpty({rit_names:Array(String)}) AND class = 'ritual' AND ritual != ''
-),
-expected_held AS (
-  SELECT e.scope AS scope, e.w_from AS w_from, e.w_to AS w_to, e.name AS name, e.p_start AS p_start,
-    max(h.name != '' AND h.start >= toDateTime64(e.p_start, 3, 'UTC') AND h.start < toDateTime64(e.p_end, 3, 'UTC')) AS held
-  FROM (SELECT DISTINCT scope, w_from, w_to, name, p_start, p_end FROM expected) AS e
-  LEFT JOIN ritual_held AS h ON h.name = e.name
-  GROUP BY e.scope, e.w_from, e.w_to, e.name, e.p_start
-),
+${RITUAL_PERIODS_CTES},
 person_measures AS (
   SELECT w_from, w_to, snap, home_unit, person,
     (day_hi - day_lo) / 86400 AS person_days,
@@ -238,7 +266,7 @@ SELECT sc.scope AS scope, pm.w_from AS w_from, pm.w_to AS w_to, pm.person AS per
   pm.person_days AS person_days, pm.meeting_s AS meeting_s, pm.esc_s AS esc_s, pm.focus_s AS focus_s,
   pm.person = substring(sc.scope, 3) AS is_mgr,
   dateDiff('second', pm.w_from, pm.w_to) / 86400 AS window_days,
-  0 AS rit_expected, 0 AS rit_held,
+  0 AS rit_expected, 0 AS rit_held, '' AS rit_name,
   -- one membership test here: the CTEs above are inlined wherever they are referenced
   (pm.w_from, pm.person) IN (SELECT w_from, person FROM covered_people) AS covered, true AS is_person
 FROM person_measures AS pm
@@ -247,21 +275,16 @@ UNION ALL
 SELECT e.scope AS scope, e.w_from AS w_from, e.w_to AS w_to, concat('ritual:', e.name, '@', toString(e.p_start)) AS person,
   0 AS person_days, 0 AS meeting_s, 0 AS esc_s, 0 AS focus_s, false AS is_mgr,
   dateDiff('second', e.w_from, e.w_to) / 86400 AS window_days,
-  1 AS rit_expected, e.held AS rit_held, false AS covered, false AS is_person
+  1 AS rit_expected, e.held AS rit_held, e.name AS rit_name, false AS covered, false AS is_person
 FROM expected_held AS e
 `,
-  params: (config: OrgpulseConfig) => {
-    const rituals = config.calendar?.rituals ?? []
-    return {
-      wh_start: config.workingHours.start,
-      wh_end: config.workingHours.end,
-      wh_days: config.workingHours.days,
-      wh_tz: config.workingHours.timeZone,
-      rit_names: rituals.map((r) => r.name),
-      rit_cadences: rituals.map((r) => r.cadence),
-      rit_owners: rituals.map((r) => r.owner ?? ''),
-    }
-  },
+  params: (config: OrgpulseConfig) => ({
+    wh_start: config.workingHours.start,
+    wh_end: config.workingHours.end,
+    wh_days: config.workingHours.days,
+    wh_tz: config.workingHours.timeZone,
+    ...ritualParams(config),
+  }),
   // the group's calendar coverage, next to its metrics (see compute.ts: coverage gates)
   extras: {
     _cal_covered: 'uniqExactIf(person, is_person AND covered)',
@@ -339,5 +362,18 @@ export const meetingMetrics: MetricDef[] = [
     sampleOf: 'expected ritual occurrences',
     minSample: 1,
     expr: 'if(sum(rit_expected) = 0, NULL, sum(rit_held) / sum(rit_expected))',
+  },
+  {
+    id: 'rituals_stopped',
+    title: 'Rituals stopped',
+    description:
+      'Of the configured rituals expected in the scope with at least one cadence period lying wholly inside the window: how many were held in none of those periods (a weekly ritual over a 3-week window missed all 3 weeks). Null when no ritual has a whole period inside the window. The relation is the one ritual_adherence reads.',
+    unit: 'count',
+    direction: 'lower_is_better',
+    thresholds: { warn: null, critical: 1 },
+    family: 'meetings',
+    peopleBased: true,
+    requires: 'calendar',
+    expr: 'if(sum(rit_expected) = 0, NULL, uniqExactIf(rit_name, rit_expected = 1) - uniqExactIf(rit_name, rit_held = 1))',
   },
 ]

@@ -327,7 +327,7 @@ export interface components {
             org: string;
             from: string;
             to: string;
-            /** @description metric id → value (null when withheld or no data); ids: decisions_decided, decision_latency_p50_hours, decision_latency_p90_hours, decisions_open, decision_open_age_p50_days, escalation_rate, centralization, decision_depth, blockers_open, blocker_age_p50_days, blocker_age_p90_days, blockers_resolved_14d_rate, blocked_item_days, meeting_hours_per_person_week, director_escalation_meeting_hours_week, focus_hours_per_person_week, ritual_adherence, cycle_completion_rate, scope_added_rate */
+            /** @description metric id → value (null when withheld or no data); ids: decisions_decided, decision_latency_p50_hours, decision_latency_p90_hours, decisions_open, decision_open_age_p50_days, escalation_rate, centralization, decision_depth, blockers_open, blocker_age_p50_days, blocker_age_p90_days, blockers_resolved_14d_rate, blocked_item_days, meeting_hours_per_person_week, director_escalation_meeting_hours_week, focus_hours_per_person_week, ritual_adherence, rituals_stopped, cycle_completion_rate, scope_added_rate */
             metrics: {
                 [key: string]: number | null;
             };
@@ -342,7 +342,7 @@ export interface components {
                 name: string;
                 manager: string;
                 people: number;
-                /** @description metric id → value (null when withheld or no data); ids: decisions_decided, decision_latency_p50_hours, decision_latency_p90_hours, decisions_open, decision_open_age_p50_days, escalation_rate, centralization, decision_depth, blockers_open, blocker_age_p50_days, blocker_age_p90_days, blockers_resolved_14d_rate, blocked_item_days, meeting_hours_per_person_week, director_escalation_meeting_hours_week, focus_hours_per_person_week, ritual_adherence, cycle_completion_rate, scope_added_rate */
+                /** @description metric id → value (null when withheld or no data); ids: decisions_decided, decision_latency_p50_hours, decision_latency_p90_hours, decisions_open, decision_open_age_p50_days, escalation_rate, centralization, decision_depth, blockers_open, blocker_age_p50_days, blocker_age_p90_days, blockers_resolved_14d_rate, blocked_item_days, meeting_hours_per_person_week, director_escalation_meeting_hours_week, focus_hours_per_person_week, ritual_adherence, rituals_stopped, cycle_completion_rate, scope_added_rate */
                 metrics: {
                     [key: string]: number | null;
                 };
@@ -355,7 +355,7 @@ export interface components {
             series?: {
                 from: string;
                 to: string;
-                /** @description metric id → value (null when withheld or no data); ids: decisions_decided, decision_latency_p50_hours, decision_latency_p90_hours, decisions_open, decision_open_age_p50_days, escalation_rate, centralization, decision_depth, blockers_open, blocker_age_p50_days, blocker_age_p90_days, blockers_resolved_14d_rate, blocked_item_days, meeting_hours_per_person_week, director_escalation_meeting_hours_week, focus_hours_per_person_week, ritual_adherence, cycle_completion_rate, scope_added_rate */
+                /** @description metric id → value (null when withheld or no data); ids: decisions_decided, decision_latency_p50_hours, decision_latency_p90_hours, decisions_open, decision_open_age_p50_days, escalation_rate, centralization, decision_depth, blockers_open, blocker_age_p50_days, blocker_age_p90_days, blockers_resolved_14d_rate, blocked_item_days, meeting_hours_per_person_week, director_escalation_meeting_hours_week, focus_hours_per_person_week, ritual_adherence, rituals_stopped, cycle_completion_rate, scope_added_rate */
                 metrics: {
                     [key: string]: number | null;
                 };

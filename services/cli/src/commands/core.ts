@@ -87,7 +87,11 @@ export function registerCoreCommands(
                   stopped,
                   log: (line) => io.err(line),
                   run: async (source) => {
-                    const r = await runCli(['ingest', source], process.cwd())
+                    // orgpulse.yaml read afresh each round: a changed rule set is seen (and re-read) without a restart
+                    const r = await runCli(
+                      ['--config', rt.configPath as string, 'ingest', source],
+                      process.cwd(),
+                    )
                     const detail = r.stderr.trim().split('\n').at(-1)
                     return { code: r.exitCode, ...(r.exitCode !== 0 && detail ? { detail } : {}) }
                   },
