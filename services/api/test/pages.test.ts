@@ -1,5 +1,5 @@
 import { type ClickHouseClient, queryRows } from '@orgpulse/clickhouse'
-import { eventId } from '@orgpulse/contracts'
+import { configSchema, eventId } from '@orgpulse/contracts'
 import { computeOrgMetrics, decisionItems, dependencyItems, refreshRollups } from '@orgpulse/metrics'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -319,6 +319,20 @@ describe('the dependencies and load pages', () => {
     expect(status).toBe(200)
     expect(body).toContain('no rituals configured — see README Configuration › Rituals')
     expect(tile(body, 'meeting_hours_per_person_week').big).toBe('no data')
+  })
+})
+
+describe('rituals on the load page', () => {
+  it('a configured ritual is named; without calendars its weeks are not shown as missed', async () => {
+    const withRitual = configSchema.parse({
+      calendar: { rituals: [{ name: 'weekly director sync', cadence: 'weekly' }] },
+    })
+    const p = await pagesApp({ client, config: withRitual, now: () => LATER })
+    const { status, body } = await get('/orgs/dir%40x.io/load?range=2026-Q3', p)
+    await p.close()
+    expect(status).toBe(200)
+    expect(body).toContain('1 ritual(s) configured (weekly director sync); their weeks are not shown: no_data')
+    expect(body).not.toContain('missed</span>')
   })
 })
 

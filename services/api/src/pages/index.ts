@@ -302,30 +302,15 @@ export async function pagesRoutes(app: FastifyInstance, options: PagesOptions): 
   })
 }
 
-/** the per-ritual history (packages/metrics rituals.ts) when this build has it */
+/** each configured ritual's cadence periods in the window (the relation ritual_adherence reads) */
 async function ritualRows(
   client: ClickHouseClient,
   config: OrgpulseConfig,
   scope: string,
   range: PageRange,
-): Promise<RitualRow[] | null> {
-  const history = (metrics as unknown as Record<string, unknown>).ritualHistory as
-    | ((
-        c: ClickHouseClient,
-        cfg: OrgpulseConfig,
-        r: { scope: string; from: Date; to: Date },
-      ) => Promise<RitualRow[]>)
-    | undefined
-  if (!history || (config.calendar?.rituals?.length ?? 0) === 0) return null
-  const rows = await history(client, config, { scope, from: range.from, to: range.to })
-  return rows.map((r) => ({
-    ...r,
-    periods: r.periods.map((p) => ({
-      ...p,
-      start: new Date(p.start).toISOString(),
-      end: new Date(p.end).toISOString(),
-    })),
-  }))
+): Promise<RitualRow[]> {
+  const rows = await metrics.ritualHistory(client, config, { scope, from: range.from, to: range.to })
+  return rows.map((r) => ({ name: r.name, cadence: r.cadence, owner: r.owner ?? '', periods: r.periods }))
 }
 
 /** team pairs of the open links, worst first (DESIGN: by open links, then the oldest open link's age) */

@@ -404,21 +404,23 @@ export interface RitualRow {
 
 export function loadHtml(
   data: ScopeData,
-  o: ScopeViewOptions & { rituals: RitualRow[] | null; configured: number },
+  o: ScopeViewOptions & { rituals: RitualRow[]; configured: number },
 ): string {
   const team = o.kind === 'team' ? data.scope.unit : undefined
   const keep = { ...data.range.query, team }
+  // the history is shown where ritual_adherence is (privacy and calendar coverage decide it)
+  const adherence = data.tiles.find((t) => t.id === 'ritual_adherence')!.current
   const rituals =
     o.configured === 0
       ? '<p id="rituals" data-rituals="0">no rituals configured — see README Configuration › Rituals</p>'
-      : o.rituals === null
-        ? `<p id="rituals" data-rituals="${o.configured}">${o.configured} ritual(s) configured; the per-ritual history is not available in this build.</p>`
-        : `<div class="panel" id="rituals" data-rituals="${o.rituals.length}"><table><tr><th>ritual</th><th>cadence</th><th>owner</th><th>held</th><th>missed</th><th>periods</th></tr>${o.rituals
+      : adherence.value === null
+        ? `<p id="rituals" data-rituals="${o.configured}">${o.configured} ritual(s) configured (${o.rituals.map((r) => esc(r.name)).join(', ')}); their weeks are not shown: ${esc(adherence.reason ?? 'no data')}</p>`
+        : `<div class="panel" id="rituals" data-rituals="${o.rituals.length}"><table><tr><th>ritual</th><th>cadence</th><th>owner</th><th>held</th><th>missed</th><th>periods (held / missed)</th></tr>${o.rituals
             .map((r) => {
               const expected = r.periods.filter((x) => x.expected)
               const held = expected.filter((x) => x.held)
-              return `<tr data-ritual="${esc(r.name)}"><td>${esc(r.name)}</td><td>${esc(r.cadence)}</td><td>${esc(r.owner)}</td><td class="num">${held.length}</td><td class="num">${expected.length - held.length}</td>
-<td>${expected.map((x) => `<span class="badge ${x.held ? 'b-ok' : 'b-critical'}" title="${esc(x.start.slice(0, 10))} → ${esc(x.end.slice(0, 10))}">${esc(x.start.slice(0, 10))} ${x.held ? 'held' : 'missed'}</span>`).join('')}</td></tr>`
+              return `<tr data-ritual="${esc(r.name)}" data-held="${held.length}" data-missed="${expected.length - held.length}"><td>${esc(r.name)}</td><td>${esc(r.cadence)}</td><td>${esc(r.owner || '—')}</td><td class="num">${held.length}</td><td class="num">${expected.length - held.length}</td>
+<td>${expected.length === 0 ? '<span class="cell-empty">not expected in this scope in the window</span>' : expected.map((x) => `<span class="badge ${x.held ? 'b-ok' : 'b-critical'}" title="${esc(x.start)} → ${esc(x.end)}">${esc(x.start.slice(0, 10))} ${x.held ? 'held' : 'missed'}</span>`).join('')}</td></tr>`
             })
             .join('')}</table></div>`
   return layout(
