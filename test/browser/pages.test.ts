@@ -272,7 +272,9 @@ describe('the built-in pages in headless Chromium, as a director', () => {
     // the demo's stopped ritual is named, with its missed weeks
     const ritual = page.locator('#rituals tr[data-ritual="weekly product-engineering director sync"]')
     expect(Number(await ritual.getAttribute('data-missed'))).toBeGreaterThan(0)
-    expect(await ritual.locator('.badge.b-critical').count()).toBe(Number(await ritual.getAttribute('data-missed')))
+    expect(await ritual.locator('.badge.b-critical').count()).toBe(
+      Number(await ritual.getAttribute('data-missed')),
+    )
     expect(problems).toEqual([])
     await page.close()
   }, 120_000)

@@ -331,7 +331,9 @@ describe('rituals on the load page', () => {
     const { status, body } = await get('/orgs/dir%40x.io/load?range=2026-Q3', p)
     await p.close()
     expect(status).toBe(200)
-    expect(body).toContain('1 ritual(s) configured (weekly director sync); their weeks are not shown: no_data')
+    expect(body).toContain(
+      '1 ritual(s) configured (weekly director sync); their weeks are not shown: no_data',
+    )
     expect(body).not.toContain('missed</span>')
   })
 })
