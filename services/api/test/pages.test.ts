@@ -89,7 +89,7 @@ function tile(html: string, metric: string) {
   return {
     status: m[1]!,
     big: /<div class="big"[^>]*>([^<]*)<\/div>/.exec(body)![1]!,
-    window: /<div class="win">([^<]*)<\/div>/.exec(body)![1]!,
+    window: /<div class="win"[^>]*>([^<]*)<\/div>/.exec(body)![1]!,
     links: [...body.matchAll(/<a href="([^"]*)" data-list="[^"]*"(?: data-count="(\d+)")?>/g)].map((x) => ({
       href: x[1]!.replace(/&amp;/g, '&'),
       count: x[2] === undefined ? null : Number(x[2]),
@@ -108,7 +108,7 @@ describe('the org page headline', () => {
     const decided = tile(body, 'decisions_decided')
     // D04–D08 (m1, 24 h) and D09 (dir, 48 h) were decided in [07-06, 07-13); D10's call (07-13 09:00) is next week's
     expect(decided.big).toBe('6')
-    expect(decided.window).toBe('2026-07-06 → 2026-07-13 (1 week, end exclusive)')
+    expect(decided.window).toBe('2026-07-06 → 2026-07-13')
     expect(decided.links[0]).toEqual({ href: '/orgs/dir%40x.io/decisions?filter=decided', count: 6 })
     // the week before: D01–D03
     expect(decided.text).toContain('vs previous period: +3 (was 3)')

@@ -144,7 +144,7 @@ export function tileHtml(t: Tile, data: ScopeData): string {
     .join(' · ')
   const sum = t.id === 'blocked_item_days' && f.value !== null ? ` data-sum="${f.value}"` : ''
   return `<div class="tile s-${t.status}" data-metric="${esc(t.id)}" data-status="${t.status}" data-value="${f.value === null ? '' : f.value}"${sum} title="${esc(t.description)}">
-<h3>${esc(t.title)}</h3><div class="win">${esc(windowText(data.range))}</div>
+<h3>${esc(t.title)}</h3><div class="win" title="${esc(windowText(data.range))}">${esc(`${isoDay(data.range.from)} → ${isoDay(data.range.to)}`)}</div>
 <div class="big"${f.reason ? ` title="${esc(f.reason)}"` : ''}>${esc(big)}</div>
 <div class="n">${links}</div>
 ${compare(t, t.previous, 'vs previous period')}${compare(t, t.baseline, FLOW.has(t.id) ? 'vs 12-week baseline (per window length)' : 'vs 12-week baseline')}
