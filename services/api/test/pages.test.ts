@@ -362,6 +362,16 @@ describe('who sees which pages (tokens)', () => {
     expect(index.body).not.toContain('data-director="dir2@x.io"')
   })
 
+  it('a team manager’s token opens their team page, from / too', async () => {
+    const m1 = (await createToken(client, { scope: 'read', org: 'm1@x.io' })).token
+    const index = await as('/', m1)
+    expect(index.body).toContain('<p id="own">Your team: <a href="/orgs/m1%40x.io">m1@x.io</a></p>')
+    const page = await as('/orgs/m1%40x.io?range=2026-Q3', m1)
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('data-metric="decisions_decided"')
+    expect((await as('/orgs/dir%40x.io', m1)).statusCode).toBe(404)
+  })
+
   it('an admin token lists every director', async () => {
     const admin = (await createToken(client, { scope: 'admin' })).token
     const index = await as('/', admin)

@@ -126,7 +126,10 @@ export async function pagesRoutes(app: FastifyInstance, options: PagesOptions): 
     }
     const viewer = viewerOf(req)
     const list = await directorStatuses(client, config, visible, week, before, viewer)
-    return html(reply, directorsHtml(list))
+    // a team manager's token leads no org of managers: its own page is the team page
+    const p = req.principal
+    const own = p?.kind === 'org' && !visible.some((d) => d.email === p.org) ? p.org : undefined
+    return html(reply, directorsHtml(list, own))
   })
 
   /** the director (or team manager) a page belongs to, visible to the caller */

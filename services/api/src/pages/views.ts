@@ -212,7 +212,7 @@ export interface DirectorStatus {
   error?: string
 }
 
-export function directorsHtml(list: DirectorStatus[]): string {
+export function directorsHtml(list: DirectorStatus[], own?: string): string {
   const items = list
     .map((s) => {
       const d = s.director
@@ -240,7 +240,8 @@ export function directorsHtml(list: DirectorStatus[]): string {
   return layout(
     { title: 'directors' },
     `<h1>Directors</h1><p class="sub">Each director's org over the last complete week${w ? ` (${esc(windowText(w))})` : ''}: what is red or amber by the catalog thresholds, and what moved most against the week before.</p>
-${list.length === 0 ? '<p>No org to show: import one with <code>orgpulse org import FILE</code> or run <code>orgpulse demo</code>.</p>' : `<ul class="directors">${items}</ul>`}`,
+${own ? `<p id="own">Your team: <a href="/orgs/${esc(encodeURIComponent(own))}">${esc(own)}</a></p>` : ''}
+${list.length === 0 && own ? '' : list.length === 0 ? '<p>No org to show: import one with <code>orgpulse org import FILE</code> or run <code>orgpulse demo</code>.</p>' : `<ul class="directors">${items}</ul>`}`,
   )
 }
 
