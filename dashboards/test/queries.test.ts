@@ -66,8 +66,25 @@ describe('every panel query, expanded as Grafana would, runs on ClickHouse over 
         if (panel.metrics.length > 0 && panel.kind !== 'table') {
           const numeric = rows.flatMap((r) => r.slice(panel.seriesLabel ? 2 : 1)).filter((v) => v !== null)
           // ritual adherence has no configured rituals in the default config: null is its truth
-          if (!panel.metrics.every((m) => m.id === 'ritual_adherence'))
-            expect(numeric.length).toBeGreaterThan(0)
+          if (!panel.metrics.every((m) => m.id === 'ritual_adherence') && numeric.length === 0) {
+            // an empty panel only where every week rests on too few items (a p90 over a team's
+            // two decisions a week): the rollups say so, with the n, instead of a number
+            const reasons = await queryRows<{ withheld: string; sample: number | null }>(
+              rt.client,
+              `SELECT withheld, sample FROM metric_rollups FINAL
+               WHERE grain = 'week' AND metric IN {metrics:Array(String)} AND scope IN {scopes:Array(String)}
+                 AND period_start >= {from:DateTime64(3)} AND period_start < {to:DateTime64(3)}`,
+              {
+                metrics: panel.metrics.map((m) => m.id),
+                scopes: panel.seriesLabel ? teams : [director],
+                from: company.start.toISOString().replace('T', ' ').replace('Z', ''),
+                to: company.end.toISOString().replace('T', ' ').replace('Z', ''),
+              },
+            )
+            expect(reasons.length).toBeGreaterThan(0)
+            expect(reasons.filter((r) => r.withheld.startsWith('too_few:')).length).toBeGreaterThan(0)
+            expect(reasons.every((r) => /^(too_few|no_data):/.test(r.withheld))).toBe(true)
+          }
         }
       })
     }

@@ -96,10 +96,15 @@ describe('the orgpulse command in embedded mode', () => {
     expect(metrics.code).toBe(0)
     const m = JSON.parse(metrics.stdout)
     expect(m.metrics.decisions_decided).toBe(2)
-    // D1 48h by the director (escalated, centralised), D2 12h by m2
-    expect(m.metrics.decision_latency_p50_hours).toBe(30)
-    expect(m.metrics.centralization).toBe(0.5)
-    expect(m.metrics.escalation_rate).toBe(0.5)
+    // D1 48h by the director (escalated, centralised), D2 12h by m2: two decisions are too few
+    // for a median or a ratio (minimum 3), so they are shown as such, with their n
+    expect(m.samples.decision_latency_p50_hours).toBe(2)
+    expect(m.metrics.decision_latency_p50_hours).toBeNull()
+    expect(m.withheld.decision_latency_p50_hours).toBe('too_few: n = 2 decisions decided (minimum 3)')
+    expect(m.withheld.centralization).toBe(
+      'too_few: n = 2 decisions decided that the leader did not raise (minimum 3)',
+    )
+    expect(m.withheld.escalation_rate).toBe('too_few: n = 2 decisions decided (minimum 3)')
     expect(m.teams.map((t: { id: string }) => t.id).sort()).toEqual(['u:m1@x.io', 'u:m2@x.io'])
     // 5 people in the org: at the threshold, so people-based metrics are shown; each team (2) is below it
     expect(m.people).toBe(5)

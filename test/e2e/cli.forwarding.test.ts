@@ -75,9 +75,17 @@ describe('commands while orgpulse start holds the data directory', () => {
     expect(ingested.stdout).toContain('accepted 1 decision records')
     const res = await fetch(`${url}/v1/orgs/d@x.io/metrics?from=2026-07-01&to=2026-08-01`)
     expect(res.status).toBe(200)
-    const body = (await res.json()) as { metrics: Record<string, number | null> }
+    const body = (await res.json()) as {
+      metrics: Record<string, number | null>
+      samples: Record<string, number | null>
+      withheld: Record<string, string>
+    }
     expect(body.metrics.decisions_decided).toBe(1)
-    expect(body.metrics.centralization).toBe(1)
+    // F1 is counted for centralisation (decided by d, raised by a), one is too few to show a share
+    expect(body.samples.centralization).toBe(1)
+    expect(body.withheld.centralization).toBe(
+      'too_few: n = 1 decisions decided that the leader did not raise (minimum 3)',
+    )
   }, 120_000)
 
   it('run with the caller’s config (--config or ORGPULSE_CONFIG), and a bad one is the caller’s error', async () => {

@@ -272,6 +272,10 @@ describe('no data is not zero (embedded, through the ingest commands)', () => {
     )
     expect(res.code).toBe(0)
     expect(res.stdout).toMatch(/calendar coverage: 6 of 10 people \(60%\)/)
-    expect(res.stdout).toMatch(/meeting_hours_per_person_week: partial_coverage/)
+    expect(res.stdout).toMatch(/Meeting hours per person per week: partial_coverage/)
+    // the value's cell says what the null is, never a number
+    expect(res.stdout).toMatch(
+      /^Meeting hours per person per week +no data +6 +people with calendars synced/m,
+    )
   })
 })

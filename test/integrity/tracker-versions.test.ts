@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { queryRows } from '@orgpulse/clickhouse'
 import { configSchema, type RawEnvelope } from '@orgpulse/contracts'
 import { publishRaw } from '@orgpulse/kafka'
-import { computeOrgMetrics } from '@orgpulse/metrics'
+import { computeOrgMetrics, evaluate, type MetricValues } from '@orgpulse/metrics'
 import { importOrg } from '@orgpulse/org'
 import { describe, expect, it } from 'vitest'
 import { jiraStatusItem } from '../../services/transformer/test/fixtures.ts'
@@ -141,7 +141,13 @@ const metrics = (dataDir: string) =>
       from: '2026-07-01',
       to: '2026-08-01',
     })
-    return r.metrics
+    // the SQL's own figures, before the minimum sample: one decision is too few for a ratio
+    const window = { from: new Date('2026-07-01T00:00:00Z'), to: new Date('2026-08-01T00:00:00Z') }
+    const raw: MetricValues =
+      (await evaluate(p.client, config, ['u:carol@acme.test'], [window]))
+        .get('u:carol@acme.test')
+        ?.get('2026-07-01 00:00:00.000') ?? {}
+    return { ...r.metrics, raw, withheld: r.withheld }
   })
 
 describe('a tracker item that stops being a decision', () => {
@@ -151,9 +157,9 @@ describe('a tracker item that stops being a decision', () => {
     // hand-computed: raised 07-01 09:00, decided 07-03 09:00 by the director: 48 h, escalated
     expect(await metrics(dir)).toMatchObject({
       decisions_decided: 1,
-      decision_latency_p50_hours: 48,
-      escalation_rate: 1,
-      centralization: 1,
+      raw: { decision_latency_p50_hours: 48, escalation_rate: 1, centralization: 1 },
+      escalation_rate: null,
+      withheld: { escalation_rate: 'too_few: n = 1 decisions decided (minimum 3)' },
     })
     await send(dir, unlabelledRead)
     expect(await metrics(dir)).toMatchObject({
@@ -184,7 +190,8 @@ describe('a tracker item that stops being a decision', () => {
     await send(dir, jiraHook(h4, { labels: ['backend', 'decision'], status: STATUS.decided }))
     const m = await metrics(dir)
     expect(m).toMatchObject({ decisions_decided: 0, decisions_open: 1 })
-    expect(m.decision_open_age_p50_days).toBeCloseTo(12 - 9 / 24, 9)
+    expect(m.raw.decision_open_age_p50_days).toBeCloseTo(12 - 9 / 24, 9)
+    expect(m.withheld.decision_open_age_p50_days).toBe('too_few: n = 1 open decisions (minimum 3)')
   })
 
   it('Linear: a label-only decision read after the label was removed counts nowhere', async () => {

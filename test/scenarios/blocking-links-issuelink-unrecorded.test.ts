@@ -127,7 +127,7 @@ async function expectWindow(): Promise<void> {
     from: '2026-07-01',
     to: '2026-08-01',
   })
-  expectFigures(m.metrics, [1, 30, 30, 1, 35])
+  expectFigures(m, [1, 30, 30, 1, 35])
 }
 
 let webhookRows: Awaited<ReturnType<typeof dependencyRows>> = []

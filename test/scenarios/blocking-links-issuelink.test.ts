@@ -138,8 +138,8 @@ async function expectWindow(): Promise<void> {
     from: '2026-07-01',
     to: '2026-08-01',
   })
-  expectFigures(m.metrics, [2, 26, 29.2, 2 / 3, 78])
-  const team = (id: string) => m.teams.find((t) => t.id === id)!.metrics
+  expectFigures(m, [2, 26, 29.2, 2 / 3, 78])
+  const team = (id: string) => m.teams.find((t) => t.id === id)!
   expectFigures(team('u:amy@x.io'), [2, 26, 29.2, 1, 30])
 }
 

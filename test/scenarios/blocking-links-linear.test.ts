@@ -207,9 +207,9 @@ describe('blocking relations through the Linear connector', () => {
       from: '2026-07-01',
       to: '2026-08-01',
     })
-    expectFigures(m.metrics, [2, 16.5, 16.9, 0.75, 68], 9)
+    expectFigures(m, [2, 16.5, 16.9, 0.75, 68], 9)
     expect(m.coverage.trackers.synced).toBe(2)
-    const team = (id: string) => m.teams.find((t) => t.id === id)!.metrics
+    const team = (id: string) => m.teams.find((t) => t.id === id)!
     expectFigures(team('u:eng@x.io'), [2, 16.5, 16.9, 0.75, 21], 9)
     expectFigures(team('u:plat@x.io'), [2, 16.5, 16.9, 0.75, 47], 9)
   })

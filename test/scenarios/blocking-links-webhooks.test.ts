@@ -7,7 +7,7 @@ import { importOrg } from '@orgpulse/org'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../services/api/src/app.ts'
 import { type EmbeddedPipeline, startEmbeddedPipeline } from '../setup/embedded-pipeline.ts'
-import { markJiraProjectsSynced } from './dependency-figures.ts'
+import { expectFigures, markJiraProjectsSynced, type ScopeFigures } from './dependency-figures.ts'
 
 /**
  * Blocking links through the Jira webhook edge of the api, hand-computed (DESIGN "A blocking
@@ -203,31 +203,14 @@ afterAll(async () => {
   await p?.stop()
 })
 
-type Metrics = Record<string, number | null>
-interface Result {
-  metrics: Metrics
-  teams: { id: string; metrics: Metrics }[]
+interface Result extends ScopeFigures {
+  teams: ({ id: string } & ScopeFigures)[]
 }
-const DEPENDENCY_IDS = [
-  'blockers_open',
-  'blocker_age_p50_days',
-  'blocker_age_p90_days',
-  'blockers_resolved_14d_rate',
-  'blocked_item_days',
-] as const
 
 async function metrics(from: string, to: string): Promise<Result> {
   const res = await app.inject({ method: 'GET', url: `/v1/orgs/dana@x.io/metrics?from=${from}&to=${to}` })
   expect(res.statusCode).toBe(200)
   return res.json() as Result
-}
-
-/** the dependency figures, each to the api's 6 decimals (it rounds: 2/3 is 0.666667) */
-function expectFigures(got: Metrics, want: [number, number, number, number, number]): void {
-  DEPENDENCY_IDS.forEach((id, i) => {
-    expect(got[id], id).not.toBeNull()
-    expect(got[id], id).toBeCloseTo(want[i]!, 6)
-  })
 }
 
 describe('blocking links through the Jira webhook edge', () => {
@@ -238,9 +221,9 @@ describe('blocking links through the Jira webhook edge', () => {
 
   it('the director and each team below it, through the org at the end of the window', async () => {
     const m = await metrics('2026-07-01', '2026-08-01')
-    expectFigures(m.metrics, [4, 16.8125, 28.425, 0.8, 96.25])
+    expectFigures(m, [4, 16.8125, 28.425, 0.8, 96.25])
     expect(m.teams.map((t) => t.id).sort()).toEqual(['u:ben@x.io', 'u:cal@x.io', 'u:sam@x.io'])
-    const team = (id: string) => m.teams.find((t) => t.id === id)!.metrics
+    const team = (id: string) => m.teams.find((t) => t.id === id)!
     // the senior manager's unit holds its remaining team (APP) only after the re-org
     expectFigures(team('u:sam@x.io'), [4, 16.8125, 28.425, 2 / 3, 43.625])
     expectFigures(team('u:ben@x.io'), [1, 25.625, 25.625, 0.75, 29.625])
@@ -249,9 +232,9 @@ describe('blocking links through the Jira webhook edge', () => {
 
   it('a window ending before the re-org attributes through the org of that time', async () => {
     const m = await metrics('2026-07-01', '2026-07-13')
-    expectFigures(m.metrics, [4, 8.625, 26.2875, 1, 44.25])
+    expectFigures(m, [4, 8.625, 26.2875, 1, 44.25])
     expect(m.teams.map((t) => t.id).sort()).toEqual(['u:cal@x.io', 'u:sam@x.io'])
-    const team = (id: string) => m.teams.find((t) => t.id === id)!.metrics
+    const team = (id: string) => m.teams.find((t) => t.id === id)!
     // BILL inside sam's unit: its items and its links with CORE count for sam
     expectFigures(team('u:sam@x.io'), [4, 8.625, 26.2875, 1, 33.25])
     expectFigures(team('u:cal@x.io'), [1, 10.625, 10.625, 1, 11])

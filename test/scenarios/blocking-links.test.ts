@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { configSchema, type RawEnvelope, syncedEnvelope } from '@orgpulse/contracts'
 import { publishRaw } from '@orgpulse/kafka'
-import { computeOrgMetrics } from '@orgpulse/metrics'
+import { computeOrgMetrics, evaluate } from '@orgpulse/metrics'
 import { importOrg } from '@orgpulse/org'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { jiraStatusItem } from '../../services/transformer/test/fixtures.ts'
@@ -189,8 +189,17 @@ describe('blocking links, one link however it is seen', () => {
       to: '2026-08-01',
     })
     expect(m.metrics.blockers_open).toBe(2)
-    expect(m.metrics.blocker_age_p50_days).toBeCloseTo(11.5625, 9)
-    expect(m.metrics.blocker_age_p90_days).toBeCloseTo(15.6125, 9)
+    // the SQL's quantiles over the two open links, before the minimum sample applies…
+    const window = { from: new Date('2026-07-01T00:00:00Z'), to: new Date('2026-08-01T00:00:00Z') }
+    const raw = (await evaluate(p.client, config, ['u:dir@x.io'], [window]))
+      .get('u:dir@x.io')!
+      .get('2026-07-01 00:00:00.000')!
+    expect(raw.blocker_age_p50_days).toBeCloseTo(11.5625, 9)
+    expect(raw.blocker_age_p90_days).toBeCloseTo(15.6125, 9)
+    // …which two links are too few to show (minimum 3 for a median, 5 for a p90)
+    expect(m.metrics.blocker_age_p50_days).toBeNull()
+    expect(m.withheld.blocker_age_p50_days).toBe('too_few: n = 2 open blockers (minimum 3)')
+    expect(m.withheld.blocker_age_p90_days).toBe('too_few: n = 2 open blockers (minimum 5)')
     expect(m.metrics.blockers_resolved_14d_rate).toBe(0.75)
     expect(m.metrics.blocked_item_days).toBeCloseTo(50.125, 9)
     const teams = Object.fromEntries(m.teams.map((x) => [x.id, x.metrics]))

@@ -102,17 +102,36 @@ async function deliver(body: WebhookBody, to = app): Promise<void> {
   await p.flush()
 }
 
-type Metrics = Record<string, number | null>
+interface Metrics {
+  metrics: Record<string, number | null>
+  samples: Record<string, number | null>
+  withheld: Record<string, string>
+}
 async function metrics(): Promise<Metrics> {
   const res = await app.inject({
     method: 'GET',
     url: '/v1/orgs/dana@x.io/metrics?from=2026-07-01&to=2026-08-01',
   })
   expect(res.statusCode).toBe(200)
-  return (res.json() as { metrics: Metrics }).metrics
+  return res.json() as Metrics
 }
 const DECISION_IDS = ['decisions_open', 'decisions_decided', 'escalation_rate', 'centralization'] as const
-const pick = (m: Metrics) => Object.fromEntries(DECISION_IDS.map((id) => [id, m[id]]))
+/** each value with its n; a value under its minimum sample is the too_few reason instead */
+const pick = (m: Metrics) =>
+  Object.fromEntries(
+    DECISION_IDS.map((id) => [id, m.metrics[id] ?? m.withheld[id] ?? null, m.samples[id]] as const).map(
+      ([id, v, n]) => [id, { value: v, n }],
+    ),
+  )
+/** one decision, decided by the director (dana) on escalation: too few for a ratio */
+const ONE_DECIDED = {
+  decisions_decided: { value: 1, n: 1 },
+  escalation_rate: { value: 'too_few: n = 1 decisions decided (minimum 3)', n: 1 },
+  centralization: {
+    value: 'too_few: n = 1 decisions decided that the leader did not raise (minimum 3)',
+    n: 1,
+  },
+}
 
 beforeAll(async () => {
   p = await startEmbeddedPipeline(config, 'linear-hooks', { dataDir: join(work, 'data') })
@@ -208,12 +227,7 @@ describe('Linear decisions through signed webhooks into the api', () => {
   })
 
   it("count for the raiser's org: the creator from the actor on create, else from the user directory", async () => {
-    expect(pick(await metrics())).toEqual({
-      decisions_open: 1,
-      decisions_decided: 1,
-      escalation_rate: 1,
-      centralization: 1,
-    })
+    expect(pick(await metrics())).toEqual({ decisions_open: { value: 1, n: 1 }, ...ONE_DECIDED })
     const rows = await queryRows<{
       decision_id: string
       type: string
@@ -267,12 +281,7 @@ describe('Linear decisions through signed webhooks into the api', () => {
     const removed = fake.model.removeIssue('i-eng-1', { actorId: U.ed, at: iso(7, 10) })
     expect([removed.action, removed.data.trashed]).toEqual(['remove', true])
     await deliver(removed)
-    expect(pick(await metrics())).toEqual({
-      decisions_open: 0,
-      decisions_decided: 1,
-      escalation_rate: 1,
-      centralization: 1,
-    })
+    expect(pick(await metrics())).toEqual({ decisions_open: { value: 0, n: 0 }, ...ONE_DECIDED })
     const [gone] = await queryRows<{ type: string; occurred_at: string; actor: string }>(
       p.client,
       `SELECT type, toString(occurred_at) AS occurred_at, actor FROM decision_events FINAL
@@ -313,6 +322,9 @@ describe('Linear decisions through signed webhooks into the api', () => {
       `SELECT raised_by FROM decision_events FINAL WHERE decision_id = 'linear:i-plat-2' AND type = 'decision.raised'`,
     )
     expect(raised).toEqual({ raised_by: 'n1@x.io' })
-    expect(pick(await metrics())).toMatchObject({ decisions_open: 1, decisions_decided: 1 })
+    expect(pick(await metrics())).toMatchObject({
+      decisions_open: { value: 1 },
+      decisions_decided: { value: 1 },
+    })
   })
 })

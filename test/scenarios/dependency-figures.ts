@@ -1,5 +1,6 @@
 import { syncedEnvelope } from '@orgpulse/contracts'
 import { type Bus, publishRaw } from '@orgpulse/kafka'
+import { metricById } from '@orgpulse/metrics'
 import { expect } from 'vitest'
 
 /** the dependency metrics the blocking-link scenarios hand-compute, in the order `expectFigures` takes them */
@@ -11,11 +12,31 @@ export const DEPENDENCY_IDS = [
   'blocked_item_days',
 ] as const
 
-/** each figure present and equal to the hand-computed one, to `digits` decimals (computeOrgMetrics rounds to 6) */
-export function expectFigures(got: Record<string, number | null>, want: number[], digits = 6): void {
+/** one scope of a metrics result (org or team), as computeOrgMetrics and the api give it */
+export interface ScopeFigures {
+  metrics: Record<string, number | null>
+  samples: Record<string, number | null>
+  withheld: Record<string, string>
+}
+
+/**
+ * Each figure equal to the hand-computed one, to `digits` decimals (computeOrgMetrics rounds to
+ * 6), when its sample reaches the catalog's minimum; under it, null with the exact too_few
+ * reason. The age quantiles rest on the open blockers: their n must be `blockers_open`.
+ */
+export function expectFigures(got: ScopeFigures, want: number[], digits = 6): void {
   DEPENDENCY_IDS.forEach((id, i) => {
-    expect(got[id], id).not.toBeNull()
-    expect(got[id], id).toBeCloseTo(want[i]!, digits)
+    const m = metricById(id)
+    const n = got.samples[id]
+    expect(n, `${id} sample`).not.toBeNull()
+    if (id.startsWith('blocker_age_')) expect(n, `${id} sample`).toBe(want[0])
+    if (n! >= m.minSample) {
+      expect(got.metrics[id], id).not.toBeNull()
+      expect(got.metrics[id], id).toBeCloseTo(want[i]!, digits)
+    } else {
+      expect(got.metrics[id], id).toBeNull()
+      expect(got.withheld[id], id).toBe(`too_few: n = ${n} ${m.sampleOf} (minimum ${m.minSample})`)
+    }
   })
 }
 

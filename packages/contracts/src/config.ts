@@ -10,10 +10,10 @@ export * from './config/linear.ts'
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM')
 
 /** orgpulse.yaml. Secrets never live here: connectors read them from the environment. */
-export const configSchema = z.object({
-  privacy: z.object({ minGroupSize: z.number().int().min(1).default(5) }).default({ minGroupSize: 5 }),
+export const configSchema = z.strictObject({
+  privacy: z.strictObject({ minGroupSize: z.number().int().min(1).default(5) }).default({ minGroupSize: 5 }),
   workingHours: z
-    .object({
+    .strictObject({
       start: hhmm.default('09:00'),
       end: hhmm.default('17:00'),
       /** ISO weekdays, Monday = 1 */
@@ -23,13 +23,15 @@ export const configSchema = z.object({
     })
     .default({ start: '09:00', end: '17:00', days: [1, 2, 3, 4, 5], timeZone: 'UTC' }),
   identities: z
-    .object({
+    .strictObject({
       /** explicit identity → person mapping, for sources that hide emails */
-      aliases: z.array(z.object({ identity: z.string().min(1), email: z.string().email() })).default([]),
+      aliases: z
+        .array(z.strictObject({ identity: z.string().min(1), email: z.string().email() }))
+        .default([]),
     })
     .default({ aliases: [] }),
   alerts: z
-    .object({
+    .strictObject({
       /** fire when the share of the org's decisions made by the director reaches this */
       centralizationMax: z.number().min(0).max(1).default(0.3),
       /** fire when the escalation rate exceeds its baseline (previous 12 weeks) by this factor */

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { OrgpulseError } from './errors.ts'
 import { instantInRange, OUT_OF_RANGE_INSTANT } from './storable.ts'
 
 /**
@@ -17,6 +18,12 @@ export const instant = z
         code: 'custom',
         message: `unparseable date "${value}" (expected ISO-8601 like 2026-07-01T09:30:00Z or 2026-07-01)`,
       })
+      return z.NEVER
+    }
+    // Date.parse rolls 2026-09-31 over to October 1: the day itself must exist
+    const day = strictDateProblem(value.slice(0, 10))
+    if (day !== null) {
+      ctx.addIssue({ code: 'custom', message: day })
       return z.NEVER
     }
     if (!instantInRange(ms)) {
@@ -57,3 +64,83 @@ export function toClickHouseTime(iso: string | Date): string {
   const d = typeof iso === 'string' ? new Date(iso) : iso
   return d.toISOString().replace('T', ' ').replace('Z', '')
 }
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
+
+const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate()
+
+/** the formats every date option and query parameter takes, for error messages */
+export const DATE_FORMATS =
+  'YYYY-MM-DD (a UTC day, e.g. 2026-09-01) or an ISO-8601 instant with an offset (e.g. 2026-09-01T09:00:00Z, 2026-09-01T11:00:00+02:00)'
+
+/**
+ * Why `value` is not a date or an instant in the strict formats (null when it is one): a
+ * YYYY-MM-DD that names no calendar day ("2026-09-31 is not a date: September has 30 days"),
+ * anything else that is not YYYY-MM-DD or an ISO-8601 instant with an offset (US order
+ * 09/01/2026, 2026-9-1, "1 Oct 2026": all refused, never guessed).
+ */
+export function strictDateProblem(value: string): string | null {
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2})))?$/.exec(
+      value,
+    )
+  if (!m) return `"${value}" is not a date: use ${DATE_FORMATS}`
+  const [, y, mo, d, hh, mi, ss, , oh, om] = m
+  const year = Number(y)
+  const month = Number(mo)
+  const day = Number(d)
+  if (month < 1 || month > 12) return `${value} is not a date: there is no month ${mo}`
+  if (day < 1 || day > daysIn(year, month)) {
+    const name = MONTHS[month - 1]!
+    const extra = month === 2 ? ` in ${year}` : ''
+    return `${value} is not a date: ${name} has ${daysIn(year, month)} days${extra}`
+  }
+  if (hh !== undefined) {
+    if (Number(hh) > 23 || Number(mi) > 59 || Number(ss ?? 0) > 59)
+      return `${value} is not a time of day: hours go to 23, minutes and seconds to 59`
+    if (oh !== undefined && (Number(oh) > 23 || Number(om) > 59))
+      return `${value} has no valid UTC offset (±HH:MM)`
+  }
+  return null
+}
+
+/**
+ * The one parser for dates given by people: CLI options and api query parameters. YYYY-MM-DD is
+ * midnight UTC of that day; an ISO-8601 instant must carry its offset. Throws an
+ * OrgpulseError('invalid_input') naming `name` (the option or parameter) and the formats.
+ */
+export function parseStrictDate(value: string, name: string): Date {
+  const v = value.trim()
+  const problem = strictDateProblem(v)
+  if (problem !== null) throw new OrgpulseError('invalid_input', `${name}: ${problem}`)
+  // the range orgpulse stores is checked where the date is used (after a window's length cap)
+  return new Date(Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v))
+}
+
+/** a zod string that must be a strict date (see parseStrictDate): for query parameters */
+export const strictDate = z.string().superRefine((value, ctx) => {
+  const problem = strictDateProblem(value.trim())
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem })
+})
+
+/** a zod string that must be a strict YYYY-MM-DD calendar day */
+export const strictDay = z.string().superRefine((value, ctx) => {
+  const v = value.trim()
+  const problem = /^\d{4}-\d{2}-\d{2}$/.test(v)
+    ? strictDateProblem(v)
+    : `"${value}" is not a day: use YYYY-MM-DD (e.g. 2026-09-01)`
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem })
+})

@@ -5,8 +5,11 @@ import { metricById } from './catalog.ts'
 /**
  * Alert rules, defined once: Grafana's file-provisioned alert rules, the per-director rules that
  * `orgpulse grafana sync` writes, and `orgpulse alerts check` all come from this list. Each rule
- * reads the weekly `metric_rollups` of a director's org (the director's own unit) over the last
- * `windowWeeks` complete weeks, so Grafana and the CLI judge the same numbers.
+ * reads the director's org value (the director's own unit) pooled over the last `windowWeeks`
+ * complete weeks: the trailing-window rows of `metric_rollups` (grain `w4`, …, see
+ * `trailingWindows`), which hold exactly what `orgpulse metrics --from (E − window) --to E` shows,
+ * E being the Monday 00:00 UTC that ends the last complete week. Grafana and the CLI run the same
+ * query, so they judge the same numbers.
  */
 export const alertRuleSchema = z.object({
   id: z.string().regex(/^[a-z0-9_]+$/),
@@ -14,9 +17,9 @@ export const alertRuleSchema = z.object({
   /** catalog metric id the rule reads */
   metric: z.string(),
   /**
-   * `above`: the mean of the weekly values over the window is above the threshold;
-   * `above_baseline`: that mean divided by the mean of the `baselineWeeks` before the window is
-   * above the threshold (a factor)
+   * `above`: the value over the window (pooled: a ratio or quantile over all its items) is above
+   * the threshold; `above_baseline`: that value divided by the value over the `baselineWeeks`
+   * before the window is above the threshold (a factor)
    */
   condition: z.enum(['above', 'above_baseline']),
   windowWeeks: z.number().int().positive(),
@@ -111,90 +114,178 @@ export const alertLookbackSeconds = (rule: AlertRule): number =>
 const WEEK_SECONDS = 7 * 86400
 const sqlString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 
+/** the rollup grain of a trailing window of `weeks` weeks (rollups.ts stores them) */
+const grainOf = (weeks: number): string => (weeks === 1 ? 'week' : `w${weeks}`)
+
+/** E: Monday 00:00 UTC ending the last complete week at the evaluation instant (`$__toTime`) */
+const WINDOW_END = "toDateTime64(toMonday(toTimeZone($__toTime, 'UTC')), 3, 'UTC')"
+
 /**
- * The rule's query over `metric_rollups`: one row per director (`director`, `value`, and for
- * baseline rules `current` and `baseline`). Only the backend macro `$__toTime` is used, because
- * alert queries run in Grafana's backend where template variables and `$__conditionalAll` never
- * expand. `director` restricts it to one org (per-director Grafana organisations); without it,
- * every director in the org chart valid at the end of the range gets a row (multi-dimensional
- * alert: one instance per director).
+ * The rule's evaluation with everything `orgpulse alerts check` reports: one row per director
+ * with `director`, `value` (null when too few, no data or withheld: not judged), `sample`,
+ * `withheld` (why `value` is null) and `window_from`/`window_to`; baseline rules add `current`,
+ * `baseline`, `baseline_sample`, `baseline_withheld` and the baseline window, `value` being
+ * current / baseline. Only the backend macro `$__toTime` is used, because alert queries run in
+ * Grafana's backend where template variables and `$__conditionalAll` never expand. `director`
+ * restricts it to one org (per-director Grafana organisations); without it, every director in
+ * the org chart valid at the evaluation instant gets a row.
  */
-export function alertQuery(rule: AlertRule, options: { director?: string } = {}): string {
+export function alertDetailQuery(rule: AlertRule, options: { director?: string } = {}): string {
   const scopes = options.director
     ? `scope = ${sqlString(`u:${options.director.toLowerCase()}`)}`
     : `scope IN (SELECT unit_id FROM org_units
       WHERE kind IN ('group', 'org')
         AND effective = (SELECT max(effective) FROM org_snapshots FINAL WHERE effective <= toDate($__toTime)))`
-  const windowStart = `$__toTime - toIntervalSecond(${rule.windowWeeks * WEEK_SECONDS})`
-  // the weeks in the range, in a subquery so the output alias `value` never shadows the column
-  const common = `FROM (
-  SELECT scope, period_end, value AS v FROM metric_rollups FINAL
-  WHERE grain = 'week' AND metric = ${sqlString(rule.metric)}
-    AND ${scopes}
-    AND dateDiff('second', period_start, period_end) = ${WEEK_SECONDS}
-    AND period_end <= $__toTime
-    AND period_end > $__toTime - toIntervalSecond(${(rule.windowWeeks + rule.baselineWeeks) * WEEK_SECONDS})
-    AND value IS NOT NULL
-)
-GROUP BY scope`
+  const rows = (weeks: number, endsWeeksBefore: number) => `(
+    SELECT scope, value, sample, withheld, period_start, period_end FROM metric_rollups FINAL
+    WHERE grain = ${sqlString(grainOf(weeks))} AND metric = ${sqlString(rule.metric)}
+      AND ${scopes}
+      AND dateDiff('second', period_start, period_end) = ${weeks * WEEK_SECONDS}
+      AND period_end = ${WINDOW_END}${endsWeeksBefore > 0 ? ` - toIntervalSecond(${endsWeeksBefore * WEEK_SECONDS})` : ''}
+  )`
   if (rule.condition === 'above') {
-    return `SELECT substring(scope, 3) AS director, avg(v) AS value
-${common}
-HAVING count() > 0
+    return `SELECT substring(c.scope, 3) AS director, c.value AS value, c.sample AS sample, c.withheld AS withheld,
+  toString(c.period_start) AS window_from, toString(c.period_end) AS window_to
+FROM ${rows(rule.windowWeeks, 0)} AS c
 ORDER BY director`
   }
-  return `SELECT substring(scope, 3) AS director,
-  avgIf(v, period_end > ${windowStart}) AS current,
-  avgIf(v, period_end <= ${windowStart}) AS baseline,
-  if(baseline > 0, current / baseline, NULL) AS value
-${common}
-HAVING countIf(period_end > ${windowStart}) > 0 AND countIf(period_end <= ${windowStart}) > 0 AND value IS NOT NULL
+  // a missing baseline row joins as '' (scope, withheld) and NULL (the nullable columns)
+  return `SELECT substring(c.scope, 3) AS director, c.value AS current, b.value AS baseline,
+  if(b.scope != '' AND baseline > 0, current / baseline, NULL) AS value,
+  c.sample AS sample, c.withheld AS withheld, b.sample AS baseline_sample,
+  if(b.scope = '', 'no_data: the baseline window has not been computed', b.withheld) AS baseline_withheld,
+  toString(c.period_start) AS window_from, toString(c.period_end) AS window_to,
+  toString(${WINDOW_END} - toIntervalSecond(${(rule.windowWeeks + rule.baselineWeeks) * WEEK_SECONDS})) AS baseline_from,
+  toString(${WINDOW_END} - toIntervalSecond(${rule.windowWeeks * WEEK_SECONDS})) AS baseline_to
+FROM ${rows(rule.windowWeeks, 0)} AS c
+LEFT JOIN ${rows(rule.baselineWeeks, rule.windowWeeks)} AS b ON b.scope = c.scope
 ORDER BY director`
 }
 
+/**
+ * The Grafana rule's query: `alertDetailQuery` reduced to the `director` label and the one
+ * numeric `value` column Grafana alerts on (a table with more numeric columns is not numeric
+ * data to Grafana), rows whose value is not judged (too few, no data) left out: no data is OK.
+ */
+export function alertQuery(rule: AlertRule, options: { director?: string } = {}): string {
+  return `SELECT director, value FROM (
+${alertDetailQuery(rule, options)}
+)
+WHERE value IS NOT NULL
+ORDER BY director`
+}
+
+/** one row of `alertDetailQuery` */
 export interface AlertRow {
   director: string
   value: number | null
+  sample?: number | null
+  withheld?: string
+  window_from?: string
+  window_to?: string
   current?: number | null
   baseline?: number | null
+  baseline_sample?: number | null
+  baseline_withheld?: string
+  baseline_from?: string
+  baseline_to?: string
 }
 
-export interface FiringAlert {
+/** what one rule found for one director's org */
+export type AlertStatus = 'firing' | 'ok' | 'too_few' | 'no_data'
+
+export interface AlertEvaluation {
   rule: string
   title: string
   metric: string
-  /** the director whose org fired */
+  /** the director whose org was judged */
   org: string
-  value: number
+  status: AlertStatus
+  /** the judged value (baseline rules: the factor current / baseline); null when not judged */
+  value: number | null
+  /** the n the window's value rests on (the catalog's sample) */
+  sample: number | null
   threshold: number
   condition: AlertRule['condition']
-  /** baseline rules: the window's mean and the baseline's mean */
-  current?: number
-  baseline?: number
+  /** [from, to) of the window, ISO-8601 UTC */
+  window: { from: string; to: string }
+  /** why it was not judged: the metric's reason (too_few: n = …, no_data: …) */
+  reason?: string
+  /** baseline rules: the value over the window and over the baseline window, and the latter's n */
+  current?: number | null
+  baseline?: number | null
+  baselineSample?: number | null
+  baselineWindow?: { from: string; to: string }
+  /** baseline rules: why the window's own value is null, and why the baseline's is */
+  currentReason?: string
+  baselineReason?: string
 }
 
-/** The same comparison Grafana's threshold expression makes: strictly above. */
+/** an evaluation that fired */
+export type FiringAlert = AlertEvaluation & { status: 'firing'; value: number }
+
+const isoOf = (t: string | undefined): string => (t ? `${t.replace(' ', 'T')}Z` : '')
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
+
+/**
+ * Judges each director's row of `alertDetailQuery` with the comparison Grafana's threshold
+ * expression makes (strictly above). A value that is null is not judged: `too_few` when the
+ * window's (or the baseline's) sample is under the catalog's minimum, else `no_data`.
+ */
+export function evaluateAlertRows(
+  rule: AlertRule,
+  config: OrgpulseConfig,
+  rows: readonly AlertRow[],
+): AlertEvaluation[] {
+  const threshold = alertThreshold(rule, config)
+  return rows.map((row) => {
+    const value = num(row.value)
+    // why the window's value, or the baseline's, is null
+    const reasons = [
+      row.withheld ?? '',
+      row.baseline_withheld ? `baseline ${row.baseline_withheld}` : '',
+    ].filter((r) => r !== '')
+    let status: AlertStatus
+    let reason: string | undefined
+    if (value !== null && Number.isFinite(value)) status = value > threshold ? 'firing' : 'ok'
+    else {
+      const tooFew = reasons.find((r) => r.includes('too_few:'))
+      status = tooFew ? 'too_few' : 'no_data'
+      reason =
+        tooFew ??
+        reasons[0] ??
+        (num(row.baseline) === 0 ? 'no_data: the baseline is 0, so there is no factor' : 'no_data')
+    }
+    const evaluation: AlertEvaluation = {
+      rule: rule.id,
+      title: rule.title,
+      metric: rule.metric,
+      org: row.director,
+      status,
+      value: value !== null && Number.isFinite(value) ? value : null,
+      sample: num(row.sample),
+      threshold,
+      condition: rule.condition,
+      window: { from: isoOf(row.window_from), to: isoOf(row.window_to) },
+      ...(reason ? { reason } : {}),
+    }
+    if (rule.condition === 'above_baseline') {
+      evaluation.current = num(row.current)
+      evaluation.baseline = num(row.baseline)
+      evaluation.baselineSample = num(row.baseline_sample)
+      evaluation.baselineWindow = { from: isoOf(row.baseline_from), to: isoOf(row.baseline_to) }
+      if (row.withheld) evaluation.currentReason = row.withheld
+      if (row.baseline_withheld) evaluation.baselineReason = row.baseline_withheld
+    }
+    return evaluation
+  })
+}
+
+/** The firing evaluations of `evaluateAlertRows`. */
 export function judgeAlertRows(
   rule: AlertRule,
   config: OrgpulseConfig,
   rows: readonly AlertRow[],
 ): FiringAlert[] {
-  const threshold = alertThreshold(rule, config)
-  const out: FiringAlert[] = []
-  for (const row of rows) {
-    const value = row.value === null ? null : Number(row.value)
-    if (value === null || !Number.isFinite(value) || !(value > threshold)) continue
-    out.push({
-      rule: rule.id,
-      title: rule.title,
-      metric: rule.metric,
-      org: row.director,
-      value: Math.round(value * 1e4) / 1e4,
-      threshold,
-      condition: rule.condition,
-      ...(row.current != null ? { current: Math.round(Number(row.current) * 1e4) / 1e4 } : {}),
-      ...(row.baseline != null ? { baseline: Math.round(Number(row.baseline) * 1e4) / 1e4 } : {}),
-    })
-  }
-  return out
+  return evaluateAlertRows(rule, config, rows).filter((e): e is FiringAlert => e.status === 'firing')
 }

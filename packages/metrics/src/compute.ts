@@ -1,6 +1,14 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { queryRows } from '@orgpulse/clickhouse'
-import { type OrgpulseConfig, OrgpulseError, toClickHouseTime, unitIdFor } from '@orgpulse/contracts'
+import {
+  instantInRange,
+  type OrgpulseConfig,
+  OrgpulseError,
+  OUT_OF_RANGE_INSTANT,
+  parseStrictDate,
+  toClickHouseTime,
+  unitIdFor,
+} from '@orgpulse/contracts'
 import { FAMILIES, METRICS, TRACKER_COVERAGE, valueWithoutRows } from './catalog.ts'
 import { SNAPSHOTS_CTE, snapFor } from './sql.ts'
 import { ADMIN_VIEWER, applyIndividual, suppressComplementary, type Viewer } from './suppression.ts'
@@ -17,13 +25,16 @@ export interface Window {
   to: string
 }
 
-/** Parses a CLI/API date (YYYY-MM-DD = midnight UTC, or an ISO instant) to a Date. */
+/**
+ * Parses a CLI/API date with the one strict parser (@orgpulse/contracts `parseStrictDate`):
+ * YYYY-MM-DD is midnight UTC and must be a calendar day, an instant needs its offset.
+ */
 export function parseBound(value: string, name: string): Date {
-  const v = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value
-  const d = new Date(v)
-  if (Number.isNaN(d.getTime()))
-    throw new MetricsQueryError(`${name} is not a date: "${value}" (use YYYY-MM-DD)`)
-  return d
+  try {
+    return parseStrictDate(value, name)
+  } catch (err) {
+    throw new MetricsQueryError((err as Error).message)
+  }
 }
 
 /**
@@ -203,6 +214,8 @@ export interface ForestUnit {
   unit_id: string
   parent_id: string
   manager_id: string
+  /** team (manager level 1), group (a director's unit, level 2) or org (3+) */
+  kind: string
   people: number
 }
 
@@ -220,7 +233,8 @@ export async function unitForest(client: ClickHouseClient, at: Date): Promise<Fo
        INNER JOIN org_closure AS pc ON pc.effective = p.effective AND pc.unit_id = p.home_unit
        WHERE p.effective = snap GROUP BY pc.ancestor_id
      )
-     SELECT u.unit_id AS unit_id, u.parent_id AS parent_id, u.manager_id AS manager_id, ifNull(h.people, 0) AS people
+     SELECT u.unit_id AS unit_id, u.parent_id AS parent_id, u.manager_id AS manager_id, u.kind AS kind,
+       ifNull(h.people, 0) AS people
      FROM org_units AS u LEFT JOIN headcount AS h ON h.unit_id = u.unit_id
      WHERE u.effective = snap
      ORDER BY u.unit_id
@@ -256,12 +270,15 @@ export async function judgeTree(
   config: OrgpulseConfig,
   tree: ForestUnit[],
   windows: { from: Date; to: Date }[],
+  /** evaluate only these (the others come out as over no rows): a caller that stores a few */
+  metrics: readonly MetricDef[] = METRICS,
 ): Promise<Map<string, Map<string, ScopeMetrics>>> {
   const values = await evaluate(
     client,
     config,
     tree.map((u) => u.unit_id),
     windows,
+    metrics,
   )
   const out = new Map<string, Map<string, ScopeMetrics>>()
   for (const w of windows) {
@@ -376,6 +393,11 @@ export async function computeOrgMetrics(
   const to = parseBound(request.to, 'to')
   if (to <= from) throw new MetricsQueryError(`to (${request.to}) must be after from (${request.from})`)
   assertWindowWithinLimit(from, to, request)
+  for (const [name, raw, d] of [
+    ['from', request.from, from],
+    ['to', request.to, to],
+  ] as const)
+    if (!instantInRange(d.getTime())) throw new MetricsQueryError(`${name}: ${raw} ${OUT_OF_RANGE_INSTANT}`)
   if (request.grain && request.grain !== 'week')
     throw new MetricsQueryError(`grain must be "week" (got "${request.grain}")`)
   // DESIGN "Teams": the units directly below the director, each over its own subtree; deeper

@@ -68,7 +68,7 @@ export function startRollupRefresher(
           from = changed.earliest && changed.earliest < floor ? changed.earliest : floor
         if (from.getTime() < thisWeek - horizon) from = new Date(thisWeek - horizon)
       }
-      await refreshRollups(client, config, { from, to: new Date(thisWeek + WEEK) })
+      await refreshRollups(client, config, { from, to: new Date(thisWeek + WEEK), now: started })
       since = started
     } catch (err) {
       // `since` stays where it was: the next run covers this one's range too

@@ -1,7 +1,9 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { type OrgpulseConfig, toClickHouseTime } from '@orgpulse/contracts'
-import { METRICS } from './catalog.ts'
+import { ALERT_RULES } from './alerts.ts'
+import { METRICS, metricById } from './catalog.ts'
 import { type ForestUnit, judge, judgeTree, treeOf, unitForest, weekWindows } from './compute.ts'
+import type { MetricDef, ScopeMetrics } from './types.ts'
 
 export interface RollupOptions {
   /** first Monday to (re)compute; weeks are Monday-aligned, UTC */
@@ -11,6 +13,83 @@ export interface RollupOptions {
   /** scope-weeks per query (whole trees, fewer weeks): bounds memory on large orgs */
   chunk?: number
   onProgress?: (done: number, total: number) => void
+  /** trailing windows end no later than this (default the clock): a window ending later is not complete */
+  now?: Date
+}
+
+const WEEK_MS = 7 * 86400000
+
+/**
+ * The rollup grain of a window of `weeks` weeks ending on a Monday: `week` for one week (the
+ * weekly rows), `w4`, `w12`, … for trailing windows (period_end the Monday, period_start `weeks`
+ * weeks before).
+ */
+export const windowGrain = (weeks: number): string => (weeks === 1 ? 'week' : `w${weeks}`)
+
+/**
+ * The trailing windows the alert rules read, as weeks → the metrics read over them: each rule's
+ * window, and its baseline for baseline rules. Stored for director scopes (units of kind group
+ * or org) so an alert judges the value pooled over its window, the same figure as
+ * `orgpulse metrics --from (E − window) --to E`, never a mean of weekly values.
+ */
+export function trailingWindows(): Map<number, MetricDef[]> {
+  const out = new Map<number, MetricDef[]>()
+  const add = (weeks: number, metric: string) => {
+    if (weeks <= 1) return
+    const list = out.get(weeks) ?? []
+    if (!list.some((m) => m.id === metric)) list.push(metricById(metric))
+    out.set(weeks, list)
+  }
+  for (const r of ALERT_RULES) {
+    add(r.windowWeeks, r.metric)
+    if (r.condition === 'above_baseline') add(r.baselineWeeks, r.metric)
+  }
+  return out
+}
+
+/** one rollup row of a judged scope */
+function rollupRow(
+  u: ForestUnit,
+  grain: string,
+  w: { from: Date; to: Date },
+  m: MetricDef,
+  j: ScopeMetrics,
+  computedAt: string,
+): Record<string, unknown> {
+  const cal = j.coverage.calendar
+  const calendarBased = m.family === 'meetings'
+  const individual = m.individual
+    ? `individual: describes one person (${u.manager_id}); in the api, shown only to a token for their own org and to admin tokens`
+    : null
+  return {
+    scope: u.unit_id,
+    grain,
+    period_start: toClickHouseTime(w.from),
+    period_end: toClickHouseTime(w.to),
+    metric: m.id,
+    value: individual ? null : (j.metrics[m.id] ?? null),
+    sample: individual ? null : (j.samples[m.id] ?? null),
+    people: u.people,
+    withheld: individual ?? j.withheld[m.id] ?? '',
+    coverage_covered: calendarBased
+      ? cal.covered
+      : m.requires === 'tracker'
+        ? j.coverage.trackers.synced
+        : null,
+    coverage_total: calendarBased ? cal.people : null,
+    coverage_share: calendarBased ? cal.share : null,
+    computed_at: computedAt,
+  }
+}
+
+async function insertRollups(client: ClickHouseClient, out: Record<string, unknown>[]): Promise<void> {
+  if (out.length === 0) return
+  await client.insert({
+    table: 'metric_rollups',
+    values: out,
+    format: 'JSONEachRow',
+    clickhouse_settings: { async_insert: 0 },
+  })
 }
 
 /** Monday 00:00 UTC of the week containing `d`. */
@@ -63,46 +142,59 @@ export async function refreshRollups(
         if (u.people <= 0) continue
         for (const w of part) {
           const j = judged.get(u.unit_id)?.get(toClickHouseTime(w.from)) ?? judge({}, u.people, config)
-          const cal = j.coverage.calendar
-          for (const m of METRICS) {
-            const calendarBased = m.family === 'meetings'
-            const individual = m.individual
-              ? `individual: describes one person (${u.manager_id}); in the api, shown only to a token for their own org and to admin tokens`
-              : null
-            out.push({
-              scope: u.unit_id,
-              grain: 'week',
-              period_start: toClickHouseTime(w.from),
-              period_end: toClickHouseTime(w.to),
-              metric: m.id,
-              value: individual ? null : (j.metrics[m.id] ?? null),
-              sample: individual ? null : (j.samples[m.id] ?? null),
-              people: u.people,
-              withheld: individual ?? j.withheld[m.id] ?? '',
-              coverage_covered: calendarBased
-                ? cal.covered
-                : m.requires === 'tracker'
-                  ? j.coverage.trackers.synced
-                  : null,
-              coverage_total: calendarBased ? cal.people : null,
-              coverage_share: calendarBased ? cal.share : null,
-              computed_at: computedAt,
-            })
-          }
+          for (const m of METRICS) out.push(rollupRow(u, 'week', w, m, j, computedAt))
         }
       }
-      if (out.length > 0) {
-        await client.insert({
-          table: 'metric_rollups',
-          values: out,
-          format: 'JSONEachRow',
-          clickhouse_settings: { async_insert: 0 },
-        })
-      }
+      await insertRollups(client, out)
       rows += out.length
     }
+    rows += await refreshTrailing(client, config, tree, options, computedAt)
     done += tree.filter((u) => u.people > 0).length
     options.onProgress?.(done, populated.length)
   }
   return { scopes: populated.length, weeks: windows.length, rows }
+}
+
+/**
+ * The trailing windows (`trailingWindows`) of the tree's director scopes that end on a Monday E
+ * after the first recomputed week and no later than `to` and the clock: every window a
+ * recomputed week belongs to. Each is judged over the whole tree like `orgpulse metrics` judges
+ * [E − N weeks, E) (suppression and minimum samples included), so both show the same figure.
+ */
+async function refreshTrailing(
+  client: ClickHouseClient,
+  config: OrgpulseConfig,
+  tree: ForestUnit[],
+  options: RollupOptions,
+  computedAt: string,
+): Promise<number> {
+  const directors = tree.filter((u) => u.people > 0 && (u.kind === 'group' || u.kind === 'org'))
+  if (directors.length === 0) return 0
+  const last = Math.min(options.to.getTime(), (options.now ?? new Date()).getTime())
+  const ends: Date[] = []
+  for (let e = weekStart(options.from).getTime() + WEEK_MS; e <= last; e += WEEK_MS) ends.push(new Date(e))
+  if (ends.length === 0) return 0
+  let rows = 0
+  for (const [weeks, metrics] of trailingWindows()) {
+    // only people-based values depend on the rest of the tree (complementary suppression)
+    const scopes = metrics.some((m) => m.peopleBased) ? tree : directors
+    const perQuery = Math.max(1, Math.floor((options.chunk ?? 200) / scopes.length / weeks))
+    for (let i = 0; i < ends.length; i += perQuery) {
+      // windows of one length start on distinct Mondays: `judgeTree` keys them by their start
+      const windows = ends
+        .slice(i, i + perQuery)
+        .map((to) => ({ from: new Date(to.getTime() - weeks * WEEK_MS), to }))
+      const judged = await judgeTree(client, config, scopes, windows, metrics)
+      const out: Record<string, unknown>[] = []
+      for (const u of directors) {
+        for (const w of windows) {
+          const j = judged.get(u.unit_id)?.get(toClickHouseTime(w.from)) ?? judge({}, u.people, config)
+          for (const m of metrics) out.push(rollupRow(u, windowGrain(weeks), w, m, j, computedAt))
+        }
+      }
+      await insertRollups(client, out)
+      rows += out.length
+    }
+  }
+  return rows
 }

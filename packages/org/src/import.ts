@@ -1,7 +1,7 @@
 import { basename } from 'node:path'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { OrgSnapshot } from '@orgpulse/contracts'
-import { isoDay, orgSnapshotSchema, TOPICS } from '@orgpulse/contracts'
+import { isoDay, orgSnapshotSchema, strictDateProblem, TOPICS } from '@orgpulse/contracts'
 import type { Bus } from '@orgpulse/kafka'
 import { diffPeople } from './changes.ts'
 import { deriveOrg, orgStats } from './derive.ts'
@@ -92,14 +92,10 @@ export function effectiveDay(value: Date | string): string {
     return value.toISOString().slice(0, 10)
   }
   const day = isoDay.safeParse(value.trim())
-  const parsed = day.success ? new Date(`${day.data}T00:00:00Z`) : null
-  if (
-    !day.success ||
-    !parsed ||
-    Number.isNaN(parsed.getTime()) ||
-    parsed.toISOString().slice(0, 10) !== day.data
-  ) {
-    throw new RangeError(`effective date "${value}" is not a valid YYYY-MM-DD date`)
+  // the one strict parser's verdict (contracts time.ts): 2026-09-31 names no day
+  const problem = strictDateProblem(value.trim())
+  if (!day.success || problem !== null) {
+    throw new RangeError(`effective date: ${problem ?? `"${value}" is not a day: use YYYY-MM-DD`}`)
   }
   return day.data
 }

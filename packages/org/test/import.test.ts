@@ -335,7 +335,7 @@ describe('importOrg and the effective-dated org', () => {
     )
     await expect(
       importOrg({ client, file: writeTemp(dir, 'ok.csv', ORG_Q1), effective: '2026-13-01' }),
-    ).rejects.toThrow('effective date "2026-13-01" is not a valid YYYY-MM-DD date')
+    ).rejects.toThrow('effective date: 2026-13-01 is not a date: there is no month 13')
     expect(await listSnapshots(client)).toEqual(['2026-01-01', '2026-04-01'])
   })
 })

@@ -1,3 +1,4 @@
+import { DATE_FORMATS, strictDate } from '@orgpulse/contracts'
 import { MAX_SERIES_WEEKS, MAX_WINDOW_DAYS, METRIC_IDS } from '@orgpulse/metrics'
 import { z } from 'zod'
 import { decisionStatusSchema } from './queries/decisions.ts'
@@ -12,9 +13,8 @@ export const errorSchema = z
   .looseObject({ error: z.string(), message: z.string().optional(), statusCode: z.number().optional() })
   .meta({ id: 'Error' })
 
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/, 'expected YYYY-MM-DD (UTC) or an ISO instant ending in Z')
+/** the one strict date parser's format (@orgpulse/contracts time.ts): a real day, or an instant with its offset */
+const isoDate = strictDate.describe(DATE_FORMATS)
 const flag = z
   .enum(['true', 'false'])
   .transform((v) => v === 'true')

@@ -123,6 +123,31 @@ describe('metrics', () => {
     expect((await get(`/v1/orgs/not-an-email/metrics?${Q3}`)).status).toBe(400)
   })
 
+  it('takes dates in one strict format on every route: a real day, or an instant with its offset', async () => {
+    const routes = [
+      '/v1/orgs/dir@x.io/metrics',
+      '/v1/orgs/dir@x.io/teams/m1@x.io/metrics',
+      '/v1/orgs/dir@x.io/decisions',
+      '/v1/orgs/dir@x.io/dependencies',
+    ]
+    for (const path of routes) {
+      const bad = [
+        ['from=2026-09-31&to=2026-10-31', '2026-09-31 is not a date: September has 30 days'],
+        ['from=09/01/2026&to=2026-10-31', '"09/01/2026" is not a date: use YYYY-MM-DD'],
+        ['from=2026-9-1&to=2026-10-31', '"2026-9-1" is not a date'],
+        ['from=2026-09-01&to=2026-10-01T00:00:00', '"2026-10-01T00:00:00" is not a date'],
+      ]
+      for (const [query, message] of bad) {
+        const res = await get(`${path}?${query}`)
+        expect({ path, query, status: res.status }).toEqual({ path, query, status: 400 })
+        expect(String(res.body.error), `${path}?${query}`).toContain(message)
+      }
+      // an instant with an offset is a date like any other
+      const ok = await get(`${path}?from=2026-07-01T00:00:00%2B02:00&to=2026-10-01T00:00:00Z`)
+      expect({ path, status: ok.status }).toEqual({ path, status: 200 })
+    }
+  })
+
   it('caps a window at 2 years (731 days) with a 400 that says so, for the org and for a team', async () => {
     // a 230-year weekly request once ran 11 s and took 0.5 GB
     for (const path of ['/v1/orgs/dir@x.io/metrics', '/v1/orgs/dir@x.io/teams/m1@x.io/metrics']) {

@@ -20,7 +20,7 @@ export const RELATIONSHIPS = ['any', 'manager_report', 'same_team', 'cross_team'
 const keywords = z.array(z.string().trim().min(1)).default([])
 
 export const meetingRuleSchema = z
-  .object({
+  .strictObject({
     class: z.enum(MEETING_CLASSES).exclude(['ritual']),
     /** case-insensitive substrings of the title; any one matches (empty: the title is not consulted) */
     titleKeywords: keywords,
@@ -37,7 +37,7 @@ export const meetingRuleSchema = z
   )
 export type MeetingRule = z.infer<typeof meetingRuleSchema>
 
-export const ritualSchema = z.object({
+export const ritualSchema = z.strictObject({
   /** e.g. "weekly product-engineering director sync"; stored on the meeting (class ritual) */
   name: z.string().trim().min(1),
   cadence: z.enum(CADENCES),
@@ -74,7 +74,7 @@ export const DEFAULT_MEETING_RULES: z.input<typeof meetingRuleSchema>[] = [
 
 const emailSchema = z.string().trim().toLowerCase().pipe(z.email())
 
-export const googleCalendarConfigSchema = z.object({
+export const googleCalendarConfigSchema = z.strictObject({
   /** environment variable holding the service-account key JSON (or a path to the key file) */
   serviceAccountKeyEnv: z.string().default('GOOGLE_SERVICE_ACCOUNT_KEY'),
   /** API root; only changed to point at a fake or a proxy */
@@ -91,7 +91,7 @@ export const googleCalendarConfigSchema = z.object({
 export type GoogleCalendarConfig = z.infer<typeof googleCalendarConfigSchema>
 
 export const icsFeedSchema = z
-  .object({
+  .strictObject({
     url: z.url().optional(),
     file: z.string().min(1).optional(),
     /** whose calendar the feed is */
@@ -104,7 +104,7 @@ export const icsFeedSchema = z
 const PARSED_DEFAULT_RULES = DEFAULT_MEETING_RULES.map((r) => meetingRuleSchema.parse(r))
 
 export const calendarConfigSchema = z
-  .object({
+  .strictObject({
     /** email domains of the organisation; other attendees are counted as external, never identified */
     internalDomains: z.array(z.string().trim().toLowerCase().min(1)).default([]),
     google: googleCalendarConfigSchema.optional(),

@@ -10,10 +10,10 @@ import { z } from 'zod'
 const names = z.array(z.string().min(1))
 
 /** Which issue types / labels / statuses put a Jira issue into a decision lifecycle stage. */
-export const jiraDecisionMappingSchema = z.object({
+export const jiraDecisionMappingSchema = z.strictObject({
   /** an issue is a decision when created with (or changed to) one of these types or labels, or enters one of these statuses */
   raised: z
-    .object({
+    .strictObject({
       issueTypes: names.default(['Decision']),
       labels: names.default(['decision']),
       statuses: names.default(['Needs Decision']),
@@ -21,16 +21,16 @@ export const jiraDecisionMappingSchema = z.object({
     .default({ issueTypes: ['Decision'], labels: ['decision'], statuses: ['Needs Decision'] }),
   /** explicit escalation: entering one of these statuses or getting one of these labels */
   escalated: z
-    .object({ labels: names.default(['escalated']), statuses: names.default(['Escalated']) })
+    .strictObject({ labels: names.default(['escalated']), statuses: names.default(['Escalated']) })
     .default({ labels: ['escalated'], statuses: ['Escalated'] }),
   /** the call: entering one of these statuses, by the changelog author at the changelog time */
   decided: z
-    .object({ statuses: names.default(['Decided', 'Approved', 'Accepted']) })
+    .strictObject({ statuses: names.default(['Decided', 'Approved', 'Accepted']) })
     .default({ statuses: ['Decided', 'Approved', 'Accepted'] }),
   rejected: z
-    .object({ statuses: names.default(['Rejected', 'Declined', "Won't Do"]) })
+    .strictObject({ statuses: names.default(['Rejected', 'Declined', "Won't Do"]) })
     .default({ statuses: ['Rejected', 'Declined', "Won't Do"] }),
-  withdrawn: z.object({ statuses: names.default(['Withdrawn']) }).default({ statuses: ['Withdrawn'] }),
+  withdrawn: z.strictObject({ statuses: names.default(['Withdrawn']) }).default({ statuses: ['Withdrawn'] }),
   /**
    * who is expected to make the call: the issue's assignee, nobody, or the user in a user-picker
    * custom field (its id, e.g. `customfield_10050`; the first user of a multi-user picker)
@@ -47,7 +47,7 @@ export const jiraDecisionMappingSchema = z.object({
 export type JiraDecisionMapping = z.infer<typeof jiraDecisionMappingSchema>
 
 /** A Jira issue link type; `outward` is what the source issue does to the destination ("blocks"). */
-export const jiraLinkTypeSchema = z.object({
+export const jiraLinkTypeSchema = z.strictObject({
   name: z.string().min(1),
   outward: z.string().min(1),
   inward: z.string().min(1),
@@ -57,7 +57,7 @@ const DEFAULT_LINK_TYPES = [{ name: 'Blocks', outward: 'blocks', inward: 'is blo
 
 /** Source scope → team. A team is a manager's email, a unit id (`u:<email>`) or a unit name: passed through. */
 export const jiraTeamRuleSchema = z
-  .object({
+  .strictObject({
     team: z.string().min(1),
     /** project keys; empty = any project */
     projects: z.array(z.string().min(1)).default([]),
@@ -73,7 +73,7 @@ export type JiraTeamRule = z.infer<typeof jiraTeamRuleSchema>
  * Webhook delivery and its registration at Jira. Registration runs at the start of every pull
  * (`ingest jira`, `ingest watch`, `start`, the ingest-jira service) and is idempotent.
  */
-export const jiraWebhookConfigSchema = z.object({
+export const jiraWebhookConfigSchema = z.strictObject({
   /** the shared secret deliveries are signed with (HMAC-SHA256, `X-Hub-Signature`) */
   secretEnv: z.string().min(1).default('JIRA_WEBHOOK_SECRET'),
   /**
@@ -99,14 +99,14 @@ export type JiraWebhookConfig = z.infer<typeof jiraWebhookConfigSchema>
 
 const WORK_CATEGORIES = ['todo', 'in_progress', 'done', 'cancelled'] as const
 
-export const jiraConfigSchema = z.object({
+export const jiraConfigSchema = z.strictObject({
   /** e.g. https://acme.atlassian.net; unset → the variable named by baseUrlEnv */
   baseUrl: z.url().optional(),
   baseUrlEnv: z.string().min(1).default('JIRA_BASE_URL'),
   /** cloud: REST v3, email + API token (basic auth); datacenter: REST v2, personal access token (bearer) */
   deployment: z.enum(['cloud', 'datacenter']).default('cloud'),
   auth: z
-    .object({
+    .strictObject({
       emailEnv: z.string().min(1).default('JIRA_EMAIL'),
       tokenEnv: z.string().min(1).default('JIRA_API_TOKEN'),
       patEnv: z.string().min(1).default('JIRA_PAT'),
@@ -117,7 +117,7 @@ export const jiraConfigSchema = z.object({
   /** extra JQL ANDed to every query, e.g. `issuetype != Sub-task` */
   jql: z.string().optional(),
   sync: z
-    .object({
+    .strictObject({
       /** incremental queries ask for `updated >= cursor - lag` (clock skew, slow indexing) */
       lagMinutes: z.number().int().min(0).default(15),
       pageSize: z.number().int().min(1).max(100).default(100),
@@ -147,7 +147,7 @@ export const jiraConfigSchema = z.object({
   decisions: jiraDecisionMappingSchema.default(jiraDecisionMappingSchema.parse({})),
   /** link types meaning "A blocks B" */
   blocking: z
-    .object({ linkTypes: z.array(jiraLinkTypeSchema).min(1).default(DEFAULT_LINK_TYPES) })
+    .strictObject({ linkTypes: z.array(jiraLinkTypeSchema).min(1).default(DEFAULT_LINK_TYPES) })
     .default({ linkTypes: DEFAULT_LINK_TYPES }),
   teams: z.array(jiraTeamRuleSchema).default([]),
   /** status name → category, for statuses whose Jira category is misleading or unknown */

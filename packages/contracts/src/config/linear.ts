@@ -8,7 +8,7 @@ const names = (defaults: string[]) => z.array(z.string().min(1)).default(default
  * the decision states; its lifecycle events are keyed by (issue, slot), so a webhook and a later
  * poll of the same change collapse to one event.
  */
-export const linearDecisionMappingSchema = z.object({
+export const linearDecisionMappingSchema = z.strictObject({
   /** an issue carrying one of these labels is a decision (raised when the label appears) */
   labels: names(['decision']),
   /** entering one of these states raises a decision */
@@ -32,7 +32,7 @@ const decisionDefaults: LinearDecisionMapping = linearDecisionMappingSchema.pars
 
 /** `linear:` section of orgpulse.yaml. Owned by the Linear connector (packages/connector-linear). */
 export const linearConfigSchema = z
-  .object({
+  .strictObject({
     /** GraphQL endpoint; the environment variable LINEAR_API_URL overrides it (tests, proxies) */
     apiUrl: z.string().url().default('https://api.linear.app/graphql'),
     /** NAME of the env variable holding a personal API key (sent as `Authorization: <key>`) */
@@ -54,7 +54,7 @@ export const linearConfigSchema = z
     maxQueryComplexity: z.number().int().min(100).max(10_000).default(8_000),
     decisions: linearDecisionMappingSchema.default(decisionDefaults),
     cycles: z
-      .object({
+      .strictObject({
         /**
          * points: estimation points (scopeHistory); issues: issue counts (issueCountHistory);
          * auto: points unless the cycle has no estimates at all, then issue counts

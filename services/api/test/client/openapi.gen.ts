@@ -331,7 +331,11 @@ export interface components {
             metrics: {
                 [key: string]: number | null;
             };
-            /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage) */
+            /** @description metric id → the n its value rests on (the catalog's sample: decisions decided, open blockers, people with calendars synced, …); null when the value is withheld for privacy */
+            samples: {
+                [key: string]: number | null;
+            };
+            /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage), `too_few:` (the sample is under the metric's minimum in the catalog, e.g. `too_few: n = 2 decisions decided (minimum 3)`) */
             withheld: {
                 [key: string]: string;
             };
@@ -346,7 +350,11 @@ export interface components {
                 metrics: {
                     [key: string]: number | null;
                 };
-                /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage) */
+                /** @description metric id → the n its value rests on (the catalog's sample: decisions decided, open blockers, people with calendars synced, …); null when the value is withheld for privacy */
+                samples: {
+                    [key: string]: number | null;
+                };
+                /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage), `too_few:` (the sample is under the metric's minimum in the catalog, e.g. `too_few: n = 2 decisions decided (minimum 3)`) */
                 withheld: {
                     [key: string]: string;
                 };
@@ -359,7 +367,11 @@ export interface components {
                 metrics: {
                     [key: string]: number | null;
                 };
-                /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage) */
+                /** @description metric id → the n its value rests on (the catalog's sample: decisions decided, open blockers, people with calendars synced, …); null when the value is withheld for privacy */
+                samples: {
+                    [key: string]: number | null;
+                };
+                /** @description metric id → why its value is null, starting with the reason: `withheld:` (privacy threshold), `no_data:` (sources not connected or synced for the window, or nothing in it), `partial_coverage:` (too few of the group's own calendars synced: under privacy.minGroupSize people or a share under calendar.minCoverage), `too_few:` (the sample is under the metric's minimum in the catalog, e.g. `too_few: n = 2 decisions decided (minimum 3)`) */
                 withheld: {
                     [key: string]: string;
                 };
@@ -1012,6 +1024,7 @@ export interface operations {
                 waitingOn?: string;
                 /** @description decisions active in [from, to): raised before `to`, not decided/rejected/withdrawn before `from` */
                 from?: string;
+                /** @description YYYY-MM-DD (a UTC day, e.g. 2026-09-01) or an ISO-8601 instant with an offset (e.g. 2026-09-01T09:00:00Z, 2026-09-01T11:00:00+02:00) */
                 to?: string;
                 limit?: number;
                 /** @description opaque: `nextCursor` of the previous page */

@@ -1,3 +1,4 @@
+import { parseStrictDate } from '@orgpulse/contracts'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -28,8 +29,7 @@ export function registerDemoCommand(program: Command, ctx: CommandContext): void
       ) => {
         await ctx.withRuntime(cmd, async (rt, io) => {
           const { loadDemo } = await import('@orgpulse/demo')
-          const end = opts.end ? new Date(`${opts.end}T00:00:00Z`) : undefined
-          if (end && Number.isNaN(end.getTime())) throw new UserError(`--end is not a date: ${opts.end}`)
+          const end = opts.end ? parseStrictDate(opts.end, '--end') : undefined
           if (opts.edges !== undefined && opts.edges !== 'connectors' && opts.edges !== 'direct') {
             throw new UserError(`--edges must be connectors or direct (got ${opts.edges})`)
           }

@@ -1,4 +1,4 @@
-import { calendarConfigSchema } from '@orgpulse/contracts'
+import { calendarConfigSchema, parseStrictDate } from '@orgpulse/contracts'
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
@@ -13,9 +13,7 @@ interface CalendarIngestOptions {
 }
 
 function parseDay(value: string, flag: string): Date {
-  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value)
-  if (Number.isNaN(d.getTime())) throw new UserError(`${flag} is not a date: "${value}" (use YYYY-MM-DD)`)
-  return d
+  return parseStrictDate(value, flag)
 }
 
 /**

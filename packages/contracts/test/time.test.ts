@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { instant, parseStrictDate, strictDate } from '../src/time.ts'
+
+describe('the one strict date parser', () => {
+  it.each([
+    ['2026-09-01', '2026-09-01T00:00:00.000Z'],
+    ['2024-02-29', '2024-02-29T00:00:00.000Z'],
+    ['2026-09-01T09:30:00Z', '2026-09-01T09:30:00.000Z'],
+    ['2026-09-01T11:30:00+02:00', '2026-09-01T09:30:00.000Z'],
+    ['2026-09-01T09:30:00.250-0130', '2026-09-01T11:00:00.250Z'],
+    ['2026-09-01T09:30Z', '2026-09-01T09:30:00.000Z'],
+  ])('reads %s', (value, iso) => {
+    expect(parseStrictDate(value, '--from').toISOString()).toBe(iso)
+  })
+
+  it.each([
+    ['2026-09-31', '--from: 2026-09-31 is not a date: September has 30 days'],
+    ['2026-02-29', '--from: 2026-02-29 is not a date: February has 28 days in 2026'],
+    ['2026-13-01', '--from: 2026-13-01 is not a date: there is no month 13'],
+    ['2026-00-10', '--from: 2026-00-10 is not a date: there is no month 00'],
+    ['2026-09-01T24:00:00Z', '--from: 2026-09-01T24:00:00Z is not a time of day'],
+    ['09/01/2026', '--from: "09/01/2026" is not a date: use YYYY-MM-DD'],
+    ['2026-9-1', '--from: "2026-9-1" is not a date: use YYYY-MM-DD'],
+    ['1 Oct 2026', '--from: "1 Oct 2026" is not a date: use YYYY-MM-DD'],
+    ['2026-09-01T09:30:00', '--from: "2026-09-01T09:30:00" is not a date'],
+    ['', '--from: "" is not a date'],
+  ])('refuses %j, naming the option and the formats', (value, message) => {
+    let err: Error | undefined
+    try {
+      parseStrictDate(value, '--from')
+    } catch (e) {
+      err = e as Error
+    }
+    expect(err?.message).toContain(message)
+    expect((err as unknown as { kind: string }).kind).toBe('invalid_input')
+  })
+
+  it('the query-parameter schema and the record schema refuse a day that does not exist', () => {
+    expect(strictDate.safeParse('2026-09-31').success).toBe(false)
+    expect(strictDate.safeParse('2026-09-30').success).toBe(true)
+    // records: Date.parse would roll 2026-09-31 over to October 1
+    expect(instant.safeParse('2026-09-31').success).toBe(false)
+    expect(instant.safeParse('2026-09-31T10:00:00Z').success).toBe(false)
+    expect(instant.parse('2026-09-30T10:00:00Z')).toBe('2026-09-30T10:00:00.000Z')
+  })
+})
