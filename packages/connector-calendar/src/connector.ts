@@ -69,7 +69,8 @@ async function rulesChanged(
   const window = retainedWindow(calendar, earliest)
   const { people, feeds } = await rereadPlan(ctx.client, calendar)
   const headline = `classification rules changed${unrecorded ? ' (none recorded for the stored meetings)' : ''}: re-reading ${people.length + feeds.length} calendars from ${window.from.toISOString().slice(0, 10)}`
-  ctx.log.info({ calendars: people.length + feeds.length, from: window.from.toISOString() }, headline)
+  // a warning: a whole re-read is costly, and a scheduled pull shows nothing else of a sync
+  ctx.log.warn({ calendars: people.length + feeds.length, from: window.from.toISOString() }, headline)
   progress({ line: headline })
   const r = await rereadCalendars(ctx, {
     ...window,
@@ -114,9 +115,11 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
     }
     // a changed rule set (or none recorded for meetings already stored): what is stored was
     // classified under other rules, and titles are kept nowhere, so the sources are read again
+    let unrecorded = false
     if (!options.ics && !options.only) {
       const rules = await rulesState(ctx.client, calendar)
-      if (rules.recorded !== rules.current) {
+      unrecorded = rules.recorded !== rules.current
+      if (unrecorded) {
         const earliest = await earliestStoredMeeting(ctx.client)
         if (earliest) return rulesChanged(ctx, calendar, earliest, rules.recorded === null, progress)
       }
@@ -194,7 +197,8 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
         from: window.from.toISOString(),
         to: window.to.toISOString(),
       })
-    } else if (!options.only) {
+    } else if (unrecorded) {
+      // nothing was stored before: what this sync read is classified under the current rules
       await recordRules(ctx, calendar)
     }
     return { result: { ics, google }, lines, failed }
