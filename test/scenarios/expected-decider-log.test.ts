@@ -20,9 +20,10 @@ import { type EmbeddedPipeline, startEmbeddedPipeline } from '../setup/embedded-
  *        C3 oscar decided by olga, expected dana (a call was made: waits on nobody)
  * JSONL: J1 ida proposed, expectedDecider "Erin@Acme.test" · J2 ida proposed, no field ·
  *        J3 ida proposed, expected nobody@elsewhere.test (no such person: unresolved)
+ * JSON:  J4 oscar proposed, snake_case `expected_decider` olga · J5 oscar proposed, no field
  * MADR:  M1 `expected_decider: dana` · M2 no expected_decider, `decision-makers: [olga]` (MADR's
  *        decision-makers are who is to decide) · M3 neither
- * Waiting on dana: C1, M1. On erin: J1. On olga: M2.
+ * Waiting on dana: C1, M1. On erin: J1. On olga: M2, J4.
  */
 const ORG = `email,name,manager_email,title
 dana@acme.test,Dana,,Director
@@ -64,6 +65,23 @@ const JSONL = [
 ]
   .map((r) => JSON.stringify(r))
   .join('\n')
+const JSON_FILE = JSON.stringify([
+  {
+    id: 'J4',
+    title: 'On-call rota',
+    raised_by: 'oscar@acme.test',
+    raised_at: '2026-07-11T09:00:00Z',
+    status: 'proposed',
+    expected_decider: 'olga@acme.test',
+  },
+  {
+    id: 'J5',
+    title: 'Pager vendor',
+    raisedBy: 'oscar@acme.test',
+    raisedAt: '2026-07-11T10:00:00Z',
+    status: 'proposed',
+  },
+])
 const madr = (front: string, title: string) => `---\n${front}\n---\n# ${title}\n\nContext…\n`
 const MADR = {
   '0001-m1.md': madr(
@@ -125,6 +143,7 @@ beforeAll(async () => {
   })
   await importFile('log.csv', CSV)
   await importFile('log.jsonl', JSONL)
+  await importFile('log.json', JSON_FILE)
   const adr = join(work, 'adr')
   mkdirSync(adr)
   for (const [f, text] of Object.entries(MADR)) writeFileSync(join(adr, f), text)
@@ -149,6 +168,8 @@ describe('expected deciders from the decision log', () => {
       J2: null,
       // a person the org does not know resolves to nobody
       J3: null,
+      J4: 'olga@acme.test',
+      J5: null,
       M1: 'dana@acme.test',
       M2: 'olga@acme.test',
       M3: null,
@@ -158,7 +179,7 @@ describe('expected deciders from the decision log', () => {
   it('waitingOn lists the open decisions whose expected decider is that person, and only those', async () => {
     expect(await waitingOn('dana@acme.test')).toEqual(['C1', 'M1'])
     expect(await waitingOn('Erin@acme.test')).toEqual(['J1'])
-    expect(await waitingOn('olga@acme.test')).toEqual(['M2'])
+    expect(await waitingOn('olga@acme.test')).toEqual(['M2', 'J4'])
     expect(await waitingOn('ivan@acme.test')).toEqual([])
     // open at `to`: C3 was still open on 07-04 at 00:00, decided later that day
     expect(await waitingOn('dana@acme.test', '&to=2026-07-04')).toEqual(['C1', 'C3'])
@@ -216,6 +237,23 @@ describe('expected deciders from the decision log', () => {
     await importFile('c1-stale.csv', c1('erin@acme.test', '2026-07-11T09:00:00Z'))
     expect((await expectedOf()).C1).toBe('dana@acme.test')
     expect(await waitingOn('erin@acme.test')).toEqual(['J1'])
+  })
+
+  it('POST /v1/decisions takes expectedDecider too', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/decisions',
+      payload: {
+        id: 'P1',
+        title: 'Buy or build',
+        raisedBy: 'ivan@acme.test',
+        raisedAt: '2026-07-20T09:00:00Z',
+        status: 'proposed',
+        expectedDecider: 'olga@acme.test',
+      },
+    })
+    expect(res.statusCode).toBe(202)
+    expect(await waitingOn('olga@acme.test')).toEqual(['M2', 'J4', 'P1'])
   })
 
   it('a decision once decided waits on nobody, whoever was expected', async () => {

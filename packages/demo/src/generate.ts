@@ -200,7 +200,10 @@ export function generateDemo(options: DemoOptions): DemoCompany {
           team: team.name,
         }
         if (decidedAt >= end.getTime()) {
-          decisions.push({ ...base, status: 'proposed' })
+          // still open: waiting on the team's manager, or, in the centralising director's org, on
+          // the director (no draw from the random stream: every other figure stays as it was)
+          const expected = director === centralising ? director : team.manager
+          decisions.push({ ...base, status: 'proposed', expectedDecider: expected.email })
           continue
         }
         let decider = raiser === team.manager ? team.manager : team.manager

@@ -6,8 +6,8 @@ import type { Bus } from '@orgpulse/kafka'
 import { diffPeople } from './changes.ts'
 import { deriveOrg, orgStats } from './derive.ts'
 import { type Alias, setAliases, writePersonIdentities } from './identities.ts'
-import { formatOf, type OrgInputFormat, readOrgFile } from './input.ts'
-import { previousSnapshot, readSnapshot, snapshotExists, writeSnapshot } from './store.ts'
+import { formatOf, type OrgInputFormat, readOrgFileWithRoot } from './input.ts'
+import { nextSnapshot, previousSnapshot, readSnapshot, snapshotExists, writeSnapshot } from './store.ts'
 import { formatImportSummary, type ImportSummary } from './summary.ts'
 
 export type { ImportSummary } from './summary.ts'
@@ -24,6 +24,11 @@ export interface ImportOptions {
   effective?: Date | string
   /** orgpulse.yaml: `identities.aliases` becomes the complete alias set; omitted → aliases untouched */
   config?: { identities?: { aliases?: readonly Alias[] } }
+  /**
+   * the file is an export of a subtree (`--roots-outside`): its top person's manager, who is not
+   * in the file, is dropped, making them the root (see checkStructure)
+   */
+  rootsOutside?: boolean
   /** the clock, for tests */
   now?: () => Date
 }
@@ -38,11 +43,15 @@ export async function importOrg(options: ImportOptions): Promise<ImportSummary> 
   const now = options.now?.() ?? new Date()
   const effective = effectiveDay(options.effective ?? now)
   const inputFormat = options.format ?? formatOf(file)
-  const rows = await readOrgFile(file, inputFormat)
+  const { rows, outsideRoot } = await readOrgFileWithRoot(file, inputFormat, {
+    rootsOutside: options.rootsOutside ?? false,
+  })
   const org = deriveOrg(rows)
   const snapshot: OrgSnapshot = { effective, importedAt: now.toISOString(), ...org }
 
   const previous = await previousSnapshot(client, effective)
+  // a back-dated import: the later snapshot stays in force from its own date on
+  const later = await nextSnapshot(client, effective)
   const before = previous ? await readSnapshot(client, previous) : null
   const replaced = await snapshotExists(client, effective)
   const source = basename(file)
@@ -74,6 +83,8 @@ export async function importOrg(options: ImportOptions): Promise<ImportSummary> 
     inputFormat,
     replaced,
     previous,
+    later,
+    outsideRoot,
     ...orgStats(org),
     changes: before
       ? diffPeople(before.people, org.people)

@@ -4,7 +4,7 @@ import type { HrRow } from '@orgpulse/contracts'
 import { OrgValidationError } from './errors.ts'
 import { parseHrCsv } from './parse-csv.ts'
 import { parseOrgYaml } from './parse-yaml.ts'
-import { checkStructure } from './validate.ts'
+import { checkStructure, type OutsideRoot, type StructureOptions } from './validate.ts'
 
 export type OrgInputFormat = 'csv' | 'yaml'
 
@@ -18,10 +18,26 @@ export function formatOf(file: string): OrgInputFormat {
  * Parses and validates an org (all checks run; every problem is reported in one
  * `OrgValidationError`, with line numbers). `source` names the input in messages.
  */
-export function parseOrg(text: string, format: OrgInputFormat, source = `org ${format}`): HrRow[] {
+export function parseOrg(
+  text: string,
+  format: OrgInputFormat,
+  source = `org ${format}`,
+  options: StructureOptions = {},
+): HrRow[] {
+  return parseOrgWithRoot(text, format, source, options).rows
+}
+
+/** parseOrg, and the top person whose manager is outside the file (`rootsOutside`) */
+export function parseOrgWithRoot(
+  text: string,
+  format: OrgInputFormat,
+  source = `org ${format}`,
+  options: StructureOptions = {},
+): { rows: HrRow[]; outsideRoot: OutsideRoot | null } {
   const parsed = format === 'yaml' ? parseOrgYaml(text) : parseHrCsv(text)
-  const structure = checkStructure(parsed.rows, parsed.rejected)
-  if (parsed.issues.length === 0 && structure.issues.length === 0) return structure.rows
+  const structure = checkStructure(parsed.rows, parsed.rejected, options)
+  if (parsed.issues.length === 0 && structure.issues.length === 0)
+    return { rows: structure.rows, outsideRoot: structure.outsideRoot }
   // When the file could not be read as a whole, structural findings would only be noise.
   const unreadable = parsed.issues.some(
     (i) => i.code === 'empty' || i.code === 'header' || i.code === 'syntax',
@@ -31,7 +47,19 @@ export function parseOrg(text: string, format: OrgInputFormat, source = `org ${f
   throw new OrgValidationError(source, issues)
 }
 
-export async function readOrgFile(file: string, format: OrgInputFormat = formatOf(file)): Promise<HrRow[]> {
+export async function readOrgFile(
+  file: string,
+  format: OrgInputFormat = formatOf(file),
+  options: StructureOptions = {},
+): Promise<HrRow[]> {
+  return (await readOrgFileWithRoot(file, format, options)).rows
+}
+
+export async function readOrgFileWithRoot(
+  file: string,
+  format: OrgInputFormat = formatOf(file),
+  options: StructureOptions = {},
+): Promise<{ rows: HrRow[]; outsideRoot: OutsideRoot | null }> {
   const text = await readFile(file, 'utf8')
-  return parseOrg(text, format, file)
+  return parseOrgWithRoot(text, format, file, options)
 }

@@ -102,6 +102,22 @@ export async function previousSnapshot(client: ClickHouseClient, effective: stri
   return rows[0]?.effective ?? null
 }
 
+/** The earliest snapshot strictly after `effective`, with when it was imported: where an import of `effective` stops applying. */
+export async function nextSnapshot(
+  client: ClickHouseClient,
+  effective: string,
+): Promise<{ effective: string; importedAt: string } | null> {
+  const rows = await queryRows<{ effective: string; imported_at: string }>(
+    client,
+    'SELECT effective, imported_at FROM org_snapshots FINAL WHERE effective > {d:Date} ORDER BY effective LIMIT 1',
+    { d: effective },
+  )
+  const r = rows[0]
+  return r
+    ? { effective: r.effective, importedAt: new Date(`${r.imported_at.replace(' ', 'T')}Z`).toISOString() }
+    : null
+}
+
 interface PersonRow {
   person_id: string
   email: string

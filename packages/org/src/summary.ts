@@ -1,6 +1,7 @@
 import type { OrgChanges } from './changes.ts'
 import type { OrgStats } from './derive.ts'
 import type { OrgInputFormat } from './input.ts'
+import type { OutsideRoot } from './validate.ts'
 
 /** what one `org import` did: the summary's shape is the summary's own, import.ts fills it in */
 export interface ImportSummary extends OrgStats {
@@ -11,6 +12,13 @@ export interface ImportSummary extends OrgStats {
   replaced: boolean
   /** the snapshot the changes are counted against (latest before `effective`), null for the first */
   previous: string | null
+  /**
+   * the earliest snapshot after `effective` (a back-dated import): this one applies only until
+   * that date, from which the later one stays in force
+   */
+  later: { effective: string; importedAt: string } | null
+  /** the top person, when their manager is outside the file (`--roots-outside`) */
+  outsideRoot: OutsideRoot | null
   changes: OrgChanges
   identities: { emails: number; employeeIds: number; aliases: number | null; aliasesRemoved: string[] }
   /** the topic and key the snapshot went to, when a bus was given */
@@ -43,15 +51,33 @@ export function formatImportSummary(s: Omit<ImportSummary, 'format'>): string {
     `  identities: ${plural(id.emails, 'email')}, ${plural(id.employeeIds, 'employee id')}${aliasText}`,
   )
 
+  if (s.outsideRoot)
+    out.push(
+      `  top of the file: ${s.outsideRoot.personId}, whose manager ${s.outsideRoot.managerEmail} is outside it (--roots-outside)`,
+    )
+
   const c = s.changes
-  if (s.previous === null) {
+  const unchanged = c.added.length + c.removed.length + c.moved.length + c.retitled.length === 0
+  const counts = `${c.added.length} added, ${c.removed.length} removed, ${c.moved.length} moved, ${plural(c.retitled.length, 'title change')}`
+  if (s.later) {
+    // back-dated: say that the later snapshot is untouched and still wins from its own date
+    const comparison =
+      s.previous === null
+        ? 'there is no earlier snapshot'
+        : unchanged
+          ? `no changes since ${s.previous}`
+          : `since ${s.previous}: ${counts}`
+    out.push(
+      `  effective ${s.effective}; a later snapshot (effective ${s.later.effective}, imported ${s.later.importedAt}) already exists: this one applies from ${s.effective} until ${s.later.effective}; compared with the snapshot before it: ${comparison}`,
+    )
+  } else if (s.previous === null) {
     out.push('  first snapshot: no earlier org to compare with')
-  } else if (c.added.length + c.removed.length + c.moved.length + c.retitled.length === 0) {
+  } else if (unchanged) {
     out.push(`  no changes since ${s.previous}`)
   } else {
-    out.push(
-      `  since ${s.previous}: ${c.added.length} added, ${c.removed.length} removed, ${c.moved.length} moved, ${plural(c.retitled.length, 'title change')}`,
-    )
+    out.push(`  since ${s.previous}: ${counts}`)
+  }
+  if (s.previous !== null && !unchanged) {
     const section = <T>(items: T[], line: (item: T) => string): void => {
       for (const item of items.slice(0, DETAIL_LIMIT)) out.push(`    ${line(item)}`)
       if (items.length > DETAIL_LIMIT) out.push(`    … and ${items.length - DETAIL_LIMIT} more`)

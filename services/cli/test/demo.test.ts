@@ -253,6 +253,19 @@ describe('demo through the connectors (60 people × 8 weeks)', () => {
     expect(viaConnectors.coverage.trackers.synced).toBeGreaterThan(0)
   })
 
+  it("its open decisions name who they wait on: in the centralising director's org, the director", async () => {
+    const open = demo.company.decisions.filter((d) => d.status === 'proposed')
+    expect(open.length).toBeGreaterThan(0)
+    const stored = await rows<{ id: string; expected: string }>(
+      `SELECT source_id AS id, any(expected_decider) AS expected FROM decision_events FINAL
+       WHERE type = 'decision.raised' AND expected_decider != '' GROUP BY source_id ORDER BY source_id`,
+    )
+    expect(stored).toEqual(
+      open.map((d) => ({ id: d.id, expected: d.expectedDecider })).sort((a, b) => (a.id < b.id ? -1 : 1)),
+    )
+    expect(stored.map((r) => r.expected)).toContain(demo.company.stories.centralisingDirector)
+  })
+
   it('the stopped ritual is expected and shows: held in 4 of the 8 weeks', () => {
     expect(demo.config.calendar?.rituals).toEqual([
       {

@@ -651,3 +651,66 @@ describe('mapJira: a blocker reopened, seen by webhook', () => {
     expect(hook.map((e) => e.id)).toEqual(poll.filter((e) => e.type === 'dependency.linked').map((e) => e.id))
   })
 })
+
+describe('mapJira: the expected decider', () => {
+  // Needs Decision, assigned to a user whose email Jira hides (User.emailAddress omitted)
+  const pending = issue({
+    key: 'ENG-7',
+    status: STATUS.escalated,
+    assignee: users.ghost,
+    created: '2026-03-02T09:00:00.000Z',
+    histories: [
+      {
+        id: '30001',
+        author: users.bob,
+        created: '2026-03-02T10:00:00.000Z',
+        items: [statusItem(STATUS.todo, STATUS.needs)],
+      },
+      {
+        id: '30002',
+        author: users.bob,
+        created: '2026-03-03T10:00:00.000Z',
+        items: [statusItem(STATUS.needs, STATUS.escalated)],
+      },
+    ],
+  })
+  const decisionSteps = (events: CanonicalEvent[]) => events.filter((e) => 'decisionId' in e)
+  const expected = (events: CanonicalEvent[]) => [
+    ...new Set(decisionSteps(events).map((e) => ('expectedDecider' in e ? e.expectedDecider : '?'))),
+  ]
+
+  it('is the assignee as it is now, on every step, as jira:<accountId> when the email is hidden', () => {
+    const events = run(issueEnvelope(pending))
+    expect(
+      decisionSteps(events)
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual(['decision.escalated', 'decision.raised'])
+    expect(expected(events)).toEqual([`jira:${users.ghost.accountId}`])
+  })
+
+  it('a webhook delta carries it from the delivered issue', () => {
+    const h = pending.changelog.histories[1]!
+    const hook = {
+      timestamp: Date.parse(h.created.replace('+0000', 'Z')) + 7,
+      webhookEvent: 'jira:issue_updated',
+      user: h.author,
+      issue: { id: pending.id, key: pending.key, fields: pending.fields },
+      changelog: { id: h.id, items: h.items },
+    }
+    expect(expected(run(webhookEnvelope(hook)))).toEqual([`jira:${users.ghost.accountId}`])
+  })
+
+  it('is nobody with `none`, and the first user of a configured user-picker field', () => {
+    const withConfig = (expectedDecider: string) =>
+      configSchema.parse({ jira: { ...config.jira, decisions: { expectedDecider } } })
+    const runWith = (c: ReturnType<typeof withConfig>, payload: unknown) =>
+      mapJira(issueEnvelope(payload), { config: c }).map((x) => canonicalEventSchema.parse(x))
+    expect(expected(runWith(withConfig('none'), pending))).toEqual([''])
+    const picked = { ...pending, fields: { ...pending.fields, customfield_10050: [users.bob, users.carol] } }
+    expect(expected(runWith(withConfig('customfield_10050'), picked))).toEqual(['bob@acme.test'])
+    // an unset field names nobody
+    expect(expected(runWith(withConfig('customfield_10050'), pending))).toEqual([''])
+    expect(() => withConfig('approver')).toThrow(/assignee, none or a custom field id/)
+  })
+})

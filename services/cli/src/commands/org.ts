@@ -37,6 +37,12 @@ async function refreshClickHouseAccess(rt: Runtime, io: { err(line: string): voi
   for (const line of describePlan(plan)) io.err(line)
 }
 
+interface ImportOptions {
+  effective?: string
+  rootsOutside?: boolean
+  format: string
+}
+
 export function registerOrgCommands(program: Command, ctx: CommandContext): void {
   const org = program.command('org').description('the org chart: snapshots, directors, identities')
 
@@ -46,9 +52,16 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
       'import an HR export (CSV: email,name,manager_email,title[,employee_id,team,timezone]) or an org.yaml as a snapshot',
     )
     .argument('<file>', 'CSV or YAML file')
-    .option('--effective <date>', 'the day this org takes effect (YYYY-MM-DD); default today')
+    .option(
+      '--effective <date>',
+      'the day this org takes effect (YYYY-MM-DD); default today. Before a stored later snapshot, it applies only until that one',
+    )
+    .option(
+      '--roots-outside',
+      "the file is an export of a subtree: its top person's manager is not in it (that person becomes the top; anyone else's unknown manager is still an error)",
+    )
     .option('--format <format>', 'output: text or json', 'text')
-    .action(async (file: string, opts: { effective?: string; format: string }, cmd: Command) => {
+    .action(async (file: string, opts: ImportOptions, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
         const { importOrg } = await import('@orgpulse/org')
         const summary = await importOrg({
@@ -56,6 +69,7 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
           bus: rt.bus,
           file,
           config: rt.config,
+          rootsOutside: opts.rootsOutside === true,
           ...(opts.effective ? { effective: opts.effective } : {}),
         })
         if (opts.format === 'json') {
