@@ -4,7 +4,7 @@ import { parseEnv } from '@orgpulse/contracts'
 import { MemoryBus } from '@orgpulse/kafka'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { safeNext } from '../src/auth/plugin.ts'
+import { safeNext } from '../src/auth/browser.ts'
 import { SESSION_COOKIE } from '../src/auth/sessions.ts'
 import { createToken, revokeToken } from '../src/auth/tokens.ts'
 import { app, bearer, freshClickHouse, importFixtureOrg } from './helpers.ts'
@@ -409,6 +409,23 @@ describe('sessions', () => {
       expect(sessionCookie(res)).toBeNull()
     })
 
+    it('a token that may not open the page gets the login form with the reason (403), no session', async () => {
+      const res = await api.inject({ method: 'GET', url: `/?access_token=${tokens.write}`, headers: HTML })
+      expect(res.statusCode).toBe(403)
+      expect(res.headers['content-type']).toMatch(/text\/html/)
+      // the reason is the route's refusal (admin page today, a read page once pages filter by org)
+      expect(res.body).toMatch(
+        /(admin token required|scope is write:decisions)[^<]*; sign in with another token/,
+      )
+      expect(res.body).toContain('<form method="post" action="/login">')
+      expect(res.body).not.toContain(tokens.write)
+      expect(sessionCookie(res)).toBeNull()
+      // an API client still gets JSON
+      const json = await api.inject({ method: 'GET', url: '/', headers: bearer(tokens.write) })
+      expect(json.statusCode).toBe(403)
+      expect(json.json().error).toMatch(/admin token required|scope is write:decisions/)
+    })
+
     it('API GETs keep accepting ?access_token= as before (no redirect)', async () => {
       const res = await api.inject({ method: 'GET', url: `/v1/orgs/dir@x.io?access_token=${tokens.read}` })
       expect(res.statusCode).toBe(200)
@@ -431,6 +448,27 @@ describe('sessions', () => {
       const org = await api.inject({ method: 'GET', url: '/orgs/dir@x.io?from=2026-07-01', headers: HTML })
       expect(org.statusCode).toBe(303)
       expect(org.headers.location).toBe(`/login?next=${encodeURIComponent('/orgs/dir@x.io?from=2026-07-01')}`)
+    })
+
+    it('a link from another site (Strict cookies withheld) gets a same-origin reload of the same URL first', async () => {
+      const res = await api.inject({
+        method: 'GET',
+        url: '/orgs/dir@x.io?from=2026-07-01&x=%22%3E',
+        headers: { ...HTML, 'sec-fetch-site': 'cross-site' },
+      })
+      expect(res.statusCode).toBe(200)
+      expect(res.headers['cache-control']).toBe('no-store')
+      expect(res.body).toContain(
+        '<meta http-equiv="refresh" content="0;url=/orgs/dir@x.io?from=2026-07-01&amp;x=%22%3E">',
+      )
+      // the reload comes from this origin: then the usual answer
+      const again = await api.inject({
+        method: 'GET',
+        url: '/orgs/dir@x.io?from=2026-07-01',
+        headers: { ...HTML, 'sec-fetch-site': 'same-origin' },
+      })
+      expect(again.statusCode).toBe(303)
+      expect(again.headers.location).toMatch(/^\/login\?next=/)
     })
 
     it('API clients keep the 401 JSON with WWW-Authenticate (also for /v1 with Accept: text/html, and pages without it)', async () => {
@@ -508,6 +546,25 @@ describe('sessions', () => {
         parseEnv({ ORGPULSE_API_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16' }).ORGPULSE_API_TRUST_PROXY,
       ).toEqual(['10.0.0.1', '192.168.0.0/16'])
       expect(parseEnv({ ORGPULSE_API_TRUST_PROXY: '1' }).ORGPULSE_API_TRUST_PROXY).toBe(1)
+    })
+  })
+
+  describe('behind a trusted proxy', () => {
+    it('failed sign-ins are counted per forwarded client address, not per proxy', async () => {
+      const behind = await track(
+        await app(client, {
+          env: parseEnv({ ORGPULSE_API_TRUST_PROXY: '127.0.0.1' }),
+          failedAuthLimit: { max: 1, windowMs: 60_000 },
+        }),
+      )
+      const from = (ip: string) => ({ 'x-forwarded-for': ip })
+      expect((await login(behind, 'opt_wrong', '/', from('10.0.0.1'))).statusCode).toBe(401)
+      expect((await login(behind, tokens.read, '/', from('10.0.0.2'))).statusCode).toBe(303)
+      expect((await login(behind, tokens.read, '/', from('10.0.0.1'))).statusCode).toBe(429)
+      // an untrusted peer's header is ignored: it is counted as itself
+      const direct = await track(await app(client, { failedAuthLimit: { max: 1, windowMs: 60_000 } }))
+      expect((await login(direct, 'opt_wrong', '/', from('10.0.0.3'))).statusCode).toBe(401)
+      expect((await login(direct, tokens.read, '/', from('10.0.0.4'))).statusCode).toBe(429)
     })
   })
 

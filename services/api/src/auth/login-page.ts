@@ -47,3 +47,18 @@ out, it expires, or the token is revoked.</p>
 </html>
 `
 }
+
+/** reloads `path` (a same-origin path, see safeNext) from this origin, so SameSite=Strict cookies go with it */
+export function bounceHtml(path: string): string {
+  const href = escapeHtml(path)
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="refresh" content="0;url=${href}">
+<title>orgpulse</title>
+</head>
+<body><p><a href="${href}">Continue to orgpulse</a></p></body>
+</html>
+`
+}

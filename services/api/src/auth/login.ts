@@ -1,6 +1,7 @@
 import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { type AuthContext, clearSessionCookie, loginPage, safeNext, setSessionCookie } from './plugin.ts'
+import { clearSessionCookie, loginPage, safeNext, setSessionCookie } from './browser.ts'
+import type { AuthContext } from './plugin.ts'
 import { createSession, endSession, SESSION_COOKIE } from './sessions.ts'
 import { findToken } from './tokens.ts'
 

@@ -1,9 +1,18 @@
 import cookie from '@fastify/cookie'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import {
+  bouncePage,
+  clearSessionCookie,
+  loginLocation,
+  loginPage,
+  setSessionCookie,
+  strictCookiesWithheld,
+  wantsHtml,
+  withoutAccessToken,
+} from './browser.ts'
 import { DEFAULT_FAILED_AUTH_LIMIT, FailedAuthCounter, type FailedAuthLimit } from './failures.ts'
 import { localAccess } from './local.ts'
-import { loginHtml } from './login-page.ts'
 import type { Principal } from './principal.ts'
 import { type RouteAuth, registerRouteAuthorisation, routeAuth } from './routes.ts'
 import { createSession, DEFAULT_SESSION_HOURS, findSession, SESSION_COOKIE } from './sessions.ts'
@@ -62,18 +71,6 @@ function unauthorized(reply: FastifyReply, message: string): FastifyReply {
 }
 
 /**
- * A browser asking for a page: GET, `Accept` names text/html, and not the JSON api. API clients
- * (curl's `*\/*`, fetch, generated clients) keep their 401 JSON with `WWW-Authenticate`.
- */
-export function wantsHtml(req: FastifyRequest): boolean {
-  if (req.method !== 'GET') return false
-  if (!/\btext\/html\b/i.test(req.headers.accept ?? '')) return false
-  // the matched route's path when there is one (the router decodes `/%761/…`), else the URL's
-  const path = req.routeOptions.url ?? req.url.split('?')[0]!
-  return !/^\/v1(\/|$)/i.test(path)
-}
-
-/**
  * A session cookie stands in for a token on safe reads only: GET or HEAD of a route that reads
  * (`read`, or `admin` for the admin GET pages). Every write (POST /v1/decisions, and anything a
  * later route adds) takes a bearer token, so a page elsewhere cannot make the browser write with
@@ -86,82 +83,6 @@ export const principalOf = (info: TokenInfo): Principal =>
   info.scope === 'admin'
     ? { kind: 'admin', tokenId: info.id }
     : { kind: 'org', tokenId: info.id, org: info.org, scope: info.scope }
-
-/**
- * `Secure` when the request came over https: the socket's TLS, or X-Forwarded-Proto only when the
- * api trusts its proxy (`ORGPULSE_API_TRUST_PROXY`: fastify's `trustProxy` decides `req.protocol`).
- */
-export function setSessionCookie(
-  reply: FastifyReply,
-  req: FastifyRequest,
-  id: string,
-  expiresAt: Date,
-  now: Date,
-): void {
-  reply.setCookie(SESSION_COOKIE, id, {
-    httpOnly: true,
-    sameSite: 'strict',
-    path: '/',
-    secure: req.protocol === 'https',
-    maxAge: Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
-  })
-}
-
-export function clearSessionCookie(reply: FastifyReply, req: FastifyRequest): void {
-  reply.clearCookie(SESSION_COOKIE, {
-    httpOnly: true,
-    sameSite: 'strict',
-    path: '/',
-    secure: req.protocol === 'https',
-  })
-}
-
-/**
- * `next` for the login page: only a path of this origin (`/…`), never `//host/…`, `/\host`, a
- * scheme or anything that resolves elsewhere (open redirect); anything else is `/`.
- */
-export function safeNext(raw: unknown): string {
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2048) return '/'
-  if (!raw.startsWith('/') || raw.startsWith('//')) return '/'
-  // a backslash reads as `/` in browsers (`/\\evil.example`), and URL parsing drops tabs and newlines
-  for (const c of raw) if (c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) return '/'
-  const base = 'http://orgpulse.invalid'
-  let url: URL
-  try {
-    url = new URL(raw, base)
-  } catch {
-    return '/'
-  }
-  if (url.origin !== base) return '/'
-  url.searchParams.delete('access_token')
-  if (url.pathname === '/login' || url.pathname === '/logout') return '/'
-  return `${url.pathname}${url.search}${url.hash}`
-}
-
-/** the request's own path and query, without `access_token` */
-const withoutAccessToken = (rawUrl: string): string => {
-  const url = new URL(rawUrl, 'http://orgpulse.invalid')
-  url.searchParams.delete('access_token')
-  return `${url.pathname}${url.search}`
-}
-
-const loginLocation = (rawUrl: string): string => `/login?next=${encodeURIComponent(safeNext(rawUrl))}`
-
-export function loginPage(
-  reply: FastifyReply,
-  code: number,
-  options: { next: string; error?: string; notice?: string },
-): FastifyReply {
-  return (
-    reply
-      .code(code)
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      // not no-referrer: under it browsers send `Origin: null` with the form, and the POST checks Origin
-      .header('referrer-policy', 'same-origin')
-      .send(loginHtml(options))
-  )
-}
 
 /**
  * Registers cookie parsing and the onRequest hook that sets `req.principal`. Must be called on the
@@ -226,8 +147,10 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
       }
       // a browser is sent to the login form and back; a missing token is not a guess: it is not
       // counted, so a browser's first visit cannot lock anyone out
-      if (wantsHtml(req))
+      if (wantsHtml(req)) {
+        if (strictCookiesWithheld(req)) return bouncePage(reply, req)
         return reply.header('cache-control', 'no-store').redirect(loginLocation(req.url), 303)
+      }
       return unauthorized(
         reply,
         'missing bearer token (Authorization: Bearer <token>; create one with `orgpulse tokens create`)',

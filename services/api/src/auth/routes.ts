@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { loginPage, safeNext, wantsHtml } from './browser.ts'
 import type { Principal } from './principal.ts'
 
 /**
@@ -95,6 +96,9 @@ export function registerRouteAuthorisation(app: FastifyInstance): void {
     // authentication answered 401 before this hook for a route that takes a token
     if (!req.principal) return reply.code(401).send({ error: 'missing bearer token' })
     const why = refusal(auth, req.principal)
+    // a browser signed in with a token that may not open this page: the form, to sign in with another
+    if (why && wantsHtml(req))
+      return loginPage(reply, 403, { next: safeNext(req.url), error: `${why}; sign in with another token` })
     if (why) return reply.code(403).send({ error: why })
   })
 }

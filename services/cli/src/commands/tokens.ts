@@ -40,6 +40,11 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
           `created ${info.id} (${info.scope === 'admin' ? 'admin' : `${info.scope}, org ${info.org}`}, "${info.name}"). The token is shown once: store it now.`,
         )
         io.err('use it as: Authorization: Bearer <token>')
+        // a write:decisions token reads nothing, so it opens no page
+        if (info.scope !== 'write:decisions')
+          io.err(
+            `in a browser: sign in at /login with it, or open ${info.scope === 'admin' ? '/' : `/orgs/${info.org}`}?access_token=<token> once (the token then moves into a session cookie)`,
+          )
         return 0
       })
     })
@@ -74,7 +79,7 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
 
   tokens
     .command('revoke <id>')
-    .description('revoke a token: it answers 401 from then on')
+    .description('revoke a token: it answers 401 from then on, and its browser sessions end')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
         const { revokeToken } = await import('@orgpulse/api')
