@@ -182,7 +182,7 @@ describe('the org page headline', () => {
     })
     const bad = await get('/orgs/dir%40x.io?from=2026-09-31&to=2026-10-07')
     expect(bad.status).toBe(400)
-    expect(bad.body).toContain('from is not a date: &quot;2026-09-31&quot;')
+    expect(bad.body).toContain('from: 2026-09-31 is not a date: September has 30 days')
     expect(bad.body).toContain('<a href="/">')
     expect((await get('/orgs/dir%40x.io?from=09/01/2026&to=2026-10-07')).status).toBe(400)
   })

@@ -1,4 +1,4 @@
-import { OrgpulseError } from '@orgpulse/contracts'
+import { OrgpulseError, parseStrictDate } from '@orgpulse/contracts'
 import { weekStart } from '@orgpulse/metrics'
 
 /**
@@ -21,17 +21,8 @@ export const PRESETS = ['last-week', '4w', '13w'] as const
 
 const day = (d: Date): string => d.toISOString().slice(0, 10)
 
-/** a real calendar date in YYYY-MM-DD, or an invalid_input error naming the format */
-export function strictDate(value: string, name: string): Date {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
-  const d = m ? new Date(`${value}T00:00:00Z`) : null
-  if (!m || !d || Number.isNaN(d.getTime()) || day(d) !== value)
-    throw new OrgpulseError(
-      'invalid_input',
-      `${name} is not a date: "${value}" (use YYYY-MM-DD, e.g. 2026-09-01)`,
-    )
-  return d
-}
+/** the one strict parser (contracts): a real calendar day YYYY-MM-DD, or an ISO instant with offset */
+export const strictDate = (value: string, name: string): Date => parseStrictDate(value, name)
 
 /** [start, end) of a quarter such as 2026-Q3, or null when `value` is not one */
 export function quarterBounds(value: string): { from: Date; to: Date } | null {
