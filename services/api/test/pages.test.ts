@@ -16,6 +16,7 @@ import {
   freshClickHouse,
   importFixtureOrg,
   insertEvents,
+  linkEvents,
 } from './helpers.ts'
 
 /*
@@ -312,6 +313,29 @@ describe('the dependencies and load pages', () => {
     const org = await get('/orgs/dir%40x.io?range=2026-Q3')
     expect(tile(org.body, 'blockers_open').links[0]!.count).toBe(2)
     expect(tile(org.body, 'blockers_open').big).toBe('2')
+  })
+
+  it('a Jira item links to its browse URL when jira.baseUrl is set', async () => {
+    // October: a link between two Jira issues, m1 blocks m2 (not in Q3)
+    await insertEvents(client, [
+      ...linkEvents('OCT', 'u:m1@x.io', 'u:m2@x.io', '2026-10-02T00:00:00Z').map((e) => ({
+        ...e,
+        blockerItem: 'jira:ENG-7',
+        blockedItem: 'jira:ENG-9',
+      })),
+    ])
+    const withJira = configSchema.parse({
+      jira: { baseUrl: 'https://acme.atlassian.net', projects: ['ENG'] },
+    })
+    const p = await pagesApp({ client, config: withJira, now: () => LATER })
+    const { body } = await get('/orgs/dir%40x.io/dependencies?from=2026-10-01&to=2026-10-05', p)
+    await p.close()
+    expect(body).toContain(
+      '<a href="https://acme.atlassian.net/browse/ENG-7" rel="noreferrer">jira:ENG-7</a>',
+    )
+    expect(body).toContain(
+      '<a href="https://acme.atlassian.net/browse/ENG-9" rel="noreferrer">jira:ENG-9</a>',
+    )
   })
 
   it('the load page says no ritual is configured, and meeting figures say no data', async () => {
