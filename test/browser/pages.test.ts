@@ -247,6 +247,16 @@ describe('the built-in pages in headless Chromium, as a director', () => {
     for (const d of deciders) expect(d).toContain(planted)
     await page.screenshot({ path: shot('decisions-page.png'), fullPage: false })
     expect(statSync(shot('decisions-page.png')).size).toBeGreaterThan(20_000)
+    // the demo's open decisions name their expected decider: in the top org they wait on its managers
+    await page.goto(
+      `${url}/orgs/${encodeURIComponent(other)}/decisions?range=last-week&filter=waiting_on_managers`,
+    )
+    const waiting = Number(await page.locator('#count').getAttribute('data-count'))
+    expect(waiting).toBeGreaterThan(0)
+    const expected = await page.locator('#items tr[data-item] td:nth-child(6)').allTextContents()
+    expect(expected.length).toBe(waiting)
+    for (const e of expected) expect(e).toMatch(/@demo\.orgpulse\.dev/)
+    await page.goto(`${url}/orgs/${encodeURIComponent(planted)}/decisions?range=4w&filter=by_leader`)
     for (const f of [
       'open',
       'waiting_on_leader',
