@@ -178,7 +178,7 @@ async function refreshTrailing(
   for (const [weeks, metrics] of trailingWindows()) {
     // only people-based values depend on the rest of the tree (complementary suppression)
     const scopes = metrics.some((m) => m.peopleBased) ? tree : directors
-    const perQuery = Math.max(1, Math.floor((options.chunk ?? 200) / scopes.length / weeks))
+    const perQuery = Math.max(1, Math.floor((options.chunk ?? 200) / scopes.length))
     for (let i = 0; i < ends.length; i += perQuery) {
       // windows of one length start on distinct Mondays: `judgeTree` keys them by their start
       const windows = ends

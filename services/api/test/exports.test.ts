@@ -94,6 +94,7 @@ function expectedMetricRows(): {
   metric: string
   value: number | null
   previous: number | null
+  sample: number | null
   withheld: string
   people: number
   coverage: [number | null, number | null, number | null]
@@ -118,6 +119,7 @@ function expectedMetricRows(): {
       metric: m.id,
       value: s.cur.metrics[m.id] ?? null,
       previous: s.prev?.metrics[m.id] ?? null,
+      sample: s.cur.samples[m.id] ?? null,
       withheld: s.cur.withheld[m.id] ?? '',
       people: s.people,
       coverage: (m.family === 'meetings'
@@ -162,6 +164,7 @@ describe('quarterly export', () => {
           metric: r.metric,
           value: num(r.value),
           previous: num(r.previous_value),
+          sample: num(r.sample),
           withheld: r.withheld ?? '',
           people: num(r.people),
           coverage: [num(r.coverage_covered), num(r.coverage_people), num(r.coverage_share)],
@@ -176,6 +179,11 @@ describe('quarterly export', () => {
       // the exact figures behind the comparison: 14 decided in Q3, 2 in Q2 (P1, P2)
       const decided = metrics.find((r) => r.scope_id === 'u:dir@x.io' && r.metric === 'decisions_decided')!
       expect([num(decided.value), num(decided.previous_value), num(decided.change)]).toEqual([14, 2, 12])
+      // the n behind each value: the 14 decided decisions for their latency
+      const p90 = metrics.find(
+        (r) => r.scope_id === 'u:dir@x.io' && r.metric === 'decision_latency_p90_hours',
+      )!
+      expect(num(p90.sample)).toBe(14)
       // the Jira project behind the links is synced: L1 and L3 are open at the end of Q3, one tracker covers the org
       const open = metrics.find((r) => r.scope_id === 'u:dir@x.io' && r.metric === 'blockers_open')!
       expect([num(open.value), num(open.coverage_covered), open.withheld ?? '']).toEqual([2, 1, ''])
