@@ -184,7 +184,7 @@ export function rangePicker(
 ${link({ range: 'last-week' }, 'last week')}${link({ range: '4w' }, 'last 4 weeks')}${link({ range: '13w' }, 'last 13 weeks')}
 ${quarters.map((q) => link({ range: q }, q)).join('')}
 <label>from <input type="date" name="from" value="${esc(isoDay(range.from))}"></label>
-<label>to <input type="date" name="to" value="${esc(isoDay(range.to))}"></label>${hidden}
+<label>to (exclusive) <input type="date" name="to" value="${esc(isoDay(range.to))}"></label>${hidden}
 <button type="submit">show</button></form>`
 }
 
