@@ -1,7 +1,7 @@
 import type { MetricDef } from '@orgpulse/metrics'
 import type { Figure, ScopeData, Status, Tile } from './data.ts'
 import { FLOW_METRICS as FLOW, pageHref } from './data.ts'
-import { isoDay, type PageRange, quarterOf, WEEK } from './range.ts'
+import { isoDay, type PageRange, quarterOf } from './range.ts'
 
 /** HTML-escapes text and attribute values (every value from data goes through it) */
 export const esc = (s: unknown): string =>
@@ -189,6 +189,3 @@ ${quarters.map((q) => link({ range: q }, q)).join('')}
 }
 
 export const cellClass = (s: Status): string => `cell-${s}`
-
-/** the weeks of a window (for wording) */
-export const weeksIn = (w: { from: Date; to: Date }): number => (w.to.getTime() - w.from.getTime()) / WEEK

@@ -1,6 +1,6 @@
-import { type DecisionItem, type DependencyItem, METRICS, metricById } from '@orgpulse/metrics'
+import { type DecisionItem, type DependencyItem, metricById } from '@orgpulse/metrics'
 import type { Director } from '@orgpulse/org'
-import { type Figure, pageHref, type ScopeData, type Status, type Tile } from './data.ts'
+import { type Figure, pageHref, type ScopeData, type Status } from './data.ts'
 import {
   cellClass,
   esc,
@@ -195,7 +195,7 @@ ${rangePicker(action, data.range, o.now, {})}
 ${teamSelector(data.director, o.teams, team ?? null, data.range.query)}
 ${coverageHtml(data)}
 ${tilesHtml(data, ['decisions', 'dependencies', 'meetings', 'planning'])}
-${o.kind === 'org' ? teamsTable(data, data.range.query) : teamsTable(data, data.range.query)}
+${teamsTable(data, data.range.query)}
 ${chartsHtml(data, '')}`,
   )
 }
@@ -438,6 +438,3 @@ ${tilesHtml(data, ['meetings', 'planning'])}
 ${chartsHtml(data, 'load')}`,
   )
 }
-
-export const headlineMetrics = (): string[] => METRICS.map((m) => m.id)
-export type { Tile }
