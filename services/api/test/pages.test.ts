@@ -188,6 +188,28 @@ describe('the org page headline', () => {
     expect((await get('/orgs/dir%40x.io?from=09/01/2026&to=2026-10-07')).status).toBe(400)
   })
 
+  it('every count on the page opens a list of exactly that many items (Q3, org and a team)', async () => {
+    for (const page of [
+      '/orgs/dir%40x.io?range=2026-Q3',
+      '/orgs/dir%40x.io/teams/u%3Am1%40x.io?range=2026-Q3',
+    ]) {
+      const { body } = await get(page)
+      const ids = [...body.matchAll(/data-metric="([a-z0-9_]+)"/g)].map((m) => m[1]!)
+      let followed = 0
+      for (const id of ids) {
+        for (const l of tile(body, id).links) {
+          if (l.count === null) continue
+          const list = await get(l.href)
+          expect(list.status, l.href).toBe(200)
+          expect(count(list.body), `${id} → ${l.href}`).toBe(l.count)
+          expect((list.body.match(/<tr data-item=/g) ?? []).length, l.href).toBe(l.count)
+          followed++
+        }
+      }
+      expect(followed, page).toBeGreaterThanOrEqual(15)
+    }
+  })
+
   it('links keep the range and the team', async () => {
     const { body } = await get('/orgs/dir%40x.io?range=2026-Q3')
     expect(tile(body, 'decisions_open').links[0]!.href).toBe(
