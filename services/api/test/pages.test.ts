@@ -222,6 +222,23 @@ describe('the org page headline', () => {
   })
 })
 
+describe('the director list', () => {
+  it('each org with what is red or amber over the last complete week and what moved against the week before', async () => {
+    const { status, body } = await get('/', early)
+    expect(status).toBe(200)
+    expect(body).toContain('over the last complete week (2026-07-06 → 2026-07-13 (1 week, end exclusive))')
+    const dir = /<li data-director="dir@x.io">([\s\S]*?)<\/li>/.exec(body)![1]!
+    expect(dir).toContain('<a href="/orgs/dir%40x.io"><strong>Dana Director</strong></a>')
+    // nothing past a threshold; the week before D01–D03 were decided by m1 (0 of 3 escalated),
+    // this week D09 of 6 went to the director
+    expect(dir).toContain('<span class="badge b-ok">nothing red or amber</span>')
+    expect(dir).toContain(
+      'vs the week before: Escalation rate 0 % → 17 % (+17 pp) · Decision centralisation 0 % → 17 % (+17 pp)',
+    )
+    expect(body).toContain('<li data-director="dir2@x.io">')
+  })
+})
+
 describe('team pages', () => {
   it('a team manager’s own URL is their team page', async () => {
     const { status, body } = await get('/orgs/m1%40x.io?range=2026-Q3')
