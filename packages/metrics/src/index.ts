@@ -1,6 +1,7 @@
 export * from './alerts.ts'
 export * from './catalog.ts'
 export * from './compute.ts'
+export * from './items.ts'
 export * from './refresher.ts'
 export * from './rituals.ts'
 export * from './rollups.ts'
