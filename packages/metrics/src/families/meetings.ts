@@ -374,13 +374,9 @@ export const meetingMetrics: MetricDef[] = [
     family: 'meetings',
     peopleBased: true,
     requires: 'calendar',
-    // merge fix (figures × rituals): its sample is the rituals expected in the window
     sample: 'uniqExactIf(rit_name, rit_expected = 1)',
     sampleOf: 'rituals expected',
     minSample: 1,
     expr: 'if(sum(rit_expected) = 0, NULL, uniqExactIf(rit_name, rit_expected = 1) - uniqExactIf(rit_name, rit_held = 1))',
-    sample: 'uniqExactIf(rit_name, rit_expected = 1)',
-    sampleOf: 'rituals expected',
-    minSample: 1,
   },
 ]
