@@ -1,18 +1,17 @@
-import { existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseEnv } from '@orgpulse/contracts'
 import { loadDemo } from '@orgpulse/demo'
 import { weekStart } from '@orgpulse/metrics'
 import { listSnapshots } from '@orgpulse/org'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../services/api/src/app.ts'
 import { createToken } from '../../services/api/src/auth/tokens.ts'
 import { openRuntime, type Runtime } from '../../services/cli/src/runtime.ts'
+import { launchChromium } from '../setup/chromium.ts'
 
-/** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH overrides */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 /** the README's screenshots are refreshed only on request, so a test run never dirties the tree */
 const shot = (name: string) =>
   process.env.ORGPULSE_UPDATE_SCREENSHOT
@@ -29,12 +28,6 @@ let reorgs: string[]
 const EMPTY_WORDS = /^(no data|too few \(n = \d+\)|withheld|partial coverage)$/
 
 beforeAll(async () => {
-  // a missing browser is a failure, never a skip: this test is the proof the pages render
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`,
-    )
-  }
   rt = await openRuntime({
     env: parseEnv(process.env),
     dataDir: mkdtempSync(join(tmpdir(), 'orgpulse-pages-')),
@@ -47,19 +40,7 @@ beforeAll(async () => {
   // auto mode, as `orgpulse start` runs: loopback callers need no token until one exists
   app = await buildApp({ client: rt.client, bus: rt.bus, config: rt.config, auth: 'auto', env: rt.env })
   url = await app.listen({ port: 0, host: '127.0.0.1' })
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  browser = await launchChromium()
 }, 300_000)
 
 afterAll(async () => {

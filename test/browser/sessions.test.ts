@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import { MemoryBus } from '@orgpulse/kafka'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createToken } from '../../services/api/src/auth/tokens.ts'
 import { app, freshClickHouse, importFixtureOrg } from '../../services/api/test/helpers.ts'
+import { launchChromium } from '../setup/chromium.ts'
 
 /*
  * Issue 18 item 4 in a real browser: what SameSite=Strict, HttpOnly and the redirects do in
@@ -14,9 +14,6 @@ import { app, freshClickHouse, importFixtureOrg } from '../../services/api/test/
  * site than `127.0.0.1`), as a shared link in mail or chat does: on such a navigation, and on the
  * redirects after it, Chromium withholds SameSite=Strict cookies.
  */
-
-/** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH overrides */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 let client: ClickHouseClient
 let api: Awaited<ReturnType<typeof app>>
@@ -29,11 +26,6 @@ const published: unknown[] = []
 const contexts: BrowserContext[] = []
 
 beforeAll(async () => {
-  // a missing browser is a failure, never a skip
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`,
-    )
   const ch = await freshClickHouse()
   client = ch.client
   await importFixtureOrg(client, ch.dir)
@@ -60,16 +52,7 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve))
   elsewhereBase = `http://localhost:${(elsewhere.address() as AddressInfo).port}`
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  })
+  browser = await launchChromium()
 })
 
 afterAll(async () => {
