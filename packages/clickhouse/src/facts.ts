@@ -50,6 +50,8 @@ export function factRow(e: CanonicalEvent): FactRow {
         targets: e.type === 'decision.escalated' ? e.escalatedTo : [],
         title: e.title,
         team: e.team,
+        project: e.project,
+        epic: e.epic,
         expected_decider: e.expectedDecider,
         tags: e.type === 'decision.raised' ? e.tags : [],
         complete: e.complete ? 1 : 0,
@@ -59,6 +61,8 @@ export function factRow(e: CanonicalEvent): FactRow {
       return Object.assign(common, {
         item_id: e.itemId,
         team: e.team,
+        project: e.project,
+        epic: e.epic,
         from_status: e.fromStatus,
         to_status: e.toStatus,
         category: e.category,
@@ -73,6 +77,8 @@ export function factRow(e: CanonicalEvent): FactRow {
         blocked_item: e.blockedItem,
         blocker_team: e.blockerTeam,
         blocked_team: e.blockedTeam,
+        project: e.project,
+        epic: e.epic,
         reason: e.type === 'dependency.resolved' ? e.reason : '',
       })
     case 'meeting.held':

@@ -2,10 +2,12 @@ import { z } from 'zod'
 import { calendarConfigSchema } from './config/calendar.ts'
 import { jiraConfigSchema } from './config/jira.ts'
 import { linearConfigSchema } from './config/linear.ts'
+import { portfolioConfigSchema } from './config/portfolio.ts'
 
 export * from './config/calendar.ts'
 export * from './config/jira.ts'
 export * from './config/linear.ts'
+export * from './config/portfolio.ts'
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM')
 
@@ -56,6 +58,8 @@ export const configSchema = z.strictObject({
   jira: jiraConfigSchema.optional(),
   linear: linearConfigSchema.optional(),
   calendar: calendarConfigSchema.optional(),
+  /** the review's portfolio view: tracker projects/epics → buckets or initiatives (config/portfolio.ts) */
+  portfolio: portfolioConfigSchema.optional(),
 })
 export type OrgpulseConfig = z.infer<typeof configSchema>
 export type OrgpulseConfigInput = z.input<typeof configSchema>

@@ -34,6 +34,13 @@ const decisionBase = {
   title: z.string().default(''),
   team: z.string().default(''),
   /**
+   * the item's tracker project (Jira project key, Linear project id; '' when none or not a
+   * tracker item) and epic (Jira: the parent or the configured epic-link field; '' when none):
+   * stored raw, mapped to the portfolio's buckets at query time (config `portfolio:`)
+   */
+  project: z.string().default(''),
+  epic: z.string().default(''),
+  /**
    * who is expected to make the call, as of this version ('' for nobody): carried on every step
    * like the title, so the newest version's value is the decision's, and a version without one
    * clears it
@@ -97,6 +104,13 @@ export const workItemStatusChanged = z.object({
   type: z.literal('workitem.status_changed'),
   itemId: z.string().min(1),
   team: z.string().default(''),
+  /**
+   * the item's tracker project (Jira project key, Linear project id; '' when none or not a
+   * tracker item) and epic (Jira: the parent or the configured epic-link field; '' when none):
+   * stored raw, mapped to the portfolio's buckets at query time (config `portfolio:`)
+   */
+  project: z.string().default(''),
+  epic: z.string().default(''),
   fromStatus: z.string().default(''),
   toStatus: z.string(),
   /** todo | in_progress | done | cancelled, from the source's status category */
@@ -112,6 +126,9 @@ const dependencyBase = {
   blockedItem: z.string().min(1),
   blockerTeam: z.string().default(''),
   blockedTeam: z.string().default(''),
+  /** the BLOCKED item's project and epic (the bet whose work waits); '' when that side did not say */
+  project: z.string().default(''),
+  epic: z.string().default(''),
 }
 export const dependencyLinked = z.object({ ...dependencyBase, type: z.literal('dependency.linked') })
 export const dependencyResolved = z.object({
