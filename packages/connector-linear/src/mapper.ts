@@ -50,10 +50,13 @@ const state = z.object({ id: z.string(), name: z.string(), type: z.string() })
 type LinearState = z.infer<typeof state>
 const label = z.object({ id: z.string(), name: z.string() })
 const teamRef = z.object({ id: z.string().optional(), key: z.string() })
+/** Issue.project (Linear GraphQL `Project`, nullable): the portfolio view maps its id */
+const projectRef = z.object({ id: z.string(), name: z.string().nullish() })
 const relationIssue = z.object({
   id: z.string(),
   identifier: z.string().optional(),
   team: teamRef.nullish(),
+  project: projectRef.nullish(),
   state: state.partial().nullish(),
   completedAt: z.string().nullish(),
   canceledAt: z.string().nullish(),
@@ -87,6 +90,7 @@ const issue = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   team: teamRef,
+  project: projectRef.nullish(),
   state,
   creator: user.nullish(),
   assignee: user.nullish(),
@@ -126,6 +130,9 @@ const webhookIssue = z.object({
   stateId: z.string().optional(),
   state: state.optional(),
   team: teamRef.nullish(),
+  /** IssueWebhookPayload.projectId: the delivery names the project by id (a `project` object at most sometimes) */
+  projectId: z.string().nullish(),
+  project: projectRef.nullish(),
   creator: webhookUser.nullish(),
   creatorId: z.string().nullish(),
   assignee: webhookUser.nullish(),
@@ -239,6 +246,8 @@ interface DecisionContext {
   issueId: string
   title: string
   team: string
+  /** the Linear project id ('' for none) */
+  project: string
   raisedBy: string
   /** who is expected to make the call now ('' for nobody): the assignee, per `decisions.expectedDecider` */
   expectedDecider: string
@@ -267,6 +276,7 @@ function decisionCommon(d: DecisionContext, atIso: string) {
     raisedBy: d.raisedBy,
     title: d.title,
     team: d.team,
+    project: d.project,
     expectedDecider: d.expectedDecider,
     occurredAt: iso(atIso),
     version: d.completeVersion ?? ms(atIso),
@@ -344,6 +354,7 @@ function statusChanged(
   to: LinearState,
   at: string,
   actor: string | undefined,
+  project = '',
 ): CanonicalEventInput {
   return {
     id: eventId('linear', issueId, `state:${to.id}`),
@@ -352,6 +363,7 @@ function statusChanged(
     sourceId: issueId,
     itemId: `linear:${issueId}`,
     team,
+    project,
     fromStatus: from,
     toStatus: to.name,
     category: category(to),
@@ -379,6 +391,8 @@ function dependencyCommon(r: Rules, rel: LinearRelation, at: string) {
     blockedItem: `linear:${rel.relatedIssue.id}`,
     blockerTeam: r.team(rel.issue.team?.key),
     blockedTeam: r.team(rel.relatedIssue.team?.key),
+    // the blocked issue's project: the bet whose work waits
+    project: rel.relatedIssue.project?.id ?? '',
     occurredAt: iso(at),
     version: ms(at),
   }
@@ -448,6 +462,7 @@ function resolved(
 
 function mapIssue(r: Rules, i: LinearIssue, arrival: number): CanonicalEventInput[] {
   const team = r.team(i.team.key)
+  const project = i.project?.id ?? ''
   const history = [...i.history.nodes].sort((a, b) => ms(a.createdAt) - ms(b.createdAt))
   const events: CanonicalEventInput[] = []
 
@@ -455,7 +470,9 @@ function mapIssue(r: Rules, i: LinearIssue, arrival: number): CanonicalEventInpu
   const lastEntry = new Map<string, HistoryEntry>()
   for (const h of history) if (h.toState) lastEntry.set(h.toState.id, h)
   for (const h of lastEntry.values()) {
-    events.push(statusChanged(i.id, team, h.fromState?.name ?? '', h.toState!, h.createdAt, person(h.actor)))
+    events.push(
+      statusChanged(i.id, team, h.fromState?.name ?? '', h.toState!, h.createdAt, person(h.actor), project),
+    )
   }
 
   for (const rel of i.relations.nodes) {
@@ -529,6 +546,7 @@ function issueDecisions(
     issueId: i.id,
     title: i.title,
     team,
+    project: i.project?.id ?? '',
     raisedBy: raiser,
     expectedDecider: r.expectsAssignee ? (person(i.assignee) ?? '') : '',
     completeVersion,
@@ -654,6 +672,7 @@ function removalEvents(
   looked: Record<string, string>,
 ): CanonicalEventInput[] {
   const team = r.team(data.team?.key)
+  const project = webhookProject(data)
   const actor = webhookActor(body)
   // the delivery's createdAt is when the removal happened; data.updatedAt may be older
   const at = body.createdAt ?? data.updatedAt
@@ -665,6 +684,7 @@ function removalEvents(
       sourceId: data.id,
       itemId: `linear:${data.id}`,
       team,
+      project,
       fromStatus: data.state?.name ?? '',
       toStatus: 'Deleted',
       category: 'cancelled',
@@ -682,6 +702,7 @@ function removalEvents(
       issueId: data.id,
       title: data.title,
       team,
+      project,
       raisedBy: webhookRaiser(body, data, looked),
       expectedDecider: r.expectsAssignee
         ? (webhookPerson(body, data.assigneeId, data.assignee, looked) ?? '')
@@ -691,6 +712,9 @@ function removalEvents(
   }
   return events
 }
+
+/** the delivery's project: `projectId`, else a `project` object's id, else '' */
+const webhookProject = (data: WebhookIssue): string => data.projectId ?? data.project?.id ?? ''
 
 /** emails the webhook route looked up for ids the delivery names without one (`meta.users`) */
 const lookedUp = z.record(z.string(), z.string()).catch({})
@@ -708,12 +732,14 @@ function mapWebhook(r: Rules, body: WebhookBody, meta: RawEnvelope['meta']): Can
   )
     return removalEvents(r, body, data, looked)
   const team = r.team(data.team?.key)
+  const project = webhookProject(data)
   const actor = webhookActor(body)
   const assignee = webhookPerson(body, data.assigneeId, data.assignee, looked)
   const d: DecisionContext = {
     issueId: data.id,
     title: data.title,
     team,
+    project,
     raisedBy: webhookRaiser(body, data, looked),
     // a delivery names the assignee by `assigneeId`, with an `assignee` object at most sometimes
     expectedDecider: r.expectsAssignee ? (assignee ?? '') : '',
@@ -736,13 +762,13 @@ function mapWebhook(r: Rules, body: WebhookBody, meta: RawEnvelope['meta']): Can
     // restored from the trash: the deletion's slot takes the state it is back in (the next poll
     // reads the issue whole again, which replaces the withdrawal)
     events.push({
-      ...statusChanged(data.id, team, 'Deleted', data.state, at, actor),
+      ...statusChanged(data.id, team, 'Deleted', data.state, at, actor, project),
       id: eventId('linear', data.id, 'state:deleted'),
     })
   }
   if (stateChanged && data.state) {
     // the webhook names only the previous state's id; the poll fills in its name
-    events.push(statusChanged(data.id, team, '', data.state, at, actor))
+    events.push(statusChanged(data.id, team, '', data.state, at, actor, project))
   }
 
   // any decision signal raises; the next poll's complete read restores the earliest raise

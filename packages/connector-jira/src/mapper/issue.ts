@@ -77,6 +77,12 @@ const fieldsSchema = z.looseObject({
   summary: z.string().nullish(),
   issuetype: z.looseObject({ name: z.string() }).nullish(),
   project: z.looseObject({ key: z.string() }).nullish(),
+  /**
+   * the parent issue (REST v3 `fields.parent`: an epic for standard issues in team-managed and,
+   * since 2023, company-managed projects; the parent issue for a sub-task). A site that hides it
+   * (field-level security, or a field list without it) sends none: the epic is then ''
+   */
+  parent: z.looseObject({ key: z.string() }).nullish(),
   status: statusSchema,
   labels: z.array(z.string()).nullish(),
   components: z.array(z.looseObject({ name: z.string() })).nullish(),
@@ -124,6 +130,8 @@ interface Rules {
   categoryOverrides: Map<string, Category>
   /** assignee, none, or the id of a user-picker custom field */
   expectedDecider: JiraConfig['decisions']['expectedDecider']
+  /** the legacy "Epic Link" custom field (config `portfolio.jira.epicLinkField`), read before `parent` */
+  epicLinkField?: string | undefined
 }
 
 const lower = (xs: readonly string[]): Set<string> => new Set(xs.map((x) => x.trim().toLowerCase()))
@@ -278,6 +286,8 @@ interface IssueView {
   id: string
   key: string
   project: string
+  /** the epic (epic-link field, else parent key), '' when neither is in the payload */
+  epic: string
   summary: string
   team: string
   raisedBy: string
@@ -313,6 +323,27 @@ function accountIdentity(accountId: string | null, emails: Map<string, string>):
 }
 
 const projectOfKey = (key: string): string => key.replace(/-\d+$/, '')
+
+const ISSUE_KEY = /^[A-Z][A-Z0-9_]*-\d+$/
+
+/**
+ * The issue's epic: the configured epic-link custom field (company-managed projects on sites not
+ * migrated to `parent`: its value is the epic's key, or on some sites an object with `key`), else
+ * `fields.parent.key`, else ''.
+ */
+function epicOf(issue: JiraIssue, rules: Rules): string {
+  if (rules.epicLinkField) {
+    const raw: unknown = issue.fields[rules.epicLinkField]
+    const key =
+      typeof raw === 'string'
+        ? raw
+        : raw && typeof raw === 'object' && typeof (raw as { key?: unknown }).key === 'string'
+          ? (raw as { key: string }).key
+          : ''
+    if (ISSUE_KEY.test(key)) return key
+  }
+  return issue.fields.parent?.key ?? ''
+}
 
 function teamFor(rules: Rules, project: string, components: string[]): string {
   const comps = lower(components)
@@ -390,6 +421,7 @@ function viewOf(issue: JiraIssue, rules: Rules, meta: RawEnvelope['meta'], extra
     id: issue.id,
     key: issue.key,
     project,
+    epic: epicOf(issue, rules),
     summary: f.summary ?? '',
     team: teamFor(
       rules,
@@ -517,6 +549,8 @@ class Emitter {
       version: ms,
       itemId: `jira:${v.key}`,
       team: v.team,
+      project: v.project,
+      epic: v.epic,
       fromStatus: from,
       toStatus: to,
       category,
@@ -537,6 +571,8 @@ class Emitter {
       raisedBy: v.raisedBy,
       title: v.summary,
       team: v.team,
+      project: v.project,
+      epic: v.epic,
       expectedDecider: v.expectedDecider,
     }
   }
@@ -584,6 +620,10 @@ class Emitter {
       blockedItem: `jira:${blocked}`,
       blockerTeam,
       blockedTeam,
+      // the blocked item's bet: this issue's project and epic when it is the blocked one, else the
+      // project its key names (the other issue's epic is not in this payload)
+      project: blocked === this.view.key ? this.view.project : projectOfKey(blocked),
+      epic: blocked === this.view.key ? this.view.epic : '',
     }
   }
 
@@ -869,6 +909,7 @@ function issueLinkEvents(
       id: side.key,
       key: side.key,
       project: side.project,
+      epic: '',
       summary: '',
       team: teamFor(rules, side.project, side.components),
       raisedBy: 'jira:anonymous',
@@ -970,7 +1011,9 @@ function issuesText(error: z.ZodError): string {
 }
 
 export const mapJira: Mapper = (envelope, ctx) => {
-  const rules = rulesFor(ctx.config.jira)
+  const epicLinkField = ctx.config.portfolio?.jira.epicLinkField
+  const base = rulesFor(ctx.config.jira)
+  const rules = epicLinkField ? { ...base, epicLinkField } : base
   switch (envelope.entity) {
     case 'issue':
       return mapIssue(envelope, rules)
