@@ -237,7 +237,8 @@ beforeAll(async () => {
       linked: '07-01T00:00',
       resolved: '07-11T00:00',
     }),
-    // the blocker's side of L2: the blocked issue's project from its key, no epic
+    // the blocker's side of L2 (the blocker's own record of being done, its newest row): the
+    // blocked issue's project from its key, no epic
     {
       source: 'jira',
       sourceId: 'OPS-1',
@@ -248,10 +249,11 @@ beforeAll(async () => {
       blockedTeam: 'u:m1@x.io',
       project: 'ENG',
       epic: '',
-      id: eventId('jira', 'L2', 'linked:blocker-side'),
-      type: 'dependency.linked',
-      occurredAt: at('07-01T00:00'),
-      version: Date.parse(at('07-01T00:00')) + 1,
+      id: eventId('jira', 'L2', 'resolved:blocker-side'),
+      type: 'dependency.resolved',
+      reason: 'blocker_done',
+      occurredAt: at('07-11T00:00'),
+      version: Date.parse(at('07-11T00:00')) + 1,
     },
     ...link('L3', {
       source: 'linear',
