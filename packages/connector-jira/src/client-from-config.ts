@@ -1,4 +1,4 @@
-import type { JiraConfig, NamedEnv } from '@orgpulse/contracts'
+import type { JiraConfig, NamedEnv, PortfolioConfig } from '@orgpulse/contracts'
 import { JiraClient } from './client.ts'
 import { jiraConnectionFromEnv } from './env.ts'
 import { JiraHttp, type RetryInfo } from './http.ts'
@@ -6,7 +6,12 @@ import { JiraHttp, type RetryInfo } from './http.ts'
 /** A client for the configured instance, with credentials from the environment. */
 export function createJiraClient(
   config: JiraConfig,
-  options: { env: NamedEnv; onRetry?: (info: RetryInfo) => void },
+  options: {
+    env: NamedEnv
+    onRetry?: (info: RetryInfo) => void
+    /** the portfolio's legacy Epic Link field is read too, when configured */
+    portfolio?: PortfolioConfig | undefined
+  },
 ): { client: JiraClient; instance: string } {
   const conn = jiraConnectionFromEnv(config, options.env)
   const http = new JiraHttp({
@@ -17,5 +22,7 @@ export function createJiraClient(
   })
   const expected = config.decisions.expectedDecider
   const extraFields = expected.startsWith('customfield_') ? [expected] : []
+  const epicLink = options.portfolio?.jira.epicLinkField
+  if (epicLink) extraFields.push(epicLink)
   return { client: new JiraClient(http, config.deployment, extraFields), instance: http.baseUrl }
 }

@@ -118,6 +118,8 @@ export const ISSUE_FIELDS = [
   'created',
   'updated',
   'issuelinks',
+  // the epic (team-managed projects, and company-managed ones since the Epic Link deprecation)
+  'parent',
   'resolution',
   'resolutiondate',
 ]

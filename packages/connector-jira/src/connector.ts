@@ -77,7 +77,7 @@ const webhook: ConnectorWebhook = {
     // configured credentials; without them those deliveries are dead-lettered with the reason
     let client: ReturnType<typeof createJiraClient> | undefined
     try {
-      client = createJiraClient(config, { env: mount.env })
+      client = createJiraClient(config, { env: mount.env, portfolio: mount.config.portfolio })
     } catch (err) {
       if (!(err instanceof JiraConfigError)) throw err
       mount.log(
@@ -98,8 +98,8 @@ const webhook: ConnectorWebhook = {
 export const jiraConnector: PullConnector<SyncResult> = {
   source: 'jira',
   // 2: issuelink_* deliveries map to dependency events (they mapped to none); a history `created`
-  // in epoch ms is read (it was rejected)
-  mappingVersion: 2,
+  // in epoch ms is read (it was rejected); 3: the item's project and epic on its facts (portfolio)
+  mappingVersion: 3,
   configSchema: jiraConfigSchema,
   configured: (config) => config.jira !== undefined,
   mapper: mapJira,
@@ -111,6 +111,7 @@ export const jiraConnector: PullConnector<SyncResult> = {
     const env = options.env ?? ctx.env
     const { client, instance } = createJiraClient(config, {
       env,
+      portfolio: ctx.config.portfolio,
       ...(progress
         ? {
             onRetry: (r) =>

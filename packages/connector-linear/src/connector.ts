@@ -137,8 +137,9 @@ const webhook: ConnectorWebhook = {
 
 export const linearConnector: PullConnector<SyncResult, LinearSyncOptions> = {
   source: 'linear',
-  // 2: webhook people from ids and the actor; `remove` deliveries map to a deletion
-  mappingVersion: 2,
+  // 2: webhook people from ids and the actor; `remove` deliveries map to a deletion; 3: the
+  // issue's project id on its facts (portfolio)
+  mappingVersion: 3,
   configSchema: linearConfigSchema,
   configured: (config) => config.linear !== undefined,
   mapper: mapLinear,

@@ -11,7 +11,8 @@ const PAGE = 'pageInfo { hasNextPage endCursor }'
 export const HISTORY_FIELDS = `id createdAt actor { ${USER} } fromState { ${STATE} } toState { ${STATE} }
   fromAssignee { ${USER} } toAssignee { ${USER} } addedLabels { id name } removedLabels { id name }`
 
-const RELATION_ISSUE = 'id identifier completedAt canceledAt state { id name type } team { id key }'
+const RELATION_ISSUE =
+  'id identifier completedAt canceledAt state { id name type } team { id key } project { id }'
 export const RELATION_FIELDS = `id type createdAt updatedAt issue { ${RELATION_ISSUE} } relatedIssue { ${RELATION_ISSUE} }`
 
 /** history entries per issue fetched with the issue; more pages are fetched separately */
@@ -27,6 +28,7 @@ export function issuesQuery(incremental: boolean): string {
     nodes {
       id identifier title createdAt updatedAt completedAt canceledAt estimate
       team { id key }
+      project { id name }
       state { ${STATE} }
       creator { ${USER} }
       assignee { ${USER} }

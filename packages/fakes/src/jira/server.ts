@@ -54,6 +54,14 @@ export interface FakeIssueSeed {
    * custom fields (jira.js `IssueFieldsInput`'s `customfield_${string}` index)
    */
   userFields?: Record<string, string | null>
+  /**
+   * the parent issue's key (an epic, or a sub-task's parent): rendered as REST v3's
+   * `fields.parent` {id, key, self, fields: {summary, status, issuetype}}, the field Atlassian
+   * standardised epics on (replacing the Epic Link custom field)
+   */
+  parent?: string
+  /** other custom fields, field id → raw value (e.g. a legacy Epic Link `customfield_10014: 'ENG-1'`) */
+  customFields?: Record<string, unknown>
   /** ISO time; default: the fake's clock */
   created?: string
 }
@@ -149,6 +157,8 @@ interface Issue {
   creator: string
   assignee: string | null
   userFields: Record<string, string | null>
+  parent: string | null
+  customFields: Record<string, unknown>
   createdMs: number
   updatedMs: number
   histories: History[]
@@ -377,6 +387,8 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     creator: renderUser(i.creator),
     assignee: renderUser(i.assignee),
     ...Object.fromEntries(Object.entries(i.userFields).map(([id, user]) => [id, renderUser(user)])),
+    ...i.customFields,
+    ...(i.parent ? { parent: renderLinked(i.parent) } : {}),
     created: jiraTime(i.createdMs),
     updated: jiraTime(i.updatedMs),
     issuelinks: renderLinks(i),
@@ -457,6 +469,8 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       creator: s.reporter,
       assignee: s.assignee ?? null,
       userFields: { ...(s.userFields ?? {}) },
+      parent: s.parent ?? null,
+      customFields: { ...(s.customFields ?? {}) },
       createdMs: created,
       updatedMs: created,
       histories: [],

@@ -26,6 +26,11 @@ export interface SeedLabel {
   id: string
   name: string
 }
+/** a Linear Project (GraphQL `Project`: id, name); an issue names it by `projectId` */
+export interface SeedProject {
+  id: string
+  name: string
+}
 export interface SeedIssue {
   id: string
   teamId: string
@@ -41,6 +46,8 @@ export interface SeedIssue {
   completedAt?: string | null
   canceledAt?: string | null
   cycleId?: string | null
+  /** Issue.project / IssueWebhookPayload.projectId: the project the issue belongs to */
+  projectId?: string | null
 }
 export interface SeedHistory {
   id: string
@@ -87,6 +94,7 @@ export interface LinearSeed {
   teams: SeedTeam[]
   states: SeedState[]
   labels?: SeedLabel[]
+  projects?: SeedProject[]
   issues: SeedIssue[]
   history?: SeedHistory[]
   relations?: SeedRelation[]
@@ -133,6 +141,7 @@ export class LinearModel {
   readonly teams = new Map<string, SeedTeam>()
   readonly states = new Map<string, SeedState>()
   readonly labels = new Map<string, SeedLabel>()
+  readonly projects = new Map<string, SeedProject>()
   readonly issues = new Map<string, Issue>()
   readonly history: History[] = []
   readonly relations = new Map<string, Relation>()
@@ -146,6 +155,7 @@ export class LinearModel {
     for (const t of seed.teams) this.teams.set(t.id, t)
     for (const s of seed.states) this.states.set(s.id, s)
     for (const l of seed.labels ?? []) this.labels.set(l.id, l)
+    for (const p of seed.projects ?? []) this.projects.set(p.id, p)
     for (const i of seed.issues) {
       this.issues.set(i.id, {
         creatorId: null,
@@ -155,6 +165,7 @@ export class LinearModel {
         completedAt: null,
         canceledAt: null,
         cycleId: null,
+        projectId: null,
         ...i,
         updatedAt: i.updatedAt ?? i.createdAt,
       })
@@ -194,6 +205,7 @@ export class LinearModel {
       completedAt: null,
       canceledAt: null,
       cycleId: null,
+      projectId: null,
       ...input,
       createdAt: at,
       updatedAt: at,
@@ -345,6 +357,8 @@ export class LinearModel {
       creatorId: i.creatorId,
       assigneeId: i.assigneeId,
       cycleId: i.cycleId,
+      // IssueWebhookPayload.projectId (the `project` object is optional and left out, as Linear often does)
+      ...(i.projectId ? { projectId: i.projectId } : {}),
       labelIds: [...i.labelIds],
       labels: labels.map((l) => ({ id: l.id, name: l.name, color: '#888888' })),
       subscriberIds: [] as string[],

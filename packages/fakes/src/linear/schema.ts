@@ -22,6 +22,8 @@ type TeamConnection { nodes: [Team!]! pageInfo: PageInfo! }
 type WorkflowState { id: ID! name: String! type: String! color: String! position: Float! team: Team! }
 
 type IssueLabel { id: ID! name: String! color: String! }
+
+type Project { id: ID! name: String! }
 type IssueLabelConnection { nodes: [IssueLabel!]! pageInfo: PageInfo! }
 
 type IssueHistory {
@@ -62,6 +64,7 @@ type Issue {
   completedAt: DateTime
   canceledAt: DateTime
   team: Team!
+  project: Project
   state: WorkflowState!
   creator: User
   assignee: User

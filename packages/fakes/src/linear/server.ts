@@ -221,6 +221,10 @@ function rootResolvers(m: LinearModel) {
     priority: 0,
     startedAt: null,
     team: () => team(i.teamId),
+    project: () => {
+      const p = i.projectId ? m.projects.get(i.projectId) : undefined
+      return p ? { id: p.id, name: p.name } : null
+    },
     state: () => state(i.stateId),
     creator: () => user(i.creatorId),
     assignee: () => user(i.assigneeId),
