@@ -13,7 +13,7 @@ import { ADMIN_VIEWER, computeOrgMetrics } from '@orgpulse/metrics'
 import { importOrg } from '@orgpulse/org'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ReviewContext } from '../src/context.ts'
-import type { ReviewSection } from '../src/model.ts'
+import { type ReviewSection, reviewSectionSchema } from '../src/model.ts'
 import { portfolioSection, quantileInclusive } from '../src/sections/portfolio.ts'
 
 /*
@@ -289,6 +289,8 @@ const row = (s: ReviewSection, group: string) => {
 describe('portfolio section: two buckets, hand-computed', () => {
   it('lists the four buckets, unmapped and the total', () => {
     expect(section.key).toBe('portfolio')
+    // the contract every renderer and export reads
+    expect(reviewSectionSchema.parse(section)).toEqual(section)
     expect(section.question).toBe('Which bet consumes attention without return?')
     expect(section.tables[0]!.rows.map((r) => r.group?.value)).toEqual([
       'core',
@@ -367,6 +369,33 @@ describe('portfolio section: two buckets, hand-computed', () => {
     expect(org.metrics.blockers_open).toBe(total.blockers_open)
     expect(org.metrics.blocked_item_days).toBe(total.blocked_item_days)
     expect(org.metrics.cycle_completion_rate).toBeCloseTo(18 / 30, 6)
+  })
+
+  it('compares with the previous quarter: its value and the relative change', () => {
+    const core = section.tables[0]!.rows.find((r) => r.group?.value === 'core')!
+    // Q2: D7 raised (06-01), nothing decided, no blocker open at 07-01, no cycle
+    expect(core.decisions_raised).toMatchObject({ value: 3, previous: 1, change: 2 })
+    expect(core.decisions_decided).toMatchObject({ value: 4, previous: 0, change: null })
+    expect(core.blocked_item_days).toMatchObject({ value: 30, previous: 0, change: null })
+    expect(section.refused).toBeNull()
+    expect(section.tables[0]!.comparison).toBe('2026-Q3 vs 2026-Q2')
+  })
+
+  it('refuses the comparison when a tracker covered under 90 % of the base quarter, naming it', async () => {
+    // 2027-Q1 against 2026-Q4: the trackers were last synced on 10-02, one day into Q4
+    const s = await portfolioSection({
+      ...ctxFor(),
+      quarter: '2027-Q1',
+      window: { from: '2027-01-01T00:00:00.000Z', to: '2027-04-01T00:00:00.000Z' },
+      base: { quarter: '2026-Q4', from: '2026-10-01T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z' },
+    })
+    expect(s.refused).toBe(
+      'No comparison with 2026-Q4: Jira covered 1 of its 92 days, Linear covered 1 of its 92 days (a comparison needs 90 %).',
+    )
+    const core = s.tables[0]!.rows.find((r) => r.group?.value === 'core')!
+    expect(core.decisions_raised).not.toHaveProperty('previous')
+    // nothing synced in 2027-Q1: the tracker figures are no data, not zero
+    expect(core.blockers_open).toMatchObject({ value: null, status: 'no_data' })
   })
 
   it('states Jira and Linear coverage of the quarter and of the base quarter', () => {

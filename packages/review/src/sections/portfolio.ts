@@ -302,17 +302,18 @@ function cells(label: string, a: Acc, trackerData: boolean): Record<string, Revi
   }
 }
 
-/** The portfolio section of the quarterly review (key `portfolio`). */
-export async function portfolioSection(ctx: ReviewContext): Promise<ReviewSection> {
+interface Grouped {
+  acc: Map<string, Acc>
+  total: Acc
+}
+
+/** the window's base rows, mapped to groups */
+async function grouped(ctx: ReviewContext, mapper: PortfolioMapper, w: ReviewWindow): Promise<Grouped> {
   const scope = unitIdFor(ctx.director)
-  const mapper = portfolioMapper(ctx.config)
-  const w = ctx.window
-  const [decisions, dependencies, cycles, coverage, baseCoverage] = await Promise.all([
+  const [decisions, dependencies, cycles] = await Promise.all([
     decisionRows(ctx, scope, w),
     dependencyRows(ctx, scope, w),
     cycleRows(ctx, scope, w),
-    trackerCoverage(ctx, w),
-    trackerCoverage(ctx, ctx.base),
   ])
   const acc = new Map<string, Acc>(mapper.groups.map((g) => [g, emptyAcc()]))
   const total = emptyAcc()
@@ -321,16 +322,14 @@ export async function portfolioSection(ctx: ReviewContext): Promise<ReviewSectio
     acc.set(g, a)
     return a
   }
+  const item = (r: { source: string; project: string; epic: string; team: string }): PortfolioItem => ({
+    source: r.source ?? '',
+    project: r.project ?? '',
+    epic: r.epic ?? '',
+    team: r.team ?? '',
+  })
   for (const d of decisions) {
-    const a = of(
-      mapper.groupOf({
-        source: d.source ?? '',
-        project: d.project ?? '',
-        epic: d.epic ?? '',
-        team: d.team ?? '',
-      }),
-    )
-    for (const t of [a, total]) {
+    for (const t of [of(mapper.groupOf(item(d))), total]) {
       if (truthy(d.raised_in_window)) t.raised++
       if (truthy(d.decided_in_window)) {
         t.decided++
@@ -339,32 +338,81 @@ export async function portfolioSection(ctx: ReviewContext): Promise<ReviewSectio
     }
   }
   for (const r of dependencies) {
-    const a = of(
-      mapper.groupOf({
-        source: r.source ?? '',
-        project: r.project ?? '',
-        epic: r.epic ?? '',
-        team: r.team ?? '',
-      }),
-    )
-    for (const t of [a, total]) {
+    for (const t of [of(mapper.groupOf(item(r))), total]) {
       if (truthy(r.open_at_end)) t.blockersOpen++
       t.blockedDays += Number(r.blocked_days)
       if (Number(r.blocked_days) > 0) t.blockedItems++
     }
   }
   for (const c of cycles) {
-    const a = of(mapper.groupOfTeam(c.team))
-    for (const t of [a, total]) {
+    for (const t of [of(mapper.groupOfTeam(c.team)), total]) {
       t.cycles++
       t.committed += Number(c.committed)
       t.completed += Number(c.completed)
       t.added += Number(c.added)
     }
   }
+  return { acc, total }
+}
+
+/** the previous quarter's value and the relative change (null when either is null or the base is 0) */
+function compared(
+  now: Record<string, ReviewCell>,
+  before: Record<string, ReviewCell>,
+): Record<string, ReviewCell> {
+  const out: Record<string, ReviewCell> = {}
+  for (const [k, cell] of Object.entries(now)) {
+    if (k === 'group') {
+      out[k] = cell
+      continue
+    }
+    const prev = before[k]?.value
+    const previous = typeof prev === 'number' ? prev : null
+    const change =
+      typeof cell.value === 'number' && previous !== null && previous !== 0
+        ? round6((cell.value - previous) / previous)
+        : null
+    out[k] = { ...cell, previous, change }
+  }
+  return out
+}
+
+const SOURCE_NAME = { jira: 'Jira', linear: 'Linear' } as const
+
+/** The portfolio section of the quarterly review (key `portfolio`). */
+export async function portfolioSection(ctx: ReviewContext): Promise<ReviewSection> {
+  const mapper = portfolioMapper(ctx.config)
+  const [now, before, allCoverage, allBaseCoverage] = await Promise.all([
+    grouped(ctx, mapper, ctx.window),
+    grouped(ctx, mapper, ctx.base),
+    trackerCoverage(ctx, ctx.window),
+    trackerCoverage(ctx, ctx.base),
+  ])
+  // the trackers this instance uses: configured, or synced at some point
+  const used = (c: SourceCoverage) =>
+    (c.source === 'jira' && ctx.config.jira !== undefined) ||
+    (c.source === 'linear' && ctx.config.linear !== undefined) ||
+    c.daysCovered > 0
+  const coverage = allCoverage.filter(used)
+  const baseCoverage = allBaseCoverage.filter((c) => coverage.some((q) => q.source === c.source))
+  const thinBase = baseCoverage.filter((c) => !c.enough)
+  const refused =
+    thinBase.length > 0
+      ? `No comparison with ${ctx.base.quarter}: ${thinBase
+          .map(
+            (c) =>
+              `${SOURCE_NAME[c.source as 'jira' | 'linear']} covered ${c.daysCovered} of its ${c.days} days`,
+          )
+          .join(', ')} (a comparison needs 90 %).`
+      : null
   const trackerData = coverage.some((c) => c.daysCovered > 0)
-  const rows = [...acc].map(([g, a]) => cells(g, a, trackerData))
-  rows.push(cells(TOTAL, total, trackerData))
+  const baseTrackerData = baseCoverage.some((c) => c.daysCovered > 0)
+  const row = (g: string, a: Acc, b: Acc) => {
+    const cur = cells(g, a, trackerData)
+    return refused ? cur : compared(cur, cells(g, b, baseTrackerData))
+  }
+  const rows = [...now.acc].map(([g, a]) => row(g, a, before.acc.get(g) ?? emptyAcc()))
+  rows.push(row(TOTAL, now.total, before.total))
 
   const p = ctx.config.portfolio
   const notes = [
@@ -378,13 +426,17 @@ export async function portfolioSection(ctx: ReviewContext): Promise<ReviewSectio
       `Teams mapped to several buckets (their cycles are unmapped): ${mapper.ambiguousTeams.join(', ')}.`,
     )
   if (!p) notes.push('No `portfolio:` section is configured: everything is unmapped.')
+  if (ctx.partial.partial && !refused)
+    notes.push(
+      `${ctx.quarter} is running: its counts cover ${ctx.partial.daysElapsed} of ${ctx.partial.days} days and are compared with the whole of ${ctx.base.quarter}.`,
+    )
   const thin = coverage.filter((c) => !c.enough)
   return {
     key: 'portfolio',
     question: PORTFOLIO_QUESTION,
     title: 'Portfolio: attention per bet',
     coverage: [...coverage, ...baseCoverage],
-    refused: null,
+    refused,
     tables: [
       {
         key: 'portfolio_buckets',
@@ -393,7 +445,7 @@ export async function portfolioSection(ctx: ReviewContext): Promise<ReviewSectio
           c.key === 'group' && p?.groupBy === 'initiative' ? { ...c, title: 'Initiative' } : c,
         ),
         rows,
-        comparison: `${ctx.quarter}${ctx.partial.partial ? ` through ${ctx.partial.through}` : ''}, no comparison`,
+        comparison: `${ctx.quarter}${ctx.partial.partial ? ` through ${ctx.partial.through.slice(0, 10)}` : ''}${refused ? '' : ` vs ${ctx.base.quarter}`}`,
       },
     ],
     notes: [
