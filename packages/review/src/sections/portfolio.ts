@@ -217,7 +217,14 @@ export async function trackerCoverage(ctx: ReviewContext, w: ReviewWindow): Prom
     const covered = Number.isFinite(last) ? Math.max(0, Math.min(last, to) - from) : 0
     const daysCovered = Math.min(days, Math.floor(covered / DAY + 1e-9))
     const share = days > 0 ? daysCovered / days : null
-    return { source, period: w, daysCovered, days, share, enough: share !== null && share >= 0.9 }
+    return {
+      source,
+      period: { from: w.from, to: w.to },
+      daysCovered,
+      days,
+      share,
+      enough: share !== null && share >= 0.9,
+    }
   })
 }
 
