@@ -381,6 +381,21 @@ describe('portfolio section: two buckets, hand-computed', () => {
     expect(section.tables[0]!.comparison).toBe('2026-Q3 vs 2026-Q2')
   })
 
+  it('a running quarter keeps the totals’ previous value but no change', async () => {
+    const s = await portfolioSection({
+      ...ctxFor(),
+      window: { from: '2026-07-01T00:00:00.000Z', to: '2026-09-07T00:00:00.000Z' },
+      partial: { partial: true, through: '2026-09-07T00:00:00.000Z', daysElapsed: 68, days: 92 },
+    })
+    const core = s.tables[0]!.rows.find((r) => r.group?.value === 'core')!
+    // through 09-07: D1, D2, D3 raised; L1 open since 09-01 (6 days)
+    expect(core.decisions_raised).toMatchObject({ value: 3, previous: 1, change: null })
+    expect(core.blocked_item_days).toMatchObject({ value: 6, previous: 0, change: null })
+    expect(core.blockers_open).toMatchObject({ value: 1, previous: 0, change: null })
+    expect(s.tables[0]!.comparison).toBe('2026-Q3 through 2026-09-07 vs 2026-Q2')
+    expect(s.notes.join('\n')).toMatch(/2026-Q3 is running \(68 of 92 days\)/)
+  })
+
   it('refuses the comparison when a tracker covered under 90 % of the base quarter, naming it', async () => {
     // 2027-Q1 against 2026-Q4: the trackers were last synced on 10-02, one day into Q4
     const s = await portfolioSection({

@@ -362,10 +362,24 @@ async function grouped(ctx: ReviewContext, mapper: PortfolioMapper, w: ReviewWin
   return { acc, total }
 }
 
-/** the previous quarter's value and the relative change (null when either is null or the base is 0) */
+/** totals over the window (not a quantile or a state at its end): a running quarter holds less of them */
+const FLOW_TOTALS = new Set([
+  'decisions_raised',
+  'decisions_decided',
+  'blocked_item_days',
+  'scope_committed',
+  'scope_completed',
+  'scope_added',
+])
+
+/**
+ * The previous quarter's value and the relative change (null when either is null or the base is
+ * 0; null too for a total in a running quarter, which is not compared with a whole quarter's).
+ */
 function compared(
   now: Record<string, ReviewCell>,
   before: Record<string, ReviewCell>,
+  partial: boolean,
 ): Record<string, ReviewCell> {
   const out: Record<string, ReviewCell> = {}
   for (const [k, cell] of Object.entries(now)) {
@@ -376,7 +390,10 @@ function compared(
     const prev = before[k]?.value
     const previous = typeof prev === 'number' ? prev : null
     const change =
-      typeof cell.value === 'number' && previous !== null && previous !== 0
+      !(partial && FLOW_TOTALS.has(k)) &&
+      typeof cell.value === 'number' &&
+      previous !== null &&
+      previous !== 0
         ? round6((cell.value - previous) / previous)
         : null
     out[k] = { ...cell, previous, change }
@@ -416,7 +433,7 @@ export async function portfolioSection(ctx: ReviewContext): Promise<ReviewSectio
   const baseTrackerData = baseCoverage.some((c) => c.daysCovered > 0)
   const row = (g: string, a: Acc, b: Acc) => {
     const cur = cells(g, a, trackerData)
-    return refused ? cur : compared(cur, cells(g, b, baseTrackerData))
+    return refused ? cur : compared(cur, cells(g, b, baseTrackerData), ctx.partial.partial)
   }
   const rows = [...now.acc].map(([g, a]) => row(g, a, before.acc.get(g) ?? emptyAcc()))
   rows.push(row(TOTAL, now.total, before.total))
@@ -435,7 +452,7 @@ export async function portfolioSection(ctx: ReviewContext): Promise<ReviewSectio
   if (!p) notes.push('No `portfolio:` section is configured: everything is unmapped.')
   if (ctx.partial.partial && !refused)
     notes.push(
-      `${ctx.quarter} is running: its counts cover ${ctx.partial.daysElapsed} of ${ctx.partial.days} days and are compared with the whole of ${ctx.base.quarter}.`,
+      `${ctx.quarter} is running (${ctx.partial.daysElapsed} of ${ctx.partial.days} days): its totals show ${ctx.base.quarter}'s whole-quarter value but no change; the latency and the blockers open at the end compare.`,
     )
   const thin = coverage.filter((c) => !c.enough)
   return {
