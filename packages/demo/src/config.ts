@@ -1,6 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { configSchema, type OrgpulseConfig, type OrgpulseConfigInput } from '@orgpulse/contracts'
+import {
+  configSchema,
+  type OrgpulseConfig,
+  type OrgpulseConfigInput,
+  PORTFOLIO_BUCKETS,
+} from '@orgpulse/contracts'
 import { stringify } from 'yaml'
 import { demoCalendarRules } from './edges/calendar.ts'
 import { jiraPlan } from './edges/jira.ts'
@@ -8,7 +13,7 @@ import { linearPlan } from './edges/linear.ts'
 import type { DemoCompany } from './generate.ts'
 
 /** The connector sections of orgpulse.yaml that describe the demo company (no URLs, no secrets). */
-export type DemoConfigSections = Pick<OrgpulseConfigInput, 'jira' | 'linear' | 'calendar'>
+export type DemoConfigSections = Pick<OrgpulseConfigInput, 'jira' | 'linear' | 'calendar' | 'portfolio'>
 
 /**
  * What a deployment of the demo company would write in orgpulse.yaml: which Jira projects and
@@ -20,10 +25,26 @@ export type DemoConfigSections = Pick<OrgpulseConfigInput, 'jira' | 'linear' | '
 export function demoConfigSections(company: DemoCompany): DemoConfigSections {
   const jira = jiraPlan(company)
   const linear = linearPlan(company)
+  // the review's portfolio view: each team's Jira project and Linear team in one of the essay's
+  // buckets, in turn by team key (the demo's trackers are per team, so its bets are too)
+  const keys = [
+    ...new Set([...(jira?.config.projects ?? []), ...Object.keys(linear?.config.teams ?? {})]),
+  ].sort()
+  const bucketOf = (key: string) => PORTFOLIO_BUCKETS[keys.indexOf(key) % PORTFOLIO_BUCKETS.length]!
+  const portfolio =
+    keys.length > 0
+      ? {
+          jira: { projects: Object.fromEntries((jira?.config.projects ?? []).map((k) => [k, bucketOf(k)])) },
+          linear: {
+            teams: Object.fromEntries(Object.keys(linear?.config.teams ?? {}).map((k) => [k, bucketOf(k)])),
+          },
+        }
+      : undefined
   return {
     ...(jira ? { jira: jira.config } : {}),
     ...(linear ? { linear: linear.config } : {}),
     calendar: demoCalendarRules(company),
+    ...(portfolio ? { portfolio } : {}),
   }
 }
 
@@ -40,6 +61,8 @@ export function applyDemoConfig(config: OrgpulseConfig, sections: DemoConfigSect
   if (parsed.linear) config.linear = parsed.linear
   else delete config.linear
   config.calendar = parsed.calendar
+  if (parsed.portfolio) config.portfolio = parsed.portfolio
+  else delete config.portfolio
   return config
 }
 
