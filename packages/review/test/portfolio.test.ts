@@ -413,6 +413,45 @@ describe('portfolio section: two buckets, hand-computed', () => {
     expect(core.blockers_open).toMatchObject({ value: null, status: 'no_data' })
   })
 
+  it("takes the report's coverage gate when given one", async () => {
+    const period = (from: string, to: string) => ({ from, to })
+    const gate = {
+      coverage: [
+        {
+          source: 'decisions' as const,
+          period: period(ctxFor().window.from, ctxFor().window.to),
+          daysCovered: 92,
+          days: 92,
+          share: 1,
+          enough: true,
+        },
+        {
+          source: 'jira' as const,
+          period: period(ctxFor().window.from, ctxFor().window.to),
+          daysCovered: 92,
+          days: 92,
+          share: 1,
+          enough: true,
+        },
+        {
+          source: 'jira' as const,
+          period: period(ctxFor().base.from, ctxFor().base.to),
+          daysCovered: 40,
+          days: 91,
+          share: 0.43956,
+          enough: false,
+        },
+      ],
+      refused: 'Jira covered 40 of 91 days of 2026-Q2 (44 %): no comparison',
+    }
+    const s = await portfolioSection(ctxFor(), gate)
+    expect(s.coverage).toEqual(gate.coverage)
+    expect(s.refused).toBe(gate.refused)
+    const core = s.tables[0]!.rows.find((r) => r.group?.value === 'core')!
+    expect(core.decisions_raised).toEqual({ value: 3, sample: 3, status: 'none' })
+    expect(core.blockers_open).toMatchObject({ value: 1 })
+  })
+
   it('states Jira and Linear coverage of the quarter and of the base quarter', () => {
     expect(
       section.coverage.map((c) => [c.source, c.period.from.slice(0, 10), c.daysCovered, c.days, c.enough]),

@@ -403,12 +403,19 @@ function compared(
 
 const SOURCE_NAME = { jira: 'Jira', linear: 'Linear' } as const
 
-/** The portfolio section of the quarterly review (key `portfolio`). */
-export async function portfolioSection(ctx: ReviewContext): Promise<ReviewSection> {
-  const mapper = portfolioMapper(ctx.config)
-  const [now, before, allCoverage, allBaseCoverage] = await Promise.all([
-    grouped(ctx, mapper, ctx.window),
-    grouped(ctx, mapper, ctx.base),
+/**
+ * The coverage gate a report builder may pass instead of this section's own (the report's shared
+ * `sectionCoverage`, so every section states the same days for a source): the coverage entries of
+ * both periods, and the refusal of the comparison.
+ */
+export interface CoverageGate {
+  coverage: SourceCoverage[]
+  refused: string | null
+}
+
+/** this section's own gate: the Jira and Linear coverage of the quarter and the base (trackerCoverage) */
+async function ownGate(ctx: ReviewContext): Promise<CoverageGate> {
+  const [allCoverage, allBaseCoverage] = await Promise.all([
     trackerCoverage(ctx, ctx.window),
     trackerCoverage(ctx, ctx.base),
   ])
@@ -429,6 +436,23 @@ export async function portfolioSection(ctx: ReviewContext): Promise<ReviewSectio
           )
           .join(', ')} (a comparison needs 90 %).`
       : null
+  return { coverage: [...coverage, ...baseCoverage], refused }
+}
+
+/**
+ * The portfolio section of the quarterly review (key `portfolio`). `gate` replaces the section's
+ * own coverage and refusal (see CoverageGate); without it the section measures Jira and Linear itself.
+ */
+export async function portfolioSection(ctx: ReviewContext, gate?: CoverageGate): Promise<ReviewSection> {
+  const mapper = portfolioMapper(ctx.config)
+  const [now, before, { coverage: allCoverage, refused }] = await Promise.all([
+    grouped(ctx, mapper, ctx.window),
+    grouped(ctx, mapper, ctx.base),
+    gate ? Promise.resolve(gate) : ownGate(ctx),
+  ])
+  const tracker = (c: SourceCoverage) => c.source === 'jira' || c.source === 'linear'
+  const coverage = allCoverage.filter((c) => tracker(c) && c.period.from === ctx.window.from)
+  const baseCoverage = allCoverage.filter((c) => tracker(c) && c.period.from === ctx.base.from)
   const trackerData = coverage.some((c) => c.daysCovered > 0)
   const baseTrackerData = baseCoverage.some((c) => c.daysCovered > 0)
   const row = (g: string, a: Acc, b: Acc) => {
@@ -459,7 +483,7 @@ export async function portfolioSection(ctx: ReviewContext): Promise<ReviewSectio
     key: 'portfolio',
     question: PORTFOLIO_QUESTION,
     title: 'Portfolio: attention per bet',
-    coverage: [...coverage, ...baseCoverage],
+    coverage: allCoverage,
     refused,
     tables: [
       {
