@@ -80,7 +80,7 @@ export async function stabilitySection(ctx: ReviewContext, spans: SourceSpan[]):
   const managerTotal = (m: Map<string, number>) => [...m.values()].reduce((a, c) => a + c, 0)
   const summary = [
     {
-      org: text(ctx.director),
+      team: text(ctx.director),
       reorgs: cmp(cq.reorgs, cb?.reorgs),
       manager_changes: cmp(managerTotal(cq.managerChanges), cb ? managerTotal(cb.managerChanges) : undefined),
     },
@@ -200,7 +200,7 @@ export async function stabilitySection(ctx: ReviewContext, spans: SourceSpan[]):
         key: 'summary',
         title: 'Re-orgs and manager changes',
         columns: [
-          col('org', 'Org', 'text'),
+          col('team', 'Org', 'text'),
           col('reorgs', 'Re-orgs', 'count'),
           col('manager_changes', 'Manager changes', 'count'),
         ],

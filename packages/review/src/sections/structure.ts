@@ -71,12 +71,9 @@ export async function reorgsIn(ctx: ReviewContext, from: Date, to: Date): Promis
 const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10)
 
 export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]): Promise<ReviewSection> {
-  const { coverage, refused } = sectionCoverage(
-    spans,
-    ['decisions', 'jira', 'linear', 'org'],
-    ctx.window,
-    ctx.base,
-  )
+  const sources = ['decisions', 'jira', 'linear', 'org'] as const
+  const { coverage } = sectionCoverage(spans, [...sources], ctx.window, ctx.base)
+  const refusals: string[] = []
   const root = unitIdFor(ctx.director)
   // in the quarter or in the one before it: a re-org late in the base quarter shows its effect now
   const reorgs = await reorgsIn(ctx, new Date(ctx.base.from), new Date(ctx.window.to))
@@ -114,6 +111,16 @@ export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]):
     }
     const before = { from: new Date(e - days * DAY).toISOString(), to: new Date(e).toISOString() }
     const after = { from: new Date(e).toISOString(), to: new Date(e + days * DAY).toISOString() }
+    // the comparison here is before vs after: the gate is the sources' coverage of the before window
+    const gate = sectionCoverage(spans, [...sources], after, {
+      ...before,
+      quarter: `the ${days} days before ${r.effective}`,
+    })
+    const refused = gate.refused
+    if (refused) {
+      refusals.push(`${r.effective}: ${refused}`)
+      notes.push(`${r.effective}: ${refused}`)
+    }
     let mb: OrgMetricsResult
     let ma: OrgMetricsResult
     try {
@@ -163,7 +170,7 @@ export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]):
     question: 'What improved because of better structure?',
     title: 'What improved because of better structure?',
     coverage,
-    refused,
+    refused: refusals.length > 0 && refusals.length === tables.length ? refusals.join('; ') : null,
     tables: [
       {
         key: 'reorgs',
