@@ -68,6 +68,24 @@ export async function reorgsIn(ctx: ReviewContext, from: Date, to: Date): Promis
   return out
 }
 
+/**
+ * A team on one side of a re-org that was (or is) outside the director's org: its own figures
+ * for the window, as its manager's org (a team that joined the org is compared with itself
+ * before it joined); undefined when it was not a unit then.
+ */
+async function ownFigures(
+  ctx: ReviewContext,
+  unit: string,
+  w: { from: string; to: string },
+): Promise<OrgMetricsResult | undefined> {
+  if (!unit.startsWith('u:')) return undefined
+  try {
+    return await orgMetrics({ ...ctx, director: unit.slice(2) }, w)
+  } catch {
+    return undefined
+  }
+}
+
 const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10)
 
 export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]): Promise<ReviewSection> {
@@ -152,8 +170,8 @@ export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]):
       if (u === root) continue
       row(
         name(u),
-        ma.teams.find((t) => t.id === u),
-        mb.teams.find((t) => t.id === u),
+        ma.teams.find((t) => t.id === u) ?? (await ownFigures(ctx, u, after)),
+        mb.teams.find((t) => t.id === u) ?? (await ownFigures(ctx, u, before)),
       )
     }
     tables.push({
