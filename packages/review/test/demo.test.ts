@@ -102,6 +102,16 @@ describe('the demo centralising director', () => {
     }
   })
 
+  it("the team pair blocking each other most is the demo's planted pair", () => {
+    const pairs = section('shape').tables.find((t) => t.key === 'blocking_pairs')!.rows
+    expect(pairs.length).toBeGreaterThan(0)
+    expect(pairs.length).toBeLessThanOrEqual(10)
+    const [a, b] = company.stories.blockingPair
+    expect(new Set([pairs[0]!.blocker!.value, pairs[0]!.blocked!.value])).toEqual(new Set([a, b]))
+    const links = pairs.map((p) => Number(p.links!.value))
+    expect(links).toEqual([...links].sort((x, y) => y - x))
+  })
+
   it('the re-org moving a team into the org is shown with that team before and after', () => {
     const s = section('structure_changes')
     const reorg = company.stories.reorg

@@ -172,6 +172,8 @@ describe('quarter windows', () => {
       daysElapsed: 60,
       days: 92,
     })
+    expect(q4.orgName).toBe("Dana's org")
+    expect(q4.people).toBe(16)
     expect(q4.sections.map((s) => s.key)).toEqual([
       'structure_changes',
       'teams',
