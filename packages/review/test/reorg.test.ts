@@ -34,7 +34,9 @@ import {
  *   Beta p50 24 (Q3: 30 40 50 200 → 45; -46.67 %), escalation 1/3 (Q3 1/4: +33.3 %)
  *   org p50 of 4 6 8 12 24 96 = 10 (Q3: 25); Alpha vs org -40 %, Beta vs org +140 %
  *   who decides: managers 5/6, director 1/6 (Q3: 8/10, 2/10)
- * Stability Q3: 1 re-org (Q2: 0); Alpha 7 → 6 people (left 1, moved 1, span 6 → 5),
+ * 2026-09-15 Gamma's manager changes (m3 → m4): a second re-org, 16 days each side (the quarter
+ * ends 10-01), one manager change.
+ * Stability Q3: 2 re-orgs (Q2: 0), 1 manager change; Q4: 0 re-orgs (-100 %). Alpha 7 → 6 people (left 1, moved 1, span 6 → 5),
  * Beta 6 → 7 (joined 1, moved 1, span 5 → 6); Gamma withheld, so no org total.
  */
 const HEAD = 'email,name,manager_email,title,team\n'
@@ -50,6 +52,11 @@ m2@x.io,Max,dir@x.io,EM,
 m3@x.io,Moe,dir@x.io,EM,
 ${people('a', 6, 'm1@x.io', 'Alpha')}${people('b', 5, 'm2@x.io', 'Beta')}${people('c', 1, 'm3@x.io', 'Gamma')}`
 const AFTER = BEFORE.replace('a5@x.io,A5,m1@x.io,Engineer,Alpha', 'a5@x.io,A5,m2@x.io,Engineer,Beta')
+/** 2026-09-15: Gamma's manager changes (m3 leaves, m4 takes c1) */
+const LATER = AFTER.replace('m3@x.io,Moe,dir@x.io,EM,', 'm4@x.io,Meg,dir@x.io,EM,').replace(
+  'c1@x.io,C1,m3@x.io',
+  'c1@x.io,C1,m4@x.io',
+)
 
 const config = configSchema.parse({})
 let client: ClickHouseClient
@@ -83,6 +90,7 @@ beforeAll(async () => {
   for (const [name, csv, effective] of [
     ['before.csv', BEFORE, '2026-04-01'],
     ['after.csv', AFTER, '2026-08-12'],
+    ['later.csv', LATER, '2026-09-15'],
   ] as const) {
     writeFileSync(join(dir, name), csv)
     await importOrg({ client, file: join(dir, name), effective })
@@ -251,7 +259,23 @@ describe('structure changes', () => {
   it('the re-org of 2026-08-12 over 6 weeks each side', () => {
     const s = section(q3, 'structure_changes')
     const reorgs = table(s, 'reorgs')
-    expect(reorgs.rows).toHaveLength(1)
+    expect(reorgs.rows).toHaveLength(2)
+    expect(reorgs.rows[1]).toMatchObject({
+      effective: { value: '2026-09-15' },
+      teams: { value: 'Gamma' },
+      moved: { value: 1 },
+      joined: { value: 1 },
+      left: { value: 1 },
+      window_days: { value: 16 },
+    })
+    // the team whose manager changed is one row, the new manager's unit after vs the old one's before
+    const gamma = table(s, 'reorg_2026_09_15')
+    expect(gamma.rows.map((r) => r.team!.value)).toEqual(['dir@x.io (org)', 'Gamma'])
+    expect(row(gamma, 'Gamma').decisions_decided).toMatchObject({ value: 0, previous: 0 })
+    expect(row(gamma, 'Gamma').people).toMatchObject({ value: 2 })
+    expect(table(s, 'reorg_2026_09_15').comparison).toBe(
+      '16 days before (2026-08-30 → 2026-09-15) vs after (2026-09-15 → 2026-10-01)',
+    )
     expect(reorgs.rows[0]).toMatchObject({
       effective: { value: '2026-08-12' },
       moved: { value: 1 },
@@ -276,7 +300,7 @@ describe('structure changes', () => {
     // Gamma had no one move: not an affected team
     expect(t.rows.map((r) => r.team!.value)).toEqual(['dir@x.io (org)', 'Alpha', 'Beta'])
     // the Q4 review still lists it (a re-org in the base quarter)
-    expect(table(section(q4, 'structure_changes'), 'reorgs').rows).toHaveLength(1)
+    expect(table(section(q4, 'structure_changes'), 'reorgs').rows).toHaveLength(2)
   })
 })
 
@@ -326,7 +350,14 @@ describe('shape', () => {
 describe('stability', () => {
   it('re-orgs, churn and span changes; a team under the privacy minimum is withheld with its reason', () => {
     const s = section(q3, 'stability')
-    expect(row(table(s, 'summary'), 'dir@x.io').reorgs).toMatchObject({ value: 1, previous: 0, change: null })
+    expect(row(table(s, 'summary'), 'dir@x.io')).toMatchObject({
+      reorgs: { value: 2, previous: 0, change: null },
+      manager_changes: { value: 1, previous: 0, change: null },
+    })
+    expect(row(table(section(q4, 'stability'), 'summary'), 'dir@x.io')).toMatchObject({
+      reorgs: { value: 0, previous: 2, change: -1 },
+      manager_changes: { value: 0, previous: 1, change: -1 },
+    })
     const t = table(s, 'teams')
     expect(row(t, 'Alpha')).toMatchObject({
       people: { value: 6 },

@@ -5,7 +5,7 @@ import { col, metricCell, metricColumn, num, text } from '../cells.ts'
 import type { ReviewContext } from '../context.ts'
 import { type SourceSpan, sectionCoverage } from '../coverage.ts'
 import type { ReviewCell, ReviewSection, ReviewTable } from '../model.ts'
-import { teamsOfPeople, unitName } from '../org.ts'
+import { teamsOfPeople } from '../org.ts'
 import { orgMetrics } from './teams.ts'
 
 const DAY = 86_400_000
@@ -86,6 +86,28 @@ async function ownFigures(
   }
 }
 
+/**
+ * The affected teams of a re-org, each as its unit before and after: a unit is its manager's, so
+ * a team whose manager changed is a new unit id under the same name; it is paired by name.
+ */
+export function pairTeams(
+  r: Reorg,
+  root: string,
+): { name: string; before: string | null; after: string | null }[] {
+  const out = new Map<string, { name: string; before: string | null; after: string | null }>()
+  for (const u of r.teams) {
+    if (u === root) continue
+    const inAfter = r.after.units.find((x) => x.unitId === u)
+    const inBefore = r.before.units.find((x) => x.unitId === u)
+    const name = inAfter?.name ?? inBefore?.name ?? u
+    const p = out.get(name) ?? { name, before: null, after: null }
+    if (inAfter) p.after = u
+    if (inBefore) p.before = u
+    out.set(name, p)
+  }
+  return [...out.values()]
+}
+
 const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10)
 
 export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]): Promise<ReviewSection> {
@@ -107,15 +129,11 @@ export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]):
     const beforeDays = Math.floor((e - Math.max(e - REORG_WINDOW_DAYS * DAY, dataFrom)) / DAY)
     const afterDays = Math.floor((Math.min(e + REORG_WINDOW_DAYS * DAY, end) - e) / DAY)
     const days = Math.max(0, Math.min(REORG_WINDOW_DAYS, beforeDays, afterDays))
-    const name = (u: string) =>
-      u === root ? `${ctx.director} (direct reports)` : unitName(r.after, u) || unitName(r.before, u)
     summary.push({
       effective: text(r.effective),
       teams: text(
-        r.teams
-          .map((u) =>
-            r.after.units.some((x) => x.unitId === u) ? unitName(r.after, u) : unitName(r.before, u),
-          )
+        pairTeams(r, root)
+          .map((t) => t.name)
           .join(', '),
       ),
       moved: num(r.changes.moved.length),
@@ -166,13 +184,14 @@ export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]):
       rows.push(cells)
     }
     row(`${ctx.director} (org)`, ma, mb)
-    for (const u of r.teams) {
-      if (u === root) continue
-      row(
-        name(u),
-        ma.teams.find((t) => t.id === u) ?? (await ownFigures(ctx, u, after)),
-        mb.teams.find((t) => t.id === u) ?? (await ownFigures(ctx, u, before)),
-      )
+    for (const t of pairTeams(r, root)) {
+      const a = t.after
+        ? (ma.teams.find((x) => x.id === t.after) ?? (await ownFigures(ctx, t.after, after)))
+        : undefined
+      const b = t.before
+        ? (mb.teams.find((x) => x.id === t.before) ?? (await ownFigures(ctx, t.before, before)))
+        : undefined
+      row(t.name, a, b)
     }
     tables.push({
       key: `reorg_${r.effective.replaceAll('-', '_')}`,
