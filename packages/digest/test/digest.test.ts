@@ -1,8 +1,10 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { decisionEnvelope } from '@orgpulse/connector-decisions'
 import { digestConfigSchema, parseEnv } from '@orgpulse/contracts'
 import { type DemoCompany, loadDemo } from '@orgpulse/demo'
+import { publishRaw } from '@orgpulse/kafka'
 import { computeOrgMetrics, decisionItems, metricById, refreshRollups } from '@orgpulse/metrics'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openRuntime, type Runtime } from '../../../services/cli/src/runtime.ts'
@@ -68,6 +70,23 @@ beforeAll(async () => {
   a = company.stories.centralisingDirector
   b = company.stories.reorg.from
   expect(a).not.toBe(b)
+  // decisions waiting on each director, raised out of order (the demo leaves none open on them at its end)
+  const people = company.snapshots.at(-1)!.people
+  const ic = (dir: string) => {
+    const managers = new Set(people.filter((p) => p.manager === dir).map((p) => p.email))
+    return people.find((p) => managers.has(p.manager))!.email
+  }
+  const waiting = [
+    { id: 'DIG-A-2', raisedBy: ic(a), raisedAt: '2026-11-12T12:00:00Z', expectedDecider: a },
+    { id: 'DIG-A-3', raisedBy: ic(a), raisedAt: '2026-11-19T12:00:00Z', expectedDecider: a },
+    { id: 'DIG-A-1', raisedBy: ic(a), raisedAt: '2026-11-05T12:00:00Z', expectedDecider: a },
+    { id: 'DIG-B-1', raisedBy: ic(b), raisedAt: '2026-11-10T12:00:00Z', expectedDecider: b },
+  ].map((d) => ({ ...d, title: `Digest check ${d.id}`, status: 'proposed' }))
+  await publishRaw(
+    rt.bus,
+    waiting.map((d) => decisionEnvelope(d, { via: 'test' })),
+  )
+  await rt.flush()
   configure(rt)
   slack = await startSlackFake()
   smtp = await startSmtpFake()
@@ -199,7 +218,19 @@ describe('orgpulse digest send', () => {
 
     // the centralising director has decisions waiting on them, oldest first in the Slack text
     const centralising = second.concat(first).find((r) => r.director === a && r.status === 'sent')!.digest!
-    expect(centralising.waitingOnDirector.length).toBeGreaterThan(0)
+    // by hand: raised 11-05, 11-12, 11-19 at 12:00 UTC; the week ends 11-23 00:00 → 17.5, 10.5, 3.5 days
+    expect(centralising.waitingOnDirector.map((d) => [d.title, d.ageDays])).toEqual([
+      ['Digest check DIG-A-1', 17.5],
+      ['Digest check DIG-A-2', 10.5],
+      ['Digest check DIG-A-3', 3.5],
+    ])
+    const cleo = second.find((r) => r.director === b)!.digest!
+    expect(cleo.waitingOnDirector.map((d) => [d.title, d.ageDays])).toEqual([['Digest check DIG-B-1', 12.5]])
+    expect(JSON.stringify(slack.received.get('/a'))).not.toContain('DIG-B-1')
+    expect(JSON.stringify(slack.received.get('/b'))).not.toContain('DIG-A-')
+    expect(JSON.stringify(slack.received.get('/a'))).toContain(
+      'Digest check DIG-A-1 — waiting 17 days (raised 2026-11-05',
+    )
     const aText = JSON.stringify(slack.received.get('/a')![0]!.blocks)
     const positions = centralising.waitingOnDirector.slice(0, 10).map((d) => aText.indexOf(d.title || d.id))
     expect(positions.every((p) => p >= 0)).toBe(true)
@@ -231,8 +262,12 @@ describe('orgpulse digest send', () => {
   it('keeps Slack messages within Block Kit limits however long the lists', async () => {
     const digest = await buildDigest(rt.client, rt.config, a, { now: NOW, refreshRollups: false })
     const many = Array.from({ length: 400 }, (_, i) => ({
-      ...digest.waitingOnDirector[0]!,
       id: `d${i}`,
+      raiser: 'someone@example.com',
+      expectedDecider: a,
+      raisedAt: '2026-11-01T00:00:00.000Z',
+      ageDays: 22,
+      url: digest.waitingUrls.director,
       title: `decision ${'x'.repeat(200)} ${i}`,
     }))
     const { blocks } = renderSlack({ ...digest, waitingOnDirector: many, waitingOnManagers: many })
