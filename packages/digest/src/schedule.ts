@@ -89,11 +89,27 @@ export interface SendResult {
  * With `dueOnly`, a director is skipped until their day and hour (in their time zone) and after
  * this week's digest was recorded.
  */
-export async function sendDigests(
+export function sendDigests(
   client: ClickHouseClient,
   config: OrgpulseConfig,
   env: NamedEnv,
   options: Omit<SendOptions, 'env'> = {},
+): Promise<SendResult[]> {
+  if (options.dryRun) return sendAll(client, config, env, options)
+  // one send at a time in a process: the scheduler of `start` and a forwarded `digest send --due`
+  // from `ingest watch` must not both find this week's digest unsent
+  const run = sending.then(() => sendAll(client, config, env, options))
+  sending = run.catch(() => {})
+  return run
+}
+
+let sending: Promise<unknown> = Promise.resolve()
+
+async function sendAll(
+  client: ClickHouseClient,
+  config: OrgpulseConfig,
+  env: NamedEnv,
+  options: Omit<SendOptions, 'env'>,
 ): Promise<SendResult[]> {
   const digest = config.digest
   if (!digest || digest.directors.length === 0)
