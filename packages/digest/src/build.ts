@@ -161,6 +161,16 @@ function figureText(m: MetricDef, value: number | null, previous: number | null,
   return `${formatValue(m, previous)} → ${now} (${sign}${delta})`
 }
 
+/** "the 4 weeks 2026-10-26 – 2026-11-22": an alert rule's window, which may be longer than the digest's week */
+function windowWords(w: { from: string; to: string }): string {
+  const from = Date.parse(w.from)
+  const to = Date.parse(w.to)
+  if (!Number.isFinite(from) || !Number.isFinite(to)) return "the rule's window"
+  const weeks = Math.round((to - from) / WEEK)
+  const span = weeks === 1 ? 'the week' : `the ${weeks} weeks`
+  return `${span} ${day(new Date(from))} – ${day(new Date(to - DAY))}`
+}
+
 /** the url of a built-in page for the week */
 export function pageUrl(
   baseUrl: string,
@@ -282,7 +292,7 @@ export async function buildDigest(
         metric: f.metric,
         value: f.value,
         threshold: f.threshold,
-        text: `${f.title}: ${shown(f.value)}, fires above ${shown(f.threshold)}`,
+        text: `${f.title}: ${shown(f.value)}, fires above ${shown(f.threshold)} (${windowWords(f.window)})`,
         url: pageOf[m.family] ?? url(''),
       }
     })

@@ -4,7 +4,10 @@ import { OrgpulseError } from '@orgpulse/contracts'
 import { type BuildOptions, buildDigest, type Digest } from './build.ts'
 import { type DeliverOptions, deliver, describeDelivery } from './deliver.ts'
 
-/** the ingest_cursors connector the sends are recorded under (scope: the director's email) */
+/**
+ * the ingest_cursors connector the sends are recorded under: scope the director's email (every
+ * destination took it) and `email|destination` (that one did), cursor the director's local week
+ */
 export const SENT_CONNECTOR = 'digest'
 
 export interface Schedule {
@@ -79,7 +82,8 @@ export interface SendResult {
   /** the director's local week the send is recorded under */
   week: string
   status: 'sent' | 'dry_run' | 'not_due' | 'already_sent' | 'failed'
-  deliveries: { to: string; ok: boolean; error?: string }[]
+  /** `earlier`: this destination already took this week's digest in a round that failed elsewhere */
+  deliveries: { to: string; ok: boolean; earlier?: boolean; error?: string }[]
   digest?: Digest
 }
 
@@ -143,11 +147,19 @@ async function sendAll(
     }
     const deliveries: SendResult['deliveries'] = []
     for (const target of d.deliver) {
+      const to = describeDelivery(target)
+      // a destination that took this week's digest in an earlier, partly failed round is not sent it again
+      const destination = `${email}|${to}`
+      if (options.dueOnly && (await store.lastWeek(destination)) === slot.week) {
+        deliveries.push({ to, ok: true, earlier: true })
+        continue
+      }
       try {
         await deliver(built, target, digest, { env, ...options })
-        deliveries.push({ to: describeDelivery(target), ok: true })
+        await store.record(destination, slot.week)
+        deliveries.push({ to, ok: true })
       } catch (err) {
-        deliveries.push({ to: describeDelivery(target), ok: false, error: (err as Error).message })
+        deliveries.push({ to, ok: false, error: (err as Error).message })
         options.log?.(`digest for ${email}: ${(err as Error).message}`)
       }
     }

@@ -14,10 +14,11 @@ import {
   HEADLINE_METRICS,
   renderSlack,
   SENT_CONNECTOR,
+  SentStore,
   sendDigests,
   slotOf,
 } from '../src/index.ts'
-import { type SlackFake, type SmtpFake, startSlackFake, startSmtpFake } from './fakes.ts'
+import { type SlackFake, type SmtpFake, startHookFake, startSlackFake, startSmtpFake } from './fakes.ts'
 
 const DEMO = { people: 120, weeks: 26, seed: 1, end: new Date('2026-11-23T00:00:00Z') }
 /** Monday 09:30 UTC after the demo's last week: the digest covers 2026-11-16 → 2026-11-23 */
@@ -250,13 +251,21 @@ describe('orgpulse digest send', () => {
     expect(slack.requests).toBe(before)
     expect(smtp.messages).toHaveLength(2)
     const rows = await rt.client.query({
-      query: `SELECT scope, cursor FROM ingest_cursors FINAL WHERE connector = '${SENT_CONNECTOR}' ORDER BY scope`,
+      query: `SELECT scope, argMax(cursor, updated_at) AS cursor FROM ingest_cursors WHERE connector = '${SENT_CONNECTOR}' GROUP BY scope ORDER BY scope`,
       format: 'JSONEachRow',
     })
-    expect(((await rows.json()) as { scope: string; cursor: string }[]).map((r) => r.cursor)).toEqual([
-      '2026-11-23',
-      '2026-11-23',
-    ])
+    const sent = (await rows.json()) as { scope: string; cursor: string }[]
+    expect(sent.map((r) => r.scope)).toEqual(
+      [
+        a,
+        `${a}|email to ${a}`,
+        `${a}|slack ($SLACK_A)`,
+        b,
+        `${b}|email to ${b}`,
+        `${b}|slack ($SLACK_B)`,
+      ].sort(),
+    )
+    expect(new Set(sent.map((r) => r.cursor))).toEqual(new Set(['2026-11-23']))
   }, 600_000)
 
   it('keeps Slack messages within Block Kit limits however long the lists', async () => {
@@ -276,4 +285,85 @@ describe('orgpulse digest send', () => {
       if (b.type === 'section') expect((b.text as { text: string }).text.length).toBeLessThanOrEqual(3000)
     expect(JSON.stringify(blocks)).toContain('… and 390 more')
   }, 300_000)
+
+  it('a destination that fails is not recorded and is tried again; the generic webhook gets the digest as JSON, after a 503', async () => {
+    const hook = await startHookFake()
+    try {
+      rt.config.digest = digestConfigSchema.parse({
+        baseUrl: BASE,
+        directors: [
+          {
+            email: a,
+            deliver: [
+              { kind: 'webhook', urlEnv: 'HOOK_A' },
+              { kind: 'slack', webhookUrlEnv: 'SLACK_A' },
+            ],
+          },
+        ],
+      })
+      const nextWeek = new Date('2026-11-30T10:00:00Z')
+      const without = { named: (n: string) => ({ HOOK_A: hook.url })[n] }
+      hook.failNext(1)
+      const fast = { backoff: { baseMs: 1, maxMs: 5 } }
+      const failed = await sendDigests(rt.client, rt.config, without, {
+        now: nextWeek,
+        dueOnly: true,
+        refreshRollups: false,
+        retry: fast,
+      })
+      expect(failed[0]!.status).toBe('failed')
+      expect(failed[0]!.deliveries).toEqual([
+        { to: 'webhook ($HOOK_A)', ok: true },
+        {
+          to: 'slack ($SLACK_A)',
+          ok: false,
+          error: `digest for ${a}: slack ($SLACK_A): the env var SLACK_A is not set`,
+        },
+      ])
+      // answered 503, retried, accepted
+      expect(hook.requests).toBe(2)
+      const store = new SentStore(rt.client)
+      expect(await store.lastWeek(a)).toBe('2026-11-23')
+      const full = { named: (n: string) => ({ HOOK_A: hook.url, SLACK_A: `${slack.url}/a` })[n] }
+      const again = await sendDigests(rt.client, rt.config, full, {
+        now: nextWeek,
+        dueOnly: true,
+        refreshRollups: false,
+        retry: fast,
+      })
+      expect(again[0]!.status).toBe('sent')
+      expect(again[0]!.deliveries).toEqual([
+        { to: 'webhook ($HOOK_A)', ok: true, earlier: true },
+        { to: 'slack ($SLACK_A)', ok: true },
+      ])
+      expect(await store.lastWeek(a)).toBe('2026-11-30')
+      // the webhook, which took it in the failed round, is not sent it twice
+      expect(hook.requests).toBe(2)
+      expect(slack.received.get('/a')).toHaveLength(2)
+      const doc = hook.received.at(-1)! as Record<string, unknown>
+      expect(doc.type).toBe('orgpulse.digest.v1')
+      expect(doc.director).toBe(a)
+      expect(doc.week).toEqual({ from: '2026-11-23T00:00:00.000Z', to: '2026-11-30T00:00:00.000Z' })
+    } finally {
+      await hook.close()
+      configure(rt)
+    }
+  }, 300_000)
+
+  it('digest: in orgpulse.yaml is strict', () => {
+    expect(() =>
+      digestConfigSchema.parse({
+        directors: [{ email: a, deliver: [{ kind: 'slack', webhookUrl: 'https://x' }] }],
+      }),
+    ).toThrow()
+    expect(() => digestConfigSchema.parse({ dayOfWeek: 1 })).toThrow()
+    expect(() => digestConfigSchema.parse({ timeZone: 'Mars/Olympus' })).toThrow(/IANA/)
+    expect(digestConfigSchema.parse({})).toMatchObject({
+      baseUrl: 'http://127.0.0.1:3000',
+      day: 1,
+      hour: 8,
+      timeZone: 'UTC',
+      directors: [],
+    })
+  })
 })

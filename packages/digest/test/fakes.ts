@@ -126,3 +126,40 @@ export async function startSmtpFake(): Promise<SmtpFake> {
     close: () => new Promise((r) => server.close(() => r())),
   }
 }
+
+/** A generic webhook receiver: accepts JSON POSTs, answers 503 when told to. */
+export async function startHookFake(): Promise<{
+  url: string
+  received: unknown[]
+  readonly requests: number
+  failNext(n: number): void
+  close(): Promise<void>
+}> {
+  const received: unknown[] = []
+  let failing = 0
+  let requests = 0
+  const server = createServer(async (req, res) => {
+    requests++
+    const body = await read(req)
+    if (failing > 0) {
+      failing--
+      res.writeHead(503).end('unavailable')
+      return
+    }
+    received.push(JSON.parse(body))
+    res.writeHead(204).end()
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    get requests() {
+      return requests
+    },
+    failNext(n) {
+      failing = n
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  }
+}
