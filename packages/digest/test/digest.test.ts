@@ -17,6 +17,7 @@ import {
   SentStore,
   sendDigests,
   slotOf,
+  startDigestScheduler,
 } from '../src/index.ts'
 import { type SlackFake, type SmtpFake, startHookFake, startSlackFake, startSmtpFake } from './fakes.ts'
 
@@ -99,7 +100,7 @@ afterAll(async () => {
   await rt?.close()
 })
 
-const links = (blocks: Record<string, any>[]) =>
+const links = (blocks: unknown[]) =>
   [...JSON.stringify(blocks).matchAll(/<(https?:[^|>]+)\|/g)].map((m) => m[1]!)
 
 describe('orgpulse digest send', () => {
@@ -366,4 +367,21 @@ describe('orgpulse digest send', () => {
       directors: [],
     })
   })
+
+  it('the scheduler of `start` sends what is due on its first round and nothing twice', async () => {
+    const before = slack.received.get('/a')?.length ?? 0
+    const lines: string[] = []
+    // Monday 10:00 UTC: a (UTC, 09:00) is due for the week of 2026-12-07, b (New York) is not
+    const scheduler = startDigestScheduler(rt.client, rt.config, env(), {
+      everyMs: 3_600_000,
+      now: () => new Date('2026-12-07T10:00:00Z'),
+      log: (l) => lines.push(l),
+    })
+    // stop waits for the round in hand: the first one, started at once
+    await scheduler.stop()
+    const again = await scheduler.tick()
+    expect(lines).toContain(`digest for ${a} (week of 2026-12-07): sent`)
+    expect(again.map((r) => r.status)).toEqual(['already_sent', 'not_due'])
+    expect(slack.received.get('/a')).toHaveLength(before + 1)
+  }, 300_000)
 })

@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net'
 import { type ParsedMail, simpleParser } from 'mailparser'
 import { SMTPServer } from 'smtp-server'
 
+// biome-ignore lint/suspicious/noExplicitAny: Slack payloads as received, before they are checked
+type Json = any
+
 /**
  * A local Slack incoming webhook (https://api.slack.com/messaging/webhooks): POST JSON with
  * `text` and Block Kit `blocks`; answers 200 `ok`, 400 `invalid_blocks` when the blocks break
@@ -13,7 +16,7 @@ import { SMTPServer } from 'smtp-server'
 export interface SlackFake {
   url: string
   /** path → the payloads accepted there */
-  received: Map<string, { text: string; blocks: Record<string, any>[] }[]>
+  received: Map<string, { text: string; blocks: Record<string, Json>[] }[]>
   /** requests answered, rejections and 429s included */
   requests: number
   /** answer the next n requests with 429 */
@@ -21,7 +24,7 @@ export interface SlackFake {
   close(): Promise<void>
 }
 
-export function blockProblems(body: any): string[] {
+export function blockProblems(body: Json): string[] {
   const problems: string[] = []
   if (typeof body?.text !== 'string' || body.text === '') problems.push('text missing')
   const blocks = body?.blocks
@@ -50,7 +53,7 @@ const read = async (req: IncomingMessage) => {
 }
 
 export async function startSlackFake(): Promise<SlackFake> {
-  const received = new Map<string, { text: string; blocks: Record<string, any>[] }[]>()
+  const received = new Map<string, { text: string; blocks: Record<string, Json>[] }[]>()
   let limited = 0
   let requests = 0
   const server: Server = createServer(async (req, res) => {
@@ -61,7 +64,7 @@ export async function startSlackFake(): Promise<SlackFake> {
       res.writeHead(429, { 'retry-after': '0', 'content-type': 'text/plain' }).end('rate_limited')
       return
     }
-    let json: any
+    let json: Json
     try {
       json = JSON.parse(body)
     } catch {
