@@ -160,7 +160,7 @@ async function sendAll(
         deliveries.push({ to, ok: true })
       } catch (err) {
         deliveries.push({ to, ok: false, error: (err as Error).message })
-        options.log?.(`digest for ${email}: ${(err as Error).message}`)
+        options.log?.((err as Error).message)
       }
     }
     const ok = deliveries.every((x) => x.ok)
