@@ -218,6 +218,31 @@ describe('orgpulse digest send', () => {
     }
     expect(smtp.messages).toHaveLength(2)
 
+    // by hand, from the generated company: decisions raised in a's org (the org chart after the
+    // re-org, in force since 2026-08-24) and called inside the week; open ones are the three added above
+    const people = company.snapshots.at(-1)!.people
+    const managerOf = new Map(people.map((p) => [p.email, p.manager]))
+    const inOrg = (email: string, dir: string) => {
+      for (let cur: string | undefined = email, i = 0; cur && i < 20; cur = managerOf.get(cur), i++)
+        if (cur === dir) return true
+      return false
+    }
+    const called = (from: string, to: string) =>
+      company.decisions.filter((d) => {
+        const r = d as { raisedBy: string; decidedAt?: string; status?: string }
+        if (!r.decidedAt || !['decided', 'rejected'].includes(r.status ?? '')) return false
+        const t = Date.parse(r.decidedAt)
+        return inOrg(r.raisedBy, a) && t >= Date.parse(from) && t < Date.parse(to)
+      }).length
+    const decided = called('2026-11-16T00:00:00Z', '2026-11-23T00:00:00Z')
+    const decidedBefore = called('2026-11-09T00:00:00Z', '2026-11-16T00:00:00Z')
+    const aText0 = JSON.stringify(slack.received.get('/a')![0]!.blocks)
+    expect(decided).toBeGreaterThan(0)
+    expect(aText0).toContain(
+      `Decisions decided: ${decidedBefore} → ${decided} (${decided > decidedBefore ? '+' : '−'}${Math.abs(decided - decidedBefore)})`,
+    )
+    expect(aText0).toContain('Open decisions: 2 → 3 (+1)')
+
     // the centralising director has decisions waiting on them, oldest first in the Slack text
     const centralising = second.concat(first).find((r) => r.director === a && r.status === 'sent')!.digest!
     // by hand: raised 11-05, 11-12, 11-19 at 12:00 UTC; the week ends 11-23 00:00 → 17.5, 10.5, 3.5 days
