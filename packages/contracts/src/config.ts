@@ -1,10 +1,12 @@
 import { z } from 'zod'
 import { calendarConfigSchema } from './config/calendar.ts'
+import { digestConfigSchema } from './config/digest.ts'
 import { jiraConfigSchema } from './config/jira.ts'
 import { linearConfigSchema } from './config/linear.ts'
 import { portfolioConfigSchema } from './config/portfolio.ts'
 
 export * from './config/calendar.ts'
+export * from './config/digest.ts'
 export * from './config/jira.ts'
 export * from './config/linear.ts'
 export * from './config/portfolio.ts'
@@ -60,6 +62,8 @@ export const configSchema = z.strictObject({
   calendar: calendarConfigSchema.optional(),
   /** the review's portfolio view: tracker projects/epics → buckets or initiatives (config/portfolio.ts) */
   portfolio: portfolioConfigSchema.optional(),
+  /** the weekly digest (`orgpulse digest send`, scheduled by `start` and `ingest watch`) */
+  digest: digestConfigSchema.optional(),
 })
 export type OrgpulseConfig = z.infer<typeof configSchema>
 export type OrgpulseConfigInput = z.input<typeof configSchema>

@@ -1,1 +1,6 @@
+export * from './build.ts'
+export * from './cells.ts'
+export * from './context.ts'
+export * from './coverage.ts'
 export * from './model.ts'
+export * from './quarter.ts'
