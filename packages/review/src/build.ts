@@ -2,11 +2,11 @@ import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { OrgpulseConfig } from '@orgpulse/contracts'
 import { ADMIN_VIEWER, unitsUnder, type Viewer } from '@orgpulse/metrics'
 import type { ReviewContext } from './context.ts'
-import { sourceSpans } from './coverage.ts'
+import { sectionCoverage, sourceSpans } from './coverage.ts'
 import { type ReviewReport, type ReviewSection, reviewReportSchema } from './model.ts'
 import { measuredQuarter, parseQuarter, previousQuarter } from './quarter.ts'
 import { centralisationSection } from './sections/centralisation.ts'
-import { portfolioPlaceholder as portfolioSection } from './sections/refused.ts'
+import { portfolioSection } from './sections/portfolio.ts'
 import { shapeSection } from './sections/shape.ts'
 import { stabilitySection } from './sections/stability.ts'
 import { structureSection } from './sections/structure.ts'
@@ -62,7 +62,16 @@ export async function buildReview(
     await teamsSection(ctx, spans, now, base),
     await centralisationSection(ctx, spans, now, base),
     await shapeSection(ctx, spans, now),
-    await portfolioSection(ctx),
+    // the shared coverage gate: the decisions it counts (when a decision log is connected) and the trackers
+    await portfolioSection(
+      ctx,
+      sectionCoverage(
+        spans,
+        spans.some((x) => x.source === 'decisions') ? ['decisions', 'jira', 'linear'] : ['jira', 'linear'],
+        ctx.window,
+        ctx.base,
+      ),
+    ),
     await stabilitySection(ctx, spans),
   ]
   const rootUnit = (await unitsUnder(client, ctx.director, new Date(ctx.window.to))).find(

@@ -291,7 +291,9 @@ describe('portfolio section: two buckets, hand-computed', () => {
     expect(section.key).toBe('portfolio')
     // the contract every renderer and export reads
     expect(reviewSectionSchema.parse(section)).toEqual(section)
-    expect(section.question).toBe('Which bet consumes attention without return?')
+    expect(section.question).toBe(
+      'Which portfolio bet is consuming attention without enough strategic return?',
+    )
     expect(section.tables[0]!.rows.map((r) => r.group?.value)).toEqual([
       'core',
       'growth',
@@ -498,6 +500,16 @@ describe('portfolio section: two buckets, hand-computed', () => {
     expect(s.tables[0]!.rows.map((r) => r.group?.value)).toEqual(['Self-serve', 'unmapped', 'total'])
     expect(row(s, 'Self-serve')).toMatchObject({ decisions_raised: 1, blocked_item_days: 10 })
     expect(row(s, 'unmapped')).toMatchObject({ decisions_raised: 5, blocked_item_days: 40 })
+  })
+})
+
+describe('without a portfolio configuration', () => {
+  it('is refused, with the coverage still stated', async () => {
+    const { portfolio: _none, ...rest } = configInput
+    const s = await portfolioSection(ctxFor(configSchema.parse(rest)))
+    expect(s.refused).toBe('no portfolio configured')
+    expect(s.tables).toEqual([])
+    expect(s.coverage.map((c) => c.source)).toEqual(['jira', 'linear', 'jira', 'linear'])
   })
 })
 

@@ -23,7 +23,9 @@ import type { ReviewCell, ReviewColumn, ReviewSection, SourceCoverage } from '..
  * buckets' counts add up to the org's, and a changed mapping needs no re-ingest.
  */
 
-export const PORTFOLIO_QUESTION = 'Which bet consumes attention without return?'
+/** the essay's review question, verbatim */
+export const PORTFOLIO_QUESTION =
+  'Which portfolio bet is consuming attention without enough strategic return?'
 export const UNMAPPED = 'unmapped'
 export const TOTAL = 'total'
 
@@ -444,6 +446,19 @@ async function ownGate(ctx: ReviewContext): Promise<CoverageGate> {
  * own coverage and refusal (see CoverageGate); without it the section measures Jira and Linear itself.
  */
 export async function portfolioSection(ctx: ReviewContext, gate?: CoverageGate): Promise<ReviewSection> {
+  if (!ctx.config.portfolio) {
+    return {
+      key: 'portfolio',
+      question: PORTFOLIO_QUESTION,
+      title: 'Portfolio: attention per bet',
+      coverage: (gate ?? (await ownGate(ctx))).coverage,
+      refused: 'no portfolio configured',
+      tables: [],
+      notes: [
+        'Map Jira projects and epics, Linear projects and teams to the buckets (core, growth, strategic enablers, experimental) or to initiatives with a `portfolio:` section in orgpulse.yaml (README "Portfolio").',
+      ],
+    }
+  }
   const mapper = portfolioMapper(ctx.config)
   const [now, before, { coverage: allCoverage, refused }] = await Promise.all([
     grouped(ctx, mapper, ctx.window),
@@ -473,7 +488,6 @@ export async function portfolioSection(ctx: ReviewContext, gate?: CoverageGate):
     notes.push(
       `Teams mapped to several buckets (their cycles are unmapped): ${mapper.ambiguousTeams.join(', ')}.`,
     )
-  if (!p) notes.push('No `portfolio:` section is configured: everything is unmapped.')
   if (ctx.partial.partial && !refused)
     notes.push(
       `${ctx.quarter} is running (${ctx.partial.daysElapsed} of ${ctx.partial.days} days): its totals show ${ctx.base.quarter}'s whole-quarter value but no change; the latency and the blockers open at the end compare.`,
