@@ -1,5 +1,9 @@
 import { PassThrough, Readable } from 'node:stream'
+import type { ClickHouseClient } from '@orgpulse/clickhouse'
+import type { OrgpulseConfig } from '@orgpulse/contracts'
+import type { Viewer } from '@orgpulse/metrics'
 import {
+  buildReview,
   cellStatus,
   cellText,
   coverageText,
@@ -237,4 +241,19 @@ function xlsxStream(report: ReviewReport, tables: ExportTable[]): Readable {
   }
   write().catch((err: unknown) => out.destroy(err as Error))
   return out
+}
+
+/** `export quarterly --format review-zip|xlsx`: builds the review (packages/review) and renders it */
+export async function quarterlyReviewExport(
+  client: ClickHouseClient,
+  config: OrgpulseConfig,
+  request: { director: string; quarter: string; format: ReviewExportFormat; viewer?: Viewer; now?: Date },
+): Promise<ReviewExport & { report: ReviewReport }> {
+  const report = await buildReview(client, config, {
+    director: request.director,
+    quarter: request.quarter,
+    ...(request.viewer ? { viewer: request.viewer } : {}),
+    ...(request.now ? { now: request.now } : {}),
+  })
+  return { ...reviewExport(report, request.format), report }
 }
