@@ -72,6 +72,23 @@ describe('GET /v1/orgs/{director}/review', () => {
   })
 })
 
+describe('the pages', () => {
+  it('the org page links to the quarterly review, which renders the review HTML', async () => {
+    const org = await get('/orgs/dir@x.io?range=2026-Q3')
+    expect(org.statusCode).toBe(200)
+    expect(org.body).toContain(
+      '<a class="review-link" href="/orgs/dir%40x.io/review?quarter=2026-Q3">Quarterly review (2026-Q3)</a>',
+    )
+    const page = await get('/orgs/dir%40x.io/review?quarter=2026-Q3')
+    expect(page.statusCode).toBe(200)
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8')
+    expect(page.body).toContain(`<h1>Quarterly review: ${direct.orgName}’s org, 2026-Q3</h1>`)
+    for (const s of direct.sections) expect(page.body).toContain(`data-section="${s.key}"`)
+    expect((await get('/orgs/dir%40x.io/review?quarter=2026-Q3', tokens.dir2)).statusCode).toBe(404)
+    expect((await get('/orgs/dir%40x.io/review?quarter=Q9')).statusCode).toBe(400)
+  })
+})
+
 describe('GET /v1/orgs/{director}/exports/quarterly?format=review-zip|xlsx', () => {
   const tables = () => direct.sections.flatMap((s) => s.tables.map((t) => `${s.key}.${t.key}`))
 
