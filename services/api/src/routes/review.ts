@@ -1,9 +1,36 @@
-import { buildReview, reviewHtml, reviewReportSchema } from '@orgpulse/review'
+import {
+  buildReview,
+  reviewCellSchema,
+  reviewHtml,
+  reviewReportSchema,
+  reviewSectionSchema,
+  reviewTableSchema,
+} from '@orgpulse/review'
 import { z } from 'zod'
 import { assertOrgVisible } from '../queries/scope.ts'
 import { directorParams, errorSchema, reviewQuery } from '../schemas.ts'
 import { SECURED, type V1Options, type ZodApp } from './context.ts'
 import { viewerOf } from './viewer.ts'
+
+/**
+ * The ReviewReport as documented: the model's own schema, except a cell's `value` (number, string
+ * or null), which OpenAPI 3.0 cannot state as a nullable union with a type; the route answers
+ * what buildReview validated against the model.
+ */
+const cellDoc = reviewCellSchema.extend({
+  value: z
+    .unknown()
+    .describe('the raw figure: a number, a string (text, date, email), or null with `reason`'),
+})
+const reviewDoc = reviewReportSchema
+  .extend({
+    sections: z.array(
+      reviewSectionSchema.extend({
+        tables: z.array(reviewTableSchema.extend({ rows: z.array(z.record(z.string(), cellDoc)) })),
+      }),
+    ),
+  })
+  .meta({ id: 'ReviewReport' })
 
 export function reviewRoutes(app: ZodApp, { client, config }: V1Options): void {
   app.get(
@@ -25,7 +52,7 @@ export function reviewRoutes(app: ZodApp, { client, config }: V1Options): void {
           200: {
             description: 'the review',
             content: {
-              'application/json': { schema: reviewReportSchema.meta({ id: 'ReviewReport' }) },
+              'application/json': { schema: reviewDoc },
               'text/html': { schema: z.string().describe('one self-contained HTML file') },
             },
           },

@@ -477,7 +477,8 @@ export interface components {
                     }[];
                     rows: {
                         [key: string]: {
-                            value: (number | string) | null;
+                            /** @description the raw figure: a number, a string (text, date, email), or null with `reason` */
+                            value: unknown;
                             reason?: string;
                             sample?: number | null;
                             previous?: number | null;
