@@ -137,9 +137,10 @@ function tableHtml(t: ReviewTable, refused: boolean): string {
  */
 function chartSvg(t: ReviewTable, refused: boolean): string {
   const label = t.columns.find((c) => !isNumericUnit(c.unit))
-  const col = t.columns.find(
-    (c) => isNumericUnit(c.unit) && t.rows.some((r) => typeof r[c.key]?.value === 'number'),
-  )
+  const charted = (c: ReviewColumn) =>
+    isNumericUnit(c.unit) && t.rows.some((r) => typeof r[c.key]?.value === 'number')
+  // a catalog metric first (it has a status and a previous value), else any figure
+  const col = t.columns.find((c) => c.metric && charted(c)) ?? t.columns.find(charted)
   if (!col || t.rows.length < 1) return ''
   const items = t.rows.map((r, i) => {
     const cell = r[col.key]
@@ -156,8 +157,8 @@ function chartSvg(t: ReviewTable, refused: boolean): string {
   })
   const max = Math.max(...items.flatMap((i) => [i.value ?? 0, i.previous ?? 0]), 0) || 1
   const rowH = 22
-  const left = 150
-  const width = 620
+  const left = 190
+  const width = 660
   const barW = width - left - 110
   const height = items.length * rowH + 26
   const colour = (s: string) =>
@@ -165,7 +166,7 @@ function chartSvg(t: ReviewTable, refused: boolean): string {
   const bars = items
     .map((it, i) => {
       const y = 20 + i * rowH
-      const name = it.name.length > 22 ? `${it.name.slice(0, 21)}…` : it.name
+      const name = it.name.length > 28 ? `${it.name.slice(0, 27)}…` : it.name
       const bar =
         it.value === null
           ? `<text x="${left + 4}" y="${y + 13}" font-size="11" font-style="italic" fill="${COLOURS.empty}">${esc(it.text)}</text>`
