@@ -36,6 +36,7 @@ ul.coverage{margin:4px 0 8px;padding-left:18px;font-size:12px;color:#3d4454}
 ul.coverage li.short{color:#a3281a;font-weight:600}
 .refused{background:#fbe3e0;border-left:5px solid #d44a3a;padding:8px 12px;margin:8px 0;color:#7a1d12}
 h3{font-size:15px;margin:14px 0 2px}p.cmp{margin:0 0 6px;color:#5b6272;font-size:12px}
+div.table{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:12.5px;margin:4px 0 8px}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e6e8ee;vertical-align:top}
 th{background:#f7f8fa;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -54,6 +55,8 @@ footer{color:#7a8190;font-size:11px;margin-top:20px}
   nav.toc{display:none}
   section.review{break-before:page;page-break-before:always;border:none;padding:0;margin:0}
   section.review:first-of-type{break-before:auto;page-break-before:auto}
+  div.table{overflow:visible}
+  table{font-size:9.5px}th,td{padding:2px 4px}
   table,svg.chart{break-inside:avoid;page-break-inside:avoid}
   tr{break-inside:avoid}
   .banner,.refused,.s-ok,.s-warn,.s-critical{-webkit-print-color-adjust:exact;print-color-adjust:exact}
@@ -166,7 +169,7 @@ function chartSvg(t: ReviewTable, refused: boolean): string {
   const bars = items
     .map((it, i) => {
       const y = 20 + i * rowH
-      const name = it.name.length > 28 ? `${it.name.slice(0, 27)}…` : it.name
+      const name = it.name.length > 26 ? `${it.name.slice(0, 25)}…` : it.name
       const bar =
         it.value === null
           ? `<text x="${left + 4}" y="${y + 13}" font-size="11" font-style="italic" fill="${COLOURS.empty}">${esc(it.text)}</text>`
