@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { OrgpulseConfig } from '@orgpulse/contracts'
-import { ADMIN_VIEWER, type Viewer } from '@orgpulse/metrics'
+import { ADMIN_VIEWER, unitsUnder, type Viewer } from '@orgpulse/metrics'
 import type { ReviewContext } from './context.ts'
 import { sourceSpans } from './coverage.ts'
 import { type ReviewReport, type ReviewSection, reviewReportSchema } from './model.ts'
@@ -65,7 +65,10 @@ export async function buildReview(
     await portfolioSection(ctx),
     await stabilitySection(ctx, spans),
   ]
-  const rootName = now.org
+  const rootUnit = (await unitsUnder(client, ctx.director, new Date(ctx.window.to))).find(
+    (u) => Number(u.depth) === 0,
+  )
+  const rootName = rootUnit?.name ?? ctx.director
   return reviewReportSchema.parse({
     org: ctx.director,
     orgName: rootName,

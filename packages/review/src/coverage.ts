@@ -18,7 +18,7 @@ const parseTime = (t: string): Date => new Date(`${t.replace(' ', 'T')}Z`)
  * The span each connected source covers (DESIGN "No data is not zero"):
  * - decisions: from the decision log's first record to its latest ingest (the log is read as a
  *   whole; a day without a decision in that span is a true zero, not a gap);
- * - jira / linear: from the tracker's first recorded item change, link or cycle to its latest
+ * - jira / linear: from the tracker's first recorded item change, link or cycle start to its latest
  *   sync (`source_coverage`, `source.synced`) or ingest;
  * - calendar: from the earliest to the latest range a synced calendar covers (`source_coverage`,
  *   scope_kind calendar);
@@ -34,7 +34,7 @@ export async function sourceSpans(client: ClickHouseClient): Promise<SourceSpan[
      SELECT source, toString(min(first)) AS first, toString(max(last)) AS last, count() AS n FROM (
        SELECT source, min(occurred_at) AS first, max(ingested_at) AS last FROM workitem_events FINAL WHERE source IN ('jira', 'linear') GROUP BY source
        UNION ALL SELECT source, min(occurred_at), max(ingested_at) FROM dependency_events FINAL WHERE source IN ('jira', 'linear') GROUP BY source
-       UNION ALL SELECT source, min(occurred_at), max(ingested_at) FROM cycles FINAL WHERE source IN ('jira', 'linear') GROUP BY source
+       UNION ALL SELECT source, min(least(starts_at, occurred_at)), max(ingested_at) FROM cycles FINAL WHERE source IN ('jira', 'linear') GROUP BY source
        UNION ALL SELECT source, min(occurred_at), max(covered_to) FROM source_coverage FINAL WHERE scope_kind IN ('project', 'team') GROUP BY source
      ) GROUP BY source
      UNION ALL

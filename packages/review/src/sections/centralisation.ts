@@ -65,7 +65,11 @@ export async function centralisationSection(
       b ? num(v, { previous: p ?? null, change: relativeChange(v, p) }) : num(v)
     return {
       level: text(s.title),
-      decisions: { ...cell(s.count, b?.count), sample: decided.length },
+      decisions: {
+        ...cell(s.count, b?.count),
+        ...(b && ctx.partial.partial ? { change: null } : {}),
+        sample: decided.length,
+      },
       share: { ...cell(s.share, b?.share), sample: decided.length },
     }
   })
@@ -98,6 +102,7 @@ export async function centralisationSection(
         refused ? null : base,
         {
           comparison: refused ? `${ctx.quarter} only` : `${ctx.quarter} vs ${ctx.base.quarter}`,
+          partial: ctx.partial.partial,
         },
       ),
       {

@@ -38,7 +38,7 @@ export function spanOf(
     levels = Math.max(levels, d)
   }
   return {
-    people: members.filter((p) => p.personId !== manager).length,
+    people: members.length,
     directReports: snapshot.people.filter((p) => p.managerId === manager).length,
     levels,
   }
@@ -155,7 +155,7 @@ export async function shapeSection(
       },
     ],
     notes: [
-      "People counts a team's members below its manager; levels are the management layers between the manager and the deepest member (1: everyone reports to the manager).",
+      "People counts a team's members, its manager included (as the metrics do); levels are the management layers between the manager and the deepest member (1: everyone reports to the manager).",
       'Shape and load describe the quarter alone; no comparison.',
     ],
   }

@@ -68,7 +68,7 @@ export async function stabilitySection(ctx: ReviewContext, spans: SourceSpan[]):
   const b = { from: new Date(ctx.base.from), to: new Date(ctx.base.to) }
   const snaps = await snapshotsOver(ctx, q)
   const notes = [
-    `Team rows are teams of at least privacy.minGroupSize ${min} people at the end of the quarter; smaller teams are combined into one row, withheld when even together they are fewer.`,
+    `Team rows are teams of at least privacy.minGroupSize ${min} people at the end of the quarter (and at its start, unless new); smaller teams are combined into one row, withheld when even together they are fewer.`,
     'Joined / left count people entering or leaving the team (from anywhere, to anywhere); moved counts those of them who came from or went to another team of this org.',
   ]
   const start = snaps[0]
@@ -80,7 +80,7 @@ export async function stabilitySection(ctx: ReviewContext, spans: SourceSpan[]):
   const managerTotal = (m: Map<string, number>) => [...m.values()].reduce((a, c) => a + c, 0)
   const summary = [
     {
-      org: text(ctx.director),
+      team: text(ctx.director),
       reorgs: cmp(cq.reorgs, cb?.reorgs),
       manager_changes: cmp(managerTotal(cq.managerChanges), cb ? managerTotal(cb.managerChanges) : undefined),
     },
@@ -94,6 +94,8 @@ export async function stabilitySection(ctx: ReviewContext, spans: SourceSpan[]):
     const teams = end.units.filter((u) => u.parentId === root)
     type Churn = {
       people: number
+      /** at the start of the quarter (0: a team new in it) */
+      peopleStart: number
       joined: number
       left: number
       moved: number
@@ -113,6 +115,7 @@ export async function stabilitySection(ctx: ReviewContext, spans: SourceSpan[]):
       const startUnit = start.units.find((u) => u.parentId === root && u.name === name)
       return {
         people: is.length,
+        peopleStart: was.length,
         joined: joined.length,
         left: left.length,
         moved,
@@ -147,8 +150,10 @@ export async function stabilitySection(ctx: ReviewContext, spans: SourceSpan[]):
         span_change: w,
       }
     }
-    const big = teams.filter((t) => churn(t.unitId).people >= min)
-    const small = teams.filter((t) => churn(t.unitId).people < min)
+    // large enough at the end and, unless new, at the start: who left a small team is as telling
+    const large = (c: Churn) => c.people >= min && (c.peopleStart === 0 || c.peopleStart >= min)
+    const big = teams.filter((t) => large(churn(t.unitId)))
+    const small = teams.filter((t) => !large(churn(t.unitId)))
     for (const t of big) rows.push(row(t.name, churn(t.unitId)))
     if (small.length) {
       const sum = small
@@ -156,6 +161,7 @@ export async function stabilitySection(ctx: ReviewContext, spans: SourceSpan[]):
         .reduce(
           (a, c) => ({
             people: a.people + c.people,
+            peopleStart: a.peopleStart + c.peopleStart,
             joined: a.joined + c.joined,
             left: a.left + c.left,
             moved: a.moved + c.moved,
@@ -163,10 +169,19 @@ export async function stabilitySection(ctx: ReviewContext, spans: SourceSpan[]):
             spanFrom: a.spanFrom === null || c.spanFrom === null ? null : a.spanFrom + c.spanFrom,
             spanTo: a.spanTo + c.spanTo,
           }),
-          { people: 0, joined: 0, left: 0, moved: 0, managers: 0, spanFrom: 0, spanTo: 0 } as Churn,
+          {
+            people: 0,
+            peopleStart: 0,
+            joined: 0,
+            left: 0,
+            moved: 0,
+            managers: 0,
+            spanFrom: 0,
+            spanTo: 0,
+          } as Churn,
         )
       const label = `${small.length} smaller team${small.length > 1 ? 's' : ''} combined`
-      if (sum.people >= min) rows.push(row(label, sum))
+      if (large(sum)) rows.push(row(label, sum))
       else {
         rows.push(withheld(label, sum.people))
         notes.push(
@@ -179,6 +194,7 @@ export async function stabilitySection(ctx: ReviewContext, spans: SourceSpan[]):
       rows.unshift(
         row(`${ctx.director} (org)`, {
           people: all.reduce((a, c) => a + c.people, 0),
+          peopleStart: all.reduce((a, c) => a + c.peopleStart, 0),
           joined: all.reduce((a, c) => a + c.joined, 0),
           left: all.reduce((a, c) => a + c.left, 0),
           moved: all.reduce((a, c) => a + c.moved, 0),
@@ -200,7 +216,7 @@ export async function stabilitySection(ctx: ReviewContext, spans: SourceSpan[]):
         key: 'summary',
         title: 'Re-orgs and manager changes',
         columns: [
-          col('org', 'Org', 'text'),
+          col('team', 'Org', 'text'),
           col('reorgs', 'Re-orgs', 'count'),
           col('manager_changes', 'Manager changes', 'count'),
         ],

@@ -5,7 +5,7 @@ import { col, metricCell, metricColumn, num, text } from '../cells.ts'
 import type { ReviewContext } from '../context.ts'
 import { type SourceSpan, sectionCoverage } from '../coverage.ts'
 import type { ReviewCell, ReviewSection, ReviewTable } from '../model.ts'
-import { teamsOfPeople, unitName } from '../org.ts'
+import { teamsOfPeople } from '../org.ts'
 import { orgMetrics } from './teams.ts'
 
 const DAY = 86_400_000
@@ -68,15 +68,52 @@ export async function reorgsIn(ctx: ReviewContext, from: Date, to: Date): Promis
   return out
 }
 
+/**
+ * A team on one side of a re-org that was (or is) outside the director's org: its own figures
+ * for the window, as its manager's org (a team that joined the org is compared with itself
+ * before it joined); undefined when it was not a unit then.
+ */
+async function ownFigures(
+  ctx: ReviewContext,
+  unit: string,
+  w: { from: string; to: string },
+): Promise<OrgMetricsResult | undefined> {
+  if (!unit.startsWith('u:')) return undefined
+  try {
+    return await orgMetrics({ ...ctx, director: unit.slice(2) }, w)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The affected teams of a re-org, each as its unit before and after: a unit is its manager's, so
+ * a team whose manager changed is a new unit id under the same name; it is paired by name.
+ */
+export function pairTeams(
+  r: Reorg,
+  root: string,
+): { name: string; before: string | null; after: string | null }[] {
+  const out = new Map<string, { name: string; before: string | null; after: string | null }>()
+  for (const u of r.teams) {
+    if (u === root) continue
+    const inAfter = r.after.units.find((x) => x.unitId === u)
+    const inBefore = r.before.units.find((x) => x.unitId === u)
+    const name = inAfter?.name ?? inBefore?.name ?? u
+    const p = out.get(name) ?? { name, before: null, after: null }
+    if (inAfter) p.after = u
+    if (inBefore) p.before = u
+    out.set(name, p)
+  }
+  return [...out.values()]
+}
+
 const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10)
 
 export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]): Promise<ReviewSection> {
-  const { coverage, refused } = sectionCoverage(
-    spans,
-    ['decisions', 'jira', 'linear', 'org'],
-    ctx.window,
-    ctx.base,
-  )
+  const sources = ['decisions', 'jira', 'linear', 'org'] as const
+  const { coverage } = sectionCoverage(spans, [...sources], ctx.window, ctx.base)
+  const refusals: string[] = []
   const root = unitIdFor(ctx.director)
   // in the quarter or in the one before it: a re-org late in the base quarter shows its effect now
   const reorgs = await reorgsIn(ctx, new Date(ctx.base.from), new Date(ctx.window.to))
@@ -92,15 +129,11 @@ export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]):
     const beforeDays = Math.floor((e - Math.max(e - REORG_WINDOW_DAYS * DAY, dataFrom)) / DAY)
     const afterDays = Math.floor((Math.min(e + REORG_WINDOW_DAYS * DAY, end) - e) / DAY)
     const days = Math.max(0, Math.min(REORG_WINDOW_DAYS, beforeDays, afterDays))
-    const name = (u: string) =>
-      u === root ? `${ctx.director} (direct reports)` : unitName(r.after, u) || unitName(r.before, u)
     summary.push({
       effective: text(r.effective),
       teams: text(
-        r.teams
-          .map((u) =>
-            r.after.units.some((x) => x.unitId === u) ? unitName(r.after, u) : unitName(r.before, u),
-          )
+        pairTeams(r, root)
+          .map((t) => t.name)
           .join(', '),
       ),
       moved: num(r.changes.moved.length),
@@ -114,6 +147,16 @@ export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]):
     }
     const before = { from: new Date(e - days * DAY).toISOString(), to: new Date(e).toISOString() }
     const after = { from: new Date(e).toISOString(), to: new Date(e + days * DAY).toISOString() }
+    // the comparison here is before vs after: the gate is the sources' coverage of the before window
+    const gate = sectionCoverage(spans, [...sources], after, {
+      ...before,
+      quarter: `the ${days} days before ${r.effective}`,
+    })
+    const refused = gate.refused
+    if (refused) {
+      refusals.push(`${r.effective}: ${refused}`)
+      notes.push(`${r.effective}: ${refused}`)
+    }
     let mb: OrgMetricsResult
     let ma: OrgMetricsResult
     try {
@@ -141,13 +184,14 @@ export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]):
       rows.push(cells)
     }
     row(`${ctx.director} (org)`, ma, mb)
-    for (const u of r.teams) {
-      if (u === root) continue
-      row(
-        name(u),
-        ma.teams.find((t) => t.id === u),
-        mb.teams.find((t) => t.id === u),
-      )
+    for (const t of pairTeams(r, root)) {
+      const a = t.after
+        ? (ma.teams.find((x) => x.id === t.after) ?? (await ownFigures(ctx, t.after, after)))
+        : undefined
+      const b = t.before
+        ? (mb.teams.find((x) => x.id === t.before) ?? (await ownFigures(ctx, t.before, before)))
+        : undefined
+      row(t.name, a, b)
     }
     tables.push({
       key: `reorg_${r.effective.replaceAll('-', '_')}`,
@@ -163,7 +207,7 @@ export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]):
     question: 'What improved because of better structure?',
     title: 'What improved because of better structure?',
     coverage,
-    refused,
+    refused: refusals.length > 0 && refusals.length === tables.length ? refusals.join('; ') : null,
     tables: [
       {
         key: 'reorgs',

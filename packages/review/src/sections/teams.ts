@@ -13,6 +13,9 @@ export const TEAM_METRICS = [
   'cycle_completion_rate',
 ] as const
 
+/** totals over the window (not rates, quantiles or states at its end): a partial window holds less of them */
+export const FLOW_TOTALS = new Set(['decisions_decided', 'blocked_item_days'])
+
 export const orgMetrics = (ctx: ReviewContext, w: { from: string; to: string }): Promise<OrgMetricsResult> =>
   computeOrgMetrics(ctx.client, ctx.config, {
     director: ctx.director,
@@ -34,7 +37,7 @@ export function scopeTable(
   metrics: readonly string[],
   now: OrgMetricsResult,
   base: OrgMetricsResult | null,
-  options: { vsOrg?: boolean; comparison?: string } = {},
+  options: { vsOrg?: boolean; comparison?: string; partial?: boolean } = {},
 ): ReviewTable {
   const columns = [col('team', 'Team', 'text'), col('people', 'People', 'people')]
   for (const id of metrics) {
@@ -45,6 +48,8 @@ export function scopeTable(
     const r: Record<string, ReviewCell> = { team: text(name), people: num(scope.people) }
     for (const id of metrics) {
       r[id] = base ? metricCell(scope, id, before ?? null) : metricCell(scope, id)
+      // a running quarter's totals are not compared with a whole quarter's
+      if (options.partial && FLOW_TOTALS.has(id) && r[id].change !== undefined) r[id].change = null
       if (options.vsOrg) {
         const v = scope.metrics[id] ?? null
         const o = now.metrics[id] ?? null
@@ -98,6 +103,7 @@ export async function teamsSection(
     refused,
     tables: [
       scopeTable('teams', 'Teams this quarter', TEAM_METRICS, now, refused ? null : base, {
+        partial: ctx.partial.partial,
         vsOrg: true,
         comparison: refused ? `${ctx.quarter} only` : `${ctx.quarter} vs ${ctx.base.quarter}`,
       }),
