@@ -82,7 +82,9 @@ describe('the pages', () => {
     const page = await get('/orgs/dir%40x.io/review?quarter=2026-Q3')
     expect(page.statusCode).toBe(200)
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8')
-    expect(page.body).toContain(`<h1>Quarterly review: ${direct.orgName}’s org, 2026-Q3</h1>`)
+    expect(page.body).toContain(
+      `<h1>Quarterly review: ${direct.orgName.replace(/'/g, '&#39;')}, 2026-Q3</h1>`,
+    )
     for (const s of direct.sections) expect(page.body).toContain(`data-section="${s.key}"`)
     expect((await get('/orgs/dir%40x.io/review?quarter=2026-Q3', tokens.dir2)).statusCode).toBe(404)
     expect((await get('/orgs/dir%40x.io/review?quarter=Q9')).statusCode).toBe(400)

@@ -80,7 +80,7 @@ export function reviewHtml(report: ReviewReport): string {
     .join('')}</ol></nav>`
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(`Quarterly review · ${report.orgName} · ${report.quarter}`)}</title><style>${STYLE}</style></head>
-<body><header class="top"><h1>${esc(`Quarterly review: ${report.orgName}’s org, ${report.quarter}`)}</h1>
+<body><header class="top"><h1>${esc(`Quarterly review: ${report.orgName}, ${report.quarter}`)}</h1>
 <p>${esc(`${report.org} · ${day(report.window.from)} → ${day(report.window.to)} (end exclusive) vs ${report.base.quarter} (${day(report.base.from)} → ${day(report.base.to)}) · ${report.people} people · groups under ${report.minGroupSize} people are not shown · generated ${report.generatedAt.slice(0, 16).replace('T', ' ')} UTC`)}</p></header>
 <main>${banner}${toc}
 ${report.sections.map((s) => sectionHtml(s)).join('\n')}

@@ -9,7 +9,7 @@ import { type ReviewReport, reviewReportSchema } from '../../src/model.ts'
  */
 export const FIXTURE: ReviewReport = reviewReportSchema.parse({
   org: 'dana@example.com',
-  orgName: 'Dana <Product & Eng>',
+  orgName: 'Dana <Product & Eng>’s org',
   quarter: '2026-Q3',
   window: { from: '2026-07-01T00:00:00.000Z', to: '2026-08-15T00:00:00.000Z' },
   base: { quarter: '2026-Q2', from: '2026-04-01T00:00:00.000Z', to: '2026-07-01T00:00:00.000Z' },

@@ -69,7 +69,7 @@ describe('reviewHtml', () => {
   })
 
   it('escapes every value from the report', () => {
-    expect(html).toContain('Dana &lt;Product &amp; Eng&gt;')
+    expect(html).toContain('<h1>Quarterly review: Dana &lt;Product &amp; Eng&gt;’s org, 2026-Q3</h1>')
     expect(html).toContain('&lt;script&gt;alert(&quot;escaped&quot;)&lt;/script&gt;')
     expect(html).not.toContain('<script>alert')
   })
