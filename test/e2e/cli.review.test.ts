@@ -75,7 +75,7 @@ describe('orgpulse review', () => {
     expect(html).not.toMatch(/\b(src|href)="https?:/)
   })
 
-  it('--format pdf prints with Chromium; without one it says so', async () => {
+  it('--format pdf prints with Chromium and needs --out; an unknown format is refused', async () => {
     const pdf = await orgpulse(
       'review',
       '--org',
