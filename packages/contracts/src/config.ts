@@ -1,9 +1,11 @@
 import { z } from 'zod'
 import { calendarConfigSchema } from './config/calendar.ts'
+import { digestConfigSchema } from './config/digest.ts'
 import { jiraConfigSchema } from './config/jira.ts'
 import { linearConfigSchema } from './config/linear.ts'
 
 export * from './config/calendar.ts'
+export * from './config/digest.ts'
 export * from './config/jira.ts'
 export * from './config/linear.ts'
 
@@ -56,6 +58,8 @@ export const configSchema = z.strictObject({
   jira: jiraConfigSchema.optional(),
   linear: linearConfigSchema.optional(),
   calendar: calendarConfigSchema.optional(),
+  /** the weekly digest (`orgpulse digest send`, scheduled by `start` and `ingest watch`) */
+  digest: digestConfigSchema.optional(),
 })
 export type OrgpulseConfig = z.infer<typeof configSchema>
 export type OrgpulseConfigInput = z.input<typeof configSchema>

@@ -70,5 +70,17 @@ describe('orgpulse.yaml rejects unknown keys at every level, naming the closest 
     expect(parseConfig(parseYaml(concrete(overview!)), 'README')).toMatchObject({
       alerts: { centralizationMax: 0.3 },
     })
+    // the Weekly digest section's example
+    const digest = blocks(readFileSync(join(ROOT, 'README.md'), 'utf8')).find((b) => b.startsWith('digest:'))
+    expect(digest).toBeDefined()
+    expect(parseConfig(parseYaml(digest!), 'README').digest).toMatchObject({
+      day: 1,
+      hour: 8,
+      timeZone: 'Europe/Berlin',
+      directors: [
+        { email: 'ana@example.com' },
+        { email: 'ben@example.com', timeZone: 'America/New_York', hour: 9 },
+      ],
+    })
   })
 })

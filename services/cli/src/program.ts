@@ -5,6 +5,7 @@ import { registerClickHouseAccessCommands } from './commands/clickhouse-access.t
 import { registerCoreCommands } from './commands/core.ts'
 import { registerDashboardsCommands } from './commands/dashboards.ts'
 import { registerDemoCommand } from './commands/demo.ts'
+import { registerDigestCommands } from './commands/digest.ts'
 import { registerDlqCommands } from './commands/dlq.ts'
 import { registerExportCommands } from './commands/export.ts'
 import { registerGrafanaCommands } from './commands/grafana.ts'
@@ -42,6 +43,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerClickHouseAccessCommands(program, ctx)
   registerDashboardsCommands(program, ctx)
   registerAlertsCommands(program, ctx)
+  registerDigestCommands(program, ctx)
   registerGrafanaCommands(program, ctx)
   registerDlqCommands(program, ctx)
   return program

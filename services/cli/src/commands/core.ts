@@ -67,6 +67,12 @@ export function registerCoreCommands(
             onError: (err) =>
               rt.log.warn({ err: err.message }, 'rollup refresh failed; retrying on the next run'),
           })
+          // the weekly digest: sent to each configured director at their day and hour, once a week
+          const { startDigestScheduler } = await import('@orgpulse/digest')
+          const digests =
+            (rt.config.digest?.directors.length ?? 0) > 0
+              ? startDigestScheduler(rt.client, rt.config, rt.env, { log: (line) => io.err(line) })
+              : null
           io.out(`orgpulse is running in ${rt.mode} mode at ${address}`)
           io.out(`  pages:   ${address}/            api docs: ${address}/docs`)
           io.out(`  ingest:  POST ${address}/v1/decisions   or   pnpm orgpulse ingest decisions FILE`)
@@ -76,6 +82,10 @@ export function registerCoreCommands(
             rt.configPath && !rt.demoConfig && pullEvery > 0 ? await configuredSources(rt.config) : []
           if (sources.length > 0)
             io.out(`  pulls:   ${sources.join(', ')} every ${pullEvery} min (--pull-every; 0 turns it off)`)
+          if (digests)
+            io.out(
+              `  digest:  ${rt.config.digest!.directors.length} director(s), weekly (digest.day/hour/timeZone)`,
+            )
           io.out('  stop:    Ctrl-C')
           const shutdown = onShutdown('orgpulse start', { log: shellLog(io), timeoutMs: null })
           const stopped = shutdown.signalled
@@ -102,6 +112,7 @@ export function registerCoreCommands(
           // in start order; stopped in reverse, so the pull in hand finishes first: it shares the runtime being closed
           const clean = await shutdown.stop([
             { name: 'rollup refresher', stop: () => refresher.stop() },
+            { name: 'digest scheduler', stop: () => digests?.stop() ?? Promise.resolve() },
             { name: 'http server', stop: () => app.close() },
             { name: 'connector pull', stop: () => pulling },
           ])

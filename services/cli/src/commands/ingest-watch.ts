@@ -10,6 +10,9 @@ const registry = () => import('@orgpulse/connectors')
 export const configuredSources = async (config: OrgpulseConfig): Promise<string[]> =>
   (await registry()).configuredConnectors(config).map((c) => c.source)
 
+/** the round's step that sends the weekly digests that are due (`digest send --due`) */
+export const DIGEST_ROUND = 'digest'
+
 interface WatchOptions {
   every: string
   only?: string[]
@@ -21,7 +24,8 @@ interface WatchOptions {
  * cron; in full mode each ingest service pulls its own connector instead): every
  * `--every` minutes it runs `ingest <source>` for each configured connector, exactly as typed by
  * hand (incremental from the cursors, forwarded to a running instance that holds the data dir),
- * one after the other. A failed run is reported and retried next round; SIGTERM/SIGINT stop it
+ * one after the other, then, when orgpulse.yaml configures digest.directors (and no --only),
+`digest send --due`. A failed run is reported and retried next round; SIGTERM/SIGINT stop it
  * after the run in hand.
  */
 export function registerWatchIngest(ingest: Command, ctx: CommandContext): void {
@@ -50,7 +54,10 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
           `--only: unknown connector(s) ${unknown.join(', ')} (use ${WATCHABLE.join(', ')})`,
         )
       const configured = await configuredSources(config)
-      const sources = opts.only ? configured.filter((s) => opts.only!.includes(s)) : configured
+      const pulled = opts.only ? configured.filter((s) => opts.only!.includes(s)) : configured
+      // the weekly digest rides on the rounds: `digest send --due` after the pulls (at most once a week per director)
+      const digest = !opts.only && (config.digest?.directors.length ?? 0) > 0
+      const sources = digest ? [...pulled, DIGEST_ROUND] : pulled
       if (sources.length === 0)
         throw new UserError(
           `nothing to watch: orgpulse.yaml configures none of ${(opts.only ?? WATCHABLE).join(', ')}`,
@@ -65,7 +72,13 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
         sources,
         everyMs: every * 60_000,
         once: opts.once === true,
-        run: async (source) => ({ code: await run([...globals, 'ingest', source]) }),
+        run: async (source) => ({
+          code: await run(
+            source === DIGEST_ROUND
+              ? [...globals, 'digest', 'send', '--due']
+              : [...globals, 'ingest', source],
+          ),
+        }),
         log: (line) => ctx.io.err(line),
         stopped: onShutdown('ingest watch', { log: shellLog(ctx.io), timeoutMs: null }).signalled,
       })
