@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -86,6 +86,44 @@ describe('commands while orgpulse start holds the data directory', () => {
     expect(body.withheld.centralization).toBe(
       'too_few: n = 1 decisions decided that the leader did not raise (minimum 3)',
     )
+  }, 120_000)
+
+  it('review and the review exports run inside the instance and write into the caller’s directory', async () => {
+    const review = await orgpulse(
+      'review',
+      '--org',
+      'd@x.io',
+      '--quarter',
+      '2026-Q3',
+      '--format',
+      'json',
+      '--out',
+      'fwd.json',
+    )
+    expect(review.code, review.stderr).toBe(0)
+    expect(review.stdout).toContain(`${join(work, 'fwd.json')}: 2026-Q3 review of`)
+    const report = JSON.parse(readFileSync(join(work, 'fwd.json'), 'utf8')) as {
+      org: string
+      quarter: string
+    }
+    expect([report.org, report.quarter]).toEqual(['d@x.io', '2026-Q3'])
+    const html = await orgpulse('review', '--org', 'd@x.io', '--quarter', '2026-Q3')
+    expect(html.code, html.stderr).toBe(0)
+    expect(html.stdout.startsWith('<!doctype html>')).toBe(true)
+    const zip = await orgpulse(
+      'export',
+      'quarterly',
+      '--org',
+      'd@x.io',
+      '--quarter',
+      '2026-Q3',
+      '--format',
+      'review-zip',
+      '--out',
+      'fwd.zip',
+    )
+    expect(zip.code, zip.stderr).toBe(0)
+    expect(readFileSync(join(work, 'fwd.zip')).subarray(0, 2).toString()).toBe('PK')
   }, 120_000)
 
   it('run with the caller’s config (--config or ORGPULSE_CONFIG), and a bad one is the caller’s error', async () => {

@@ -184,6 +184,9 @@ export const envSchema = z.object({
   LINEAR_API_URL: text
     .optional()
     .describe('Linear GraphQL endpoint over the configured one (tests, proxies)'),
+  CHROMIUM_PATH: text
+    .default('/usr/bin/chromium')
+    .describe('the Chromium `orgpulse review --format pdf` prints with (default `/usr/bin/chromium`)'),
 })
 
 export type EnvValues = z.output<typeof envSchema>

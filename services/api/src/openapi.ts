@@ -123,6 +123,7 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
         { name: 'decisions', description: 'the decision log' },
         { name: 'dependencies', description: 'cross-team blockers' },
         { name: 'exports', description: 'quarterly-review exports' },
+        { name: 'review', description: 'the quarterly review (sections, coverage, refusals)' },
         { name: 'admin', description: 'admin tokens only' },
         { name: 'operations', description: 'health and metrics' },
         { name: 'webhooks', description: 'vendor deliveries, authenticated by signature' },

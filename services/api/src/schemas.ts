@@ -233,5 +233,9 @@ export const unresolvedResponse = z.object({
 export const quarterSchema = z.string().regex(/^\d{4}-Q[1-4]$/, 'expected YYYY-Qn, e.g. 2026-Q3')
 export const exportQuery = z.object({
   quarter: quarterSchema,
-  format: z.enum(['csv', 'json', 'parquet']).default('csv'),
+  format: z.enum(['csv', 'json', 'parquet', 'review-zip', 'xlsx']).default('csv'),
+})
+export const reviewQuery = z.object({
+  quarter: quarterSchema,
+  format: z.enum(['json', 'html']).default('json'),
 })

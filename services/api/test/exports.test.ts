@@ -263,7 +263,7 @@ describe('quarterly export', () => {
       (
         await api.inject({
           method: 'GET',
-          url: '/v1/orgs/dir@x.io/exports/quarterly?quarter=2026-Q3&format=xlsx',
+          url: '/v1/orgs/dir@x.io/exports/quarterly?quarter=2026-Q3&format=docx',
         })
       ).statusCode,
     ).toBe(400)

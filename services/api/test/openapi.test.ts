@@ -65,6 +65,7 @@ describe('OpenAPI document', () => {
         'GET /v1/orgs/{director}/decisions',
         'GET /v1/orgs/{director}/dependencies',
         'GET /v1/orgs/{director}/exports/quarterly',
+        'GET /v1/orgs/{director}/review',
         'GET /v1/identities/unresolved',
       ].sort(),
     )
@@ -105,11 +106,24 @@ describe('OpenAPI document', () => {
     const ok = exportOp.responses['200'] as OpenAPIV3.ResponseObject
     expect(Object.keys(ok.content ?? {}).sort()).toEqual([
       'application/vnd.apache.parquet',
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
       'application/x-ndjson',
+      'application/zip',
       'text/csv',
     ])
     const format = (exportOp.parameters as OpenAPIV3.ParameterObject[]).find((p) => p.name === 'format')!
-    expect((format.schema as OpenAPIV3.SchemaObject).enum).toEqual(['csv', 'json', 'parquet'])
+    expect((format.schema as OpenAPIV3.SchemaObject).enum).toEqual([
+      'csv',
+      'json',
+      'parquet',
+      'review-zip',
+      'xlsx',
+    ])
+    const review = doc.paths['/v1/orgs/{director}/review']!.get!
+    expect(Object.keys((review.responses['200'] as OpenAPIV3.ResponseObject).content ?? {}).sort()).toEqual([
+      'application/json',
+      'text/html',
+    ])
   })
 })
 

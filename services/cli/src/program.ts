@@ -12,6 +12,7 @@ import { registerGrafanaCommands } from './commands/grafana.ts'
 import { registerIngestCommands } from './commands/ingest.ts'
 import { registerMetricsCommands } from './commands/metrics.ts'
 import { registerOrgCommands } from './commands/org.ts'
+import { registerReviewCommand } from './commands/review.ts'
 import { registerTokenCommands } from './commands/tokens.ts'
 import type { CommandContext } from './context.ts'
 
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerDemoCommand(program, ctx)
   registerTokenCommands(program, ctx)
   registerExportCommands(program, ctx)
+  registerReviewCommand(program, ctx)
   registerClickHouseAccessCommands(program, ctx)
   registerDashboardsCommands(program, ctx)
   registerAlertsCommands(program, ctx)

@@ -142,7 +142,7 @@ export const TILE_LISTS: Record<string, LinkTarget> = {
 /** a page URL keeping the range and team */
 export function pageHref(
   director: string,
-  page: '' | 'decisions' | 'dependencies' | 'load' | `teams/${string}`,
+  page: '' | 'decisions' | 'dependencies' | 'load' | 'review' | `teams/${string}`,
   query: Record<string, string | undefined>,
 ): string {
   const qs = new URLSearchParams()

@@ -17,12 +17,13 @@ import {
   type Viewer,
 } from '@orgpulse/metrics'
 import { type Director, listDirectors } from '@orgpulse/org'
+import { buildReview, reviewHtml } from '@orgpulse/review'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { assertOrgVisible, NotFoundError, teamInOrg } from '../queries/scope.ts'
 import { viewerOf } from '../routes/viewer.ts'
 import { figureOf, namesAt, scopeData, statusOf, teamsOf } from './data.ts'
 import { errorHtml } from './html.ts'
-import { lastCompleteWeekEnd, type PageRange, parseRange, WEEK } from './range.ts'
+import { lastCompleteWeekEnd, type PageRange, parseRange, quarterOf, WEEK } from './range.ts'
 import {
   type DirectorStatus,
   decisionsHtml,
@@ -261,6 +262,26 @@ export async function pagesRoutes(app: FastifyInstance, options: PagesOptions): 
         c.filter === 'open' ? null : dependencyItems(client, { ...w, filter: 'open' }),
       ])
       return html(reply, dependenciesHtml(c.page, items, teamPairs(open ?? items)))
+    } catch (err) {
+      return pageFailure(reply, err, home)
+    }
+  })
+
+  // the quarterly review (packages/review): the same self-contained file `orgpulse review` writes
+  app.get('/orgs/:director/review', hide, async (req, reply) => {
+    try {
+      const raw = (req.params as { director: string }).director
+      const q = req.query as Record<string, unknown>
+      const email = await assertOrgVisible(client, req.principal, lower(raw))
+      const at = now()
+      const quarter = typeof q.quarter === 'string' && q.quarter ? q.quarter : quarterOf(at)
+      const report = await buildReview(client, config, {
+        director: email,
+        quarter,
+        viewer: viewerOf(req),
+        now: at,
+      })
+      return html(reply, reviewHtml(report))
     } catch (err) {
       return pageFailure(reply, err, home)
     }

@@ -12,7 +12,7 @@ import {
   tileHtml,
   windowText,
 } from './html.ts'
-import { isoDay, type PageRange } from './range.ts'
+import { isoDay, type PageRange, quarterOf } from './range.ts'
 
 export interface Names {
   people: Map<string, string>
@@ -173,6 +173,13 @@ export interface ScopeViewOptions {
 }
 
 /** the org page (`/orgs/{director}`) and the team page (`/orgs/{director}/teams/{unit}`) */
+/** the quarterly review of the quarter the window ends in (its last day), a self-contained page */
+function reviewLink(data: ScopeData): string {
+  const quarter = quarterOf(new Date(data.range.to.getTime() - 1))
+  const href = pageHref(data.director, 'review', { quarter })
+  return `<p class="sub"><a class="review-link" href="${esc(href)}">Quarterly review (${esc(quarter)})</a> · the review questions answered for the quarter, printable</p>`
+}
+
 export function scopeHtml(data: ScopeData, o: ScopeViewOptions): string {
   const team = o.kind === 'team' ? data.scope.unit : undefined
   const keep = { ...data.range.query, team }
@@ -183,7 +190,7 @@ export function scopeHtml(data: ScopeData, o: ScopeViewOptions): string {
   const heading =
     o.kind === 'team'
       ? `<h1>${esc(o.name)} <span class="sub">team led by ${esc(data.scope.manager)}, ${data.scope.people} people, in <a href="${esc(pageHref(data.director, '', data.range.query))}">${esc(o.directorName)}'s org</a></span></h1>`
-      : `<h1>${esc(o.name)}'s org <span class="sub">${data.scope.people} people</span></h1>`
+      : `<h1>${esc(o.name)}'s org <span class="sub">${data.scope.people} people</span></h1>${reviewLink(data)}`
   return layout(
     {
       title: o.kind === 'team' ? `${o.name} team` : `${o.name}'s org`,

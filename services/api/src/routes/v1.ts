@@ -5,6 +5,7 @@ import { decisionLogRoutes } from './decisions.ts'
 import { exportRoutes } from './exports.ts'
 import { identityRoutes } from './identities.ts'
 import { orgRoutes } from './orgs.ts'
+import { reviewRoutes } from './review.ts'
 
 /**
  * The read api (/v1/orgs…, /v1/identities…). Zod compilers are set in this encapsulated context
@@ -17,5 +18,6 @@ export async function v1Routes(app: FastifyInstance, options: V1Options): Promis
   orgRoutes(zapp, options)
   decisionLogRoutes(zapp, options)
   exportRoutes(zapp, options)
+  reviewRoutes(zapp, options)
   identityRoutes(zapp, options)
 }

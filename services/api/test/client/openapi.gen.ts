@@ -241,9 +241,29 @@ export interface paths {
         };
         /**
          * Quarterly-review export: metrics (quarter, previous, change) per org and team, the decision log, the dependency table
-         * @description One file, one row per record, a `section` column (`metrics`, `decisions`, `dependencies`) and the same columns in every format. Streamed as ClickHouse renders it.
+         * @description csv, json, parquet: one file, one row per record, a `section` column (`metrics`, `decisions`, `dependencies`) and the same columns in every format, streamed as ClickHouse renders it. review-zip, xlsx: the quarterly review (GET …/review) as one table per section (CSV files in a zip, or worksheets), rounded values with units, relative change, status, coverage flags and a README with the partial-quarter warning.
          */
         get: operations["exportQuarterly"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{director}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The quarterly review of a director's org: structure changes, teams, centralisation, shape, portfolio, stability
+         * @description `format=json` (default): the ReviewReport (sections of tables whose cells carry value, unit, sample, change and status; each section its source coverage and, when a source covers under 90 % of the base period, why it refuses the comparison). `format=html`: the same as one self-contained HTML file (what `orgpulse review` writes).
+         */
+        get: operations["getQuarterlyReview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -404,6 +424,74 @@ export interface components {
             resolvedAt: string | null;
             open: boolean;
             ageDays: number;
+        };
+        ReviewReport: {
+            org: string;
+            orgName: string;
+            quarter: string;
+            window: {
+                from: string;
+                to: string;
+            };
+            base: {
+                quarter: string;
+                from: string;
+                to: string;
+            };
+            partial: {
+                partial: boolean;
+                through: string;
+                daysElapsed: number;
+                days: number;
+            };
+            generatedAt: string;
+            people: number;
+            minGroupSize: number;
+            sections: {
+                /** @enum {string} */
+                key: "structure_changes" | "teams" | "centralisation" | "shape" | "portfolio" | "stability";
+                question: string;
+                title: string;
+                coverage: {
+                    /** @enum {string} */
+                    source: "decisions" | "jira" | "linear" | "calendar" | "org";
+                    period: {
+                        from: string;
+                        to: string;
+                    };
+                    daysCovered: number;
+                    days: number;
+                    share: number | null;
+                    enough: boolean;
+                }[];
+                refused: string | null;
+                tables: {
+                    key: string;
+                    title: string;
+                    columns: {
+                        key: string;
+                        title: string;
+                        /** @enum {string} */
+                        unit: "count" | "hours" | "days" | "ratio" | "level" | "hours_per_week" | "item_days" | "people" | "text" | "date" | "email";
+                        metric?: string;
+                    }[];
+                    rows: {
+                        [key: string]: {
+                            /** @description the raw figure: a number, a string (text, date, email), or null with `reason` */
+                            value: unknown;
+                            reason?: string;
+                            sample?: number | null;
+                            previous?: number | null;
+                            change?: number | null;
+                            /** @enum {string} */
+                            status?: "ok" | "warn" | "critical" | "too_few" | "no_data" | "withheld" | "none";
+                            link?: string;
+                        };
+                    }[];
+                    comparison?: string;
+                }[];
+                notes: string[];
+            }[];
         };
     };
     responses: never;
@@ -1174,7 +1262,7 @@ export interface operations {
         parameters: {
             query: {
                 quarter: string;
-                format?: "csv" | "json" | "parquet";
+                format?: "csv" | "json" | "parquet" | "review-zip" | "xlsx";
             };
             header?: never;
             path: {
@@ -1194,6 +1282,8 @@ export interface operations {
                     "text/csv": string;
                     "application/x-ndjson": string;
                     "application/vnd.apache.parquet": string;
+                    "application/zip": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description invalid input: `error` names the parameter and what is wrong */
@@ -1205,6 +1295,8 @@ export interface operations {
                     "text/csv": components["schemas"]["Error"];
                     "application/x-ndjson": components["schemas"]["Error"];
                     "application/vnd.apache.parquet": components["schemas"]["Error"];
+                    "application/zip": components["schemas"]["Error"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Error"];
                 };
             };
             /** @description no token, or an unknown or revoked one */
@@ -1216,6 +1308,8 @@ export interface operations {
                     "text/csv": components["schemas"]["Error"];
                     "application/x-ndjson": components["schemas"]["Error"];
                     "application/vnd.apache.parquet": components["schemas"]["Error"];
+                    "application/zip": components["schemas"]["Error"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Error"];
                 };
             };
             /** @description not found, or outside the token's org: the same answer, so a token cannot probe which orgs exist */
@@ -1227,6 +1321,8 @@ export interface operations {
                     "text/csv": components["schemas"]["Error"];
                     "application/x-ndjson": components["schemas"]["Error"];
                     "application/vnd.apache.parquet": components["schemas"]["Error"];
+                    "application/zip": components["schemas"]["Error"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Error"];
                 };
             };
             /** @description over the token's rate limit (see Retry-After) */
@@ -1238,6 +1334,75 @@ export interface operations {
                     "text/csv": components["schemas"]["Error"];
                     "application/x-ndjson": components["schemas"]["Error"];
                     "application/vnd.apache.parquet": components["schemas"]["Error"];
+                    "application/zip": components["schemas"]["Error"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQuarterlyReview: {
+        parameters: {
+            query: {
+                quarter: string;
+                format?: "json" | "html";
+            };
+            header?: never;
+            path: {
+                /** @description the director's email */
+                director: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the review */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewReport"];
+                    "text/html": string;
+                };
+            };
+            /** @description invalid input: `error` names the parameter and what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "text/html": components["schemas"]["Error"];
+                };
+            };
+            /** @description no token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "text/html": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found, or outside the token's org: the same answer, so a token cannot probe which orgs exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "text/html": components["schemas"]["Error"];
+                };
+            };
+            /** @description over the token's rate limit (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "text/html": components["schemas"]["Error"];
                 };
             };
         };

@@ -6,7 +6,7 @@ import type { Command } from 'commander'
 import type { CommandContext } from '../context.ts'
 import { UserError } from '../io.ts'
 
-const FORMATS: readonly ExportFormat[] = ['csv', 'json', 'parquet']
+const FORMATS: readonly string[] = ['csv', 'json', 'parquet', 'review-zip', 'xlsx']
 
 /** `orgpulse export quarterly`: the same file as GET /v1/orgs/{director}/exports/quarterly (see services/api/EXPORTS.md). */
 export function registerExportCommands(program: Command, ctx: CommandContext): void {
@@ -19,16 +19,36 @@ export function registerExportCommands(program: Command, ctx: CommandContext): v
     )
     .requiredOption('--org <director-email>', 'the director whose org to export')
     .requiredOption('--quarter <quarter>', 'e.g. 2026-Q3 (calendar quarters, UTC)')
-    .option('--format <format>', 'csv, json (newline-delimited) or parquet', 'csv')
+    .option(
+      '--format <format>',
+      'csv, json (newline-delimited) or parquet; review-zip (one CSV per review table) or xlsx (one sheet per review table)',
+      'csv',
+    )
     .requiredOption('--out <file>', 'where to write it')
     .action(async (opts: { org: string; quarter: string; format: string; out: string }, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
-        const { quarterlyExport } = await import('@orgpulse/api')
-        if (!FORMATS.includes(opts.format as ExportFormat))
-          throw new UserError(`--format must be csv, json or parquet (got ${opts.format})`)
+        const { quarterlyExport, quarterlyReviewExport, isReviewExportFormat } = await import('@orgpulse/api')
+        if (!FORMATS.includes(opts.format))
+          throw new UserError(`--format must be csv, json, parquet, review-zip or xlsx (got ${opts.format})`)
         const out = resolve(opts.out)
         const partial = `${out}.partial`
         try {
+          if (isReviewExportFormat(opts.format)) {
+            const review = await quarterlyReviewExport(rt.client, rt.config, {
+              director: opts.org,
+              quarter: opts.quarter,
+              format: opts.format,
+            })
+            await pipeline(review.stream, createWriteStream(partial))
+            renameSync(partial, out)
+            io.out(
+              `${out}: ${review.report.quarter} review vs ${review.report.base.quarter}, ${review.tables.length} tables (${review.tables.join(', ')})` +
+                (review.report.partial.partial
+                  ? `; partial quarter through ${review.report.partial.through.slice(0, 10)}`
+                  : ''),
+            )
+            return 0
+          }
           const result = await quarterlyExport(rt.client, rt.config, {
             director: opts.org,
             quarter: opts.quarter,
