@@ -9,6 +9,7 @@ import {
   dependencyItems,
   type MetricDef,
   metricById,
+  rankTeamPairs,
   ritualHistory,
   unitsUnder,
   weekStart,
@@ -193,35 +194,22 @@ export function digestWeeks(now: Date): {
   return { week: { from, to }, previous: { from: new Date(from.getTime() - WEEK), to: from } }
 }
 
-/** team pairs of the open links, worst first: by open links, then the oldest open link's age (as the dependencies page) */
+/** the worst team pair of the open links: the one ranking (packages/metrics team-pairs.ts), as the dependencies page */
 export function worstPairOf(
   links: DependencyItem[],
 ): Omit<DigestPair, 'blockerName' | 'blockedName' | 'url'> | null {
-  const by = new Map<
-    string,
-    { blockerTeam: string; blockedTeam: string; open: number; oldestOpenAgeDays: number }
-  >()
-  for (const l of links) {
-    if (!l.openAtEnd) continue
-    const key = `${l.blockerUnit}\u0000${l.blockedUnit}`
-    const p = by.get(key) ?? {
-      blockerTeam: l.blockerUnit,
-      blockedTeam: l.blockedUnit,
-      open: 0,
-      oldestOpenAgeDays: 0,
-    }
-    p.open++
-    p.oldestOpenAgeDays = Math.max(p.oldestOpenAgeDays, l.ageDays ?? 0)
-    by.set(key, p)
-  }
-  const sorted = [...by.values()].sort(
-    (a, b) =>
-      b.open - a.open ||
-      b.oldestOpenAgeDays - a.oldestOpenAgeDays ||
-      a.blockerTeam.localeCompare(b.blockerTeam) ||
-      a.blockedTeam.localeCompare(b.blockedTeam),
+  const [worst] = rankTeamPairs(
+    links.filter((l) => l.openAtEnd),
+    (l) => ({ blockerTeam: l.blockerUnit, blockedTeam: l.blockedUnit, open: true, ageDays: l.ageDays }),
   )
-  return sorted[0] ?? null
+  return worst
+    ? {
+        blockerTeam: worst.blockerTeam,
+        blockedTeam: worst.blockedTeam,
+        open: worst.open,
+        oldestOpenAgeDays: worst.oldestOpenAgeDays ?? 0,
+      }
+    : null
 }
 
 /**

@@ -337,32 +337,23 @@ async function ritualRows(
   return rows.map((r) => ({ name: r.name, cadence: r.cadence, owner: r.owner ?? '', periods: r.periods }))
 }
 
-/** team pairs of the open links, worst first (DESIGN: by open links, then the oldest open link's age) */
+/** team pairs of the open links, worst first: the one ranking (packages/metrics team-pairs.ts) */
 export function teamPairs(links: metrics.DependencyItem[]): TeamPairRow[] {
-  const by = new Map<string, TeamPairRow>()
-  for (const l of links) {
-    if (!l.openAtEnd) continue
-    const key = `${l.blockerUnit}\u0000${l.blockedUnit}`
-    const p = by.get(key) ?? {
+  const open = links.filter((l) => l.openAtEnd)
+  return metrics
+    .rankTeamPairs(open, (l) => ({
       blockerTeam: l.blockerUnit,
       blockedTeam: l.blockedUnit,
-      open: 0,
-      oldestOpenAgeDays: null,
-      links: [],
-    }
-    p.open++
-    p.oldestOpenAgeDays = Math.max(p.oldestOpenAgeDays ?? 0, l.ageDays ?? 0)
-    p.links.push(l)
-    by.set(key, p)
-  }
-  for (const p of by.values()) p.links.sort((a, b) => (b.ageDays ?? 0) - (a.ageDays ?? 0))
-  return [...by.values()].sort(
-    (a, b) =>
-      b.open - a.open ||
-      (b.oldestOpenAgeDays ?? -1) - (a.oldestOpenAgeDays ?? -1) ||
-      a.blockerTeam.localeCompare(b.blockerTeam) ||
-      a.blockedTeam.localeCompare(b.blockedTeam),
-  )
+      open: true,
+      ageDays: l.ageDays,
+    }))
+    .map((p) => ({
+      blockerTeam: p.blockerTeam,
+      blockedTeam: p.blockedTeam,
+      open: p.open,
+      oldestOpenAgeDays: p.oldestOpenAgeDays,
+      links: p.links,
+    }))
 }
 
 /**

@@ -1,5 +1,5 @@
 import { toClickHouseTime } from '@orgpulse/contracts'
-import { FAMILIES } from '@orgpulse/metrics'
+import { FAMILIES, rankTeamPairs as rankPairs } from '@orgpulse/metrics'
 
 /**
  * Cross-team blocking links of a scope, from the catalog's dependencies base relation (same
@@ -74,38 +74,16 @@ export interface TeamPair {
   openAgeDaysTotal: number
 }
 
-/**
- * The team pairs the links connect, worst first (DESIGN: by open links, then by the age of the
- * oldest open link; then more links, then by name so the order is stable).
- */
+/** the api's team pairs: the one ranking (packages/metrics team-pairs.ts), links counted */
 export function rankTeamPairs(
   links: { blockerTeam: string; blockedTeam: string; open: boolean; ageDays: number }[],
 ): TeamPair[] {
-  const pairs = new Map<string, TeamPair>()
-  for (const l of links) {
-    const key = `${l.blockerTeam}\u0000${l.blockedTeam}`
-    const p = pairs.get(key) ?? {
-      blockerTeam: l.blockerTeam,
-      blockedTeam: l.blockedTeam,
-      links: 0,
-      open: 0,
-      oldestOpenAgeDays: null,
-      openAgeDaysTotal: 0,
-    }
-    p.links++
-    if (l.open) {
-      p.open++
-      p.oldestOpenAgeDays = Math.max(p.oldestOpenAgeDays ?? 0, l.ageDays)
-      p.openAgeDaysTotal = Math.round((p.openAgeDaysTotal + l.ageDays) * 1e6) / 1e6
-    }
-    pairs.set(key, p)
-  }
-  return [...pairs.values()].sort(
-    (a, b) =>
-      b.open - a.open ||
-      (b.oldestOpenAgeDays ?? -1) - (a.oldestOpenAgeDays ?? -1) ||
-      b.links - a.links ||
-      a.blockerTeam.localeCompare(b.blockerTeam) ||
-      a.blockedTeam.localeCompare(b.blockedTeam),
-  )
+  return rankPairs(links, (l) => l).map((p) => ({
+    blockerTeam: p.blockerTeam,
+    blockedTeam: p.blockedTeam,
+    links: p.links.length,
+    open: p.open,
+    oldestOpenAgeDays: p.oldestOpenAgeDays,
+    openAgeDaysTotal: p.openAgeDaysTotal,
+  }))
 }
