@@ -103,7 +103,7 @@ function sectionHtml(s: ReviewSection): string {
   const tables = s.tables.map((t) => tableHtml(t, s.refused !== null)).join('')
   const empty = s.tables.length === 0 && !s.refused ? '<p class="cmp">no data</p>' : ''
   return `<section class="review" id="${esc(s.key)}" data-section="${esc(s.key)}">
-<h2>${esc(s.title)}</h2><p class="question">${esc(s.question)}</p>
+<h2>${esc(s.title)}</h2>${s.question === s.title ? '' : `<p class="question">${esc(s.question)}</p>`}
 <div class="coverage-line"><strong>Coverage</strong>${coverage}</div>${refused}${tables}${empty}${notes}</section>`
 }
 
