@@ -1,10 +1,11 @@
+import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ReviewReport, reviewReportSchema } from '@orgpulse/review'
 import ExcelJS from 'exceljs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { orgpulseIn } from '../setup/cli.ts'
+import { CLI_MAIN, orgpulseIn } from '../setup/cli.ts'
 
 /**
  * `orgpulse review` and `export quarterly --format review-zip|xlsx` as a user runs them, on a small
@@ -58,6 +59,31 @@ describe('orgpulse review', () => {
       'portfolio',
       'stability',
     ])
+  })
+
+  it('--format json to stdout is whole through a shell pipe, past the 64 KiB the pipe holds', async () => {
+    // a real pipe (`| cat`), not the socket pair execFile gives a child: exiting before stdout
+    // drained cut the report off at exactly 65,536 bytes
+    const piped = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        'sh',
+        [
+          '-c',
+          `"${process.execPath}" "${CLI_MAIN}" --data-dir "${join(work, 'data')}" review --org "${director}" --quarter 2026-Q3 --format json | cat`,
+        ],
+        {
+          cwd: work,
+          env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', ORGPULSE_CONFIG: '' },
+          maxBuffer: 64 * 1024 * 1024,
+        },
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
+      ),
+    )
+    expect(piped.code, piped.stderr).toBe(0)
+    expect(readFileSync(join(work, 'q3.json'), 'utf8').length).toBeGreaterThan(65_536)
+    const report = reviewReportSchema.parse(JSON.parse(piped.stdout))
+    // the same report but for the time it was generated at
+    expect({ ...report, generatedAt: '' }).toEqual({ ...json, generatedAt: '' })
   })
 
   it('--format html (to stdout and to a file) is the self-contained report; a running quarter carries the banner', async () => {

@@ -102,8 +102,21 @@ function environment(): Env {
   }
 }
 
+/**
+ * Resolves once everything written to the stream so far has been handed to the OS: exiting
+ * before that cut `orgpulse review --format json | jq` off at the pipe's 64 KiB.
+ */
+const drained = (stream: NodeJS.WriteStream): Promise<void> =>
+  new Promise((resolve) => {
+    if (stream.writableLength === 0) resolve()
+    else stream.write('', () => resolve())
+  })
+
 main(process.argv.slice(2), environment()).then(
-  (code) => process.exit(code),
+  async (code) => {
+    await Promise.all([drained(process.stdout), drained(process.stderr)])
+    process.exit(code)
+  },
   (err) => {
     process.stderr.write(`fatal: ${String(err)}\n`)
     process.exit(1)
