@@ -10,13 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../services/api/src/app.ts'
 import { createToken } from '../../services/api/src/auth/tokens.ts'
 import { openRuntime, type Runtime } from '../../services/cli/src/runtime.ts'
-import { launchChromium } from '../setup/chromium.ts'
-
-/** the README's screenshots are refreshed only on request, so a test run never dirties the tree */
-const shot = (name: string) =>
-  process.env.ORGPULSE_UPDATE_SCREENSHOT
-    ? resolve(import.meta.dirname, '../../docs', name)
-    : join(tmpdir(), `orgpulse-${process.pid}-${name}`)
+import { launchChromium, screenshotPath } from '../setup/chromium.ts'
 
 let rt: Runtime
 let app: Awaited<ReturnType<typeof buildApp>>
@@ -167,9 +161,9 @@ describe('the built-in pages in headless Chromium, as a director', () => {
     expect(central.links[0]!.count).toBeGreaterThan(0)
     // every chart drew points (no empty panel); the org page shows the decision and blocker charts
     await assertCharts(page, 5)
-    mkdirSync(resolve(shot('org-page.png'), '..'), { recursive: true })
-    await page.screenshot({ path: shot('org-page.png'), fullPage: false })
-    expect(statSync(shot('org-page.png')).size).toBeGreaterThan(20_000)
+    mkdirSync(resolve(screenshotPath('org-page.png'), '..'), { recursive: true })
+    await page.screenshot({ path: screenshotPath('org-page.png'), fullPage: false })
+    expect(statSync(screenshotPath('org-page.png')).size).toBeGreaterThan(20_000)
     // follow every count: the linked list holds exactly that many items (the first link is
     // clicked; the rest are followed by their href, which is what a click does, without
     // re-rendering the org page each time)
@@ -226,8 +220,8 @@ describe('the built-in pages in headless Chromium, as a director', () => {
     const deciders = await page.locator('#items tr[data-item] td:nth-child(7)').allTextContents()
     expect(deciders.length).toBe(n)
     for (const d of deciders) expect(d).toContain(planted)
-    await page.screenshot({ path: shot('decisions-page.png'), fullPage: false })
-    expect(statSync(shot('decisions-page.png')).size).toBeGreaterThan(20_000)
+    await page.screenshot({ path: screenshotPath('decisions-page.png'), fullPage: false })
+    expect(statSync(screenshotPath('decisions-page.png')).size).toBeGreaterThan(20_000)
     // the demo's open decisions name their expected decider: in the top org they wait on its managers
     await page.goto(
       `${url}/orgs/${encodeURIComponent(other)}/decisions?range=last-week&filter=waiting_on_managers`,

@@ -1,6 +1,6 @@
 import { mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { parseEnv } from '@orgpulse/contracts'
 import { loadDemo } from '@orgpulse/demo'
 import { weekStart } from '@orgpulse/metrics'
@@ -10,13 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../services/api/src/app.ts'
 import { reviewPdf } from '../../services/cli/src/pdf.ts'
 import { openRuntime, type Runtime } from '../../services/cli/src/runtime.ts'
-import { CHROMIUM, launchChromium } from '../setup/chromium.ts'
-
-/** the README's screenshot is refreshed only on request, so a test run never dirties the tree */
-const shot = (name: string) =>
-  process.env.ORGPULSE_UPDATE_SCREENSHOT
-    ? resolve(import.meta.dirname, '../../docs', name)
-    : join(tmpdir(), `orgpulse-${process.pid}-${name}`)
+import { CHROMIUM, launchChromium, screenshotPath } from '../setup/chromium.ts'
 
 let rt: Runtime
 let app: Awaited<ReturnType<typeof buildApp>>
@@ -82,8 +76,8 @@ describe("the demo's quarterly review in Chromium", () => {
       'stability',
     ])
     expect(await page.locator('.coverage-line').count()).toBe(6)
-    await page.screenshot({ path: shot('review.png'), fullPage: false })
-    expect(statSync(shot('review.png')).size).toBeGreaterThan(20_000)
+    await page.screenshot({ path: screenshotPath('review.png'), fullPage: false })
+    expect(statSync(screenshotPath('review.png')).size).toBeGreaterThan(20_000)
   })
 
   it('prints to a PDF through the cli step (reviewPdf)', async () => {

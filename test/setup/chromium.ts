@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { type Browser, chromium } from 'playwright-core'
 
 /** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH overrides */
@@ -27,3 +29,12 @@ export async function launchChromium(): Promise<Browser> {
     ],
   })
 }
+
+/**
+ * Where a browser test saves a screenshot: `docs/NAME` (the README's) only when
+ * ORGPULSE_UPDATE_SCREENSHOT is set, so a test run never dirties the tree; a temp file otherwise.
+ */
+export const screenshotPath = (name: string): string =>
+  process.env.ORGPULSE_UPDATE_SCREENSHOT
+    ? resolve(import.meta.dirname, '../../docs', name)
+    : join(tmpdir(), `orgpulse-${process.pid}-${name}`)
