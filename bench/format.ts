@@ -32,6 +32,11 @@ export interface Figure {
   unit: string
   target?: string
   ok?: boolean
+  /**
+   * a stable name for the figure in bench/results.json's `keys` (e.g. `pipeline_cpu_ratio`), for
+   * figures compared across runs and named by the issues
+   */
+  key?: string
 }
 
 export function printTable(figures: Figure[]): void {

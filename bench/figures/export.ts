@@ -1,0 +1,28 @@
+import { type Figure, round } from '../format.ts'
+import { runSection } from '../proc.ts'
+import { small } from './scale.ts'
+
+export interface ExportResult {
+  people: number
+  baseline_rss_mb: number
+  formats: { format: string; ms: number; bytes: number; peak_rss_mb: number; rss_rise_mb: number }[]
+}
+
+export async function exportFigures(): Promise<Figure[]> {
+  const r = await runSection<ExportResult>('export', { people: small ? 1000 : 10_000, weeks: 52 })
+  const g = `quarterly export, ${r.people} people × 1 year`
+  return [
+    { group: g, name: 'process RSS before exporting (demo loaded)', value: r.baseline_rss_mb, unit: 'MB' },
+    ...r.formats.flatMap((f) => [
+      { group: g, name: `${f.format}: time`, value: f.ms, unit: 'ms' },
+      { group: g, name: `${f.format}: size`, value: round(f.bytes / 1024), unit: 'KiB' },
+      { group: g, name: `${f.format}: peak RSS`, value: f.peak_rss_mb, unit: 'MB' },
+      {
+        group: g,
+        name: `${f.format}: RSS rise during the export`,
+        value: f.rss_rise_mb,
+        unit: 'MB',
+      },
+    ]),
+  ]
+}
