@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { type NamedEnv, OrgpulseError } from '@orgpulse/contracts'
 import { queryRows } from './client.ts'
+import { clusterOf, renderAllForCluster } from './cluster.ts'
 
 /**
  * ClickHouse access control for full mode (DESIGN "Privacy and access"): one read-only user per
@@ -328,7 +329,15 @@ export async function accessStatements(
         `CREATE ROW POLICY OR REPLACE ${policyName(user)} ON ${db}.${table} FOR SELECT USING ${policyCondition(table, scope, db)} TO ${user}`,
       )
   }
-  return { statements, directors, dropped, snapshot }
+  // on a cluster every node keeps its own users and policies (local access storage): each
+  // statement runs ON CLUSTER, and a sharded table's local table gets the same policy and grant
+  const cluster = clusterOf(client)
+  return {
+    statements: cluster ? renderAllForCluster(statements, { ...cluster, database: db }) : statements,
+    directors,
+    dropped,
+    snapshot,
+  }
 }
 
 /** a salted sha256 of the password: the plain one never reaches the server's DDL or its query log */

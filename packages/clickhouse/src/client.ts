@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { ClickHouseClient, createClient } from '@clickhouse/client'
+import { attachCluster, ClusterError, type ClusterOptions, clusterSettings } from './cluster.ts'
 
 const require = createRequire(import.meta.url)
 /**
@@ -25,6 +26,8 @@ export interface ClickHouseOptions {
   /** embedded engine data lives in `<dataDir>/clickhouse` */
   dataDir?: string
   database?: string
+  /** a ClickHouse cluster (packages/clickhouse/src/cluster.ts): server only */
+  cluster?: ClusterOptions | undefined
 }
 
 /** `url` (CLICKHOUSE_URL) set → a ClickHouse server over HTTP; unset → chDB in-process, same client API. */
@@ -34,13 +37,18 @@ export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseCli
   const clickhouse_settings = { async_insert: 0 as const, wait_end_of_query: 1 as const }
   const { createClient } = clickhouseClient()
   if (url) {
-    return createClient({
+    const cluster = options.cluster
+    const client = createClient({
       url,
       database: options.database ?? 'default',
-      clickhouse_settings,
+      clickhouse_settings: cluster
+        ? { ...clickhouse_settings, ...clusterSettings(cluster) }
+        : clickhouse_settings,
       request_timeout: 120_000,
     })
+    return attachCluster(client, cluster)
   }
+  if (options.cluster) throw new ClusterError('cluster mode needs a ClickHouse server (CLICKHOUSE_URL)')
   const dir = resolve(options.dataDir ?? '.orgpulse', 'clickhouse')
   mkdirSync(dir, { recursive: true })
   // chdb types its connection against @clickhouse/client-common 1.23.0 while the client bundles

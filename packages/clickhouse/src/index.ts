@@ -1,5 +1,6 @@
 export * from './access.ts'
 export * from './client.ts'
+export * from './cluster.ts'
 export * from './cursors.ts'
 export * from './deliveries.ts'
 export * from './errors.ts'

@@ -1,4 +1,10 @@
-import { type ClickHouseClient, createClickHouse, migrate, WebhookDeliveryStore } from '@orgpulse/clickhouse'
+import {
+  type ClickHouseClient,
+  createClickHouse,
+  migrate,
+  resolveCluster,
+  WebhookDeliveryStore,
+} from '@orgpulse/clickhouse'
 import { type Connector, type ConnectorContext, webhookOff } from '@orgpulse/connector'
 import { type Env, type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
 import { metricsPlugin, registerErrorHandler, runProcess } from '@orgpulse/http'
@@ -55,8 +61,11 @@ export async function startIngestService(
   let client: ClickHouseClient | null = null
   if (connector.sync) {
     const { CLICKHOUSE_URL: url, CLICKHOUSE_DATABASE: database } = options.env
+    const cluster = resolveCluster(options.env.CLICKHOUSE_CLUSTER, options.config.clickhouse)
     client = createClickHouse(
-      url ? { url, ...(database ? { database } : {}) } : { dataDir: options.env.ORGPULSE_DATA_DIR },
+      url
+        ? { url, ...(database ? { database } : {}), cluster }
+        : { dataDir: options.env.ORGPULSE_DATA_DIR, cluster },
     )
     await migrate(client, { log: (m) => log.info(m) })
   }

@@ -1,11 +1,13 @@
 import { z } from 'zod'
 import { calendarConfigSchema } from './config/calendar.ts'
+import { clickhouseConfigSchema } from './config/clickhouse.ts'
 import { digestConfigSchema } from './config/digest.ts'
 import { jiraConfigSchema } from './config/jira.ts'
 import { linearConfigSchema } from './config/linear.ts'
 import { portfolioConfigSchema } from './config/portfolio.ts'
 
 export * from './config/calendar.ts'
+export * from './config/clickhouse.ts'
 export * from './config/digest.ts'
 export * from './config/jira.ts'
 export * from './config/linear.ts'
@@ -64,6 +66,8 @@ export const configSchema = z.strictObject({
   portfolio: portfolioConfigSchema.optional(),
   /** the weekly digest (`orgpulse digest send`, scheduled by `start` and `ingest watch`) */
   digest: digestConfigSchema.optional(),
+  /** ClickHouse cluster mode (config/clickhouse.ts); absent: one node */
+  clickhouse: clickhouseConfigSchema.optional(),
 })
 export type OrgpulseConfig = z.infer<typeof configSchema>
 export type OrgpulseConfigInput = z.input<typeof configSchema>

@@ -108,6 +108,12 @@ export const envSchema = z.object({
   CLICKHOUSE_DATABASE: text
     .optional()
     .describe('ClickHouse database (default `default`; `grafana` commands: `orgpulse`)'),
+  CLICKHOUSE_CLUSTER: text
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a ClickHouse cluster name ([A-Za-z_][A-Za-z0-9_]*)')
+    .optional()
+    .describe(
+      'cluster mode: migrations and access run `ON CLUSTER` this name (wins over `clickhouse.cluster`)',
+    ),
   ORGPULSE_STAGES: commaList
     .pipe(z.array(z.enum(TRANSFORMER_STAGES, { message: `must list ${TRANSFORMER_STAGES.join(', ')}` })))
     .default([...TRANSFORMER_STAGES])

@@ -1,4 +1,4 @@
-import { createClickHouse, migrate } from '@orgpulse/clickhouse'
+import { createClickHouse, migrate, resolveCluster } from '@orgpulse/clickhouse'
 import { loadConfig, parseEnv } from '@orgpulse/contracts'
 import { runProcess } from '@orgpulse/http'
 import { createBusFromEnv, namespacedFromEnv } from '@orgpulse/kafka'
@@ -24,6 +24,7 @@ runProcess('api', async () => {
     url: env.CLICKHOUSE_URL,
     dataDir: env.ORGPULSE_DATA_DIR,
     ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
+    cluster: resolveCluster(env.CLICKHOUSE_CLUSTER, config.clickhouse),
   })
   await migrate(client)
   const port = env.PORT ?? 3000

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { type ClickHouseClient, createClickHouse, migrate } from '@orgpulse/clickhouse'
+import { type ClickHouseClient, createClickHouse, migrate, resolveCluster } from '@orgpulse/clickhouse'
 import { type Env, loadConfig, type OrgpulseConfig, TOPIC_SPECS } from '@orgpulse/contracts'
 import {
   ackIsDurable,
@@ -76,6 +76,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     url: env.CLICKHOUSE_URL,
     dataDir,
     ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
+    cluster: resolveCluster(env.CLICKHOUSE_CLUSTER, config.clickhouse),
   })
   await migrate(client, { log: (m) => log.info(m) })
   // the config file is the complete alias set: removing an alias there must retire it here

@@ -1,4 +1,4 @@
-import { createClickHouse, migrate } from '@orgpulse/clickhouse'
+import { createClickHouse, migrate, resolveCluster } from '@orgpulse/clickhouse'
 import { type Env, loadConfig, parseEnv, TOPIC_SPECS } from '@orgpulse/contracts'
 import {
   metricsPlugin,
@@ -58,15 +58,16 @@ runProcess('transformer', async () => {
   const stages = env.ORGPULSE_STAGES
   // only the sinks write to ClickHouse; a transformer-only process must not hold the embedded engine's data dir
   const needsClickHouse = stages.includes('sink') || stages.includes('dlq')
+  const { config } = loadConfig(env.ORGPULSE_CONFIG)
   const client = needsClickHouse
     ? createClickHouse({
         url: env.CLICKHOUSE_URL,
         dataDir: env.ORGPULSE_DATA_DIR,
         ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
+        cluster: resolveCluster(env.CLICKHOUSE_CLUSTER, config.clickhouse),
       })
     : null
   if (client) await migrate(client, { log: (m) => log.info(m) })
-  const { config } = loadConfig(env.ORGPULSE_CONFIG)
   const health = new StageHealth(env.ORGPULSE_STAGE_STALL_MS)
   // start order; the shell stops them in reverse: the stages finish their batch before the bus and client close
   const parts: Stoppable[] = [{ name: 'kafka bus', stop: () => bus.close() }]
