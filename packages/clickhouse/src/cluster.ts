@@ -358,20 +358,7 @@ function replicateEngine(s: Statement, from: number, shardedTable: boolean): boo
   s.replace(nameAt, end, `Replicated${engine}(${path}${args ? `, ${args}` : ''})`)
 
   const settings = s.find(end + 1, 'SETTINGS')
-  if (settings >= 0) {
-    for (let j = settings + 1; j < s.length; j++) {
-      if (s.depth[j] !== 0) continue
-      if (s.tok(j)?.text === 'non_replicated_deduplication_window' && s.tok(j + 1)?.text === '=') {
-        const value = s.tok(j + 2)!.text
-        s.replace(
-          j,
-          j + 2,
-          `replicated_deduplication_window = ${value}, replicated_deduplication_window_seconds = ${DEDUP_WINDOW_SECONDS}`,
-        )
-        return true
-      }
-    }
-  }
+  if (settings >= 0 && replicateDedupWindow(s, settings + 1)) return true
   // no window on one node: none on the cluster either (see the module comment)
   if (settings >= 0) s.insertAfter(settings, ' replicated_deduplication_window = 0,')
   else {
@@ -380,6 +367,26 @@ function replicateEngine(s: Statement, from: number, shardedTable: boolean): boo
     else s.insertAfter(s.length - 1, ' SETTINGS replicated_deduplication_window = 0')
   }
   return true
+}
+
+/** `non_replicated_deduplication_window = N` at depth 0 from `from` on → its replicated twin; false when absent */
+function replicateDedupWindow(s: Statement, from: number): boolean {
+  for (let j = from; j < s.length; j++) {
+    if (
+      s.depth[j] !== 0 ||
+      s.tok(j)?.text !== 'non_replicated_deduplication_window' ||
+      s.tok(j + 1)?.text !== '='
+    )
+      continue
+    const value = s.tok(j + 2)!.text
+    s.replace(
+      j,
+      j + 2,
+      `replicated_deduplication_window = ${value}, replicated_deduplication_window_seconds = ${DEDUP_WINDOW_SECONDS}`,
+    )
+    return true
+  }
+  return false
 }
 
 /** the sorting key of a CREATE TABLE as a column list: what ReplacingMergeTree deduplicates on */
@@ -470,6 +477,8 @@ function alterTable(s: Statement, ctx: RenderContext, sharded: ReadonlySet<strin
       throw s.refuse(`not idempotent (${op} COLUMN IF EXISTS), concurrent migrators would fail`)
     if (op === 'DROP') drops++
   }
+  // `MODIFY SETTING non_replicated_deduplication_window = N`: the window a replicated table reads
+  replicateDedupWindow(s, name.end + 1)
   if (!sharded.has(name.table)) return [s.render()]
   const local = s.render([s.localName(name)])
   if (columnOps === 0) return [local]

@@ -8,6 +8,7 @@ import {
   attachCluster,
   type ClickHouseClient,
   ClusterError,
+  clusterOf,
   clusterSettings,
   createClickHouse,
   DEDUP_WINDOW_SECONDS,
@@ -236,13 +237,14 @@ describe('statements of later migrations', () => {
     'ALTER TABLE decision_events ADD COLUMN IF NOT EXISTS a String, ADD COLUMN IF NOT EXISTS b String',
     'ALTER TABLE decision_events MODIFY TTL toDateTime(occurred_at) + INTERVAL 5 YEAR',
     'DROP TABLE IF EXISTS decision_events',
+    'ALTER TABLE dlq MODIFY SETTING non_replicated_deduplication_window = 500',
     "INSERT INTO identity_map (identity, person_id, origin) SELECT email, person_id, 'org' FROM org_people",
   ]
 
   it('are rendered and parse', async () => {
     const out = later.map((sql) => renderForCluster(sql, SHARDED))
     for (const sql of out.flat()) await expect(format(sql), sql).resolves.toBeTruthy()
-    const [table, view, dict, plainView, addTwo, ttl, drop, insert] = await Promise.all(
+    const [table, view, dict, plainView, addTwo, ttl, drop, window, insert] = await Promise.all(
       out.map((o) => Promise.all(o.map(format))),
     )
     expect(table![0]).toContain(
@@ -267,6 +269,9 @@ describe('statements of later migrations', () => {
     expect(drop).toEqual([
       'DROP TABLE IF EXISTS decision_events ON CLUSTER orgpulse',
       'DROP TABLE IF EXISTS decision_events_local ON CLUSTER orgpulse',
+    ])
+    expect(window).toEqual([
+      `ALTER TABLE dlq ON CLUSTER orgpulse\n    (MODIFY SETTING replicated_deduplication_window = 500, replicated_deduplication_window_seconds = ${DEDUP_WINDOW_SECONDS})`,
     ])
     expect(insert).toHaveLength(1)
     expect(insert![0]).not.toContain('CLUSTER')
@@ -402,6 +407,12 @@ describe('cluster settings', () => {
       { name: 'replicated_deduplication_window', value: '10000' },
       { name: 'replicated_deduplication_window_seconds', value: '3600' },
     ])
+  })
+
+  it('mark a server client as a cluster’s, which migrate and accessStatements read', () => {
+    const cluster = { name: 'c', distributed: [] }
+    expect(clusterOf(createClickHouse({ url: 'http://127.0.0.1:9/', cluster }))).toBe(cluster)
+    expect(clusterOf(createClickHouse({ url: 'http://127.0.0.1:9/' }))).toBeUndefined()
   })
 
   it('need a server', () => {
