@@ -139,6 +139,8 @@ class Statement {
   /** paren depth before each significant token */
   readonly depth: number[]
   private edits: { start: number; end: number; text: string }[] = []
+  /** where the statement's own clauses end: before an `AS SELECT` body, whose ORDER BY and SETTINGS are the query's */
+  clauseEnd: number
 
   constructor(readonly sql: string) {
     this.tokens = tokenize(sql)
@@ -152,6 +154,7 @@ class Statement {
       this.depth.push(d)
       if (t.text === '(') d++
     })
+    this.clauseEnd = this.sig.length
   }
 
   get length(): number {
@@ -192,7 +195,8 @@ class Statement {
   }
   /** the first depth-0 significant index at or after `from` whose keyword is one of `words` */
   find(from: number, ...words: string[]): number {
-    for (let j = from; j < this.length; j++) if (this.depth[j] === 0 && words.includes(this.kw(j))) return j
+    for (let j = from; j < this.clauseEnd; j++)
+      if (this.depth[j] === 0 && words.includes(this.kw(j))) return j
     return -1
   }
   /** the source text of significant tokens from..to (inclusive), comments dropped */
@@ -354,6 +358,9 @@ function replicateEngine(s: Statement, from: number, shardedTable: boolean): boo
     end = s.closing(nameAt + 1)
     args = end > nameAt + 2 ? s.text(nameAt + 2, end - 1) : ''
   }
+  // `CREATE … ENGINE = … AS SELECT …`: the clauses after AS belong to the query
+  const body = s.find(end + 1, 'AS')
+  if (body >= 0) s.clauseEnd = body
   const path = `'${replicaPath(shardedTable)}', '{replica}'`
   s.replace(nameAt, end, `Replicated${engine}(${path}${args ? `, ${args}` : ''})`)
 
@@ -364,7 +371,7 @@ function replicateEngine(s: Statement, from: number, shardedTable: boolean): boo
   else {
     const comment = s.find(end + 1, 'COMMENT')
     if (comment >= 0) s.insertBefore(comment, 'SETTINGS replicated_deduplication_window = 0 ')
-    else s.insertAfter(s.length - 1, ' SETTINGS replicated_deduplication_window = 0')
+    else s.insertAfter(s.clauseEnd - 1, ' SETTINGS replicated_deduplication_window = 0')
   }
   return true
 }
@@ -394,7 +401,7 @@ function sortingKey(s: Statement, from: number): string {
   const at = s.find(from, 'ORDER')
   if (at < 0 || !s.is(at + 1, 'BY')) throw s.refuse('a sharded table needs an ORDER BY (its shard key)')
   const stop = s.find(at + 2, 'PRIMARY', 'SAMPLE', 'TTL', 'SETTINGS', 'PARTITION', 'COMMENT')
-  const last = (stop < 0 ? s.length : stop) - 1
+  const last = (stop < 0 ? s.clauseEnd : stop) - 1
   let first = at + 2
   let end = last
   if (s.tok(first)?.text === '(' && s.closing(first) === last) {

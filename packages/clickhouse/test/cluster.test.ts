@@ -253,9 +253,11 @@ describe('statements of later migrations', () => {
     // an existing SETTINGS list gets the window first; the comment and the strings are untouched
     expect(table![0]).toContain('SETTINGS replicated_deduplication_window = 0, index_granularity = 8192')
     expect(table![0]).toContain("DEFAULT 'ENGINE = Log'")
+    // the table's clauses end at AS: the query's own GROUP BY is left alone
     expect(view![0]).toContain(
-      "ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/all/{database}/{table}', '{replica}')",
+      "ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/all/{database}/{table}', '{replica}')\nORDER BY day\nSETTINGS replicated_deduplication_window = 0\nAS SELECT",
     )
+    expect(view![0]).toMatch(/GROUP BY day$/)
     expect(dict![0]).toMatch(/^CREATE DICTIONARY IF NOT EXISTS unit_names ON CLUSTER orgpulse\n/)
     expect(plainView![0]).toMatch(/^CREATE VIEW IF NOT EXISTS open_blockers ON CLUSTER orgpulse\s+AS SELECT/)
     expect(addTwo!.map((s) => s.split('\n')[0])).toEqual([
