@@ -297,6 +297,15 @@ export function renderForCluster(sql: string, ctx: RenderContext): string[] {
     // the Distributed table first: it must not outlive the table it routes to
     return [s.render(), s.render([s.localName(name as Name)])]
   }
+  if (k0 === 'DELETE' && k1 === 'FROM') {
+    // a replicated table carries the mutation to its replicas; a Distributed table refuses it,
+    // so a sharded table's rows are deleted in its local table on every shard
+    const name = s.name(2)
+    noClusterYet(s, name.end + 1)
+    if (!sharded.has(name.table)) return [sql]
+    s.insertAfter(name.end, onCluster)
+    return [s.render([s.localName(name)])]
+  }
   if (k0 === 'TRUNCATE' || k0 === 'OPTIMIZE') {
     let i = s.skip(1, 'TABLE')
     if (k0 === 'TRUNCATE') i = s.skip(i, 'IF', 'EXISTS')

@@ -239,14 +239,15 @@ describe('statements of later migrations', () => {
     'DROP TABLE IF EXISTS decision_events',
     'ALTER TABLE dlq MODIFY SETTING non_replicated_deduplication_window = 500',
     "INSERT INTO identity_map (identity, person_id, origin) SELECT email, person_id, 'org' FROM org_people",
+    "DELETE FROM meetings WHERE source = 'gone'",
+    "DELETE FROM identity_map WHERE origin = 'gone'",
   ]
 
   it('are rendered and parse', async () => {
     const out = later.map((sql) => renderForCluster(sql, SHARDED))
     for (const sql of out.flat()) await expect(format(sql), sql).resolves.toBeTruthy()
-    const [table, view, dict, plainView, addTwo, ttl, drop, window, insert] = await Promise.all(
-      out.map((o) => Promise.all(o.map(format))),
-    )
+    const [table, view, dict, plainView, addTwo, ttl, drop, window, insert, deleteSharded, deleteReplicated] =
+      await Promise.all(out.map((o) => Promise.all(o.map(format))))
     expect(table![0]).toContain(
       "ENGINE = ReplicatedCollapsingMergeTree('/clickhouse/tables/all/{database}/{table}', '{replica}', sign)",
     )
@@ -275,6 +276,8 @@ describe('statements of later migrations', () => {
     expect(window).toEqual([
       `ALTER TABLE dlq ON CLUSTER orgpulse\n    (MODIFY SETTING replicated_deduplication_window = 500, replicated_deduplication_window_seconds = ${DEDUP_WINDOW_SECONDS})`,
     ])
+    expect(deleteSharded).toEqual(["DELETE FROM meetings_local ON CLUSTER orgpulse WHERE source = 'gone'"])
+    expect(deleteReplicated).toEqual(["DELETE FROM identity_map WHERE origin = 'gone'"])
     expect(insert).toHaveLength(1)
     expect(insert![0]).not.toContain('CLUSTER')
   })
