@@ -180,6 +180,39 @@ describe('cluster rendering of every migration', () => {
     },
   )
 
+  it('names only engines and table settings this ClickHouse version has', async () => {
+    const engines = new Set<string>()
+    const settings = new Set<string>()
+    for (const m of migrations())
+      for (const sql of migrationStatements(m, SHARDED, DB)) {
+        const f = await format(sql)
+        for (const e of f.matchAll(/\nENGINE = (\w+)/g)) engines.add(e[1]!)
+        const list = /\nSETTINGS (.+)$/.exec(f)?.[1] ?? ''
+        for (const kv of list.split(', ').filter(Boolean)) settings.add(kv.split(' = ')[0]!)
+      }
+    expect([...engines].sort()).toEqual([
+      'Distributed',
+      'ReplicatedMergeTree',
+      'ReplicatedReplacingMergeTree',
+    ])
+    const knownEngines = await queryRows<{ name: string }>(
+      client,
+      'SELECT name FROM system.table_engines WHERE name IN {n:Array(String)}',
+      { n: [...engines] },
+    )
+    expect(knownEngines).toHaveLength(engines.size)
+    expect([...settings].sort()).toEqual([
+      'replicated_deduplication_window',
+      'replicated_deduplication_window_seconds',
+    ])
+    const knownSettings = await queryRows<{ name: string }>(
+      client,
+      'SELECT name FROM system.merge_tree_settings WHERE name IN {n:Array(String)}',
+      { n: [...settings] },
+    )
+    expect(knownSettings).toHaveLength(settings.size)
+  })
+
   it('keeps each engine’s arguments and the single node’s deduplication, as written by hand', () => {
     const byName = new Map(migrations().map((m) => [m.name, m]))
     const one = (name: string, i: number, ctx = REPLICATED) =>
