@@ -12,3 +12,4 @@ export {
 export { HttpRetryError, type RetryGiveUp } from './errors.ts'
 export type { HttpResponse } from './response.ts'
 export { parseRetryAfter } from './retry-after.ts'
+export { type BudgetReading, PointsBudget } from './points-budget.ts'
