@@ -237,7 +237,11 @@ export class JiraClient {
       }
       const page = parse(
         classicPageSchema,
-        await this.http.request('POST', '/rest/api/2/search', { body, what: opts.what, cost: 1 + opts.pageSize }),
+        await this.http.request('POST', '/rest/api/2/search', {
+          body,
+          what: opts.what,
+          cost: 1 + opts.pageSize,
+        }),
         opts.what,
       )
       yield { issues: page.issues, total: page.total }

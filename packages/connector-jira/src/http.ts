@@ -78,7 +78,11 @@ export function jiraBudgetReading(headers: Headers): BudgetReading | undefined {
   if (headers.get('x-ratelimit-remaining') === null || !Number.isFinite(remaining) || Number.isNaN(resetAt))
     return undefined
   const limit = Number(headers.get('x-ratelimit-limit') ?? '')
-  return { remaining, resetAt, ...(headers.get('x-ratelimit-limit') && Number.isFinite(limit) ? { limit } : {}) }
+  return {
+    remaining,
+    resetAt,
+    ...(headers.get('x-ratelimit-limit') && Number.isFinite(limit) ? { limit } : {}),
+  }
 }
 
 /**

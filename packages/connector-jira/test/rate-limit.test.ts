@@ -28,7 +28,10 @@ describe('fake Jira points budget', () => {
     let clock = Date.UTC(2026, 2, 10, 9, 15)
     fake = await startFakeJira(seed({ now: () => clock, rateLimit: { points: 10 } }))
     // ENG has 4 issues: 1 + 4 = 5 points
-    const first = await post(`${fake.url}/rest/api/3/search/jql`, { jql: 'project = ENG', fields: ['summary'] })
+    const first = await post(`${fake.url}/rest/api/3/search/jql`, {
+      jql: 'project = ENG',
+      fields: ['summary'],
+    })
     expect(first.status).toBe(200)
     expect(first.headers.get('x-ratelimit-limit')).toBe('10')
     expect(first.headers.get('x-ratelimit-remaining')).toBe('5')
@@ -41,7 +44,10 @@ describe('fake Jira points budget', () => {
     expect(me.headers.get('x-ratelimit-remaining')).toBe('4')
     expect(me.headers.get('x-ratelimit-nearlimit')).toBeNull()
     // another 5-point search: only 4 left
-    const refused = await post(`${fake.url}/rest/api/3/search/jql`, { jql: 'project = ENG', fields: ['summary'] })
+    const refused = await post(`${fake.url}/rest/api/3/search/jql`, {
+      jql: 'project = ENG',
+      fields: ['summary'],
+    })
     expect(refused.status).toBe(429)
     expect(refused.headers.get('retry-after')).toBe('2700')
     expect(refused.headers.get('ratelimit-reason')).toBe('jira-quota-tenant-based')
@@ -55,7 +61,10 @@ describe('fake Jira points budget', () => {
     expect(ops.headers.get('x-ratelimit-nearlimit')).toBe('true')
     // the next hour is a new budget
     clock = Date.UTC(2026, 2, 10, 10, 0)
-    const again = await post(`${fake.url}/rest/api/3/search/jql`, { jql: 'project = ENG', fields: ['summary'] })
+    const again = await post(`${fake.url}/rest/api/3/search/jql`, {
+      jql: 'project = ENG',
+      fields: ['summary'],
+    })
     expect(again.status).toBe(200)
     expect(again.headers.get('x-ratelimit-remaining')).toBe('5')
     expect(fake.rateLimit!.spent).toBe(5 + 1 + 3 + 5)
@@ -101,7 +110,9 @@ describe('fake Jira points budget', () => {
     expect(fake.requests.filter((r) => r.status === 429)).toEqual([])
     expect(result.projects[0]!.issues).toBe(30)
     const keys = new Set(
-      bus.messages(rawTopic('jira')).map((m) => (JSON.parse(m.value.toString()) as { sourceId?: string }).sourceId),
+      bus
+        .messages(rawTopic('jira'))
+        .map((m) => (JSON.parse(m.value.toString()) as { sourceId?: string }).sourceId),
     )
     expect([...keys].filter((k) => k?.startsWith('ENG-')).sort()).toEqual(issues.map((i) => i.key).sort())
   })

@@ -18,6 +18,12 @@ export interface BudgetReading {
   limit?: number
 }
 
+/**
+ * Node's timers count from the event loop's cached clock, so one can fire a few ms before the
+ * wall clock (the server's) reaches the reset: the real timer sleeps a little past it.
+ */
+const timerSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms + 25))
+
 export class PointsBudget {
   private reading: BudgetReading | undefined
   /** points reserved by requests sent since the last reading */
@@ -25,7 +31,7 @@ export class PointsBudget {
 
   constructor(
     private readonly now: () => number = Date.now,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly sleep: (ms: number) => Promise<void> = timerSleep,
   ) {}
 
   /** what the last response said, or undefined before the first one with budget headers */
@@ -52,25 +58,20 @@ export class PointsBudget {
    * and the server decides.
    */
   async reserve(cost: number, onWait?: (ms: number) => void): Promise<number> {
-    let waited = 0
-    for (;;) {
-      const ms = this.waitFor(cost)
-      if (ms <= 0) break
+    const ms = this.waitFor(cost)
+    if (ms > 0) {
       onWait?.(ms)
       await this.sleep(ms)
-      waited += ms
-      const r = this.reading
-      // a timer may fire a little early: keep waiting until the reset has really passed
-      if (r && this.now() >= r.resetAt) {
-        this.reading = {
-          ...r,
-          remaining: r.limit ?? Number.POSITIVE_INFINITY,
-          resetAt: Number.NEGATIVE_INFINITY,
-        }
-        this.inFlight = 0
+      // the budget is full again
+      const r = this.reading!
+      this.reading = {
+        ...r,
+        remaining: r.limit ?? Number.POSITIVE_INFINITY,
+        resetAt: Number.NEGATIVE_INFINITY,
       }
+      this.inFlight = 0
     }
     this.inFlight += cost
-    return waited
+    return ms
   }
 }

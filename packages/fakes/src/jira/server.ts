@@ -648,7 +648,9 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
         ...(remaining < rl.limit / 5 ? { 'x-ratelimit-nearlimit': 'true' } : {}),
         'beta-ratelimit-policy': `"tenant-app-quota";q=${rl.limit};w=${Math.round(rl.windowMs / 1000)}`,
         'beta-ratelimit': `"tenant-app-quota";r=${remaining};t=${secondsLeft}`,
-        ...(refuse ? { 'retry-after': String(secondsLeft), 'ratelimit-reason': 'jira-quota-tenant-based' } : {}),
+        ...(refuse
+          ? { 'retry-after': String(secondsLeft), 'ratelimit-reason': 'jira-quota-tenant-based' }
+          : {}),
       },
     }
   }
