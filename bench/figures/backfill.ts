@@ -65,7 +65,8 @@ export async function backfillFigures(): Promise<Figure[]> {
     },
     {
       group: gj,
-      name: `a real site at the published 100,100 points/h (${hours(j.real_s)})`,
+      // a site starts the hour with its whole quota: what fits in it is bound by latency, not by it
+      name: `a real site at the pace of the published 100,100 points/h (${hours(j.real_s)}${j.points <= 100_100 ? '; fits one hour’s quota' : ''})`,
       value: j.real_s,
       unit: 's',
       key: 'backfill_jira_real_s',
