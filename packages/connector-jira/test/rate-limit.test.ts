@@ -71,6 +71,38 @@ describe('fake Jira points budget', () => {
     expect([...fake.rateLimit!.spentByWindow.values()]).toEqual([9, 5])
   })
 
+  it('the burst limit: per endpoint and method, a bucket of perSecond tokens, 429 jira-burst-based with Retry-After, honoured by the client', async () => {
+    let clock = Date.UTC(2026, 2, 10, 9, 15)
+    fake = await startFakeJira(seed({ now: () => clock, rateLimit: { burst: { perSecond: 2 } } }))
+    const get = (path: string) => fetch(`${fake!.url}${path}`, { headers: { authorization: AUTH } })
+    expect((await get('/rest/api/3/myself')).status).toBe(200)
+    expect((await get('/rest/api/3/myself')).status).toBe(200)
+    const refused = await get('/rest/api/3/myself')
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('ratelimit-reason')).toBe('jira-burst-based')
+    expect(refused.headers.get('retry-after')).toBe('1')
+    // another endpoint has its own bucket; an issue key names the same endpoint as any other
+    expect((await get('/rest/api/3/issue/ENG-1')).status).toBe(200)
+    expect((await get('/rest/api/3/issue/ENG-2')).status).toBe(200)
+    expect((await get('/rest/api/3/issue/ENG-3')).status).toBe(429)
+    // no points quota: no quota headers
+    expect(refused.headers.get('x-ratelimit-remaining')).toBeNull()
+    // half a second refills one token
+    clock += 500
+    expect((await get('/rest/api/3/myself')).status).toBe(200)
+    expect(fake.rateLimit!.overBurst).toBe(2)
+    // the client waits out Retry-After and succeeds
+    const waits: number[] = []
+    const client = clientFor(fake.url, {
+      sleep: async (ms) => {
+        waits.push(ms)
+        clock += ms
+      },
+    })
+    expect((await client.myself()).displayName).toBe('Bot')
+    expect(waits).toEqual([1000])
+  })
+
   it('a sync against a small budget waits for each reset, is never refused, and stores every issue', async () => {
     // one clock for the site and the client: the client's waits move it
     let clock = Date.UTC(2026, 2, 10, 9, 15)

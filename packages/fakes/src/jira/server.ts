@@ -111,8 +111,14 @@ export interface FakeJiraSeed {
  * RateLimit-Reason: jira-quota-tenant-based, and counted as over budget.
  */
 export interface FakeRateLimit {
-  /** points per window */
-  points: number
+  /** points per window; default unlimited (only the burst limit, when set) */
+  points?: number
+  /**
+   * the per-second burst limit the same page documents (per tenant, endpoint and HTTP method; the
+   * only limit API-token traffic has): a token bucket of `perSecond` tokens refilled continuously;
+   * an empty bucket answers 429, RateLimit-Reason: jira-burst-based, Retry-After
+   */
+  burst?: { perSecond: number }
   /** default one hour; a bench compresses it to seconds */
   windowMs?: number
   /** epoch ms the windows are counted from; default 0 (an hour window starts on the hour) */
@@ -127,6 +133,8 @@ export interface FakeRateLimitStats {
   spentByWindow: Map<number, number>
   /** requests answered 429 because the budget could not pay for them */
   overBudget: number
+  /** requests answered 429 by the burst limit */
+  overBurst: number
   /** points of the requests answered */
   spent: number
 }
@@ -331,14 +339,33 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
   let searchCache: { jql: string; version: number; result: ReturnType<typeof runSearch> } | undefined
   const rl: FakeRateLimitStats | undefined = seed.rateLimit
     ? {
-        limit: seed.rateLimit.points,
+        limit: seed.rateLimit.points ?? Number.POSITIVE_INFINITY,
         windowMs: seed.rateLimit.windowMs ?? 3_600_000,
         origin: seed.rateLimit.origin ?? 0,
         spentByWindow: new Map(),
         overBudget: 0,
+        overBurst: 0,
         spent: 0,
       }
     : undefined
+  const burstBuckets = new Map<string, { tokens: number; at: number }>()
+  /** seconds until the endpoint's bucket holds a token again, or 0 when this request may pass */
+  const burstWait = (method: string, path: string): number => {
+    const perSecond = seed.rateLimit?.burst?.perSecond
+    if (!perSecond) return 0
+    // one bucket per endpoint: ids and keys in the path name the same endpoint
+    const endpoint = `${method} ${path.replace(/\/[^/]*\d[^/]*/g, '/{id}')}`
+    const t = now()
+    const b = burstBuckets.get(endpoint) ?? { tokens: perSecond, at: t }
+    b.tokens = Math.min(perSecond, b.tokens + ((t - b.at) / 1000) * perSecond)
+    b.at = t
+    burstBuckets.set(endpoint, b)
+    if (b.tokens >= 1) {
+      b.tokens -= 1
+      return 0
+    }
+    return Math.max(1, Math.ceil((1 - b.tokens) / perSecond))
+  }
 
   const statusByName = (name: string): FakeStatus => {
     const s = statuses.find((x) => x.name.toLowerCase() === name.toLowerCase())
@@ -623,7 +650,7 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     status: number,
     body: unknown,
   ): { headers: Record<string, string>; refuse: boolean } => {
-    if (!rl) return { headers: {}, refuse: false }
+    if (!rl || !Number.isFinite(rl.limit)) return { headers: {}, refuse: false }
     const t = now()
     const w = Math.floor((t - rl.origin) / rl.windowMs)
     const resetMs = rl.origin + (w + 1) * rl.windowMs
@@ -1002,6 +1029,17 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
             ? 'Service unavailable.'
             : `Injected ${f.fault.status}.`
       return send(res, f.fault.status, { errorMessages: [message], errors: {} }, headers)
+    }
+    const burst = burstWait(entry.method, url.pathname)
+    if (burst > 0) {
+      rl!.overBurst++
+      res.writeHead(429, {
+        'content-type': 'application/json;charset=UTF-8',
+        'retry-after': String(burst),
+        'ratelimit-reason': 'jira-burst-based',
+      })
+      res.end(JSON.stringify({ errorMessages: ['Rate limit exceeded.'], errors: {} }))
+      return
     }
     if (!authorised(req))
       return errors(res, 401, 'You are not authenticated. Authentication required to perform this operation.')
