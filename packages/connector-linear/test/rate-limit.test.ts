@@ -5,6 +5,46 @@ import { describe, expect, it } from 'vitest'
 import { LinearClient, syncLinear } from '../src/index.ts'
 
 describe('Linear backfill within the budgets', () => {
+  it('the fake reports both budgets on every answer and refuses, as RATELIMITED, a query they cannot pay', async () => {
+    let clock = Date.UTC(2026, 2, 10, 9, 0)
+    const fake = await startFakeLinear(linearTestSeed(), {
+      now: () => clock,
+      limits: { requestsLimit: 3, complexityLimit: 10, windowMs: 60_000 },
+    })
+    try {
+      // 1 + 2 × (1 + 2 × 0.1) = 3.4 → 4 points
+      const ask = () =>
+        fetch(fake.url, {
+          method: 'POST',
+          headers: { authorization: fake.apiKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ query: 'query T { teams(first: 2) { nodes { key name } } }' }),
+        })
+      const first = await ask()
+      expect(first.status).toBe(200)
+      expect(first.headers.get('x-complexity')).toBe('4')
+      expect(first.headers.get('x-ratelimit-complexity-remaining')).toBe('6')
+      expect(first.headers.get('x-ratelimit-requests-remaining')).toBe('2')
+      expect(first.headers.get('x-ratelimit-complexity-reset')).toBe(String(clock + 60_000))
+      expect((await ask()).headers.get('x-ratelimit-complexity-remaining')).toBe('2')
+      const refused = await ask()
+      expect(refused.status).toBe(400)
+      expect(
+        ((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+      ).toBe('RATELIMITED')
+      expect(refused.headers.get('x-ratelimit-complexity-remaining')).toBe('2')
+      expect(fake.budget.overBudget).toBe(1)
+      // the window's end fills both buckets again
+      clock += 60_000
+      expect((await ask()).status).toBe(200)
+      expect(fake.budget.windows.map((w) => [w.requests, w.complexity])).toEqual([
+        [2, 8],
+        [1, 4],
+      ])
+    } finally {
+      await fake.close()
+    }
+  })
+
   it('a sync against small budgets waits for each reset, is never refused, and stores every issue', async () => {
     // one clock for the workspace and the client: the client's waits move it
     let clock = Date.UTC(2026, 2, 10, 9, 0)
