@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { backfillFigures } from './figures/backfill.ts'
 import { dashboardsFigures } from './figures/dashboards.ts'
 import { exportFigures } from './figures/export.ts'
 import { freshnessFigures } from './figures/freshness.ts'
@@ -27,6 +28,7 @@ const sections: Record<string, () => Promise<Figure[]>> = {
   pipeline: pipelineFigures,
   freshness: freshnessFigures,
   export: exportFigures,
+  backfill: backfillFigures,
 }
 
 /** the figures that carry a `key`, as key → value (with its unit, target and verdict) */

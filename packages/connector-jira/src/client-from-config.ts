@@ -9,6 +9,8 @@ export function createJiraClient(
   options: {
     env: NamedEnv
     onRetry?: (info: RetryInfo) => void
+    /** told before every wait for Jira's rate-limit budget */
+    onWait?: (info: { ms: number; reason: string }) => void
     /** the portfolio's legacy Epic Link field is read too, when configured */
     portfolio?: PortfolioConfig | undefined
   },
@@ -19,6 +21,7 @@ export function createJiraClient(
     auth: conn.auth,
     maxRetries: config.sync.maxRetries,
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    ...(options.onWait ? { onWait: options.onWait } : {}),
   })
   const expected = config.decisions.expectedDecider
   const extraFields = expected.startsWith('customfield_') ? [expected] : []

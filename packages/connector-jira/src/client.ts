@@ -213,7 +213,11 @@ export class JiraClient {
         }
         const page = parse(
           enhancedPageSchema,
-          await this.http.request('POST', '/rest/api/3/search/jql', { body, what: opts.what }),
+          await this.http.request('POST', '/rest/api/3/search/jql', {
+            body,
+            what: opts.what,
+            cost: 1 + opts.pageSize,
+          }),
           opts.what,
         )
         yield { issues: page.issues }
@@ -233,7 +237,11 @@ export class JiraClient {
       }
       const page = parse(
         classicPageSchema,
-        await this.http.request('POST', '/rest/api/2/search', { body, what: opts.what }),
+        await this.http.request('POST', '/rest/api/2/search', {
+          body,
+          what: opts.what,
+          cost: 1 + opts.pageSize,
+        }),
         opts.what,
       )
       yield { issues: page.issues, total: page.total }
@@ -292,7 +300,12 @@ export class JiraClient {
         }
         const page = parse(
           bulkChangelogSchema,
-          await this.http.request('POST', '/rest/api/3/changelog/bulkfetch', { body, what }),
+          // a page holds the changelogs of at most every issue asked for
+          await this.http.request('POST', '/rest/api/3/changelog/bulkfetch', {
+            body,
+            what,
+            cost: 1 + chunk.length,
+          }),
           what,
         )
         for (const log of page.issueChangeLogs)
@@ -316,7 +329,11 @@ export class JiraClient {
     for (let startAt = 0; ; ) {
       const page = parse(
         schema,
-        await this.http.request('GET', path, { query: { ...query, startAt, maxResults: AGILE_PAGE }, what }),
+        await this.http.request('GET', path, {
+          query: { ...query, startAt, maxResults: AGILE_PAGE },
+          what,
+          cost: 1 + AGILE_PAGE,
+        }),
         what,
       )
       yield page.values
@@ -384,6 +401,7 @@ export class JiraClient {
         await this.http.request('GET', `/rest/api/3/issue/${encodeURIComponent(key)}/changelog`, {
           query: { startAt, maxResults: CHANGELOG_PAGE },
           what,
+          cost: 1 + CHANGELOG_PAGE,
         }),
         what,
       )

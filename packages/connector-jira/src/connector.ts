@@ -118,6 +118,8 @@ export const jiraConnector: PullConnector<SyncResult> = {
               progress({
                 line: `jira: ${r.status} on ${r.method} ${r.path}; retry ${r.attempt} in ${(r.waitMs / 1000).toFixed(1)} s`,
               }),
+            // a long backfill spends Jira's budget and then waits for its reset: say so, or it looks stuck
+            onWait: (w) => progress({ line: `jira: waiting ${(w.ms / 1000).toFixed(1)} s; ${w.reason}` }),
           }
         : {}),
     })

@@ -1,10 +1,11 @@
 import {
-  type BudgetWait,
+  type BudgetReading,
   createHttpClient,
   type HttpClient,
   type HttpResponse,
   HttpRetryError,
   type RetryInfo as HttpRetryInfo,
+  PointsBudget,
   parseRetryAfter,
 } from '@orgpulse/http-client'
 import {
@@ -46,7 +47,10 @@ export interface JiraHttpOptions {
   maxRetryAfterMs?: number
   timeoutMs?: number
   onRetry?: (info: RetryInfo) => void
+  /** told before every wait for the rate-limit budget (progress output on long backfills) */
+  onWait?: (info: { ms: number; reason: string }) => void
   sleep?: (ms: number) => Promise<void>
+  now?: () => number
 }
 
 export interface RequestOptions {
@@ -54,21 +58,30 @@ export interface RequestOptions {
   body?: unknown
   /** what this request is for, in words, for error messages ("searching project ENG") */
   what: string
+  /**
+   * the most points this request can cost (Jira charges 1 per request plus 1 per object it
+   * returns): the request waits for the budget's reset unless that many are left; default 1
+   */
+  cost?: number
 }
 
 export { parseRetryAfter }
 
 /**
- * Jira Cloud's cost budget: when a response says none is left, the next request waits for the
- * reset (an ISO timestamp) instead of spending a 429.
+ * Jira Cloud's points budget as every response reports it: X-RateLimit-Remaining points until
+ * X-RateLimit-Reset (ISO 8601; Atlassian documents minute precision, `yyyy-MM-ddTHH:mmZ`), and
+ * X-RateLimit-Limit, per https://developer.atlassian.com/cloud/jira/platform/rate-limiting/.
  */
-function jiraBudget(res: HttpResponse, maxMs: number): BudgetWait | number {
-  if (res.headers.get('x-ratelimit-remaining')?.trim() !== '0') return 0
-  const reset = Date.parse(res.headers.get('x-ratelimit-reset') ?? '')
-  if (Number.isNaN(reset)) return 0
+export function jiraBudgetReading(headers: Headers): BudgetReading | undefined {
+  const remaining = Number(headers.get('x-ratelimit-remaining')?.trim() ?? '')
+  const resetAt = Date.parse(headers.get('x-ratelimit-reset') ?? '')
+  if (headers.get('x-ratelimit-remaining') === null || !Number.isFinite(remaining) || Number.isNaN(resetAt))
+    return undefined
+  const limit = Number(headers.get('x-ratelimit-limit') ?? '')
   return {
-    waitMs: Math.min(maxMs, reset - Date.now()),
-    reason: 'Jira rate-limit budget spent (X-RateLimit-Remaining: 0)',
+    remaining,
+    resetAt,
+    ...(headers.get('x-ratelimit-limit') && Number.isFinite(limit) ? { limit } : {}),
   }
 }
 
@@ -80,11 +93,16 @@ export class JiraHttp {
   readonly baseUrl: string
   private readonly http: HttpClient
   private readonly maxRetryAfterMs: number
+  /** the points budget, spent before each request (requests wait for the reset, not for a 429) */
+  readonly budget: PointsBudget
+  /** ms spent waiting for the budget */
+  waitedMs = 0
 
   constructor(private readonly options: JiraHttpOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000
     const backoff = options.backoff ?? { baseMs: 500, maxMs: 30_000 }
+    this.budget = new PointsBudget(options.now, options.sleep)
     this.http = createHttpClient({
       baseUrl: this.baseUrl,
       headers: this.headers(),
@@ -97,7 +115,10 @@ export class JiraHttp {
         backoff: { ...backoff, jitter: { min: 0.5, max: 1 } },
         maxRetryAfterMs: this.maxRetryAfterMs,
       },
-      budget: (res) => jiraBudget(res, this.maxRetryAfterMs),
+      budget: (res) => {
+        this.budget.observe(jiraBudgetReading(res.headers))
+        return 0
+      },
       timeoutMs: options.timeoutMs ?? 60_000,
       ...(options.sleep ? { sleep: options.sleep } : {}),
       ...(options.onRetry
@@ -135,6 +156,14 @@ export class JiraHttp {
   }
 
   async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, opts: RequestOptions): Promise<T> {
+    const cost = opts.cost ?? 1
+    this.waitedMs += await this.budget.reserve(cost, (ms) => {
+      const left = this.budget.last
+      this.options.onWait?.({
+        ms,
+        reason: `Jira rate-limit budget: ${left?.remaining ?? '?'} of ${left?.limit ?? '?'} points left, ${opts.what} may cost ${cost}`,
+      })
+    })
     let res: HttpResponse
     try {
       res = await this.http.request(method, path, {
@@ -144,6 +173,8 @@ export class JiraHttp {
     } catch (err) {
       if (!(err instanceof HttpRetryError)) throw err
       throw this.gaveUp(err, opts.what)
+    } finally {
+      this.budget.observe(undefined, cost)
     }
     if (res.ok) return JSON.parse(res.text) as T
     throw this.failure(res.status, res.text, opts.what, path)

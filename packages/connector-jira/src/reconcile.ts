@@ -97,6 +97,7 @@ async function existing(client: JiraClient, keys: string[]): Promise<Set<string>
         ? await client.http.request<unknown>('POST', '/rest/api/3/issue/bulkfetch', {
             body: { issueIdsOrKeys: batch, fields: ['project'] },
             what,
+            cost: 1 + batch.length,
           })
         : await client.http.request<unknown>('POST', '/rest/api/2/search', {
             body: {
@@ -106,6 +107,7 @@ async function existing(client: JiraClient, keys: string[]): Promise<Set<string>
               validateQuery: 'warn',
             },
             what,
+            cost: 1 + batch.length,
           })
     const page = keysPage.safeParse(raw)
     if (!page.success) throw new JiraError(`${what}: unexpected response shape`)

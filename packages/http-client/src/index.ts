@@ -10,5 +10,6 @@ export {
   redactUrl,
 } from './client.ts'
 export { HttpRetryError, type RetryGiveUp } from './errors.ts'
+export { type BudgetReading, PointsBudget } from './points-budget.ts'
 export type { HttpResponse } from './response.ts'
 export { parseRetryAfter } from './retry-after.ts'

@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { backoffMs, createHttpClient, HttpRetryError, parseRetryAfter, type RetryInfo } from '../src/index.ts'
+import {
+  backoffMs,
+  createHttpClient,
+  HttpRetryError,
+  PointsBudget,
+  parseRetryAfter,
+  type RetryInfo,
+} from '../src/index.ts'
 
 interface Scripted {
   status: number
@@ -212,5 +219,31 @@ describe('createHttpClient', () => {
     const err = (await closed.request('GET', '/x').catch((e: unknown) => e)) as HttpRetryError
     expect([err.reason, err.attempts, err.status]).toEqual(['network', 2, 'network'])
     expect(waits).toHaveLength(2)
+  })
+})
+
+describe('PointsBudget', () => {
+  it('lets a request go while the remaining points pay its predicted cost, and holds it for the reset otherwise', async () => {
+    let clock = 1_000
+    const slept: number[] = []
+    const b = new PointsBudget(
+      () => clock,
+      async (ms) => {
+        slept.push(ms)
+        clock += ms
+      },
+    )
+    // nothing known yet: no wait
+    expect(await b.reserve(50)).toBe(0)
+    b.observe({ remaining: 60, resetAt: 5_000, limit: 100 }, 50)
+    // two concurrent 30-point requests: the first fits, the second would overdraw what the first reserved
+    expect(await b.reserve(30)).toBe(0)
+    expect(b.waitFor(31)).toBe(4_000)
+    expect(await b.reserve(30)).toBe(0)
+    b.observe({ remaining: 0, resetAt: 5_000, limit: 100 }, 60)
+    expect(await b.reserve(1)).toBe(4_000)
+    expect(slept).toEqual([4_000])
+    // after the reset the whole limit is there until the next response says otherwise
+    expect(b.waitFor(100)).toBe(0)
   })
 })

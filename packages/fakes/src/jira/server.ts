@@ -93,6 +93,50 @@ export interface FakeJiraSeed {
    * changelog does not record links: polls see only the links that exist, in `issuelinks`).
    */
   linkEvents?: LinkEvents
+  /** the site's points budget; none (unlimited) by default */
+  rateLimit?: FakeRateLimit
+}
+
+/**
+ * Jira Cloud's points-based quota as https://developer.atlassian.com/cloud/jira/platform/rate-limiting/
+ * documents it: every request costs a base 1 point plus 1 per object it returns (here: the issues
+ * of a search or bulk fetch, the issues of a bulk changelog page, the values of a changelog or
+ * Agile page), writes only the base; the quota is per hour and resets at the top of the hour,
+ * which X-RateLimit-Reset gives as an ISO 8601 time. Every response carries X-RateLimit-Limit /
+ * -Remaining / -Reset (and X-RateLimit-NearLimit when under a fifth is left), plus the IETF
+ * draft's Beta-RateLimit-Policy / Beta-RateLimit pair, as a real tenant-app quota answers
+ * (`"tenant-app-quota";q=100100;w=3600` quoted from a live site in
+ * https://community.developer.atlassian.com/t/2026-point-based-rate-limits/97828). A request
+ * the remaining points cannot pay is refused with 429, Retry-After (seconds to the reset) and
+ * RateLimit-Reason: jira-quota-tenant-based, and counted as over budget.
+ */
+export interface FakeRateLimit {
+  /** points per window; default unlimited (only the burst limit, when set) */
+  points?: number
+  /**
+   * the per-second burst limit the same page documents (per tenant, endpoint and HTTP method; the
+   * only limit API-token traffic has): a token bucket of `perSecond` tokens refilled continuously;
+   * an empty bucket answers 429, RateLimit-Reason: jira-burst-based, Retry-After
+   */
+  burst?: { perSecond: number }
+  /** default one hour; a bench compresses it to seconds */
+  windowMs?: number
+  /** epoch ms the windows are counted from; default 0 (an hour window starts on the hour) */
+  origin?: number
+}
+
+export interface FakeRateLimitStats {
+  limit: number
+  windowMs: number
+  origin: number
+  /** points spent per window index ((t − origin) / windowMs, floored) */
+  spentByWindow: Map<number, number>
+  /** requests answered 429 because the budget could not pay for them */
+  overBudget: number
+  /** requests answered 429 by the burst limit */
+  overBurst: number
+  /** points of the requests answered */
+  spent: number
 }
 
 export type LinkEvents = 'both' | 'issuelink' | 'issuelink-unrecorded'
@@ -208,6 +252,8 @@ export interface FakeJira {
   url: string
   flavor: 'cloud' | 'datacenter'
   requests: RequestRecord[]
+  /** the points budget's accounts, when the site has one */
+  rateLimit: FakeRateLimitStats | undefined
   /** requests whose path starts with the prefix (and method, when given) */
   count(pathPrefix: string, method?: string): number
   /** the next `times` matching requests answer with the fault */
@@ -288,6 +334,38 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
   let nextLinkId = 30000
   let baseUrl = ''
   const adminHooks: AdminWebhookState = { webhooks: new Map(), nextId: 1 }
+  /** bumped by every change a search could see: a paged search re-filters only after one */
+  let version = 0
+  let searchCache: { jql: string; version: number; result: ReturnType<typeof runSearch> } | undefined
+  const rl: FakeRateLimitStats | undefined = seed.rateLimit
+    ? {
+        limit: seed.rateLimit.points ?? Number.POSITIVE_INFINITY,
+        windowMs: seed.rateLimit.windowMs ?? 3_600_000,
+        origin: seed.rateLimit.origin ?? 0,
+        spentByWindow: new Map(),
+        overBudget: 0,
+        overBurst: 0,
+        spent: 0,
+      }
+    : undefined
+  const burstBuckets = new Map<string, { tokens: number; at: number }>()
+  /** seconds until the endpoint's bucket holds a token again, or 0 when this request may pass */
+  const burstWait = (method: string, path: string): number => {
+    const perSecond = seed.rateLimit?.burst?.perSecond
+    if (!perSecond) return 0
+    // one bucket per endpoint: ids and keys in the path name the same endpoint
+    const endpoint = `${method} ${path.replace(/\/[^/]*\d[^/]*/g, '/{id}')}`
+    const t = now()
+    const b = burstBuckets.get(endpoint) ?? { tokens: perSecond, at: t }
+    b.tokens = Math.min(perSecond, b.tokens + ((t - b.at) / 1000) * perSecond)
+    b.at = t
+    burstBuckets.set(endpoint, b)
+    if (b.tokens >= 1) {
+      b.tokens -= 1
+      return 0
+    }
+    return Math.max(1, Math.ceil((1 - b.tokens) / perSecond))
+  }
 
   const statusByName = (name: string): FakeStatus => {
     const s = statuses.find((x) => x.name.toLowerCase() === name.toLowerCase())
@@ -440,6 +518,7 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
 
   const record = (i: Issue, by: string, at: number, items: Item[]): History => {
     const h: History = { id: String(nextHistoryId++), authorId: by, createdMs: at, items }
+    version++
     i.histories.push(h)
     i.updatedMs = Math.max(i.updatedMs, at)
     return h
@@ -477,6 +556,7 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
       sprints: [],
     }
     issues.set(i.key, i)
+    version++
     return i
   }
   for (const s of seed.issues ?? []) create(s, now())
@@ -557,8 +637,58 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
 
   // --- HTTP ----------------------------------------------------------------------------------
 
+  const objectsIn = (body: unknown): number => {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return 0
+    const b = body as Record<string, unknown>
+    for (const k of ['issues', 'issueChangeLogs', 'values'])
+      if (Array.isArray(b[k])) return (b[k] as unknown[]).length
+    return 0
+  }
+  /** charges an answer to the budget: the headers to send, and whether it is refused instead */
+  const charge = (
+    method: string,
+    status: number,
+    body: unknown,
+  ): { headers: Record<string, string>; refuse: boolean } => {
+    if (!rl || !Number.isFinite(rl.limit)) return { headers: {}, refuse: false }
+    const t = now()
+    const w = Math.floor((t - rl.origin) / rl.windowMs)
+    const resetMs = rl.origin + (w + 1) * rl.windowMs
+    const spent = rl.spentByWindow.get(w) ?? 0
+    // reads (searches and bulk fetches are POSTs) pay for the objects they return; writes the base
+    const write = method === 'PUT' || method === 'DELETE'
+    const cost = status < 400 ? 1 + (write ? 0 : objectsIn(body)) : 0
+    const refuse = status < 400 && cost > rl.limit - spent
+    if (!refuse && cost > 0) {
+      rl.spentByWindow.set(w, spent + cost)
+      rl.spent += cost
+    }
+    if (refuse) rl.overBudget++
+    const remaining = rl.limit - (rl.spentByWindow.get(w) ?? 0)
+    const secondsLeft = Math.max(1, Math.ceil((resetMs - t) / 1000))
+    return {
+      refuse,
+      headers: {
+        'x-ratelimit-limit': String(rl.limit),
+        'x-ratelimit-remaining': String(remaining),
+        'x-ratelimit-reset': new Date(resetMs).toISOString(),
+        ...(remaining < rl.limit / 5 ? { 'x-ratelimit-nearlimit': 'true' } : {}),
+        'beta-ratelimit-policy': `"tenant-app-quota";q=${rl.limit};w=${Math.round(rl.windowMs / 1000)}`,
+        'beta-ratelimit': `"tenant-app-quota";r=${remaining};t=${secondsLeft}`,
+        ...(refuse
+          ? { 'retry-after': String(secondsLeft), 'ratelimit-reason': 'jira-quota-tenant-based' }
+          : {}),
+      },
+    }
+  }
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers })
+    const budget = charge(res.req?.method ?? 'GET', status, body)
+    if (budget.refuse) {
+      res.writeHead(429, { 'content-type': 'application/json;charset=UTF-8', ...budget.headers })
+      res.end(JSON.stringify({ errorMessages: ['Rate limit exceeded.'], errors: {} }))
+      return
+    }
+    res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers, ...budget.headers })
     res.end(JSON.stringify(body))
   }
   const errors = (res: ServerResponse, status: number, ...messages: string[]) =>
@@ -577,7 +707,7 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     return text ? (JSON.parse(text) as Record<string, unknown>) : {}
   }
 
-  const search = (jql: string) => {
+  const runSearch = (jql: string) => {
     const parsed = parseJql(jql, { timeZone, knownProjects: new Set(projects.keys()) })
     return {
       parsed,
@@ -585,6 +715,11 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
         .filter((i) => parsed.filter(issueView(i)))
         .sort((a, b) => parsed.compare(issueView(a), issueView(b))),
     }
+  }
+  const search = (jql: string) => {
+    if (searchCache?.jql !== jql || searchCache.version !== version)
+      searchCache = { jql, version, result: runSearch(jql) }
+    return searchCache.result
   }
   const listParam = (v: unknown): string[] | undefined =>
     v === undefined || v === null
@@ -895,6 +1030,17 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
             : `Injected ${f.fault.status}.`
       return send(res, f.fault.status, { errorMessages: [message], errors: {} }, headers)
     }
+    const burst = burstWait(entry.method, url.pathname)
+    if (burst > 0) {
+      rl!.overBurst++
+      res.writeHead(429, {
+        'content-type': 'application/json;charset=UTF-8',
+        'retry-after': String(burst),
+        'ratelimit-reason': 'jira-burst-based',
+      })
+      res.end(JSON.stringify({ errorMessages: ['Rate limit exceeded.'], errors: {} }))
+      return
+    }
     if (!authorised(req))
       return errors(res, 401, 'You are not authenticated. Authentication required to perform this operation.')
     route(req, res, url.pathname, url.searchParams).catch((err: unknown) => {
@@ -952,6 +1098,7 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
     url: baseUrl,
     flavor,
     requests,
+    rateLimit: rl,
     count: (prefix, method) =>
       requests.filter((r) => r.path.startsWith(prefix) && (!method || r.method === method)).length,
     failNext: (times, fault) => {
@@ -1110,6 +1257,7 @@ export async function startFakeJira(seed: FakeJiraSeed): Promise<FakeJira> {
         },
       }
       issues.delete(key)
+      version++
       for (const [id, l] of links) if (l.sourceKey === key || l.destinationKey === key) links.delete(id)
       return payload
     },

@@ -19,6 +19,16 @@ import { LINEAR_SDL } from './schema.ts'
 export const MAX_QUERY_COMPLEXITY = 10_000
 const MAX_FIRST = 250
 
+/**
+ * Linear's two per-credential budgets as https://linear.app/developers/rate-limiting describes
+ * them: requests per hour (1,500 for an API key, 1,200 per user for an OAuth app, as that page
+ * has long given them) and complexity points per hour (250,000 for an API key), reported on every
+ * response as X-RateLimit-Requests-Limit / -Remaining / -Reset, X-RateLimit-Complexity-* and
+ * X-Complexity (the query's cost), resets in UTC epoch ms. Linear refills its buckets as a leaky
+ * bucket (LIMIT / PERIOD, continuously); the fake refills them whole at the end of a fixed window
+ * that starts with the first request after the last one ended, which is what the reset header
+ * promises a client that waits for it. `windowMs` compresses the hour for a bench.
+ */
 export interface FakeLimits {
   requestsLimit: number
   complexityLimit: number
@@ -37,6 +47,13 @@ export interface FakeRequestLog {
 
 export type Failure = 'RATELIMITED' | 'http429' | 'http500'
 
+export interface FakeBudgetStats {
+  /** one entry per window, oldest first: when it started and what it paid for */
+  windows: { start: number; requests: number; complexity: number }[]
+  /** requests refused because a budget could not pay for them (injected failures not counted) */
+  overBudget: number
+}
+
 export interface FakeLinear {
   /** the GraphQL endpoint: http://127.0.0.1:<port>/graphql */
   url: string
@@ -44,6 +61,8 @@ export interface FakeLinear {
   oauthToken: string | undefined
   model: LinearModel
   log: FakeRequestLog[]
+  /** what the budgets paid for, window by window, and what they refused */
+  budget: FakeBudgetStats
   /** replaces the budgets and starts a new window */
   setLimits(limits: Partial<FakeLimits>): void
   /** the next `count` requests fail this way (before any budget is spent) */
@@ -156,10 +175,30 @@ function ordered<T extends { id: string; createdAt: string; updatedAt: string }>
   orderBy: string | null | undefined,
 ): T[] {
   const key = orderBy === 'updatedAt' ? 'updatedAt' : 'createdAt'
-  return [...items].sort((a, b) => Date.parse(b[key]) - Date.parse(a[key]) || (a.id < b.id ? -1 : 1))
+  // each time parsed once, not once per comparison: a 10,000-issue workspace sorts on every page
+  return items
+    .map((item) => ({ item, at: Date.parse(item[key]) }))
+    .sort((a, b) => b.at - a.at || (a.item.id < b.item.id ? -1 : 1))
+    .map((x) => x.item)
 }
 
 function rootResolvers(m: LinearModel) {
+  // each issue's history, indexed once per change of the history list (it only grows, or is
+  // replaced, in the model and in tests), instead of a scan of every history per issue
+  let historyIndex: { length: number; last: History | undefined; byIssue: Map<string, History[]> } | undefined
+  const historyOf = (issueId: string): History[] => {
+    const last = m.history[m.history.length - 1]
+    if (historyIndex?.length !== m.history.length || historyIndex.last !== last) {
+      const byIssue = new Map<string, History[]>()
+      for (const h of m.history) {
+        const list = byIssue.get(h.issueId)
+        if (list) list.push(h)
+        else byIssue.set(h.issueId, [h])
+      }
+      historyIndex = { length: m.history.length, last, byIssue }
+    }
+    return historyIndex.byIssue.get(issueId) ?? []
+  }
   const user = (id: string | null | undefined) => {
     const u: SeedUser | undefined = id ? m.users.get(id) : undefined
     return u
@@ -240,8 +279,7 @@ function rootResolvers(m: LinearModel) {
       ),
     history: (args: ConnArgs) =>
       connection(
-        m.history
-          .filter((h) => h.issueId === i.id)
+        [...historyOf(i.id)]
           .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? -1 : 1))
           .map(history),
         args,
@@ -307,7 +345,9 @@ function rootResolvers(m: LinearModel) {
           matchDate(i.createdAt, f.createdAt) &&
           matchDate(i.updatedAt, f.updatedAt),
       )
-      return connection(ordered(hits, args.orderBy).map(issue), args, (i) => i.id)
+      // only the page's issues become resolvers
+      const page = connection(ordered(hits, args.orderBy), args, (i) => i.id)
+      return { ...page, nodes: page.nodes.map(issue) }
     },
     cycles: (
       args: ConnArgs & {
@@ -366,6 +406,14 @@ export async function startFakeLinear(
   let usedComplexity = 0
   const failures: Failure[] = []
   const log: FakeRequestLog[] = []
+  const budget: FakeBudgetStats = { windows: [], overBudget: 0 }
+  const account = () => {
+    const last = budget.windows[budget.windows.length - 1]
+    if (last?.start === windowStart) {
+      last.requests = usedRequests
+      last.complexity = usedComplexity
+    } else budget.windows.push({ start: windowStart, requests: usedRequests, complexity: usedComplexity })
+  }
 
   const rollWindow = () => {
     if (now() >= windowStart + limits.windowMs) {
@@ -481,6 +529,7 @@ export async function startFakeLinear(
       )
     }
     if (usedRequests + 1 > limits.requestsLimit || usedComplexity + complexity > limits.complexityLimit) {
+      budget.overBudget++
       return reply(
         400,
         gqlError('Rate limit exceeded', 'RATELIMITED'),
@@ -490,6 +539,7 @@ export async function startFakeLinear(
     }
     usedRequests += 1
     usedComplexity += complexity
+    account()
     const result = await execute({ schema, document: doc, rootValue: root, variableValues: variables })
     return reply(200, result, rateHeaders(complexity))
   }
@@ -506,6 +556,7 @@ export async function startFakeLinear(
     oauthToken,
     model,
     log,
+    budget,
     setLimits(l) {
       limits = { ...limits, ...l }
       windowStart = now()
