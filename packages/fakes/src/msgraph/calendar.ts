@@ -204,8 +204,8 @@ export interface FakeGraphCalendar {
   removeEvent(mailbox: string, id: string): void
   /** forgets every delta and skip token handed out so far (410 Gone) */
   expireDeltaTokens(mailbox?: string): void
-  /** the next `count` calendar requests answer with this throttling status and Retry-After */
-  failNext(count: number, status?: ThrottleStatus, retryAfterSeconds?: number): void
+  /** the next `count` calendar requests (on `mailbox`, or any) answer with this throttling status and Retry-After */
+  failNext(count: number, status?: ThrottleStatus, retryAfterSeconds?: number, mailbox?: string): void
   /** the most requests that were in flight at once on a mailbox */
   maxInFlight(mailbox: string): number
 }
@@ -216,7 +216,7 @@ export function fakeGraphCalendar(o: FakeGraphCalendarOptions = {}): FakeGraphCa
   const mailboxes = new Map<string, Mailbox>()
   const noMailbox = new Set((o.noMailbox ?? []).map((e) => e.toLowerCase()))
   let seq = 0
-  const failures: { status: ThrottleStatus; retryAfter?: number }[] = []
+  let failures: { status: ThrottleStatus; retryAfter?: number; mailbox?: string }[] = []
 
   const mailboxOf = (email: string): Mailbox => {
     const key = email.toLowerCase()
@@ -322,8 +322,9 @@ export function fakeGraphCalendar(o: FakeGraphCalendarOptions = {}): FakeGraphCa
       )
     const mb = mailboxes.get(user)
     if (!mb) return graphError(res, 404, 'ErrorInvalidUser', `The requested user '${user}' is invalid.`)
-    const failure = failures.shift()
+    const failure = failures.find((f) => !f.mailbox || f.mailbox === user)
     if (failure) {
+      failures = failures.filter((f) => f !== failure)
       const headers: Record<string, string> =
         failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {}
       if (failure.status === 429)
@@ -442,11 +443,12 @@ export function fakeGraphCalendar(o: FakeGraphCalendarOptions = {}): FakeGraphCa
     expireDeltaTokens: (mailbox) => {
       for (const [email, mb] of mailboxes) if (!mailbox || email === mailbox.toLowerCase()) mb.epoch++
     },
-    failNext: (count, status = 429, retryAfterSeconds) => {
+    failNext: (count, status = 429, retryAfterSeconds, mailbox) => {
       for (let i = 0; i < count; i++)
         failures.push({
           status,
           ...(retryAfterSeconds !== undefined ? { retryAfter: retryAfterSeconds } : {}),
+          ...(mailbox ? { mailbox: mailbox.toLowerCase() } : {}),
         })
     },
     maxInFlight: (mailbox) => mailboxes.get(mailbox.toLowerCase())?.maxInFlight ?? 0,
