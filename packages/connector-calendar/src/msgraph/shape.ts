@@ -166,12 +166,12 @@ export function readGraphItem(raw: unknown, mailbox: string): GraphItem {
 
 /**
  * The cancellation a `@removed` item stands for, from what was published for that id: the same
- * occurrence, cancelled, one millisecond newer than the copy it replaces — so a later listing of
- * the event (moved back into the window, say) still wins over it by its own lastModifiedDateTime.
+ * occurrence, cancelled, as of when the removal was read. Graph gives no time for a deletion, and
+ * the other mailboxes' copies may carry any later lastModifiedDateTime (an attendee answered after
+ * the organiser's last edit): only the reading time is sure to be newer than every copy of what
+ * was cancelled.
  */
-export function removedAsCancelled(id: string, known: PublishedIdentity, fetchedAt: string): CalendarEvent {
-  const prev = Date.parse(known.updated ?? '')
-  const updated = Number.isNaN(prev) ? fetchedAt : new Date(prev + 1).toISOString()
+export function removedAsCancelled(id: string, known: PublishedIdentity, removedAt: string): CalendarEvent {
   return {
     id,
     status: 'cancelled',
@@ -180,6 +180,6 @@ export function removedAsCancelled(id: string, known: PublishedIdentity, fetched
     start: known.original,
     end: known.original,
     ...(known.organizer ? { organizer: { email: known.organizer } } : {}),
-    updated,
+    updated: removedAt,
   }
 }

@@ -31,7 +31,13 @@ interface MailboxState {
   deltaLink: string
   from: string
   to: string
-  ids: Record<string, PublishedIdentity & { classification?: Classification }>
+  ids: Record<string, Published>
+}
+
+type Published = PublishedIdentity & {
+  classification?: Classification
+  /** when its `@removed` was read: a later listing of the same id (moved back into the window) must be newer */
+  removedAt?: string
 }
 
 export interface MailboxSyncResult extends PersonSyncResult {
@@ -190,7 +196,18 @@ const instantOf = (t: { dateTime?: string; date?: string }): number =>
   Date.parse(t.dateTime ?? (t.date ? `${t.date}T00:00:00Z` : ''))
 
 async function round(opts: Microsoft365SyncOptions, mailbox: string, r: Round): Promise<MailboxSyncResult> {
-  const ids: MailboxState['ids'] = r.mode === 'incremental' ? { ...r.previous } : {}
+  const lo = Date.parse(r.window.from)
+  const hi = Date.parse(r.window.to)
+  const inWindow = (p: Published) => {
+    const at = instantOf(p.original)
+    return at >= lo && at < hi
+  }
+  // an incremental round continues the earlier ones; a full listing starts over, keeping only the
+  // removals inside its window (see `removedAt`)
+  const ids: MailboxState['ids'] =
+    r.mode === 'incremental'
+      ? { ...r.previous }
+      : Object.fromEntries(Object.entries(r.previous).filter(([, p]) => p.removedAt && inWindow(p)))
   const seen = new Set<string>()
   const classifiedAt = opts.reread?.classifiedAt
   let req = r.start
@@ -214,6 +231,9 @@ async function round(opts: Microsoft365SyncOptions, mailbox: string, r: Round): 
       const item = readGraphItem(raw, mailbox)
       if (item.kind === 'event') {
         seen.add(item.event.id)
+        const removedAt = (ids[item.event.id] ?? r.previous[item.event.id])?.removedAt
+        if (removedAt && !(Date.parse(item.event.updated ?? '') > Date.parse(removedAt)))
+          item.event.updated = new Date(Date.parse(removedAt) + 1).toISOString()
         // the title is read here, for the class, and goes no further
         const classification = stamped(
           classifyMeeting(meetingShape(item.event, mailbox), opts.calendar, opts.org),
@@ -223,10 +243,11 @@ async function round(opts: Microsoft365SyncOptions, mailbox: string, r: Round): 
         if (item.identity) ids[item.event.id] = { ...item.identity, classification }
       } else if (item.kind === 'removed') {
         const known = ids[item.id] ?? r.previous[item.id]
-        delete ids[item.id]
-        // an id never published (created and deleted between two rounds) cancels nothing
-        if (known) {
+        // an id never published (created and deleted between two rounds) cancels nothing, and
+        // one cancelled already needs no second cancellation
+        if (known && !known.removedAt) {
           envelopes.push(cancellation(item.id, known, fetchedAt))
+          ids[item.id] = { ...known, removedAt: fetchedAt }
           removed++
         }
       }
@@ -242,13 +263,11 @@ async function round(opts: Microsoft365SyncOptions, mailbox: string, r: Round): 
     // a new full listing replaces the earlier rounds': what they published inside its window
     // and it no longer lists was deleted while no link was followed (a 410, a rolled window)
     if (r.mode === 'full') {
-      const lo = Date.parse(r.window.from)
-      const hi = Date.parse(r.window.to)
       const gone: RawEnvelope[] = []
       for (const [id, known] of Object.entries(r.previous)) {
-        if (seen.has(id)) continue
-        const at = instantOf(known.original)
-        if (at >= lo && at < hi) gone.push(cancellation(id, known, fetchedAt2))
+        if (seen.has(id) || known.removedAt || !inWindow(known)) continue
+        gone.push(cancellation(id, known, fetchedAt2))
+        ids[id] = { ...known, removedAt: fetchedAt2 }
       }
       if (gone.length > 0) await publishRaw(opts.bus, gone)
       removed += gone.length
@@ -276,6 +295,8 @@ async function round(opts: Microsoft365SyncOptions, mailbox: string, r: Round): 
         syncedAt,
       ),
     ])
+    // a removal before the window can no longer be listed again: forget it
+    for (const [id, p] of Object.entries(ids)) if (p.removedAt && instantOf(p.original) < lo) delete ids[id]
     const deltaLink = page['@odata.deltaLink']
     if (deltaLink && r.store !== null) {
       await opts.durable()
