@@ -6,7 +6,12 @@ import {
   type FakeGoogleCalendar,
   startFakeGoogleCalendar,
 } from '@orgpulse/fakes/google-calendar'
-import { type FakeGraphEvent, type FakeMsGraph, startFakeMsGraph } from '@orgpulse/fakes/msgraph'
+import {
+  type FakeGraphEvent,
+  type FakeMsGraph,
+  type GraphResponse,
+  startFakeMsGraph,
+} from '@orgpulse/fakes/msgraph'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { orgpulseIn } from '../setup/cli.ts'
 
@@ -42,7 +47,7 @@ const DIR = 'dir@contoso.com'
 const LENA = 'lena@contoso.com'
 const TZ = 'W. Europe Standard Time'
 
-const attendees = (dirAnswer: string) => [
+const attendees = (dirAnswer: GraphResponse): NonNullable<FakeGraphEvent['attendees']> => [
   { type: 'required' as const, status: { response: 'none' }, emailAddress: { name: 'Lena', address: LENA } },
   { type: 'required' as const, status: { response: dirAnswer }, emailAddress: { name: 'Dir', address: DIR } },
   {
@@ -89,7 +94,7 @@ const lenaEvents: FakeGraphEvent[] = [
   graph('wed', '2026-10-28', '13:00', '14:00', 'Roadmap chat', { attendees: attendees('declined') }),
 ]
 /** the director's copies: his own answer in responseStatus, Graph's way */
-const dirCopy = (e: FakeGraphEvent, answer: string): FakeGraphEvent => ({
+const dirCopy = (e: FakeGraphEvent, answer: GraphResponse): FakeGraphEvent => ({
   ...e,
   id: `dir-${e.id}`,
   isOrganizer: false,

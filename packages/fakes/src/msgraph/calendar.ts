@@ -43,6 +43,15 @@ export interface GraphEmailAddress {
   address?: string
 }
 
+/** Graph's responseType */
+export type GraphResponse =
+  | 'none'
+  | 'organizer'
+  | 'tentativelyAccepted'
+  | 'accepted'
+  | 'declined'
+  | 'notResponded'
+
 export interface FakeGraphEvent {
   id: string
   iCalUId?: string
@@ -59,11 +68,11 @@ export interface FakeGraphEvent {
   isCancelled?: boolean
   isOrganizer?: boolean
   showAs?: 'free' | 'tentative' | 'busy' | 'oof' | 'workingElsewhere' | 'unknown'
-  responseStatus?: { response: string; time?: string }
+  responseStatus?: { response: GraphResponse; time?: string }
   organizer?: { emailAddress: GraphEmailAddress }
   attendees?: {
     type: 'required' | 'optional' | 'resource'
-    status?: { response: string; time?: string }
+    status?: { response: GraphResponse; time?: string }
     emailAddress: GraphEmailAddress
   }[]
   isOnlineMeeting?: boolean

@@ -6,7 +6,7 @@ import {
   startFakeGraphShell,
 } from './server.ts'
 
-export type { FakeGraphEvent, GraphDateTimeTimeZone, ThrottleStatus } from './calendar.ts'
+export type { FakeGraphEvent, GraphDateTimeTimeZone, GraphResponse, ThrottleStatus } from './calendar.ts'
 export { instantOf } from './calendar.ts'
 export type { FakeGraphAppOptions, GraphRoute, GraphRouteContext, RecordedGraphRequest } from './server.ts'
 export { GRAPH_SCOPE, graphError, sendJson } from './server.ts'
