@@ -201,6 +201,41 @@ describe('Microsoft 365 calendars through calendarView delta', () => {
     expect(held(calendarEvents(bus)).map((e) => e.meetingId)).toContain('uid-far')
   })
 
+  it('a re-read with new rules lists the window again, stamped, and leaves the delta link alone', async () => {
+    fake = await startFakeMsGraph({ mailboxes: { [LENA]: [ev('a', '2026-10-21')] } })
+    const { api, bus, cursors, sync } = setup(fake)
+    await sync([LENA])
+    const stored = cursors.values.get(`${MSGRAPH_CONNECTOR}/${LENA}`)
+    const before = bus.published.length
+    const [r] = await syncMicrosoft365Calendars({
+      bus,
+      cursors,
+      durable: ackIsDurable,
+      api,
+      calendar,
+      m365,
+      org: new Map(),
+      people: [LENA],
+      now: () => NOW,
+      reread: {
+        window: { from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z') },
+        classifiedAt: '2026-10-20T00:00:00.000Z',
+        storeCursors: false,
+      },
+    })
+    expect([r?.error ?? 'ok', r?.events]).toEqual(['ok', 1])
+    const out = bus.published
+      .slice(before)
+      .map((p) => JSON.parse(p.message.value.toString('utf8')) as RawEnvelope)
+    expect(out.map((e) => e.entity)).toEqual(['event', 'synced'])
+    expect(
+      (out[0]?.payload as { classification: { classifiedAt?: string } }).classification.classifiedAt,
+    ).toBe('2026-10-20T00:00:00.000Z')
+    // beside the sync: it covers its window only, and the stored link is the one from before
+    expect((out[1]?.payload as { mode: string }).mode).toBe('range')
+    expect(cursors.values.get(`${MSGRAPH_CONNECTOR}/${LENA}`)).toEqual(stored)
+  })
+
   it('waits out 429/503/504 as Retry-After says, and a mailbox that stays throttled fails alone', async () => {
     fake = await startFakeMsGraph({
       mailboxes: { [LENA]: [ev('a', '2026-10-21')], [ANA]: [ev('a', '2026-10-21')] },
