@@ -228,11 +228,12 @@ describe('Microsoft 365 calendars through calendarView delta', () => {
       .slice(before)
       .map((p) => JSON.parse(p.message.value.toString('utf8')) as RawEnvelope)
     expect(out.map((e) => e.entity)).toEqual(['event', 'synced'])
-    expect(
-      (out[0]?.payload as { classification: { classifiedAt?: string } }).classification.classifiedAt,
-    ).toBe('2026-10-20T00:00:00.000Z')
+    const [event, synced] = out as [RawEnvelope, RawEnvelope]
+    expect((event.payload as { classification: { classifiedAt?: string } }).classification.classifiedAt).toBe(
+      '2026-10-20T00:00:00.000Z',
+    )
     // beside the sync: it covers its window only, and the stored link is the one from before
-    expect((out[1]?.payload as { mode: string }).mode).toBe('range')
+    expect((synced.payload as { mode: string }).mode).toBe('range')
     expect(cursors.values.get(`${MSGRAPH_CONNECTOR}/${LENA}`)).toEqual(stored)
   })
 
