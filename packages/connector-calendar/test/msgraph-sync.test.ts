@@ -266,6 +266,21 @@ describe('Microsoft 365 calendars through calendarView delta', () => {
     expect(both.find((r) => r.person === ANA)?.error).toBeUndefined()
   })
 
+  it('a user without an Exchange Online mailbox, or an app without Calendars.Read, fails with what to fix', async () => {
+    fake = await startFakeMsGraph({ mailboxes: { [LENA]: [ev('a', '2026-10-21')] }, noMailbox: [ANA] })
+    const { sync } = setup(fake)
+    const [ana, lena] = await sync([ANA, LENA])
+    expect(ana?.error).toMatch(/404 MailboxNotEnabledForRESTAPI .* no Exchange Online mailbox/)
+    expect(lena?.error).toBeUndefined()
+    await fake.close()
+
+    fake = await startFakeMsGraph({ mailboxes: { [LENA]: [] }, app: { roles: ['User.Read.All'] } })
+    const [denied] = await setup(fake).sync([LENA])
+    expect(denied?.error).toMatch(
+      /403 ErrorAccessDenied .* application permission Calendars.Read with admin consent/,
+    )
+  })
+
   it('never has more than mailboxConcurrency requests in flight on one mailbox', async () => {
     fake = await startFakeMsGraph({ mailboxes: { [LENA]: [ev('a', '2026-10-21')] }, latencyMs: 40 })
     const window = { kind: 'window' as const, from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' }
