@@ -26,5 +26,8 @@ describe('the connector registry', () => {
     expect(configuredConnectors(jira).map((c) => c.source)).toEqual(['jira'])
     const calendar = configSchema.parse({ calendar: { ics: [{ file: 'a.ics', owner: 'a@acme.test' }] } })
     expect(configuredConnectors(calendar).map((c) => c.source)).toEqual(['calendar'])
+    // Microsoft 365 alone schedules the calendar pull too (ingest watch, start, the ingest service)
+    const m365 = configSchema.parse({ calendar: { microsoft365: {} } })
+    expect(configuredConnectors(m365).map((c) => c.source)).toEqual(['calendar'])
   })
 })
