@@ -10,7 +10,7 @@ import { stringify } from 'yaml'
 import { demoCalendarRules } from './edges/calendar.ts'
 import { jiraPlan } from './edges/jira.ts'
 import { linearPlan } from './edges/linear.ts'
-import type { DemoCompany } from './generate.ts'
+import type { DemoCompany, DemoOutline } from './generate.ts'
 
 /** The connector sections of orgpulse.yaml that describe the demo company (no URLs, no secrets). */
 export type DemoConfigSections = Pick<OrgpulseConfigInput, 'jira' | 'linear' | 'calendar' | 'portfolio'>
@@ -70,7 +70,7 @@ export function applyDemoConfig(config: OrgpulseConfig, sections: DemoConfigSect
  * Writes the sections as an orgpulse.yaml, for processes that did not load the demo themselves
  * (`orgpulse metrics --config <file>`): without it they would not know the ritual is expected.
  */
-export function writeDemoConfig(file: string, sections: DemoConfigSections, company: DemoCompany): void {
+export function writeDemoConfig(file: string, sections: DemoConfigSections, company: DemoOutline): void {
   mkdirSync(dirname(file), { recursive: true })
   const header = [
     `# The demo company's configuration (orgpulse demo, ${company.start.toISOString().slice(0, 10)} → ${company.end.toISOString().slice(0, 10)}).`,
