@@ -2,6 +2,8 @@ import { decisionEnvelope } from '@orgpulse/connector-decisions'
 import { connectorFor } from '@orgpulse/connectors'
 import { canonicalEventSchema, configSchema } from '@orgpulse/contracts'
 import { describe, expect, it } from 'vitest'
+import { jiraConfig, jiraPlan } from '../src/edges/jira.ts'
+import { linearConfig, linearPlan } from '../src/edges/linear.ts'
 import { generateDemo, streamDemo } from '../src/generate.ts'
 import { canonicalByShape } from '../src/load.ts'
 
@@ -48,4 +50,16 @@ describe('the direct load', () => {
     expect(outline.stories).toEqual(company.stories)
     expect(outline.snapshots).toEqual(company.snapshots)
   })
+
+  it.each(DEMOS)(
+    'maps the %o demo to the same Jira and Linear teams with or without the vendor seeds',
+    (options) => {
+      const company = generateDemo(options)
+      // only the tracker events, as the direct load keeps them
+      const trackers = { ...company, events: company.events.filter((e) => e.type !== 'meeting.held') }
+      expect(jiraConfig(trackers)).toEqual(jiraPlan(company)?.config ?? null)
+      expect(linearConfig(trackers)).toEqual(linearPlan(company)?.config ?? null)
+      expect(jiraConfig(trackers)?.projects.length).toBeGreaterThan(0)
+    },
+  )
 })
