@@ -78,8 +78,9 @@ const FACT_BATCH = 10_000
 /**
  * Loads the demo company through the edges real data uses: HR exports through `org import`,
  * decision records through the decisions raw topic and the transformer, and the Jira, Linear and
- * calendar activity through the connectors and fake vendor servers (or, with `edges: 'direct'`,
- * as canonical events through the sink).
+ * calendar activity through the connectors and fake vendor servers. With `edges: 'direct'` the
+ * activity comes as the generator's canonical events, generated and written a week at a time
+ * (`directLoader`: in embedded mode the decision records take the decisions mapper in process).
  *
  * The demo's config (team mapping, the expected ritual) becomes the runtime's effective config:
  * it is installed into `rt.config` in place, so the transformer, metrics and api of this process
