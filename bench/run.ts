@@ -6,6 +6,7 @@ import { backfillFigures } from './figures/backfill.ts'
 import { dashboardsFigures } from './figures/dashboards.ts'
 import { exportFigures } from './figures/export.ts'
 import { freshnessFigures } from './figures/freshness.ts'
+import { loadFigures } from './figures/load.ts'
 import { metricsFigures } from './figures/metrics.ts'
 import { pipelineFigures } from './figures/pipeline.ts'
 import { small } from './figures/scale.ts'
@@ -29,6 +30,7 @@ const sections: Record<string, () => Promise<Figure[]>> = {
   freshness: freshnessFigures,
   export: exportFigures,
   backfill: backfillFigures,
+  load: loadFigures,
 }
 
 /** the figures that carry a `key`, as key → value (with its unit, target and verdict) */

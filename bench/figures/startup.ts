@@ -1,6 +1,6 @@
 // figures of the `startup` section
 import { cpus } from 'node:os'
-import type { Figure } from '../format.ts'
+import { type Figure, round } from '../format.ts'
 import { runSection } from '../proc.ts'
 import { small } from './scale.ts'
 
@@ -48,11 +48,11 @@ export async function startupFigures(): Promise<Figure[]> {
     },
     {
       group: g,
-      name: '`orgpulse start` → first page (GET / 200), fresh data dir: demo load included',
-      value: r.first_page_fresh_ms,
-      unit: 'ms',
-      // the performance issue's target; start-up (this issue) only has to print the figure
-      target: '≤ 15000 (perf)',
+      name: '`orgpulse start` → first page (GET / 200), fresh data dir: the default demo loaded first',
+      value: round(r.first_page_fresh_ms / 1000),
+      unit: 's',
+      key: 'demo_first_page_s',
+      target: '≤ 15',
       ok: r.first_page_fresh_ms <= 15_000,
     },
     {
@@ -60,6 +60,13 @@ export async function startupFigures(): Promise<Figure[]> {
       name: '`orgpulse start` → first page (GET / 200), data dir already loaded',
       value: r.first_page_loaded_ms,
       unit: 'ms',
+    },
+    {
+      group: g,
+      // the two starts of this run: what loading the demo adds to a start, whatever the machine's pace
+      name: 'fresh start → first page ÷ start on the loaded data dir → first page (same run)',
+      value: round(r.first_page_fresh_ms / r.first_page_loaded_ms, 2),
+      unit: '×',
     },
   ]
 }

@@ -8,9 +8,9 @@ import {
 } from '@orgpulse/contracts'
 import { stringify } from 'yaml'
 import { demoCalendarRules } from './edges/calendar.ts'
-import { jiraPlan } from './edges/jira.ts'
-import { linearPlan } from './edges/linear.ts'
-import type { DemoCompany } from './generate.ts'
+import { jiraConfig } from './edges/jira.ts'
+import { linearConfig } from './edges/linear.ts'
+import type { DemoCompany, DemoOutline } from './generate.ts'
 
 /** The connector sections of orgpulse.yaml that describe the demo company (no URLs, no secrets). */
 export type DemoConfigSections = Pick<OrgpulseConfigInput, 'jira' | 'linear' | 'calendar' | 'portfolio'>
@@ -23,26 +23,24 @@ export type DemoConfigSections = Pick<OrgpulseConfigInput, 'jira' | 'linear' | '
  * adherence. The same sections serve both edges, so both load the same company.
  */
 export function demoConfigSections(company: DemoCompany): DemoConfigSections {
-  const jira = jiraPlan(company)
-  const linear = linearPlan(company)
+  const jira = jiraConfig(company)
+  const linear = linearConfig(company)
   // the review's portfolio view: each team's Jira project and Linear team in one of the essay's
   // buckets, in turn by team key (the demo's trackers are per team, so its bets are too)
-  const keys = [
-    ...new Set([...(jira?.config.projects ?? []), ...Object.keys(linear?.config.teams ?? {})]),
-  ].sort()
+  const keys = [...new Set([...(jira?.projects ?? []), ...Object.keys(linear?.teams ?? {})])].sort()
   const bucketOf = (key: string) => PORTFOLIO_BUCKETS[keys.indexOf(key) % PORTFOLIO_BUCKETS.length]!
   const portfolio =
     keys.length > 0
       ? {
-          jira: { projects: Object.fromEntries((jira?.config.projects ?? []).map((k) => [k, bucketOf(k)])) },
+          jira: { projects: Object.fromEntries((jira?.projects ?? []).map((k) => [k, bucketOf(k)])) },
           linear: {
-            teams: Object.fromEntries(Object.keys(linear?.config.teams ?? {}).map((k) => [k, bucketOf(k)])),
+            teams: Object.fromEntries(Object.keys(linear?.teams ?? {}).map((k) => [k, bucketOf(k)])),
           },
         }
       : undefined
   return {
-    ...(jira ? { jira: jira.config } : {}),
-    ...(linear ? { linear: linear.config } : {}),
+    ...(jira ? { jira } : {}),
+    ...(linear ? { linear } : {}),
     calendar: demoCalendarRules(company),
     ...(portfolio ? { portfolio } : {}),
   }
@@ -70,7 +68,7 @@ export function applyDemoConfig(config: OrgpulseConfig, sections: DemoConfigSect
  * Writes the sections as an orgpulse.yaml, for processes that did not load the demo themselves
  * (`orgpulse metrics --config <file>`): without it they would not know the ritual is expected.
  */
-export function writeDemoConfig(file: string, sections: DemoConfigSections, company: DemoCompany): void {
+export function writeDemoConfig(file: string, sections: DemoConfigSections, company: DemoOutline): void {
   mkdirSync(dirname(file), { recursive: true })
   const header = [
     `# The demo company's configuration (orgpulse demo, ${company.start.toISOString().slice(0, 10)} → ${company.end.toISOString().slice(0, 10)}).`,

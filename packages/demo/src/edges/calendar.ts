@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { CalendarConfigInput, CanonicalEventInput, MEETING_CLASSES } from '@orgpulse/contracts'
 import type { FakeEvent, FakeGoogleCalendarSeed } from '@orgpulse/fakes/google-calendar'
-import type { DemoCompany } from '../generate.ts'
+import type { DemoCompany, DemoOutline } from '../generate.ts'
 
 type Meeting = Extract<CanonicalEventInput, { type: 'meeting.held' }>
 type MeetingClass = (typeof MEETING_CLASSES)[number]
@@ -52,7 +52,7 @@ const googleId = (key: string): string => createHash('sha256').update(key).diges
  * attendee-count rule), then the default rules (escalation, decision review and 1:1 by title,
  * then by attendee shape and org chart).
  */
-export function demoCalendarRules(company: DemoCompany): CalendarPlan['config'] {
+export function demoCalendarRules(company: DemoOutline): CalendarPlan['config'] {
   const ritual = company.stories.stoppedRitual.name
   return {
     internalDomains: [company.domain],
@@ -62,6 +62,11 @@ export function demoCalendarRules(company: DemoCompany): CalendarPlan['config'] 
   }
 }
 
+/** whose calendars the demo syncs: everybody in any HR snapshot, as the connector keys them */
+export function calendarPeople(company: DemoOutline): string[] {
+  return [...new Set(company.snapshots.flatMap((s) => s.people.map((p) => p.email.toLowerCase())))].sort()
+}
+
 /**
  * The generator's meetings as Google Calendar events, one copy on the organiser's calendar and
  * one on each attendee's (as Google shows a meeting to everybody invited), with the responses
@@ -69,9 +74,7 @@ export function demoCalendarRules(company: DemoCompany): CalendarPlan['config'] 
  * transformer keys them to one occurrence.
  */
 export function calendarPlan(company: DemoCompany): CalendarPlan {
-  const people = [
-    ...new Set(company.snapshots.flatMap((s) => s.people.map((p) => p.email.toLowerCase()))),
-  ].sort()
+  const people = calendarPeople(company)
   const calendars: Record<string, FakeEvent[]> = Object.fromEntries(people.map((p) => [p, []]))
   const names = new Map(company.snapshots[0]?.people.map((p) => [p.email.toLowerCase(), p]) ?? [])
   const titles = new Set<string>()

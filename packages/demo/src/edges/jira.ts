@@ -74,12 +74,28 @@ export function jiraPlan(company: DemoCompany): JiraPlan | null {
       issues,
     },
     changes,
-    config: {
-      projects: projects.map((t) => t.key),
-      teams: projects.map((t) => ({ team: t.unit, projects: [t.key] })),
-    },
+    config: jiraConfigOf(projects),
   }
 }
+
+/** the `jira:` mapping alone (what the config needs): one project per team with links */
+export function jiraConfig(company: DemoCompany): JiraPlan['config'] | null {
+  const teams = demoTeams(company)
+  const used = new Map<string, DemoTeam>()
+  for (const e of company.events)
+    if (e.type === 'dependency.linked')
+      for (const unit of [e.blockerTeam ?? '', e.blockedTeam ?? '']) {
+        const team = teamOf(teams, unit)
+        used.set(team.key, team)
+      }
+  if (used.size === 0) return null
+  return jiraConfigOf([...used.values()].sort((a, b) => a.key.localeCompare(b.key)))
+}
+
+const jiraConfigOf = (projects: DemoTeam[]): JiraPlan['config'] => ({
+  projects: projects.map((t) => t.key),
+  teams: projects.map((t) => ({ team: t.unit, projects: [t.key] })),
+})
 
 /** Makes the plan's changes in the running fake, in time order (each writes a changelog history). */
 export function applyJiraChanges(fake: FakeJira, changes: readonly JiraChange[]): void {

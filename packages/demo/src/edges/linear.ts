@@ -75,6 +75,23 @@ export function linearPlan(company: DemoCompany): LinearPlan | null {
       issues: [],
       cycles,
     },
-    config: { teams: Object.fromEntries(list.map((t) => [t.key, t.unit])) },
+    config: linearConfigOf(list),
   }
 }
+
+/** the `linear:` mapping alone (what the config needs), without the seed's cycle histories */
+export function linearConfig(company: DemoCompany): LinearPlan['config'] | null {
+  const teams = demoTeams(company)
+  const used = new Map<string, DemoTeam>()
+  for (const e of company.events)
+    if (e.type === 'cycle.snapshot') {
+      const team = teamOf(teams, e.team ?? '')
+      used.set(team.key, team)
+    }
+  if (used.size === 0) return null
+  return linearConfigOf([...used.values()].sort((a, b) => a.key.localeCompare(b.key)))
+}
+
+const linearConfigOf = (list: DemoTeam[]): LinearPlan['config'] => ({
+  teams: Object.fromEntries(list.map((t) => [t.key, t.unit])),
+})

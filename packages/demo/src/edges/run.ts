@@ -13,8 +13,8 @@ import {
 import { startFakeGoogleCalendar } from '@orgpulse/fakes/google-calendar'
 import { startFakeJira } from '@orgpulse/fakes/jira'
 import { startFakeLinear } from '@orgpulse/fakes/linear'
-import type { DemoCompany } from '../generate.ts'
-import { calendarPlan } from './calendar.ts'
+import type { DemoCompany, DemoOutline } from '../generate.ts'
+import { calendarPeople, calendarPlan } from './calendar.ts'
 import { applyJiraChanges, jiraPlan } from './jira.ts'
 import { linearPlan } from './linear.ts'
 
@@ -153,7 +153,7 @@ export async function syncThroughConnectors(
 }
 
 /** how far back the demo's Google sync reads, from its last day: the whole history */
-function calendarDaysBack(company: DemoCompany): number {
+function calendarDaysBack(company: DemoOutline): number {
   return Math.ceil((company.end.getTime() - company.start.getTime()) / (7 * DAY)) * 7 + 7
 }
 
@@ -162,7 +162,7 @@ function calendarDaysBack(company: DemoCompany): number {
  * demo's history, one sync per Jira project and Linear team), for the direct load, which skips
  * the connectors: both loads then measure the same people and trackers.
  */
-export function demoCoverageEvents(company: DemoCompany, config: OrgpulseConfig): CanonicalEventInput[] {
+export function demoCoverageEvents(company: DemoOutline, config: OrgpulseConfig): CanonicalEventInput[] {
   const at = company.end.toISOString()
   const from = new Date(company.end.getTime() - calendarDaysBack(company) * DAY).toISOString()
   const synced = (
@@ -187,7 +187,7 @@ export function demoCoverageEvents(company: DemoCompany, config: OrgpulseConfig)
   })
   const jira = config.jira
   return [
-    ...calendarPlan(company).people.map((p) => synced('calendar', 'calendar', p, from, [])),
+    ...calendarPeople(company).map((p) => synced('calendar', 'calendar', p, from, [])),
     ...(jira ? jira.projects.map((k) => synced('jira', 'project', k, null, teamsOfProject(jira, k))) : []),
     ...Object.entries(config.linear?.teams ?? {}).map(([k, team]) =>
       synced('linear', 'team', k, null, [team]),

@@ -4,6 +4,9 @@ import type { CommandContext } from '../context.ts'
 import { shellLog, UserError } from '../io.ts'
 import { acquireLock, releaseLock } from '../lock.ts'
 
+/** the longest the start-up rollup refresh waits for the first page (see `start`) */
+const FIRST_REFRESH_AFTER_MS = 5_000
+
 /** `buildProgram` runs the commands other CLI processes forward to a running `start` */
 export function registerCoreCommands(
   program: Command,
@@ -40,8 +43,16 @@ export function registerCoreCommands(
           const { pullRounds } = await import('@orgpulse/connectors')
           const { onShutdown } = await import('@orgpulse/http')
           if (opts.demo && !rt.configPath && (await effectiveAt(rt.client)) === null) {
-            io.out('no org configured: loading the demo company (orgpulse demo --people 120 --weeks 26)…')
-            const demo = await loadDemo(rt, { people: 120, weeks: 26, seed: 1 }, (m) => io.progress(m))
+            io.out(
+              'no org configured: loading the demo company (orgpulse demo --people 120 --weeks 26 --edges direct)…',
+            )
+            // its records straight to the facts: the same facts and figures as through the fake
+            // vendors and the connectors (`orgpulse demo`'s default), in a fraction of the time
+            const demo = await loadDemo(
+              rt,
+              { people: 120, weeks: 26, seed: 1, edges: 'direct', retain: false },
+              (m) => io.progress(m),
+            )
             io.out(`\ndemo loaded: ${demo.summary}`)
           }
           const secret = randomBytes(24).toString('hex')
@@ -60,13 +71,24 @@ export function registerCoreCommands(
             env: rt.env,
             serverUrl: callableUrl(opts.host, opts.port),
           })
+          // dashboards and alerts read weekly rollups: keep them current as data arrives. The
+          // pages read the facts, and the start-up refresh (a year of weeks) would hold the first
+          // page's queries behind it in the engine: it starts once the first page is served, or
+          // after a few seconds without one
+          let refresher: { stop(): Promise<void> } | null = null
+          const startRefresher = () => {
+            refresher ??= startRollupRefresher(rt.client, rt.config, {
+              onError: (err) =>
+                rt.log.warn({ err: err.message }, 'rollup refresh failed; retrying on the next run'),
+            })
+          }
+          app.addHook('onResponse', async (req) => {
+            if (req.routeOptions.url === '/') startRefresher()
+          })
+          const refreshAnyway = setTimeout(startRefresher, FIRST_REFRESH_AFTER_MS)
+          refreshAnyway.unref()
           const address = await app.listen({ port: Number(opts.port), host: opts.host })
           if (rt.mode === 'embedded') acquireLock(rt.dataDir, address.replace('0.0.0.0', '127.0.0.1'), secret)
-          // dashboards, pages and alerts read weekly rollups: keep them current as data arrives
-          const refresher = startRollupRefresher(rt.client, rt.config, {
-            onError: (err) =>
-              rt.log.warn({ err: err.message }, 'rollup refresh failed; retrying on the next run'),
-          })
           // the weekly digest: sent to each configured director at their day and hour, once a week
           const { startDigestScheduler } = await import('@orgpulse/digest')
           const digests =
@@ -111,7 +133,13 @@ export function registerCoreCommands(
           io.out('stopping…')
           // in start order; stopped in reverse, so the pull in hand finishes first: it shares the runtime being closed
           const clean = await shutdown.stop([
-            { name: 'rollup refresher', stop: () => refresher.stop() },
+            {
+              name: 'rollup refresher',
+              stop: () => {
+                clearTimeout(refreshAnyway)
+                return refresher?.stop() ?? Promise.resolve()
+              },
+            },
             { name: 'digest scheduler', stop: () => digests?.stop() ?? Promise.resolve() },
             { name: 'http server', stop: () => app.close() },
             { name: 'connector pull', stop: () => pulling },

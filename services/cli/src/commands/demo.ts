@@ -41,6 +41,8 @@ export function registerDemoCommand(program: Command, ctx: CommandContext): void
               seed: Number(opts.seed) || 0,
               ...(end ? { end } : {}),
               ...(opts.edges === 'connectors' || opts.edges === 'direct' ? { edges: opts.edges } : {}),
+              // only the stories and the range are printed: a direct load holds a week at a time
+              retain: false,
             },
             (m) => io.progress(m),
           )
