@@ -31,18 +31,21 @@ function toMatcher(pattern: string): (file: string) => boolean {
     throw new Error(`.dockerignore: pattern form not understood by the test: ${pattern}`)
   const anyDepth = pattern.startsWith('**/')
   const body = anyDepth ? pattern.slice(3) : pattern
-  if (body.includes('**')) throw new Error(`.dockerignore: pattern form not understood by the test: ${pattern}`)
-  const segment = (s: string) => new RegExp(`^${s.split('*').map(escape).join('[^/]*')}$`)
+  if (body.includes('**'))
+    throw new Error(`.dockerignore: pattern form not understood by the test: ${pattern}`)
+  const segment = (s: string) => new RegExp(`^${s.split('*').map(escapeRegExp).join('[^/]*')}$`)
   const parts = body.split('/').map(segment)
   return (file) => {
     const segs = file.split('/')
     const starts = anyDepth ? segs.map((_, i) => i) : [0]
     // a pattern naming a directory excludes everything under it
-    return starts.some((s) => parts.length <= segs.length - s && parts.every((re, i) => re.test(segs[s + i]!)))
+    return starts.some(
+      (s) => parts.length <= segs.length - s && parts.every((re, i) => re.test(segs[s + i]!)),
+    )
   }
 }
 
-const escape = (s: string) => s.replace(/[.+^${}()|]/g, '\\$&')
+const escapeRegExp = (s: string) => s.replace(/[.+^${}()|]/g, '\\$&')
 
 /** copies the context files of `root` into `to`, keeping their paths and file modes */
 export function copyDockerContext(root: string, to: string): string[] {

@@ -27,7 +27,8 @@ const run = (cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.Proc
       cmd,
       args,
       { cwd: opts.cwd, env: opts.env ?? process.env, timeout: opts.timeout ?? 120_000, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     )
   })
 
@@ -61,8 +62,8 @@ describe('the build context', () => {
     expect(contextFiles).toContain('pnpm-lock.yaml')
     expect(contextFiles).toContain('scripts/build-image.sh')
     expect(contextFiles).toContain('packages/clickhouse/migrations/001_facts.sql')
-    const leaked = contextFiles.filter((f) =>
-      /(^|\/)(node_modules|dist|test|\.git)\//.test(f) || /^(docker-compose|\.env)/.test(f),
+    const leaked = contextFiles.filter(
+      (f) => /(^|\/)(node_modules|dist|test|\.git)\//.test(f) || /^(docker-compose|\.env)/.test(f),
     )
     expect(leaked).toEqual([])
   })
@@ -72,10 +73,18 @@ describe('the image contents', () => {
   it('hold production dependencies only, and compiled code without its TypeScript sources', () => {
     const store = readdirSync(join(app, 'node_modules', '.pnpm'))
     // dev dependencies of the root (compiler, test runner, linter) and of the packages
-    for (const dev of ['typescript@', 'vitest@', '@biomejs+biome@', 'tsx@', '@redocly+cli@', '@testcontainers+kafka@'])
+    for (const dev of [
+      'typescript@',
+      'vitest@',
+      '@biomejs+biome@',
+      'tsx@',
+      '@redocly+cli@',
+      '@testcontainers+kafka@',
+    ])
       expect(store.filter((d) => d.startsWith(dev))).toEqual([])
     // what the services run on
-    for (const prod of ['fastify@', 'kafkajs@', 'chdb@', 'zod@']) expect(store.some((d) => d.startsWith(prod))).toBe(true)
+    for (const prod of ['fastify@', 'kafkajs@', 'chdb@', 'zod@'])
+      expect(store.some((d) => d.startsWith(prod))).toBe(true)
     expect(existsSync(join(app, 'services/api/dist/main.js'))).toBe(true)
     expect(existsSync(join(app, 'services/api/src/app.ts'))).toBe(false)
     // read at run time: the pages' browser script, the migrations, the generated dashboards
@@ -90,7 +99,8 @@ describe('the image contents', () => {
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^Usage: orgpulse/)
-    for (const cmd of ['start', 'migrate', 'ingest', 'metrics']) expect(r.stdout).toMatch(new RegExp(`\\n  ${cmd}\\b`))
+    for (const cmd of ['start', 'migrate', 'ingest', 'metrics'])
+      expect(r.stdout).toMatch(new RegExp(`\\n  ${cmd}\\b`))
   })
 
   describe('migrate and the api service', () => {
@@ -147,7 +157,11 @@ describe('the image contents', () => {
           const m = /Server listening at (http:\/\/127\.0\.0\.1:(\d+))/.exec(text)
           if (m) address = m[1]!
         })
-      await waitFor(() => address !== '' || api!.exitCode !== null, 120_000, () => output.join('').slice(-2000))
+      await waitFor(
+        () => address !== '' || api!.exitCode !== null,
+        120_000,
+        () => output.join('').slice(-2000),
+      )
       expect(address, output.join('')).not.toBe('')
 
       const ready = await fetch(`${address}/readyz`)
@@ -159,7 +173,10 @@ describe('the image contents', () => {
       const probe = join(app, 'bin', 'healthcheck.mjs')
       const healthy = await run(process.execPath, [probe], { cwd: app, env: containerEnv({ PORT: port }) })
       expect(healthy).toMatchObject({ code: 0, stderr: '' })
-      const readyProbe = await run(process.execPath, [probe, '/readyz'], { cwd: app, env: containerEnv({ PORT: port }) })
+      const readyProbe = await run(process.execPath, [probe, '/readyz'], {
+        cwd: app,
+        env: containerEnv({ PORT: port }),
+      })
       expect(readyProbe.code).toBe(0)
 
       api.kill('SIGTERM')
