@@ -7,8 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { stringify } from 'yaml'
-import { parse } from 'yaml'
+import { parse, stringify } from 'yaml'
 import { type ManifestFile, render } from './render.ts'
 import { type Values, valuesJsonSchema, valuesSchema } from './values.ts'
 
@@ -44,7 +43,9 @@ export function generate(values: Values, outDir: string): Map<string, string> {
 
 /** files that differ from what `generate` gives, plus generated files it no longer gives */
 export function stale(expected: Map<string, string>, outDir: string): string[] {
-  const differ = [...expected].filter(([p, text]) => !existsSync(p) || readFileSync(p, 'utf8') !== text).map(([p]) => p)
+  const differ = [...expected]
+    .filter(([p, text]) => !existsSync(p) || readFileSync(p, 'utf8') !== text)
+    .map(([p]) => p)
   const orphans = existsSync(outDir)
     ? readdirSync(outDir)
         .filter((f) => f.endsWith('.yaml'))
@@ -66,8 +67,13 @@ function main(): void {
   const expected = generate(readValues(resolve(args.values!)), outDir)
   const changed = stale(expected, outDir)
   if (args.check) {
-    if (changed.length === 0) return console.log('infra/k8s is up to date')
-    console.error(`stale (run \`pnpm k8s\`):\n${changed.map((p) => `  ${relative(process.cwd(), p)}`).join('\n')}`)
+    if (changed.length === 0) {
+      console.log('infra/k8s is up to date')
+      return
+    }
+    console.error(
+      `stale (run \`pnpm k8s\`):\n${changed.map((p) => `  ${relative(process.cwd(), p)}`).join('\n')}`,
+    )
     process.exit(1)
   }
   for (const p of changed) {
@@ -78,7 +84,11 @@ function main(): void {
     mkdirSync(dirname(p), { recursive: true })
     writeFileSync(p, expected.get(p)!)
   }
-  console.log(changed.length === 0 ? 'infra/k8s is up to date' : `wrote ${changed.map((p) => relative(process.cwd(), p)).join(', ')}`)
+  console.log(
+    changed.length === 0
+      ? 'infra/k8s is up to date'
+      : `wrote ${changed.map((p) => relative(process.cwd(), p)).join(', ')}`,
+  )
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) main()

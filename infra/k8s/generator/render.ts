@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1'
 import { CronJob, Job } from 'kubernetes-models/batch/v1'
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1'
 import {
   ConfigMap,
   type IContainer,
@@ -20,7 +21,6 @@ import {
   Service,
   ServiceAccount,
 } from 'kubernetes-models/v1'
-import { PodDisruptionBudget } from 'kubernetes-models/policy/v1'
 import type { Values } from './values.ts'
 
 /** a kubernetes-models object: typed when built, checked against the Kubernetes schema by validate() */
@@ -99,7 +99,11 @@ export function render(values: Values, opts: { dashboardsDir: string }): Manifes
     readOnlyRootFilesystem: true,
     capabilities: { drop: ['ALL'] },
   }
-  const podSpec = (containers: IContainer[], extra: Partial<IPodSpec> = {}, extraVolumes: IVolume[] = []): IPodSpec => ({
+  const podSpec = (
+    containers: IContainer[],
+    extra: Partial<IPodSpec> = {},
+    extraVolumes: IVolume[] = [],
+  ): IPodSpec => ({
     serviceAccountName: 'orgpulse',
     automountServiceAccountToken: false,
     securityContext: {
@@ -130,7 +134,12 @@ export function render(values: Values, opts: { dashboardsDir: string }): Manifes
     volumeMounts: [...mounts, ...(extra.volumeMounts ?? [])],
     ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'volumeMounts')),
   })
-  const httpProbe = (path: string, port: string, periodSeconds: number, failureThreshold: number): IProbe => ({
+  const httpProbe = (
+    path: string,
+    port: string,
+    periodSeconds: number,
+    failureThreshold: number,
+  ): IProbe => ({
     httpGet: { path, port },
     periodSeconds,
     timeoutSeconds: 5,
@@ -152,7 +161,10 @@ export function render(values: Values, opts: { dashboardsDir: string }): Manifes
     strategy?: { maxUnavailable: number; maxSurge: number },
   ) =>
     new Deployment({
-      metadata: { ...meta(`orgpulse-${component}`, component), annotations: { 'orgpulse.dev/note': comment } },
+      metadata: {
+        ...meta(`orgpulse-${component}`, component),
+        annotations: { 'orgpulse.dev/note': comment },
+      },
       spec: {
         replicas,
         selector: { matchLabels: selector(component) },
@@ -171,8 +183,14 @@ export function render(values: Values, opts: { dashboardsDir: string }): Manifes
     comment: 'Namespace, the service account every pod runs as (no API token mounted), orgpulse.yaml',
     objects: [
       new Namespace({ metadata: { name: ns, labels: labels('namespace') } }),
-      new ServiceAccount({ metadata: meta('orgpulse', 'service-account'), automountServiceAccountToken: false }),
-      new ConfigMap({ metadata: meta('orgpulse-config', 'config'), data: { 'orgpulse.yaml': values.orgpulseYaml } }),
+      new ServiceAccount({
+        metadata: meta('orgpulse', 'service-account'),
+        automountServiceAccountToken: false,
+      }),
+      new ConfigMap({
+        metadata: meta('orgpulse-config', 'config'),
+        data: { 'orgpulse.yaml': values.orgpulseYaml },
+      }),
     ],
   })
 
@@ -205,7 +223,8 @@ export function render(values: Values, opts: { dashboardsDir: string }): Manifes
   const api = values.api
   files.push({
     file: '20-api.yaml',
-    comment: 'The api (REST, pages, /v1/decisions) and the rollup refresher; expose the Service through your ingress',
+    comment:
+      'The api (REST, pages, /v1/decisions) and the rollup refresher; expose the Service through your ingress',
     objects: [
       deployment(
         'api',
@@ -250,7 +269,10 @@ export function render(values: Values, opts: { dashboardsDir: string }): Manifes
     const w = values[component]
     files.push({
       file: `20-${component}.yaml`,
-      comment: component === 'transformer' ? 'raw topics → canonical events' : 'canonical events and dead letters → ClickHouse',
+      comment:
+        component === 'transformer'
+          ? 'raw topics → canonical events'
+          : 'canonical events and dead letters → ClickHouse',
       objects: [
         deployment(
           component,
@@ -334,9 +356,16 @@ export function render(values: Values, opts: { dashboardsDir: string }): Manifes
   }
   if (values.digest.enabled)
     jobs.push(
-      cronJob('orgpulse-digest', 'digest', values.digest.schedule, ['orgpulse', 'digest', 'send', '--due'], [], {
-        ...(values.digest.secret ? { envFrom: [{ secretRef: { name: values.digest.secret } }] } : {}),
-      }),
+      cronJob(
+        'orgpulse-digest',
+        'digest',
+        values.digest.schedule,
+        ['orgpulse', 'digest', 'send', '--due'],
+        [],
+        {
+          ...(values.digest.secret ? { envFrom: [{ secretRef: { name: values.digest.secret } }] } : {}),
+        },
+      ),
     )
   const ex = values.exports
   if (ex.orgs.length > 0 && ex.volumeClaim) {
@@ -374,7 +403,10 @@ interface Helpers {
   ns: string
   labels: (component: string) => Record<string, string>
   selector: (component: string) => Record<string, string>
-  meta: (name: string, component: string) => { name: string; namespace: string; labels: Record<string, string> }
+  meta: (
+    name: string,
+    component: string,
+  ) => { name: string; namespace: string; labels: Record<string, string> }
   dashboardsDir: string
 }
 
@@ -496,7 +528,11 @@ function bundled(values: Values, h: Helpers): ManifestFile[] {
                       { name: 'CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT', value: '1' },
                     ],
                     readinessProbe: { httpGet: { path: '/ping', port: 8123 }, periodSeconds: 5 },
-                    livenessProbe: { httpGet: { path: '/ping', port: 8123 }, periodSeconds: 15, failureThreshold: 6 },
+                    livenessProbe: {
+                      httpGet: { path: '/ping', port: 8123 },
+                      periodSeconds: 15,
+                      failureThreshold: 6,
+                    },
                     resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { memory: '8Gi' } },
                     securityContext: dropAll,
                     volumeMounts: [
@@ -541,7 +577,9 @@ function bundled(values: Values, h: Helpers): ManifestFile[] {
         }),
         new ConfigMap({
           metadata: h.meta('grafana-dashboards', 'grafana'),
-          data: Object.fromEntries(dashboards.map((f) => [f, readFileSync(join(h.dashboardsDir, 'generated', f), 'utf8')])),
+          data: Object.fromEntries(
+            dashboards.map((f) => [f, readFileSync(join(h.dashboardsDir, 'generated', f), 'utf8')]),
+          ),
         }),
         headless('grafana', 3000),
         new StatefulSet({
@@ -569,7 +607,10 @@ function bundled(values: Values, h: Helpers): ManifestFile[] {
                       {
                         name: 'CLICKHOUSE_GRAFANA_ADMIN_PASSWORD',
                         valueFrom: {
-                          secretKeyRef: { name: 'orgpulse-grafana', key: 'clickhouse-grafana-admin-password' },
+                          secretKeyRef: {
+                            name: 'orgpulse-grafana',
+                            key: 'clickhouse-grafana-admin-password',
+                          },
                         },
                       },
                       { name: 'GF_USERS_AUTO_ASSIGN_ORG', value: 'false' },
@@ -577,7 +618,11 @@ function bundled(values: Values, h: Helpers): ManifestFile[] {
                       { name: 'GF_USERS_ALLOW_ORG_CREATE', value: 'false' },
                     ],
                     readinessProbe: { httpGet: { path: '/api/health', port: 3000 }, periodSeconds: 10 },
-                    livenessProbe: { httpGet: { path: '/api/health', port: 3000 }, periodSeconds: 20, failureThreshold: 6 },
+                    livenessProbe: {
+                      httpGet: { path: '/api/health', port: 3000 },
+                      periodSeconds: 20,
+                      failureThreshold: 6,
+                    },
                     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
                     securityContext: dropAll,
                     volumeMounts: [

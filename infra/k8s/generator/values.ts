@@ -19,7 +19,9 @@ const secretKey = z
   })
   .describe('a key of an existing Secret (created by you or your secret operator, never by these manifests)')
 
-const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, 'must be a Kubernetes quantity, e.g. 250m or 512Mi')
+const quantity = z
+  .string()
+  .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, 'must be a Kubernetes quantity, e.g. 250m or 512Mi')
 const resources = z
   .strictObject({
     requests: z.strictObject({ cpu: quantity, memory: quantity }),
@@ -86,18 +88,24 @@ export const valuesSchema = z
           .int()
           .min(1)
           .default(6)
-          .describe('partitions of the raw and canonical topics: the most transformer/sink replicas that do work'),
+          .describe(
+            'partitions of the raw and canonical topics: the most transformer/sink replicas that do work',
+          ),
       })
       .default({ brokers: 'kafka:9092', partitions: 6 }),
     clickhouse: z
       .strictObject({
         url: secretKey
           .default({ name: 'orgpulse-clickhouse', key: 'url' })
-          .describe('CLICKHOUSE_URL with the full-access user’s credentials, e.g. http://orgpulse:…@clickhouse:8123'),
+          .describe(
+            'CLICKHOUSE_URL with the full-access user’s credentials, e.g. http://orgpulse:…@clickhouse:8123',
+          ),
         database: z.string().default('orgpulse'),
         grafanaAdminPassword: secretKey
           .optional()
-          .describe('CLICKHOUSE_GRAFANA_ADMIN_PASSWORD for `orgpulse clickhouse access` (read-only user of Main Org)'),
+          .describe(
+            'CLICKHOUSE_GRAFANA_ADMIN_PASSWORD for `orgpulse clickhouse access` (read-only user of Main Org)',
+          ),
       })
       .default({ url: { name: 'orgpulse-clickhouse', key: 'url' }, database: 'orgpulse' }),
     api: z
@@ -105,7 +113,10 @@ export const valuesSchema = z
         replicas: z.int().min(0).default(2),
         resources: resources.default(res('250m', '384Mi', '1Gi')),
         publicUrl: z.string().optional().describe('ORGPULSE_API_PUBLIC_URL'),
-        trustProxy: z.string().optional().describe('ORGPULSE_API_TRUST_PROXY, e.g. the ingress controller’s CIDR'),
+        trustProxy: z
+          .string()
+          .optional()
+          .describe('ORGPULSE_API_TRUST_PROXY, e.g. the ingress controller’s CIDR'),
       })
       .default({ replicas: 2, resources: res('250m', '384Mi', '1Gi') }),
     transformer: workload(6, res('250m', '256Mi', '768Mi')).describe(
@@ -127,13 +138,17 @@ export const valuesSchema = z
       .strictObject({
         enabled: z.boolean().default(true).describe('`orgpulse digest send --due` on `schedule`'),
         schedule: cron.default('5 * * * *'),
-        secret: name.optional().describe('Secret with the digest destinations’ variables (webhook URLs, SMTP)'),
+        secret: name
+          .optional()
+          .describe('Secret with the digest destinations’ variables (webhook URLs, SMTP)'),
       })
       .default({ enabled: true, schedule: '5 * * * *' }),
     exports: z
       .strictObject({
         schedule: cron.default('0 6 1 1,4,7,10 *'),
-        volumeClaim: name.optional().describe('PersistentVolumeClaim the files are written to (required with orgs)'),
+        volumeClaim: name
+          .optional()
+          .describe('PersistentVolumeClaim the files are written to (required with orgs)'),
         format: z.enum(['csv', 'json', 'parquet', 'review-zip', 'xlsx']).default('review-zip'),
         orgs: z.array(z.email()).default([]).describe('directors whose previous quarter is exported'),
       })
