@@ -241,22 +241,42 @@ describe('infra/k8s', () => {
   describe('the exports CronJob script', () => {
     const dir = mkdtempSync(join(tmpdir(), 'orgpulse-k8s-exports-'))
     afterAll(() => rmSync(dir, { recursive: true, force: true }))
-    it('exports the quarter that ended before today, per org, into /exports/<quarter>/', () => {
-      const cron = committed()
+    const script = (): string =>
+      committed()
         .flatMap((f) => f.objects)
-        .find((o) => o.metadata.name === 'orgpulse-exports')
-      const script: string = cron.spec.jobTemplate.spec.template.spec.containers[0].command[2]
-      // a stand-in `orgpulse` that records its arguments; /exports moved under the temp dir
-      writeFileSync(join(dir, 'orgpulse'), `#!/bin/sh\necho "$@" >> "${dir}/calls"\n`)
-      chmodSync(join(dir, 'orgpulse'), 0o755)
-      execFileSync('sh', ['-c', script.replaceAll('/exports', `${dir}/exports`)], {
-        env: { PATH: `${dir}:${process.env.PATH}` },
+        .find((o) => o.metadata.name === 'orgpulse-exports').spec.jobTemplate.spec.template.spec.containers[0]
+        .command[2]
+    /** runs the script with a stand-in `orgpulse` that records its arguments, `date` answering `today` */
+    function exportCalls(today: { year: number; month: number } | null): string {
+      const bin = mkdtempSync(join(dir, 'bin-'))
+      writeFileSync(join(bin, 'orgpulse'), `#!/bin/sh\necho "$@" >> "${bin}/calls"\n`)
+      chmodSync(join(bin, 'orgpulse'), 0o755)
+      if (today) {
+        writeFileSync(
+          join(bin, 'date'),
+          `#!/bin/sh\ncase "$2" in +%Y) echo ${today.year};; +%-m) echo ${today.month};; *) exit 1;; esac\n`,
+        )
+        chmodSync(join(bin, 'date'), 0o755)
+      }
+      // /exports moved under the temp dir
+      execFileSync('sh', ['-c', script().replaceAll('/exports', `${bin}/exports`)], {
+        env: { PATH: `${bin}:${process.env.PATH}` },
       })
+      return readFileSync(join(bin, 'calls'), 'utf8').replaceAll(bin, 'BIN')
+    }
+    const call = (quarter: string) =>
+      `export quarterly --org dana@example.com --quarter ${quarter} --format review-zip --out BIN/exports/${quarter}/dana@example.com.zip\n`
+
+    it('exports the quarter that ended before today, per org, into /exports/<quarter>/', () => {
+      expect(exportCalls({ year: 2027, month: 1 })).toBe(call('2026-Q4'))
+      expect(exportCalls({ year: 2026, month: 10 })).toBe(call('2026-Q3'))
+      expect(exportCalls({ year: 2026, month: 4 })).toBe(call('2026-Q1'))
+      expect(exportCalls({ year: 2026, month: 12 })).toBe(call('2026-Q3'))
+      // and with the system's date
       const now = new Date()
       const q = Math.floor(now.getUTCMonth() / 3)
-      const quarter = q === 0 ? `${now.getUTCFullYear() - 1}-Q4` : `${now.getUTCFullYear()}-Q${q}`
-      expect(readFileSync(join(dir, 'calls'), 'utf8')).toBe(
-        `export quarterly --org dana@example.com --quarter ${quarter} --format review-zip --out ${dir}/exports/${quarter}/dana@example.com.zip\n`,
+      expect(exportCalls(null)).toBe(
+        call(q === 0 ? `${now.getUTCFullYear() - 1}-Q4` : `${now.getUTCFullYear()}-Q${q}`),
       )
     })
   })

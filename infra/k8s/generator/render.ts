@@ -374,7 +374,7 @@ export function render(values: Values, opts: { dashboardsDir: string }): Manifes
     // CronJob has no templating)
     const script = [
       'set -eu',
-      'y=$(date -u +%Y); m=$(date -u +%m); q=$(( (${m#0} - 1) / 3 ))',
+      'y=$(date -u +%Y); m=$(date -u +%-m); q=$(( (m - 1) / 3 ))',
       'if [ "$q" -eq 0 ]; then y=$((y - 1)); q=4; fi',
       'mkdir -p "/exports/$y-Q$q"',
       `for org in ${ex.orgs.join(' ')}; do`,
