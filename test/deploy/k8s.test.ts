@@ -63,6 +63,11 @@ const everyOption: Values = valuesSchema.parse({
     database: 'orgpulse',
     grafanaAdminPassword: { name: 'ch', key: 'g' },
   },
+  connectors: {
+    jira: { enabled: true, schedule: '*/15 * * * *', webhooks: true },
+    linear: { enabled: true, schedule: '*/15 * * * *', webhooks: true, secret: 'linear-credentials' },
+    calendar: { enabled: false, schedule: '0 * * * *' },
+  },
   timeZone: 'Europe/Berlin',
   bundled: { kafka: true, clickhouse: true, grafana: true },
 })
@@ -97,9 +102,10 @@ describe('infra/k8s', () => {
         n += 1
       }
     // committed: Namespace, ServiceAccount, ConfigMap, Job, api Deployment + Service + PDB,
-    // transformer, sink, 3 connector CronJobs, digest, exports = 14; every option: the same
-    // without the PDB (1 api replica), plus Kafka 2, ClickHouse 3, Grafana 4 = 22
-    expect(n).toBe(14 + 22)
+    // transformer, sink, Jira webhooks Deployment + Service, 3 connector CronJobs, digest,
+    // exports = 16; every option: the same without the PDB (1 api replica) and the calendar
+    // CronJob, plus Linear webhooks 2, Kafka 2, ClickHouse 3, Grafana 4 = 25
+    expect(n).toBe(16 + 25)
   })
 
   it('the validation is not vacuous: a wrong type, a missing required field and an unknown enum value are refused', () => {
@@ -158,11 +164,12 @@ describe('infra/k8s', () => {
     }
   })
 
-  it('runs api, transformer and sink as Deployments of the one image, probed on the port they serve', () => {
+  it('runs api, transformer, sink (and the Jira webhooks) as Deployments of the one image, probed on the port they serve', () => {
     const objects = committed().flatMap((f) => f.objects)
     const deployments = objects.filter((o) => o.kind === 'Deployment')
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual([
       'orgpulse-api',
+      'orgpulse-ingest-jira',
       'orgpulse-sink',
       'orgpulse-transformer',
     ])
@@ -197,6 +204,28 @@ describe('infra/k8s', () => {
     expect(capped.spec.replicas).toBe(4)
     // the bundled services are off by default
     expect(objects.filter((o) => o.kind === 'StatefulSet')).toEqual([])
+  })
+
+  it('takes Jira webhooks in a Deployment that never pulls, its secret by reference', () => {
+    const jira = committed().find((f) => f.file === '20-ingest-jira.yaml')!.objects
+    const c = jira[0].spec.template.spec.containers[0]
+    expect(c.command).toEqual(['node', 'services/ingest-jira/dist/main.js'])
+    const env = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.value ?? e.valueFrom.secretKeyRef]))
+    expect(env).toMatchObject({
+      PORT: '8082',
+      ORGPULSE_PULL_EVERY: '0',
+      JIRA_WEBHOOK_SECRET: { name: 'orgpulse-jira', key: 'JIRA_WEBHOOK_SECRET', optional: true },
+    })
+    expect(jira[1].spec.ports).toEqual([{ name: 'http', port: 8082, targetPort: 'http' }])
+    const linear = rendered(everyOption).find((f) => f.file === '20-ingest-linear.yaml')!.objects[0]
+    const lenv = linear.spec.template.spec.containers[0].env.find(
+      (e: Obj) => e.name === 'LINEAR_WEBHOOK_SECRET',
+    )
+    expect(lenv.valueFrom.secretKeyRef).toEqual({
+      name: 'linear-credentials',
+      key: 'LINEAR_WEBHOOK_SECRET',
+      optional: true,
+    })
   })
 
   it('runs migrations as a Job named after the image tag, before the Deployments (file order)', () => {

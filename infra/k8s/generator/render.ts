@@ -293,6 +293,52 @@ export function render(values: Values, opts: { dashboardsDir: string }): Manifes
     })
   }
 
+  const CONNECTOR_ENV: Record<keyof Values['connectors'], string[]> = {
+    jira: ['JIRA_BASE_URL', 'JIRA_EMAIL', 'JIRA_API_TOKEN', 'JIRA_PAT'],
+    linear: ['LINEAR_API_KEY', 'LINEAR_OAUTH_TOKEN'],
+    calendar: ['GOOGLE_SERVICE_ACCOUNT_KEY'],
+  }
+  // the vendors' webhooks: the ingest service of Jira / Linear, pulling never (the CronJob does)
+  const WEBHOOK = {
+    jira: { port: 8082, secret: 'JIRA_WEBHOOK_SECRET' },
+    linear: { port: 8083, secret: 'LINEAR_WEBHOOK_SECRET' },
+  }
+  for (const source of ['jira', 'linear'] as const) {
+    const c = values.connectors[source]
+    if (!c.webhooks) continue
+    const secret = c.secret ?? `orgpulse-${source}`
+    const component = `ingest-${source}`
+    const { port, secret: webhookSecret } = WEBHOOK[source]
+    files.push({
+      file: `20-ingest-${source}.yaml`,
+      comment: `${source} webhooks (POST /webhooks/${source}); expose the Service through your ingress`,
+      objects: [
+        deployment(
+          component,
+          1,
+          container(
+            component,
+            ['node', `services/ingest-${source}/dist/main.js`],
+            [
+              { name: 'PORT', value: String(port) },
+              { name: 'ORGPULSE_PULL_EVERY', value: '0' },
+              ...[...CONNECTOR_ENV[source], webhookSecret].map((v) =>
+                secretEnv(v, { name: secret, key: v }, true),
+              ),
+            ],
+            values.sink.resources,
+            { ports: [{ name: 'http', containerPort: port }], ...probes('http') },
+          ),
+          'takes webhooks only: pulls are the CronJob orgpulse-ingest-' + source,
+        ),
+        new Service({
+          metadata: meta(`orgpulse-${component}`, component),
+          spec: { selector: selector(component), ports: [{ name: 'http', port, targetPort: 'http' }] },
+        }),
+      ],
+    })
+  }
+
   const cronJob = (
     name: string,
     component: string,
@@ -333,11 +379,6 @@ export function render(values: Values, opts: { dashboardsDir: string }): Manifes
       },
     })
 
-  const CONNECTOR_ENV: Record<keyof Values['connectors'], string[]> = {
-    jira: ['JIRA_BASE_URL', 'JIRA_EMAIL', 'JIRA_API_TOKEN', 'JIRA_PAT'],
-    linear: ['LINEAR_API_KEY', 'LINEAR_OAUTH_TOKEN'],
-    calendar: ['GOOGLE_SERVICE_ACCOUNT_KEY'],
-  }
   const jobs: Model[] = []
   for (const source of ['jira', 'linear', 'calendar'] as const) {
     const c = values.connectors[source]

@@ -58,6 +58,24 @@ const connector = (schedule: string) =>
     })
     .default({ enabled: false, schedule })
 
+/** Jira and Linear also push: their ingest service takes the webhooks (pulls stay the CronJob's) */
+const pushingConnector = (schedule: string) =>
+  z
+    .strictObject({
+      enabled: z.boolean().default(false).describe('a CronJob pulls this connector on `schedule`'),
+      schedule: cron.default(schedule),
+      secret: name
+        .optional()
+        .describe('Secret holding this connector’s credentials under their environment variable names'),
+      webhooks: z
+        .boolean()
+        .default(false)
+        .describe(
+          'a Deployment and Service of the ingest service for the vendor’s webhooks (its webhook secret in `secret`)',
+        ),
+    })
+    .default({ enabled: false, schedule, webhooks: false })
+
 export const valuesSchema = z
   .strictObject({
     namespace: name.default('orgpulse'),
@@ -125,13 +143,13 @@ export const valuesSchema = z
     sink: workload(3, res('250m', '384Mi', '1Gi')).describe('canonical events and dead letters → ClickHouse'),
     connectors: z
       .strictObject({
-        jira: connector('*/15 * * * *'),
-        linear: connector('*/15 * * * *'),
+        jira: pushingConnector('*/15 * * * *'),
+        linear: pushingConnector('*/15 * * * *'),
         calendar: connector('7,22,37,52 * * * *'),
       })
       .default({
-        jira: { enabled: false, schedule: '*/15 * * * *' },
-        linear: { enabled: false, schedule: '*/15 * * * *' },
+        jira: { enabled: false, schedule: '*/15 * * * *', webhooks: false },
+        linear: { enabled: false, schedule: '*/15 * * * *', webhooks: false },
         calendar: { enabled: false, schedule: '7,22,37,52 * * * *' },
       }),
     digest: z
