@@ -22,8 +22,10 @@ ENV NODE_ENV=production \
 # owned by root, read-only for the service user: a compromised process cannot rewrite the code
 COPY --from=build /app /app
 # the `node` user (uid 1000) of the base image; /data holds the embedded engine's data and the
-# CLI's lock in embedded mode only (full mode keeps nothing on the container's disk)
-RUN mkdir -p /data /etc/orgpulse && chown node:node /data
+# CLI's lock in embedded mode only (full mode keeps nothing on the container's disk). An empty
+# orgpulse.yaml (every key defaulted) until compose or Kubernetes mounts the deployment's own:
+# a named config file that is missing is an error, not a silent default
+RUN mkdir -p /data /etc/orgpulse && : > /etc/orgpulse/orgpulse.yaml && chown node:node /data
 USER node
 WORKDIR /app
 VOLUME ["/data"]
