@@ -95,7 +95,11 @@ describe('the image contents', () => {
   })
 
   it('`orgpulse --help` lists the commands', async () => {
-    const r = await run(join(app, 'bin', 'orgpulse'), ['--help'], { cwd: app, env: containerEnv({}) })
+    // by name, on PATH as the image has it (ENV PATH=/app/bin:$PATH)
+    const r = await run('orgpulse', ['--help'], {
+      cwd: app,
+      env: containerEnv({ PATH: `${join(app, 'bin')}:${process.env.PATH}` }),
+    })
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^Usage: orgpulse/)
@@ -213,5 +217,12 @@ describe('the Dockerfile', () => {
     expect(['root', '0']).not.toContain(user)
     expect(stages[1]).toMatch(/^HEALTHCHECK .*CMD \["node", "\/app\/bin\/healthcheck\.mjs"\]/m)
     expect(existsSync(join(app, 'bin', 'healthcheck.mjs'))).toBe(true)
+  })
+
+  it('puts /app/bin on PATH and ships an empty orgpulse.yaml where ORGPULSE_CONFIG points', () => {
+    expect(stages[1]).toMatch(/^ENV [^]*?PATH=\/app\/bin:\$PATH/m)
+    const config = /ORGPULSE_CONFIG=(\S+)/.exec(stages[1]!)?.[1]
+    expect(config).toBe('/etc/orgpulse/orgpulse.yaml')
+    expect(stages[1]).toContain(`: > ${config}`)
   })
 })
