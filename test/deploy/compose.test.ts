@@ -103,12 +103,7 @@ describe('docker-compose.yml', () => {
     const refs = interpolate(COMPOSE, FILLED).refs
     const secrets = refs.filter((r) => SECRET.test(r.name))
     expect(new Set(secrets.map((r) => r.name))).toEqual(
-      new Set([
-        'CLICKHOUSE_PASSWORD',
-        'GRAFANA_ADMIN_PASSWORD',
-        'CLICKHOUSE_GRAFANA_ADMIN_PASSWORD',
-        'ORGPULSE_DIRECTOR_DS_SECRET',
-      ]),
+      new Set(['CLICKHOUSE_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'CLICKHOUSE_GRAFANA_ADMIN_PASSWORD']),
     )
     for (const r of secrets) {
       expect(r.op, `${r.name} must be \${${r.name}:?…}`).toBe(':?')
