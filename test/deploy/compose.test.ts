@@ -227,7 +227,7 @@ describe('docker-compose.yml', () => {
       expect(s.depends_on.migrate, name).toEqual({ condition: 'service_completed_successfully' })
     // each command is an entry point the image has
     for (const [name, s] of orgpulseServices) {
-      const [bin, entry] = s.command as string[]
+      const [bin, entry] = [...(s.entrypoint ?? []), ...s.command] as string[]
       if (bin === 'orgpulse') continue
       expect(bin, name).toBe('node')
       const service = /^services\/([\w-]+)\/dist\/main\.js$/.exec(entry!)?.[1]
@@ -237,6 +237,9 @@ describe('docker-compose.yml', () => {
       ).toBe(true)
     }
     expect(compose['x-orgpulse'].build.context).toBe('.')
+    // `docker compose run --rm orgpulse <command>` runs the CLI with those arguments
+    expect(compose.services.orgpulse.entrypoint).toEqual(['orgpulse'])
+    expect(compose.services.orgpulse.profiles).toEqual(['tools'])
   })
 
   it('gives every long-running service a health check; the orgpulse ones probe the port they serve', () => {
