@@ -220,7 +220,7 @@ describe('the Dockerfile', () => {
   })
 
   it('puts /app/bin on PATH and ships an empty orgpulse.yaml where ORGPULSE_CONFIG points', () => {
-    expect(stages[1]).toMatch(/^ENV [^]*?PATH=\/app\/bin:\$PATH/m)
+    expect(stages[1]).toMatch(/^ENV [\s\S]*?PATH=\/app\/bin:\$PATH/m)
     const config = /ORGPULSE_CONFIG=(\S+)/.exec(stages[1]!)?.[1]
     expect(config).toBe('/etc/orgpulse/orgpulse.yaml')
     expect(stages[1]).toContain(`: > ${config}`)

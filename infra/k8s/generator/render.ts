@@ -329,7 +329,7 @@ export function render(values: Values, opts: { dashboardsDir: string }): Manifes
             values.sink.resources,
             { ports: [{ name: 'http', containerPort: port }], ...probes('http') },
           ),
-          'takes webhooks only: pulls are the CronJob orgpulse-ingest-' + source,
+          `takes webhooks only: pulls are the CronJob orgpulse-ingest-${source}`,
         ),
         new Service({
           metadata: meta(`orgpulse-${component}`, component),
