@@ -3,6 +3,8 @@ import { type CalendarConfig, calendarConfigSchema, OrgpulseError } from '@orgpu
 import type { PersonSyncResult, SyncProgress } from './google/sync.ts'
 import { type IcsImportResult, importIcs } from './ics-import.ts'
 import { mapCalendar } from './mapper.ts'
+import { ingestMicrosoft365Calendar } from './msgraph/run.ts'
+import type { MailboxSyncResult } from './msgraph/sync.ts'
 import { loadOrgLookup, personTimeZone } from './org.ts'
 import {
   earliestStoredMeeting,
@@ -27,6 +29,7 @@ export interface CalendarSyncOptions extends SyncOptions {
 export interface CalendarSyncResult {
   ics: IcsImportResult[]
   google: PersonSyncResult[]
+  microsoft365: MailboxSyncResult[]
 }
 
 const DAY = 86_400_000
@@ -40,8 +43,8 @@ export function icsWindow(
   given: { from?: Date; to?: Date },
   now: Date = new Date(),
 ): { window: { from: Date; to: Date }; text: string } {
-  const back = calendar.google?.initialDaysBack ?? 90
-  const ahead = calendar.google?.initialDaysAhead ?? 28
+  const back = calendar.google?.initialDaysBack ?? calendar.microsoft365?.initialDaysBack ?? 90
+  const ahead = calendar.google?.initialDaysAhead ?? calendar.microsoft365?.initialDaysAhead ?? 28
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
   const window = {
     from: given.from ?? new Date(today - back * DAY),
@@ -67,10 +70,11 @@ async function rulesChanged(
   progress: (p: { line: string }) => void,
 ): Promise<SyncReport<CalendarSyncResult>> {
   const window = retainedWindow(calendar, earliest)
-  const { people, feeds } = await rereadPlan(ctx.client, calendar)
-  const headline = `classification rules changed${unrecorded ? ' (none recorded for the stored meetings)' : ''}: re-reading ${people.length + feeds.length} calendars from ${window.from.toISOString().slice(0, 10)}`
+  const { people, mailboxes, feeds } = await rereadPlan(ctx.client, calendar)
+  const count = people.length + mailboxes.length + feeds.length
+  const headline = `classification rules changed${unrecorded ? ' (none recorded for the stored meetings)' : ''}: re-reading ${count} calendars from ${window.from.toISOString().slice(0, 10)}`
   // a warning: a whole re-read is costly, and a scheduled pull shows nothing else of a sync
-  ctx.log.warn({ calendars: people.length + feeds.length, from: window.from.toISOString() }, headline)
+  ctx.log.warn({ calendars: count, from: window.from.toISOString() }, headline)
   progress({ line: headline })
   const r = await rereadCalendars(ctx, {
     ...window,
@@ -79,7 +83,7 @@ async function rulesChanged(
   })
   await recordRules(ctx, calendar)
   return {
-    result: { ics: r.ics, google: r.google },
+    result: { ics: r.ics, google: r.google, microsoft365: r.microsoft365 },
     lines: ['calendar sync done', `  ${headline}`, ...r.lines],
     failed: r.failed,
   }
@@ -99,7 +103,10 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
   mappingVersion: 1,
   configSchema: calendarConfigSchema,
   configured: (config) =>
-    config.calendar !== undefined && (config.calendar.google !== undefined || config.calendar.ics.length > 0),
+    config.calendar !== undefined &&
+    (config.calendar.google !== undefined ||
+      config.calendar.microsoft365 !== undefined ||
+      config.calendar.ics.length > 0),
   mapper: mapCalendar,
   async sync(ctx, options: CalendarSyncOptions = {}) {
     const progress = options.progress ?? (() => {})
@@ -108,9 +115,9 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
     const feeds = options.ics
       ? [options.ics]
       : calendar.ics.map((f) => ({ source: (f.url ?? f.file) as string, owner: f.owner }))
-    if (!options.ics && !calendar.google && feeds.length === 0) {
+    if (!options.ics && !calendar.google && !calendar.microsoft365 && feeds.length === 0) {
       throw new CalendarConfigError(
-        'nothing to sync: configure calendar.google or calendar.ics in orgpulse.yaml, or pass --ics FILE|URL --owner EMAIL',
+        'nothing to sync: configure calendar.google, calendar.microsoft365 or calendar.ics in orgpulse.yaml, or pass --ics FILE|URL --owner EMAIL',
       )
     }
     // a changed rule set (or none recorded for meetings already stored): what is stored was
@@ -126,6 +133,7 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
     }
     const ics: IcsImportResult[] = []
     let google: PersonSyncResult[] = []
+    let microsoft365: MailboxSyncResult[] = []
     const org = await loadOrgLookup(ctx.client)
     const warnings: string[] = []
     for (const f of feeds) {
@@ -166,6 +174,22 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
           }),
       })
     }
+    if (!options.ics && calendar.microsoft365) {
+      microsoft365 = await ingestMicrosoft365Calendar({
+        bus: ctx.bus,
+        durable: ctx.durable,
+        client: ctx.client,
+        config: ctx.config,
+        env: options.env ?? ctx.env,
+        ...(options.only ? { people: options.only.map((p) => p.toLowerCase()) } : {}),
+        onProgress: (p) =>
+          progress({ line: googleLine(p).replace('calendar google:', 'calendar microsoft365:') }),
+        onRetry: (n) =>
+          progress({
+            line: `calendar microsoft365: ${n.subject} answered ${n.status} ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`,
+          }),
+      })
+    }
     const lines = ['calendar sync done']
     if (ics.length > 0) lines.push(`  ics window: ${windowText}`)
     for (const r of ics) {
@@ -186,8 +210,15 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
           : `  google ${g.person}: ${g.mode}${g.restartedFull ? ' (sync token expired: full resync)' : ''}, ${g.events} event(s) in ${g.pages} page(s)`,
       )
     }
+    for (const m of microsoft365) {
+      lines.push(
+        m.error
+          ? `  microsoft365 ${m.person}: FAILED – ${m.error}`
+          : `  microsoft365 ${m.person}: ${m.mode}${m.restartedFull ? ' (delta token expired: full round)' : ''}${m.rolled ? ' (window renewed: full round)' : ''}, ${m.events} event(s) in ${m.pages} page(s)${m.removed > 0 ? `, ${m.removed} cancelled` : ''}`,
+      )
+    }
     lines.push(...warnings)
-    const failed = google.filter((g) => g.error).map((g) => g.person)
+    const failed = [...google, ...microsoft365].filter((g) => g.error).map((g) => g.person)
     if (options.ics) {
       // a one-off import has no source the connector could read again: remember it, so a
       // reclassification can name it
@@ -201,6 +232,6 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
       // nothing was stored before: what this sync read is classified under the current rules
       await recordRules(ctx, calendar)
     }
-    return { result: { ics, google }, lines, failed }
+    return { result: { ics, google, microsoft365 }, lines, failed }
   },
 }

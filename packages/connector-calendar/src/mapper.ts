@@ -146,12 +146,13 @@ export const mapCalendar: Mapper = (envelope: RawEnvelope, ctx) => {
 
   const organizerEmail = (e.organizer?.email ?? owner).toLowerCase()
   // Google shows a meeting as cancelled on the calendar of an attendee who was removed from it
-  // (or who deleted it): only the organiser's copy can cancel an internally organised meeting,
-  // and the org-wide sync reads the organiser's calendar too. ICS exports carry the organiser's
-  // STATUS:CANCELLED, so they are taken as they are.
+  // (or who deleted it), and so does Exchange (`isCancelled`, or the copy deleted: `@removed`):
+  // only the organiser's copy can cancel an internally organised meeting, and the org-wide sync
+  // reads the organiser's calendar too. ICS exports carry the organiser's STATUS:CANCELLED, so
+  // they are taken as they are.
   if (
     cancelled &&
-    envelope.meta?.via === 'google' &&
+    (envelope.meta?.via === 'google' || envelope.meta?.via === 'msgraph') &&
     owner &&
     owner !== organizerEmail &&
     isInternal(organizerEmail, internalDomains)

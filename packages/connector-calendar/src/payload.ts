@@ -41,6 +41,8 @@ export const calendarEventSchema = z.object({
   updated: z.string().optional(),
   sequence: z.number().optional(),
   transparency: z.string().optional(),
+  /** Microsoft Graph's `isOnlineMeeting`/`onlineMeetingProvider` (never the join URL): kept in the raw record, no metric reads it yet */
+  online: z.object({ isOnlineMeeting: z.boolean(), provider: z.string().optional() }).optional(),
 })
 export type CalendarEvent = z.infer<typeof calendarEventSchema>
 
@@ -74,6 +76,8 @@ export function sanitizeEvent(e: CalendarEvent): Omit<CalendarEvent, 'summary'> 
   if (e.updated) out.updated = e.updated
   if (e.sequence !== undefined) out.sequence = e.sequence
   if (e.transparency) out.transparency = e.transparency
+  if (e.online)
+    out.online = pickDefined({ isOnlineMeeting: e.online.isOnlineMeeting, provider: e.online.provider })
   return out
 }
 
@@ -100,7 +104,7 @@ export const meetingShape = (e: CalendarEvent, owner: string): MeetingShape => (
 export interface CalendarMeta {
   /** whose calendar this copy of the event was read from */
   calendar: string
-  via: 'google' | 'ics'
+  via: 'google' | 'ics' | 'msgraph'
   [key: string]: unknown
 }
 

@@ -14,6 +14,8 @@ import type { Bus } from '@orgpulse/kafka'
 import { classificationHash, type PersonSyncResult } from './google/sync.ts'
 import { type IcsImportResult, importIcs } from './ics-import.ts'
 import { mapCalendar } from './mapper.ts'
+import { ingestMicrosoft365Calendar } from './msgraph/run.ts'
+import type { MailboxSyncResult } from './msgraph/sync.ts'
 import { loadOrgLookup, orgEmails, personTimeZone } from './org.ts'
 import { ingestGoogleCalendar } from './run.ts'
 import { resolveZone } from './zones.ts'
@@ -128,9 +130,10 @@ export interface RereadOptions {
 export interface RereadResult {
   from: string
   to: string
-  /** calendars read: Google calendars plus ICS feeds */
+  /** calendars read: Google calendars, Microsoft 365 mailboxes and ICS feeds */
   calendars: number
   google: PersonSyncResult[]
+  microsoft365: MailboxSyncResult[]
   ics: IcsImportResult[]
   /** stored meetings in the window (not cancelled) that no re-read source delivered again */
   notReread: number
@@ -140,14 +143,15 @@ export interface RereadResult {
   lines: string[]
 }
 
-/** what a re-read will read: the Google calendars and the configured ICS feeds */
+/** what a re-read will read: the Google calendars, the Microsoft 365 mailboxes and the configured ICS feeds */
 export async function rereadPlan(
   client: ClickHouseClient,
   calendar: CalendarConfig,
-): Promise<{ people: string[]; feeds: { source: string; owner: string }[] }> {
+): Promise<{ people: string[]; mailboxes: string[]; feeds: { source: string; owner: string }[] }> {
   const people = calendar.google ? (calendar.google.people ?? (await orgEmails(client))) : []
+  const mailboxes = calendar.microsoft365 ? (calendar.microsoft365.people ?? (await orgEmails(client))) : []
   const feeds = calendar.ics.map((f) => ({ source: (f.url ?? f.file) as string, owner: f.owner }))
-  return { people, feeds }
+  return { people, mailboxes, feeds }
 }
 
 /**
@@ -159,8 +163,8 @@ export async function rereadCalendars(ctx: ConnectorContext, o: RereadOptions): 
   const progress = o.progress ?? (() => {})
   const calendar = ctx.config.calendar ?? calendarConfigSchema.parse({})
   const classifiedAt = (o.now ?? new Date()).toISOString()
-  const { people, feeds } = await rereadPlan(ctx.client, calendar)
-  const total = people.length + feeds.length
+  const { people, mailboxes, feeds } = await rereadPlan(ctx.client, calendar)
+  const total = people.length + mailboxes.length + feeds.length
   const seen = new Set<string>()
   const bus = tappedBus(ctx.bus, ctx, seen)
   const org = await loadOrgLookup(ctx.client)
@@ -207,8 +211,33 @@ export async function rereadCalendars(ctx: ConnectorContext, o: RereadOptions): 
         ),
     })
   }
+  let microsoft365: MailboxSyncResult[] = []
+  if (calendar.microsoft365 && mailboxes.length > 0) {
+    const offset = done + google.length
+    microsoft365 = await ingestMicrosoft365Calendar({
+      bus,
+      durable: ctx.durable,
+      client: ctx.client,
+      config: ctx.config,
+      env: ctx.env,
+      people: mailboxes,
+      reread: { window: { from: o.from, to: o.to }, classifiedAt, storeCursors: o.storeCursors },
+      onProgress: (p) =>
+        progress(
+          `reclassify: ${offset + p.done}/${total} calendars (microsoft365 ${p.person}, ${p.events} events)`,
+        ),
+    })
+  }
   for (const r of ics)
     lines.push(`  ics ${r.source} (${r.owner}): ${r.occurrences} occurrence(s), ${r.cancelled} cancelled`)
+  for (const m of microsoft365) {
+    if (m.error) failed.push(m.person)
+    lines.push(
+      m.error
+        ? `  microsoft365 ${m.person}: FAILED – ${m.error}`
+        : `  microsoft365 ${m.person}: ${m.events} event(s)`,
+    )
+  }
   for (const g of google) {
     if (g.error) failed.push(g.person)
     lines.push(
@@ -239,6 +268,7 @@ export async function rereadCalendars(ctx: ConnectorContext, o: RereadOptions): 
     to: o.to.toISOString(),
     calendars: total,
     google,
+    microsoft365,
     ics,
     notReread,
     oneOff,
@@ -256,8 +286,8 @@ export function retainedWindow(
   earliest: Date,
   now: Date = new Date(),
 ): { from: Date; to: Date } {
-  const back = calendar.google?.initialDaysBack ?? 90
-  const ahead = calendar.google?.initialDaysAhead ?? 28
+  const back = calendar.google?.initialDaysBack ?? calendar.microsoft365?.initialDaysBack ?? 90
+  const ahead = calendar.google?.initialDaysAhead ?? calendar.microsoft365?.initialDaysAhead ?? 28
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
   const earliestDay = Date.UTC(earliest.getUTCFullYear(), earliest.getUTCMonth(), earliest.getUTCDate())
   return { from: new Date(Math.min(today - back * DAY, earliestDay)), to: new Date(today + ahead * DAY) }

@@ -187,6 +187,20 @@ export const envSchema = z.object({
   GRAFANA_CLICKHOUSE_PORT: port
     .default(8123)
     .describe("ClickHouse HTTP port as Grafana's data sources reach it (default 8123)"),
+  MSGRAPH_TENANT_ID: text
+    .optional()
+    .describe('Microsoft Entra tenant id (GUID or domain) of the app that reads Microsoft 365 calendars'),
+  MSGRAPH_CLIENT_ID: text.optional().describe('application (client) id of that app registration'),
+  MSGRAPH_CLIENT_SECRET: z
+    .string()
+    .optional()
+    .describe('its client secret (or use `MSGRAPH_CLIENT_CERTIFICATE`)'),
+  MSGRAPH_CLIENT_CERTIFICATE: z
+    .string()
+    .optional()
+    .describe(
+      'PEM holding the private key and the certificate uploaded to the app (or a path to that file): a signed client assertion instead of a secret',
+    ),
   LINEAR_API_URL: text
     .optional()
     .describe('Linear GraphQL endpoint over the configured one (tests, proxies)'),

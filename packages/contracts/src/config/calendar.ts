@@ -90,6 +90,32 @@ export const googleCalendarConfigSchema = z.strictObject({
 })
 export type GoogleCalendarConfig = z.infer<typeof googleCalendarConfigSchema>
 
+/**
+ * Microsoft 365 (Exchange Online) calendars through Microsoft Graph, app-only: the app's tenant id,
+ * client id and secret or certificate come from the environment (MSGRAPH_TENANT_ID,
+ * MSGRAPH_CLIENT_ID, MSGRAPH_CLIENT_SECRET or MSGRAPH_CLIENT_CERTIFICATE), never from this file.
+ */
+export const microsoft365CalendarConfigSchema = z.strictObject({
+  /** Graph root; only changed to point at a fake, a proxy or a national cloud */
+  graphUrl: z.url().default('https://graph.microsoft.com/v1.0/'),
+  /** the Microsoft identity platform's root (the token endpoint is {authorityUrl}{tenant}/oauth2/v2.0/token) */
+  authorityUrl: z.url().default('https://login.microsoftonline.com/'),
+  /** whose mailboxes to read (email = user principal name); unset: everybody in the latest org snapshot */
+  people: z.array(emailSchema).optional(),
+  /** the window of a delta round (calendarView is bounded), relative to the round's start */
+  initialDaysBack: z.number().int().min(0).default(90),
+  initialDaysAhead: z.number().int().min(1).default(28),
+  /** events per page (`Prefer: odata.maxpagesize`) */
+  pageSize: z.number().int().min(1).max(1000).default(100),
+  /** retries on throttling (429) and 503/504 before giving up on a mailbox */
+  maxRetries: z.number().int().min(0).default(6),
+  /** mailboxes read at once */
+  concurrency: z.number().int().min(1).max(32).default(4),
+  /** requests in flight per mailbox (Outlook allows 4 per app and mailbox) */
+  mailboxConcurrency: z.number().int().min(1).max(4).default(4),
+})
+export type Microsoft365CalendarConfig = z.infer<typeof microsoft365CalendarConfigSchema>
+
 export const icsFeedSchema = z
   .strictObject({
     url: z.url().optional(),
@@ -108,6 +134,7 @@ export const calendarConfigSchema = z
     /** email domains of the organisation; other attendees are counted as external, never identified */
     internalDomains: z.array(z.string().trim().toLowerCase().min(1)).default([]),
     google: googleCalendarConfigSchema.optional(),
+    microsoft365: microsoft365CalendarConfigSchema.optional(),
     ics: z.array(icsFeedSchema).default([]),
     rituals: z.array(ritualSchema).default([]),
     /** custom classification rules: tried in order before the defaults (first match wins) */

@@ -17,14 +17,14 @@ function parseDay(value: string, flag: string): Date {
 }
 
 /**
- * `orgpulse ingest calendar`: the org-wide Google Calendar sync and the ICS feeds configured in
+ * `orgpulse ingest calendar`: the org-wide Google Calendar and Microsoft 365 syncs and the ICS feeds configured in
  * orgpulse.yaml, or one ICS file/feed with `--ics FILE|URL --owner EMAIL`.
  */
 export function registerCalendarIngest(ingest: Command, ctx: CommandContext): void {
   ingest
     .command('calendar')
     .description(
-      'sync calendars: Google Calendar for the whole org (service account with domain-wide delegation; key JSON in GOOGLE_SERVICE_ACCOUNT_KEY, name configurable) plus the ICS feeds in orgpulse.yaml; or one ICS file or URL with --ics and --owner. Titles are used for classification here and never stored',
+      'sync calendars: Google Calendar for the whole org (service account with domain-wide delegation; key JSON in GOOGLE_SERVICE_ACCOUNT_KEY, name configurable) and/or Microsoft 365 (Microsoft Graph app-only: MSGRAPH_TENANT_ID, MSGRAPH_CLIENT_ID, MSGRAPH_CLIENT_SECRET or MSGRAPH_CLIENT_CERTIFICATE) plus the ICS feeds in orgpulse.yaml; or one ICS file or URL with --ics and --owner. Titles are used for classification here and never stored',
     )
     .option('--ics <fileOrUrl>', 'import one ICS file or feed URL instead of the configured sources')
     .option('--owner <email>', 'whose calendar the ICS is (required with --ics)')
@@ -33,7 +33,7 @@ export function registerCalendarIngest(ingest: Command, ctx: CommandContext): vo
       'ICS: first day of occurrences to import (default: initialDaysBack before today)',
     )
     .option('--to <date>', 'ICS: day after the last one (default: initialDaysAhead after today)')
-    .option('--person <email...>', 'Google: only these people’s calendars')
+    .option('--person <email...>', 'Google / Microsoft 365: only these people’s calendars')
     .option('--format <format>', 'output: text or json', 'text')
     .action(async (opts: CalendarIngestOptions, cmd: Command) => {
       await ctx.withRuntime(cmd, async (rt, io) => {
