@@ -1,0 +1,7 @@
+import type { HrConfig } from '@orgpulse/contracts'
+import type { HrSourceDeps } from './index.ts'
+import type { HrSource } from './records.ts'
+
+export function bambooHrSource(_config: NonNullable<HrConfig['bamboohr']>, _deps: HrSourceDeps): HrSource {
+  throw new Error('not yet')
+}
