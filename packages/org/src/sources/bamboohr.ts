@@ -1,8 +1,7 @@
 import { type HrConfig, OrgpulseError } from '@orgpulse/contracts'
 import { createHttpClient, type HttpClient, type HttpResponse, HttpRetryError } from '@orgpulse/http-client'
 import { z } from 'zod'
-import type { HrSourceDeps } from './index.ts'
-import type { HrRecord, HrSource } from './records.ts'
+import type { HrRecord, HrSource, HrSourceDeps } from './records.ts'
 
 /** the environment variable of the API key (declared in @orgpulse/contracts env.ts) */
 export const BAMBOOHR_ENV = 'BAMBOOHR_API_KEY'

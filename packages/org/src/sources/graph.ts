@@ -2,8 +2,7 @@ import { ClientCredentialsTokens, GraphAuthError, loadGraphApp } from '@orgpulse
 import { type HrConfig, OrgpulseError } from '@orgpulse/contracts'
 import { createHttpClient, HttpRetryError } from '@orgpulse/http-client'
 import { z } from 'zod'
-import type { HrSourceDeps } from './index.ts'
-import type { HrRecord, HrSource } from './records.ts'
+import type { HrRecord, HrSource, HrSourceDeps } from './records.ts'
 
 /**
  * Entra ID without provisioning: Microsoft Graph List users

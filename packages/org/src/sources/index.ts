@@ -1,15 +1,6 @@
-import type { ClickHouseClient } from '@orgpulse/clickhouse'
-import { type HrConfig, type NamedEnv, OrgpulseError } from '@orgpulse/contracts'
-import type { HrSource } from './records.ts'
+import { type HrConfig, OrgpulseError } from '@orgpulse/contracts'
+import type { HrSource, HrSourceDeps } from './records.ts'
 import { scimSource } from './scim.ts'
-
-export interface HrSourceDeps {
-  client: ClickHouseClient
-  env: NamedEnv
-  fetch?: typeof fetch
-  /** throttling waits (tests) */
-  sleep?: (ms: number) => Promise<void>
-}
 
 /** The HR source orgpulse.yaml's `hr:` names, with its credentials from the environment. */
 export async function hrSource(config: HrConfig, deps: HrSourceDeps): Promise<HrSource> {

@@ -1,3 +1,5 @@
+import type { ClickHouseClient } from '@orgpulse/clickhouse'
+import type { NamedEnv } from '@orgpulse/contracts'
 import type { Alias } from '../identities.ts'
 import { validateParsed } from '../input.ts'
 import { checkRow, type ParsedInput, type RawPerson } from '../rows.ts'
@@ -28,6 +30,15 @@ export interface HrSource {
    * calendars, the SCIM id Okta/Entra keep): joined to identity_map when true
    */
   joinsIdentities: boolean
+}
+
+/** what a source needs to read its people */
+export interface HrSourceDeps {
+  client: ClickHouseClient
+  env: NamedEnv
+  fetch?: typeof fetch
+  /** throttling waits (tests) */
+  sleep?: (ms: number) => Promise<void>
 }
 
 export interface RowsFromRecords {
