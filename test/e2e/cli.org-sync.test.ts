@@ -92,4 +92,22 @@ describe('orgpulse org sync', () => {
     const after = await orgpulse('org', 'sync')
     expect(after.stdout).toContain('no changes since')
   })
+
+  it('ingest watch runs the sync on its rounds, held to hr.every', async () => {
+    const watch = () =>
+      orgpulseWithEnv(
+        ['ingest', 'watch', '--once', '--data-dir', join(work, 'watched'), '--config', config],
+        {
+          BAMBOOHR_API_KEY: bamboo.apiKey,
+        },
+      )
+    const first = await watch()
+    expect(first.code).toBe(0)
+    expect(first.stderr).toMatch(/ingest watch: org-sync…\n[\s\S]*ingest watch: org-sync done/)
+    expect(first.stdout).toMatch(/Synced org effective \S+ from hr:bamboohr/)
+    const second = await watch()
+    expect(second.code).toBe(0)
+    expect(second.stderr).toMatch(/org sync: not due/)
+    expect(second.stdout).not.toContain('Synced org')
+  })
 })
