@@ -110,7 +110,8 @@ function finish(user: Record<string, unknown>): ScimUser {
   const ext = user[SCIM_ENTERPRISE]
   if (isObject(ext) && Object.keys(ext).length === 0) delete user[SCIM_ENTERPRISE]
   const schemas = user[SCIM_ENTERPRISE] ? [SCIM_USER, SCIM_ENTERPRISE] : [SCIM_USER]
-  const { id, ...rest } = user
+  // a patched user carries its stored `schemas`: the extension may have come or gone since
+  const { id, schemas: _stored, ...rest } = user
   return { schemas, id, ...rest } as unknown as ScimUser
 }
 
