@@ -72,6 +72,9 @@ describe('orgpulse org sync', () => {
     )
     expect(held.stdout).toContain(`orgpulse org sync --confirm ${id}`)
     expect(held.stderr).toContain('org sync held')
+    const list = await orgpulse('org', 'sync', '--held')
+    expect(list.stdout).toContain('1 held sync\n')
+    expect(list.stdout).toContain(`  ${id} from hr:bamboohr, read `)
     const json = await orgpulse('org', 'sync', '--format', 'json')
     expect(JSON.parse(json.stdout)).toMatchObject({
       status: 'held',
