@@ -171,6 +171,8 @@ describe('org sync from the provisioned SCIM users', () => {
     if (next.status !== 'applied') return
     expect(next.summary.previous).toBe('2026-03-23')
     expect(next.summary.people).toBe(8)
+    // overtaken: no longer listed as held, and refused
+    expect(await heldSyncs(client)).toEqual([])
     await expect(confirmSync({ client, snapshotId: held.snapshotId })).rejects.toBeInstanceOf(OrgLookupError)
     await expect(confirmSync({ client, snapshotId: held.snapshotId })).rejects.toThrow(
       `is older than ${next.snapshotId}, which is already in force`,

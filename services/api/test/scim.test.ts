@@ -150,6 +150,11 @@ describe('SCIM 2.0 endpoint', () => {
     const byExternal = (await scim('GET', q('externalId eq "1b32a1a3-9e3b-4f9f-c0a9-8474d5bfe5f0"'))).json()
     expect(byExternal.Resources.map((r: { id: string }) => r.id)).toEqual([dev.id])
 
+    // RFC 7644 §3.4.2.4 paging: ceo, temp, em, dev so far
+    const page = (await scim('GET', '/Users?startIndex=2&count=1')).json()
+    expect([page.totalResults, page.startIndex, page.itemsPerPage, page.Resources.length]).toEqual([
+      4, 2, 1, 1,
+    ])
     const patch = (id: string, Operations: unknown[]) =>
       scim('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations })
     expect((await patch(em.id, [{ op: 'Add', path: `${ENT}:manager`, value: ceo.id }])).statusCode).toBe(200)

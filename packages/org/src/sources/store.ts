@@ -88,14 +88,16 @@ export async function appliedSince(client: ClickHouseClient, createdAt: string):
   return rows.map((r) => r.snapshot_id)
 }
 
-/** held syncs, newest first */
+/** held syncs a later sync has not overtaken (read after the org in force), newest first */
 export async function heldSyncs(
   client: ClickHouseClient,
 ): Promise<Omit<SyncRecord, 'snapshot' | 'directory'>[]> {
   const rows = await queryRows<Omit<Row, 'snapshot'>>(
     client,
     `SELECT snapshot_id, source, effective, created_at, status, reasons FROM org_sync_snapshots FINAL
-     WHERE status = 'held' ORDER BY created_at DESC`,
+     WHERE status = 'held' AND created_at > (
+       SELECT max(created_at) FROM org_sync_snapshots FINAL WHERE status IN ('applied', 'confirmed'))
+     ORDER BY created_at DESC`,
   )
   return rows.map((r) => {
     const { snapshot: _s, directory: _d, ...rest } = toRecord({ ...r, snapshot: '{}' })
