@@ -74,6 +74,12 @@ describe('SCIM resources', () => {
     expect(next.schemas).toEqual(['urn:ietf:params:scim:schemas:core:2.0:User', SCIM_ENTERPRISE])
     expect(next.displayName).toBe('Ana A')
     expect(next.name).toEqual({ givenName: 'Ana' })
+    // Okta's password push: accepted, never kept
+    const withPassword = applyPatch(user, {
+      schemas: [SCIM_PATCH_OP],
+      Operations: [{ op: 'replace', value: { password: 'hunter2' } }],
+    })
+    expect(Object.keys(withPassword)).not.toContain('password')
     expect(() =>
       applyPatch(user, { schemas: [SCIM_PATCH_OP], Operations: [{ op: 'replace', path: 'id', value: 'x' }] }),
     ).toThrow('id is read-only')

@@ -107,6 +107,8 @@ export function normalizeUser(body: unknown, id: string): ScimUser {
 }
 
 function finish(user: Record<string, unknown>): ScimUser {
+  // a password is write-only (RFC 7643 §4.1.1) and orgpulse has no use for one: never stored
+  for (const k of Object.keys(user)) if (k.toLowerCase() === 'password') delete user[k]
   const ext = user[SCIM_ENTERPRISE]
   if (isObject(ext) && Object.keys(ext).length === 0) delete user[SCIM_ENTERPRISE]
   const schemas = user[SCIM_ENTERPRISE] ? [SCIM_USER, SCIM_ENTERPRISE] : [SCIM_USER]
