@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { calendarConfigSchema } from './config/calendar.ts'
 import { clickhouseConfigSchema } from './config/clickhouse.ts'
 import { digestConfigSchema } from './config/digest.ts'
+import { hrConfigSchema } from './config/hr.ts'
 import { jiraConfigSchema } from './config/jira.ts'
 import { linearConfigSchema } from './config/linear.ts'
 import { portfolioConfigSchema } from './config/portfolio.ts'
@@ -9,6 +10,7 @@ import { portfolioConfigSchema } from './config/portfolio.ts'
 export * from './config/calendar.ts'
 export * from './config/clickhouse.ts'
 export * from './config/digest.ts'
+export * from './config/hr.ts'
 export * from './config/jira.ts'
 export * from './config/linear.ts'
 export * from './config/portfolio.ts'
@@ -66,6 +68,12 @@ export const configSchema = z.strictObject({
   portfolio: portfolioConfigSchema.optional(),
   /** the weekly digest (`orgpulse digest send`, scheduled by `start` and `ingest watch`) */
   digest: digestConfigSchema.optional(),
+  /** the HR source `org sync` keeps the org chart current from (config/hr.ts); absent: `org import` only */
+  hr: hrConfigSchema
+    .refine((h) => h.source !== 'bamboohr' || h.bamboohr !== undefined, {
+      message: 'hr.source bamboohr needs hr.bamboohr.company',
+    })
+    .optional(),
   /** ClickHouse cluster mode (config/clickhouse.ts); absent: one node */
   clickhouse: clickhouseConfigSchema.optional(),
 })

@@ -201,6 +201,16 @@ export const envSchema = z.object({
     .describe(
       'PEM holding the private key and the certificate uploaded to the app (or a path to that file): a signed client assertion instead of a secret',
     ),
+  ORGPULSE_SCIM_TOKEN: z
+    .string()
+    .optional()
+    .describe(
+      'the bearer token Okta / Entra ID provisioning sends to `/scim/v2` (unset: the SCIM endpoint refuses every request)',
+    ),
+  BAMBOOHR_API_KEY: z
+    .string()
+    .optional()
+    .describe('BambooHR API key for `org sync` with `hr.source: bamboohr` (sent as the basic-auth user)'),
   LINEAR_API_URL: text
     .optional()
     .describe('Linear GraphQL endpoint over the configured one (tests, proxies)'),

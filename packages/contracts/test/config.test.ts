@@ -34,6 +34,10 @@ describe('orgpulse.yaml rejects unknown keys at every level, naming the closest 
     ],
     ['linear:\n  apiKeyEnvv: X\n', 'unknown key linear.apiKeyEnvv: did you mean linear.apiKeyEnv?'],
     ['alert:\n  centralizationMax: 0.4\n', 'unknown key alert: did you mean alerts?'],
+    [
+      'hr:\n  source: scim\n  guard: { maxRemovd: 0.1 }\n',
+      'unknown key hr.guard.maxRemovd: did you mean hr.guard.maxRemoved?',
+    ],
   ])('%j', (yaml, message) => {
     const path = file('orgpulse.yaml', yaml)
     let err: unknown
@@ -45,6 +49,16 @@ describe('orgpulse.yaml rejects unknown keys at every level, naming the closest 
     expect(err).toBeInstanceOf(ConfigError)
     expect((err as ConfigError).kind).toBe('config')
     expect((err as Error).message).toBe(`${path} is invalid:\n  ${message}`)
+  })
+
+  it('hr.source bamboohr needs the company', () => {
+    expect(() => parseConfig({ hr: { source: 'bamboohr' } }, 'orgpulse.yaml')).toThrow(
+      'hr.source bamboohr needs hr.bamboohr.company',
+    )
+    expect(parseConfig({ hr: { source: 'scim' } }, 'orgpulse.yaml').hr).toMatchObject({
+      every: 60,
+      guard: { maxManagerChanges: 0.2, maxRemoved: 0.2 },
+    })
   })
 
   it('a key nothing is close to lists the keys known there', () => {

@@ -5,10 +5,11 @@ import { isoDay, orgSnapshotSchema, strictDateProblem, TOPICS } from '@orgpulse/
 import type { Bus } from '@orgpulse/kafka'
 import { diffPeople } from './changes.ts'
 import { deriveOrg, orgStats } from './derive.ts'
-import { type Alias, setAliases, writePersonIdentities } from './identities.ts'
+import { type Alias, setAliases, writeDirectoryIdentities, writePersonIdentities } from './identities.ts'
 import { formatOf, type OrgInputFormat, readOrgFileWithRoot } from './input.ts'
 import { nextSnapshot, previousSnapshot, readSnapshot, snapshotExists, writeSnapshot } from './store.ts'
 import { formatImportSummary, type ImportSummary } from './summary.ts'
+import type { OutsideRoot } from './validate.ts'
 
 export type { ImportSummary } from './summary.ts'
 
@@ -39,7 +40,7 @@ export interface ImportOptions {
  * map identities, publish, and summarise what changed since the previous snapshot.
  */
 export async function importOrg(options: ImportOptions): Promise<ImportSummary> {
-  const { client, file } = options
+  const { file } = options
   const now = options.now?.() ?? new Date()
   const effective = effectiveDay(options.effective ?? now)
   const inputFormat = options.format ?? formatOf(file)
@@ -48,17 +49,55 @@ export async function importOrg(options: ImportOptions): Promise<ImportSummary> 
   })
   const org = deriveOrg(rows)
   const snapshot: OrgSnapshot = { effective, importedAt: now.toISOString(), ...org }
+  return applySnapshot(options, snapshot, { source: basename(file), inputFormat, outsideRoot })
+}
 
-  const previous = await previousSnapshot(client, effective)
+export interface ApplyOptions {
+  client: ClickHouseClient
+  bus?: Pick<Bus, 'publish'> | undefined
+  config?: { identities?: { aliases?: readonly Alias[] } } | undefined
+}
+
+export interface ApplyMeta {
+  /** names the input in org_snapshots.source and the summary: a file name, or `hr:<source>` */
+  source: string
+  inputFormat: ImportSummary['inputFormat']
+  outsideRoot: OutsideRoot | null
+  /** source ids (SCIM ids, Graph user ids) → email, joined to identity_map as origin `directory` */
+  directory?: readonly Alias[]
+  /**
+   * the changes are counted against the snapshot in force before this write (an earlier import of
+   * the same date when one is replaced) instead of the latest one before `effective`: what a sync
+   * that runs several times a day changed since its last run
+   */
+  compareWithReplaced?: boolean
+  warnings?: readonly string[]
+}
+
+/**
+ * Everything after the rows are read, shared by `org import` (a file) and `org sync` (an HR
+ * source): store the snapshot (replacing the same effective date), map identities, publish, and
+ * summarise what changed.
+ */
+export async function applySnapshot(
+  options: ApplyOptions,
+  snapshot: OrgSnapshot,
+  meta: ApplyMeta,
+): Promise<ImportSummary> {
+  const { client } = options
+  const { effective } = snapshot
+  const org = { people: snapshot.people, units: snapshot.units, closure: snapshot.closure }
+  const replaced = await snapshotExists(client, effective)
+  const previous =
+    meta.compareWithReplaced && replaced ? effective : await previousSnapshot(client, effective)
   // a back-dated import: the later snapshot stays in force from its own date on
   const later = await nextSnapshot(client, effective)
   const before = previous ? await readSnapshot(client, previous) : null
-  const replaced = await snapshotExists(client, effective)
-  const source = basename(file)
+  const { source } = meta
   await writeSnapshot(client, snapshot, source)
 
   const ids = await writePersonIdentities(client, org.people)
-  const warnings: string[] = []
+  const warnings: string[] = [...(meta.warnings ?? [])]
   let aliases: number | null = null
   let aliasesRemoved: string[] = []
   const configured = options.config?.identities?.aliases
@@ -68,6 +107,7 @@ export async function importOrg(options: ImportOptions): Promise<ImportSummary> 
     aliasesRemoved = result.removed
     warnings.push(...result.warnings)
   }
+  const directory = meta.directory ? (await writeDirectoryIdentities(client, meta.directory)).written : null
 
   let published: ImportSummary['published'] = null
   if (options.bus) {
@@ -80,16 +120,16 @@ export async function importOrg(options: ImportOptions): Promise<ImportSummary> 
   const summary: Omit<ImportSummary, 'format'> = {
     effective,
     source,
-    inputFormat,
+    inputFormat: meta.inputFormat,
     replaced,
     previous,
     later,
-    outsideRoot,
+    outsideRoot: meta.outsideRoot,
     ...orgStats(org),
     changes: before
       ? diffPeople(before.people, org.people)
       : { added: [], removed: [], moved: [], retitled: [] },
-    identities: { ...ids, aliases, aliasesRemoved },
+    identities: { ...ids, aliases, aliasesRemoved, ...(directory !== null ? { directory } : {}) },
     published,
     warnings,
   }

@@ -4,6 +4,7 @@ import type { HrRow } from '@orgpulse/contracts'
 import { OrgValidationError } from './errors.ts'
 import { parseHrCsv } from './parse-csv.ts'
 import { parseOrgYaml } from './parse-yaml.ts'
+import type { ParsedInput } from './rows.ts'
 import { checkStructure, type OutsideRoot, type StructureOptions } from './validate.ts'
 
 export type OrgInputFormat = 'csv' | 'yaml'
@@ -35,6 +36,18 @@ export function parseOrgWithRoot(
   options: StructureOptions = {},
 ): { rows: HrRow[]; outsideRoot: OutsideRoot | null } {
   const parsed = format === 'yaml' ? parseOrgYaml(text) : parseHrCsv(text)
+  return validateParsed(parsed, source, options)
+}
+
+/**
+ * The structural checks over rows a parser (or an HR source) produced; every problem is reported
+ * in one `OrgValidationError` naming `source`.
+ */
+export function validateParsed(
+  parsed: ParsedInput,
+  source: string,
+  options: StructureOptions = {},
+): { rows: HrRow[]; outsideRoot: OutsideRoot | null } {
   const structure = checkStructure(parsed.rows, parsed.rejected, options)
   if (parsed.issues.length === 0 && structure.issues.length === 0)
     return { rows: structure.rows, outsideRoot: structure.outsideRoot }

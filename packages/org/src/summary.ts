@@ -7,7 +7,8 @@ import type { OutsideRoot } from './validate.ts'
 export interface ImportSummary extends OrgStats {
   effective: string
   source: string
-  inputFormat: OrgInputFormat
+  /** the file's format, or the HR source `org sync` read */
+  inputFormat: OrgInputFormat | 'scim' | 'graph' | 'bamboohr'
   /** an earlier import of the same effective date was replaced */
   replaced: boolean
   /** the snapshot the changes are counted against (latest before `effective`), null for the first */
@@ -20,7 +21,14 @@ export interface ImportSummary extends OrgStats {
   /** the top person, when their manager is outside the file (`--roots-outside`) */
   outsideRoot: OutsideRoot | null
   changes: OrgChanges
-  identities: { emails: number; employeeIds: number; aliases: number | null; aliasesRemoved: string[] }
+  identities: {
+    emails: number
+    employeeIds: number
+    aliases: number | null
+    aliasesRemoved: string[]
+    /** HR source ids (SCIM ids, Graph user ids) newly joined to the identity map (`org sync` only) */
+    directory?: number
+  }
   /** the topic and key the snapshot went to, when a bus was given */
   published: { topic: string; key: string } | null
   warnings: string[]
@@ -37,7 +45,7 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 export function formatImportSummary(s: Omit<ImportSummary, 'format'>): string {
   const out: string[] = []
   out.push(
-    `Imported org effective ${s.effective} from ${s.source}${s.replaced ? ` (replaced the earlier import of ${s.effective})` : ''}`,
+    `${s.source.startsWith('hr:') ? 'Synced' : 'Imported'} org effective ${s.effective} from ${s.source}${s.replaced ? ` (replaced the earlier import of ${s.effective})` : ''}`,
   )
   out.push(
     `  ${plural(s.people, 'person', 'people')}, ${plural(s.teams, 'team')}, ${plural(s.managers, 'manager')} (${plural(s.directors, 'director')}), max depth ${s.maxDepth}`,
@@ -47,8 +55,9 @@ export function formatImportSummary(s: Omit<ImportSummary, 'format'>): string {
     id.aliases === null
       ? ''
       : `, ${plural(id.aliases, 'alias', 'aliases')}${id.aliasesRemoved.length ? ` (${id.aliasesRemoved.length} removed)` : ''}`
+  const directoryText = id.directory === undefined ? '' : `, ${plural(id.directory, 'source id')} joined`
   out.push(
-    `  identities: ${plural(id.emails, 'email')}, ${plural(id.employeeIds, 'employee id')}${aliasText}`,
+    `  identities: ${plural(id.emails, 'email')}, ${plural(id.employeeIds, 'employee id')}${aliasText}${directoryText}`,
   )
 
   if (s.outsideRoot)

@@ -19,6 +19,7 @@ import { registerJsonDepthLimit } from './json-depth.ts'
 import { PROBE_4XX, PUBLIC, registerOpenApi } from './openapi.ts'
 import { pagesRoutes } from './pages/index.ts'
 import { v1Routes } from './routes/v1.ts'
+import { SCIM_PREFIX, scimRoutes } from './scim/plugin.ts'
 import { registerClientIngest, registerWebhooks } from './webhooks.ts'
 
 export interface AppDeps {
@@ -190,6 +191,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(v1Routes, { client: deps.client, config: deps.config })
   await app.register(pagesRoutes, { client: deps.client, config: deps.config })
   await app.register(sessionRoutes, { auth })
+  // the SCIM endpoint checks its own bearer token (ORGPULSE_SCIM_TOKEN), not an api token
+  await app.register(scimRoutes, { prefix: SCIM_PREFIX, client: deps.client, token: env.ORGPULSE_SCIM_TOKEN })
 
   if (deps.runCli && deps.cliSecret) {
     const { runCli, cliSecret } = deps

@@ -11,6 +11,8 @@ export { instantOf } from './calendar.ts'
 export type { FakeGraphAppOptions, GraphRoute, GraphRouteContext, RecordedGraphRequest } from './server.ts'
 export { GRAPH_SCOPE, graphError, sendJson } from './server.ts'
 export { TEST_APP_CERTIFICATE } from './test-app-certificate.ts'
+export type { FakeGraphUser, FakeGraphUsers } from './users.ts'
+export { fakeGraphUsers } from './users.ts'
 
 export interface FakeMsGraphOptions extends FakeGraphCalendarOptions {
   app?: FakeGraphAppOptions

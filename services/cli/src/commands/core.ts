@@ -39,7 +39,7 @@ export function registerCoreCommands(
           const { startRollupRefresher } = await import('@orgpulse/metrics')
           const { effectiveAt } = await import('@orgpulse/org')
           const { cliRunner } = await import('../serve-cli.ts')
-          const { configuredSources } = await import('./ingest-watch.ts')
+          const { configuredSources, HR_ROUND } = await import('./ingest-watch.ts')
           const { pullRounds } = await import('@orgpulse/connectors')
           const { onShutdown } = await import('@orgpulse/http')
           if (opts.demo && !rt.configPath && (await effectiveAt(rt.client)) === null) {
@@ -100,10 +100,18 @@ export function registerCoreCommands(
           io.out(`  ingest:  POST ${address}/v1/decisions   or   pnpm orgpulse ingest decisions FILE`)
           // the demo's connectors pointed at fake servers that are gone (also when a restart reuses
           // its config): only a user's config is pulled
-          const sources =
-            rt.configPath && !rt.demoConfig && pullEvery > 0 ? await configuredSources(rt.config) : []
+          const pulls = rt.configPath && !rt.demoConfig && pullEvery > 0
+          // the HR sync rides on the pulls; `org sync --due` keeps it to hr.every minutes
+          const hrSync = pulls && rt.config.hr !== undefined && rt.config.hr.every > 0
+          const sources = pulls
+            ? [...(await configuredSources(rt.config)), ...(hrSync ? [HR_ROUND] : [])]
+            : []
           if (sources.length > 0)
             io.out(`  pulls:   ${sources.join(', ')} every ${pullEvery} min (--pull-every; 0 turns it off)`)
+          if (hrSync)
+            io.out(
+              `  hr sync: ${rt.config.hr!.source}, every ${rt.config.hr!.every} min (hr.every; org sync --due)`,
+            )
           if (digests)
             io.out(
               `  digest:  ${rt.config.digest!.directors.length} director(s), weekly (digest.day/hour/timeZone)`,
@@ -121,9 +129,14 @@ export function registerCoreCommands(
                   run: async (source) => {
                     // orgpulse.yaml read afresh each round: a changed rule set is seen (and re-read) without a restart
                     const r = await runCli(
-                      ['--config', rt.configPath as string, 'ingest', source],
+                      source === HR_ROUND
+                        ? ['--config', rt.configPath as string, 'org', 'sync', '--due']
+                        : ['--config', rt.configPath as string, 'ingest', source],
                       process.cwd(),
                     )
+                    // the sync's change summary (or its hold) goes to the log, as `ingest watch` shows it
+                    if (source === HR_ROUND && r.stdout.trim())
+                      for (const line of r.stdout.trimEnd().split('\n')) io.err(line)
                     const detail = r.stderr.trim().split('\n').at(-1)
                     return { code: r.exitCode, ...(r.exitCode !== 0 && detail ? { detail } : {}) }
                   },

@@ -13,6 +13,9 @@ export const configuredSources = async (config: OrgpulseConfig): Promise<string[
 /** the round's step that sends the weekly digests that are due (`digest send --due`) */
 export const DIGEST_ROUND = 'digest'
 
+/** the round's step that syncs the org from the HR source when hr.every has passed (`org sync --due`) */
+export const HR_ROUND = 'org-sync'
+
 interface WatchOptions {
   every: string
   only?: string[]
@@ -25,7 +28,7 @@ interface WatchOptions {
  * `--every` minutes it runs `ingest <source>` for each configured connector, exactly as typed by
  * hand (incremental from the cursors, forwarded to a running instance that holds the data dir),
  * one after the other, then, when orgpulse.yaml configures digest.directors (and no --only),
-`digest send --due`. A failed run is reported and retried next round; SIGTERM/SIGINT stop it
+`digest send --due`, and with `hr:` `org sync --due` (every hr.every minutes). A failed run is reported and retried next round; SIGTERM/SIGINT stop it
  * after the run in hand.
  */
 export function registerWatchIngest(ingest: Command, ctx: CommandContext): void {
@@ -57,7 +60,9 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
       const pulled = opts.only ? configured.filter((s) => opts.only!.includes(s)) : configured
       // the weekly digest rides on the rounds: `digest send --due` after the pulls (at most once a week per director)
       const digest = !opts.only && (config.digest?.directors.length ?? 0) > 0
-      const sources = digest ? [...pulled, DIGEST_ROUND] : pulled
+      // the HR sync too, held to hr.every by --due; a held snapshot is reported by the command itself
+      const hr = !opts.only && config.hr !== undefined && config.hr.every > 0
+      const sources = [...pulled, ...(digest ? [DIGEST_ROUND] : []), ...(hr ? [HR_ROUND] : [])]
       if (sources.length === 0)
         throw new UserError(
           `nothing to watch: orgpulse.yaml configures none of ${(opts.only ?? WATCHABLE).join(', ')}`,
@@ -76,7 +81,9 @@ export function registerWatchIngest(ingest: Command, ctx: CommandContext): void 
           code: await run(
             source === DIGEST_ROUND
               ? [...globals, 'digest', 'send', '--due']
-              : [...globals, 'ingest', source],
+              : source === HR_ROUND
+                ? [...globals, 'org', 'sync', '--due']
+                : [...globals, 'ingest', source],
           ),
         }),
         log: (line) => ctx.io.err(line),

@@ -37,6 +37,25 @@ async function refreshClickHouseAccess(rt: Runtime, io: { err(line: string): voi
   for (const line of describePlan(plan)) io.err(line)
 }
 
+function printSync(
+  io: { out(line: string): void },
+  format: string,
+  result: import('@orgpulse/org').SyncResult,
+): void {
+  if (format === 'json') {
+    if (result.status === 'held') {
+      const { format: _f, ...rest } = result
+      io.out(JSON.stringify(rest, null, 2))
+    } else {
+      const { format: _f, ...summary } = result.summary
+      io.out(JSON.stringify({ status: result.status, snapshotId: result.snapshotId, ...summary }, null, 2))
+    }
+    return
+  }
+  if (result.status === 'held') io.out(result.format())
+  else io.out(`${result.summary.format()}\n  sync ${result.snapshotId} (${result.status})`)
+}
+
 interface ImportOptions {
   effective?: string
   rootsOutside?: boolean
@@ -80,6 +99,100 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
         return 0
       })
     })
+
+  org
+    .command('sync')
+    .description(
+      'read the HR source orgpulse.yaml names (hr.source: scim, graph or bamboohr) into an effective-dated snapshot like `org import`; a diff past hr.guard is held until --confirm',
+    )
+    .option('--confirm <snapshot-id>', 'put a sync the guard held in force, as it was read')
+    .option('--held', 'list the syncs the guard holds (not in force), newest first')
+    .option(
+      '--due',
+      'only when hr.every minutes have passed since the last sync (what `ingest watch` and `start` run)',
+    )
+    .option('--format <format>', 'output: text or json', 'text')
+    .action(
+      async (opts: { confirm?: string; held?: boolean; due?: boolean; format: string }, cmd: Command) => {
+        await ctx.withRuntime(cmd, async (rt, io) => {
+          const org = await import('@orgpulse/org')
+          const hr = rt.config.hr
+          if (opts.held) {
+            const held = await org.heldSyncs(rt.client)
+            if (opts.format === 'json') io.out(JSON.stringify(held, null, 2))
+            else {
+              io.out(`${held.length} held sync${held.length === 1 ? '' : 's'}`)
+              for (const h of held)
+                io.out(`  ${h.snapshotId} from ${h.source}, read ${h.createdAt}: ${h.reasons.join('; ')}`)
+            }
+            return 0
+          }
+          if (opts.confirm) {
+            const done = await org.confirmSync({
+              client: rt.client,
+              bus: rt.bus,
+              config: rt.config,
+              snapshotId: opts.confirm,
+            })
+            rt.log.info(
+              { snapshotId: done.snapshotId, effective: done.summary.effective },
+              'org sync confirmed: the held snapshot is in force',
+            )
+            printSync(io, opts.format, done)
+            await refreshClickHouseAccess(rt, io)
+            return 0
+          }
+          if (!hr)
+            throw new UserError(
+              'org sync reads the HR source of orgpulse.yaml: add `hr: { source: scim | graph | bamboohr }` (README Configuration)',
+            )
+          if (opts.due) {
+            const last = await org.lastSyncAt(rt.client)
+            const now = Date.now()
+            if (hr.every === 0 || (last && now - last.getTime() < hr.every * 60_000)) {
+              io.err(
+                hr.every === 0
+                  ? 'org sync: hr.every is 0, syncs run only by hand'
+                  : `org sync: not due (last ${last?.toISOString()}, every ${hr.every} min)`,
+              )
+              return 0
+            }
+          }
+          const source = await org.hrSource(hr, { client: rt.client, env: rt.env })
+          const result = await org.syncOrg({
+            client: rt.client,
+            bus: rt.bus,
+            source,
+            config: rt.config,
+            guard: hr.guard,
+          })
+          if (result.status === 'held') {
+            rt.log.warn(
+              { snapshotId: result.snapshotId, source: result.source, reasons: result.reasons },
+              `org sync held: not in force until \`orgpulse org sync --confirm ${result.snapshotId}\``,
+            )
+            printSync(io, opts.format, result)
+            return 0
+          }
+          const c = result.summary.changes
+          rt.log.info(
+            {
+              snapshotId: result.snapshotId,
+              effective: result.summary.effective,
+              people: result.summary.people,
+              added: c.added.length,
+              removed: c.removed.length,
+              moved: c.moved.length,
+              retitled: c.retitled.length,
+            },
+            'org sync applied',
+          )
+          printSync(io, opts.format, result)
+          await refreshClickHouseAccess(rt, io)
+          return 0
+        })
+      },
+    )
 
   org
     .command('directors')
