@@ -1,8 +1,8 @@
 import type * as MicrosoftGraph from '@microsoft/microsoft-graph-types'
 import { type FakeGraphEvent, type FakeMsGraph, startFakeMsGraph } from '@orgpulse/fakes/msgraph'
+import { ClientCredentialsTokens } from '@orgpulse/msgraph'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GraphCalendarApi } from '../src/msgraph/api.ts'
-import { ClientCredentialsTokens } from '../src/msgraph/auth.ts'
 
 /**
  * The fake Graph against Microsoft's published types (@microsoft/microsoft-graph-types 2.43.1,

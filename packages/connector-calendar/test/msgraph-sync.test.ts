@@ -7,11 +7,11 @@ import {
 } from '@orgpulse/contracts'
 import { type FakeGraphEvent, type FakeMsGraph, startFakeMsGraph } from '@orgpulse/fakes/msgraph'
 import { ackIsDurable } from '@orgpulse/kafka'
+import { ClientCredentialsTokens, type GraphApp } from '@orgpulse/msgraph'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { RetryNotice } from '../src/google/api.ts'
 import { mapCalendar } from '../src/mapper.ts'
 import { GraphCalendarApi } from '../src/msgraph/api.ts'
-import { ClientCredentialsTokens, type GraphApp } from '../src/msgraph/auth.ts'
 import { type MailboxSyncResult, MSGRAPH_CONNECTOR, syncMicrosoft365Calendars } from '../src/msgraph/sync.ts'
 import { MemoryCursors, RecordingBus } from './helpers.ts'
 

@@ -1,8 +1,8 @@
 import { OrgpulseError } from '@orgpulse/contracts'
 import { createHttpClient, type HttpClient, type HttpResponse, HttpRetryError } from '@orgpulse/http-client'
+import type { ClientCredentialsTokens } from '@orgpulse/msgraph'
 import { z } from 'zod'
 import type { RetryNotice } from '../google/api.ts'
-import type { ClientCredentialsTokens } from './auth.ts'
 
 /** One page of `calendarView/delta`: events (or `@removed` stubs), then a next link or the delta link. */
 const deltaPageSchema = z.object({

@@ -1,12 +1,12 @@
 import { type ClickHouseClient, CursorStore } from '@orgpulse/clickhouse'
 import { calendarConfigSchema, type NamedEnv, type OrgpulseConfig } from '@orgpulse/contracts'
 import type { Bus, Durable } from '@orgpulse/kafka'
+import { ClientCredentialsTokens, loadGraphApp } from '@orgpulse/msgraph'
 import type { RetryNotice } from '../google/api.ts'
 import type { CursorPort, SyncProgress } from '../google/sync.ts'
 import { loadOrgLookup, orgEmails } from '../org.ts'
 import { CalendarConfigError } from '../run.ts'
 import { GraphCalendarApi } from './api.ts'
-import { ClientCredentialsTokens, loadGraphApp } from './auth.ts'
 import { type MailboxSyncResult, type Microsoft365SyncOptions, syncMicrosoft365Calendars } from './sync.ts'
 
 export interface Microsoft365IngestOptions {

@@ -1,6 +1,6 @@
-import { ClientCredentialsTokens, GraphAuthError, loadGraphApp } from '@orgpulse/connector-calendar'
 import { type HrConfig, OrgpulseError } from '@orgpulse/contracts'
 import { createHttpClient, HttpRetryError } from '@orgpulse/http-client'
+import { ClientCredentialsTokens, GraphAuthError, loadGraphApp } from '@orgpulse/msgraph'
 import { z } from 'zod'
 import type { HrRecord, HrSource, HrSourceDeps } from './records.ts'
 
