@@ -3,11 +3,12 @@
  *   raw consume  — the same raw topic, the same Kafka client, a handler that does nothing;
  *   raw insert   — the same canonical rows into the same ClickHouse tables, batch by batch;
  *   pipeline     — transformer and sink as separate service processes, raw → ClickHouse, timed from
- *                  the moment the first stage runs (its group joined) until both groups have no lag;
+ *                  the moment both stages run (groups joined) until both groups have no lag;
  *                  process start (module load, migrations, group join) is reported on its own.
- * Also the ingest service's publish rate, every service's peak RSS and the CPU each process used
- * during the pipeline run: the limits are each measured alone, the pipeline shares the machine's
- * cores between the broker and both stages, and the CPU figures show how much of them it used.
+ * CPU is measured for the same records in each: the pipeline's (transformer, sink, and the
+ * broker during the run) against the parts' (the raw consumer and the broker serving it; the
+ * inserting process with its in-process engine), so their ratio holds on a busy machine.
+ * Also the ingest service's publish rate and every service's peak RSS.
  */
 import { mkdtempSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
@@ -84,6 +85,14 @@ async function main(): Promise<void> {
     step(`ingested ${N} records at ${Math.round(result.ingest_records_per_s!)}/s`)
     // 2. limit: raw consume of the same topic with the same client
     let consumed = 0
+    // CPU of the parts: this process (the consumer, then the inserting process with its
+    // in-process engine) and, for the consume, the broker serving it
+    const selfCpu = (since?: NodeJS.CpuUsage) => {
+      const u = process.cpuUsage(since)
+      return (u.user + u.system) / 1e6
+    }
+    let cpu0 = process.cpuUsage()
+    const broker0 = cpuSeconds(kafka.pid()!)
     t = performance.now()
     const sub = await bus.consume({
       groupId: 'bench.raw-consume',
@@ -95,6 +104,8 @@ async function main(): Promise<void> {
     })
     while (consumed < N) await new Promise((r) => setTimeout(r, 5))
     result.raw_consume_records_per_s = N / ((performance.now() - t) / 1000)
+    result.cpu_s_raw_consume_client = selfCpu(cpu0)
+    result.cpu_s_raw_consume_broker = cpuSeconds(kafka.pid()!) - broker0
     await sub.stop()
 
     step('raw consume done')
@@ -107,9 +118,11 @@ async function main(): Promise<void> {
     const ch = createClickHouse({ dataDir: insertDir })
     await migrate(ch)
     const batch = 5000
+    cpu0 = process.cpuUsage()
     t = performance.now()
     for (let i = 0; i < events.length; i += batch) await writeFacts(ch, events.slice(i, i + batch))
     result.raw_insert_records_per_s = N / ((performance.now() - t) / 1000)
+    result.cpu_s_raw_insert = selfCpu(cpu0)
     result.events_per_record = events.length / N
     await ch.close()
 
@@ -122,16 +135,18 @@ async function main(): Promise<void> {
       ORGPULSE_KAFKA_CLIENT: clientName,
       ORGPULSE_DATA_DIR: dataDir,
     }
+    // the sink first, then the transformer: each process's start (module load, the engine,
+    // migrations, group join) is over before the CPU snapshot, so the CPU figures are per record
     t = performance.now()
+    const sink = startService('transformer', { ...env, ORGPULSE_STAGES: 'sink,dlq' })
+    const sinkRss = peakRss(sink.pid!)
+    await sink.ready
     const transformer = startService('transformer', {
       ...env,
       ORGPULSE_STAGES: 'transformer',
     })
-    const sink = startService('transformer', { ...env, ORGPULSE_STAGES: 'sink,dlq' })
     const transformerRss = peakRss(transformer.pid!)
-    const sinkRss = peakRss(sink.pid!)
     const pids = { transformer: transformer.pid!, sink: sink.pid!, broker: kafka.pid()! }
-    // both snapshots are taken as soon as the transformer runs, before the sink may have started
     await transformer.ready
     const running = performance.now()
     const cpuAtStart = { ...mapValues(pids, cpuSeconds), bench: process.cpuUsage() }
