@@ -131,18 +131,31 @@ export function rowsToken(table: string, rows: readonly unknown[]): string {
   return `${table}:${rows.length}:${hash.digest('hex')}`
 }
 
+/** one fact row and the table it goes to */
+export interface TableRow {
+  table: string
+  row: FactRow
+}
+
+/** the fact row of one event, with its table: what the sink builds per record (a throw is that record's fault) */
+export const tableRow = (e: CanonicalEvent): TableRow => ({ table: FACT_TABLE[e.type], row: factRow(e) })
+
 /**
  * Writes canonical events to their fact tables, one insert per table, each with its rows' token
  * (`rowsToken`): a retried batch is a no-op; ReplacingMergeTree on the id is the backstop for
  * duplicates that arrive in a different batch.
  */
-export async function writeFacts(client: ClickHouseClient, events: CanonicalEvent[]): Promise<number> {
+export function writeFacts(client: ClickHouseClient, events: CanonicalEvent[]): Promise<number> {
+  return writeFactRows(client, events.map(tableRow))
+}
+
+/** `writeFacts` for rows already built (`tableRow`), in their order */
+export async function writeFactRows(client: ClickHouseClient, rows: readonly TableRow[]): Promise<number> {
   const byTable = new Map<string, FactRow[]>()
-  for (const e of events) {
-    const table = FACT_TABLE[e.type]
-    const rows = byTable.get(table) ?? []
-    if (rows.length === 0) byTable.set(table, rows)
-    rows.push(factRow(e))
+  for (const { table, row } of rows) {
+    const list = byTable.get(table)
+    if (list) list.push(row)
+    else byTable.set(table, [row])
   }
   for (const [table, values] of byTable) {
     await client.insert({
@@ -152,5 +165,5 @@ export async function writeFacts(client: ClickHouseClient, events: CanonicalEven
       clickhouse_settings: { async_insert: 0, insert_deduplication_token: rowsToken(table, values) },
     })
   }
-  return events.length
+  return rows.length
 }
