@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest'
 /**
  * patches/kafkajs@2.2.4.patch rewrites kafkajs' varint writer (in place instead of an array and
  * a Buffer per varint) and gives small varlongs a path without Long: the producer's hottest
- * frames. The wire bytes must stay exactly Kafka's (zigzag varints, KIP-98 record format); the
+ * frames; the consumer reads varlongs of up to 28 bits without BigInt. The wire bytes must stay
+ * exactly Kafka's (zigzag varints, KIP-98 record format); the
  * expected bytes below are worked out by hand from the protocol's definition.
  */
 const require = createRequire(import.meta.url)
@@ -16,7 +17,9 @@ const Encoder = require('kafkajs/src/protocol/encoder.js') as {
   new (): Encoder
   sizeOfVarLong(v: number): number
 }
-const Decoder = require('kafkajs/src/protocol/decoder.js') as new (b: Buffer) => { readVarInt(): number }
+const Decoder = require('kafkajs/src/protocol/decoder.js') as new (
+  b: Buffer,
+) => { readVarInt(): number; readVarLong(): { toString(): string }; readInt8(): number }
 const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (r: object) => Encoder
 const decodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js') as (
   d: unknown,
@@ -43,6 +46,27 @@ describe('kafkajs encoder (patched)', () => {
     expect([0, 63, 64, 2 ** 30 - 1, 2 ** 40].map((v) => Encoder.sizeOfVarLong(v))).toEqual([1, 1, 2, 5, 6])
     // several values in one encoder: each written after the previous one
     expect(hex(new Encoder().writeVarInt(1).writeVarLong(300).writeUVarInt(0))).toBe('02d80400')
+  })
+
+  it('reads varlongs back, on both sides of the 28-bit fast path, and leaves the offset after them', () => {
+    // 2^27 - 1 is the largest 4-byte value, -2^27 - 1 the first negative one needing 5
+    for (const v of [
+      0,
+      1,
+      -1,
+      300,
+      -65,
+      2 ** 27 - 1,
+      -(2 ** 27),
+      2 ** 27,
+      -(2 ** 27) - 1,
+      2 ** 40,
+      1796158060641,
+    ]) {
+      const d = new Decoder(Buffer.concat([new Encoder().writeVarLong(v).buffer, Buffer.from([7])]))
+      expect(d.readVarLong().toString()).toBe(String(v))
+      expect(d.readInt8()).toBe(7)
+    }
   })
 
   it('a record with a key, a value and a header reads back through kafkajs’ own decoder', () => {
