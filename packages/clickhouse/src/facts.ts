@@ -135,6 +135,13 @@ export function rowsToken(table: string, rows: readonly unknown[]): string {
 export interface TableRow {
   table: string
   row: FactRow
+  /**
+   * The bytes the row was built from by a deterministic function (the sink: the canonical
+   * event's message, taken on the transformer's word). Hashed for the insert's token instead of
+   * the row: the same bytes always give the same row, and hashing the bytes saves encoding every
+   * row a second time (a tenth of the sink's CPU).
+   */
+  from?: Buffer
 }
 
 /** the fact row of one event, with its table: what the sink builds per record (a throw is that record's fault) */
@@ -151,19 +158,35 @@ export function writeFacts(client: ClickHouseClient, events: CanonicalEvent[]): 
 
 /** `writeFacts` for rows already built (`tableRow`), in their order */
 export async function writeFactRows(client: ClickHouseClient, rows: readonly TableRow[]): Promise<number> {
-  const byTable = new Map<string, FactRow[]>()
-  for (const { table, row } of rows) {
-    const list = byTable.get(table)
-    if (list) list.push(row)
-    else byTable.set(table, [row])
+  const byTable = new Map<string, TableRow[]>()
+  for (const r of rows) {
+    const list = byTable.get(r.table)
+    if (list) list.push(r)
+    else byTable.set(r.table, [r])
   }
-  for (const [table, values] of byTable) {
+  for (const [table, list] of byTable) {
+    const values = list.map((r) => r.row)
+    const token = list.every((r) => r.from !== undefined)
+      ? bytesToken(table, list as Required<TableRow>[])
+      : rowsToken(table, values)
     await client.insert({
       table,
       values,
       format: 'JSONEachRow',
-      clickhouse_settings: { async_insert: 0, insert_deduplication_token: rowsToken(table, values) },
+      clickhouse_settings: { async_insert: 0, insert_deduplication_token: token },
     })
   }
   return rows.length
+}
+
+/** `rowsToken` over the bytes each row was built from; a different prefix, so the two never collide */
+function bytesToken(table: string, rows: readonly Required<TableRow>[]): string {
+  const hash = createHash('sha256').update(table).update('\n')
+  const length = Buffer.alloc(4)
+  for (const r of rows) {
+    // length-prefixed: the concatenation alone could be split between rows in other ways
+    length.writeUInt32BE(r.from.length)
+    hash.update(length).update(r.from)
+  }
+  return `${table}:${rows.length}:b:${hash.digest('hex')}`
 }

@@ -26,7 +26,7 @@ import {
   type StageHealth,
   type Subscription,
 } from '@orgpulse/kafka'
-import { decodeEvent, transformBytes, validatedHeaders, validateEvent } from './transform.ts'
+import { decodeEvent, isValidated, transformBytes, validatedHeaders, validateEvent } from './transform.ts'
 
 export interface StageLogger {
   debug(obj: object, msg?: string): void
@@ -122,7 +122,10 @@ interface StoredEvent extends TableRow {
 function storedEvent(value: Buffer, headers: Readonly<Record<string, string>> | undefined): StoredEvent {
   const event = decodeEvent(value, headers)
   try {
-    return { event, ...tableRow(event) }
+    const stored: StoredEvent = { event, ...tableRow(event) }
+    // an event taken as published is a function of its bytes alone: they name its row for the token
+    if (isValidated(headers)) stored.from = value
+    return stored
   } catch (err) {
     // only an event taken on the transformer's word gets here: the full schema says what is wrong
     const checked = validateEvent(event)

@@ -49,6 +49,8 @@ export function transformBytes(value: Buffer, ctx: MapperContext): CanonicalEven
 export const VALIDATED_HEADER = 'orgpulse-validated'
 export const VALIDATED_VALUE = 'canonical.v1'
 export const validatedHeaders: Readonly<Record<string, string>> = { [VALIDATED_HEADER]: VALIDATED_VALUE }
+export const isValidated = (headers: Readonly<Record<string, string>> | undefined): boolean =>
+  headers?.[VALIDATED_HEADER] === VALIDATED_VALUE
 
 /**
  * A canonical event's bytes → the event, or a RejectedRecord saying why not. With the
@@ -62,7 +64,7 @@ export function decodeEvent(value: Buffer, headers?: Readonly<Record<string, str
   } catch (err) {
     throw new RejectedRecord(`not JSON: ${(err as Error).message}`)
   }
-  if (headers?.[VALIDATED_HEADER] === VALIDATED_VALUE && looksCanonical(json)) return json
+  if (isValidated(headers) && looksCanonical(json)) return json
   return validateEvent(json)
 }
 
