@@ -3,11 +3,12 @@
  *   raw consume  — the same raw topic, the same Kafka client, a handler that does nothing;
  *   raw insert   — the same canonical rows into the same ClickHouse tables, batch by batch;
  *   pipeline     — transformer and sink as separate service processes, raw → ClickHouse, timed from
- *                  the moment the first stage runs (its group joined) until both groups have no lag;
+ *                  the moment both stages run (groups joined) until both groups have no lag;
  *                  process start (module load, migrations, group join) is reported on its own.
- * Also the ingest service's publish rate, every service's peak RSS and the CPU each process used
- * during the pipeline run: the limits are each measured alone, the pipeline shares the machine's
- * cores between the broker and both stages, and the CPU figures show how much of them it used.
+ * CPU is measured for the same records in each: the pipeline's (transformer, sink, and the
+ * broker during the run) against the parts' (the raw consumer and the broker serving it; the
+ * inserting process with its in-process engine), so their ratio holds on a busy machine.
+ * Also the ingest service's publish rate and every service's peak RSS.
  */
 import { mkdtempSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
@@ -37,6 +38,28 @@ const record = (i: number) => ({
 
 const mapValues = <K extends string, V, W>(o: Record<K, V>, f: (v: V, k: K) => W): Record<K, W> =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v as V, k as K)])) as Record<K, W>
+
+/**
+ * Polls the sink's /metrics until it has written `events`. Each scrape costs the sink a
+ * millisecond or two (prom-client renders every metric): polled every 20 ms that was a tenth of a
+ * core, so the wait halves the time left at the rate so far, between 20 and 500 ms.
+ */
+async function untilWritten(port: number, events: number, timeoutMs = 600_000): Promise<void> {
+  const start = Date.now()
+  for (;;) {
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    )
+    const m = /^orgpulse_sink_events_written_total(?:\{[^}]*\})? (\d+)/m.exec(text)
+    const written = Number(m?.[1] ?? 0)
+    if (written >= events) return
+    const elapsed = Date.now() - start
+    if (elapsed > timeoutMs) throw new Error(`the sink wrote ${written} of ${events} events in time`)
+    const left = written > 0 ? ((events - written) * elapsed) / written : Number.POSITIVE_INFINITY
+    await new Promise((r) => setTimeout(r, Math.min(500, Math.max(20, left / 2))))
+  }
+}
 
 const step = (m: string) => process.stderr.write(`pipeline bench: ${m}\n`)
 
@@ -84,6 +107,14 @@ async function main(): Promise<void> {
     step(`ingested ${N} records at ${Math.round(result.ingest_records_per_s!)}/s`)
     // 2. limit: raw consume of the same topic with the same client
     let consumed = 0
+    // CPU of the parts: this process (the consumer, then the inserting process with its
+    // in-process engine) and, for the consume, the broker serving it
+    const selfCpu = (since?: NodeJS.CpuUsage) => {
+      const u = process.cpuUsage(since)
+      return (u.user + u.system) / 1e6
+    }
+    let cpu0 = process.cpuUsage()
+    const broker0 = cpuSeconds(kafka.pid()!)
     t = performance.now()
     const sub = await bus.consume({
       groupId: 'bench.raw-consume',
@@ -95,6 +126,8 @@ async function main(): Promise<void> {
     })
     while (consumed < N) await new Promise((r) => setTimeout(r, 5))
     result.raw_consume_records_per_s = N / ((performance.now() - t) / 1000)
+    result.cpu_s_raw_consume_client = selfCpu(cpu0)
+    result.cpu_s_raw_consume_broker = cpuSeconds(kafka.pid()!) - broker0
     await sub.stop()
 
     step('raw consume done')
@@ -107,9 +140,11 @@ async function main(): Promise<void> {
     const ch = createClickHouse({ dataDir: insertDir })
     await migrate(ch)
     const batch = 5000
+    cpu0 = process.cpuUsage()
     t = performance.now()
     for (let i = 0; i < events.length; i += batch) await writeFacts(ch, events.slice(i, i + batch))
     result.raw_insert_records_per_s = N / ((performance.now() - t) / 1000)
+    result.cpu_s_raw_insert = selfCpu(cpu0)
     result.events_per_record = events.length / N
     await ch.close()
 
@@ -122,22 +157,32 @@ async function main(): Promise<void> {
       ORGPULSE_KAFKA_CLIENT: clientName,
       ORGPULSE_DATA_DIR: dataDir,
     }
+    // the sink first, then the transformer: each process's start (module load, the engine,
+    // migrations, group join) is over before the CPU snapshot, so the CPU figures are per record
     t = performance.now()
+    const metricsPort = 18091
+    const sink = startService('transformer', {
+      ...env,
+      ORGPULSE_STAGES: 'sink,dlq',
+      ORGPULSE_METRICS_PORT: String(metricsPort),
+    })
+    const sinkRss = peakRss(sink.pid!)
+    await sink.ready
     const transformer = startService('transformer', {
       ...env,
       ORGPULSE_STAGES: 'transformer',
     })
-    const sink = startService('transformer', { ...env, ORGPULSE_STAGES: 'sink,dlq' })
     const transformerRss = peakRss(transformer.pid!)
-    const sinkRss = peakRss(sink.pid!)
     const pids = { transformer: transformer.pid!, sink: sink.pid!, broker: kafka.pid()! }
-    // both snapshots are taken as soon as the transformer runs, before the sink may have started
     await transformer.ready
     const running = performance.now()
     const cpuAtStart = { ...mapValues(pids, cpuSeconds), bench: process.cpuUsage() }
     result.pipeline_start_ms = running - t
-    // checked every 100 ms: finer polling costs the broker and this process CPU the stages need
-    await waitUntilCaughtUp(bus, Object.values(STAGE_GROUPS), 600_000, 100)
+    // Done is read off the sink's written-events counter, then confirmed by the groups' lag:
+    // polling the lag all along (a dozen admin requests each time) was measured costing the
+    // broker about a quarter of a core at 100 ms, more CPU than the records themselves
+    await untilWritten(metricsPort, events.length)
+    await waitUntilCaughtUp(bus, Object.values(STAGE_GROUPS), 600_000, 50)
     const seconds = (performance.now() - running) / 1000
     result.pipeline_records_per_s = N / seconds
     const cpu = mapValues(pids, (pid, name) => cpuSeconds(pid) - cpuAtStart[name])

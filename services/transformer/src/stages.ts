@@ -3,7 +3,9 @@ import {
   isPermanentInsertError,
   refusalReason,
   rowsToken,
-  writeFacts,
+  type TableRow,
+  tableRow,
+  writeFactRows,
 } from '@orgpulse/clickhouse'
 import {
   type CanonicalEvent,
@@ -16,8 +18,15 @@ import {
   toClickHouseTime,
   toStorableText,
 } from '@orgpulse/contracts'
-import { type Bus, dlqId, runStage, type StageHealth, type Subscription } from '@orgpulse/kafka'
-import { decodeEvent, transformBytes } from './transform.ts'
+import {
+  type Bus,
+  dlqId,
+  RejectedRecord,
+  runStage,
+  type StageHealth,
+  type Subscription,
+} from '@orgpulse/kafka'
+import { decodeEvent, isValidated, transformBytes, validatedHeaders, validateEvent } from './transform.ts'
 
 export interface StageLogger {
   debug(obj: object, msg?: string): void
@@ -55,7 +64,11 @@ export function startTransformer(
     write: (events) =>
       bus.publish(
         TOPICS.events,
-        events.map((e) => ({ key: e.sourceId, value: Buffer.from(JSON.stringify(e)) })),
+        events.map((e) => ({
+          key: e.sourceId,
+          value: Buffer.from(JSON.stringify(e)),
+          headers: validatedHeaders,
+        })),
       ),
     onRetry: (err, attempt, info) =>
       log.warn({ err: err.message, attempt, batch: info.token }, 'transformer publish failed; retrying'),
@@ -79,18 +92,18 @@ export function startSink(
   log: StageLogger = silent,
   hooks: SinkHooks = {},
 ): Promise<Subscription> {
-  return runStage<CanonicalEvent>({
+  return runStage<StoredEvent>({
     bus,
     stage: 'sink',
     topics: STAGE_GROUPS.sink.topics,
     health: hooks.health,
     isPermanent: isPermanentInsertError,
     refusalReason,
-    decode: (m) => [decodeEvent(m.value)],
-    write: async (events, info) => {
-      await writeFacts(client, events)
-      log.debug({ batch: info.token, events: events.length }, 'batch written')
-      hooks.onWritten?.(events)
+    decode: (m) => [storedEvent(m.value, m.headers)],
+    write: async (items, info) => {
+      await writeFactRows(client, items)
+      log.debug({ batch: info.token, events: items.length }, 'batch written')
+      hooks.onWritten?.(items.map((i) => i.event))
     },
     onRetry: (err, attempt, info) =>
       log.warn(
@@ -99,6 +112,29 @@ export function startSink(
       ),
     onDead: (d) => log.warn({ reason: d.reason, topic: d.topic, offset: d.offset }, 'event sent to DLQ'),
   })
+}
+
+/** an event with its fact row, built while decoding: a row that cannot be built is that record's dead letter */
+interface StoredEvent extends TableRow {
+  event: CanonicalEvent
+}
+
+function storedEvent(value: Buffer, headers: Readonly<Record<string, string>> | undefined): StoredEvent {
+  const event = decodeEvent(value, headers)
+  try {
+    const stored: StoredEvent = { event, ...tableRow(event) }
+    // an event taken as published is a function of its bytes alone: they name its row for the token
+    if (isValidated(headers)) stored.from = value
+    return stored
+  } catch (err) {
+    // only an event taken on the transformer's word gets here: the full schema says what is wrong
+    const checked = validateEvent(event)
+    try {
+      return { event: checked, ...tableRow(checked) }
+    } catch {
+      throw new RejectedRecord(`canonical event not storable: ${(err as Error).message}`)
+    }
+  }
 }
 
 /** a dlq table row; the text that describes the record made storable, its bytes (base64) as they were */

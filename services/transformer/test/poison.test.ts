@@ -28,6 +28,7 @@ import {
 } from '@orgpulse/kafka'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { STAGE_GROUPS, startDlqSink, startSink } from '../src/stages.ts'
+import { VALIDATED_HEADER, VALIDATED_VALUE } from '../src/transform.ts'
 
 /**
  * Poison records against the real embedded engine: what ClickHouse refuses never holds the
@@ -275,6 +276,51 @@ describe('the sink write path on ClickHouse refusals', () => {
       expect(Buffer.from(d.value, 'base64').equals(bytes(all[i + 1]))).toBe(true)
       expect(d).toMatchObject({ stage: 'sink', topic: TOPICS.events, offset: String(i + 1) })
     })
+  })
+
+  it('startSink: an event with the transformer’s header is parsed, not validated again; without it, validated in full; with it but not buildable as a row, dead-lettered with the schema’s reason', async () => {
+    // complete, as the transformer publishes it (defaults applied)
+    const full = (patch: Record<string, unknown> = {}) =>
+      raised({ project: '', epic: '', expectedDecider: '', complete: false, arrival: 0, ...patch })
+    // the schema refuses an empty raisedBy; ClickHouse stores it: which path ran shows in the table
+    const trusted = full({ raisedBy: '' })
+    const untrusted = full({ raisedBy: '' })
+    const ok = full()
+    // a meeting without its attendees: the fact row cannot be built (attendees.map)
+    const meeting = {
+      id: eventId('calendar', 'm-2', '1'),
+      type: 'meeting.held',
+      source: 'calendar',
+      sourceId: 'm-2',
+      occurredAt: '2026-07-01T09:00:00.000Z',
+      version: 1,
+      meetingId: 'm-2',
+      start: 'not a time',
+      end: '2026-07-01T10:00:00.000Z',
+      class: 'team',
+      organizer: 'ann@x.io',
+    }
+    const unknownType = { ...full(), type: 'decision.pondered' }
+    subs.push(await startSink(bus, client))
+    const header = { [VALIDATED_HEADER]: VALIDATED_VALUE }
+    await bus.publish(TOPICS.events, [
+      { key: 'k', value: bytes(trusted), headers: header },
+      { key: 'k', value: bytes(untrusted) },
+      { key: 'k', value: bytes(meeting), headers: header },
+      { key: 'k', value: bytes(unknownType), headers: header },
+      { key: 'k', value: bytes(ok), headers: { [VALIDATED_HEADER]: 'something else' } },
+    ])
+    await waitUntilCaughtUp(bus, [STAGE_GROUPS.sink], 20_000)
+    expect(await storedIds([trusted, untrusted, ok].map((e) => e.id as string))).toEqual(
+      [trusted.id as string, ok.id as string].sort(),
+    )
+    const dead = dlqOf(bus).sort((a, b) => Number(a.offset) - Number(b.offset))
+    expect(dead.map((d) => [d.offset, d.reason])).toEqual([
+      ['1', expect.stringMatching(/^not a canonical event: raisedBy: /)],
+      ['2', expect.stringMatching(/^not a canonical event: (start|attendees)/)],
+      ['3', expect.stringMatching(/^not a canonical event: type: /)],
+    ])
+    expect(Buffer.from(dead[1]!.value, 'base64').equals(bytes(meeting))).toBe(true)
   })
 })
 
