@@ -10,9 +10,15 @@ import {
   unitIdFor,
 } from '@orgpulse/contracts'
 import { FAMILIES, METRICS, TRACKER_COVERAGE, valueWithoutRows } from './catalog.ts'
-import { SNAPSHOTS_CTE, snapFor } from './sql.ts'
 import { MEETING_SHAPES, meetingsShapeFamily } from './families/meetings.ts'
-import { ADMIN_VIEWER, applyIndividual, SUPPRESSIBLE, suppressComplementary, type Viewer } from './suppression.ts'
+import { SNAPSHOTS_CTE, snapFor } from './sql.ts'
+import {
+  ADMIN_VIEWER,
+  applyIndividual,
+  SUPPRESSIBLE,
+  suppressComplementary,
+  type Viewer,
+} from './suppression.ts'
 import type { Coverage, Family, MetricDef, MetricFamilyId, MetricValues, ScopeMetrics } from './types.ts'
 
 export class MetricsQueryError extends OrgpulseError {
@@ -81,6 +87,7 @@ export async function evaluate(
   metrics: readonly MetricDef[] = METRICS,
 ): Promise<Map<string, Map<string, MetricValues>>> {
   const result = new Map<string, Map<string, MetricValues>>()
+  if (scopes.length === 0 || windows.length === 0) return result
   const params = windowParams(scopes, windows)
   const byFamily = new Map<MetricFamilyId, MetricDef[]>()
   for (const m of metrics) byFamily.set(m.family, [...(byFamily.get(m.family) ?? []), m])
@@ -478,7 +485,14 @@ export async function computeOrgMetrics(
   const viewer = request.viewer ?? ADMIN_VIEWER
   const tree = treeOf(await unitForest(client, to), root)
   const key = toClickHouseTime(from)
-  const whole = await judgeTree(client, config, tree, [{ from, to }], METRICS, new Set(units.map((u) => u.unit_id)))
+  const whole = await judgeTree(
+    client,
+    config,
+    tree,
+    [{ from, to }],
+    METRICS,
+    new Set(units.map((u) => u.unit_id)),
+  )
   const judged = (u: UnitRow): ScopeMetrics => {
     const s = whole.get(u.unit_id)?.get(key) ?? judge({}, u.people, config)
     applyIndividual(s, u.manager_id, viewer)

@@ -2,6 +2,7 @@ import type { OrgpulseConfig } from '@orgpulse/contracts'
 import {
   RESOLVED_CTE,
   SCOPE_CLOSURE_CTE,
+  SCOPE_IDENTITIES_CTE,
   SNAPSHOTS_CTE,
   snapFor,
   teamUnit,
@@ -201,7 +202,7 @@ covered_people AS (
 export const meetingsFamily: Family = {
   id: 'meetings',
   base: `
-WITH ${SNAPSHOTS_CTE}, ${WINDOWS_CTE}, ${RESOLVED_CTE}, ${SCOPE_CLOSURE_CTE}, ${UNIT_NAMES_CTE},
+WITH ${SNAPSHOTS_CTE}, ${WINDOWS_CTE}, ${RESOLVED_CTE}, ${SCOPE_CLOSURE_CTE}, ${SCOPE_IDENTITIES_CTE}, ${UNIT_NAMES_CTE},
 ${DAYS_CTE},
 ${COVERED_PEOPLE_CTES},
 -- people in any requested scope, per day: measured once per person-day, scoped at the end
@@ -226,7 +227,9 @@ carried AS (
     SELECT meeting_id, start, end, class, ident, resp
     FROM held
     ARRAY JOIN arrayConcat([organizer], attendees) AS ident, arrayConcat(['organizer'], responses) AS resp
-    WHERE resp != 'declined' AND ident != 'external'
+    -- a hashed IN before the identity join: a director's org is a few dozen of the company's
+    -- identities, and resolving every attendee of every meeting cost more than reading them
+    WHERE resp != 'declined' AND ident != 'external' AND ident IN (SELECT identity FROM scope_identities)
   ) AS c
   LEFT JOIN resolved AS r ON r.identity = c.ident
   WHERE person IN (SELECT person FROM in_scope)
