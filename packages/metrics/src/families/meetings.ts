@@ -127,8 +127,13 @@ expected AS (
     LEFT JOIN org_people AS op ON op.effective = pr.snap AND op.person_id = lower(pr.owner)
     LEFT JOIN unit_names AS un ON un.effective = pr.snap AND un.name = pr.owner
   ) AS p
-  INNER JOIN (SELECT DISTINCT effective, unit_id, scope FROM scope_closure) AS sc
-    ON sc.effective = p.snap AND (p.owner_unit = '' OR sc.unit_id = p.owner_unit)
+  -- an equality join: a ritual without an owner meets the one '' row of each scope, instead of
+  -- an OR condition pairing it with every unit of every scope
+  INNER JOIN (
+    SELECT DISTINCT effective, unit_id, scope FROM scope_closure
+    UNION ALL SELECT DISTINCT effective, '' AS unit_id, scope FROM scope_closure
+  ) AS sc
+    ON sc.effective = p.snap AND sc.unit_id = p.owner_unit
 )`
 
 /**
@@ -401,7 +406,7 @@ export const meetingMetrics: MetricDef[] = [
  * What complementary suppression reads of a unit whose figures are not published (compute.ts
  * `judgeTree` with `publish`): the same rows as meetingsFamily's without measuring anyone's
  * meetings: one per (scope, window, person in the scope that window) with `covered`, and one per
- * expected ritual period. Its coverage extras are the family's; the suppressible meeting
+ * (scope, window, expected ritual) with its number of expected periods. Its coverage extras are the family's; the suppressible meeting
  * metrics are replaced by MEETING_SHAPES. Measuring every person-day of the company is what made
  * one director's figures cost seconds, while whether a unit's value is hidden depends only on
  * its people, its coverage and whether any ritual is expected in it.
@@ -430,9 +435,12 @@ SELECT sc.scope AS scope, m.w_from AS w_from, m.person AS person,
 FROM members AS m
 INNER JOIN scope_closure AS sc ON sc.effective = m.snap AND sc.unit_id = m.home_unit
 UNION ALL
-SELECT e.scope AS scope, e.w_from AS w_from, concat('ritual:', e.name, '@', toString(e.p_start)) AS person,
-  false AS is_mgr, 1 AS rit_expected, e.name AS rit_name, false AS covered, false AS is_person
-FROM (SELECT DISTINCT scope, w_from, w_to, name, p_start, p_end FROM expected) AS e
+-- one row per (scope, window, ritual) counting its expected periods: the family's one row per
+-- period would be a row per scope and week of the year for every ritual expected everywhere
+SELECT scope, w_from, '' AS person, false AS is_mgr, uniqExact(p_start, p_end) AS rit_expected, name AS rit_name,
+  false AS covered, false AS is_person
+FROM expected
+GROUP BY scope, w_from, name
 `,
   params: ritualParams,
   extras: meetingsFamily.extras!,
@@ -457,6 +465,6 @@ export const MEETING_SHAPES: Record<string, { expr: string; sample: string }> = 
   ritual_adherence: { expr: 'if(sum(rit_expected) = 0, NULL, 0)', sample: 'sum(rit_expected)' },
   rituals_stopped: {
     expr: 'if(sum(rit_expected) = 0, NULL, 0)',
-    sample: 'uniqExactIf(rit_name, rit_expected = 1)',
+    sample: 'uniqExactIf(rit_name, rit_expected > 0)',
   },
 }
