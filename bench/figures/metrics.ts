@@ -13,7 +13,7 @@ export interface OrgResult {
   scan_p50_ms: number
   scan_p95_ms: number
   scan_tables_p50_ms: Record<string, number>
-  queries: { dashboard: string; panel: string; p50: number; p95: number }[]
+  queries: { dashboard: string; panel: string; p50: number; p95: number; scan_p95: number; ratio: number }[]
   peak_rss_mb: number
 }
 
