@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       try {
         return await flush()
       } catch (err) {
-        if (i >= 10 || !/unprocessed records/.test((err as Error).message)) throw err
+        if (i >= 30 || !/unprocessed records/.test((err as Error).message)) throw err
         step(`still loading: ${(err as Error).message}`)
       }
     }
