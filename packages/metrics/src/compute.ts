@@ -454,6 +454,13 @@ export function judge(values: MetricValues, people: number, config: OrgpulseConf
   return { metrics, samples, withheld, people, coverage }
 }
 
+/**
+ * Up to this many units a tree is evaluated in full for one director's request: each query has a
+ * fixed cost, and below a few dozen units the rest of the tree costs less than the shape query
+ * (`judgeTree` with `publish`) that would stand in for it.
+ */
+export const SMALL_TREE_UNITS = 64
+
 /** `orgpulse metrics` / `GET /v1/orgs/{director}/metrics`: the org, each team in it, optionally weekly. */
 export async function computeOrgMetrics(
   client: ClickHouseClient,
@@ -474,7 +481,9 @@ export async function computeOrgMetrics(
     throw new MetricsQueryError(`grain must be "week" (got "${request.grain}")`)
   // DESIGN "Teams": the units directly below the director, each over its own subtree; deeper
   // units are reached by asking for the unit that leads them (so teams[] partitions the org)
-  const units = (await unitsUnder(client, director, to)).filter((u) => u.depth <= 1)
+  // both read only the org tables: one round trip instead of two
+  const [under, forest] = await Promise.all([unitsUnder(client, director, to), unitForest(client, to)])
+  const units = under.filter((u) => u.depth <= 1)
   if (units.length === 0) {
     throw new MetricsQueryError(
       `no org led by ${director}: not a manager in the org chart (import one with \`orgpulse org import\`)`,
@@ -483,15 +492,17 @@ export async function computeOrgMetrics(
   }
   const root = unitIdFor(director)
   const viewer = request.viewer ?? ADMIN_VIEWER
-  const tree = treeOf(await unitForest(client, to), root)
+  const tree = treeOf(forest, root)
   const key = toClickHouseTime(from)
+  // a small tree is judged in full: the shape query would cost more than the units it spares
+  const shown = (ids: string[]) => (tree.length > SMALL_TREE_UNITS ? new Set(ids) : undefined)
   const whole = await judgeTree(
     client,
     config,
     tree,
     [{ from, to }],
     METRICS,
-    new Set(units.map((u) => u.unit_id)),
+    shown(units.map((u) => u.unit_id)),
   )
   const judged = (u: UnitRow): ScopeMetrics => {
     const s = whole.get(u.unit_id)?.get(key) ?? judge({}, u.people, config)
@@ -529,7 +540,7 @@ export async function computeOrgMetrics(
   if (request.grain === 'week') {
     const weeks = weekWindows(from, to)
     // each week is its own table: suppression is decided per week over the whole tree
-    const series = await judgeTree(client, config, tree, weeks, METRICS, new Set([root]))
+    const series = await judgeTree(client, config, tree, weeks, METRICS, shown([root]))
     result.series = weeks.map((w) => {
       const s = series.get(root)?.get(toClickHouseTime(w.from)) ?? judge({}, rootUnit.people, config)
       applyIndividual(s, rootUnit.manager_id, viewer)
