@@ -20,17 +20,22 @@ const ident = (s: string): string => `\`${s.replace(/`/g, '')}\``
 /** the org snapshot valid at the end of the range (the earliest one before any snapshot) */
 export const SNAPSHOT_AT_END = `(SELECT greatest(min(effective), maxIf(effective, effective <= toDate($__toTime))) FROM org_snapshots FINAL)`
 
-const rollups = (metrics: readonly MetricDef[], scope: string): string =>
+/** the weekly rollup rows of `metrics` for the scopes `scope` selects, in the range: all a series or team panel reads */
+export const rollupRowsSql = (metrics: readonly MetricDef[], scope: string): string =>
   `(SELECT period_start, scope, metric, value FROM metric_rollups FINAL
    WHERE grain = 'week' AND ${scope} AND metric IN (${metrics.map((m) => lit(m.id)).join(', ')})
      AND $__timeFilter(period_start))`
+
+/** the scope condition of a panel's rollup rows: the director's unit, or the teams of the variable */
+export const panelScope = (sql: string): string =>
+  sql.includes(TEAMS) ? `scope IN (${TEAMS})` : `scope = ${DIRECTOR}`
 
 /** one column per metric (named by its title), one row per week: a wide frame Grafana plots as is */
 export function orgSeriesSql(metrics: readonly MetricDef[]): string {
   const cols = metrics.map((m) => `maxIf(value, metric = ${lit(m.id)}) AS ${ident(m.title)}`).join(',\n  ')
   return `SELECT period_start AS time,
   ${cols}
-FROM ${rollups(metrics, `scope = ${DIRECTOR}`)}
+FROM ${rollupRowsSql(metrics, `scope = ${DIRECTOR}`)}
 GROUP BY time
 ORDER BY time`
 }
@@ -38,7 +43,7 @@ ORDER BY time`
 /** one metric per team of the `team` variable: a long frame (time, team, value) Grafana splits by team */
 export function teamSeriesSql(metric: MetricDef): string {
   return `SELECT r.period_start AS time, n.name AS team, r.value AS value
-FROM ${rollups([metric], `scope IN (${TEAMS})`)} AS r
+FROM ${rollupRowsSql([metric], `scope IN (${TEAMS})`)} AS r
 INNER JOIN (SELECT unit_id, name FROM org_units WHERE effective = ${SNAPSHOT_AT_END}) AS n ON n.unit_id = r.scope
 ORDER BY time, team`
 }
@@ -50,7 +55,7 @@ export function teamTableSql(metrics: readonly MetricDef[]): string {
     .join(',\n  ')
   return `SELECT n.name AS team,
   ${cols}
-FROM ${rollups(metrics, `scope IN (${TEAMS})`)} AS r
+FROM ${rollupRowsSql(metrics, `scope IN (${TEAMS})`)} AS r
 INNER JOIN (SELECT unit_id, name FROM org_units WHERE effective = ${SNAPSHOT_AT_END}) AS n ON n.unit_id = r.scope
 GROUP BY team
 ORDER BY team`

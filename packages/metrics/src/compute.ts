@@ -10,8 +10,15 @@ import {
   unitIdFor,
 } from '@orgpulse/contracts'
 import { FAMILIES, METRICS, TRACKER_COVERAGE, valueWithoutRows } from './catalog.ts'
+import { MEETING_SHAPES, meetingsShapeFamily } from './families/meetings.ts'
 import { SNAPSHOTS_CTE, snapFor } from './sql.ts'
-import { ADMIN_VIEWER, applyIndividual, suppressComplementary, type Viewer } from './suppression.ts'
+import {
+  ADMIN_VIEWER,
+  applyIndividual,
+  SUPPRESSIBLE,
+  suppressComplementary,
+  type Viewer,
+} from './suppression.ts'
 import type { Coverage, Family, MetricDef, MetricFamilyId, MetricValues, ScopeMetrics } from './types.ts'
 
 export class MetricsQueryError extends OrgpulseError {
@@ -80,11 +87,8 @@ export async function evaluate(
   metrics: readonly MetricDef[] = METRICS,
 ): Promise<Map<string, Map<string, MetricValues>>> {
   const result = new Map<string, Map<string, MetricValues>>()
-  const params = {
-    scopes,
-    w_froms: windows.map((w) => toClickHouseTime(w.from)),
-    w_tos: windows.map((w) => toClickHouseTime(w.to)),
-  }
+  if (scopes.length === 0 || windows.length === 0) return result
+  const params = windowParams(scopes, windows)
   const byFamily = new Map<MetricFamilyId, MetricDef[]>()
   for (const m of metrics) byFamily.set(m.family, [...(byFamily.get(m.family) ?? []), m])
   const queries: { family: Family; defs: MetricDef[] }[] = [...byFamily].map(([familyId, defs]) => ({
@@ -94,36 +98,73 @@ export async function evaluate(
   // tracker coverage: its own relation (a tracker synced with no links has no dependency rows)
   if (metrics.some((m) => m.requires === 'tracker')) queries.push({ family: TRACKER_COVERAGE, defs: [] })
   // families are independent queries: a ClickHouse server runs them in parallel
-  await Promise.all(
-    queries.map(async ({ family, defs }) => {
-      const extras = Object.entries(family.extras ?? {})
-      const select = [
-        ...defs.map((d) => `${d.expr} AS ${d.id}`),
-        ...defs.map((d) => `${d.sample} AS ${sampleKey(d.id)}`),
-        ...extras.map(([k, e]) => `${e} AS ${k}`),
-      ].join(',\n  ')
-      const query = `SELECT scope, toString(w_from) AS w_from_key,\n  ${select}\nFROM (${family.base}) GROUP BY scope, w_from`
-      const rows = await queryRows<Record<string, unknown>>(client, query, {
-        ...params,
-        ...(family.params?.(config) ?? {}),
-      })
-      for (const row of rows) {
-        const scope = String(row.scope)
-        const key = String(row.w_from_key)
-        const perScope = result.get(scope) ?? new Map<string, MetricValues>()
-        result.set(scope, perScope)
-        const values = perScope.get(key) ?? {}
-        for (const d of defs) {
-          values[d.id] = toNumber(row[d.id])
-          values[sampleKey(d.id)] = toNumber(row[sampleKey(d.id)])
-        }
-        for (const [k] of extras) values[k] = toNumber(row[k])
-        perScope.set(key, values)
-      }
-    }),
-  )
+  await Promise.all(queries.map((q) => evaluateFamily(client, config, q.family, q.defs, params, result)))
   return result
 }
+
+/** One family's query: its base rows grouped by (scope, window), each def's expr and sample, and the family's extras, merged into `result`. */
+async function evaluateFamily(
+  client: ClickHouseClient,
+  config: OrgpulseConfig,
+  family: Family,
+  defs: readonly MetricDef[],
+  params: Record<string, unknown>,
+  result: Map<string, Map<string, MetricValues>>,
+): Promise<void> {
+  const extras = Object.entries(family.extras ?? {})
+  const select = [
+    ...defs.map((d) => `${d.expr} AS ${d.id}`),
+    ...defs.map((d) => `${d.sample} AS ${sampleKey(d.id)}`),
+    ...extras.map(([k, e]) => `${e} AS ${k}`),
+  ].join(',\n  ')
+  const query = `SELECT scope, toString(w_from) AS w_from_key,\n  ${select}\nFROM (${family.base}) GROUP BY scope, w_from`
+  const rows = await queryRows<Record<string, unknown>>(client, query, {
+    ...params,
+    ...(family.params?.(config) ?? {}),
+  })
+  for (const row of rows) {
+    const scope = String(row.scope)
+    const key = String(row.w_from_key)
+    const perScope = result.get(scope) ?? new Map<string, MetricValues>()
+    result.set(scope, perScope)
+    const values = perScope.get(key) ?? {}
+    for (const d of defs) {
+      values[d.id] = toNumber(row[d.id])
+      values[sampleKey(d.id)] = toNumber(row[sampleKey(d.id)])
+    }
+    for (const [k] of extras) values[k] = toNumber(row[k])
+    perScope.set(key, values)
+  }
+}
+
+/**
+ * What `suppressComplementary` reads of units that are judged but not published: for the
+ * suppressible metrics among `metrics`, values that are null exactly when the real ones are
+ * (MEETING_SHAPES), with their samples and the calendar coverage, from meetingsShapeFamily.
+ * Null when some suppressible metric has no shape: the caller then evaluates it in full.
+ */
+async function evaluateShapes(
+  client: ClickHouseClient,
+  config: OrgpulseConfig,
+  scopes: string[],
+  windows: { from: Date; to: Date }[],
+  metrics: readonly MetricDef[],
+): Promise<Map<string, Map<string, MetricValues>> | null> {
+  const wanted = SUPPRESSIBLE.filter((m) => metrics.some((x) => x.id === m.id))
+  if (wanted.some((m) => m.family !== 'meetings' || !MEETING_SHAPES[m.id])) return null
+  const result = new Map<string, Map<string, MetricValues>>()
+  // no suppressible metric asked for: suppression has nothing to decide, nothing to read
+  if (wanted.length === 0 || scopes.length === 0) return result
+  const defs = wanted.map((m) => ({ ...m, ...MEETING_SHAPES[m.id]! }))
+  await evaluateFamily(client, config, meetingsShapeFamily, defs, windowParams(scopes, windows), result)
+  return result
+}
+
+const windowParams = (scopes: string[], windows: { from: Date; to: Date }[]) => ({
+  scopes,
+  w_froms: windows.map((w) => toClickHouseTime(w.from)),
+  w_tos: windows.map((w) => toClickHouseTime(w.to)),
+})
 
 /** the key under which `evaluate` returns a metric's sample (an `_`-prefixed extra, like coverage) */
 export const sampleKey = (id: string): string => `_n_${id}`
@@ -264,6 +305,13 @@ export function treeOf(forest: ForestUnit[], unit: string): ForestUnit[] {
 /**
  * Judges every unit of `tree` for each window and applies complementary suppression per window:
  * unit → window-from key → figures. Every output goes through this, so they all withhold the same.
+ *
+ * With `publish`, only those units' figures are returned, and only they are evaluated in full:
+ * the rest of the tree is evaluated for what suppression reads of it (`evaluateShapes`: whether
+ * each suppressible value is shown, and its weight), which withholds exactly what evaluating
+ * every unit in full withholds (test: suppression-paths.test.ts). A unit's figures depend on its
+ * own subtree and its parent's partition, and a director under the CEO shares its partition with
+ * every other director, so the tree is still judged whole.
  */
 export async function judgeTree(
   client: ClickHouseClient,
@@ -272,24 +320,48 @@ export async function judgeTree(
   windows: { from: Date; to: Date }[],
   /** evaluate only these (the others come out as over no rows): a caller that stores a few */
   metrics: readonly MetricDef[] = METRICS,
+  /** the units whose figures the caller shows (default every unit of the tree) */
+  publish?: ReadonlySet<string>,
 ): Promise<Map<string, Map<string, ScopeMetrics>>> {
-  const values = await evaluate(
-    client,
-    config,
-    tree.map((u) => u.unit_id),
-    windows,
-    metrics,
-  )
+  const published = publish ? tree.filter((u) => publish.has(u.unit_id)) : tree
+  const rest = publish ? tree.filter((u) => !publish.has(u.unit_id)) : []
+  const [full, shapes] = await Promise.all([
+    evaluate(
+      client,
+      config,
+      published.map((u) => u.unit_id),
+      windows,
+      metrics,
+    ),
+    evaluateShapes(
+      client,
+      config,
+      rest.map((u) => u.unit_id),
+      windows,
+      metrics,
+    ),
+  ])
+  // a suppressible metric without a shape: evaluate the rest in full, as without `publish`
+  const restValues =
+    shapes ??
+    (await evaluate(
+      client,
+      config,
+      rest.map((u) => u.unit_id),
+      windows,
+      metrics,
+    ))
   const out = new Map<string, Map<string, ScopeMetrics>>()
   for (const w of windows) {
     const key = toClickHouseTime(w.from)
     const nodes = tree.map((u) => ({
       id: u.unit_id,
       parent: u.parent_id,
-      judged: judge(values.get(u.unit_id)?.get(key) ?? {}, u.people, config),
+      judged: judge((full.get(u.unit_id) ?? restValues.get(u.unit_id))?.get(key) ?? {}, u.people, config),
     }))
     suppressComplementary(nodes, config)
     for (const n of nodes) {
+      if (publish && !publish.has(n.id)) continue
       const per = out.get(n.id) ?? new Map<string, ScopeMetrics>()
       out.set(n.id, per)
       per.set(key, n.judged)
@@ -382,6 +454,13 @@ export function judge(values: MetricValues, people: number, config: OrgpulseConf
   return { metrics, samples, withheld, people, coverage }
 }
 
+/**
+ * Up to this many units a tree is evaluated in full for one director's request: each query has a
+ * fixed cost, and below a few dozen units the rest of the tree costs less than the shape query
+ * (`judgeTree` with `publish`) that would stand in for it.
+ */
+export const SMALL_TREE_UNITS = 64
+
 /** `orgpulse metrics` / `GET /v1/orgs/{director}/metrics`: the org, each team in it, optionally weekly. */
 export async function computeOrgMetrics(
   client: ClickHouseClient,
@@ -402,7 +481,9 @@ export async function computeOrgMetrics(
     throw new MetricsQueryError(`grain must be "week" (got "${request.grain}")`)
   // DESIGN "Teams": the units directly below the director, each over its own subtree; deeper
   // units are reached by asking for the unit that leads them (so teams[] partitions the org)
-  const units = (await unitsUnder(client, director, to)).filter((u) => u.depth <= 1)
+  // both read only the org tables: one round trip instead of two
+  const [under, forest] = await Promise.all([unitsUnder(client, director, to), unitForest(client, to)])
+  const units = under.filter((u) => u.depth <= 1)
   if (units.length === 0) {
     throw new MetricsQueryError(
       `no org led by ${director}: not a manager in the org chart (import one with \`orgpulse org import\`)`,
@@ -411,9 +492,18 @@ export async function computeOrgMetrics(
   }
   const root = unitIdFor(director)
   const viewer = request.viewer ?? ADMIN_VIEWER
-  const tree = treeOf(await unitForest(client, to), root)
+  const tree = treeOf(forest, root)
   const key = toClickHouseTime(from)
-  const whole = await judgeTree(client, config, tree, [{ from, to }])
+  // a small tree is judged in full: the shape query would cost more than the units it spares
+  const shown = (ids: string[]) => (tree.length > SMALL_TREE_UNITS ? new Set(ids) : undefined)
+  const whole = await judgeTree(
+    client,
+    config,
+    tree,
+    [{ from, to }],
+    METRICS,
+    shown(units.map((u) => u.unit_id)),
+  )
   const judged = (u: UnitRow): ScopeMetrics => {
     const s = whole.get(u.unit_id)?.get(key) ?? judge({}, u.people, config)
     applyIndividual(s, u.manager_id, viewer)
@@ -450,7 +540,7 @@ export async function computeOrgMetrics(
   if (request.grain === 'week') {
     const weeks = weekWindows(from, to)
     // each week is its own table: suppression is decided per week over the whole tree
-    const series = await judgeTree(client, config, tree, weeks)
+    const series = await judgeTree(client, config, tree, weeks, METRICS, shown([root]))
     result.series = weeks.map((w) => {
       const s = series.get(root)?.get(toClickHouseTime(w.from)) ?? judge({}, rootUnit.people, config)
       applyIndividual(s, rootUnit.manager_id, viewer)
