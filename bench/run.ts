@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { dashboardsFigures } from './figures/dashboards.ts'
 import { exportFigures } from './figures/export.ts'
 import { freshnessFigures } from './figures/freshness.ts'
+import { memoryFigures } from './figures/memory.ts'
 import { metricsFigures } from './figures/metrics.ts'
 import { pipelineFigures } from './figures/pipeline.ts'
 import { small } from './figures/scale.ts'
@@ -27,6 +28,7 @@ const sections: Record<string, () => Promise<Figure[]>> = {
   pipeline: pipelineFigures,
   freshness: freshnessFigures,
   export: exportFigures,
+  memory: memoryFigures,
 }
 
 /** the figures that carry a `key`, as key → value (with its unit, target and verdict) */

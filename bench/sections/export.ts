@@ -15,6 +15,7 @@ benchExport({ people: Number(args.people ?? 10_000), weeks: Number(args.weeks ??
           bytes: f.bytes,
           peak_rss_mb: f.peakRssMb,
           rss_rise_mb: f.rssRiseMb,
+          stream_rise_mb: f.streamRiseMb,
         })),
       })}\n`,
     )
