@@ -11,6 +11,7 @@ benchExport({ people: Number(args.people ?? 10_000), weeks: Number(args.weeks ??
         baseline_rss_mb: r.baselineRssMb,
         formats: r.formats.map((f) => ({
           format: f.format,
+          org: f.org,
           ms: Math.round(f.seconds * 1000),
           bytes: f.bytes,
           peak_rss_mb: f.peakRssMb,
