@@ -9,6 +9,9 @@ export interface MemoryResult {
   load_s: number
   load_peak_rss_mb: number
   start_peak_rss_mb: number
+  /** lines `start` logged about a query refused for memory (a rollup refresh is retried, not thrown) */
+  memory_refusals: number
+  first_refusal: string | null
   phases: { phase: string; peak_rss_mb: number; ms: number }[]
   exports: { format: string; bytes: number; ms: number }[]
   dashboards: { queries: number; peak_rss_mb: number }
@@ -36,6 +39,14 @@ export async function memoryFigures(): Promise<Figure[]> {
       key: 'start_peak_rss_mb',
       target: `≤ ${TARGET_MB}`,
       ok: r.start_peak_rss_mb <= TARGET_MB,
+    },
+    {
+      group: g,
+      name: `queries refused for the budget in start's log${r.first_refusal ? ` (first: ${r.first_refusal.slice(0, 120)})` : ''}`,
+      value: r.memory_refusals,
+      unit: '',
+      target: '0',
+      ok: r.memory_refusals === 0,
     },
     {
       group: g,

@@ -142,10 +142,14 @@ async function main(): Promise<void> {
     const t0 = performance.now()
     const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, 'start', '--port', '0', '--no-demo'], {
       cwd: work,
-      env,
+      // warnings too: a rollup refresh refused for memory is logged (and retried), never thrown
+      env: { ...env, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-    child.stderr!.resume()
+    const refusals: string[] = []
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      if (/memory budget|MEMORY_LIMIT/.test(line)) refusals.push(line.slice(0, 300))
+    })
     const pid = child.pid!
     const url = await new Promise<string>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`orgpulse start exited with ${code}`)))
@@ -222,6 +226,8 @@ async function main(): Promise<void> {
         load_s: loaded.load_s,
         load_peak_rss_mb: loaded.peak_rss_mb,
         start_peak_rss_mb: startPeak,
+        memory_refusals: refusals.length,
+        first_refusal: refusals[0] ?? null,
         phases,
         exports,
         dashboards: dash,
