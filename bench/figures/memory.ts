@@ -27,7 +27,7 @@ export async function memoryFigures(): Promise<Figure[]> {
     { group: g, name: 'demo load (its own process)', value: r.load_s, unit: 's' },
     ...r.phases.map((p) => ({
       group: g,
-      name: `peak RSS after ${p.phase}${p.phase.startsWith('export ') ? ` (${round(size(p.phase.split(' ')[1]!) / 1048576)} MiB file)` : ''}`,
+      name: `peak RSS after ${p.phase}${/^export (\S+),/.test(p.phase) ? ` (${round(size(/^export (\S+),/.exec(p.phase)![1]!) / 1048576)} MiB file)` : ''}`,
       value: p.peak_rss_mb,
       unit: 'MB',
     })),
