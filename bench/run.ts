@@ -7,6 +7,7 @@ import { dashboardsFigures } from './figures/dashboards.ts'
 import { exportFigures } from './figures/export.ts'
 import { freshnessFigures } from './figures/freshness.ts'
 import { loadFigures } from './figures/load.ts'
+import { memoryFigures } from './figures/memory.ts'
 import { metricsFigures } from './figures/metrics.ts'
 import { pipelineFigures } from './figures/pipeline.ts'
 import { small } from './figures/scale.ts'
@@ -31,6 +32,7 @@ const sections: Record<string, () => Promise<Figure[]>> = {
   export: exportFigures,
   backfill: backfillFigures,
   load: loadFigures,
+  memory: memoryFigures,
 }
 
 /** the figures that carry a `key`, as key → value (with its unit, target and verdict) */

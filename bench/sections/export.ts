@@ -11,10 +11,12 @@ benchExport({ people: Number(args.people ?? 10_000), weeks: Number(args.weeks ??
         baseline_rss_mb: r.baselineRssMb,
         formats: r.formats.map((f) => ({
           format: f.format,
+          org: f.org,
           ms: Math.round(f.seconds * 1000),
           bytes: f.bytes,
           peak_rss_mb: f.peakRssMb,
           rss_rise_mb: f.rssRiseMb,
+          stream_rise_mb: f.streamRiseMb,
         })),
       })}\n`,
     )

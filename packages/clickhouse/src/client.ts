@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { ClickHouseClient, createClient } from '@clickhouse/client'
 import { attachCluster, ClusterError, type ClusterOptions, clusterSettings } from './cluster.ts'
+import { withMemoryErrors } from './errors.ts'
 
 const require = createRequire(import.meta.url)
 /**
@@ -15,6 +16,7 @@ const clickhouseClient = (): typeof import('@clickhouse/client') =>
   require('@clickhouse/client') as typeof import('@clickhouse/client')
 const chdbConnection = (): typeof import('chdb/connection') =>
   require('chdb/connection') as typeof import('chdb/connection')
+const chdbSession = (): typeof import('chdb').Session => (require('chdb') as typeof import('chdb')).Session
 
 export type { ClickHouseClient } from '@clickhouse/client'
 
@@ -28,6 +30,69 @@ export interface ClickHouseOptions {
   database?: string
   /** a ClickHouse cluster (packages/clickhouse/src/cluster.ts): server only */
   cluster?: ClusterOptions | undefined
+  /**
+   * the embedded engine's memory budget in MiB (ORGPULSE_ENGINE_MEMORY_MB, default
+   * DEFAULT_ENGINE_MEMORY_MB); ignored for a server, whose own configuration bounds it
+   */
+  memoryMb?: number | undefined
+}
+
+/** the embedded engine's default memory budget, MiB: the 10,000-person year's queries fit in it */
+export const DEFAULT_ENGINE_MEMORY_MB = 1024
+
+const MiB = 1024 * 1024
+
+/**
+ * The embedded engine's memory budget, as the ClickHouse settings that carry it. The whole
+ * engine (queries, merges, caches) is held under `max_server_memory_usage`; one query may use
+ * `max_memory_usage` (three quarters of it, so the caches and a concurrent insert still fit); the caches, which by
+ * default are sized to the machine's RAM (5 GiB mark and primary-index caches), get fixed
+ * shares of the budget.
+ */
+export function engineMemorySettings(memoryMb: number = DEFAULT_ENGINE_MEMORY_MB): {
+  server: Record<string, number>
+  query: Record<string, number>
+} {
+  const budget = Math.round(memoryMb * MiB)
+  const perQuery = Math.floor(budget * 0.75)
+  return {
+    server: {
+      max_server_memory_usage: budget,
+      mark_cache_size: Math.floor(budget / 8),
+      index_mark_cache_size: Math.floor(budget / 32),
+      primary_index_cache_size: Math.floor(budget / 32),
+      query_condition_cache_size: Math.floor(budget / 64),
+      uncompressed_cache_size: 0,
+      compiled_expression_cache_size: Math.min(128 * MiB, Math.floor(budget / 32)),
+      merges_mutations_memory_usage_soft_limit: Math.floor(budget / 2),
+      // hand freed pages back to the system (the engine's allocator keeps them otherwise: RSS
+      // stays at the highest point ever reached); the server runs this worker, clickhouse-local not
+      memory_worker_period_ms: 100,
+    },
+    query: { max_memory_usage: perQuery },
+  }
+}
+
+/**
+ * Starts the process's embedded engine on `dir` with the memory budget. Server settings
+ * (`max_server_memory_usage`, the cache sizes) cannot be SET: clickhouse-local reads them once
+ * from its configuration file when the engine starts, so a `--config-file` goes to the first
+ * connection on the data directory, which starts the engine; the client's own connection,
+ * opened next, shares that engine, and the first one is closed at once. An engine already
+ * running on `dir` in this process keeps the budget it started with.
+ */
+function startEngine(dataDir: string, dir: string, memoryMb: number): { close(): void } {
+  const { server } = engineMemorySettings(memoryMb)
+  const file = join(resolve(dataDir), 'engine-memory.xml')
+  const body = Object.entries(server)
+    .map(([k, v]) => `  <${k}>${v}</${k}>`)
+    .join('\n')
+  writeFileSync(
+    file,
+    `<!-- written by orgpulse at every start from ORGPULSE_ENGINE_MEMORY_MB (${memoryMb} MiB): edits are overwritten -->\n<clickhouse>\n${body}\n</clickhouse>\n`,
+  )
+  const Session = chdbSession()
+  return new Session(dir, { connectionArgs: [`--config-file=${file}`] })
 }
 
 /** `url` (CLICKHOUSE_URL) set → a ClickHouse server over HTTP; unset → chDB in-process, same client API. */
@@ -46,15 +111,28 @@ export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseCli
         : clickhouse_settings,
       request_timeout: 120_000,
     })
-    return attachCluster(client, cluster)
+    // the wrapper first: the cluster mark is kept on the object the callers hold
+    return attachCluster(withMemoryErrors(client, null), cluster)
   }
   if (options.cluster) throw new ClusterError('cluster mode needs a ClickHouse server (CLICKHOUSE_URL)')
-  const dir = resolve(options.dataDir ?? '.orgpulse', 'clickhouse')
+  const dataDir = options.dataDir ?? '.orgpulse'
+  const dir = resolve(dataDir, 'clickhouse')
   mkdirSync(dir, { recursive: true })
-  // chdb types its connection against @clickhouse/client-common 1.23.0 while the client bundles
-  // its own copy of the same interface; they are identical at runtime, so bridge the nominal gap.
-  const connection = chdbConnection().createChdbConnection({ path: dir }) as unknown as Connection
-  return createClient({ connection: withoutStdinInserts(connection), clickhouse_settings })
+  const memoryMb = options.memoryMb ?? DEFAULT_ENGINE_MEMORY_MB
+  const boot = startEngine(dataDir, dir, memoryMb)
+  let connection: Connection
+  try {
+    // chdb types its connection against @clickhouse/client-common 1.23.0 while the client bundles
+    // its own copy of the same interface; they are identical at runtime, so bridge the nominal gap.
+    connection = chdbConnection().createChdbConnection({ path: dir }) as unknown as Connection
+  } finally {
+    boot.close()
+  }
+  const client = createClient({
+    connection: withoutStdinInserts(connection),
+    clickhouse_settings: { ...clickhouse_settings, ...engineMemorySettings(memoryMb).query },
+  })
+  return withMemoryErrors(client, memoryMb)
 }
 
 type Connection = NonNullable<EmbeddedConnection>

@@ -1,3 +1,6 @@
+import type { ClickHouseClient } from '@clickhouse/client'
+import { OrgpulseError } from '@orgpulse/contracts'
+
 /**
  * Insert errors that retrying can never fix: ClickHouse refused the data itself. Everything else
  * (connection refused or reset, timeouts, TOO_MANY_PARTS, MEMORY_LIMIT_EXCEEDED, a missing table
@@ -64,4 +67,59 @@ export function refusalReason(err: unknown): string {
   // ClickHouse appends the pipeline step (": While executing …"): not about the row
   const message = ch.message.split('\n: While executing')[0]!.trim()
   return `ClickHouse refused the row: ${ch.type} (${ch.code}): ${message}`
+}
+
+/**
+ * A query refused for memory (MEMORY_LIMIT_EXCEEDED, 241): either one query's `max_memory_usage`
+ * or the whole engine's `max_server_memory_usage`. It is the caller's to act on (a wider budget
+ * or a smaller question), so it is an OrgpulseError (`unavailable`: api 503, CLI exit 1) with the
+ * setting to raise; it keeps ClickHouse's code and name, so asClickHouseError still reads it and
+ * the sink still holds and retries a batch it hit.
+ */
+export class EngineMemoryError extends OrgpulseError {
+  readonly code = '241'
+  readonly type = 'MEMORY_LIMIT_EXCEEDED'
+}
+
+const MEMORY_LIMIT_EXCEEDED = 'MEMORY_LIMIT_EXCEEDED'
+
+/** `err` as an EngineMemoryError when ClickHouse refused it for memory; anything else unchanged */
+export function memoryError(err: unknown, memoryMb: number | null): unknown {
+  const ch = asClickHouseError(err)
+  if (!ch || ch.type !== MEMORY_LIMIT_EXCEEDED || err instanceof EngineMemoryError) return err
+  // ClickHouse's sentence without the pipeline step: "(total) memory limit exceeded: would use …"
+  const said = ch.message.split(': While executing')[0]!.trim()
+  const raise =
+    memoryMb === null
+      ? "raise the ClickHouse server's max_memory_usage / max_server_memory_usage"
+      : `raise ORGPULSE_ENGINE_MEMORY_MB (now ${memoryMb} MiB)`
+  const budget = memoryMb === null ? "the ClickHouse server's memory limit" : `the engine's memory budget`
+  return new EngineMemoryError(
+    'unavailable',
+    `the query needs more than ${budget}; ${raise} or narrow the window (ClickHouse: ${said})`,
+    {
+      cause: err,
+      details: { clickhouse_code: ch.code, memoryMb },
+    },
+  )
+}
+
+/**
+ * The client with every call's MEMORY_LIMIT_EXCEEDED turned into an EngineMemoryError. The
+ * client keeps its state in private fields, so its methods run on the client itself.
+ */
+export function withMemoryErrors(client: ClickHouseClient, memoryMb: number | null): ClickHouseClient {
+  const wrapped = new Set(['query', 'command', 'exec', 'insert'])
+  return new Proxy(client, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target)
+      if (typeof value !== 'function') return value
+      const bound = (value as (...a: unknown[]) => unknown).bind(target)
+      if (typeof prop !== 'string' || !wrapped.has(prop)) return bound
+      return (...args: unknown[]) =>
+        (bound(...args) as Promise<unknown>).catch((err: unknown) => {
+          throw memoryError(err, memoryMb)
+        })
+    },
+  })
 }

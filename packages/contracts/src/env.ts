@@ -105,6 +105,11 @@ export const envSchema = z.object({
   CLICKHOUSE_URL: text
     .optional()
     .describe('set → ClickHouse server over HTTP (`http://user:pass@host:8123/db`); unset → embedded engine'),
+  ORGPULSE_ENGINE_MEMORY_MB: positiveInt('number of MiB')
+    .optional()
+    .describe(
+      "the embedded engine's memory budget in MiB (default 1024): the whole engine stays under it, one query gets 3/4 of it; a query that needs more fails saying so",
+    ),
   CLICKHOUSE_DATABASE: text
     .optional()
     .describe('ClickHouse database (default `default`; `grafana` commands: `orgpulse`)'),

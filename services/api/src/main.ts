@@ -23,6 +23,7 @@ runProcess('api', async () => {
   const client = createClickHouse({
     url: env.CLICKHOUSE_URL,
     dataDir: env.ORGPULSE_DATA_DIR,
+    memoryMb: env.ORGPULSE_ENGINE_MEMORY_MB,
     ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
     cluster: resolveCluster(env.CLICKHOUSE_CLUSTER, config.clickhouse),
   })

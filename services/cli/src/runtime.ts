@@ -75,6 +75,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const client = createClickHouse({
     url: env.CLICKHOUSE_URL,
     dataDir,
+    memoryMb: env.ORGPULSE_ENGINE_MEMORY_MB,
     ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
     cluster: resolveCluster(env.CLICKHOUSE_CLUSTER, config.clickhouse),
   })
