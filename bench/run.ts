@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { backfillFigures } from './figures/backfill.ts'
@@ -54,6 +54,7 @@ function keyed(
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100)
   const started = new Date().toISOString()
   const figures: Figure[] = []
   for (const [name, fn] of Object.entries(sections)) {
@@ -65,11 +66,25 @@ async function main(): Promise<void> {
       figures.push({ group: name, name: 'FAILED', value: (err as Error).message.slice(0, 300), unit: '' })
     }
   }
+  const command = [small ? 'BENCH_SCALE=small' : '', only ? `BENCH_ONLY=${only.join(',')}` : '', 'pnpm bench']
+    .filter(Boolean)
+    .join(' ')
+  const machine = {
+    cpus: cpus().length,
+    model: cpus()[0]?.model,
+    node: process.version,
+    // how busy the machine was: absolute times depend on it, the same-run ratios much less
+    load_average_at_start: loadAtStart,
+    load_average_at_end: loadavg().map((l) => Math.round(l * 100) / 100),
+  }
+  console.log(
+    `${command}: ${machine.cpus} cores (${machine.model}), Node ${machine.node}, load average ${loadAtStart.join(' / ')} at start, ${machine.load_average_at_end.join(' / ')} at end (1 / 5 / 15 min)\n`,
+  )
   printTable(figures)
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json')
   writeFileSync(
     out,
-    `${JSON.stringify({ started, finished: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, scale: small ? 'small' : 'full', keys: keyed(figures), figures }, null, 2)}\n`,
+    `${JSON.stringify({ started, finished: new Date().toISOString(), command, machine, scale: small ? 'small' : 'full', keys: keyed(figures), figures }, null, 2)}\n`,
   )
   process.stderr.write(`bench: wrote ${out}\n`)
   if (figures.some((f) => f.name === 'FAILED')) process.exitCode = 1
