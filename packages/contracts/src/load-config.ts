@@ -1,11 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { closest, distance } from 'fastest-levenshtein'
-import { parse as parseYaml } from 'yaml'
+import type * as Yaml from 'yaml'
 import type { z } from 'zod'
 import { configSchema, type OrgpulseConfig } from './config.ts'
 import { OrgpulseError, type OrgpulseErrorOptions } from './errors.ts'
 import { formatIssues } from './format-issues.ts'
+
+// yaml is some sixty CommonJS modules (about 45 ms of CPU to load): required by the first config
+// read, not by every process that imports this package (`orgpulse --help` reads no config)
+const requireHere = createRequire(import.meta.url)
+let yaml: typeof Yaml | undefined
+const parseYaml = (text: string): unknown => {
+  yaml ??= requireHere('yaml') as typeof Yaml
+  return yaml.parse(text)
+}
 
 export class ConfigError extends OrgpulseError {
   constructor(message: string, options?: OrgpulseErrorOptions) {
