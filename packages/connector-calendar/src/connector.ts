@@ -1,6 +1,6 @@
 import type { ConnectorContext, PullConnector, SyncOptions, SyncReport } from '@orgpulse/connector'
 import { type CalendarConfig, calendarConfigSchema, OrgpulseError } from '@orgpulse/contracts'
-import type { PersonSyncResult, SyncProgress } from './google/sync.ts'
+import { ingestGoogleCalendar } from './google/run.ts'
 import { type IcsImportResult, importIcs } from './ics-import.ts'
 import { mapCalendar } from './mapper.ts'
 import { ingestMicrosoft365Calendar } from './msgraph/run.ts'
@@ -15,7 +15,8 @@ import {
   retainedWindow,
   rulesState,
 } from './reread.ts'
-import { CalendarConfigError, ingestGoogleCalendar } from './run.ts'
+import type { PersonSyncResult } from './source/each-calendar.ts'
+import { CalendarConfigError, type CalendarIngestOptions } from './source/ingest.ts'
 import { resolveZone } from './zones.ts'
 
 export interface CalendarSyncOptions extends SyncOptions {
@@ -89,9 +90,31 @@ async function rulesChanged(
   }
 }
 
-function googleLine(p: SyncProgress): string {
-  const eta = p.etaMs !== null ? `, ETA ${Math.ceil(p.etaMs / 1000)} s` : ''
-  return `calendar google: ${p.done}/${p.total} calendars, ${p.rate.toFixed(2)}/s${eta} (last: ${p.person}, ${p.events} events)`
+/** The ingest call of each vendor: the same runtime, people and progress lines, named by the vendor. */
+function vendorIngest(
+  vendor: 'google' | 'microsoft365',
+  ctx: ConnectorContext,
+  options: CalendarSyncOptions,
+  progress: (p: { line: string }) => void,
+): CalendarIngestOptions {
+  return {
+    bus: ctx.bus,
+    durable: ctx.durable,
+    client: ctx.client,
+    config: ctx.config,
+    env: options.env ?? ctx.env,
+    ...(options.only ? { people: options.only.map((p) => p.toLowerCase()) } : {}),
+    onProgress: (p) => {
+      const eta = p.etaMs !== null ? `, ETA ${Math.ceil(p.etaMs / 1000)} s` : ''
+      progress({
+        line: `calendar ${vendor}: ${p.done}/${p.total} calendars, ${p.rate.toFixed(2)}/s${eta} (last: ${p.person}, ${p.events} events)`,
+      })
+    },
+    onRetry: (n) =>
+      progress({
+        line: `calendar ${vendor}: ${n.subject} answered ${n.status} ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`,
+      }),
+  }
 }
 
 /**
@@ -160,35 +183,10 @@ export const calendarConnector: PullConnector<CalendarSyncResult, CalendarSyncOp
       )
     }
     if (!options.ics && calendar.google) {
-      google = await ingestGoogleCalendar({
-        bus: ctx.bus,
-        durable: ctx.durable,
-        client: ctx.client,
-        config: ctx.config,
-        env: options.env ?? ctx.env,
-        ...(options.only ? { people: options.only.map((p) => p.toLowerCase()) } : {}),
-        onProgress: (p) => progress({ line: googleLine(p) }),
-        onRetry: (n) =>
-          progress({
-            line: `calendar google: ${n.subject} answered ${n.status} ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`,
-          }),
-      })
+      google = await ingestGoogleCalendar(vendorIngest('google', ctx, options, progress))
     }
     if (!options.ics && calendar.microsoft365) {
-      microsoft365 = await ingestMicrosoft365Calendar({
-        bus: ctx.bus,
-        durable: ctx.durable,
-        client: ctx.client,
-        config: ctx.config,
-        env: options.env ?? ctx.env,
-        ...(options.only ? { people: options.only.map((p) => p.toLowerCase()) } : {}),
-        onProgress: (p) =>
-          progress({ line: googleLine(p).replace('calendar google:', 'calendar microsoft365:') }),
-        onRetry: (n) =>
-          progress({
-            line: `calendar microsoft365: ${n.subject} answered ${n.status} ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`,
-          }),
-      })
+      microsoft365 = await ingestMicrosoft365Calendar(vendorIngest('microsoft365', ctx, options, progress))
     }
     const lines = ['calendar sync done']
     if (ics.length > 0) lines.push(`  ics window: ${windowText}`)

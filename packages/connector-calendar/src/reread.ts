@@ -11,13 +11,14 @@ import {
   toClickHouseTime,
 } from '@orgpulse/contracts'
 import type { Bus } from '@orgpulse/kafka'
-import { classificationHash, type PersonSyncResult } from './google/sync.ts'
+import { ingestGoogleCalendar } from './google/run.ts'
 import { type IcsImportResult, importIcs } from './ics-import.ts'
 import { mapCalendar } from './mapper.ts'
 import { ingestMicrosoft365Calendar } from './msgraph/run.ts'
 import type { MailboxSyncResult } from './msgraph/sync.ts'
 import { loadOrgLookup, orgEmails, personTimeZone } from './org.ts'
-import { ingestGoogleCalendar } from './run.ts'
+import { classificationHash } from './source/cursors.ts'
+import type { PersonSyncResult } from './source/each-calendar.ts'
 import { resolveZone } from './zones.ts'
 
 /**

@@ -5,8 +5,8 @@ import { configSchema, parseEnv } from '@orgpulse/contracts'
 import type { FakeGoogleCalendar, FakeGoogleCalendarSeed } from '@orgpulse/fakes/google-calendar'
 import { ackIsDurable, type Bus, type Durable } from '@orgpulse/kafka'
 import { expect } from 'vitest'
+import { ingestGoogleCalendar } from '../src/google/run.ts'
 import { importIcs } from '../src/ics-import.ts'
-import { ingestGoogleCalendar } from '../src/run.ts'
 
 /** Shared by the embedded and the Kafka privacy tests: a secret title in every source shape. */
 export const TITLE = 'Zeppelin reorg – confidential'

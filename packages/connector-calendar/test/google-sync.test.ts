@@ -12,16 +12,14 @@ import {
 } from '@orgpulse/fakes/google-calendar'
 import { ackIsDurable } from '@orgpulse/kafka'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { GoogleCalendarApi, LIST_FIELDS, type RetryNotice } from '../src/google/api.ts'
+import { GoogleCalendarApi, LIST_FIELDS } from '../src/google/api.ts'
 import { ServiceAccountTokens, serviceAccountKeySchema } from '../src/google/auth.ts'
-import {
-  classificationHash,
-  GOOGLE_CONNECTOR,
-  type PersonSyncResult,
-  syncGoogleCalendars,
-} from '../src/google/sync.ts'
+import { GOOGLE_CONNECTOR, syncGoogleCalendars } from '../src/google/sync.ts'
 import { mapCalendar } from '../src/mapper.ts'
 import { calendarEnvelope, calendarEventSchema } from '../src/payload.ts'
+import type { RetryNotice } from '../src/source/authorized-http.ts'
+import { classificationHash } from '../src/source/cursors.ts'
+import type { PersonSyncResult } from '../src/source/each-calendar.ts'
 import { MemoryCursors, RecordingBus } from './helpers.ts'
 
 const ANA = 'ana@acme.com'

@@ -1,6 +1,6 @@
 import type { TopicSpec } from '@orgpulse/contracts'
 import { type Bus, type BusMessage, type ConsumeOptions, MemoryBus, type Subscription } from '@orgpulse/kafka'
-import type { CursorPort } from '../src/google/sync.ts'
+import type { CursorPort } from '../src/source/cursors.ts'
 
 /** A bus that keeps a copy of everything published, to search the raw topic's bytes. */
 export class RecordingBus implements Bus {

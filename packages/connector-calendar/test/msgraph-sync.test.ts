@@ -9,10 +9,10 @@ import { type FakeGraphEvent, type FakeMsGraph, startFakeMsGraph } from '@orgpul
 import { ackIsDurable } from '@orgpulse/kafka'
 import { ClientCredentialsTokens, type GraphApp } from '@orgpulse/msgraph'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { RetryNotice } from '../src/google/api.ts'
 import { mapCalendar } from '../src/mapper.ts'
 import { GraphCalendarApi } from '../src/msgraph/api.ts'
 import { type MailboxSyncResult, MSGRAPH_CONNECTOR, syncMicrosoft365Calendars } from '../src/msgraph/sync.ts'
+import type { RetryNotice } from '../src/source/authorized-http.ts'
 import { MemoryCursors, RecordingBus } from './helpers.ts'
 
 /**

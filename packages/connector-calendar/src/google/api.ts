@@ -1,7 +1,8 @@
 import { OrgpulseError } from '@orgpulse/contracts'
-import { createHttpClient, type HttpClient, type HttpResponse, HttpRetryError } from '@orgpulse/http-client'
+import type { HttpResponse } from '@orgpulse/http-client'
 import { z } from 'zod'
 import { type CalendarEvent, calendarEventSchema } from '../payload.ts'
+import { AuthorizedHttp, type RetryOptions } from '../source/authorized-http.ts'
 
 /**
  * Only what the connector needs (`fields=` partial response): the title (`summary`) is read for
@@ -64,24 +65,9 @@ export interface TokenSource {
   invalidate(subject: string): void
 }
 
-export interface RetryNotice {
-  subject: string
-  attempt: number
-  delayMs: number
-  status: number
-  reason: string
-}
-
-export interface GoogleCalendarApiOptions {
+export interface GoogleCalendarApiOptions extends RetryOptions {
   rootUrl: string
   tokens: TokenSource
-  maxRetries: number
-  /** first back-off delay; doubles per attempt (with jitter) up to maxDelayMs */
-  baseDelayMs?: number
-  maxDelayMs?: number
-  fetchImpl?: typeof fetch
-  sleep?: (ms: number) => Promise<void>
-  onRetry?: (n: RetryNotice) => void
 }
 
 export type ListParams =
@@ -90,23 +76,14 @@ export type ListParams =
 
 /** Calendar API v3 `events.list` / `events.get` for a user, acting as that user (domain-wide delegation). */
 export class GoogleCalendarApi {
-  private readonly http: HttpClient
+  private readonly http: AuthorizedHttp
 
   constructor(private readonly opts: GoogleCalendarApiOptions) {
-    const maxDelayMs = opts.maxDelayMs ?? 32_000
-    this.http = createHttpClient({
+    this.http = new AuthorizedHttp(opts, {
       baseUrl: opts.rootUrl,
       headers: { accept: 'application/json' },
-      retry: {
-        maxAttempts: opts.maxRetries + 1,
-        on: (res) => failureOf(res).retryable,
-        // a step plus up to a quarter on top, so parallel syncs do not retry in lockstep
-        backoff: { baseMs: opts.baseDelayMs ?? 1000, maxMs: maxDelayMs, jitter: { min: 1, max: 1.25 } },
-        maxRetryAfterMs: maxDelayMs,
-        longRetryAfter: 'cap',
-      },
-      ...(opts.fetchImpl ? { fetch: opts.fetchImpl } : {}),
-      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+      retryable: (res) => failureOf(res).retryable,
+      defaultMaxDelayMs: 32_000,
     })
   }
 
@@ -151,47 +128,27 @@ export class GoogleCalendarApi {
     }
   }
 
-  private async request(subject: string, path: string): Promise<unknown> {
-    for (let authRetried = false; ; authRetried = true) {
-      const token = await this.opts.tokens.tokenFor(subject)
-      let res: HttpResponse
-      try {
-        res = await this.http.request('GET', path, {
-          headers: { authorization: `Bearer ${token}` },
-          onRetry: (r) => {
-            if (r.response)
-              this.opts.onRetry?.({
-                subject,
-                attempt: r.attempt,
-                delayMs: r.waitMs,
-                status: r.response.status,
-                reason: failureOf(r.response).reason || String(r.response.status),
-              })
-          },
-        })
-      } catch (err) {
-        if (!(err instanceof HttpRetryError) || !err.response) throw err
-        res = err.response
-      }
-      if (res.ok) return JSON.parse(res.text)
-      const f = failureOf(res)
-      if (res.status === 410)
-        throw new SyncTokenExpiredError(
-          `sync token of ${subject} expired: ${f.message}`,
-          410,
-          f.reason || 'fullSyncRequired',
+  private request(subject: string, path: string): Promise<unknown> {
+    return this.http.getJson(path, {
+      subject,
+      token: () => this.opts.tokens.tokenFor(subject),
+      invalidate: () => this.opts.tokens.invalidate(subject),
+      reasonOf: (res) => failureOf(res).reason,
+      failure: (res) => {
+        const f = failureOf(res)
+        if (res.status === 410)
+          return new SyncTokenExpiredError(
+            `sync token of ${subject} expired: ${f.message}`,
+            410,
+            f.reason || 'fullSyncRequired',
+          )
+        return new GoogleApiError(
+          describe(res.status, f.reason, f.message, subject, f.retryable, this.opts.maxRetries),
+          res.status,
+          f.reason,
         )
-      // a token revoked or expired early: one more try with a fresh one
-      if (res.status === 401 && !authRetried) {
-        this.opts.tokens.invalidate(subject)
-        continue
-      }
-      throw new GoogleApiError(
-        describe(res.status, f.reason, f.message, subject, f.retryable, this.opts.maxRetries),
-        res.status,
-        f.reason,
-      )
-    }
+      },
+    })
   }
 }
 

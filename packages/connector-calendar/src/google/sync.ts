@@ -1,83 +1,17 @@
-import { createHash } from 'node:crypto'
-import { type CalendarConfig, syncedEnvelope } from '@orgpulse/contracts'
-import { type Bus, type Durable, publishRaw } from '@orgpulse/kafka'
-import { classifyMeeting, type OrgLookup, stamped } from '../classify.ts'
-import { type CalendarEvent, calendarEnvelope, meetingShape } from '../payload.ts'
+import { publishRaw } from '@orgpulse/kafka'
+import { type CalendarEvent, calendarEnvelope } from '../payload.ts'
+import { classificationHash, storeCursorWhenDurable } from '../source/cursors.ts'
+import { failedSync, type PersonSyncResult, syncEachCalendar } from '../source/each-calendar.ts'
+import type { CalendarSyncInputs } from '../source/ingest.ts'
+import { classifyEvent, publishCoverage } from '../source/published.ts'
 import { type GoogleCalendarApi, type ListParams, SyncTokenExpiredError } from './api.ts'
 
 export const GOOGLE_CONNECTOR = 'calendar-google'
 
-/** The part of CursorStore (@orgpulse/clickhouse) the sync uses. */
-export interface CursorPort {
-  get(connector: string, scope: string): Promise<{ cursor: string; configHash: string } | null>
-  set(connector: string, scope: string, cursor: string, configHash?: string): Promise<void>
-  clear(connector: string, scope?: string): Promise<void>
-}
-
-export interface SyncProgress {
-  done: number
-  total: number
-  person: string
-  events: number
-  elapsedMs: number
-  /** calendars per second so far */
-  rate: number
-  etaMs: number | null
-}
-
-export interface PersonSyncResult {
-  person: string
-  mode: 'full' | 'incremental'
-  /** an expired sync token (410) forced a full sync */
-  restartedFull: boolean
-  events: number
-  pages: number
-  error?: string
-}
-
-export interface GoogleSyncOptions {
-  bus: Bus
-  cursors: CursorPort
-  /** awaited before a sync token is stored: until what it covers is durable (Runtime.durable) */
-  durable: Durable
+export interface GoogleSyncOptions extends CalendarSyncInputs {
   api: GoogleCalendarApi
-  calendar: CalendarConfig
   google: { initialDaysBack: number; initialDaysAhead: number; pageSize: number }
-  org: OrgLookup
-  people: string[]
   concurrency?: number
-  now?: () => Date
-  onProgress?: (p: SyncProgress) => void
-  /**
-   * A re-read with the current rules (`calendar reclassify`, or a changed rule set): every
-   * calendar is listed in full over `window`, whatever its cursor, and each occurrence carries
-   * `classifiedAt`, so it replaces the stored one as a newer version. `storeCursors: false` reads
-   * beside the sync (the stored sync tokens stay as they are, the coverage is the window itself).
-   */
-  reread?: { window: { from: Date; to: Date }; classifiedAt: string; storeCursors: boolean }
-}
-
-/**
- * The fingerprint of what the ingest service decides about a meeting before publishing it: the
- * classification rules (rituals, rules with the defaults as applied, defaultRules) and
- * internalDomains. No title goes into it. When it changes, what was published is stale: the
- * cursors' config hash no longer matches, and the connector re-reads the retained window
- * (see rules-change.ts).
- */
-export function classificationHash(
-  calendar: Pick<CalendarConfig, 'rules' | 'rituals' | 'defaultRules' | 'internalDomains'>,
-): string {
-  return createHash('sha256')
-    .update(
-      JSON.stringify({
-        rules: calendar.rules,
-        rituals: calendar.rituals,
-        defaultRules: calendar.defaultRules,
-        internalDomains: calendar.internalDomains,
-      }),
-    )
-    .digest('hex')
-    .slice(0, 16)
 }
 
 /**
@@ -87,47 +21,14 @@ export function classificationHash(
  * only once every page the token covers is durable (acknowledged by Kafka; in embedded mode,
  * written by the pipeline).
  */
-export async function syncGoogleCalendars(opts: GoogleSyncOptions): Promise<PersonSyncResult[]> {
-  const started = Date.now()
-  const results: PersonSyncResult[] = []
-  let next = 0
-  let done = 0
-  const total = opts.people.length
-  const worker = async () => {
-    for (;;) {
-      const i = next++
-      const person = opts.people[i]
-      if (person === undefined) return
-      let result: PersonSyncResult
-      try {
-        result = await syncPerson(opts, person)
-      } catch (err) {
-        result = {
-          person,
-          mode: 'full',
-          restartedFull: false,
-          events: 0,
-          pages: 0,
-          error: (err as Error).message,
-        }
-      }
-      results.push(result)
-      done++
-      const elapsedMs = Date.now() - started
-      const rate = elapsedMs > 0 ? (done / elapsedMs) * 1000 : 0
-      opts.onProgress?.({
-        done,
-        total,
-        person,
-        events: result.events,
-        elapsedMs,
-        rate,
-        etaMs: rate > 0 ? ((total - done) / rate) * 1000 : null,
-      })
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, total)) }, worker))
-  return results.sort((a, b) => a.person.localeCompare(b.person))
+export function syncGoogleCalendars(opts: GoogleSyncOptions): Promise<PersonSyncResult[]> {
+  return syncEachCalendar({
+    people: opts.people,
+    concurrency: opts.concurrency ?? 4,
+    syncOne: (person) => syncPerson(opts, person),
+    failed: failedSync,
+    onProgress: opts.onProgress,
+  })
 }
 
 async function syncPerson(opts: GoogleSyncOptions, person: string): Promise<PersonSyncResult> {
@@ -190,13 +91,9 @@ async function runListing(
     const fetchedAt = new Date().toISOString()
     for (const e of page.items) series.learn(e)
     const items = await Promise.all(page.items.map((e) => completeCancelled(opts.api, person, e, series)))
+    const rules = { calendar: opts.calendar, org: opts.org, classifiedAt: opts.reread?.classifiedAt }
     const envelopes = items.map((e) =>
-      calendarEnvelope(
-        e,
-        stamped(classifyMeeting(meetingShape(e, person), opts.calendar, opts.org), opts.reread?.classifiedAt),
-        { calendar: person, via: 'google' },
-        fetchedAt,
-      ),
+      calendarEnvelope(e, classifyEvent(e, person, rules), { calendar: person, via: 'google' }, fetchedAt),
     )
     if (envelopes.length > 0) await publishRaw(opts.bus, envelopes)
     events += envelopes.length
@@ -205,44 +102,27 @@ async function runListing(
       continue
     }
     // the calendar is now read completely: a full sync over its window, an incremental one up
-    // to now (behind its records, so it is stored after them)
+    // to now; a read beside the sync covers its window and no more (incremental syncs continue
+    // the stored token, not this listing)
     const syncedAt = (opts.now ?? (() => new Date()))().toISOString()
     const sideRead = opts.reread?.storeCursors === false
-    await publishRaw(opts.bus, [
-      syncedEnvelope(
-        'calendar',
-        // a read beside the sync covers its window and no more: incremental syncs continue the
-        // stored token, not this listing
-        sideRead && params.kind === 'full'
-          ? {
-              scopeKind: 'calendar',
-              scope: person,
-              mode: 'range',
-              coveredFrom: params.timeMin,
-              coveredTo: params.timeMax,
-            }
-          : params.kind === 'full'
-            ? {
-                scopeKind: 'calendar',
-                scope: person,
-                mode: 'full',
-                coveredFrom: params.timeMin,
-                coveredTo: params.timeMax,
-              }
-            : {
-                scopeKind: 'calendar',
-                scope: person,
-                mode: 'incremental',
-                coveredFrom: syncedAt,
-                coveredTo: syncedAt,
-              },
-        syncedAt,
-      ),
-    ])
+    await publishCoverage(
+      opts.bus,
+      person,
+      params.kind === 'full'
+        ? { mode: sideRead ? 'range' : 'full', from: params.timeMin, to: params.timeMax }
+        : { mode: 'incremental' },
+      syncedAt,
+    )
     // nextSyncToken arrives only on the last page; it covers everything published above
     if (page.nextSyncToken && !sideRead) {
-      await opts.durable()
-      await opts.cursors.set(GOOGLE_CONNECTOR, person, page.nextSyncToken, hash)
+      await storeCursorWhenDurable(
+        opts.durable,
+        opts.cursors,
+        { connector: GOOGLE_CONNECTOR, scope: person },
+        page.nextSyncToken,
+        hash,
+      )
     }
     return { person, mode: params.kind, restartedFull, events, pages }
   }

@@ -1,8 +1,8 @@
 import { OrgpulseError } from '@orgpulse/contracts'
-import { createHttpClient, type HttpClient, type HttpResponse, HttpRetryError } from '@orgpulse/http-client'
+import type { HttpResponse } from '@orgpulse/http-client'
 import type { ClientCredentialsTokens } from '@orgpulse/msgraph'
 import { z } from 'zod'
-import type { RetryNotice } from '../google/api.ts'
+import { AuthorizedHttp, type RetryOptions } from '../source/authorized-http.ts'
 
 /** One page of `calendarView/delta`: events (or `@removed` stubs), then a next link or the delta link. */
 const deltaPageSchema = z.object({
@@ -32,18 +32,12 @@ export class DeltaTokenExpiredError extends GraphApiError {}
 /** What the sync asks for: a new round over a window, or the next page/round of one (a link Graph gave). */
 export type DeltaRequest = { kind: 'window'; from: string; to: string } | { kind: 'link'; url: string }
 
-export interface GraphCalendarApiOptions {
+export interface GraphCalendarApiOptions extends RetryOptions {
   graphUrl: string
   tokens: Pick<ClientCredentialsTokens, 'token' | 'invalidate'>
-  maxRetries: number
   pageSize: number
   /** requests in flight per mailbox (Outlook: 4 per app and mailbox) */
   mailboxConcurrency: number
-  baseDelayMs?: number
-  maxDelayMs?: number
-  fetchImpl?: typeof fetch
-  sleep?: (ms: number) => Promise<void>
-  onRetry?: (n: RetryNotice) => void
 }
 
 /** A counting semaphore per mailbox: Outlook throttles an app past 4 concurrent requests on one mailbox. */
@@ -80,28 +74,19 @@ const RETRYABLE = new Set([429, 500, 502, 503, 504])
  * "W. Europe Standard Time") is resolved by the mapper through CLDR's windowsZones.
  */
 export class GraphCalendarApi {
-  private readonly http: HttpClient
+  private readonly http: AuthorizedHttp
   private readonly gates: MailboxGates
 
   constructor(private readonly opts: GraphCalendarApiOptions) {
-    const maxDelayMs = opts.maxDelayMs ?? 60_000
     this.gates = new MailboxGates(opts.mailboxConcurrency)
-    this.http = createHttpClient({
+    this.http = new AuthorizedHttp(opts, {
       baseUrl: opts.graphUrl,
       headers: {
         accept: 'application/json',
         prefer: `outlook.timezone="UTC", odata.maxpagesize=${opts.pageSize}`,
       },
-      retry: {
-        maxAttempts: opts.maxRetries + 1,
-        on: (res) => RETRYABLE.has(res.status),
-        // Retry-After when Graph sends it, else a doubling step plus up to a quarter on top
-        backoff: { baseMs: opts.baseDelayMs ?? 1000, maxMs: maxDelayMs, jitter: { min: 1, max: 1.25 } },
-        maxRetryAfterMs: maxDelayMs,
-        longRetryAfter: 'cap',
-      },
-      ...(opts.fetchImpl ? { fetch: opts.fetchImpl } : {}),
-      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+      retryable: (res) => RETRYABLE.has(res.status),
+      defaultMaxDelayMs: 60_000,
     })
   }
 
@@ -121,43 +106,24 @@ export class GraphCalendarApi {
     return parsed.data
   }
 
-  private async request(mailbox: string, path: string): Promise<unknown> {
-    for (let authRetried = false; ; authRetried = true) {
-      const token = await this.opts.tokens.token()
-      let res: HttpResponse
-      try {
-        res = await this.http.request('GET', path, {
-          headers: { authorization: `Bearer ${token}` },
-          onRetry: (r) => {
-            if (r.response)
-              this.opts.onRetry?.({
-                subject: mailbox,
-                attempt: r.attempt,
-                delayMs: r.waitMs,
-                status: r.response.status,
-                reason: codeOf(r.response).code || String(r.response.status),
-              })
-          },
-        })
-      } catch (err) {
-        if (!(err instanceof HttpRetryError) || !err.response) throw err
-        res = err.response
-      }
-      if (res.ok) return JSON.parse(res.text)
-      const { code, message } = codeOf(res)
-      if (res.status === 410)
-        throw new DeltaTokenExpiredError(`the delta token of ${mailbox} expired: ${message}`, 410, code)
-      // a token revoked or expired early: one more try with a fresh one
-      if (res.status === 401 && !authRetried) {
-        this.opts.tokens.invalidate()
-        continue
-      }
-      throw new GraphApiError(
-        describe(res.status, code, message, mailbox, this.opts.maxRetries),
-        res.status,
-        code,
-      )
-    }
+  private request(mailbox: string, path: string): Promise<unknown> {
+    return this.http.getJson(path, {
+      subject: mailbox,
+      // app-only: one token for every mailbox
+      token: () => this.opts.tokens.token(),
+      invalidate: () => this.opts.tokens.invalidate(),
+      reasonOf: (res) => codeOf(res).code,
+      failure: (res) => {
+        const { code, message } = codeOf(res)
+        if (res.status === 410)
+          return new DeltaTokenExpiredError(`the delta token of ${mailbox} expired: ${message}`, 410, code)
+        return new GraphApiError(
+          describe(res.status, code, message, mailbox, this.opts.maxRetries),
+          res.status,
+          code,
+        )
+      },
+    })
   }
 }
 

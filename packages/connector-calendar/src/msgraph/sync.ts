@@ -1,18 +1,11 @@
-import {
-  type CalendarConfig,
-  type Microsoft365CalendarConfig,
-  type RawEnvelope,
-  syncedEnvelope,
-} from '@orgpulse/contracts'
-import { type Bus, type Durable, publishRaw } from '@orgpulse/kafka'
-import { type Classification, classifyMeeting, type OrgLookup, stamped } from '../classify.ts'
-import {
-  type CursorPort,
-  classificationHash,
-  type PersonSyncResult,
-  type SyncProgress,
-} from '../google/sync.ts'
-import { calendarEnvelope, meetingShape } from '../payload.ts'
+import type { Microsoft365CalendarConfig, RawEnvelope } from '@orgpulse/contracts'
+import { publishRaw } from '@orgpulse/kafka'
+import type { Classification } from '../classify.ts'
+import { calendarEnvelope } from '../payload.ts'
+import { classificationHash, storeCursorWhenDurable } from '../source/cursors.ts'
+import { failedSync, type PersonSyncResult, syncEachCalendar } from '../source/each-calendar.ts'
+import type { CalendarSyncInputs } from '../source/ingest.ts'
+import { classifyEvent, publishCoverage } from '../source/published.ts'
 import { type DeltaRequest, DeltaTokenExpiredError, type GraphCalendarApi } from './api.ts'
 import { type PublishedIdentity, readGraphItem, removedAsCancelled } from './shape.ts'
 
@@ -47,20 +40,9 @@ export interface MailboxSyncResult extends PersonSyncResult {
   removed: number
 }
 
-export interface Microsoft365SyncOptions {
-  bus: Bus
-  cursors: CursorPort
-  /** awaited before a delta link is stored: until what it covers is durable (Runtime.durable) */
-  durable: Durable
+export interface Microsoft365SyncOptions extends CalendarSyncInputs {
   api: GraphCalendarApi
-  calendar: CalendarConfig
   m365: Pick<Microsoft365CalendarConfig, 'initialDaysBack' | 'initialDaysAhead' | 'concurrency'>
-  org: OrgLookup
-  people: string[]
-  now?: () => Date
-  onProgress?: (p: SyncProgress) => void
-  /** a re-read with the current rules over a window, as for Google (GoogleSyncOptions.reread) */
-  reread?: { window: { from: Date; to: Date }; classifiedAt: string; storeCursors: boolean }
 }
 
 /**
@@ -73,49 +55,14 @@ export interface Microsoft365SyncOptions {
  * new full round starts over the usual window; a 410 on the link starts one too. Either way the
  * events published before that are not in the new listing are cancelled.
  */
-export async function syncMicrosoft365Calendars(opts: Microsoft365SyncOptions): Promise<MailboxSyncResult[]> {
-  const started = Date.now()
-  const results: MailboxSyncResult[] = []
-  let next = 0
-  let done = 0
-  const total = opts.people.length
-  const worker = async () => {
-    for (;;) {
-      const i = next++
-      const person = opts.people[i]
-      if (person === undefined) return
-      let result: MailboxSyncResult
-      try {
-        result = await syncMailbox(opts, person)
-      } catch (err) {
-        result = {
-          person,
-          mode: 'full',
-          restartedFull: false,
-          rolled: false,
-          events: 0,
-          removed: 0,
-          pages: 0,
-          error: (err as Error).message,
-        }
-      }
-      results.push(result)
-      done++
-      const elapsedMs = Date.now() - started
-      const rate = elapsedMs > 0 ? (done / elapsedMs) * 1000 : 0
-      opts.onProgress?.({
-        done,
-        total,
-        person,
-        events: result.events,
-        elapsedMs,
-        rate,
-        etaMs: rate > 0 ? ((total - done) / rate) * 1000 : null,
-      })
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.m365.concurrency, total)) }, worker))
-  return results.sort((a, b) => a.person.localeCompare(b.person))
+export function syncMicrosoft365Calendars(opts: Microsoft365SyncOptions): Promise<MailboxSyncResult[]> {
+  return syncEachCalendar({
+    people: opts.people,
+    concurrency: opts.m365.concurrency,
+    syncOne: (mailbox) => syncMailbox(opts, mailbox),
+    failed: (mailbox, error) => ({ ...failedSync(mailbox, error), rolled: false, removed: 0 }),
+    onProgress: opts.onProgress,
+  })
 }
 
 function parseState(cursor: string): MailboxState | null {
@@ -209,7 +156,7 @@ async function round(opts: Microsoft365SyncOptions, mailbox: string, r: Round): 
       ? { ...r.previous }
       : Object.fromEntries(Object.entries(r.previous).filter(([, p]) => p.removedAt && inWindow(p)))
   const seen = new Set<string>()
-  const classifiedAt = opts.reread?.classifiedAt
+  const rules = { calendar: opts.calendar, org: opts.org, classifiedAt: opts.reread?.classifiedAt }
   let req = r.start
   let pages = 0
   let events = 0
@@ -235,10 +182,7 @@ async function round(opts: Microsoft365SyncOptions, mailbox: string, r: Round): 
         if (removedAt && !(Date.parse(item.event.updated ?? '') > Date.parse(removedAt)))
           item.event.updated = new Date(Date.parse(removedAt) + 1).toISOString()
         // the title is read here, for the class, and goes no further
-        const classification = stamped(
-          classifyMeeting(meetingShape(item.event, mailbox), opts.calendar, opts.org),
-          classifiedAt,
-        )
+        const classification = classifyEvent(item.event, mailbox, rules)
         envelopes.push(calendarEnvelope(item.event, classification, meta, fetchedAt))
         if (item.identity) ids[item.event.id] = { ...item.identity, classification }
       } else if (item.kind === 'removed') {
@@ -274,34 +218,24 @@ async function round(opts: Microsoft365SyncOptions, mailbox: string, r: Round): 
       events += gone.length
     }
     const syncedAt = (opts.now ?? (() => new Date()))().toISOString()
-    await publishRaw(opts.bus, [
-      syncedEnvelope(
-        'calendar',
-        r.mode === 'incremental'
-          ? {
-              scopeKind: 'calendar',
-              scope: mailbox,
-              mode: 'incremental',
-              coveredFrom: syncedAt,
-              coveredTo: syncedAt,
-            }
-          : {
-              scopeKind: 'calendar',
-              scope: mailbox,
-              mode: r.mode,
-              coveredFrom: r.window.from,
-              coveredTo: r.window.to,
-            },
-        syncedAt,
-      ),
-    ])
+    await publishCoverage(
+      opts.bus,
+      mailbox,
+      r.mode === 'incremental' ? { mode: 'incremental' } : { mode: r.mode, ...r.window },
+      syncedAt,
+    )
     // a removal before the window can no longer be listed again: forget it
     for (const [id, p] of Object.entries(ids)) if (p.removedAt && instantOf(p.original) < lo) delete ids[id]
     const deltaLink = page['@odata.deltaLink']
     if (deltaLink && r.store !== null) {
-      await opts.durable()
       const state: MailboxState = { v: 1, deltaLink, from: r.window.from, to: r.window.to, ids }
-      await opts.cursors.set(MSGRAPH_CONNECTOR, mailbox, JSON.stringify(state), r.store)
+      await storeCursorWhenDurable(
+        opts.durable,
+        opts.cursors,
+        { connector: MSGRAPH_CONNECTOR, scope: mailbox },
+        JSON.stringify(state),
+        r.store,
+      )
     }
     return {
       person: mailbox,
