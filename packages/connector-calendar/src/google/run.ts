@@ -1,10 +1,9 @@
 import type { PersonSyncResult } from '../source/each-calendar.ts'
 import {
-  CalendarConfigError,
   type CalendarIngestOptions,
-  calendarSection,
   calendarSyncInputs,
   retryOptions,
+  vendorSection,
 } from '../source/ingest.ts'
 import { GoogleCalendarApi } from './api.ts'
 import { loadServiceAccountKey, ServiceAccountTokens } from './auth.ts'
@@ -20,9 +19,7 @@ const NO_CALENDARS =
 
 /** `orgpulse ingest calendar`: the org-wide Google Calendar sync as configured in orgpulse.yaml. */
 export async function ingestGoogleCalendar(opts: GoogleIngestOptions): Promise<PersonSyncResult[]> {
-  const calendar = calendarSection(opts.config)
-  const google = calendar.google
-  if (!google) throw new CalendarConfigError(NO_SECTION)
+  const { calendar, section: google } = vendorSection(opts.config, 'google', NO_SECTION)
   const key = loadServiceAccountKey(google.serviceAccountKeyEnv, opts.env)
   const tokens = new ServiceAccountTokens(key, undefined, opts.fetchImpl)
   const api = new GoogleCalendarApi({ rootUrl: google.rootUrl, tokens, ...retryOptions(opts, google) })

@@ -1,10 +1,9 @@
 import { ClientCredentialsTokens, loadGraphApp } from '@orgpulse/msgraph'
 import {
-  CalendarConfigError,
   type CalendarIngestOptions,
-  calendarSection,
   calendarSyncInputs,
   retryOptions,
+  vendorSection,
 } from '../source/ingest.ts'
 import { GraphCalendarApi } from './api.ts'
 import { type MailboxSyncResult, syncMicrosoft365Calendars } from './sync.ts'
@@ -12,6 +11,7 @@ import { type MailboxSyncResult, syncMicrosoft365Calendars } from './sync.ts'
 /** The app's credentials are read from MSGRAPH_TENANT_ID, MSGRAPH_CLIENT_ID and the secret or certificate. */
 export type Microsoft365IngestOptions = CalendarIngestOptions
 
+const NO_SECTION = 'orgpulse.yaml has no calendar.microsoft365 section'
 const NO_MAILBOXES =
   'no mailboxes to read: import the org first (orgpulse org import) or list calendar.microsoft365.people'
 
@@ -19,9 +19,7 @@ const NO_MAILBOXES =
 export async function ingestMicrosoft365Calendar(
   opts: Microsoft365IngestOptions,
 ): Promise<MailboxSyncResult[]> {
-  const calendar = calendarSection(opts.config)
-  const m365 = calendar.microsoft365
-  if (!m365) throw new CalendarConfigError('orgpulse.yaml has no calendar.microsoft365 section')
+  const { calendar, section: m365 } = vendorSection(opts.config, 'microsoft365', NO_SECTION)
   const tokens = new ClientCredentialsTokens(loadGraphApp(opts.env), m365.authorityUrl, opts.fetchImpl)
   const api = new GraphCalendarApi({
     graphUrl: m365.graphUrl,

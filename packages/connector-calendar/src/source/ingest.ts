@@ -67,9 +67,20 @@ export interface CalendarSyncInputs {
   reread?: RereadRequest
 }
 
-/** `calendar:` as parsed, its defaults when orgpulse.yaml has none. */
-export const calendarSection = (config: OrgpulseConfig): CalendarConfig =>
-  config.calendar ?? calendarConfigSchema.parse({})
+/**
+ * `calendar:` as parsed (its defaults when orgpulse.yaml has none) and the vendor's section of it;
+ * no such section is a config error saying `missing`.
+ */
+export function vendorSection<K extends 'google' | 'microsoft365'>(
+  config: OrgpulseConfig,
+  vendor: K,
+  missing: string,
+): { calendar: CalendarConfig; section: NonNullable<CalendarConfig[K]> } {
+  const calendar = config.calendar ?? calendarConfigSchema.parse({})
+  const section = calendar[vendor]
+  if (!section) throw new CalendarConfigError(missing)
+  return { calendar, section }
+}
 
 /** How the vendor's API client retries: its section's maxRetries, and the hooks the caller set. */
 export const retryOptions = (opts: CalendarIngestOptions, section: { maxRetries: number }): RetryOptions => ({
