@@ -49,6 +49,12 @@ export interface KafkaBusOptions {
   maxRequestBytes?: number
   /** partitions whose batches are handled at the same time by one subscription; default 1 */
   partitionsConsumedConcurrently?: number
+  /**
+   * the most one fetch returns per partition, so the most one batch holds: a consumer behind
+   * its topic handles batches of this size. Default 4 MiB (kafkajs' own is 1 MiB): the sink's
+   * inserts of ~1,850 events each cost a fifth more CPU per event than of ~5,000 (measured)
+   */
+  maxBytesPerPartition?: number
 }
 
 type TuningKey =
@@ -59,6 +65,7 @@ type TuningKey =
   | 'publishRetries'
   | 'maxRequestBytes'
   | 'partitionsConsumedConcurrently'
+  | 'maxBytesPerPartition'
 export type KafkaTuning = Required<Pick<KafkaBusOptions, TuningKey>>
 
 export const DEFAULT_TUNING: KafkaTuning = {
@@ -69,6 +76,7 @@ export const DEFAULT_TUNING: KafkaTuning = {
   publishRetries: 10,
   maxRequestBytes: 900_000,
   partitionsConsumedConcurrently: 1,
+  maxBytesPerPartition: 4 * 1024 * 1024,
 }
 
 export function resolveTuning(options: KafkaBusOptions): KafkaTuning {
