@@ -26,6 +26,19 @@ const decodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder
   ctx: object,
 ) => { offset: string; timestamp: string; key: Buffer; value: Buffer; headers: Record<string, Buffer> }
 
+type Batch = { buffer: Buffer }
+const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {
+  RecordBatch(o: object): Promise<Batch>
+}
+const writeRecord = (
+  require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as {
+    writeRecord(e: Encoder, r: object): number
+  }
+).writeRecord
+const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder.js') as (d: unknown) => Promise<{
+  records: { offset: string; key: Buffer; value: Buffer; headers: Record<string, Buffer> }[]
+}>
+
 const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number
 
 const hex = (e: Encoder) => e.buffer.toString('hex')
@@ -110,5 +123,44 @@ describe('kafkajs encoder (patched)', () => {
     expect(r.key.toString()).toBe('B-7')
     expect(r.value.equals(value)).toBe(true)
     expect(r.headers['orgpulse-validated']!.toString()).toBe('canonical.v1')
+  })
+
+  it('a batch written record by record into one encoder has the bytes of one Encoder per record', async () => {
+    const messages = Array.from({ length: 300 }, (_, i) => ({
+      key: i % 7 === 0 ? null : `key-${i}`,
+      // values around the varint length steps (127/128 bytes), one empty
+      value: Buffer.from('v'.repeat(i === 3 ? 0 : 120 + (i % 20))),
+      headers: i % 2 === 0 ? { 'orgpulse-validated': 'canonical.v1' } : {},
+      offsetDelta: i,
+      timestampDelta: i * 3,
+    }))
+    const common = {
+      compression: 0,
+      firstTimestamp: 1_796_158_060_000,
+      maxTimestamp: 1_796_158_060_900,
+      producerId: 4242,
+      producerEpoch: 1,
+      firstSequence: 77,
+      lastOffsetDelta: messages.length - 1,
+    }
+    const perRecord = await RecordBatch({ ...common, records: messages.map(Record) })
+    const into = new Encoder()
+    let written = 0
+    for (const m of messages) written += writeRecord(into, m)
+    expect(written).toBe(into.buffer.length)
+    const batched = await RecordBatch({
+      ...common,
+      records: [],
+      encodedRecords: { count: messages.length, encoder: into },
+    })
+    expect(batched.buffer.equals(perRecord.buffer)).toBe(true)
+    // and kafkajs' own decoder reads every record back
+    const { records } = await decodeBatch(new Decoder(batched.buffer))
+    expect(records.map((r) => r.offset)).toEqual(messages.map((_, i) => String(i)))
+    expect(records[8]!.key.toString()).toBe('key-8')
+    expect(records[7]!.key).toBeNull()
+    expect(records[3]!.value.length).toBe(0)
+    expect(records[10]!.headers['orgpulse-validated']!.toString()).toBe('canonical.v1')
+    expect(Object.keys(records[11]!.headers)).toEqual([])
   })
 })
