@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type CanonicalEvent, eventId } from '@orgpulse/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bytesToken } from '../src/facts.ts'
 import {
   type ClickHouseClient,
   createClickHouse,
@@ -75,5 +77,14 @@ describe('writeFactRows tokens', () => {
     // rows without bytes are hashed as rows: equal to an earlier insert's rows, yet not dropped
     await writeFactRows(client, [tableRow(raised(1, 'first'))])
     expect(await titles()).toEqual(['first', 'first', 'split a', 'split a', 'split b', 'split b'])
+  })
+
+  it('the bytes token is sha256 over the table, a newline and each row as 4-byte length + bytes', () => {
+    const rows = [Buffer.from('ab'), Buffer.from('c')].map((from) => ({ ...tableRow(raised(9, 'x')), from }))
+    // by hand: "decision_events\n" 00 00 00 02 'a' 'b' 00 00 00 01 'c'
+    const expected = createHash('sha256')
+      .update(Buffer.from('decision_events\n\u0000\u0000\u0000\u0002ab\u0000\u0000\u0000\u0001c', 'latin1'))
+      .digest('hex')
+    expect(bytesToken('decision_events', rows)).toBe(`decision_events:2:b:${expected}`)
   })
 })

@@ -10,6 +10,8 @@ export const instant = z
   .string({ error: 'expected a date-time string' })
   .trim()
   .transform((value, ctx) => {
+    const fast = canonicalUtc(value)
+    if (fast !== null) return fast
     const normalised = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value
     const hasZone = /([zZ]|[+-]\d{2}:?\d{2})$/.test(normalised)
     const ms = Date.parse(normalised)
@@ -32,6 +34,23 @@ export const instant = z
     }
     return new Date(ms).toISOString()
   })
+
+const UTC_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/
+
+/**
+ * The common case of `instant` (what sources and orgpulse itself write: UTC to the second or the
+ * millisecond) in one regex and one Date.parse; null sends the value through the full checks.
+ * The text must come back unchanged from toISOString, which holds only for a day and a time of
+ * day that exist (a rolled-over 2026-09-31 or 24:00 does not), so what is returned here is what
+ * the full path returns. The full path was a twentieth of the transformer's CPU.
+ */
+function canonicalUtc(value: string): string | null {
+  if (!UTC_SECONDS.test(value)) return null
+  const ms = Date.parse(value)
+  if (Number.isNaN(ms) || !instantInRange(ms)) return null
+  const iso = new Date(ms).toISOString()
+  return iso === value || (value.length === 20 && iso === `${value.slice(0, 19)}.000Z`) ? iso : null
+}
 
 /** An instant on a canonical event: ISO-8601 in UTC, inside what a DateTime64 column stores. */
 export const storedInstant = z.iso

@@ -43,4 +43,21 @@ describe('the one strict date parser', () => {
     expect(instant.safeParse('2026-09-31T10:00:00Z').success).toBe(false)
     expect(instant.parse('2026-09-30T10:00:00Z')).toBe('2026-09-30T10:00:00.000Z')
   })
+
+  it('the UTC fast path gives what the full checks give, and refuses what they refuse', () => {
+    expect(instant.parse('2026-07-01T09:30:00Z')).toBe('2026-07-01T09:30:00.000Z')
+    expect(instant.parse('2026-07-01T09:30:00.250Z')).toBe('2026-07-01T09:30:00.250Z')
+    expect(instant.parse(' 2026-07-01T09:30:00Z ')).toBe('2026-07-01T09:30:00.000Z')
+    expect(instant.parse('2028-02-29T23:59:59Z')).toBe('2028-02-29T23:59:59.000Z')
+    // the same instant through the full path (an offset, a bare day)
+    expect(instant.parse('2026-07-01T11:30:00+02:00')).toBe('2026-07-01T09:30:00.000Z')
+    expect(instant.parse('2026-07-01')).toBe('2026-07-01T00:00:00.000Z')
+    // a day or time of day that does not exist never comes back rolled over
+    for (const v of ['2027-02-29T10:00:00Z', '2026-04-31T00:00:00Z', '2026-07-01T23:60:00Z'])
+      expect(instant.safeParse(v).success, v).toBe(false)
+    // the stored range holds on the fast path too
+    expect(instant.safeParse('1899-12-31T23:59:59Z').success).toBe(false)
+    expect(instant.parse('1900-01-01T00:00:00Z')).toBe('1900-01-01T00:00:00.000Z')
+    expect(instant.safeParse('2300-01-01T00:00:00.000Z').success).toBe(false)
+  })
 })

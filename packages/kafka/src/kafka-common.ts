@@ -49,6 +49,14 @@ export interface KafkaBusOptions {
   maxRequestBytes?: number
   /** partitions whose batches are handled at the same time by one subscription; default 1 */
   partitionsConsumedConcurrently?: number
+  /**
+   * the most one fetch returns per partition, so the most one batch holds: a consumer behind
+   * its topic handles batches of this size. Default 2 MiB, ~4,500 canonical events (kafkajs' own
+   * is 1 MiB): the sink's inserts of ~1,850 events each cost a fifth more CPU per event than of
+   * ~5,000; of ~9,000 (4 MiB) a little more again, the batch then living long enough to be
+   * promoted by the GC (measured)
+   */
+  maxBytesPerPartition?: number
 }
 
 type TuningKey =
@@ -59,6 +67,7 @@ type TuningKey =
   | 'publishRetries'
   | 'maxRequestBytes'
   | 'partitionsConsumedConcurrently'
+  | 'maxBytesPerPartition'
 export type KafkaTuning = Required<Pick<KafkaBusOptions, TuningKey>>
 
 export const DEFAULT_TUNING: KafkaTuning = {
@@ -69,6 +78,7 @@ export const DEFAULT_TUNING: KafkaTuning = {
   publishRetries: 10,
   maxRequestBytes: 900_000,
   partitionsConsumedConcurrently: 1,
+  maxBytesPerPartition: 2 * 1024 * 1024,
 }
 
 export function resolveTuning(options: KafkaBusOptions): KafkaTuning {

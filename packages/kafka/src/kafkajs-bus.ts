@@ -257,6 +257,9 @@ async function startClient(
     heartbeatInterval: cfg.heartbeatIntervalMs,
     // short long-polls: an idle consumer notices stop() within a second
     maxWaitTimeInMs: 1_000,
+    maxBytesPerPartition: cfg.maxBytesPerPartition,
+    // room for several full partitions per fetch (kafkajs' default total is 10 MiB)
+    maxBytes: Math.max(10 * 1024 * 1024, 4 * cfg.maxBytesPerPartition),
     allowAutoTopicCreation: false,
     // retries: kafkajs' default for consumers (passing `retry` replaces it)
     retry: { retries: 5, restartOnFailure: async () => false },

@@ -26,6 +26,18 @@ const decodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder
   ctx: object,
 ) => { offset: string; timestamp: string; key: Buffer; value: Buffer; headers: Record<string, Buffer> }
 
+type Batch = { buffer: Buffer; size(): number }
+const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {
+  RecordBatch(o: object): Promise<Batch>
+}
+const { partitionsEncoder } = require('kafkajs/src/protocol/requests/produce/v3/request.js') as {
+  partitionsEncoder(compression: number): (o: object) => Promise<Batch>
+}
+const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder.js') as (d: unknown) => Promise<{
+  records: { offset: string; key: Buffer; value: Buffer; headers: Record<string, Buffer> }[]
+}>
+const Long = require('kafkajs/src/utils/long.js') as { fromInt(n: number): unknown }
+
 const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number
 
 const hex = (e: Encoder) => e.buffer.toString('hex')
@@ -110,5 +122,68 @@ describe('kafkajs encoder (patched)', () => {
     expect(r.key.toString()).toBe('B-7')
     expect(r.value.equals(value)).toBe(true)
     expect(r.headers['orgpulse-validated']!.toString()).toBe('canonical.v1')
+    // offsets and timestamps past 2^53 take the Long path (patched: doubles below it)
+    const big = decodeRecord(new Decoder(bytes.subarray(2)), {
+      firstOffset: '9007199254740990',
+      firstTimestamp: '1000',
+      magicByte: 2,
+    })
+    expect(big.offset).toBe('9007199254740995')
+    const huge = decodeRecord(new Decoder(bytes.subarray(2)), {
+      firstOffset: '1152921504606846976',
+      firstTimestamp: '9007199254740000',
+      magicByte: 2,
+    })
+    expect(huge.offset).toBe('1152921504606846981')
+    expect(huge.timestamp).toBe('9007199254741234')
+  })
+
+  it('a partition written in one encoder has the bytes of a Record per message, RecordBatch and the partition prefix', async () => {
+    const t0 = 1_796_158_060_000
+    const messages = Array.from({ length: 300 }, (_, i) => ({
+      key: i % 7 === 0 ? null : `key-${i}`,
+      // values around the varint length steps (127/128 bytes), one empty
+      value: Buffer.from('v'.repeat(i === 3 ? 0 : 120 + (i % 20))),
+      headers: i % 2 === 0 ? { 'orgpulse-validated': 'canonical.v1' } : {},
+      timestamp: t0 + i,
+    }))
+    for (const transactionalId of [null, 'tx-1']) {
+      const producerId = Long.fromInt(4242)
+      const got = await partitionsEncoder(0)({
+        partition: 4,
+        messages,
+        transactionalId,
+        firstSequence: 77,
+        producerId,
+        producerEpoch: 1,
+      })
+      // the unpatched composition, still kafkajs' path for compressed batches
+      const batch = await RecordBatch({
+        compression: 0,
+        records: messages.map((m, i) =>
+          Record({ key: m.key, value: m.value, headers: m.headers, offsetDelta: i, timestampDelta: i }),
+        ),
+        firstTimestamp: t0,
+        maxTimestamp: t0 + 299,
+        producerId,
+        producerEpoch: 1,
+        firstSequence: 77,
+        transactional: transactionalId !== null,
+        lastOffsetDelta: 299,
+      })
+      const want = Buffer.concat([Buffer.from([0, 0, 0, 4]), Buffer.alloc(4), batch.buffer])
+      want.writeInt32BE(batch.size(), 4)
+      expect(got.buffer.equals(want)).toBe(true)
+      // the batch's CRC-32C (after partition, size, firstOffset, length, epoch, magic) over the rest
+      expect(got.buffer.readUInt32BE(25)).toBe(crc32cBitwise(got.buffer.subarray(29)))
+      // and kafkajs' own decoder reads every record back from it
+      const { records } = await decodeBatch(new Decoder(got.buffer.subarray(8)))
+      expect(records.map((r) => r.offset)).toEqual(messages.map((_, i) => String(i)))
+      expect(records[8]!.key.toString()).toBe('key-8')
+      expect(records[7]!.key).toBeNull()
+      expect(records[3]!.value.length).toBe(0)
+      expect(records[10]!.headers['orgpulse-validated']!.toString()).toBe('canonical.v1')
+      expect(Object.keys(records[11]!.headers)).toEqual([])
+    }
   })
 })
