@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { queryRows } from '@orgpulse/clickhouse'
+import { type ClickHouseClient, EngineMemoryError, queryRows } from '@orgpulse/clickhouse'
 import { parseEnv } from '@orgpulse/contracts'
 import { loadDemo } from '@orgpulse/demo'
 import { METRICS, refreshRollups } from '@orgpulse/metrics'
@@ -49,6 +49,24 @@ describe('rollup refresh against the refresh from before issue 20 (bench/baselin
       expect(now).toEqual(old)
       expect(await stored()).toEqual(before)
     }
+    // an engine that refuses every query over more than 3 weeks for its memory budget: the
+    // refresh splits the weeks until each query fits, and writes the same rows
+    let refused = 0
+    const small = new Proxy(rt.client, {
+      get(target, prop, receiver) {
+        if (prop !== 'query') return Reflect.get(target, prop, receiver)
+        return (params: { query_params?: { w_froms?: unknown[] } }) => {
+          if ((params.query_params?.w_froms?.length ?? 0) > 3) {
+            refused++
+            throw new EngineMemoryError('unavailable', 'the query needs more than the engine memory budget')
+          }
+          return target.query(params as Parameters<ClickHouseClient['query']>[0])
+        }
+      },
+    })
+    expect(await refreshRollups(small, rt.config, options)).toEqual(old)
+    expect(refused).toBeGreaterThan(0)
+    expect(await stored()).toEqual(before)
   }, 600_000)
 
   it('writes the same rows for a partial refresh (the refresher recomputing recent weeks)', async () => {

@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@orgpulse/clickhouse'
+import { type ClickHouseClient, EngineMemoryError } from '@orgpulse/clickhouse'
 import { type OrgpulseConfig, toClickHouseTime } from '@orgpulse/contracts'
 import { ALERT_RULES } from './alerts.ts'
 import { METRICS, metricById } from './catalog.ts'
@@ -128,6 +128,36 @@ function insertQueue(client: ClickHouseClient) {
   }
 }
 
+/**
+ * `judgeTree` over `windows`, halving the windows per query while the engine refuses one for its
+ * memory budget (a smaller ORGPULSE_ENGINE_MEMORY_MB, a denser org than `chunk` was sized for):
+ * windows are independent, so the figures are the same however they are grouped.
+ */
+async function judgeSplitting(
+  client: ClickHouseClient,
+  config: OrgpulseConfig,
+  tree: ForestUnit[],
+  windows: { from: Date; to: Date }[],
+  metrics: readonly MetricDef[] = METRICS,
+): Promise<Map<string, Map<string, ScopeMetrics>>> {
+  try {
+    return await judgeTree(client, config, tree, windows, metrics)
+  } catch (err) {
+    if (!(err instanceof EngineMemoryError) || windows.length <= 1) throw err
+    const half = Math.ceil(windows.length / 2)
+    const [a, b] = [
+      await judgeSplitting(client, config, tree, windows.slice(0, half), metrics),
+      await judgeSplitting(client, config, tree, windows.slice(half), metrics),
+    ]
+    for (const [unit, per] of b) {
+      const into = a.get(unit) ?? new Map<string, ScopeMetrics>()
+      for (const [k, v] of per) into.set(k, v)
+      a.set(unit, into)
+    }
+    return a
+  }
+}
+
 /** Monday 00:00 UTC of the week containing `d`. */
 export function weekStart(d: Date): Date {
   const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())
@@ -172,7 +202,7 @@ export async function refreshRollups(
     const weeksPerQuery = Math.max(1, Math.floor(budget / tree.length))
     for (let i = 0; i < windows.length; i += weeksPerQuery) {
       const part = windows.slice(i, i + weeksPerQuery)
-      const judged = await judgeTree(client, config, tree, part)
+      const judged = await judgeSplitting(client, config, tree, part)
       const out: Record<string, unknown>[] = []
       for (const u of tree) {
         if (u.people <= 0) continue
@@ -220,7 +250,7 @@ async function refreshTrailing(
       const windows = ends
         .slice(i, i + perQuery)
         .map((to) => ({ from: new Date(to.getTime() - weeks * WEEK_MS), to }))
-      const judged = await judgeTree(client, config, scopes, windows, metrics)
+      const judged = await judgeSplitting(client, config, scopes, windows, metrics)
       const out: Record<string, unknown>[] = []
       for (const u of directors) {
         for (const w of windows) {
