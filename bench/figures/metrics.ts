@@ -8,6 +8,7 @@ export interface OrgResult {
   records: number
   load_s: number
   rollup_s: number | null
+  rollup_baseline_s: number | null
   metrics_p50_ms: number
   metrics_p95_ms: number
   scan_p50_ms: number

@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@orgpulse/clickhouse'
+import { type ClickHouseClient, EngineMemoryError } from '@orgpulse/clickhouse'
 import { type OrgpulseConfig, toClickHouseTime } from '@orgpulse/contracts'
 import { ALERT_RULES } from './alerts.ts'
 import { METRICS, metricById } from './catalog.ts'
@@ -10,7 +10,11 @@ export interface RollupOptions {
   from: Date
   /** end, exclusive */
   to: Date
-  /** scope-weeks per query (whole trees, fewer weeks): bounds memory on large orgs */
+  /**
+   * scope-weeks per query (whole trees, fewer weeks; default DEFAULT_CHUNK): bounds the engine's
+   * memory on large orgs. Each query has a large fixed cost (it reads and attributes every fact
+   * of the tree), so the default is as large as the default memory budget allows
+   */
   chunk?: number
   onProgress?: (done: number, total: number) => void
   /** trailing windows end no later than this (default the clock): a window ending later is not complete */
@@ -18,6 +22,12 @@ export interface RollupOptions {
 }
 
 const WEEK_MS = 7 * 86400000
+
+/**
+ * The default `chunk`: a 1,400-unit tree (10,000 people) is judged 14 weeks per query, about 4
+ * queries for a year instead of 52 (the refresh before issue 20 used 200, one week per query)
+ */
+export const DEFAULT_CHUNK = 20_000
 
 /**
  * The rollup grain of a window of `weeks` weeks ending on a Monday: `week` for one week (the
@@ -82,14 +92,70 @@ function rollupRow(
   }
 }
 
+/** rows per insert: one JSONEachRow block of a whole chunk can exceed the engine's memory budget */
+const INSERT_ROWS = 20_000
+
 async function insertRollups(client: ClickHouseClient, out: Record<string, unknown>[]): Promise<void> {
-  if (out.length === 0) return
-  await client.insert({
-    table: 'metric_rollups',
-    values: out,
-    format: 'JSONEachRow',
-    clickhouse_settings: { async_insert: 0 },
-  })
+  for (let i = 0; i < out.length; i += INSERT_ROWS) {
+    await client.insert({
+      table: 'metric_rollups',
+      values: out.slice(i, i + INSERT_ROWS),
+      format: 'JSONEachRow',
+      clickhouse_settings: { async_insert: 0 },
+    })
+  }
+}
+
+/**
+ * Inserts in the background while the caller judges the next chunk, at most one batch in flight
+ * (memory stays bounded by two chunks' rows); `drain` waits for the last and rethrows its error.
+ */
+function insertQueue(client: ClickHouseClient) {
+  let pending: Promise<void> = Promise.resolve()
+  let rows = 0
+  return {
+    async push(out: Record<string, unknown>[]): Promise<void> {
+      await pending
+      rows += out.length
+      pending = insertRollups(client, out)
+      // an error surfaces on the next push or on drain, not as an unhandled rejection
+      pending.catch(() => {})
+    },
+    async drain(): Promise<number> {
+      await pending
+      return rows
+    },
+  }
+}
+
+/**
+ * `judgeTree` over `windows`, halving the windows per query while the engine refuses one for its
+ * memory budget (a smaller ORGPULSE_ENGINE_MEMORY_MB, a denser org than `chunk` was sized for):
+ * windows are independent, so the figures are the same however they are grouped.
+ */
+async function judgeSplitting(
+  client: ClickHouseClient,
+  config: OrgpulseConfig,
+  tree: ForestUnit[],
+  windows: { from: Date; to: Date }[],
+  metrics: readonly MetricDef[] = METRICS,
+): Promise<Map<string, Map<string, ScopeMetrics>>> {
+  try {
+    return await judgeTree(client, config, tree, windows, metrics)
+  } catch (err) {
+    if (!(err instanceof EngineMemoryError) || windows.length <= 1) throw err
+    const half = Math.ceil(windows.length / 2)
+    const [a, b] = [
+      await judgeSplitting(client, config, tree, windows.slice(0, half), metrics),
+      await judgeSplitting(client, config, tree, windows.slice(half), metrics),
+    ]
+    for (const [unit, per] of b) {
+      const into = a.get(unit) ?? new Map<string, ScopeMetrics>()
+      for (const [k, v] of per) into.set(k, v)
+      a.set(unit, into)
+    }
+    return a
+  }
 }
 
 /** Monday 00:00 UTC of the week containing `d`. */
@@ -127,16 +193,16 @@ export async function refreshRollups(
     for (const x of tree) placed.add(x.unit_id)
     trees.set(u.unit_id, tree)
   }
-  const budget = options.chunk ?? 200
+  const budget = options.chunk ?? DEFAULT_CHUNK
   const computedAt = toClickHouseTime(new Date())
-  let rows = 0
+  const queue = insertQueue(client)
   let done = 0
   for (const tree of trees.values()) {
     // a tree is suppressed as a whole, so bound each query by weeks: about `chunk` scope-weeks
     const weeksPerQuery = Math.max(1, Math.floor(budget / tree.length))
     for (let i = 0; i < windows.length; i += weeksPerQuery) {
       const part = windows.slice(i, i + weeksPerQuery)
-      const judged = await judgeTree(client, config, tree, part)
+      const judged = await judgeSplitting(client, config, tree, part)
       const out: Record<string, unknown>[] = []
       for (const u of tree) {
         if (u.people <= 0) continue
@@ -145,13 +211,13 @@ export async function refreshRollups(
           for (const m of METRICS) out.push(rollupRow(u, 'week', w, m, j, computedAt))
         }
       }
-      await insertRollups(client, out)
-      rows += out.length
+      await queue.push(out)
     }
-    rows += await refreshTrailing(client, config, tree, options, computedAt)
+    await refreshTrailing(client, config, tree, options, computedAt, queue)
     done += tree.filter((u) => u.people > 0).length
     options.onProgress?.(done, populated.length)
   }
+  const rows = await queue.drain()
   return { scopes: populated.length, weeks: windows.length, rows }
 }
 
@@ -167,24 +233,24 @@ async function refreshTrailing(
   tree: ForestUnit[],
   options: RollupOptions,
   computedAt: string,
-): Promise<number> {
+  queue: ReturnType<typeof insertQueue>,
+): Promise<void> {
   const directors = tree.filter((u) => u.people > 0 && (u.kind === 'group' || u.kind === 'org'))
-  if (directors.length === 0) return 0
+  if (directors.length === 0) return
   const last = Math.min(options.to.getTime(), (options.now ?? new Date()).getTime())
   const ends: Date[] = []
   for (let e = weekStart(options.from).getTime() + WEEK_MS; e <= last; e += WEEK_MS) ends.push(new Date(e))
-  if (ends.length === 0) return 0
-  let rows = 0
+  if (ends.length === 0) return
   for (const [weeks, metrics] of trailingWindows()) {
     // only people-based values depend on the rest of the tree (complementary suppression)
     const scopes = metrics.some((m) => m.peopleBased) ? tree : directors
-    const perQuery = Math.max(1, Math.floor((options.chunk ?? 200) / scopes.length))
+    const perQuery = Math.max(1, Math.floor((options.chunk ?? DEFAULT_CHUNK) / scopes.length))
     for (let i = 0; i < ends.length; i += perQuery) {
       // windows of one length start on distinct Mondays: `judgeTree` keys them by their start
       const windows = ends
         .slice(i, i + perQuery)
         .map((to) => ({ from: new Date(to.getTime() - weeks * WEEK_MS), to }))
-      const judged = await judgeTree(client, config, scopes, windows, metrics)
+      const judged = await judgeSplitting(client, config, scopes, windows, metrics)
       const out: Record<string, unknown>[] = []
       for (const u of directors) {
         for (const w of windows) {
@@ -192,9 +258,7 @@ async function refreshTrailing(
           for (const m of metrics) out.push(rollupRow(u, windowGrain(weeks), w, m, j, computedAt))
         }
       }
-      await insertRollups(client, out)
-      rows += out.length
+      await queue.push(out)
     }
   }
-  return rows
 }
