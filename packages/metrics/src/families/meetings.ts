@@ -143,9 +143,12 @@ expected AS (
  */
 export const RITUAL_PERIODS_CTES = `${RITUAL_EXPECTED_CTES},
 ritual_held AS (
-  -- the constant test lets the engine skip the scan when no rituals are configured
+  -- the constant test lets the engine skip the scan when no rituals are configured. FINAL over
+  -- the meetings some version of which was a ritual (a test on the sorting key, so every version
+  -- of such a meeting is merged as in \`held\`), not over every meeting a second time
   SELECT DISTINCT ritual AS name, start FROM held
   WHERE notEmpty({rit_names:Array(String)}) AND class = 'ritual' AND ritual != ''
+    AND meeting_id IN (SELECT meeting_id FROM meetings WHERE class = 'ritual' AND notEmpty({rit_names:Array(String)}))
 ),
 expected_held AS (
   SELECT e.scope AS scope, e.w_from AS w_from, e.w_to AS w_to, e.name AS name, e.p_start AS p_start, e.p_end AS p_end,
@@ -230,7 +233,13 @@ carried AS (
     c.class = 'out_of_office' AS away
   FROM (
     SELECT meeting_id, start, end, class, ident, resp
-    FROM held
+    FROM (
+      -- the occurrences someone in scope carries, before their lists are unpacked: unpacking
+      -- every attendee of every meeting of the company (rows × columns repeated per attendee)
+      -- cost more than reading the meetings; a lambda IN tests the lists in place
+      SELECT meeting_id, start, end, class, organizer, attendees, responses FROM held
+      WHERE arrayExists(a -> a IN (SELECT identity FROM scope_identities), arrayConcat([organizer], attendees))
+    )
     ARRAY JOIN arrayConcat([organizer], attendees) AS ident, arrayConcat(['organizer'], responses) AS resp
     -- a hashed IN before the identity join: a director's org is a few dozen of the company's
     -- identities, and resolving every attendee of every meeting cost more than reading them
