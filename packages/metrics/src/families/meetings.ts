@@ -173,12 +173,14 @@ export function ritualParams(config: OrgpulseConfig): Record<string, string[]> {
  * the only ones the per-person meeting figures are measured over. Needs WINDOWS_CTE and
  * RESOLVED_CTE before it.
  */
-export const COVERED_PEOPLE_CTES = `-- calendar coverage (source_coverage, written by the connectors): per calendar, the ranges it
+export const coveredPeopleCtes = (
+  calendars = '1',
+): string => `-- calendar coverage (source_coverage, written by the connectors): per calendar, the ranges it
 -- was read completely over: a full sync's range, carried up to the time of each incremental sync
 -- that followed it (they continue its sync token), and ICS imports' windows
 cal_syncs AS (
   SELECT scope_id AS calendar, mode, ifNull(covered_from, covered_to) AS lo, covered_to AS hi, occurred_at AS at
-  FROM source_coverage FINAL WHERE scope_kind = 'calendar'
+  FROM source_coverage FINAL WHERE scope_kind = 'calendar' AND ${calendars}
 ),
 cal_ext AS (
   SELECT f.calendar AS calendar, f.at AS full_at, max(i.hi) AS ext_hi
@@ -207,12 +209,17 @@ covered_people AS (
   WHERE covered_s >= whi - wlo - 0.001
 )`
 
+/** coveredPeopleCtes over every calendar */
+export const COVERED_PEOPLE_CTES = coveredPeopleCtes()
+
 export const meetingsFamily: Family = {
   id: 'meetings',
   base: `
 WITH ${SNAPSHOTS_CTE}, ${WINDOWS_CTE}, ${RESOLVED_CTE}, ${SCOPE_CLOSURE_CTE}, ${SCOPE_IDENTITIES_CTE}, ${UNIT_NAMES_CTE},
 ${DAYS_CTE},
-${COVERED_PEOPLE_CTES},
+-- only the calendars of people in scope (an identity resolving to one of them, or their own id):
+-- covered_people is read for them only, and the company has thousands of calendars
+${coveredPeopleCtes('scope_id IN (SELECT identity FROM scope_identities)')},
 -- people in any requested scope, per day: measured once per person-day, scoped at the end
 members AS (
   SELECT d.w_from AS w_from, d.w_to AS w_to, d.day AS day, d.day_lo AS day_lo, d.day_hi AS day_hi,
@@ -224,7 +231,6 @@ members AS (
     WHERE (effective, home_unit) IN (SELECT effective, unit_id FROM scope_closure)
   ) AS p ON p.effective = d.snap
 ),
-in_scope AS (SELECT DISTINCT person FROM members),
 ${HELD_CTE},
 -- who carries each occurrence: its organiser, and every attendee who did not decline
 carried AS (
@@ -245,8 +251,8 @@ carried AS (
     -- identities, and resolving every attendee of every meeting cost more than reading them
     WHERE resp != 'declined' AND ident != 'external' AND ident IN (SELECT identity FROM scope_identities)
   ) AS c
+  -- whoever the identity resolves to: person_days keeps the people of \`members\` only
   LEFT JOIN resolved AS r ON r.identity = c.ident
-  WHERE person IN (SELECT person FROM in_scope)
 ),
 -- each interval filed under the UTC days it touches, plus one either side: local working hours
 -- of a date can fall on the neighbouring UTC day
@@ -269,7 +275,15 @@ person_days AS (
 zone_days AS (
   SELECT tz, day, ${wallToUnix(wallClock('day', 'wh_start'), 'tz')} AS ws_at,
     ${wallToUnix(wallClock('day', 'wh_end'), 'tz')} AS we_at
-  FROM (SELECT DISTINCT tz, day FROM members)
+  -- every zone of the scopes' people on every day (a superset of the pairs \`members\` has: the
+  -- inner join below keeps the right ones) without joining the org to the days a second time
+  FROM (
+    SELECT DISTINCT d.day AS day, z.tz AS tz FROM days AS d
+    CROSS JOIN (
+      SELECT DISTINCT if(timezone != '', timezone, {wh_tz:String}) AS tz FROM org_people
+      WHERE (effective, home_unit) IN (SELECT effective, unit_id FROM scope_closure)
+    ) AS z
+  )
 ),
 local_hours AS (
   SELECT pd.*, greatest(z.ws_at, ${unix('pd.w_from')}) AS wk_lo, least(z.we_at, ${unix('pd.w_to')}) AS wk_hi
