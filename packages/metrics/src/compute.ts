@@ -176,6 +176,12 @@ async function evaluateShapes(
   if (wanted.length === 0 || scopes.length === 0) return new Map()
   const defs = wanted.map((m) => ({ ...m, ...MEETING_SHAPES[m.id]! }))
   const params = windowParams([...scopes].sort(), windows)
+  const result = new Map<string, Map<string, MetricValues>>()
+  // a whole company's weekly series is tens of megabytes: kept answers stay small
+  if (scopes.length * windows.length > SHAPE_CACHE_MAX_VALUES) {
+    await evaluateFamily(client, config, meetingsShapeFamily, defs, params, result)
+    return result
+  }
   const key = JSON.stringify([params, defs.map((d) => d.id), meetingsShapeFamily.params?.(config)])
   const cache = shapeCaches.get(client) ?? new Map<string, CachedShapes>()
   shapeCaches.set(client, cache)
@@ -188,7 +194,6 @@ async function evaluateShapes(
     cache.set(key, hit)
     return hit.values
   }
-  const result = new Map<string, Map<string, MetricValues>>()
   await evaluateFamily(client, config, meetingsShapeFamily, defs, params, result)
   cache.delete(key)
   cache.set(key, { fp, values: result })
@@ -230,7 +235,9 @@ interface CachedShapes {
  * builds new figures from them.
  */
 const shapeCaches = new WeakMap<ClickHouseClient, Map<string, CachedShapes>>()
-const SHAPE_CACHE_ENTRIES = 32
+const SHAPE_CACHE_ENTRIES = 16
+/** (scope, window) pairs of the largest shape kept: one window over a 10,000-person company's ~2,000 units, a quarter of weeks over a few hundred */
+const SHAPE_CACHE_MAX_VALUES = 5_000
 
 const windowParams = (scopes: string[], windows: { from: Date; to: Date }[]) => ({
   scopes,
