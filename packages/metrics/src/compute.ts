@@ -11,7 +11,13 @@ import {
 } from '@orgpulse/contracts'
 import { FAMILIES, METRICS, TRACKER_COVERAGE, valueWithoutRows } from './catalog.ts'
 import { MEETING_SHAPES, meetingsShapeFamily } from './families/meetings.ts'
-import { SNAPSHOTS_CTE, snapFor } from './sql.ts'
+import {
+  BOUND_SCOPE_IDENTITIES_CTE,
+  SCOPE_IDENTITIES_CTE,
+  SCOPE_IDENTITIES_SQL,
+  SNAPSHOTS_CTE,
+  snapFor,
+} from './sql.ts'
 import {
   ADMIN_VIEWER,
   applyIndividual,
@@ -88,7 +94,7 @@ export async function evaluate(
 ): Promise<Map<string, Map<string, MetricValues>>> {
   const result = new Map<string, Map<string, MetricValues>>()
   if (scopes.length === 0 || windows.length === 0) return result
-  const params = windowParams(scopes, windows)
+  const params: Record<string, unknown> = windowParams(scopes, windows)
   const byFamily = new Map<MetricFamilyId, MetricDef[]>()
   for (const m of metrics) byFamily.set(m.family, [...(byFamily.get(m.family) ?? []), m])
   const queries: { family: Family; defs: MetricDef[] }[] = [...byFamily].map(([familyId, defs]) => ({
@@ -97,10 +103,19 @@ export async function evaluate(
   }))
   // tracker coverage: its own relation (a tracker synced with no links has no dependency rows)
   if (metrics.some((m) => m.requires === 'tracker')) queries.push({ family: TRACKER_COVERAGE, defs: [] })
+  if (queries.some((q) => q.family.base.includes(SCOPE_IDENTITIES_CTE))) {
+    const ids = await queryRows<{ identity: string }>(client, SCOPE_IDENTITIES_SQL, { scopes })
+    // a whole company's identities stay in SQL: a bound list travels in the request (an HTTP
+    // server takes parameters in the URL)
+    if (ids.length <= MAX_BOUND_IDENTITIES) Object.assign(params, { scope_ids: ids.map((r) => r.identity) })
+  }
   // families are independent queries: a ClickHouse server runs them in parallel
   await Promise.all(queries.map((q) => evaluateFamily(client, config, q.family, q.defs, params, result)))
   return result
 }
+
+/** Up to this many identities of the requested scopes are bound as a parameter (a director's org: a few hundred) */
+const MAX_BOUND_IDENTITIES = 5000
 
 /** One family's query: its base rows grouped by (scope, window), each def's expr and sample, and the family's extras, merged into `result`. */
 async function evaluateFamily(
@@ -117,7 +132,12 @@ async function evaluateFamily(
     ...defs.map((d) => `${d.sample} AS ${sampleKey(d.id)}`),
     ...extras.map(([k, e]) => `${e} AS ${k}`),
   ].join(',\n  ')
-  const query = `SELECT scope, toString(w_from) AS w_from_key,\n  ${select}\nFROM (${family.base}) GROUP BY scope, w_from`
+  // the scopes' identities read once for every family of the request (evaluate)
+  const base =
+    'scope_ids' in params
+      ? family.base.replace(SCOPE_IDENTITIES_CTE, BOUND_SCOPE_IDENTITIES_CTE)
+      : family.base
+  const query = `SELECT scope, toString(w_from) AS w_from_key,\n  ${select}\nFROM (${base}) GROUP BY scope, w_from`
   const rows = await queryRows<Record<string, unknown>>(client, query, {
     ...params,
     ...(family.params?.(config) ?? {}),
@@ -152,13 +172,72 @@ async function evaluateShapes(
 ): Promise<Map<string, Map<string, MetricValues>> | null> {
   const wanted = SUPPRESSIBLE.filter((m) => metrics.some((x) => x.id === m.id))
   if (wanted.some((m) => m.family !== 'meetings' || !MEETING_SHAPES[m.id])) return null
-  const result = new Map<string, Map<string, MetricValues>>()
   // no suppressible metric asked for: suppression has nothing to decide, nothing to read
-  if (wanted.length === 0 || scopes.length === 0) return result
+  if (wanted.length === 0 || scopes.length === 0) return new Map()
   const defs = wanted.map((m) => ({ ...m, ...MEETING_SHAPES[m.id]! }))
-  await evaluateFamily(client, config, meetingsShapeFamily, defs, windowParams(scopes, windows), result)
+  const params = windowParams([...scopes].sort(), windows)
+  const result = new Map<string, Map<string, MetricValues>>()
+  // a whole company's weekly series is tens of megabytes: kept answers stay small
+  if (scopes.length * windows.length > SHAPE_CACHE_MAX_VALUES) {
+    await evaluateFamily(client, config, meetingsShapeFamily, defs, params, result)
+    return result
+  }
+  const key = JSON.stringify([params, defs.map((d) => d.id), meetingsShapeFamily.params?.(config)])
+  const cache = shapeCaches.get(client) ?? new Map<string, CachedShapes>()
+  shapeCaches.set(client, cache)
+  const [fingerprint] = await queryRows<{ fp: string }>(client, SHAPE_FINGERPRINT_SQL)
+  const fp = fingerprint?.fp ?? ''
+  const hit = cache.get(key)
+  if (hit && hit.fp === fp) {
+    // most recently used last: the first key is the one to evict
+    cache.delete(key)
+    cache.set(key, hit)
+    return hit.values
+  }
+  await evaluateFamily(client, config, meetingsShapeFamily, defs, params, result)
+  cache.delete(key)
+  cache.set(key, { fp, values: result })
+  while (cache.size > SHAPE_CACHE_ENTRIES) cache.delete(cache.keys().next().value!)
   return result
 }
+
+/**
+ * The relations meetingsShapeFamily reads: the org (snapshots, people, units, closure), who is
+ * who (identity_map) and calendar coverage (source_coverage); never a meeting. Their contents
+ * change with an org import, an alias or a calendar sync, and between those every director's
+ * request asks the same rest-of-tree question.
+ */
+const SHAPE_INPUTS = [
+  'org_snapshots',
+  'org_people',
+  'org_units',
+  'org_closure',
+  'identity_map',
+  'source_coverage',
+]
+
+/**
+ * A content fingerprint of SHAPE_INPUTS (row count and a sum of row hashes per table, every
+ * stored row version included): equal fingerprints mean equal contents, so a cached shape is
+ * the one the query would return. A merge of row versions changes it too (a recomputation, never a
+ * stale answer). A few tens of thousands of short rows: ~10 % of the shape query itself.
+ */
+const SHAPE_FINGERPRINT_SQL = `SELECT toString((${SHAPE_INPUTS.map((t) => `(SELECT (count(), sum(cityHash64(*))) FROM ${t})`).join(', ')})) AS fp`
+
+interface CachedShapes {
+  fp: string
+  values: Map<string, Map<string, MetricValues>>
+}
+
+/**
+ * Rest-of-tree shapes per client (one database each) and question (scopes, windows, metrics,
+ * rituals), valid while SHAPE_FINGERPRINT_SQL is unchanged. Read-only once stored: `judge`
+ * builds new figures from them.
+ */
+const shapeCaches = new WeakMap<ClickHouseClient, Map<string, CachedShapes>>()
+const SHAPE_CACHE_ENTRIES = 16
+/** (scope, window) pairs of the largest shape kept: one window over a 10,000-person company's ~2,000 units, a quarter of weeks over a few hundred */
+const SHAPE_CACHE_MAX_VALUES = 5_000
 
 const windowParams = (scopes: string[], windows: { from: Date; to: Date }[]) => ({
   scopes,

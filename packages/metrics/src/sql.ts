@@ -39,6 +39,18 @@ scope_identities AS (
 )`
 
 /**
+ * SCOPE_IDENTITIES_CTE's identities as a query of their own (WITH its CTEs, {scopes}): what
+ * `evaluate` reads once per request and binds as {scope_ids}, instead of each family computing
+ * them at every reference (an inlined CTE runs once per reference: twice in the decisions
+ * family, twice in the meetings family).
+ */
+export const SCOPE_IDENTITIES_SQL = `WITH ${RESOLVED_CTE}, ${SCOPE_CLOSURE_CTE}, ${SCOPE_IDENTITIES_CTE}
+SELECT identity FROM scope_identities`
+
+/** SCOPE_IDENTITIES_CTE with the identities bound as {scope_ids:Array(String)} (SCOPE_IDENTITIES_SQL's rows) */
+export const BOUND_SCOPE_IDENTITIES_CTE = `scope_identities AS (SELECT arrayJoin({scope_ids:Array(String)}) AS identity)`
+
+/**
  * The decision steps that count (DESIGN "Decision semantics": the newest version wins as a
  * whole): the steps of each decision's newest complete version — newest `version` (updatedAt),
  * then latest `arrival` — plus deltas (webhook changes) newer than it. A step that only an older

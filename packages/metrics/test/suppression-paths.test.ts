@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs'
-import type { ClickHouseClient } from '@orgpulse/clickhouse'
+import { type ClickHouseClient, queryRows } from '@orgpulse/clickhouse'
 import { configSchema, eventId, toClickHouseTime } from '@orgpulse/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { METRICS } from '../src/catalog.ts'
@@ -260,5 +260,50 @@ describe('judgeTree: publishing a few units withholds exactly what judging every
         )
       }
     }
+  }, 600_000)
+
+  it('a rest-of-tree shape kept from an earlier request follows a calendar sync and its revert', async () => {
+    // the tree with the most units, judged for its top unit: the rest of the tree is shapes
+    const root = forest
+      .filter((u) => u.parent_id === '')
+      .map((u) => treeOf(forest, u.unit_id))
+      .sort((a, b) => b.length - a.length)[0]![0]!
+    const tree = treeOf(forest, root.unit_id)
+    const publish = new Set([
+      root.unit_id,
+      ...tree.filter((k) => k.parent_id === root.unit_id).map((k) => k.unit_id),
+    ])
+    // units below the published ones: their figures come from the rest-of-tree shapes
+    expect(tree.length).toBeGreaterThan(publish.size)
+    const both = async () => {
+      const full = comparable(await judgeTree(client, config, tree, windows), publish)
+      const fast = comparable(await judgeTree(client, config, tree, windows, METRICS, publish), publish)
+      return { full, fast }
+    }
+    const before = await both()
+    expect(before.fast).toEqual(before.full)
+    // a newer sync of every calendar in the tree reads only the first week: the whole window is
+    // no longer covered anywhere below the published units
+    const rows = await queryRows<Record<string, unknown>>(
+      client,
+      'SELECT * EXCEPT ingested_at FROM source_coverage FINAL WHERE scope_kind = {k:String}',
+      { k: 'calendar' },
+    )
+    const sync = (version: number, coveredTo?: string) =>
+      client.insert({
+        table: 'source_coverage',
+        values: rows.map((r) => ({ ...r, version, ...(coveredTo ? { covered_to: coveredTo } : {}) })),
+        format: 'JSONEachRow',
+        clickhouse_settings: { async_insert: 0 },
+      })
+    await sync(2, '2026-03-09 00:00:00.000')
+    const after = await both()
+    expect(after.fast).toEqual(after.full)
+    expect(after.full).not.toEqual(before.full)
+    // and the revert (a newer version restoring the ranges) brings the first figures back
+    await sync(3)
+    const reverted = await both()
+    expect(reverted.fast).toEqual(reverted.full)
+    expect(reverted.full).toEqual(before.full)
   }, 600_000)
 })

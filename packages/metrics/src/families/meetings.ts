@@ -143,9 +143,12 @@ expected AS (
  */
 export const RITUAL_PERIODS_CTES = `${RITUAL_EXPECTED_CTES},
 ritual_held AS (
-  -- the constant test lets the engine skip the scan when no rituals are configured
+  -- the constant test lets the engine skip the scan when no rituals are configured. FINAL over
+  -- the meetings some version of which was a ritual (a test on the sorting key, so every version
+  -- of such a meeting is merged as in \`held\`), not over every meeting a second time
   SELECT DISTINCT ritual AS name, start FROM held
   WHERE notEmpty({rit_names:Array(String)}) AND class = 'ritual' AND ritual != ''
+    AND meeting_id IN (SELECT meeting_id FROM meetings WHERE class = 'ritual' AND notEmpty({rit_names:Array(String)}))
 ),
 expected_held AS (
   SELECT e.scope AS scope, e.w_from AS w_from, e.w_to AS w_to, e.name AS name, e.p_start AS p_start, e.p_end AS p_end,
@@ -170,12 +173,14 @@ export function ritualParams(config: OrgpulseConfig): Record<string, string[]> {
  * the only ones the per-person meeting figures are measured over. Needs WINDOWS_CTE and
  * RESOLVED_CTE before it.
  */
-export const COVERED_PEOPLE_CTES = `-- calendar coverage (source_coverage, written by the connectors): per calendar, the ranges it
+export const coveredPeopleCtes = (
+  calendars = '1',
+): string => `-- calendar coverage (source_coverage, written by the connectors): per calendar, the ranges it
 -- was read completely over: a full sync's range, carried up to the time of each incremental sync
 -- that followed it (they continue its sync token), and ICS imports' windows
 cal_syncs AS (
   SELECT scope_id AS calendar, mode, ifNull(covered_from, covered_to) AS lo, covered_to AS hi, occurred_at AS at
-  FROM source_coverage FINAL WHERE scope_kind = 'calendar'
+  FROM source_coverage FINAL WHERE scope_kind = 'calendar' AND ${calendars}
 ),
 cal_ext AS (
   SELECT f.calendar AS calendar, f.at AS full_at, max(i.hi) AS ext_hi
@@ -204,12 +209,17 @@ covered_people AS (
   WHERE covered_s >= whi - wlo - 0.001
 )`
 
+/** coveredPeopleCtes over every calendar */
+export const COVERED_PEOPLE_CTES = coveredPeopleCtes()
+
 export const meetingsFamily: Family = {
   id: 'meetings',
   base: `
 WITH ${SNAPSHOTS_CTE}, ${WINDOWS_CTE}, ${RESOLVED_CTE}, ${SCOPE_CLOSURE_CTE}, ${SCOPE_IDENTITIES_CTE}, ${UNIT_NAMES_CTE},
 ${DAYS_CTE},
-${COVERED_PEOPLE_CTES},
+-- only the calendars of people in scope (an identity resolving to one of them, or their own id):
+-- covered_people is read for them only, and the company has thousands of calendars
+${coveredPeopleCtes('scope_id IN (SELECT identity FROM scope_identities)')},
 -- people in any requested scope, per day: measured once per person-day, scoped at the end
 members AS (
   SELECT d.w_from AS w_from, d.w_to AS w_to, d.day AS day, d.day_lo AS day_lo, d.day_hi AS day_hi,
@@ -221,7 +231,6 @@ members AS (
     WHERE (effective, home_unit) IN (SELECT effective, unit_id FROM scope_closure)
   ) AS p ON p.effective = d.snap
 ),
-in_scope AS (SELECT DISTINCT person FROM members),
 ${HELD_CTE},
 -- who carries each occurrence: its organiser, and every attendee who did not decline
 carried AS (
@@ -230,14 +239,20 @@ carried AS (
     c.class = 'out_of_office' AS away
   FROM (
     SELECT meeting_id, start, end, class, ident, resp
-    FROM held
+    FROM (
+      -- the occurrences someone in scope carries, before their lists are unpacked: unpacking
+      -- every attendee of every meeting of the company (rows × columns repeated per attendee)
+      -- cost more than reading the meetings; a lambda IN tests the lists in place
+      SELECT meeting_id, start, end, class, organizer, attendees, responses FROM held
+      WHERE arrayExists(a -> a IN (SELECT identity FROM scope_identities), arrayConcat([organizer], attendees))
+    )
     ARRAY JOIN arrayConcat([organizer], attendees) AS ident, arrayConcat(['organizer'], responses) AS resp
     -- a hashed IN before the identity join: a director's org is a few dozen of the company's
     -- identities, and resolving every attendee of every meeting cost more than reading them
     WHERE resp != 'declined' AND ident != 'external' AND ident IN (SELECT identity FROM scope_identities)
   ) AS c
+  -- whoever the identity resolves to: person_days keeps the people of \`members\` only
   LEFT JOIN resolved AS r ON r.identity = c.ident
-  WHERE person IN (SELECT person FROM in_scope)
 ),
 -- each interval filed under the UTC days it touches, plus one either side: local working hours
 -- of a date can fall on the neighbouring UTC day
@@ -260,7 +275,15 @@ person_days AS (
 zone_days AS (
   SELECT tz, day, ${wallToUnix(wallClock('day', 'wh_start'), 'tz')} AS ws_at,
     ${wallToUnix(wallClock('day', 'wh_end'), 'tz')} AS we_at
-  FROM (SELECT DISTINCT tz, day FROM members)
+  -- every zone of the scopes' people on every day (a superset of the pairs \`members\` has: the
+  -- inner join below keeps the right ones) without joining the org to the days a second time
+  FROM (
+    SELECT DISTINCT d.day AS day, z.tz AS tz FROM days AS d
+    CROSS JOIN (
+      SELECT DISTINCT if(timezone != '', timezone, {wh_tz:String}) AS tz FROM org_people
+      WHERE (effective, home_unit) IN (SELECT effective, unit_id FROM scope_closure)
+    ) AS z
+  )
 ),
 local_hours AS (
   SELECT pd.*, greatest(z.ws_at, ${unix('pd.w_from')}) AS wk_lo, least(z.we_at, ${unix('pd.w_to')}) AS wk_hi
