@@ -217,9 +217,9 @@ async function main(): Promise<void> {
         if (status !== 200) throw new Error(`GET ${path} answered ${status}`)
       }
     })
-    // exports through the api, not forwarded commands: a forwarded command rides on fetch, which gives
-    // up after 5 minutes without headers, and the whole company's export can take longer on a
-    // loaded machine. The first token closes the pages to anonymous callers: made after them.
+    // exports through the api, as the export links of the pages fetch them (a forwarded `orgpulse export
+    // quarterly` waits however long the export takes: services/cli/src/forward.ts). The first token
+    // closes the pages to anonymous callers: made after them.
     const token = (await cli(dataDir, ['tokens', 'create', '--admin', '--name', 'memory bench'])).trim()
     const quarter = lastFullQuarter(END)
     const exports: { format: string; bytes: number; ms: number }[] = []

@@ -1,15 +1,16 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { OrgpulseConfig } from '@orgpulse/contracts'
 import { ADMIN_VIEWER, unitsUnder, type Viewer } from '@orgpulse/metrics'
-import type { ReviewContext } from './context.ts'
+import { metricsKey, type ReviewContext } from './context.ts'
 import { sectionCoverage, sourceSpans } from './coverage.ts'
+import { type OrgMetricsCache, orgMetricsForWindows } from './metrics.ts'
 import { type ReviewReport, type ReviewSection, reviewReportSchema } from './model.ts'
 import { measuredQuarter, parseQuarter, previousQuarter } from './quarter.ts'
 import { centralisationSection } from './sections/centralisation.ts'
 import { portfolioSection } from './sections/portfolio.ts'
 import { shapeSection } from './sections/shape.ts'
 import { stabilitySection } from './sections/stability.ts'
-import { structureSection } from './sections/structure.ts'
+import { reorgWindows, structureReorgs, structureSection } from './sections/structure.ts'
 import { orgMetrics, teamsSection } from './sections/teams.ts'
 
 export interface ReviewRequest {
@@ -18,6 +19,8 @@ export interface ReviewRequest {
   quarter: string
   viewer?: Viewer
   now?: Date
+  /** figures kept across reports and exports on the same data (the embedded engine's) */
+  metricsCache?: OrgMetricsCache
 }
 
 /** The review's context: the quarter measured (through the last complete week when running) and its base. */
@@ -54,11 +57,20 @@ export async function buildReview(
 ): Promise<ReviewReport> {
   const ctx = reviewContext(client, config, request)
   const spans = await sourceSpans(client)
+  const reorgs = await structureReorgs(ctx)
+  // every window of the director the report shows, judged together: one judgeTree per distinct org
+  const windows = [ctx.window, ctx.base]
+  for (const r of reorgs) {
+    const { before, after } = reorgWindows(ctx, spans, r)
+    if (before && after) windows.push(before, after)
+  }
+  const batched = await orgMetricsForWindows(client, config, ctx, windows, request.metricsCache)
+  ctx.metrics = new Map(windows.map((w, i) => [metricsKey(ctx.director, w), batched[i]!]))
   // not_found (no org led by the director) surfaces here, before any section
   const now = await orgMetrics(ctx, ctx.window)
   const base = await orgMetrics(ctx, ctx.base).catch(() => emptyLike(now))
   const sections: ReviewSection[] = [
-    await structureSection(ctx, spans),
+    await structureSection(ctx, spans, reorgs),
     await teamsSection(ctx, spans, now, base),
     await centralisationSection(ctx, spans, now, base),
     await shapeSection(ctx, spans, now),

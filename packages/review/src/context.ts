@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@orgpulse/clickhouse'
 import type { OrgpulseConfig } from '@orgpulse/contracts'
 import type { Viewer } from '@orgpulse/metrics'
+import type { WindowMetrics } from './metrics.ts'
 
 /** [from, to) as ISO-8601 UTC instants (`2026-07-01T00:00:00.000Z`) */
 export interface ReviewWindow {
@@ -30,4 +31,11 @@ export interface ReviewContext {
   /** the quarter's full [from, to) and whether it is still running */
   partial: { partial: boolean; through: string; daysElapsed: number; days: number }
   now: Date
+  /**
+   * figures computed beforehand for the windows the report will ask for, by `metricsKey`
+   * (buildReview batches them: one judgeTree per distinct org instead of one per window)
+   */
+  metrics?: Map<string, WindowMetrics>
 }
+
+export const metricsKey = (director: string, w: ReviewWindow): string => `${director}|${w.from}|${w.to}`

@@ -4,6 +4,7 @@ import { type Env, loadConfig, OrgpulseError, parseEnv } from '@orgpulse/contrac
 import type { Command } from 'commander'
 import { type CommandContext, globalOptions, type Handler } from './context.ts'
 import { reportFailure } from './exit-codes.ts'
+import { forwardCommand } from './forward.ts'
 import { consoleIO } from './io.ts'
 import { readLiveLock } from './lock.ts'
 import { buildProgram } from './program.ts'
@@ -18,17 +19,7 @@ async function forward(
   argv: string[],
   io: CommandContext['io'],
 ): Promise<number> {
-  const res = await fetch(`${url}/internal/cli`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
-    body: JSON.stringify({ argv, cwd: process.cwd() }),
-  })
-  if (!res.ok)
-    throw new OrgpulseError(
-      'upstream',
-      `the running orgpulse at ${url} refused the command: ${res.status} ${await res.text()}`,
-    )
-  const out = (await res.json()) as { exitCode: number; stdout: string; stderr: string }
+  const out = await forwardCommand(url, secret, { argv, cwd: process.cwd() })
   // progress and warnings first, as they would have appeared while the command ran
   if (out.stderr) io.err(out.stderr)
   if (out.stdout) process.stdout.write(out.stdout)

@@ -36,6 +36,13 @@ const teamNames = (s: OrgSnapshot, root: string): Map<string, string> => {
   return out
 }
 
+/** person id → the first person of the list with it (what a find over the list returns), built once per list */
+function firstById<P extends { personId: string }>(people: readonly P[]): Map<string, P> {
+  const out = new Map<string, P>()
+  for (const p of people) if (!out.has(p.personId)) out.set(p.personId, p)
+  return out
+}
+
 /** re-orgs (snapshot changes touching the org) and leader changes of the org's teams (by team name) over a period */
 function changesOver(snaps: OrgSnapshot[], root: string, p: Period) {
   let reorgs = 0
@@ -46,9 +53,11 @@ function changesOver(snaps: OrgSnapshot[], root: string, p: Period) {
     if (new Date(`${b.effective}T00:00:00Z`).getTime() < p.from.getTime()) continue
     const ta = teamsOfPeople(a, root)
     const tb = teamsOfPeople(b, root)
+    const ma = firstById(a.people)
+    const mb = firstById(b.people)
     const touched = [...new Set([...ta.keys(), ...tb.keys()])].some((id) => {
-      const pa = a.people.find((x) => x.personId === id)
-      const pb = b.people.find((x) => x.personId === id)
+      const pa = ma.get(id)
+      const pb = mb.get(id)
       return !pa || !pb || pa.managerId !== pb.managerId || ta.get(id) !== tb.get(id)
     })
     if (touched) reorgs++

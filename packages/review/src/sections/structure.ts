@@ -110,25 +110,53 @@ export function pairTeams(
 
 const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10)
 
-export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]): Promise<ReviewSection> {
+/** the re-orgs the structure section shows: effective in the quarter or in the one before it */
+export const structureReorgs = (ctx: ReviewContext): Promise<Reorg[]> =>
+  // a re-org late in the base quarter shows its effect now
+  reorgsIn(ctx, new Date(ctx.base.from), new Date(ctx.window.to))
+
+/**
+ * A re-org's equal windows each side: `days` (at most REORG_WINDOW_DAYS, shortened where the
+ * decision log begins later or the quarter ends sooner) and, from a week on, the two windows.
+ */
+export function reorgWindows(
+  ctx: ReviewContext,
+  spans: SourceSpan[],
+  r: Reorg,
+): { days: number; e: number; before?: { from: string; to: string }; after?: { from: string; to: string } } {
+  const dataFrom = spans.find((s) => s.source === 'decisions')?.from.getTime() ?? Number.NEGATIVE_INFINITY
+  const end = new Date(ctx.window.to).getTime()
+  const e = new Date(`${r.effective}T00:00:00Z`).getTime()
+  const beforeDays = Math.floor((e - Math.max(e - REORG_WINDOW_DAYS * DAY, dataFrom)) / DAY)
+  const afterDays = Math.floor((Math.min(e + REORG_WINDOW_DAYS * DAY, end) - e) / DAY)
+  const days = Math.max(0, Math.min(REORG_WINDOW_DAYS, beforeDays, afterDays))
+  if (days < 7) return { days, e }
+  return {
+    days,
+    e,
+    before: { from: new Date(e - days * DAY).toISOString(), to: new Date(e).toISOString() },
+    after: { from: new Date(e).toISOString(), to: new Date(e + days * DAY).toISOString() },
+  }
+}
+
+export async function structureSection(
+  ctx: ReviewContext,
+  spans: SourceSpan[],
+  /** structureReorgs(ctx), when the caller has read them already */
+  known?: Reorg[],
+): Promise<ReviewSection> {
   const sources = ['decisions', 'jira', 'linear', 'org'] as const
   const { coverage } = sectionCoverage(spans, [...sources], ctx.window, ctx.base)
   const refusals: string[] = []
   const root = unitIdFor(ctx.director)
-  // in the quarter or in the one before it: a re-org late in the base quarter shows its effect now
-  const reorgs = await reorgsIn(ctx, new Date(ctx.base.from), new Date(ctx.window.to))
-  const dataFrom = spans.find((s) => s.source === 'decisions')?.from.getTime() ?? Number.NEGATIVE_INFINITY
-  const end = new Date(ctx.window.to).getTime()
+  const reorgs = known ?? (await structureReorgs(ctx))
   const notes = [
     `Each re-org's teams before and after it over equal windows: ${REORG_WINDOW_DAYS / 7} weeks each side, shortened (both sides alike) where the decision log begins later or the quarter ends sooner. Re-orgs effective in ${ctx.base.quarter} or ${ctx.quarter}.`,
   ]
   const summary: Record<string, ReviewCell>[] = []
   const tables: ReviewTable[] = []
   for (const r of reorgs) {
-    const e = new Date(`${r.effective}T00:00:00Z`).getTime()
-    const beforeDays = Math.floor((e - Math.max(e - REORG_WINDOW_DAYS * DAY, dataFrom)) / DAY)
-    const afterDays = Math.floor((Math.min(e + REORG_WINDOW_DAYS * DAY, end) - e) / DAY)
-    const days = Math.max(0, Math.min(REORG_WINDOW_DAYS, beforeDays, afterDays))
+    const { days, e, before, after } = reorgWindows(ctx, spans, r)
     summary.push({
       effective: text(r.effective),
       teams: text(
@@ -141,12 +169,10 @@ export async function structureSection(ctx: ReviewContext, spans: SourceSpan[]):
       left: num(r.changes.removed.length),
       window_days: num(days),
     })
-    if (days < 7) {
+    if (!before || !after) {
       notes.push(`${r.effective}: under a week of data on one side (${days} days): no before/after figures.`)
       continue
     }
-    const before = { from: new Date(e - days * DAY).toISOString(), to: new Date(e).toISOString() }
-    const after = { from: new Date(e).toISOString(), to: new Date(e + days * DAY).toISOString() }
     // the comparison here is before vs after: the gate is the sources' coverage of the before window
     const gate = sectionCoverage(spans, [...sources], after, {
       ...before,

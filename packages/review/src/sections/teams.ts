@@ -1,8 +1,9 @@
 import { computeOrgMetrics, type OrgMetricsResult } from '@orgpulse/metrics'
 import { col, metricCell, metricColumn, num, relativeChange, text } from '../cells.ts'
-import type { ReviewContext } from '../context.ts'
+import { metricsKey, type ReviewContext } from '../context.ts'
 import type { Source, SourceSpan } from '../coverage.ts'
 import { sectionCoverage } from '../coverage.ts'
+import { metricsOrThrow } from '../metrics.ts'
 import type { ReviewCell, ReviewSection, ReviewTable } from '../model.ts'
 
 export const TEAM_METRICS = [
@@ -16,13 +17,20 @@ export const TEAM_METRICS = [
 /** totals over the window (not rates, quantiles or states at its end): a partial window holds less of them */
 export const FLOW_TOTALS = new Set(['decisions_decided', 'blocked_item_days'])
 
-export const orgMetrics = (ctx: ReviewContext, w: { from: string; to: string }): Promise<OrgMetricsResult> =>
-  computeOrgMetrics(ctx.client, ctx.config, {
+/** the director's figures for a window: the ones batched in `ctx.metrics` when there, else computeOrgMetrics */
+export const orgMetrics = async (
+  ctx: ReviewContext,
+  w: { from: string; to: string },
+): Promise<OrgMetricsResult> => {
+  const batched = ctx.metrics?.get(metricsKey(ctx.director, w))
+  if (batched) return metricsOrThrow(batched)
+  return computeOrgMetrics(ctx.client, ctx.config, {
     director: ctx.director,
     from: w.from,
     to: w.to,
     viewer: ctx.viewer,
   })
+}
 
 type Scope = OrgMetricsResult['teams'][number] | OrgMetricsResult
 

@@ -4,18 +4,18 @@ import { type ClickHouseClient, queryRows } from '@orgpulse/clickhouse'
 import { type OrgpulseConfig, unitIdFor } from '@orgpulse/contracts'
 import {
   type Coverage,
-  computeOrgMetrics,
   METRICS,
   type MetricDef,
   MetricsQueryError,
   type OrgMetricsResult,
   type Viewer,
 } from '@orgpulse/metrics'
+import { metricsOrThrow, OrgMetricsCache, orgMetricsForWindows } from '@orgpulse/review'
 import { decisionRowsSql } from '../queries/decisions.ts'
 import { dependencyRowsSql } from '../queries/dependencies.ts'
 import { EXPORT_COLUMN_NAMES, EXPORT_COLUMNS, SORT_COLUMNS } from './columns.ts'
 import { parseQuarter, previousQuarter, type Quarter } from './quarter.ts'
-import { streamFormatted } from './stream.ts'
+import { isChdb, streamFormatted } from './stream.ts'
 
 export type ExportFormat = 'csv' | 'json' | 'parquet'
 
@@ -68,6 +68,23 @@ export interface QuarterlyExport {
   stream: Readable
 }
 
+const caches = new WeakMap<ClickHouseClient, OrgMetricsCache>()
+
+/**
+ * The figures the exports share on the embedded engine (one process owns the data, so its parts
+ * are the data's version): every format of a quarter's export, and the review's, judge the
+ * director's tree once while nothing is written. None on a ClickHouse server (OrgMetricsCache).
+ */
+export function exportMetricsCache(client: ClickHouseClient): OrgMetricsCache | undefined {
+  if (!isChdb(client)) return undefined
+  let cache = caches.get(client)
+  if (!cache) {
+    cache = new OrgMetricsCache()
+    caches.set(client, cache)
+  }
+  return cache
+}
+
 const RANK = { metrics: 1, decisions: 2, dependencies: 3 } as const
 
 /**
@@ -85,19 +102,21 @@ export async function quarterlyExport(
   const director = request.director.trim().toLowerCase()
   const quarter = parseQuarter(request.quarter)
   const previous = previousQuarter(quarter)
-  const window = (q: Quarter) => ({
-    director,
-    from: q.from.toISOString(),
-    to: q.to.toISOString(),
-    viewer: request.viewer,
-  })
+  const window = (q: Quarter) => ({ from: q.from.toISOString(), to: q.to.toISOString() })
+  // both quarters judged together: one judgeTree when both end in the same org
+  const [now, then] = await orgMetricsForWindows(
+    client,
+    config,
+    { director, viewer: request.viewer },
+    [window(quarter), window(previous)],
+    exportMetricsCache(client),
+  )
   // throws a not_found MetricsQueryError for an unknown director before anything is staged
-  const current = await computeOrgMetrics(client, config, window(quarter))
+  const current = metricsOrThrow(now!)
   // the director may not have led an org at the end of the previous quarter: then no previous values
-  const before = await computeOrgMetrics(client, config, window(previous)).catch((err: unknown) => {
-    if (err instanceof MetricsQueryError && err.kind === 'not_found') return null
-    throw err
-  })
+  if (!then!.ok && !(then!.error instanceof MetricsQueryError && then!.error.kind === 'not_found'))
+    throw then!.error
+  const before = then!.ok ? then!.value : null
 
   // a generated identifier, not a value: the only name in these statements that is not a parameter
   const table = `export_${randomBytes(8).toString('hex')}`

@@ -20,6 +20,7 @@ import {
 } from '@orgpulse/review'
 import ExcelJS from 'exceljs'
 import yazl from 'yazl'
+import { exportMetricsCache } from './quarterly.ts'
 
 /** the review formats of `export quarterly` (the other three are quarterlyExport's) */
 export type ReviewExportFormat = 'review-zip' | 'xlsx'
@@ -254,6 +255,7 @@ export async function quarterlyReviewExport(
     quarter: request.quarter,
     ...(request.viewer ? { viewer: request.viewer } : {}),
     ...(request.now ? { now: request.now } : {}),
+    metricsCache: exportMetricsCache(client),
   })
   return { ...reviewExport(report, request.format), report }
 }
