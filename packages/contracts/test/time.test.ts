@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { instant, parseStrictDate, strictDate } from '../src/time.ts'
+import { instant, parseStrictDate, strictDate, toClickHouseTime } from '../src/time.ts'
 
 describe('the one strict date parser', () => {
   it.each([
@@ -59,5 +59,48 @@ describe('the one strict date parser', () => {
     expect(instant.safeParse('1899-12-31T23:59:59Z').success).toBe(false)
     expect(instant.parse('1900-01-01T00:00:00Z')).toBe('1900-01-01T00:00:00.000Z')
     expect(instant.safeParse('2300-01-01T00:00:00.000Z').success).toBe(false)
+  })
+})
+
+describe('toClickHouseTime', () => {
+  // the slow path, as it was: every string through Date
+  const viaDate = (s: string) => new Date(s).toISOString().replace('T', ' ').replace('Z', '')
+
+  it('gives the text form of canonical instants, as Date would', () => {
+    expect(toClickHouseTime('2026-07-01T09:30:05.123Z')).toBe('2026-07-01 09:30:05.123')
+    expect(toClickHouseTime(new Date('2026-07-01T09:30:05.123Z'))).toBe('2026-07-01 09:30:05.123')
+    // rolled over by Date, as before: the fast path must not take these
+    expect(toClickHouseTime('2026-09-31T10:00:00.000Z')).toBe('2026-10-01 10:00:00.000')
+    expect(toClickHouseTime('2026-02-29T00:00:00.000Z')).toBe('2026-03-01 00:00:00.000')
+    expect(toClickHouseTime('2026-01-01T24:00:00.000Z')).toBe('2026-01-02 00:00:00.000')
+    expect(toClickHouseTime('2026-07-01T09:30:05Z')).toBe('2026-07-01 09:30:05.000')
+    expect(toClickHouseTime('2026-07-01T11:30:05.000+02:00')).toBe('2026-07-01 09:30:05.000')
+    expect(() => toClickHouseTime('2026-13-01T00:00:00.000Z')).toThrow(RangeError)
+  })
+
+  it('matches Date on every day and edge time of four years, leap days included', () => {
+    const times = [
+      '00:00:00.000',
+      '23:59:59.999',
+      '12:34:56.789',
+      '24:00:00.000',
+      '23:60:00.000',
+      '23:59:60.000',
+    ]
+    let checked = 0
+    for (let y = 2023; y <= 2026; y++) {
+      for (let m = 1; m <= 12; m++) {
+        for (let d = 1; d <= 31; d++) {
+          for (const t of times) {
+            const s = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}T${t}Z`
+            const parsed = new Date(s)
+            if (Number.isNaN(parsed.getTime())) expect(() => toClickHouseTime(s)).toThrow(RangeError)
+            else expect(toClickHouseTime(s)).toBe(viaDate(s))
+            checked++
+          }
+        }
+      }
+    }
+    expect(checked).toBe(4 * 12 * 31 * times.length)
   })
 })
