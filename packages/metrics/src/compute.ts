@@ -300,7 +300,7 @@ export interface OrgMetricsResult {
   }[]
 }
 
-interface UnitRow {
+export interface UnitRow {
   unit_id: string
   name: string
   manager_id: string
@@ -540,6 +540,56 @@ export function judge(values: MetricValues, people: number, config: OrgpulseConf
  */
 export const SMALL_TREE_UNITS = 64
 
+/**
+ * The units `judgeTree` evaluates in full when `ids` are shown: a small tree is judged in full
+ * (undefined), since the shape query would cost more than the units it spares.
+ */
+export const publishedUnits = (
+  tree: readonly ForestUnit[],
+  ids: readonly string[],
+): Set<string> | undefined => (tree.length > SMALL_TREE_UNITS ? new Set(ids) : undefined)
+
+/**
+ * One window's OrgMetricsResult from its judged units (the director's unit `root` and the teams
+ * directly below it): the one shape of the figures for the CLI, the api, the exports and the
+ * review. Dates are echoed as the caller wrote them (YYYY-MM-DD), instants as ISO-8601 UTC.
+ */
+export function orgResult(
+  director: string,
+  raw: { from: string; to: string },
+  bounds: { from: Date; to: Date },
+  units: readonly UnitRow[],
+  root: string,
+  judged: (u: UnitRow) => ScopeMetrics,
+): OrgMetricsResult {
+  const org = judged(units.find((u) => u.unit_id === root)!)
+  return {
+    org: director,
+    from: echoBound(raw.from, bounds.from),
+    to: echoBound(raw.to, bounds.to),
+    metrics: org.metrics,
+    samples: org.samples,
+    withheld: org.withheld,
+    people: org.people,
+    coverage: org.coverage,
+    teams: units
+      .filter((u) => u.unit_id !== root)
+      .map((u) => {
+        const s = judged(u)
+        return {
+          id: u.unit_id,
+          name: u.name,
+          manager: u.manager_id,
+          people: u.people,
+          metrics: s.metrics,
+          samples: s.samples,
+          withheld: s.withheld,
+          coverage: s.coverage,
+        }
+      }),
+  }
+}
+
 /** `orgpulse metrics` / `GET /v1/orgs/{director}/metrics`: the org, each team in it, optionally weekly. */
 export async function computeOrgMetrics(
   client: ClickHouseClient,
@@ -573,8 +623,7 @@ export async function computeOrgMetrics(
   const viewer = request.viewer ?? ADMIN_VIEWER
   const tree = treeOf(forest, root)
   const key = toClickHouseTime(from)
-  // a small tree is judged in full: the shape query would cost more than the units it spares
-  const shown = (ids: string[]) => (tree.length > SMALL_TREE_UNITS ? new Set(ids) : undefined)
+  const shown = (ids: string[]) => publishedUnits(tree, ids)
   const whole = await judgeTree(
     client,
     config,
@@ -589,33 +638,7 @@ export async function computeOrgMetrics(
     return s
   }
   const rootUnit = units.find((u) => u.unit_id === root)!
-  const org = judged(rootUnit)
-  const result: OrgMetricsResult = {
-    org: director,
-    // echo dates as the caller wrote them (YYYY-MM-DD), instants as ISO-8601 UTC
-    from: echoBound(request.from, from),
-    to: echoBound(request.to, to),
-    metrics: org.metrics,
-    samples: org.samples,
-    withheld: org.withheld,
-    people: org.people,
-    coverage: org.coverage,
-    teams: units
-      .filter((u) => u.unit_id !== root)
-      .map((u) => {
-        const s = judged(u)
-        return {
-          id: u.unit_id,
-          name: u.name,
-          manager: u.manager_id,
-          people: u.people,
-          metrics: s.metrics,
-          samples: s.samples,
-          withheld: s.withheld,
-          coverage: s.coverage,
-        }
-      }),
-  }
+  const result = orgResult(director, request, { from, to }, units, root, judged)
   if (request.grain === 'week') {
     const weeks = weekWindows(from, to)
     // each week is its own table: suppression is decided per week over the whole tree

@@ -10,9 +10,10 @@ import {
   judgeTree,
   METRICS,
   type OrgMetricsResult,
+  orgResult,
   parseBound,
+  publishedUnits,
   type ScopeMetrics,
-  SMALL_TREE_UNITS,
   treeOf,
   unitForest,
   unitsUnder,
@@ -103,8 +104,10 @@ export async function orgMetricsForWindows(
   for (const g of groups) {
     const units = g.under.filter((u) => u.depth <= 1)
     const tree = treeOf(g.forest, root)
-    // as computeOrgMetrics: a small tree is judged in full
-    const publish = tree.length > SMALL_TREE_UNITS ? new Set(units.map((u) => u.unit_id)) : undefined
+    const publish = publishedUnits(
+      tree,
+      units.map((u) => u.unit_id),
+    )
     const judged = await judgeTree(
       client,
       config,
@@ -121,35 +124,7 @@ export async function orgMetricsForWindows(
         return s
       }
       const w = windows[p.i]!
-      const org = scope(units.find((u) => u.unit_id === root)!)
-      out[p.i] = {
-        ok: true,
-        value: {
-          org: director,
-          from: echoBound(w.from, p.from),
-          to: echoBound(w.to, p.to),
-          metrics: org.metrics,
-          samples: org.samples,
-          withheld: org.withheld,
-          people: org.people,
-          coverage: org.coverage,
-          teams: units
-            .filter((u) => u.unit_id !== root)
-            .map((u) => {
-              const s = scope(u)
-              return {
-                id: u.unit_id,
-                name: u.name,
-                manager: u.manager_id,
-                people: u.people,
-                metrics: s.metrics,
-                samples: s.samples,
-                withheld: s.withheld,
-                coverage: s.coverage,
-              }
-            }),
-        },
-      }
+      out[p.i] = { ok: true, value: orgResult(director, w, p, units, root, scope) }
     }
   }
   return out.map((r) => r!)
@@ -167,10 +142,6 @@ function validBounds(w: MetricsWindow): { from: Date; to: Date } | null {
     return null
   }
 }
-
-/** as computeOrgMetrics echoes its bounds: dates as written, instants as ISO-8601 UTC */
-const echoBound = (raw: string, parsed: Date): string =>
-  /^\d{4}-\d{2}-\d{2}$/.test(raw.trim()) ? raw.trim() : parsed.toISOString()
 
 /** what judging depends on of the org: the director's units (names, managers, headcounts) and the forest */
 const orgKey = (under: UnitRow[], forest: ForestUnit[]): string =>
